@@ -1,0 +1,36 @@
+"""mmdata: curated findings on lenalidomide maintenance in multiple myeloma, and their validator.
+
+``import mmdata`` is cheap: pandas, pandera and frictionless load only when a function needs them.
+
+Example:
+    >>> import mmdata
+    >>> problems = mmdata.validate("path/to/package")  # doctest: +SKIP
+    >>> [p.to_line() for p in problems]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import CODES, MmdataError, PackageReadError, Problem
+
+if TYPE_CHECKING:
+    from .validate import Report
+
+__all__ = ["CODES", "MmdataError", "PackageReadError", "Problem", "validate", "validate_report"]
+
+
+def validate(path: str | Path = ".") -> list[Problem]:
+    """Every problem of the package at path, in reporting order; an empty list means valid.
+
+    Raises PackageReadError when datapackage.json cannot be read at all.
+    """
+    return validate_report(path).problems
+
+
+def validate_report(path: str | Path = ".") -> Report:
+    """Like validate, with counts of the tables, rows and seeds checked."""
+    from .validate import validate_package
+
+    return validate_package(path)

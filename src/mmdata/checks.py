@@ -1,0 +1,272 @@
+"""Checks across rows and tables: foreign keys (layer 3), cross-field rules (layer 4) and
+seed provenance (layer 5). Every check is a vectorised mask over whole columns; Python only
+loops over the rows that fail, to word their messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+from .package import Table
+
+Frames = dict[str, pd.DataFrame]
+RESULT_TABLES = ("outcomes", "adverse_events")
+#: Units each statistic may carry ("not-stated" and "qualitative" carry any or none).
+UNITS_OF_STATISTIC = {
+    "median": ("months", "years"),
+    "duration": ("months", "years"),
+    "maximum": ("months", "years"),
+    "percentage": ("percent",),
+    "ratio": ("ratio",),
+    "relative-likelihood": ("ratio",),
+    "count": ("patients",),
+}
+#: Where a size is an upper bound on the true number (exact, or "almost").
+UPPER_BOUND_QUALIFIERS = ("almost",)
+
+
+def _emit(table: Table, mask: pd.Series, column: str, code: str,
+          message: Callable[[pd.Series], str], value_column: str | None = None) -> list[Problem]:
+    """One problem per row where mask is true, worded from that row of the table's text cells.
+
+    mask is indexed like table.frame (its labels are row positions), so a frame that leaves
+    some rows out still reports the right file lines.
+    """
+    hits = mask.fillna(False).astype(bool)
+    problems = []
+    for label in hits.index[hits.to_numpy()]:
+        row = table.frame.loc[label]
+        shown = row[value_column or column]
+        problems.append(Problem(table.path, int(table.lines[label]), column, code, message(row),
+                                None if pd.isna(shown) else str(shown)))
+    return problems
+
+
+# ---------------------------------------------------------------- layer 3: foreign keys
+def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
+    """Every foreign key declared in a Table Schema resolves to a row of the referenced table."""
+    problems: list[Problem] = []
+    for name, table in tables.items():
+        for fk in table.schema.get("foreignKeys", []):
+            fields = _as_list(fk["fields"])
+            target = fk["reference"].get("resource") or name
+            if target not in frames:
+                continue  # the referenced table could not be read; its own problems say why
+            ref_fields = _as_list(fk["reference"]["fields"])
+            child, parent = frames[name][fields], frames[target][ref_fields]
+            present = child.notna().all(axis=1)
+            known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
+            found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
+            where = f"{target}.{'+'.join(ref_fields)}"
+            problems += _emit(table, present & ~found, fields[0], "foreign-key",
+                              lambda r, f=fields, w=where: f"'{'+'.join(str(r[x]) for x in f)}' is not a key of {w}")
+    return problems
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+# ---------------------------------------------------------------- layer 4: cross-field rules
+def cross_field_rules(tables: dict[str, Table], frames: Frames) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in RESULT_TABLES:
+        if name in frames:
+            problems += _result_rules(tables[name], frames[name], frames.get("arms"))
+            if "ci_lower" in frames[name]:
+                problems += _interval_rules(tables[name], frames[name])
+    for name in ("studies", "arms"):
+        if name in frames:
+            problems += _size_rules(tables[name], frames[name])
+    if "studies" in frames:
+        problems += _pooled_rules(tables["studies"], frames["studies"])
+        if "arms" in frames:
+            problems += _arm_size_rules(tables, frames["studies"], frames["arms"])
+    return problems
+
+
+def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> list[Problem]:
+    value, unit, qualifier, stat = df["value"], df["unit"], df["qualifier"], df["statistic"]
+    has_value, not_reached, qualitative = value.notna(), qualifier.eq("not-reached"), stat.eq("qualitative")
+    p = _emit(table, ~has_value & ~not_reached & df["direction"].isna() & ~qualitative, "value", "missing-result",
+              lambda r: "no result: give a value, qualifier not-reached, a direction, or statistic qualitative with a finding")
+    p += _emit(table, not_reached & has_value, "value", "value-conflict",
+               lambda r: f"{r['value']} given, but the qualifier says not-reached; leave value empty")
+    p += _emit(table, qualifier.notna() & ~not_reached & ~has_value, "qualifier", "value-conflict",
+               lambda r: f"qualifier {r['qualifier']} has no value to qualify")
+    p += _emit(table, qualitative & has_value, "value", "value-conflict",
+               lambda r: f"{r['value']} given in a qualitative row; use a numeric statistic or leave value empty")
+    p += _emit(table, qualitative & df["finding"].isna(), "finding", "finding-missing",
+               lambda r: "a qualitative row must state its finding in plain words")
+    p += _emit(table, has_value & unit.isna(), "unit", "unit-missing", lambda r: f"value {r['value']} has no unit")
+    p += _emit(table, ~has_value & unit.notna(), "unit", "unit-missing", lambda r: f"unit {r['unit']} given without a value")
+    pairs = pd.MultiIndex.from_tuples([(s, u) for s, units in UNITS_OF_STATISTIC.items() for u in units])
+    fits = ~stat.isin(list(UNITS_OF_STATISTIC)) | pd.Series(pd.MultiIndex.from_arrays([stat, unit]).isin(pairs), index=df.index)
+    p += _emit(table, unit.notna() & ~fits, "unit", "unit-mismatch",
+               lambda r: f"unit {r['unit']} does not fit statistic {r['statistic']}; use {' or '.join(UNITS_OF_STATISTIC[r['statistic']])}")
+    p += _emit(table, unit.eq("percent") & ((value < 0) | (value > 100)), "value", "percentage-range",
+               lambda r: f"{r['value']} is not a percentage between 0 and 100")
+    p += _emit(table, df["time_value"].notna() & df["time_unit"].isna(), "time_unit", "time-unit-missing",
+               lambda r: f"time_value {r['time_value']} has no time_unit")
+    p += _emit(table, df["time_value"].isna() & df["time_unit"].notna(), "time_value", "time-unit-missing",
+               lambda r: f"time_unit {r['time_unit']} given without a time_value")
+    arm, comparator = df["arm_id"], df["comparator_arm_id"]
+    p += _emit(table, comparator.notna() & arm.isna(), "arm_id", "comparison-error",
+               lambda r: f"comparator_arm_id {r['comparator_arm_id']} is set, so arm_id must name the arm compared with it")
+    p += _emit(table, comparator.notna() & comparator.eq(arm), "comparator_arm_id", "comparison-error",
+               lambda r: f"{r['comparator_arm_id']} is compared with itself")
+    p += _emit(table, df["direction"].notna() & comparator.isna(), "comparator_arm_id", "comparison-error",
+               lambda r: f"direction {r['direction']} needs the comparator_arm_id it compares against")
+    if arms is not None:
+        study_of_arm = arms.set_index("arm_id")["study_id"]
+        study_of_arm = study_of_arm[~study_of_arm.index.duplicated()]
+        for column in ("arm_id", "comparator_arm_id"):
+            other = df[column].map(study_of_arm)
+            p += _emit(table, other.notna() & other.ne(df["study_id"]), column, "arm-study-mismatch",
+                       lambda r, c=column, o=study_of_arm: f"arm {r[c]} belongs to study {o[r[c]]}, not {r['study_id']}")
+    return p
+
+
+def _interval_rules(table: Table, df: pd.DataFrame) -> list[Problem]:
+    low, high, value = df["ci_lower"], df["ci_upper"], df["value"]
+    p = _emit(table, low.isna() & high.notna(), "ci_lower", "ci-order", lambda r: "missing while ci_upper is given; give both bounds or neither")
+    p += _emit(table, low.notna() & high.isna(), "ci_upper", "ci-order", lambda r: "missing while ci_lower is given; give both bounds or neither")
+    p += _emit(table, low > high, "ci_upper", "ci-order", lambda r: f"{r['ci_upper']} is below ci_lower {r['ci_lower']}")
+    p += _emit(table, (low <= high) & (low > value), "ci_lower", "ci-order", lambda r: f"{r['ci_lower']} is above value {r['value']}")
+    p += _emit(table, (low <= high) & (high < value), "ci_upper", "ci-order", lambda r: f"{r['ci_upper']} is below value {r['value']}")
+    return p
+
+
+def _size_rules(table: Table, df: pd.DataFrame) -> list[Problem]:
+    p = _emit(table, df["size_qualifier"].notna() & df["size"].isna(), "size_qualifier", "size-error",
+              lambda r: f"size_qualifier {r['size_qualifier']} has no size to qualify")
+    p += _emit(table, df["size"].notna() & df["quote"].isna(), "quote", "size-error",
+               lambda r: f"size {r['size']} needs the quote that states it")
+    return p
+
+
+def _pooled_rules(table: Table, studies: pd.DataFrame) -> list[Problem]:
+    design = studies.drop_duplicates("study_id").set_index("study_id")["design"]
+    pooled = studies["pooled_in"]
+    p = _emit(table, pooled.notna() & pooled.eq(studies["study_id"]), "pooled_in", "pooled-in-error",
+              lambda r: "a study cannot be pooled in itself")
+    target = pooled.map(design)
+    p += _emit(table, target.notna() & target.ne("meta-analysis"), "pooled_in", "pooled-in-error",
+               lambda r: f"{r['pooled_in']} is a {design[r['pooled_in']]}, not a meta-analysis")
+    return p
+
+
+def _arm_size_rules(tables: dict[str, Table], studies: pd.DataFrame, arms: pd.DataFrame) -> list[Problem]:
+    """No arm, and no sum of exact arm sizes, exceeds its study's size when that size is an upper bound."""
+    upper = studies["size_qualifier"].isna() | studies["size_qualifier"].isin(UPPER_BOUND_QUALIFIERS)
+    bound_of = pd.Series(studies["size"].where(upper).to_numpy(), index=studies["study_id"].to_numpy())
+    bound_of = bound_of[~bound_of.index.duplicated()]
+    p = _emit(tables["arms"], arms["size"] > arms["study_id"].map(bound_of), "size", "arm-larger-than-study",
+              lambda r: f"{r['size']} patients, more than the {int(bound_of[r['study_id']])} of study {r['study_id']}")
+    exact = arms["size"].where(arms["size_qualifier"].isna())
+    total = exact.groupby(arms["study_id"]).sum(min_count=1)
+    p += _emit(tables["studies"], studies["study_id"].map(total) > studies["size"].where(upper), "size", "arms-exceed-study",
+               lambda r: f"its arms add up to {int(total[r['study_id']])} patients, more than the study's {r['size']}")
+    return p
+
+
+# ---------------------------------------------------------------- layer 5: provenance
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twice": "2", "double": "2", "doubled": "2",
+    "doubles": "2", "doubling": "2", "triple": "3", "tripled": "3", "half": "0.5",
+}
+_WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+#: Columns whose numbers must appear in the row's quote, per table.
+NUMBER_COLUMNS = {
+    "studies": ("size",),
+    "arms": ("size",),
+    "outcomes": ("value", "time_value", "ci_lower", "ci_upper", "p_value"),
+    "adverse_events": ("value", "time_value", "at_risk"),
+}
+
+
+def normalise_space(text: pd.Series) -> pd.Series:
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
+    """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six')."""
+    text = quotes.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
+    text = text.str.replace(_WORD_RE, lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", regex=True)
+    found = text.str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float)
+    return found.reset_index(level="match", drop=True).rename("number").reset_index()
+
+
+def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
+    """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id."""
+    if "sources" not in frames:
+        return [], {}
+    table, sources = tables["sources"], frames["sources"]
+    texts: dict[str, str] = {}
+    missing, digests = [], []
+    for source_id, rel in zip(sources["source_id"], sources["seed_file"]):
+        path = root / str(rel)
+        data = path.read_bytes() if isinstance(rel, str) and path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
+        missing.append(data is None)
+        digests.append(None if data is None else hashlib.sha256(data).hexdigest())
+        if data is not None:
+            texts[str(source_id)] = data.decode("utf-8", "replace")
+    missing_mask = pd.Series(missing, index=sources.index)
+    actual = pd.Series(digests, index=sources.index, dtype="string")
+    p = _emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", "seed-missing",
+              lambda r: f"{r['seed_file']} does not exist; seeds/ must hold every source document")
+    wrong = ~missing_mask & actual.ne(sources["sha256"]).fillna(False)
+    p += _emit(table, wrong, "sha256", "seed-hash",
+               lambda r: f"{r['seed_file']} has sha256 {hashlib.sha256((root / r['seed_file']).read_bytes()).hexdigest()}; "
+                         "seeds are never edited: restore the original file, or record a new source")
+    listed = set(sources["seed_file"].dropna().astype(str))
+    seed_dir = root / "seeds"
+    if seed_dir.is_dir():
+        for extra in sorted(f"seeds/{f.name}" for f in seed_dir.iterdir() if f.is_file() and f"seeds/{f.name}" not in listed):
+            p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
+    return p, texts
+
+
+def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> list[Problem]:
+    """Each quote occurs in its seed (whitespace-normalised) and states every number of its row."""
+    problems: list[Problem] = []
+    seeds = {k: " ".join(v.split()) for k, v in texts.items()}
+    for name, columns in NUMBER_COLUMNS.items():
+        if name not in frames:
+            continue
+        table, df = tables[name], frames[name]
+        quote = normalise_space(df["quote"].astype("string"))
+        seed = df["source_id"].map(seeds)
+        check = quote.notna() & seed.notna()
+        where = np.strings.find(seed[check].to_numpy(dtype=str), quote[check].to_numpy(dtype=str))
+        absent = pd.Series(False, index=df.index)
+        absent[check] = where < 0
+        problems += _emit(table, absent, "quote", "quote-not-in-seed",
+                          lambda r: f"quote not found in the seed of {r['source_id']}; copy the passage exactly", None)
+        problems += _numbers_in_quote(table, df, quote, columns)
+    return problems
+
+
+def _numbers_in_quote(table: Table, df: pd.DataFrame, quote: pd.Series, columns: Iterable[str]) -> list[Problem]:
+    stated = quote_numbers(quote.fillna(""))
+    problems: list[Problem] = []
+    for column in columns:
+        values = df[column].astype("Float64")
+        rows = pd.DataFrame({"level_0": df.index, "number": values.to_numpy(dtype=float, na_value=np.nan)})
+        rows = rows[values.notna().to_numpy()]
+        matched = rows.merge(stated.rename(columns={stated.columns[0]: "level_0"}), how="left", on=["level_0", "number"], indicator=True)
+        unmatched = pd.Series(False, index=df.index)
+        unmatched[matched.loc[matched["_merge"] == "left_only", "level_0"].to_numpy()] = True
+        problems += _emit(table, unmatched, column, "number-not-in-quote",
+                          lambda r, c=column: f"{table.frame.at[r.name, c]} does not occur in the quote; "
+                                              "quote the passage that states it, or correct the number")
+    return problems

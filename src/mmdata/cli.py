@@ -1,0 +1,66 @@
+"""The mmdata command line: thin wrappers over the library.
+
+Only this module imports click, and it imports nothing from pandas, pandera or frictionless
+at start-up, so that ``mmdata --help`` and ``mmdata --version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .errors import MmdataError
+
+FORMATS = ("text", "json")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mmdata", prog_name="mmdata")
+def cli() -> None:
+    """Validate and release the mmdata data package.
+
+    Example:
+
+        mmdata validate
+    """
+
+
+@cli.command()
+@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout.")
+def validate(package_dir: str, fmt: str) -> None:
+    """Check the package in PACKAGE_DIR (default: here) and report every problem.
+
+    Layers, in order: the descriptor and its schemas; every cell against its Table Schema;
+    primary and foreign keys; cross-field rules; quotes and numbers against the seeds.
+    Exit 0 when valid, 1 when invalid, 2 when the package cannot be read.
+
+    Example:
+
+        mmdata validate --format json path/to/package
+    """
+    from .validate import validate_package
+
+    try:
+        report = validate_package(package_dir)
+    except MmdataError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
+        click.echo(f"Error: mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps([p.to_dict() for p in report.problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            click.echo(problem.to_line(), err=True)
+        checked = f"{report.tables} tables, {report.rows} rows, {report.seeds} seeds"
+        if report.valid:
+            click.echo(f"valid: {checked} checked")
+        else:
+            count = len(report.problems)
+            click.echo(f"invalid: {count} problem{'s' if count != 1 else ''} ({checked} checked)")
+    sys.exit(0 if report.valid else 1)

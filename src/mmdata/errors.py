@@ -1,0 +1,117 @@
+"""Problems found in a package (values) and the few failures that stop work (exceptions).
+
+A :class:`Problem` is one thing wrong with the data or its description. Validation collects
+them all and returns them; nothing is raised for bad data. An :class:`MmdataError` is raised
+only when work cannot start at all, for example when ``datapackage.json`` is missing.
+
+This module is imported by the command line at start-up, so it must stay free of heavy
+imports (pandas, pandera, frictionless).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# Layers, in the order a run reports them.
+DESCRIPTOR = 1  # datapackage.json, its schemas, files and their structure
+CELLS = 2  # every cell against its Table Schema
+KEYS = 3  # primary keys, unique constraints, foreign keys
+RULES = 4  # cross-field rules a Table Schema cannot state
+PROVENANCE = 5  # quotes in seeds, numbers in quotes, seed checksums
+
+#: Every problem code mmdata emits, with the layer it belongs to and what it means.
+#: Codes are API: downstream tools may filter on them, so they are never renamed.
+CODES: dict[str, tuple[int, str]] = {
+    # layer 1
+    "package-error": (DESCRIPTOR, "datapackage.json breaks the Data Package standard"),
+    "resource-error": (DESCRIPTOR, "a resource entry in datapackage.json is invalid"),
+    "schema-error": (DESCRIPTOR, "a Table Schema is invalid or cannot be read"),
+    "field-error": (DESCRIPTOR, "a field of a Table Schema is invalid"),
+    "resource-missing": (DESCRIPTOR, "one of the five tables is not declared"),
+    "path-error": (DESCRIPTOR, "a resource path is absolute, a URL, or leaves the package"),
+    "file-missing": (DESCRIPTOR, "a file named by datapackage.json does not exist"),
+    "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
+    "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
+    "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
+    # layer 2
+    "blank-row": (CELLS, "an empty line inside a CSV file"),
+    "missing-cell": (CELLS, "a row has fewer cells than the header"),
+    "extra-cell": (CELLS, "a row has more cells than the header"),
+    "type-error": (CELLS, "a cell cannot be read as its field's type"),
+    "required-error": (CELLS, "a required cell is empty"),
+    "enum-error": (CELLS, "a cell is not one of the field's allowed values"),
+    "minimum-error": (CELLS, "a number is below the field's minimum"),
+    "maximum-error": (CELLS, "a number is above the field's maximum"),
+    "pattern-error": (CELLS, "a text does not match the field's pattern"),
+    "length-error": (CELLS, "a text is shorter or longer than the field allows"),
+    # layer 3
+    "primary-key": (KEYS, "two rows share a primary key"),
+    "unique-error": (KEYS, "two rows share a value of a unique field"),
+    "foreign-key": (KEYS, "a key points to no row of the table it references"),
+    # layer 4
+    "missing-result": (RULES, "a row has no number, no not-reached and no qualitative result"),
+    "value-conflict": (RULES, "a row's result columns contradict each other"),
+    "unit-missing": (RULES, "a value has no unit, or a unit has no value"),
+    "unit-mismatch": (RULES, "the unit does not fit the statistic"),
+    "percentage-range": (RULES, "a percentage is outside 0 to 100"),
+    "time-unit-missing": (RULES, "a time point has no unit, or a unit has no time point"),
+    "finding-missing": (RULES, "a qualitative row does not say its finding"),
+    "comparison-error": (RULES, "a comparator or direction is incomplete or compares an arm with itself"),
+    "arm-study-mismatch": (RULES, "an arm belongs to another study than the row"),
+    "ci-order": (RULES, "confidence bounds are missing one side or do not enclose the value"),
+    "size-error": (RULES, "a size qualifier without a size, or a size without its quote"),
+    "arm-larger-than-study": (RULES, "an arm has more patients than its study"),
+    "arms-exceed-study": (RULES, "the arms of a study add up to more patients than the study"),
+    "pooled-in-error": (RULES, "pooled_in names the study itself or a study that is not a meta-analysis"),
+    # layer 5
+    "seed-missing": (PROVENANCE, "a seed file named in sources.csv does not exist"),
+    "seed-hash": (PROVENANCE, "a seed file's sha256 differs from sources.csv"),
+    "seed-unlisted": (PROVENANCE, "a file in seeds/ is not listed in sources.csv"),
+    "quote-not-in-seed": (PROVENANCE, "a quote does not occur in its source document"),
+    "number-not-in-quote": (PROVENANCE, "a number in the row does not occur in its quote"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: where it is, what is wrong, and its stable code."""
+
+    path: str  # relative to the package, for example "data/outcomes.csv"
+    row: int | None  # line in the file (header = 1), None for file-level problems
+    column: str | None  # field name, or None
+    code: str  # key of CODES
+    message: str  # says what is wrong and how to fix it
+    value: str | None = None  # the offending cell as written, when there is one
+
+    @property
+    def layer(self) -> int:
+        return CODES[self.code][0]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message)
+
+    def to_line(self) -> str:
+        """``data/outcomes.csv:14:ci_upper: 0.41 is below value 0.48 [ci-order]``."""
+        where = [self.path]
+        if self.row is not None:
+            where.append(str(self.row))
+        if self.column is not None:
+            where.append(self.column)
+        return f"{':'.join(where)}: {self.message} [{self.code}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Order problems by layer, then file, line and column, dropping exact duplicates."""
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+class MmdataError(Exception):
+    """Work cannot start: the package or a command's input cannot be read at all."""
+
+
+class PackageReadError(MmdataError):
+    """datapackage.json is missing, unreadable or not JSON."""

@@ -1,0 +1,264 @@
+"""Load a data package: datapackage.json, its Table Schemas and its CSV files.
+
+Loading checks layer 1 (the descriptor, the schemas, file paths, encoding, CSV structure)
+and keeps every cell as the text written in the file, with the file line of every row,
+so that later layers can name ``file:line:column`` exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import PackageReadError, Problem
+
+DESCRIPTOR = "datapackage.json"
+#: The tables every mmdata package holds, in the order they are reported.
+TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
+#: Table Schema field types the validator understands.
+SUPPORTED_TYPES = ("string", "integer", "number")
+
+
+@dataclass
+class Table:
+    """One CSV resource: its schema and its cells as written (missing values as NA)."""
+
+    name: str
+    path: str  # as declared in datapackage.json, for example "data/outcomes.csv"
+    schema: dict[str, Any]
+    frame: pd.DataFrame  # string dtype, columns in schema order
+    lines: np.ndarray  # file line (header = 1) of each row of frame
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.schema["fields"]]
+
+
+@dataclass
+class LoadedPackage:
+    root: Path
+    descriptor: dict[str, Any]
+    tables: dict[str, Table] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_descriptor(root: Path) -> dict[str, Any]:
+    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object."""
+    path = root / DESCRIPTOR
+    if not root.is_dir():
+        raise PackageReadError(f"{root}: not a directory; give the folder that holds {DESCRIPTOR}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackageReadError(f"{path}: no {DESCRIPTOR} here; give the package folder") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackageReadError(f"{path}: cannot be read: {exc}") from None
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PackageReadError(f"{DESCRIPTOR}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(descriptor, dict):
+        raise PackageReadError(f"{DESCRIPTOR}: must hold a JSON object, not {type(descriptor).__name__}")
+    return descriptor
+
+
+def load_package(root: Path) -> LoadedPackage:
+    """Read the package at root, collecting every layer-1 problem and every readable table."""
+    descriptor = read_descriptor(root)
+    pkg = LoadedPackage(root=root, descriptor=descriptor)
+    pkg.problems.extend(_frictionless_problems(root, descriptor))
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return pkg  # frictionless has reported it
+    declared = {r.get("name") for r in resources if isinstance(r, dict)}
+    for name in TABLES:
+        if name not in declared:
+            pkg.problems.append(Problem(DESCRIPTOR, None, None, "resource-missing",
+                                        f"no resource named '{name}'; every mmdata package has the tables {', '.join(TABLES)}"))
+    for index, resource in enumerate(resources):
+        if isinstance(resource, dict):
+            table = _load_resource(root, index, resource, pkg.problems)
+            if table is not None:
+                pkg.tables[table.name] = table
+    return pkg
+
+
+def _frictionless_problems(root: Path, descriptor: dict[str, Any]) -> list[Problem]:
+    """Check the descriptor against the Data Package standard with the frictionless library."""
+    from frictionless import Package
+
+    report = Package.validate_descriptor(descriptor, basepath=str(root))
+    return [_frictionless_problem(DESCRIPTOR, e) for e in report.flatten(["type", "note"])]
+
+
+def _frictionless_problem(path: str, error: list[str]) -> Problem:
+    kind, note = error
+    code = kind if kind in ("package-error", "resource-error", "schema-error", "field-error") else "package-error"
+    return Problem(path, None, None, code, note)
+
+
+def safe_relative_path(value: object) -> str | None:
+    """Return why value is not a safe relative path inside the package, or None when it is."""
+    if not isinstance(value, str) or not value:
+        return "must be a relative path written as a string"
+    if "://" in value or value.startswith(("http:", "https:", "ftp:")):
+        return f"'{value}' is a URL; the file must be inside the package"
+    posix = PurePosixPath(value.replace("\\", "/"))
+    if posix.is_absolute() or (len(value) > 1 and value[1] == ":"):
+        return f"'{value}' is absolute; write it relative to the package folder"
+    if ".." in posix.parts:
+        return f"'{value}' leaves the package folder; remove the '..'"
+    return None
+
+
+def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path | None:
+    """Resolve a declared path, reporting a path or missing-file problem when it is unusable."""
+    why = safe_relative_path(rel)
+    if why is not None:
+        problems.append(Problem(DESCRIPTOR, None, where, "path-error", why))
+        return None
+    path = root / rel
+    if not path.resolve().is_relative_to(root.resolve()):
+        problems.append(Problem(DESCRIPTOR, None, where, "path-error", f"'{rel}' points outside the package folder"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' does not exist; add the file or fix the path"))
+        return None
+    return path
+
+
+def _load_resource(root: Path, index: int, resource: dict[str, Any], problems: list[Problem]) -> Table | None:
+    name = resource.get("name")
+    where = f"resources/{index}"
+    data_path = _resolve(root, resource.get("path"), f"{where}/path", problems)  # type: ignore[arg-type]
+    encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8"):
+        problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
+                                'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
+    schema = _load_schema(root, resource.get("schema"), f"{where}/schema", problems)
+    if data_path is None or schema is None or not isinstance(name, str):
+        return None
+    return read_table(name, str(resource["path"]), data_path, schema, problems)
+
+
+def _load_schema(root: Path, ref: object, where: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """Load a schema given inline or as a path; check it with frictionless and for mmdata support."""
+    if isinstance(ref, dict):
+        schema, label = ref, DESCRIPTOR
+    else:
+        path = _resolve(root, ref, where, problems)  # type: ignore[arg-type]
+        if path is None:
+            return None
+        label = str(ref)
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(label, None, None, "encoding-error", f"not valid UTF-8: {exc.reason}"))
+            return None
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(label, exc.lineno, None, "schema-error", f"invalid JSON at column {exc.colno}: {exc.msg}"))
+            return None
+        except OSError as exc:
+            problems.append(Problem(label, None, None, "schema-error", f"cannot be read: {exc.strerror}"))
+            return None
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
+        return None
+    from frictionless import Schema
+
+    found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
+    for f in [] if found else schema["fields"]:
+        if f.get("type", "string") not in SUPPORTED_TYPES:
+            found.append(Problem(label, None, str(f.get("name")), "field-error",
+                                 f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
+    problems.extend(found)
+    return None if found else schema
+
+
+def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems: list[Problem]) -> Table | None:
+    """Read a CSV file as text cells, reporting encoding, parsing, header and row-shape problems.
+
+    Returns None when the file cannot be read into a table at all (bad encoding, broken CSV,
+    header not matching the schema); its other problems are still reported.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(rel, None, None, "source-error", f"cannot be read: {exc.strerror}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(_decode_problem(rel, raw, exc))
+        return None
+    text = text.removeprefix("\ufeff")
+    fields = [f["name"] for f in schema["fields"]]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            problems.append(Problem(rel, 1, None, "header-error", "the file is empty; the first line must be the header"))
+            return None
+        last = reader.line_num
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record:
+                problems.append(Problem(rel, start, None, "blank-row", "empty line; remove it"))
+            elif len(record) != len(header):
+                code = "missing-cell" if len(record) < len(header) else "extra-cell"
+                problems.append(Problem(rel, start, None, code,
+                                        f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma"))
+            else:
+                records.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        problems.append(Problem(rel, reader.line_num, None, "source-error", f"cannot parse the CSV: {exc}"))
+        return None
+    if not _header_ok(rel, header, fields, problems):
+        return None
+    frame = pd.DataFrame(records, columns=header, dtype="string")[fields]
+    missing = schema.get("missingValues", [""])
+    frame = frame.mask(frame.isin(missing))
+    return Table(name, rel, schema, frame.reset_index(drop=True), np.asarray(lines, dtype=np.int64))
+
+
+def _header_ok(rel: str, header: list[str], fields: list[str], problems: list[Problem]) -> bool:
+    """Report how the header differs from the schema; True when the table can still be read."""
+    if header == fields:
+        return True
+    seen = set(header)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    for h in dupes:
+        problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' appears more than once"))
+    for f in fields:
+        if f not in seen:
+            problems.append(Problem(rel, 1, f, "header-error", f"column '{f}' is missing from the header"))
+    for h in header:
+        if h not in fields:
+            problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' is not in the schema; remove it or add it to the schema"))
+    if not dupes and seen == set(fields):
+        problems.append(Problem(rel, 1, None, "header-error",
+                                f"columns are not in schema order; expected: {','.join(fields)}"))
+        return True
+    return False
+
+
+def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:
+    line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    line = raw.count(b"\n", 0, exc.start) + 1
+    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
+    prefix = raw[line_start:exc.start].decode("utf-8", "replace")
+    cell = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    column = header[cell] if 0 <= cell < len(header) else None
+    byte = raw[exc.start:exc.start + 1].hex()
+    return Problem(rel, line, column, "encoding-error",
+                   f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8 (it may have been saved as Latin-1 or Windows-1252)")

@@ -1,0 +1,162 @@
+"""pandera schemas generated from the Table Schemas in schemas/ (the one source of truth).
+
+The converter is explicit (see the style guide): ``nullable = not required``, a primary key
+becomes ``unique`` plus non-null, and ``strict=True, coerce=True``. Cells are first read as
+their Table Schema type here, one column at a time, so that a cell that cannot be read is
+reported as a type error and set to missing: it then hides no other check, which is what
+happens when pandera itself fails to cast a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import Problem
+from .package import Table
+
+# Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
+INTEGER_RE = r"[+-]?[0-9]+"
+NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+DTYPES: dict[str, Any] = {"string": pd.StringDtype(), "integer": pd.Int64Dtype(), "number": pd.Float64Dtype()}
+TYPE_WORDS = {"integer": "a whole number", "number": "a number (digits, '.' for decimals, no thousands separator)"}
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a generated pandera check means: its mmdata code and how to word a failure."""
+
+    code: str
+    message: Callable[[str], str]
+
+
+def pandera_schema(schema: dict[str, Any]) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
+    """Build the pandera schema of a Table Schema, and the meaning of each column check."""
+    pk = _primary_key(schema)
+    columns: dict[str, pa.Column] = {}
+    specs: dict[str, list[CheckSpec]] = {}
+    for f in schema["fields"]:
+        name, cons = f["name"], f.get("constraints", {})
+        checks, meaning = _column_checks(cons)
+        columns[name] = pa.Column(
+            DTYPES[f.get("type", "string")],
+            checks=checks,
+            nullable=not (cons.get("required", False) or name in pk),
+            unique=bool(cons.get("unique", False)) or pk == [name],
+            coerce=True,
+        )
+        specs[name] = meaning
+    frame_schema = pa.DataFrameSchema(
+        columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None,
+        name=schema.get("name"),
+    )
+    return frame_schema, specs
+
+
+def _primary_key(schema: dict[str, Any]) -> list[str]:
+    pk = schema.get("primaryKey", [])
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec]]:
+    checks: list[pa.Check] = []
+    meaning: list[CheckSpec] = []
+    if "enum" in cons:
+        allowed = list(cons["enum"])
+        checks.append(pa.Check.isin(allowed))
+        meaning.append(CheckSpec("enum-error", lambda v: f"'{v}' is not an allowed value; use one of: {', '.join(map(str, allowed))}"))
+    if "minimum" in cons:
+        low = cons["minimum"]
+        checks.append(pa.Check.ge(low))
+        meaning.append(CheckSpec("minimum-error", lambda v: f"{v} is below minimum {low}"))
+    if "maximum" in cons:
+        high = cons["maximum"]
+        checks.append(pa.Check.le(high))
+        meaning.append(CheckSpec("maximum-error", lambda v: f"{v} is above maximum {high}"))
+    if "pattern" in cons:
+        pattern = cons["pattern"]
+        checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
+        meaning.append(CheckSpec("pattern-error", lambda v: f"'{v}' does not match the pattern {pattern}"))
+    if "minLength" in cons or "maxLength" in cons:
+        shortest, longest = cons.get("minLength"), cons.get("maxLength")
+        checks.append(pa.Check.str_length(min_value=shortest, max_value=longest))
+        meaning.append(CheckSpec("length-error", lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
+    return checks, meaning
+
+
+def _length_words(shortest: int | None, longest: int | None) -> str:
+    if shortest is not None and longest is not None:
+        return f"{shortest} to {longest}"
+    return f"at least {shortest}" if longest is None else f"at most {longest}"
+
+
+def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Read every cell as its field's type; a cell that cannot be read is reported and set to NA.
+
+    Also returns which rows hold such a cell: the cross-field and provenance rules skip them,
+    since a missing value there would only repeat the type error in other words.
+    """
+    problems: list[Problem] = []
+    unreadable = pd.Series(False, index=table.frame.index)
+    columns: dict[str, pd.Series] = {}
+    for f in table.schema["fields"]:
+        name, kind = f["name"], f.get("type", "string")
+        raw = table.frame[name]
+        if kind == "string":
+            columns[name] = raw
+            continue
+        readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).astype(bool)
+        unreadable |= ~readable
+        for i in np.flatnonzero(~readable.to_numpy()):
+            value = raw.iat[i]
+            problems.append(Problem(table.path, int(table.lines[i]), name, "type-error",
+                                    f"'{value}' is not {TYPE_WORDS[kind]}", value))
+        columns[name] = raw.where(readable).astype("Float64").astype(DTYPES[kind])
+    return pd.DataFrame(columns, index=table.frame.index), problems, unreadable
+
+
+def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """Validate typed cells against the table's generated pandera schema, collecting every failure."""
+    frame_schema, specs = pandera_schema(table.schema)
+    try:
+        frame_schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _translate(table, exc.failure_cases, specs)
+    return []
+
+
+def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[CheckSpec]]) -> list[Problem]:
+    """Turn pandera's failure cases into problems at file lines (row = table.lines[index])."""
+    problems: list[Problem] = []
+    pk = _primary_key(table.schema)
+    first_line: dict[tuple[str, str], int] = {}
+    ordered = failures.assign(file_line=[_line(table, i) for i in failures["index"]]).sort_values("file_line", na_position="first")
+    for case in ordered.itertuples(index=False):
+        column, check, line = case.column, str(case.check), case.file_line
+        if column not in table.frame.columns:  # a whole-frame failure: cannot happen for frames we build
+            problems.append(Problem(table.path, None, None, "schema-error", f"{check}: {case.failure_case}"))
+            continue
+        value = None if line is None else table.frame.at[int(case.index), column]
+        if check == "not_nullable":
+            problems.append(Problem(table.path, line, column, "required-error", "empty, but this field is required"))
+        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            key = (column, str(value))
+            if key not in first_line:
+                first_line[key] = line
+                continue
+            code = "primary-key" if column in pk else "unique-error"
+            problems.append(Problem(table.path, line, column, code,
+                                    f"'{value}' already appears on line {first_line[key]}; {column} must be unique", value))
+        else:
+            spec = specs[column][int(case.check_number)]
+            problems.append(Problem(table.path, line, column, spec.code, spec.message(str(value)), value))
+    return problems
+
+
+def _line(table: Table, index: Any) -> int | None:
+    return None if index is None or pd.isna(index) else int(table.lines[int(index)])
