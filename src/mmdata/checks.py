@@ -26,6 +26,7 @@ UNITS_OF_STATISTIC = {
     "maximum": ("months", "years"),
     "percentage": ("percent",),
     "ratio": ("ratio",),
+    "hazard-ratio": ("ratio",),
     "relative-likelihood": ("ratio",),
     "count": ("patients",),
 }
@@ -48,6 +49,11 @@ def _emit(table: Table, mask: pd.Series, column: str, code: str,
         problems.append(Problem(table.path, int(table.lines[label]), column, code, message(row),
                                 None if pd.isna(shown) else str(shown)))
     return problems
+
+
+def _is(column: pd.Series, value: str) -> pd.Series:
+    """column == value, with missing cells False (not NA, which would spread through ~ and &)."""
+    return column.eq(value).fillna(False).astype(bool)
 
 
 # ---------------------------------------------------------------- layer 3: foreign keys
@@ -95,7 +101,7 @@ def cross_field_rules(tables: dict[str, Table], frames: Frames) -> list[Problem]
 
 def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> list[Problem]:
     value, unit, qualifier, stat = df["value"], df["unit"], df["qualifier"], df["statistic"]
-    has_value, not_reached, qualitative = value.notna(), qualifier.eq("not-reached"), stat.eq("qualitative")
+    has_value, not_reached, qualitative = value.notna(), _is(qualifier, "not-reached"), _is(stat, "qualitative")
     p = _emit(table, ~has_value & ~not_reached & df["direction"].isna() & ~qualitative, "value", "missing-result",
               lambda r: "no result: give a value, qualifier not-reached, a direction, or statistic qualitative with a finding")
     p += _emit(table, not_reached & has_value, "value", "value-conflict",

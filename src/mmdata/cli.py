@@ -57,10 +57,13 @@ def validate(package_dir: str, fmt: str) -> None:
     else:
         for problem in report.problems:
             click.echo(problem.to_line(), err=True)
-        checked = f"{report.tables} tables, {report.rows} rows, {report.seeds} seeds"
+        checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
         if report.valid:
             click.echo(f"valid: {checked} checked")
         else:
-            count = len(report.problems)
-            click.echo(f"invalid: {count} problem{'s' if count != 1 else ''} ({checked} checked)")
+            click.echo(f"invalid: {_count(len(report.problems), 'problem')} ({checked} checked)")
     sys.exit(0 if report.valid else 1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

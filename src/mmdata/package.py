@@ -35,6 +35,7 @@ class Table:
     schema: dict[str, Any]
     frame: pd.DataFrame  # string dtype, columns in schema order
     lines: np.ndarray  # file line (header = 1) of each row of frame
+    broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
 
     @property
     def field_names(self) -> list[str]:
@@ -203,6 +204,7 @@ def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     lines: list[int] = []
+    broken: list[bool] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -213,13 +215,16 @@ def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems
             start, last = last + 1, reader.line_num
             if not record:
                 problems.append(Problem(rel, start, None, "blank-row", "empty line; remove it"))
-            elif len(record) != len(header):
+                continue
+            misshapen = len(record) != len(header)
+            if misshapen:
                 code = "missing-cell" if len(record) < len(header) else "extra-cell"
                 problems.append(Problem(rel, start, None, code,
                                         f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma"))
-            else:
-                records.append(record)
-                lines.append(start)
+                record = (record + [""] * len(header))[: len(header)]
+            records.append(record)
+            lines.append(start)
+            broken.append(misshapen)
     except csv.Error as exc:
         problems.append(Problem(rel, reader.line_num, None, "source-error", f"cannot parse the CSV: {exc}"))
         return None
@@ -228,7 +233,7 @@ def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems
     frame = pd.DataFrame(records, columns=header, dtype="string")[fields]
     missing = schema.get("missingValues", [""])
     frame = frame.mask(frame.isin(missing))
-    return Table(name, rel, schema, frame.reset_index(drop=True), np.asarray(lines, dtype=np.int64))
+    return Table(name, rel, schema, frame.reset_index(drop=True), np.asarray(lines, dtype=np.int64), np.asarray(broken, dtype=bool))
 
 
 def _header_ok(rel: str, header: list[str], fields: list[str], problems: list[Problem]) -> bool:

@@ -98,11 +98,12 @@ def _length_words(shortest: int | None, longest: int | None) -> str:
 def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     """Read every cell as its field's type; a cell that cannot be read is reported and set to NA.
 
-    Also returns which rows hold such a cell: the cross-field and provenance rules skip them,
-    since a missing value there would only repeat the type error in other words.
+    Also returns which rows hold such a cell, or have the wrong number of cells: the
+    cross-field and provenance rules skip them, since they would only repeat those errors
+    in other words.
     """
     problems: list[Problem] = []
-    unreadable = pd.Series(False, index=table.frame.index)
+    unreadable = pd.Series(table.broken, index=table.frame.index)
     columns: dict[str, pd.Series] = {}
     for f in table.schema["fields"]:
         name, kind = f["name"], f.get("type", "string")

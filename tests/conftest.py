@@ -1,0 +1,64 @@
+"""Shared helpers: copies of the shipped package and of the tiny fixture packages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "seeds")
+
+
+def copy_package(source: Path, target: Path) -> Path:
+    """Copy the parts of a package (descriptor, data, schemas, seeds) into target."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in PACKAGE_PARTS:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, target / part, dirs_exist_ok=True)
+        elif src.is_file():
+            shutil.copy2(src, target / part)
+    return target
+
+
+def build_fixture(case: str, target: Path) -> Path:
+    """The tiny base package with the repository's schemas, overlaid with the files of one case."""
+    copy_package(FIXTURES / "_base", target)
+    shutil.copytree(ROOT / "schemas", target / "schemas", dirs_exist_ok=True)
+    for path in sorted((FIXTURES / case).rglob("*")):
+        if path.is_file() and path.name != "expected.txt":
+            dest = target / path.relative_to(FIXTURES / case)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    return target
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def set_cell(path: Path, key: str, column: str, value: str) -> int:
+    """Rewrite one cell of a CSV (row found by its first column); return that row's file line."""
+    header, rows = read_rows(path)
+    col = header.index(column)
+    for i, row in enumerate(rows):
+        if row[0] == key:
+            row[col] = value
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
+            path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+            return i + 2
+    raise KeyError(key)
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """A private copy of the shipped package, safe to break."""
+    return copy_package(ROOT, tmp_path / "pkg")
