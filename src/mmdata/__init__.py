@@ -10,15 +10,21 @@ Example:
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import CODES, MmdataError, PackageReadError, Problem
 
 if TYPE_CHECKING:
-    from .validate import Report
+    from .validation import Report
 
-__all__ = ["CODES", "MmdataError", "PackageReadError", "Problem", "validate", "validate_report"]
+try:
+    __version__ = version("mmdata")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["__version__", "CODES", "MmdataError", "PackageReadError", "Problem", "validate", "validate_report"]
 
 
 def validate(path: str | Path = ".") -> list[Problem]:
@@ -31,6 +37,6 @@ def validate(path: str | Path = ".") -> list[Problem]:
 
 def validate_report(path: str | Path = ".") -> Report:
     """Like validate, with counts of the tables, rows and seeds checked."""
-    from .validate import validate_package
+    from .validation import validate_package
 
     return validate_package(path)

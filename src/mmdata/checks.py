@@ -9,7 +9,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +72,7 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
             where = f"{target}.{'+'.join(ref_fields)}"
             problems += _emit(table, present & ~found, fields[0], "foreign-key",
-                              lambda r, f=fields, w=where: f"'{'+'.join(str(r[x]) for x in f)}' is not a key of {w}")
+                              lambda r: f"'{'+'.join(str(r[x]) for x in fields)}' is not a key of {where}")
     return problems
 
 
@@ -137,7 +136,7 @@ def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> 
         for column in ("arm_id", "comparator_arm_id"):
             other = df[column].map(study_of_arm)
             p += _emit(table, other.notna() & other.ne(df["study_id"]), column, "arm-study-mismatch",
-                       lambda r, c=column, o=study_of_arm: f"arm {r[c]} belongs to study {o[r[c]]}, not {r['study_id']}")
+                       lambda r: f"arm {r[column]} belongs to study {study_of_arm[r[column]]}, not {r['study_id']}")
     return p
 
 
@@ -219,7 +218,7 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
     table, sources = tables["sources"], frames["sources"]
     texts: dict[str, str] = {}
     missing, digests = [], []
-    for source_id, rel in zip(sources["source_id"], sources["seed_file"]):
+    for source_id, rel in zip(sources["source_id"], sources["seed_file"], strict=True):
         path = root / str(rel)
         data = path.read_bytes() if isinstance(rel, str) and path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
         missing.append(data is None)
@@ -273,6 +272,6 @@ def _numbers_in_quote(table: Table, df: pd.DataFrame, quote: pd.Series, columns:
         unmatched = pd.Series(False, index=df.index)
         unmatched[matched.loc[matched["_merge"] == "left_only", "level_0"].to_numpy()] = True
         problems += _emit(table, unmatched, column, "number-not-in-quote",
-                          lambda r, c=column: f"{table.frame.at[r.name, c]} does not occur in the quote; "
+                          lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")
     return problems

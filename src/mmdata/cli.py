@@ -42,7 +42,7 @@ def validate(package_dir: str, fmt: str) -> None:
 
         mmdata validate --format json path/to/package
     """
-    from .validate import validate_package
+    from .validation import validate_package
 
     try:
         report = validate_package(package_dir)

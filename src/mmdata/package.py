@@ -130,7 +130,8 @@ def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path 
         problems.append(Problem(DESCRIPTOR, None, where, "path-error", f"'{rel}' points outside the package folder"))
         return None
     if not path.is_file():
-        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' does not exist; add the file or fix the path"))
+        why = "is not a file" if path.exists() else "does not exist"
+        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' {why}; add the file or fix the path"))
         return None
     return path
 

@@ -1,0 +1,117 @@
+"""The command line as a user runs it: exit codes and exact output lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import mmdata
+from mmdata.cli import cli
+
+from .conftest import ROOT, build_fixture, read_rows, set_cell
+
+TABLE_FILES = sorted((ROOT / "data").glob("*.csv"))
+
+
+def shipped_rows() -> int:
+    return sum(len(read_rows(path)[1]) for path in TABLE_FILES)
+
+
+def test_shipped_package_is_valid() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(ROOT)])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout == f"valid: 5 tables, {shipped_rows()} rows, 5 seeds checked\n"
+
+
+def test_validate_defaults_to_the_current_directory(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", "size", "1001")
+    monkeypatch.chdir(package)
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "data/arms.csv:2:size: 1001 does not occur in the quote; quote the passage that states it, "
+        "or correct the number [number-not-in-quote]\n"
+    )
+    assert result.stdout == f"invalid: 1 problem (5 tables, {shipped_rows()} rows, 5 seeds checked)\n"
+
+
+def test_json_format_prints_exactly_the_library_result(tmp_path: Path) -> None:
+    pkg = build_fixture("type-error", tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "--format", "json", str(pkg)])
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    assert json.loads(result.stdout) == [p.to_dict() for p in mmdata.validate(pkg)]
+    assert json.loads(result.stdout)[0] == {
+        "path": "data/arms.csv", "row": 2, "column": "size", "code": "type-error",
+        "message": "'sixty' is not a whole number", "value": "sixty",
+    }
+
+
+def test_json_format_of_a_valid_package_is_an_empty_list() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--format", "json", str(ROOT)])
+    assert (result.exit_code, result.stdout) == (0, "[]\n")
+
+
+def test_folder_without_descriptor_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path}/datapackage.json: no datapackage.json here; give the package folder\n"
+    assert result.stdout == ""
+
+
+def test_descriptor_that_is_not_an_object_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "datapackage.json").write_text("[]\n")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert (result.exit_code, result.stderr) == (2, "Error: datapackage.json: must hold a JSON object, not list\n")
+
+
+def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--format", "xml", str(ROOT)])
+    assert result.exit_code == 2
+    assert "'xml' is not one of 'text', 'json'" in result.stderr
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, f"mmdata, version {mmdata.__version__}\n")
+
+
+@pytest.mark.parametrize("args", [["-h"], ["--help"], ["validate", "-h"]])
+def test_help(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["validate", "--help"]])
+def test_help_and_version_do_not_load_the_data_stack(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from mmdata.cli import cli\n"
+        "try:\n"
+        f"    cli({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('pandas', 'pandera', 'frictionless', 'numpy') if m in sys.modules)\n"
+        "print('loaded:', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.splitlines()[-1] == "loaded: []"
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "mmdata", "validate", str(build_fixture("_base", tmp_path))],
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "valid: 5 tables, 10 rows, 1 seed checked\n", "")

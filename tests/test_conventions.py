@@ -1,0 +1,42 @@
+"""Project conventions that keep the command line fast and thin (see STYLE.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "mmdata"
+HEAVY = {"pandas", "pandera", "frictionless", "numpy"}
+
+
+def imported_modules(path: Path, top_level_only: bool = False) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_cli_imports_click() -> None:
+    users = sorted(p.name for p in SRC.glob("*.py") if "click" in imported_modules(p))
+    assert users == ["cli.py"]
+
+
+def test_cli_imports_nothing_from_the_data_stack() -> None:
+    assert imported_modules(SRC / "cli.py") & HEAVY == set()
+
+
+@pytest.mark.parametrize("module", ["__init__.py", "errors.py", "cli.py", "__main__.py"])
+def test_start_up_modules_stay_light(module: str) -> None:
+    assert imported_modules(SRC / module, top_level_only=True) & HEAVY == set()
+
+
+def test_every_module_stays_small() -> None:
+    sizes = {p.name: len(p.read_text().splitlines()) for p in SRC.glob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

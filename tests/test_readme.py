@@ -1,0 +1,27 @@
+"""The README's two commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = re.findall(r"```sh\n(python3 -m venv .*)\n```", README)
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    assert len(COMMANDS) == 2
+    validate, test = COMMANDS
+    assert validate.endswith("&& .venv/bin/mmdata validate")
+    assert test.endswith("&& .venv/bin/python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+    assert COMMANDS[0] in ci
+    assert ci[-1] == COMMANDS[1]
+
+
+def test_both_commands_install_the_pinned_versions() -> None:
+    assert all("-c constraints.txt" in c for c in COMMANDS)
