@@ -115,3 +115,15 @@ def test_module_entry_point(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "mmdata", "validate", str(build_fixture("_base", tmp_path))],
                           capture_output=True, text=True)
     assert (done.returncode, done.stdout, done.stderr) == (0, "valid: 5 tables, 10 rows, 1 seed checked\n", "")
+
+
+def test_a_bug_is_reported_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.validation
+
+    def broken(root: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(mmdata.validation, "validate_package", broken)
+    result = CliRunner().invoke(cli, ["validate", str(ROOT)])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: mmdata failed unexpectedly (RuntimeError: boom); please report this\n"

@@ -16,6 +16,12 @@ from .errors import MmdataError
 FORMATS = ("text", "json")
 
 
+class Unreadable(click.ClickException):
+    """The package cannot be read at all: ``Error: ...`` on stderr and exit status 2."""
+
+    exit_code = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mmdata", prog_name="mmdata")
 def cli() -> None:
@@ -47,11 +53,9 @@ def validate(package_dir: str, fmt: str) -> None:
     try:
         report = validate_package(package_dir)
     except MmdataError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        raise Unreadable(str(exc)) from None
     except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
-        click.echo(f"Error: mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this", err=True)
-        sys.exit(2)
+        raise Unreadable(f"mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this") from None
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in report.problems], indent=2, ensure_ascii=False))
     else:
