@@ -30,12 +30,12 @@ def test_shipped_package_is_valid() -> None:
 
 
 def test_validate_defaults_to_the_current_directory(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", "size", "1001")
+    line = set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", "size", "1001")
     monkeypatch.chdir(package)
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "data/arms.csv:2:size: 1001 does not occur in the quote; quote the passage that states it, "
+        f"data/arms.csv:{line}:size: 1001 does not occur in the quote; quote the passage that states it, "
         "or correct the number [number-not-in-quote]\n"
     )
     assert result.stdout == f"invalid: 1 problem (5 tables, {shipped_rows()} rows, 5 seeds checked)\n"
