@@ -82,3 +82,13 @@ def test_reference_validator_accepts_the_package() -> None:
     report = validate(str(ROOT / "datapackage.json"))
     assert report.flatten(["rowNumber", "fieldName", "type", "note"]) == []
     assert report.valid
+
+
+@pytest.mark.parametrize(("table", "field"), [
+    ("outcomes", "endpoint"), ("outcomes", "statistic"), ("outcomes", "population"),
+    ("adverse_events", "event"), ("adverse_events", "statistic"),
+])
+def test_curation_guide_explains_every_term(table: str, field: str) -> None:
+    guide = (ROOT / "docs/curation.md").read_text(encoding="utf-8")
+    enum = next(f for f in schema_of(table)["fields"] if f["name"] == field)["constraints"]["enum"]
+    assert [term for term in enum if f"`{term}`" not in guide] == []
