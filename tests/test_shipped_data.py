@@ -69,10 +69,16 @@ def test_any_broken_cell_is_reported_at_its_place(change: tuple[str, str, str, s
     ("adverse_events", "myeloma-xi-second-cancer-lenalidomide", "value", "105",
      "105 is not a percentage between 0 and 100 [percentage-range]"),
     ("arms", "myeloma-xi-observation", "study_id", "myeloma-11",
-     "'myeloma-11' is not a key of studies.study_id [foreign-key]"),
+     "'myeloma-11' is not a key of studies.study_id (did you mean 'myeloma-xi'?) [foreign-key]"),
     ("outcomes", "myeloma-xi-follow-up-maximum", "quote",
      "The researchers kept track of both groups of patients for up to seven years.",
-     "quote not found in the seed of hughes-myeloma-xi-summary; copy the passage exactly [quote-not-in-seed]"),
+     "quote not found in the seed of hughes-myeloma-xi-summary; closest passage: "
+     "\"The researchers kept track of both groups of patients for up to six years.\" "
+     "(the quote has 'seven' where the seed has 'six') [quote-not-in-seed]"),
+    ("arms", "myeloma-xi-observation", "role", "contrl",
+     "'contrl' is not an allowed value (did you mean 'control'?); use one of: experimental, control, cohort-group [enum-error]"),
+    ("outcomes", "myeloma-xi-os-over-65", "comparator_arm_id", "myeloma-xi-observaton",
+     "'myeloma-xi-observaton' is not a key of arms.arm_id (did you mean 'myeloma-xi-observation'?) [foreign-key]"),
 ])
 def test_named_breakages(table: str, key: str, column: str, value: str, expected: str, package: Path) -> None:
     line = set_cell(package / f"data/{table}.csv", key, column, value)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import Problem
 from .package import Table
+from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
 RESULT_TABLES = ("outcomes", "adverse_events")
@@ -71,9 +72,14 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
             found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
             where = f"{target}.{'+'.join(ref_fields)}"
+            keys = ["+".join(k) for k in known]
             problems += _emit(table, present & ~found, fields[0], "foreign-key",
-                              lambda r: f"'{'+'.join(str(r[x]) for x in fields)}' is not a key of {where}")
+                              lambda r: f"'{_key(r, fields)}' is not a key of {where}{did_you_mean(_key(r, fields), keys, n=3, cutoff=0.8)}")
     return problems
+
+
+def _key(row: pd.Series, fields: list[str]) -> str:
+    return "+".join(str(row[f]) for f in fields)
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -255,10 +261,14 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
         where = np.strings.find(seed[check].to_numpy(dtype=str), quote[check].to_numpy(dtype=str))
         absent = pd.Series(False, index=df.index)
         absent[check] = where < 0
-        problems += _emit(table, absent, "quote", "quote-not-in-seed",
-                          lambda r: f"quote not found in the seed of {r['source_id']}; copy the passage exactly", None)
+        problems += _emit(table, absent, "quote", "quote-not-in-seed", lambda r: _quote_message(r, seeds), None)
         problems += _numbers_in_quote(table, df, quote, columns)
     return problems
+
+
+def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
+    passage, difference = closest_passage(" ".join(str(row["quote"]).split()), seeds[row["source_id"]])
+    return f'quote not found in the seed of {row["source_id"]}; closest passage: "{passage}" ({difference})'
 
 
 def _numbers_in_quote(table: Table, df: pd.DataFrame, quote: pd.Series, columns: Iterable[str]) -> list[Problem]:

@@ -7,8 +7,6 @@ so that later layers can name ``file:line:column`` exactly.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .csvfile import header_ok, parse_csv
 from .errors import PackageReadError, Problem
 
 DESCRIPTOR = "datapackage.json"
@@ -75,20 +74,52 @@ def load_package(root: Path) -> LoadedPackage:
     descriptor = read_descriptor(root)
     pkg = LoadedPackage(root=root, descriptor=descriptor)
     pkg.problems.extend(_frictionless_problems(root, descriptor))
+    for resource in declared_resources(root, descriptor, pkg.problems):
+        table = read_table(resource.name, resource.rel, resource.path, resource.schema, pkg.problems)
+        if table is not None:
+            pkg.tables[table.name] = table
+    return pkg
+
+
+@dataclass
+class Resource:
+    """A table resource whose file exists and whose schema could be read."""
+
+    name: str
+    rel: str  # the path as declared, for example "data/outcomes.csv"
+    path: Path
+    schema: dict[str, Any]
+
+
+def declared_resources(root: Path, descriptor: dict[str, Any], problems: list[Problem], check: bool = True) -> list[Resource]:
+    """The usable resources of a descriptor; what makes one unusable is reported in problems.
+
+    With check=False the schemas are only read, not validated (no frictionless import), and
+    descriptor-level requirements are not reported: enough for rewriting files.
+    """
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
-        return pkg  # frictionless has reported it
-    declared = {r.get("name") for r in resources if isinstance(r, dict)}
-    for name in TABLES:
-        if name not in declared:
-            pkg.problems.append(Problem(DESCRIPTOR, None, None, "resource-missing",
-                                        f"no resource named '{name}'; every mmdata package has the tables {', '.join(TABLES)}"))
+        return []  # frictionless reports it
+    if check:
+        declared = {r.get("name") for r in resources if isinstance(r, dict)}
+        for table in TABLES:
+            if table not in declared:
+                problems.append(Problem(DESCRIPTOR, None, None, "resource-missing",
+                                        f"no resource named '{table}'; every mmdata package has the tables {', '.join(TABLES)}"))
+    usable = []
     for index, resource in enumerate(resources):
-        if isinstance(resource, dict):
-            table = _load_resource(root, index, resource, pkg.problems)
-            if table is not None:
-                pkg.tables[table.name] = table
-    return pkg
+        if not isinstance(resource, dict):
+            continue
+        name, where = resource.get("name"), f"resources/{index}"
+        data_path = _resolve(root, resource.get("path"), f"{where}/path", problems)  # type: ignore[arg-type]
+        encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
+        if check and encoding not in ("utf-8", "utf8"):
+            problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
+                                    'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
+        schema = _load_schema(root, resource.get("schema"), f"{where}/schema", problems, check)
+        if data_path is not None and schema is not None and isinstance(name, str):
+            usable.append(Resource(name, str(resource["path"]), data_path, schema))
+    return usable
 
 
 def _frictionless_problems(root: Path, descriptor: dict[str, Any]) -> list[Problem]:
@@ -136,22 +167,8 @@ def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path 
     return path
 
 
-def _load_resource(root: Path, index: int, resource: dict[str, Any], problems: list[Problem]) -> Table | None:
-    name = resource.get("name")
-    where = f"resources/{index}"
-    data_path = _resolve(root, resource.get("path"), f"{where}/path", problems)  # type: ignore[arg-type]
-    encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
-    if encoding not in ("utf-8", "utf8"):
-        problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
-                                'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
-    schema = _load_schema(root, resource.get("schema"), f"{where}/schema", problems)
-    if data_path is None or schema is None or not isinstance(name, str):
-        return None
-    return read_table(name, str(resource["path"]), data_path, schema, problems)
-
-
-def _load_schema(root: Path, ref: object, where: str, problems: list[Problem]) -> dict[str, Any] | None:
-    """Load a schema given inline or as a path; check it with frictionless and for mmdata support."""
+def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:
+    """Load a schema given inline or as a path; with check, validate it with frictionless and for mmdata support."""
     if isinstance(ref, dict):
         schema, label = ref, DESCRIPTOR
     else:
@@ -173,6 +190,8 @@ def _load_schema(root: Path, ref: object, where: str, problems: list[Problem]) -
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
         return None
+    if not check:
+        return schema if all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]) else None
     from frictionless import Schema
 
     found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
@@ -190,81 +209,12 @@ def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems
     Returns None when the file cannot be read into a table at all (bad encoding, broken CSV,
     header not matching the schema); its other problems are still reported.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(rel, None, None, "source-error", f"cannot be read: {exc.strerror}"))
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(_decode_problem(rel, raw, exc))
-        return None
-    text = text.removeprefix("\ufeff")
+    parsed = parse_csv(rel, path, problems)
     fields = [f["name"] for f in schema["fields"]]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
-    lines: list[int] = []
-    broken: list[bool] = []
-    try:
-        header = next(reader, None)
-        if header is None:
-            problems.append(Problem(rel, 1, None, "header-error", "the file is empty; the first line must be the header"))
-            return None
-        last = reader.line_num
-        for record in reader:
-            start, last = last + 1, reader.line_num
-            if not record:
-                problems.append(Problem(rel, start, None, "blank-row", "empty line; remove it"))
-                continue
-            misshapen = len(record) != len(header)
-            if misshapen:
-                code = "missing-cell" if len(record) < len(header) else "extra-cell"
-                problems.append(Problem(rel, start, None, code,
-                                        f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma"))
-                record = (record + [""] * len(header))[: len(header)]
-            records.append(record)
-            lines.append(start)
-            broken.append(misshapen)
-    except csv.Error as exc:
-        problems.append(Problem(rel, reader.line_num, None, "source-error", f"cannot parse the CSV: {exc}"))
+    if parsed is None or not header_ok(rel, parsed.header, fields, problems):
         return None
-    if not _header_ok(rel, header, fields, problems):
-        return None
-    frame = pd.DataFrame(records, columns=header, dtype="string")[fields]
+    frame = pd.DataFrame(parsed.records, columns=parsed.header, dtype="string")[fields]
     missing = schema.get("missingValues", [""])
     frame = frame.mask(frame.isin(missing))
-    return Table(name, rel, schema, frame.reset_index(drop=True), np.asarray(lines, dtype=np.int64), np.asarray(broken, dtype=bool))
-
-
-def _header_ok(rel: str, header: list[str], fields: list[str], problems: list[Problem]) -> bool:
-    """Report how the header differs from the schema; True when the table can still be read."""
-    if header == fields:
-        return True
-    seen = set(header)
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    for h in dupes:
-        problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' appears more than once"))
-    for f in fields:
-        if f not in seen:
-            problems.append(Problem(rel, 1, f, "header-error", f"column '{f}' is missing from the header"))
-    for h in header:
-        if h not in fields:
-            problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' is not in the schema; remove it or add it to the schema"))
-    if not dupes and seen == set(fields):
-        problems.append(Problem(rel, 1, None, "header-error",
-                                f"columns are not in schema order; expected: {','.join(fields)}"))
-        return True
-    return False
-
-
-def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:
-    line_start = raw.rfind(b"\n", 0, exc.start) + 1
-    line = raw.count(b"\n", 0, exc.start) + 1
-    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
-    prefix = raw[line_start:exc.start].decode("utf-8", "replace")
-    cell = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
-    column = header[cell] if 0 <= cell < len(header) else None
-    byte = raw[exc.start:exc.start + 1].hex()
-    return Problem(rel, line, column, "encoding-error",
-                   f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8 (it may have been saved as Latin-1 or Windows-1252)")
+    return Table(name, rel, schema, frame.reset_index(drop=True),
+                 np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))

@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 from .errors import Problem
 from .package import Table
+from .suggest import did_you_mean
 
 # Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
 INTEGER_RE = r"[+-]?[0-9]+"
@@ -69,7 +70,8 @@ def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec
     if "enum" in cons:
         allowed = list(cons["enum"])
         checks.append(pa.Check.isin(allowed))
-        meaning.append(CheckSpec("enum-error", lambda v: f"'{v}' is not an allowed value; use one of: {', '.join(map(str, allowed))}"))
+        meaning.append(CheckSpec("enum-error", lambda v: f"'{v}' is not an allowed value{did_you_mean(v, map(str, allowed))}; "
+                                                         f"use one of: {', '.join(map(str, allowed))}"))
     if "minimum" in cons:
         low = cons["minimum"]
         checks.append(pa.Check.ge(low))
