@@ -127,3 +127,22 @@ def test_a_bug_is_reported_without_a_traceback(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(cli, ["validate", str(ROOT)])
     assert result.exit_code == 2
     assert result.stderr == "Error: mmdata failed unexpectedly (RuntimeError: boom); please report this\n"
+
+
+def test_github_format_annotates_file_line_and_column(tmp_path: Path) -> None:
+    pkg = build_fixture("foreign-key", tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "--format", "github", str(pkg)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"::error file={pkg}/data/outcomes.csv,line=4,col=3,title=foreign-key::arm_id: 'trial-a-placbo' is not a key "
+        "of arms.arm_id (did you mean 'trial-a-placebo'?)",
+        "invalid: 1 problem (5 tables, 10 rows, 1 seed checked)",
+    ]
+
+
+def test_github_format_paths_are_repository_relative_from_the_package_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = build_fixture("percentage-range", tmp_path)
+    monkeypatch.chdir(pkg)
+    result = CliRunner().invoke(cli, ["validate", "--format", "github"])
+    assert result.stdout.splitlines()[0] == (
+        "::error file=data/adverse_events.csv,line=2,col=8,title=percentage-range::value: 500 is not a percentage between 0 and 100")

@@ -6,14 +6,17 @@ at start-up, so that ``mmdata --help`` and ``mmdata --version`` answer at once.
 
 from __future__ import annotations
 
-import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import MmdataError
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from .validation import Report
+
+FORMATS = ("text", "json", "github")
 
 
 class Unreadable(click.ClickException):
@@ -36,7 +39,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout.")
+              help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout; "
+                   "github: workflow annotations on stdout, so problems show on a pull request's lines.")
 def validate(package_dir: str, fmt: str) -> None:
     """Check the package in PACKAGE_DIR (default: here) and report every problem.
 
@@ -48,6 +52,7 @@ def validate(package_dir: str, fmt: str) -> None:
 
         mmdata validate --format json path/to/package
     """
+    from .render import as_github, as_json
     from .validation import validate_package
 
     try:
@@ -57,16 +62,84 @@ def validate(package_dir: str, fmt: str) -> None:
     except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
         raise Unreadable(f"mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this") from None
     if fmt == "json":
-        click.echo(json.dumps([p.to_dict() for p in report.problems], indent=2, ensure_ascii=False))
+        click.echo(as_json(report.problems))
+    elif fmt == "github":
+        for line in as_github(report.problems, package_dir):
+            click.echo(line)
+        click.echo(_summary(report))
     else:
         for problem in report.problems:
             click.echo(problem.to_line(), err=True)
-        checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
-        if report.valid:
-            click.echo(f"valid: {checked} checked")
-        else:
-            click.echo(f"invalid: {_count(len(report.problems), 'problem')} ({checked} checked)")
+        click.echo(_summary(report))
     sys.exit(0 if report.valid else 1)
+
+
+@cli.command()
+@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
+def fmt(package_dir: str, check: bool) -> None:
+    """Rewrite every table of PACKAGE_DIR in canonical form, losslessly.
+
+    Canonical: UTF-8 without BOM, LF endings, columns in schema order, rows sorted by primary
+    key, minimal quoting; every cell keeps its exact text. A file that cannot be parsed is
+    reported and left untouched.
+
+    Example:
+
+        mmdata fmt --check
+    """
+    from .formatting import format_package
+
+    try:
+        result = format_package(package_dir, check=check)
+    except MmdataError as exc:
+        raise Unreadable(str(exc)) from None
+    for problem in result.problems:
+        click.echo(f"{problem.to_line()} (left untouched)", err=True)
+    verb = "would reformat" if check else "reformatted"
+    for path in result.changed:
+        click.echo(f"{verb} {path}")
+    done = "would be reformatted" if check else "reformatted"
+    summary = f"{_count(len(result.changed), 'file')} {done}, {len(result.unchanged)} already canonical"
+    if result.problems:
+        summary += f", {_count(len({p.path for p in result.problems}), 'file')} left untouched"
+    click.echo(summary)
+    sys.exit(1 if result.problems or (check and result.changed) else 0)
+
+
+@cli.command()
+@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if docs/data-dictionary.md is not current.")
+def docs(package_dir: str, check: bool) -> None:
+    """Generate docs/data-dictionary.md from the Table Schemas of PACKAGE_DIR.
+
+    Per table: description, primary and foreign keys; per field: type, unit, constraints,
+    allowed values, description and an example value from the data.
+
+    Example:
+
+        mmdata docs --check
+    """
+    from .docs import DICTIONARY, write_dictionary
+
+    try:
+        current = write_dictionary(package_dir, check=check)
+    except MmdataError as exc:
+        raise Unreadable(str(exc)) from None
+    if current:
+        click.echo(f"{DICTIONARY} is current")
+    elif check:
+        click.echo(f"{DICTIONARY} is stale; run `mmdata docs` and commit the result", err=True)
+        sys.exit(1)
+    else:
+        click.echo(f"wrote {DICTIONARY}")
+
+
+def _summary(report: Report) -> str:
+    checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
+    if report.valid:
+        return f"valid: {checked} checked"
+    return f"invalid: {_count(len(report.problems), 'problem')} ({checked} checked)"
 
 
 def _count(n: int, noun: str) -> str:

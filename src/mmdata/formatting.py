@@ -1,0 +1,73 @@
+"""`mmdata fmt`: rewrite every table in its one canonical form, losslessly.
+
+Canonical: UTF-8 without byte-order mark, LF line endings, columns in schema order, rows sorted
+by primary key (as text), minimal quoting. Every cell keeps its exact text. A file that cannot
+be parsed, or whose columns are not the schema's, is reported and left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .csvfile import canonical_csv, header_ok, parse_csv
+from .errors import Problem, sort_problems
+from .package import declared_resources, read_descriptor
+
+#: Problems that fmt repairs by rewriting (the others leave the file untouched).
+REPAIRABLE = ("blank-row",)
+
+
+@dataclass
+class FormatResult:
+    changed: list[str] = field(default_factory=list)  # rewritten, or would be with check
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # why a file was left untouched
+
+
+def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
+    """Bring every table of the package at root into canonical form (with check, only report)."""
+    root = Path(root)
+    result = FormatResult()
+    resources = declared_resources(root, read_descriptor(root), result.problems, check=False)
+    for resource in resources:
+        found: list[Problem] = []
+        parsed = parse_csv(resource.rel, resource.path, found)
+        fields = [f["name"] for f in resource.schema["fields"]]
+        blocking = [p for p in found if p.code not in REPAIRABLE]
+        if parsed is not None and not blocking:
+            header_problems: list[Problem] = []
+            if not header_ok(resource.rel, parsed.header, fields, header_problems):
+                blocking = header_problems
+        if parsed is None or blocking:
+            result.problems += [p for p in (blocking or found)]
+            continue
+        order = [parsed.header.index(f) for f in fields]
+        records = [[record[i] for i in order] for record in parsed.records]
+        pk = resource.schema.get("primaryKey", [])
+        keys = [fields.index(k) for k in ([pk] if isinstance(pk, str) else pk) if k in fields]
+        records.sort(key=lambda record: [record[i] for i in keys])
+        canonical = canonical_csv(fields, records)
+        if canonical == resource.path.read_bytes():
+            result.unchanged.append(resource.rel)
+            continue
+        result.changed.append(resource.rel)
+        if not check:
+            _replace(resource.path, canonical)
+    result.problems = sort_problems(result.problems)
+    return result
+
+
+def _replace(path: Path, content: bytes) -> None:
+    """Write content to path atomically: readers see the old file or the new one, never half."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

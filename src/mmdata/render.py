@@ -1,0 +1,58 @@
+"""Ways to print problems: plain lines, JSON, and GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .errors import Problem
+
+
+def as_json(problems: list[Problem]) -> str:
+    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False)
+
+
+def as_github(problems: list[Problem], root: str | Path) -> list[str]:
+    """`::error file=…,line=…,col=…,title=…::message` lines, so errors show on the pull request's lines.
+
+    The column number is the field's position in the file's header; file paths are relative to
+    the repository root when the package is the repository.
+    """
+    root = Path(root)
+    headers: dict[str, list[str]] = {}
+    lines = []
+    for p in problems:
+        props = [f"file={_property(_repo_path(root, p.path))}"]
+        if p.row is not None:
+            props.append(f"line={p.row}")
+            if p.column is not None:
+                if p.path not in headers:
+                    headers[p.path] = _header(root / p.path)
+                if p.column in headers[p.path]:
+                    props.append(f"col={headers[p.path].index(p.column) + 1}")
+        props.append(f"title={_property(p.code)}")
+        where = f"{p.column}: " if p.column is not None else ""
+        lines.append(f"::error {','.join(props)}::{_data(where + p.message)}")
+    return lines
+
+
+def _repo_path(root: Path, path: str) -> str:
+    prefix = root.as_posix().rstrip("/")
+    return path if prefix in ("", ".") else f"{prefix}/{path}"
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
