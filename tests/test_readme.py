@@ -25,3 +25,20 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_both_commands_install_the_pinned_versions() -> None:
     assert all("-c constraints.txt" in c for c in COMMANDS)
+
+
+def test_pull_request_workflow_runs_the_same_checks_as_ci() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/checks.yml").read_text(encoding="utf-8"))
+    runs = [step.get("run", "") for step in workflow["jobs"]["checks"]["steps"]]
+    assert runs[2:] == [
+        COMMANDS[1],
+        ".venv/bin/mmdata validate --format github",
+        ".venv/bin/mmdata fmt --check",
+        ".venv/bin/mmdata docs --check",
+        ".venv/bin/ruff check src tests benchmarks && .venv/bin/mypy src",
+    ]
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[-1]):
+        assert check in ci
