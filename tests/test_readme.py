@@ -42,3 +42,39 @@ def test_pull_request_workflow_runs_the_same_checks_as_ci() -> None:
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
     for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[-1]):
         assert check in ci
+
+
+def snippet(name: str) -> str:
+    match = re.search(rf"<!-- snippet: {name} -->\n```python\n(.*?)```", README, re.S)
+    assert match, name
+    return match.group(1)
+
+
+def test_pip_snippet_runs() -> None:
+    scope: dict = {}
+    exec(snippet("pip"), scope)  # noqa: S102 - the README's own example
+    assert list(scope["tables"]) == ["sources", "studies", "arms", "outcomes", "adverse_events"]
+    assert str(scope["outcomes"]["value"].dtype) == "Float64"
+
+
+def test_git_tag_snippet_runs(tmp_path, monkeypatch) -> None:
+    (tmp_path / "mmdata-1.2.0").symlink_to(ROOT)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(snippet("git-tag"), scope)  # noqa: S102
+    assert len(scope["outcomes"]) == 37
+
+
+def test_archive_snippet_runs(tmp_path, monkeypatch) -> None:
+    import datetime as dt
+
+    from mmdata.release import release
+
+    from .test_release import repo_copy
+
+    root = repo_copy(tmp_path / "pkg")
+    result = release(root, "0.2.0", today=dt.date(2026, 11, 21))
+    monkeypatch.chdir(result.archive.parent)
+    scope: dict = {}
+    exec(snippet("archive").replace("1.2.0", "0.2.0"), scope)  # noqa: S102
+    assert len(scope["tables"]["outcomes"]) == 37

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import CODES, MmdataError, PackageReadError, Problem
 
@@ -24,7 +24,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "CODES", "MmdataError", "PackageReadError", "Problem", "validate", "validate_report"]
+__all__ = ["__version__", "CODES", "MmdataError", "PackageReadError", "Problem", "data_version", "load", "validate", "validate_report"]
 
 
 def validate(path: str | Path = ".") -> list[Problem]:
@@ -40,3 +40,21 @@ def validate_report(path: str | Path = ".") -> Report:
     from .validation import validate_package
 
     return validate_package(path)
+
+
+def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
+    """Load one table (a DataFrame) or all five (a dict) with the types their schemas declare.
+
+    By default the data shipped with this installation; path= names a package folder or a
+    release archive. Recorded checksums are verified first. See mmdata.loading.load.
+    """
+    from .loading import load as _load
+
+    return _load(table, path=path)
+
+
+def data_version(path: str | Path | None = None) -> str:
+    """The version of the data package: the bundled one, or the one at path."""
+    from .loading import data_version as _data_version
+
+    return _data_version(path)

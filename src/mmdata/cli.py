@@ -135,6 +135,68 @@ def docs(package_dir: str, check: bool) -> None:
         click.echo(f"wrote {DICTIONARY}")
 
 
+@cli.command()
+@click.argument("version")
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False),
+              help="The package (and repository) to release.")
+def release(version: str, package_dir: str) -> None:
+    """Release VERSION: write it and the files' checksums into datapackage.json, date the
+    changelog entry, and build the reproducible archive dist/mmdata-data-VERSION.zip.
+
+    Refuses, changing nothing, when the package does not validate, VERSION is not semantic or
+    not greater than the current one, the archive or git tag exists, the changelog has no
+    Unreleased entry, files are not canonical, docs are stale, or a schema change needs a new
+    major version.
+
+    Example:
+
+        mmdata release 0.2.0
+    """
+    from .release import release as make_release
+
+    try:
+        result = make_release(package_dir, version)
+    except MmdataError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"released {result.version}: dist/{result.archive.name}")
+    click.echo(f"sha256 {result.sha256}")
+    for line in result.summary:
+        click.echo(line)
+    click.echo(f"next: commit, then tag: git commit -am 'Release {version}' && git tag v{version}")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--repo", default=".", show_default=True, type=click.Path(exists=True, file_okay=False),
+              help="The git repository in which OLD and NEW are looked up when they are revisions.")
+def diff(old: str, new: str, fmt: str, repo: str) -> None:
+    """Rows added, removed and changed per table between OLD and NEW, and schema changes.
+
+    OLD and NEW are each a package folder, a release archive (.zip) or a git revision.
+    Rows are matched by primary key; a changed row lists each changed cell, old and new.
+
+    Example:
+
+        mmdata diff v0.1.0 .
+    """
+    from .diff import as_dict, diff_snapshots, render_text
+    from .snapshot import open_snapshot
+
+    try:
+        diffs = diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo))
+    except MmdataError as exc:
+        raise Unreadable(str(exc)) from None
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(as_dict(diffs), indent=2, ensure_ascii=False))
+    else:
+        for line in render_text(diffs):
+            click.echo(line)
+
+
 def _summary(report: Report) -> str:
     checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
     if report.valid:

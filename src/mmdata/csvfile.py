@@ -35,6 +35,11 @@ def parse_csv(rel: str, path: Path, problems: list[Problem]) -> ParsedCsv | None
     except OSError as exc:
         problems.append(Problem(rel, None, None, "source-error", f"cannot be read: {exc.strerror}"))
         return None
+    return parse_csv_bytes(rel, raw, problems)
+
+
+def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
+    """parse_csv for content already in memory (a release archive, a git revision)."""
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

@@ -29,7 +29,7 @@ def render_dictionary(root: str | Path = ".") -> str:
         "",
         f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}",
         "",
-        f"Version {descriptor.get('version', '(none)')}. {descriptor.get('description', '')}",
+        _cell(descriptor.get("description", "")),
         "",
         "Every table is a CSV file (UTF-8, LF line endings, a header row); an empty cell means the value is missing.",
         "The example of a field is its first non-empty value in the table's key order.",

@@ -34,6 +34,7 @@ CODES: dict[str, tuple[int, str]] = {
     "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
     "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
     "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
+    "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json records"),
     # layer 2
     "blank-row": (CELLS, "an empty line inside a CSV file"),
     "missing-cell": (CELLS, "a row has fewer cells than the header"),

@@ -7,6 +7,7 @@ be parsed, or whose columns are not the schema's, is reported and left untouched
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv
 from .errors import Problem, sort_problems
-from .package import declared_resources, read_descriptor
+from .package import DESCRIPTOR, checksums, declared_resources, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -32,6 +33,7 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     root = Path(root)
     result = FormatResult()
     resources = declared_resources(root, read_descriptor(root), result.problems, check=False)
+    canonical_of: dict[str, bytes] = {}
     for resource in resources:
         found: list[Problem] = []
         parsed = parse_csv(resource.rel, resource.path, found)
@@ -49,24 +51,48 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         pk = resource.schema.get("primaryKey", [])
         keys = [fields.index(k) for k in ([pk] if isinstance(pk, str) else pk) if k in fields]
         records.sort(key=lambda record: [record[i] for i in keys])
-        canonical = canonical_csv(fields, records)
+        canonical = canonical_of[resource.rel] = canonical_csv(fields, records)
         if canonical == resource.path.read_bytes():
             result.unchanged.append(resource.rel)
             continue
         result.changed.append(resource.rel)
         if not check:
-            _replace(resource.path, canonical)
+            atomic_write(resource.path, canonical)
+    if not result.problems:
+        _refresh_checksums(root, result, canonical_of, check)
     result.problems = sort_problems(result.problems)
     return result
 
 
-def _replace(path: Path, content: bytes) -> None:
-    """Write content to path atomically: readers see the old file or the new one, never half."""
+def _refresh_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
+    """Once a release has recorded `bytes` and `hash` for the tables, keep them true to the canonical files."""
+    path = root / DESCRIPTOR
+    descriptor = json.loads(path.read_bytes())
+    stale = False
+    for resource in descriptor.get("resources", []):
+        if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
+            fresh = checksums(canonical_of[resource["path"]])
+            if {k: resource.get(k) for k in fresh} != fresh:
+                resource.update(fresh)
+                stale = True
+    if not stale:
+        return
+    result.changed.append(DESCRIPTOR)
+    if not check:
+        atomic_write(path, (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def atomic_write(path: Path, content: bytes) -> None:
+    """Write content to path atomically: readers see the old file or the new one, never half.
+
+    An existing file keeps its permissions; a new one gets 0644.
+    """
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
-        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

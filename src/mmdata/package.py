@@ -7,6 +7,7 @@ so that later layers can name ``file:line:column`` exactly.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -47,6 +48,11 @@ class LoadedPackage:
     descriptor: dict[str, Any]
     tables: dict[str, Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+
+def checksums(content: bytes) -> dict[str, Any]:
+    """The Data Package `bytes` and `hash` (sha256) of a file's content."""
+    return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
 def read_descriptor(root: Path) -> dict[str, Any]:
@@ -116,6 +122,8 @@ def declared_resources(root: Path, descriptor: dict[str, Any], problems: list[Pr
         if check and encoding not in ("utf-8", "utf8"):
             problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
                                     'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
+        if check and data_path is not None and ("hash" in resource or "bytes" in resource):
+            _check_checksums(resource, data_path, where, problems)
         schema = _load_schema(root, resource.get("schema"), f"{where}/schema", problems, check)
         if data_path is not None and schema is not None and isinstance(name, str):
             usable.append(Resource(name, str(resource["path"]), data_path, schema))
@@ -165,6 +173,15 @@ def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path 
         problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' {why}; add the file or fix the path"))
         return None
     return path
+
+
+def _check_checksums(resource: dict[str, Any], path: Path, where: str, problems: list[Problem]) -> None:
+    actual = checksums(path.read_bytes())
+    for key in ("bytes", "hash"):
+        if key in resource and resource[key] != actual[key]:
+            problems.append(Problem(DESCRIPTOR, None, f"{where}/{key}", "hash-mismatch",
+                                    f"{resource['path']} has {key} {actual[key]}, not {resource[key]} as recorded; "
+                                    "run `mmdata fmt` to record the file as it is now"))
 
 
 def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:
