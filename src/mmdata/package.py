@@ -37,10 +37,6 @@ class Table:
     lines: np.ndarray  # file line (header = 1) of each row of frame
     broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
 
-    @property
-    def field_names(self) -> list[str]:
-        return [f["name"] for f in self.schema["fields"]]
-
 
 @dataclass
 class LoadedPackage:
