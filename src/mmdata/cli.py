@@ -7,7 +7,8 @@ at start-up, so that ``mmdata --help`` and ``mmdata --version`` answer at once.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -19,10 +20,24 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "github")
 
 
+PACKAGE_DIR = click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+T = TypeVar("T")
+
+
 class Unreadable(click.ClickException):
     """The package cannot be read at all: ``Error: ...`` on stderr and exit status 2."""
 
     exit_code = 2
+
+
+def _call(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one library function; what stops it becomes ``Error: ...`` and exit 2, never a traceback."""
+    try:
+        return work(*args, **kwargs)
+    except MmdataError as exc:
+        raise Unreadable(str(exc)) from None
+    except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
+        raise Unreadable(f"mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +52,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@PACKAGE_DIR
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout; "
                    "github: workflow annotations on stdout, so problems show on a pull request's lines.")
@@ -55,12 +70,7 @@ def validate(package_dir: str, fmt: str) -> None:
     from .render import as_github, as_json
     from .validation import validate_package
 
-    try:
-        report = validate_package(package_dir)
-    except MmdataError as exc:
-        raise Unreadable(str(exc)) from None
-    except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
-        raise Unreadable(f"mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this") from None
+    report = _call(validate_package, package_dir)
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":
@@ -75,7 +85,7 @@ def validate(package_dir: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
 def fmt(package_dir: str, check: bool) -> None:
     """Rewrite every table of PACKAGE_DIR in canonical form, losslessly.
@@ -90,10 +100,7 @@ def fmt(package_dir: str, check: bool) -> None:
     """
     from .formatting import format_package
 
-    try:
-        result = format_package(package_dir, check=check)
-    except MmdataError as exc:
-        raise Unreadable(str(exc)) from None
+    result = _call(format_package, package_dir, check=check)
     for problem in result.problems:
         click.echo(f"{problem.to_line()} (left untouched)", err=True)
     verb = "would reformat" if check else "reformatted"
@@ -108,7 +115,7 @@ def fmt(package_dir: str, check: bool) -> None:
 
 
 @cli.command()
-@click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
+@PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if docs/data-dictionary.md is not current.")
 def docs(package_dir: str, check: bool) -> None:
     """Generate docs/data-dictionary.md from the Table Schemas of PACKAGE_DIR.
@@ -122,10 +129,7 @@ def docs(package_dir: str, check: bool) -> None:
     """
     from .docs import DICTIONARY, write_dictionary
 
-    try:
-        current = write_dictionary(package_dir, check=check)
-    except MmdataError as exc:
-        raise Unreadable(str(exc)) from None
+    current = _call(write_dictionary, package_dir, check=check)
     if current:
         click.echo(f"{DICTIONARY} is current")
     elif check:
@@ -184,10 +188,7 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
     from .diff import as_dict, diff_snapshots, render_text
     from .snapshot import open_snapshot
 
-    try:
-        diffs = diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo))
-    except MmdataError as exc:
-        raise Unreadable(str(exc)) from None
+    diffs = _call(lambda: diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo)))
     if fmt == "json":
         import json
 

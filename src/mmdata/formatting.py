@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv
 from .errors import Problem, sort_problems
-from .package import DESCRIPTOR, checksums, declared_resources, read_descriptor
+from .package import DESCRIPTOR, checksum_mismatches, checksums, declared_resources, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -71,9 +71,9 @@ def _refresh_checksums(root: Path, result: FormatResult, canonical_of: dict[str,
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
-            fresh = checksums(canonical_of[resource["path"]])
-            if {k: resource.get(k) for k in fresh} != fresh:
-                resource.update(fresh)
+            content = canonical_of[resource["path"]]
+            if checksum_mismatches(resource, content):
+                resource.update(checksums(content))
                 stale = True
     if not stale:
         return

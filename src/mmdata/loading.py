@@ -10,11 +10,8 @@ from typing import Any, overload
 import pandas as pd
 
 from .errors import MmdataError
-from .package import DESCRIPTOR, checksums
+from .package import DESCRIPTOR, DTYPES, checksum_mismatches
 from .snapshot import Snapshot, open_snapshot
-
-#: pandas dtype of each Table Schema type; a field with an enum becomes a category of its values.
-DTYPES = {"string": "string", "integer": "Int64", "number": "Float64"}
 
 
 class IntegrityError(MmdataError):
@@ -85,11 +82,8 @@ def _column(values: pd.Series, field: dict[str, Any]) -> pd.Series:
 
 
 def _verify(label: str, resource: dict[str, Any], content: bytes) -> None:
-    actual = checksums(content)
-    for key in ("bytes", "hash"):
-        if key in resource and resource[key] != actual[key]:
-            raise IntegrityError(f"{label}: {resource['path']} does not match datapackage.json: recorded {key} "
-                                 f"{resource[key]}, found {actual[key]}")
+    for key, recorded, actual in checksum_mismatches(resource, content)[:1]:
+        raise IntegrityError(f"{label}: {resource['path']} does not match datapackage.json: recorded {key} {recorded}, found {actual}")
 
 
 __all__ = ["IntegrityError", "bundled_root", "data_version", "load"]

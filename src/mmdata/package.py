@@ -22,8 +22,9 @@ from .errors import PackageReadError, Problem
 DESCRIPTOR = "datapackage.json"
 #: The tables every mmdata package holds, in the order they are reported.
 TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
-#: Table Schema field types the validator understands.
-SUPPORTED_TYPES = ("string", "integer", "number")
+#: Table Schema field types mmdata understands, and the nullable pandas dtype each becomes.
+DTYPES = {"string": "string", "integer": "Int64", "number": "Float64"}
+SUPPORTED_TYPES = tuple(DTYPES)
 
 
 @dataclass
@@ -49,6 +50,12 @@ class LoadedPackage:
 def checksums(content: bytes) -> dict[str, Any]:
     """The Data Package `bytes` and `hash` (sha256) of a file's content."""
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
+
+
+def checksum_mismatches(resource: dict[str, Any], content: bytes) -> list[tuple[str, Any, Any]]:
+    """(key, recorded, actual) for each of `bytes` and `hash` that the resource records wrongly."""
+    actual = checksums(content)
+    return [(key, resource[key], actual[key]) for key in ("bytes", "hash") if key in resource and resource[key] != actual[key]]
 
 
 def read_descriptor(root: Path) -> dict[str, Any]:
@@ -172,12 +179,10 @@ def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path 
 
 
 def _check_checksums(resource: dict[str, Any], path: Path, where: str, problems: list[Problem]) -> None:
-    actual = checksums(path.read_bytes())
-    for key in ("bytes", "hash"):
-        if key in resource and resource[key] != actual[key]:
-            problems.append(Problem(DESCRIPTOR, None, f"{where}/{key}", "hash-mismatch",
-                                    f"{resource['path']} has {key} {actual[key]}, not {resource[key]} as recorded; "
-                                    "run `mmdata fmt` to record the file as it is now"))
+    for key, recorded, actual in checksum_mismatches(resource, path.read_bytes()):
+        problems.append(Problem(DESCRIPTOR, None, f"{where}/{key}", "hash-mismatch",
+                                f"{resource['path']} has {key} {actual}, not {recorded} as recorded; "
+                                "run `mmdata fmt` to record the file as it is now"))
 
 
 def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:

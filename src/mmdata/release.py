@@ -74,9 +74,10 @@ def release(root: str | Path, version: str, today: dt.date | None = None) -> Rel
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
     _refuse_unless_clean(root)
     previous = _previous_release(root, current)
-    summary = _summary(previous, open_snapshot(root), current)
+    now = open_snapshot(root)
+    summary = _summary(previous, now, current)
     if previous is not None:
-        _schema_guard(previous, open_snapshot(root), current, version)
+        _schema_guard(previous, now, current, version)
 
     when = today or _release_date()
     files = {

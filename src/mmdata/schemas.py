@@ -18,13 +18,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import Problem
-from .package import Table
+from .package import DTYPES, Table
 from .suggest import did_you_mean
 
 # Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
 INTEGER_RE = r"[+-]?[0-9]+"
 NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-DTYPES: dict[str, Any] = {"string": pd.StringDtype(), "integer": pd.Int64Dtype(), "number": pd.Float64Dtype()}
 TYPE_WORDS = {"integer": "a whole number", "number": "a number (digits, '.' for decimals, no thousands separator)"}
 
 

@@ -10,6 +10,7 @@ import json
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,7 +28,7 @@ class Snapshot:
     label: str  # what the user named: a folder, an archive, a revision
     files: dict[str, bytes] = field(default_factory=dict)  # package-relative posix path -> content
 
-    @property
+    @cached_property
     def descriptor(self) -> dict[str, Any]:
         return _json(self.label, DESCRIPTOR, self.files[DESCRIPTOR])
 
