@@ -18,7 +18,7 @@ from mmdata.cli import cli
 from mmdata.loading import IntegrityError
 from mmdata.release import release
 
-from .conftest import ROOT, build_fixture
+from .conftest import ROOT, build_fixture, shipped_rows
 from .test_release import repo_copy
 
 TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
@@ -55,7 +55,7 @@ def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     archive = release(root, "0.2.0", today=dt.date(2026, 11, 21)).archive
     assert mmdata.data_version(archive) == "0.2.0"
-    assert len(mmdata.load("arms", path=archive)) == 10
+    assert len(mmdata.load("arms", path=archive)) == shipped_rows("arms")
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(archive) as src, zipfile.ZipFile(tampered, "w") as dst:
         for info in src.infolist():
@@ -65,7 +65,7 @@ def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
             dst.writestr(info, data)
     with pytest.raises(IntegrityError, match=r"data/arms.csv does not match datapackage.json: recorded hash sha256:"):
         mmdata.load("arms", path=tampered)
-    assert len(mmdata.load("outcomes", path=tampered)) == 37  # the other files are intact
+    assert len(mmdata.load("outcomes", path=tampered)) == shipped_rows("outcomes")  # the other files are intact
 
 
 def test_fmt_records_new_checksums_after_an_edit(tmp_path: Path) -> None:
@@ -92,4 +92,5 @@ def test_wheel_ships_the_data(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(target), "PATH": ""}, cwd=tmp_path)
     version = json.loads((ROOT / "datapackage.json").read_text())["version"]
-    assert done.stdout == (f"True {version} {{'sources': 5, 'studies': 5, 'arms': 10, 'outcomes': 37, 'adverse_events': 5}} Int64\n")
+    counts = {name: shipped_rows(name) for name in ("sources", "studies", "arms", "outcomes", "adverse_events")}
+    assert done.stdout == f"True {version} {counts} Int64\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import ROOT
+from .conftest import ROOT, shipped_rows
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = re.findall(r"```sh\n(python3 -m venv .*)\n```", README)
@@ -62,7 +62,7 @@ def test_git_tag_snippet_runs(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     scope: dict = {}
     exec(snippet("git-tag"), scope)  # noqa: S102
-    assert len(scope["outcomes"]) == 37
+    assert len(scope["outcomes"]) == shipped_rows("outcomes")
 
 
 def test_archive_snippet_runs(tmp_path, monkeypatch) -> None:
@@ -77,4 +77,4 @@ def test_archive_snippet_runs(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(result.archive.parent)
     scope: dict = {}
     exec(snippet("archive").replace("1.2.0", "0.2.0"), scope)  # noqa: S102
-    assert len(scope["tables"]["outcomes"]) == 37
+    assert len(scope["tables"]["outcomes"]) == shipped_rows("outcomes")
