@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "mmdata"
 HEAVY = {"pandas", "pandera", "frictionless", "numpy"}
+#: The export extra: only `mmdata export`, `mmdata site` and `mmdata release` may need them (#11).
+EXTRA = {"pyarrow", "jinja2", "markupsafe", "matplotlib"}
 
 
 def imported_modules(path: Path, top_level_only: bool = False) -> set[str]:
@@ -29,7 +33,23 @@ def test_only_cli_imports_click() -> None:
 
 
 def test_cli_imports_nothing_from_the_data_stack() -> None:
-    assert imported_modules(SRC / "cli.py") & HEAVY == set()
+    assert imported_modules(SRC / "cli.py") & (HEAVY | EXTRA) == set()
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = f"import sys; from mmdata.cli import cli; print(sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY | EXTRA!r}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
+
+
+def test_validate_and_load_work_without_the_export_extra_issue_11() -> None:
+    """`mmdata validate` and `mmdata.load` never need the export extra: block it and run them."""
+    code = ("import sys\n"
+            f"for name in {sorted(EXTRA)!r}: sys.modules[name] = None\n"
+            "import mmdata\n"
+            f"print(mmdata.validate({str(SRC.parents[1])!r}), len(mmdata.load('outcomes', path={str(SRC.parents[1])!r})) > 0)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[] True\n"
 
 
 @pytest.mark.parametrize("module", ["__init__.py", "errors.py", "cli.py", "__main__.py"])

@@ -38,10 +38,35 @@ def test_pull_request_workflow_runs_the_same_checks_as_ci() -> None:
         ".venv/bin/mmdata fmt --check",
         ".venv/bin/mmdata docs --check",
         ".venv/bin/ruff check src tests benchmarks && .venv/bin/mypy src",
+        ".venv/bin/mmdata export --to build && .venv/bin/mmdata site --out site",
+        "",  # the browser tests' screenshots, kept as an artefact
     ]
+    assert workflow["jobs"]["checks"]["steps"][-1]["with"]["path"] == "test-artifacts/"
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
-    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[-1]):
+    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[6]):
         assert check in ci
+
+
+def test_ci_runs_the_readme_analyst_commands_issue_11() -> None:
+    analyst = re.search(r"<!-- commands: analysts -->\n```sh\n(.*?)```", README, re.S)
+    assert analyst
+    setup, datasette = analyst.group(1).splitlines()
+    assert setup.endswith("&& .venv/bin/mmdata export --to build && .venv/bin/mmdata site --out site")
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+    assert setup in ci
+    assert any(line.startswith(f"{datasette} --get ") for line in ci)
+
+
+def test_pages_workflow_publishes_the_site_from_main_issue_11() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+    assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads the key `on` as True
+    build = workflow["jobs"]["build"]["steps"]
+    assert any("mmdata site --out site" in step.get("run", "") for step in build)
+    assert [s["uses"].split("@")[0] for s in build if "uses" in s][-1] == "actions/upload-pages-artifact"
+    assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
 
 def snippet(name: str) -> str:

@@ -47,7 +47,13 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
 
     By default the data shipped with this installation; path= names a package folder or a
     release archive. Recorded checksums are verified first. See mmdata.loading.load.
+    ``load("findings")`` gives the findings view: every outcome and adverse event with its
+    study, arms and source (see mmdata.findings).
     """
+    if table == "findings":
+        from .export import load_findings
+
+        return load_findings(path)
     from .loading import load as _load
 
     return _load(table, path=path)

@@ -198,6 +198,56 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
             click.echo(line)
 
 
+@cli.command()
+@PACKAGE_DIR
+@click.option("--to", default="build", show_default=True, type=click.Path(file_okay=False), help="The folder to write the files into.")
+@click.option("--format", "formats", type=click.Choice(("sqlite", "parquet", "csv")), multiple=True,
+              help="sqlite: data.sqlite and Datasette's metadata.json; parquet: parquet/<table>.parquet; csv: findings.csv. "
+                   "Repeat to choose several; all three by default.")
+def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
+    """Write typed SQLite, Parquet and CSV files of PACKAGE_DIR, generated from its Table Schemas.
+
+    data.sqlite holds one typed table per resource with its keys and constraints, the findings
+    view (every outcome and adverse event with its study, arms and source) and a _columns table
+    of column descriptions; metadata.json is for `datasette data.sqlite -m metadata.json`.
+    Parquet files carry Arrow types and the descriptions; findings.csv is the findings view.
+    The same package gives the same bytes.
+
+    Example:
+
+        mmdata export --to build --format sqlite
+    """
+    from .export import FORMATS
+    from .export import export as write_export
+
+    written = _call(write_export, package_dir, to, formats or FORMATS)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"{_count(len(written), 'file')} written to {to}")
+
+
+@cli.command()
+@PACKAGE_DIR
+@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False),
+              help="The folder to build the site in; a folder an earlier build made is replaced.")
+@click.option("--base-url", default=None, help="The address the site is published at, for absolute download links in its JSON-LD.")
+def site(package_dir: str, out: str, base_url: str | None) -> None:
+    """Build a static website of PACKAGE_DIR in --out: plain HTML that works offline.
+
+    A home page (studies, downloads, how to cite, schema.org JSON-LD), a page per study with
+    its findings and a plot, a page per source document with every quoted passage highlighted
+    and linked to its rows, and the data dictionary.
+
+    Example:
+
+        mmdata site --out site && python3 -m webbrowser site/index.html
+    """
+    from .site import build_site
+
+    result = _call(build_site, package_dir, out, base_url)
+    click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
+
+
 def _summary(report: Report) -> str:
     checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
     if report.valid:

@@ -192,6 +192,9 @@ def _archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> byte
             contents[name] = (root / name).read_bytes()
         else:
             raise ReleaseRefused(f"{name} is missing; every release holds it")
+    from .export import archive_exports
+
+    contents.update(archive_exports(contents))  # exports/: data.sqlite, metadata.json, Parquet, findings.csv (#11)
     contents["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(contents.items())).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
