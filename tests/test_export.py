@@ -20,7 +20,7 @@ import mmdata
 from mmdata import export as export_module
 from mmdata import findings as view
 from mmdata.cli import cli
-from mmdata.export import export_files
+from mmdata.export import ExportError, export_files
 
 from .conftest import ROOT, read_rows, set_cell
 
@@ -187,8 +187,7 @@ def test_parquet_types_and_descriptions_come_from_the_schema(files: dict[str, by
     for name in expected.columns:
         left = expected[name].astype(object).where(expected[name].notna(), None).tolist()
         right = got[name].astype(object).where(got[name].notna(), None).tolist()
-        if table != "findings":  # the tables are written in primary-key order, which is the canonical file order
-            assert left == right, name
+        assert left == right, (table, name)
 
 
 def test_release_archive_carries_the_exports(tmp_path: Path) -> None:
@@ -214,11 +213,55 @@ def test_export_command_writes_the_chosen_formats(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["data.sqlite", "findings.csv", "metadata.json"]
 
 
-def test_export_refuses_a_package_with_a_dangling_key(package: Path, tmp_path: Path) -> None:
-    set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", "study_id", "no-such-study")
-    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(tmp_path / "out"), "--format", "sqlite"])
+@pytest.mark.parametrize(("table", "key", "column", "value"), [
+    ("arms", "myeloma-xi-lenalidomide", "study_id", "no-such-study"),  # a dangling key
+    ("outcomes", "ifm-2005-02-relapse-3y-relative", "qualifier", "roughly"),  # "about 2" must not become an exact 2
+    ("outcomes", "ifm-2005-02-relapse-3y-relative", "value", "abc"),  # a cell that cannot be typed
+])
+def test_export_refuses_an_invalid_package_and_writes_nothing(package: Path, tmp_path: Path, table: str, key: str, column: str,
+                                                             value: str) -> None:
+    set_cell(package / f"data/{table}.csv", key, column, value)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(out)])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "Error: foreign keys do not resolve in ['arms']; run `mmdata validate`\n"
+    problems = len(mmdata.validate(package))
+    assert problems >= 1
+    assert result.stderr == (f"Error: {package}: the package is not valid ({problems} problem{'' if problems == 1 else 's'}); "
+                             "nothing was written. Run `mmdata validate` to see them\n")
+    assert not out.exists()
+    with pytest.raises(ExportError, match="the package is not valid"):
+        mmdata.load("findings", path=package)
+
+
+def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(blocker / "sub"), "--format", "csv"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: {blocker / 'sub' / 'findings.csv'}: cannot write: ")
+    assert blocker.read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])
+def test_a_table_named_like_an_export_object_is_refused(name: str) -> None:
+    from mmdata.export import Package
+    from mmdata.sqlitedb import check_names
+
+    schemas = Package(ROOT).schemas
+    with pytest.raises(ExportError, match=f"a table is named '{name}', which the exports reserve"):
+        check_names(dict(schemas, **{name: schemas["arms"]}))
+
+
+def test_findings_view_column_collisions_are_refused() -> None:
+    import copy
+
+    from mmdata.export import Package
+    from mmdata.sqlitedb import check_names
+
+    schemas = copy.deepcopy(Package(ROOT).schemas)
+    schemas["outcomes"]["fields"].append({"name": "study_name", "type": "string"})
+    with pytest.raises(ExportError, match="two columns named study_name"):
+        check_names(schemas)
 
 
 def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_pandas_example(workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     monkeypatch.chdir(workdir)
     scope: dict = {}
     exec(snippet("reader-pandas", "python"), scope)  # noqa: S102 - the README's own example
-    assert str(scope["outcomes"]["value"].dtype) == "float64" and str(scope["outcomes"]["endpoint"].dtype) == "category"
+    assert str(scope["outcomes"]["value"].dtype) == "Float64" and str(scope["outcomes"]["endpoint"].dtype) == "category"
     pfs = scope["pfs"]
     assert len(pfs) > 0 and set(pfs["statistic"]) == {"median"}
     assert "study_name" in capsys.readouterr().out

@@ -122,8 +122,8 @@ def test_hedges_and_not_reached_shown_as_such(site: Path) -> None:
     for _, row in findings[findings["qualifier"].notna()].iterrows():
         html = (site / f"studies/{row['study_id']}.html").read_text()
         word = {"not-reached": "not reached", "more-than": "more than"}.get(row["qualifier"], row["qualifier"])
-        cell = re.search(rf'id="{row["finding_table"]}-{row["finding_id"]}".*?</tr>', html, re.S)
-        assert cell and word in cell.group(0), row["finding_id"]
+        cell = re.search(rf'id="{row["finding_table"]}-{row["finding_id"]}".*?<span class="result hedged">(.*?)</span>.*?</tr>', html, re.S)
+        assert cell and word in cell.group(1), row["finding_id"]
 
 
 def test_overlap_marked_wherever_a_study_is_pooled(site: Path) -> None:
@@ -190,3 +190,27 @@ def test_plot_is_the_same_svg_each_build(site: Path, tmp_path: Path) -> None:
     svg = (site / "plots/overview.svg").read_text()
     assert "<script" not in svg
     assert re.findall(r'(?:href|src)="https?:', svg) == []  # namespaces only: nothing is fetched
+
+
+def test_a_failed_build_leaves_the_previous_site(package: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_site(package, out)
+    before = (out / "index.html").read_bytes()
+    set_cell(package / "data/outcomes.csv", "ifm-2005-02-relapse-3y-relative", "qualifier", "roughly")
+    result = CliRunner().invoke(cli, ["site", str(package), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {package}: the package is not valid (1 problem); nothing was written. "
+                             "Run `mmdata validate` to see them\n")
+    assert (out / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "site"]  # no staging folder left behind
+
+
+def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
+    version = json.loads((ROOT / "datapackage.json").read_text())["version"]
+    build_site(ROOT, tmp_path / "site", release_url="https://example.org/releases/download/v1/")
+    links = Page((tmp_path / "site/index.html").read_text()).links
+    archive = f"mmdata-data-{version}.zip"
+    assert f"https://example.org/releases/download/v1/{archive}" in links
+    assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
+    build_site(ROOT, tmp_path / "plain")
+    assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]

@@ -231,7 +231,10 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 @click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False),
               help="The folder to build the site in; a folder an earlier build made is replaced.")
 @click.option("--base-url", default=None, help="The address the site is published at, for absolute download links in its JSON-LD.")
-def site(package_dir: str, out: str, base_url: str | None) -> None:
+@click.option("--release-url", default=None,
+              help="The address the release archive of this version is published under (for example a GitHub release's download folder); "
+                   "the home page links the archive and its .sha256 there.")
+def site(package_dir: str, out: str, base_url: str | None, release_url: str | None) -> None:
     """Build a static website of PACKAGE_DIR in --out: plain HTML that works offline.
 
     A home page (studies, downloads, how to cite, schema.org JSON-LD), a page per study with
@@ -244,7 +247,7 @@ def site(package_dir: str, out: str, base_url: str | None) -> None:
     """
     from .site import build_site
 
-    result = _call(build_site, package_dir, out, base_url)
+    result = _call(build_site, package_dir, out, base_url, release_url)
     click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 

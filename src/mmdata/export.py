@@ -46,7 +46,10 @@ class Package:
         from .loading import bundled_root, load
         from .snapshot import open_snapshot
 
-        snap = open_snapshot(path if path is not None else bundled_root())
+        root = path if path is not None else bundled_root()
+        if Path(root).is_dir():
+            _require_valid(Path(root))
+        snap = open_snapshot(root)
         self.snapshot = snap
         self.descriptor = snap.descriptor
         self.tables = load(path=path)
@@ -74,7 +77,7 @@ def export_files(path: str | Path | None, formats: tuple[str, ...] = FORMATS) ->
     if unknown:
         raise ExportError(f"unknown format {unknown[0]}; use one of {', '.join(FORMATS)}")
     if "parquet" in formats:
-        _require("pyarrow", "Parquet")
+        require("pyarrow", "Parquet")
     pkg = Package(path)
     files: dict[str, bytes] = {}
     rows = _rows(pkg)
@@ -102,8 +105,11 @@ def export(path: str | Path = ".", to: str | Path = DEFAULT_DIR, formats: tuple[
     written = []
     for rel, content in files.items():
         target = Path(to) / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, content)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, content)
+        except OSError as exc:
+            raise ExportError(f"{target}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
         written.append(target)
     return written
 
@@ -142,7 +148,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _require(module: str, what: str) -> None:
+def _require_valid(root: Path) -> None:
+    """Refuse a package that does not validate: its exports would silently drop what cannot be typed."""
+    from .validation import validate_package
+
+    report = validate_package(root)
+    if not report.valid:
+        n = len(report.problems)
+        raise ExportError(f"{root}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
+                          "Run `mmdata validate` to see them")
+
+
+def require(module: str, what: str) -> None:
+    """Raise ExportError, saying how to install it, when an optional module of the export extra is missing."""
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
@@ -180,4 +198,4 @@ def parquet_bytes(rows: list[tuple[Any, ...]], schema: dict[str, Any], metadata:
     return bytes(sink.getvalue().to_pybytes())
 
 
-__all__ = ["ARCHIVE_DIR", "DEFAULT_DIR", "FORMATS", "ExportError", "archive_exports", "export", "export_files", "load_findings", "parquet_bytes"]
+__all__ = ["ARCHIVE_DIR", "require", "DEFAULT_DIR", "FORMATS", "ExportError", "archive_exports", "export", "export_files", "load_findings", "parquet_bytes"]

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import pandas as pd
 
 from . import findings as view
 from .errors import MmdataError
-from .export import Package, export_files
+from .export import Package, export_files, require
 from .plot import Plot, draw, number, plot_rows, value_label, words
 from .provenance import Passages, find_passages
 from .release import archive_name
@@ -45,21 +46,33 @@ class SiteResult:
     files: int  # every file written, pages included
 
 
-def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: str | None = None) -> SiteResult:
-    """Build the site of the package at root into out (emptied first if an earlier build made it)."""
+def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: str | None = None,
+               release_url: str | None = None) -> SiteResult:
+    """Build the site of the package at root into out, replacing an earlier build only once the new one is complete.
+
+    release_url is the address the release archive of this version is published under (a
+    folder URL, such as a GitHub release's download address); without it the archive is linked
+    only when dist/ holds it.
+    """
     out = Path(out)
-    _prepare(out)
+    _check_out(out)
+    for module in ("jinja2", "matplotlib", "pyarrow"):
+        require(module, "The site")
     pkg = Package(root)
     findings = findings_frame(pkg.tables, pkg.schemas)
     files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(root).items()}
     for name, resource in pkg.snapshot.resources().items():
         files[f"downloads/csv/{name}.csv"] = pkg.snapshot.file(str(resource["path"]))
     archive = Path(root) / "dist" / archive_name(pkg.version)
-    if archive.is_file():
+    links: dict[str, str] = {}
+    if release_url:
+        base = release_url.rstrip("/") + "/"
+        links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
+    elif archive.is_file():
         files[f"downloads/{archive.name}"] = archive.read_bytes()
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
     passages = {sid: find_passages(pkg, sid) for sid in pkg.tables["sources"]["source_id"]}
-    context = _common(pkg, Path(root), files)
+    context = dict(_common(pkg, Path(root), files), release_links=links)
     env = _environment()
     pages: dict[str, str] = {}
     overview = draw(*plot_rows(findings, pkg.tables["studies"]), "Lenalidomide against its control, by study")
@@ -86,21 +99,42 @@ def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: 
     files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
     files[".nojekyll"] = b""
     files[MARKER] = b"built by mmdata site; the whole folder is replaced by the next build\n"
-    for rel, data in sorted(files.items()):
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    _write(out, files)
     return SiteResult(out, sorted(pages), len(files))
 
 
-def _prepare(out: Path) -> None:
+def _check_out(out: Path) -> None:
+    """Refuse, before any work, an out that is a file or a folder mmdata site did not build."""
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} is a file; give a folder for the site")
-    if out.is_dir() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise SiteError(f"{out} is not empty and was not built by mmdata site; give an empty or new folder")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SiteError(f"{out} is not empty and was not built by mmdata site; give an empty or new folder")
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
+    """Write the site beside out, then swap it in: a failed build leaves the previous site as it was."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+    try:
+        for rel, data in sorted(files.items()):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        staging.chmod(0o755)
+        if out.is_dir():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
 
 
 def _environment() -> Any:

@@ -35,6 +35,18 @@ class ExportError(MmdataError):
     """The package cannot be exported as asked (an optional library is missing, a key dangles)."""
 
 
+def check_names(schemas: dict[str, dict[str, Any]]) -> None:
+    """Refuse a table named like the view or a description table, and a findings view whose column names collide."""
+    for name in schemas:
+        if name == findings.NAME or name in META_TABLES:
+            what = "the findings view" if name == findings.NAME else "a description table"
+            raise ExportError(f"a table is named '{name}', which the exports reserve for {what}; rename the resource")
+    names = [f["name"] for f in findings.findings_schema(schemas)["fields"]]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ExportError(f"the findings view would hold two columns named {', '.join(clashes)}; rename the column in its table")
+
+
 def primary_key(schema: dict[str, Any]) -> list[str]:
     pk = schema.get("primaryKey", [])
     return [pk] if isinstance(pk, str) else list(pk)
@@ -93,6 +105,7 @@ def records(frame: pd.DataFrame, schema: dict[str, Any]) -> list[tuple[Any, ...]
 def build(conn: sqlite3.Connection, tables: dict[str, pd.DataFrame], schemas: dict[str, dict[str, Any]],
           titles: dict[str, tuple[str, str]]) -> None:
     """Create every table, the findings view and the two description tables in an empty database."""
+    check_names(schemas)
     conn.execute("BEGIN")
     for name, schema in schemas.items():
         conn.execute(table_sql(name, schema))
@@ -196,7 +209,7 @@ def datasette_metadata(descriptor: dict[str, Any], schemas: dict[str, dict[str, 
         "description": f"{descriptor.get('description', '')} Data version {version}. Not medical advice.",
         "license": licence.get("name", ""),
         "license_url": licence.get("path", ""),
-        "source": "the five source documents in the sources table; every row quotes the passage it comes from",
+        "source": "the source documents in the sources table; every row quotes the passage it comes from",
         "about": f"mmdata {version}",
         "custom_units": [f"{unit} = [{unit}]" for unit in units],
         "databases": {DATABASE: {"tables": tables}},
