@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -85,3 +86,18 @@ def set_cell(path: Path, key: str, column: str, value: str) -> int:
 def package(tmp_path: Path) -> Path:
     """A private copy of the shipped package, safe to break."""
     return copy_package(ROOT, tmp_path / "pkg")
+
+
+#: Under mutation testing (`mutmut run`, which stops at a mutant's first failing test), the test
+#: modules in this order: fast ones that pin behaviour precisely first, releases last.
+MUTATION_ORDER = ("test_diff", "test_rules", "test_fixtures", "test_package", "test_loading", "test_cli", "test_shipped_data",
+                  "test_formatting", "test_docs", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        def rank(item: pytest.Item) -> int:
+            module = item.nodeid.split("/")[-1].split(".py")[0]
+            return MUTATION_ORDER.index(module) if module in MUTATION_ORDER else len(MUTATION_ORDER)
+
+        items.sort(key=rank)  # stable: each module keeps its own order

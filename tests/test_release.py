@@ -18,7 +18,7 @@ from mmdata.cli import cli
 from mmdata.release import release
 
 from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, commit, copy_row, refusal, repo_copy
+from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, canonical, commit, copy_row, refusal, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
@@ -231,3 +231,52 @@ def test_diff_reads_git_revisions_and_folders(tmp_path: Path) -> None:
 def test_diff_of_identical_packages_needs_only_a_patch(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["diff", str(ROOT), str(ROOT)])
     assert result.stdout.splitlines() == [f"{t}: no change" for t in TABLE_NAMES] + ["smallest version bump: patch (no change)"]
+
+
+def test_release_writes_the_changelog_entry_and_citation_exactly(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    descriptor["title"] += " – résumé"  # text the user wrote stays as written, not \u-escaped
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
+    canonical(root)  # the title is in the data dictionary
+    release(root, FIRST, today=DAY)
+    rows = "".join(f"- {t}: {row_count(t)} rows (no earlier release to compare with)\n" for t in TABLE_NAMES)
+    assert (root / "CHANGELOG.md").read_text() == (
+        f"# Changelog\n\n## Unreleased\n\n## {FIRST} (2026-11-21)\n\n### Data\n- A test copy of the shipped package.\n\n### Rows\n{rows}\n")
+    citation = (root / "CITATION.cff").read_text()
+    assert f'\nversion: "{FIRST}"\ndate-released: "2026-11-21"\n' in citation
+    written = (root / "datapackage.json").read_text(encoding="utf-8")
+    assert written == json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(written)["title"].endswith(" – résumé")
+
+
+def test_release_date_comes_from_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    root = repo_copy(tmp_path / "pkg")
+    release(root, FIRST)
+    assert f"## {FIRST} (2026-01-01)" in (root / "CHANGELOG.md").read_text()
+    assert 'date-released: "2026-01-01"' in (root / "CITATION.cff").read_text()
+
+
+def test_refuses_an_invalid_package_showing_ten_problems(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    _, rows = read_rows(root / "data/outcomes.csv")
+    lines = sorted(set_cell(root / "data/outcomes.csv", row[0], "population", "nobody") for row in rows[:11])
+    message = refusal(root, FIRST).splitlines()
+    assert message[0] == "Error: the package does not validate (11 problems); run `mmdata validate`:"
+    assert [int(line.split(":")[1]) for line in message[1:]] == lines[:10]
+
+
+def test_refuses_without_a_changelog(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    (root / "CHANGELOG.md").unlink()
+    assert refusal(root, FIRST) == "Error: CHANGELOG.md has no entry under '## Unreleased'; describe the change first\n"
+
+
+def test_a_package_without_a_version_releases_from_0_0_0(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    del descriptor["version"]
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    assert refusal(root, "0.0.0") == "Error: version 0.0.0 is not greater than the current version 0.0.0\n"
+    assert release(root, "0.0.1", today=DAY).version == "0.0.1"
