@@ -137,9 +137,9 @@ class IntegrityError(MmdataError):
 class LoadError(MmdataError):
     """A table cannot be loaded as declared: a cell cannot be typed, or the file is not a clean CSV."""
 
-    def __init__(self, message: str, problems: list[Problem]) -> None:
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
-        self.problems = problems
+        self.problems: list[Problem] = problems or []  # every problem found, with file, line and column
 
 
 class DocsError(MmdataError):

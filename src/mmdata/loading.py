@@ -85,7 +85,7 @@ def _frame(snap: Snapshot, name: str) -> pd.DataFrame:
     schema = snap.schema(name)
     unsupported = [f"{f['name']} ({f.get('type')})" for f in schema["fields"] if f.get("type", "string") not in DTYPES]
     if unsupported:
-        raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}", [])
+        raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
     problems: list[Problem] = []
     parsed = table_from_csv(name, rel, parse_csv_bytes(rel, content, problems), schema, problems)
     if parsed is None:

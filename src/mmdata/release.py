@@ -18,7 +18,7 @@ from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, re
 from .errors import ReleaseRefused
 from .formatting import atomic_write
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
-from .snapshot import Snapshot, SnapshotError, declared_files, git_snapshot, open_snapshot
+from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 #: Files of the repository that every release archive holds besides the declared ones: everything
@@ -167,17 +167,22 @@ def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
     log = _git(root, "log", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
     release_commit = None
     for commit in (log or "").split():
-        try:
-            version = git_snapshot(commit, root).version
-        except SnapshotError:
-            version = None
-        if version == current:
+        if _committed_version(root, commit) == current:
             release_commit = commit
         elif release_commit is not None:
             break
     if release_commit is None:
         return None
     return git_snapshot(release_commit, root), f"commit {release_commit[:12]}"
+
+
+def _committed_version(root: Path, commit: str) -> str | None:
+    """The version in the descriptor of a commit; None when it cannot be read."""
+    try:
+        descriptor = json.loads(_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null")
+    except json.JSONDecodeError:
+        return None
+    return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
 def _summary(diffs: list[TableDiff] | None, now: Snapshot, current: str) -> list[str]:
