@@ -149,3 +149,13 @@ def test_only_text_fields_with_allowed_values_load_as_categories(pkg: Path) -> N
     arms = mmdata.load("arms", path=pkg)
     assert (str(arms["size"].dtype), str(arms["role"].dtype), str(arms["name"].dtype)) == ("Int64", "category", "string")
     assert arms["size"].tolist() == [60, 60]
+
+
+def test_one_exact_arm_is_the_sum_of_the_exact_arms(pkg: Path) -> None:
+    study_line = set_cell(pkg / STUDIES, "trial-a", "size", "100")
+    set_cell(pkg / STUDIES, "trial-a", "quote", "")
+    set_cell(pkg / STUDIES, "trial-a", "size_qualifier", "")
+    set_cell(pkg / ARMS, "trial-a-placebo", "size_qualifier", "about")
+    arm_line = set_cell(pkg / ARMS, "trial-a-drug", "size", "101")
+    assert found(pkg, "arms-exceed-study") == [(STUDIES, study_line, "size", "its arms add up to 101 patients, more than the study's 100")]
+    assert found(pkg, "arm-larger-than-study") == [(ARMS, arm_line, "size", "101 patients, more than the 100 of study trial-a")]
