@@ -1,9 +1,12 @@
-"""Shared helpers: copies of the shipped package and of the tiny fixture packages."""
+"""Shared helpers: copies of the shipped package and of the tiny fixture packages, and facts of the
+shipped data derived from its files (tests outside test_data.py never type them)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +15,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "seeds")
+
+
+def shipped_descriptor() -> dict:
+    return json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+
+
+#: The shipped data's version, tables (in descriptor order) and number of seed documents.
+VERSION = shipped_descriptor()["version"]
+TABLE_NAMES = [r["name"] for r in shipped_descriptor()["resources"]]
+SEED_COUNT = len(shipped_descriptor()["sources"])
+
+
+def row_count(table: str, root: Path = ROOT) -> int:
+    """Rows of a table of the package at root, counted from its CSV file."""
+    return len(read_rows(root / f"data/{table}.csv")[1])
+
+
+def summary(rows: int | None = None) -> str:
+    """What `mmdata validate` counts for the shipped package: '5 tables, 61 rows, 5 seeds'."""
+    rows = sum(row_count(t) for t in TABLE_NAMES) if rows is None else rows
+    return f"{len(TABLE_NAMES)} tables, {rows} rows, {SEED_COUNT} seed{'' if SEED_COUNT == 1 else 's'}"
 
 
 def copy_package(source: Path, target: Path) -> Path:
@@ -64,6 +88,16 @@ def package(tmp_path: Path) -> Path:
     return copy_package(ROOT, tmp_path / "pkg")
 
 
-def shipped_rows(name: str) -> int:
-    """Rows of a shipped table, counted from the file, so that a curation change breaks no unrelated test."""
-    return len(read_rows(ROOT / "data" / f"{name}.csv")[1])
+#: Under mutation testing (`mutmut run`, which stops at a mutant's first failing test), the test
+#: modules in this order: fast ones that pin behaviour precisely first, releases last.
+MUTATION_ORDER = ("test_diff", "test_rules", "test_fixtures", "test_package", "test_loading", "test_cli", "test_shipped_data",
+                  "test_formatting", "test_docs", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        def rank(item: pytest.Item) -> int:
+            module = item.nodeid.split("/")[-1].split(".py")[0]
+            return MUTATION_ORDER.index(module) if module in MUTATION_ORDER else len(MUTATION_ORDER)
+
+        items.sort(key=rank)  # stable: each module keeps its own order

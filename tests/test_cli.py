@@ -13,20 +13,14 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 
-from .conftest import ROOT, build_fixture, read_rows, set_cell
-
-TABLE_FILES = sorted((ROOT / "data").glob("*.csv"))
-
-
-def shipped_rows() -> int:
-    return sum(len(read_rows(path)[1]) for path in TABLE_FILES)
+from .conftest import ROOT, build_fixture, set_cell, summary
 
 
 def test_shipped_package_is_valid() -> None:
     result = CliRunner().invoke(cli, ["validate", str(ROOT)])
     assert result.exit_code == 0
     assert result.stderr == ""
-    assert result.stdout == f"valid: 5 tables, {shipped_rows()} rows, 5 seeds checked\n"
+    assert result.stdout == f"valid: {summary()} checked\n"
 
 
 def test_validate_defaults_to_the_current_directory(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +32,7 @@ def test_validate_defaults_to_the_current_directory(package: Path, monkeypatch: 
         f"data/arms.csv:{line}:size: 1001 does not occur in the quote; quote the passage that states it, "
         "or correct the number [number-not-in-quote]\n"
     )
-    assert result.stdout == f"invalid: 1 problem (5 tables, {shipped_rows()} rows, 5 seeds checked)\n"
+    assert result.stdout == f"invalid: 1 problem ({summary()} checked)\n"
 
 
 def test_json_format_prints_exactly_the_library_result(tmp_path: Path) -> None:
@@ -117,16 +111,66 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "valid: 5 tables, 10 rows, 1 seed checked\n", "")
 
 
-def test_a_bug_is_reported_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom")
+
+
+# Each command, with the library function it calls (made to fail) and its arguments.
+COMMANDS = [
+    ("mmdata.validation", "validate_package", ["validate", str(ROOT)]),
+    ("mmdata.formatting", "format_package", ["fmt", "--check", str(ROOT)]),
+    ("mmdata.docs", "write_dictionary", ["docs", "--check", str(ROOT)]),
+    ("mmdata.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
+    ("mmdata.diff", "diff_snapshots", ["diff", str(ROOT), str(ROOT)]),
+]
+
+
+@pytest.mark.parametrize(("module", "function", "args"), COMMANDS)
+def test_a_bug_is_an_internal_error_with_exit_3_issue_9(module: str, function: str, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.delenv("MMDATA_DEBUG", raising=False)
+    monkeypatch.setattr(importlib.import_module(module), function, broken)
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == "Error: internal error, please report it: RuntimeError: boom (run again with MMDATA_DEBUG=1 to see the traceback)\n"
+
+
+def test_debug_shows_the_traceback_of_an_internal_error_issue_9(monkeypatch: pytest.MonkeyPatch) -> None:
     import mmdata.validation
 
-    def broken(root: str) -> None:
-        raise RuntimeError("boom")
-
+    monkeypatch.setenv("MMDATA_DEBUG", "1")
     monkeypatch.setattr(mmdata.validation, "validate_package", broken)
     result = CliRunner().invoke(cli, ["validate", str(ROOT)])
-    assert result.exit_code == 2
-    assert result.stderr == "Error: mmdata failed unexpectedly (RuntimeError: boom); please report this\n"
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 3
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-2:] == ["RuntimeError: boom", "Error: internal error, please report it: RuntimeError: boom"]
+
+
+@pytest.mark.parametrize("args", [["validate", "{pkg}"], ["fmt", "{pkg}"], ["docs", "{pkg}"], ["release", "9.9.9", "--package-dir", "{pkg}"]])
+def test_unreadable_descriptor_exits_2_in_every_command_issue_9(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "datapackage.json").write_text("{not json\n")
+    result = CliRunner().invoke(cli, [a.format(pkg=tmp_path) for a in args])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: datapackage.json:1:2: invalid JSON: Expecting property name enclosed in double quotes\n"
+
+
+def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.validation
+
+    def denied(root: str) -> None:
+        raise PermissionError(13, "Permission denied", "data/arms.csv")
+
+    monkeypatch.setattr(mmdata.validation, "validate_package", denied)
+    result = CliRunner().invoke(cli, ["validate", str(ROOT)])
+    assert (result.exit_code, result.stderr) == (2, "Error: data/arms.csv: Permission denied\n")
+
+
+def test_exit_codes_are_documented_issue_9() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "Exit status: 0 valid, 1 invalid or refused, 2 when the package or another input cannot be read or the command is misused, " \
+           "3 on an internal error (a bug in mmdata: please report it; `MMDATA_DEBUG=1` shows the traceback)." in " ".join(readme.split())
 
 
 def test_github_format_annotates_file_line_and_column(tmp_path: Path) -> None:

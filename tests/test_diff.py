@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mmdata.diff import schema_changes
+from mmdata.diff import SchemaChange, TableDiff, bump_kind, next_version, required_bump, schema_changes
 
 BASE = {"fields": [
     {"name": "id", "type": "string", "constraints": {"required": True}},
@@ -34,3 +34,75 @@ def changed(**edits: dict) -> dict:
 ])
 def test_schema_changes(new: dict, expected: list[tuple[str, str, bool]]) -> None:
     assert [(c.field, c.change, c.breaking) for c in schema_changes("t", BASE, new)] == expected
+
+
+def test_a_key_written_as_a_string_or_a_list_is_the_same_key_issue_9() -> None:
+    assert schema_changes("t", BASE, dict(BASE, primaryKey="id")) == []
+    assert schema_changes("t", dict(BASE, primaryKey="id"), BASE) == []
+    assert [(c.change, c.breaking) for c in schema_changes("t", BASE, dict(BASE, primaryKey=["id", "n"]))] == [
+        ("primary key id -> id, n", True)]
+
+
+def test_allowed_values_dropped_from_a_field_are_breaking_issue_9() -> None:
+    """Without an enum, mmdata.load gives the column as text instead of categories."""
+    new = changed()
+    del next(f for f in new["fields"] if f["name"] == "kind")["constraints"]["enum"]
+    assert [(c.field, c.change, c.breaking) for c in schema_changes("t", BASE, new)] == [
+        ("kind", "allowed values dropped: any value is allowed, and mmdata.load gives text, not categories", True)]
+
+
+FK = {"fields": "kind", "reference": {"resource": "kinds", "fields": "id"}}
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    (BASE, dict(BASE, foreignKeys=[FK]), [("foreign key added: kind -> kinds.id", True)]),
+    (dict(BASE, foreignKeys=[FK]), BASE, [("foreign key removed: kind -> kinds.id", False)]),
+    (dict(BASE, foreignKeys=[FK]), dict(BASE, foreignKeys=[{"fields": ["kind"], "reference": {"resource": "kinds", "fields": ["id"]}}]), []),
+    (BASE, dict(BASE, missingValues=["", "NA"]), [("missing values [''] -> ['', 'NA']", True)]),
+    (BASE, dict(BASE, fields=[BASE["fields"][1], BASE["fields"][0], BASE["fields"][2]]), [("columns reordered: kind, id, n", False)]),
+    (BASE, changed(id={"format": "email"}), [("format default -> email", True)]),
+    (changed(n={"constraints": {"required": True}}), BASE, [("required dropped", False)]),
+    (BASE, changed(kind={"constraints": {"unique": True}}), [("unique added", True)]),
+    (BASE, changed(n={"constraints": {"maximum": 9}}), [("maximum 10 -> 9", True)]),
+    (BASE, changed(n={"constraints": {"minimum": -1}}), [("minimum 0 -> -1", False)]),
+    (BASE, changed(id={"constraints": {"minLength": 2}}), [("minLength none -> 2", True)]),
+    (changed(id={"constraints": {"maxLength": 9}}), changed(id={"constraints": {"maxLength": 8}}), [("maxLength 9 -> 8", True)]),
+    (changed(id={"constraints": {"maxLength": 9}}), BASE, [("maxLength 9 -> none", False)]),
+    (BASE, changed(id={"constraints": {"pattern": "[a-z]+"}}), [("pattern none -> [a-z]+", True)]),
+    (changed(id={"constraints": {"pattern": "[a-z]+"}}), BASE, [("pattern [a-z]+ -> none", False)]),
+    (BASE, changed(n={"constraints": {"enum": [1, 2]}}), [("allowed values added where any value was allowed", True)]),
+])
+def test_table_level_and_constraint_changes(old: dict, new: dict, expected: list[tuple[str, bool]]) -> None:
+    assert [(c.change, c.breaking) for c in schema_changes("t", old, new)] == expected
+
+
+def diff(table: str = "t", **kwargs: object) -> TableDiff:
+    return TableDiff(table, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("diffs", "level", "reasons"), [
+    ([], "patch", []),
+    ([diff()], "patch", []),
+    ([diff(changed={"k": {"c": ("a", "b")}})], "patch", [("patch", "t: 1 row changed")]),
+    ([diff(added=["k", "l"])], "minor", [("minor", "t: 2 rows added")]),
+    ([diff(removed=["k"]), diff("u", changed={"k": {}, "l": {}})], "minor", [("minor", "t: 1 row removed"), ("patch", "u: 2 rows changed")]),
+    ([diff(schema=[SchemaChange("t", "c", "added", False)])], "minor", [("minor", "t.c: added")]),
+    ([diff(added=["k"], schema=[SchemaChange("t", None, "table removed", True)])], "major",
+     [("major", "t: table removed"), ("minor", "t: 1 row added")]),
+])
+def test_required_bump_is_the_largest_any_change_needs(diffs: list[TableDiff], level: str, reasons: list[tuple[str, str]]) -> None:
+    bump = required_bump(diffs)
+    assert (bump.level, [(r.level, r.change) for r in bump.reasons]) == (level, reasons)
+
+
+@pytest.mark.parametrize(("current", "new", "kind"), [
+    ((1, 2, 3), (1, 2, 4), "patch"), ((1, 2, 3), (1, 3, 0), "minor"), ((1, 2, 3), (1, 3, 5), "minor"),
+    ((1, 2, 3), (2, 0, 0), "major"), ((0, 9, 9), (1, 0, 0), "major"),
+])
+def test_bump_kind(current: tuple[int, int, int], new: tuple[int, int, int], kind: str) -> None:
+    assert bump_kind(current, new) == kind
+
+
+@pytest.mark.parametrize(("level", "expected"), [("patch", "1.2.4"), ("minor", "1.3.0"), ("major", "2.0.0")])
+def test_next_version(level: str, expected: str) -> None:
+    assert next_version((1, 2, 3), level) == expected

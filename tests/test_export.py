@@ -195,7 +195,7 @@ def test_release_archive_carries_the_exports(tmp_path: Path) -> None:
 
     from mmdata.release import release
 
-    from .test_release import repo_copy
+    from .releases import repo_copy
 
     result = release(repo_copy(tmp_path / "pkg"), "0.2.0", today=dt.date(2026, 11, 21))
     with zipfile.ZipFile(result.archive) as archive:
@@ -223,7 +223,7 @@ def test_export_refuses_an_invalid_package_and_writes_nothing(package: Path, tmp
     set_cell(package / f"data/{table}.csv", key, column, value)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["export", str(package), "--to", str(out)])
-    assert (result.exit_code, result.stdout) == (2, "")
+    assert (result.exit_code, result.stdout) == (1, "")  # refused, as an invalid package is
     problems = len(mmdata.validate(package))
     assert problems >= 1
     assert result.stderr == (f"Error: {package}: the package is not valid ({problems} problem{'' if problems == 1 else 's'}); "

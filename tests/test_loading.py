@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import inspect
 import json
+import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -14,48 +16,65 @@ import pytest
 from click.testing import CliRunner
 
 import mmdata
+import mmdata.errors
 from mmdata.cli import cli
-from mmdata.loading import IntegrityError
 from mmdata.release import release
 
-from .conftest import ROOT, build_fixture, shipped_rows
-from .test_release import repo_copy
+from .conftest import ROOT, TABLE_NAMES, VERSION, build_fixture, copy_package, read_rows, row_count, set_cell
+from .releases import DAY, FIRST, repo_copy
 
-TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
+KINDS = {"string": "string", "integer": "Int64", "number": "Float64"}
+
+
+def schema_of(table: str) -> dict:
+    return json.loads((ROOT / f"schemas/{table}.schema.json").read_text())
 
 
 def declared_dtypes(table: str) -> dict[str, str]:
-    schema = json.loads((ROOT / f"schemas/{table}.schema.json").read_text())
-    kinds = {"string": "string", "integer": "Int64", "number": "Float64"}
-    return {f["name"]: "category" if "enum" in f.get("constraints", {}) else kinds[f["type"]] for f in schema["fields"]}
+    """Categories for text fields with allowed values; otherwise the nullable dtype of the type."""
+    return {f["name"]: "category" if "enum" in f.get("constraints", {}) and f["type"] == "string" else KINDS[f["type"]]
+            for f in schema_of(table)["fields"]}
 
 
 def test_load_all_tables_with_declared_types() -> None:
     tables = mmdata.load()
-    assert list(tables) == TABLES
+    assert list(tables) == TABLE_NAMES
     for name, frame in tables.items():
         assert {c: str(t) for c, t in frame.dtypes.items()} == declared_dtypes(name)
-        assert len(frame) == len(pd.read_csv(ROOT / f"data/{name}.csv"))
+        assert len(frame) == row_count(name)
 
 
-def test_load_one_table_keeps_values_and_missing_cells() -> None:
-    outcomes = mmdata.load("outcomes").set_index("outcome_id")
-    assert outcomes.loc["mccarthy-2017-meta-analysis-pfs-median-lenalidomide", "value"] == 52.8
-    not_reached = outcomes.loc["mccarthy-2017-meta-analysis-os-median-lenalidomide"]
-    assert pd.isna(not_reached["value"]) and not_reached["qualifier"] == "not-reached"
-    assert list(outcomes["qualifier"].cat.categories) == ["about", "almost", "more-than", "not-reached"]
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_load_returns_what_the_files_say(table: str) -> None:
+    """Every cell of every table: its text, read as its declared type; only empty cells are missing."""
+    frame = mmdata.load(table)
+    header, rows = read_rows(ROOT / f"data/{table}.csv")
+    fields = {f["name"]: f for f in schema_of(table)["fields"]}
+    assert list(frame.columns) == header
+    for i, row in enumerate(rows):
+        for column, text in zip(header, row, strict=True):
+            value = frame.at[i, column]
+            if text == "":
+                assert pd.isna(value), (table, i, column)
+            elif fields[column]["type"] == "string":
+                assert value == text, (table, i, column)
+            else:
+                assert value == (int(text) if fields[column]["type"] == "integer" else float(text)), (table, i, column)
+    enums = {name: f["constraints"]["enum"] for name, f in fields.items() if "enum" in f.get("constraints", {})}
+    assert {name: list(frame[name].cat.categories) for name in enums} == enums
 
 
 def test_unknown_table_is_a_clear_error() -> None:
-    with pytest.raises(mmdata.MmdataError, match="no table named 'outcome'; the tables are sources, studies, arms, outcomes, adverse_events"):
+    names = ", ".join(TABLE_NAMES)
+    with pytest.raises(mmdata.MmdataError, match=f"^no table named 'outcome'; the tables are {names}$"):
         mmdata.load("outcome")
 
 
 def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
-    archive = release(root, "0.2.0", today=dt.date(2026, 11, 21)).archive
-    assert mmdata.data_version(archive) == "0.2.0"
-    assert len(mmdata.load("arms", path=archive)) == shipped_rows("arms")
+    archive = release(root, FIRST, today=DAY).archive
+    assert mmdata.data_version(archive) == FIRST
+    assert len(mmdata.load("arms", path=archive)) == row_count("arms")
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(archive) as src, zipfile.ZipFile(tampered, "w") as dst:
         for info in src.infolist():
@@ -63,24 +82,152 @@ def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
             if info.filename.endswith("data/arms.csv"):
                 data = data.replace(b"1000", b"1001")
             dst.writestr(info, data)
-    with pytest.raises(IntegrityError, match=r"data/arms.csv does not match datapackage.json: recorded hash sha256:"):
+    with pytest.raises(mmdata.IntegrityError, match=r"data/arms.csv does not match datapackage.json: recorded hash sha256:"):
         mmdata.load("arms", path=tampered)
-    assert len(mmdata.load("outcomes", path=tampered)) == shipped_rows("outcomes")  # the other files are intact
+    assert len(mmdata.load("outcomes", path=tampered)) == row_count("outcomes")  # the other files are intact
 
 
 def test_fmt_records_new_checksums_after_an_edit(tmp_path: Path) -> None:
     pkg = build_fixture("hash-mismatch", tmp_path)
     assert [p.code for p in mmdata.validate(pkg)] == ["hash-mismatch", "hash-mismatch"]
     result = CliRunner().invoke(cli, ["fmt", str(pkg)])
-    assert (result.exit_code, result.stdout) == (0, "reformatted datapackage.json\n1 file reformatted, 5 already canonical\n")
+    assert (result.exit_code, result.stdout) == (0, f"reformatted datapackage.json\n1 file reformatted, {len(TABLE_NAMES)} already canonical\n")
     assert mmdata.validate(pkg) == []
+
+
+# ---------------------------------------------------------------- hole 3: load never loses a value
+def load_error(pkg: Path, table: str) -> mmdata.LoadError:
+    with pytest.raises(mmdata.LoadError) as caught:
+        mmdata.load(table, path=pkg)
+    return caught.value
+
+
+HEAD = "cannot load without losing values; fix these (`mmdata validate` lists every problem):"
+
+
+def test_a_value_outside_its_allowed_values_is_an_error_not_missing_issue_9(package: Path) -> None:
+    line = set_cell(package / "data/arms.csv", "myeloma-xi-observation", "role", "contrl")
+    error = load_error(package, "arms")
+    assert str(error) == (f"{package}: {HEAD}\ndata/arms.csv:{line}:role: 'contrl' is not an allowed value (did you mean 'control'?); "
+                          "use one of: experimental, control, cohort-group [enum-error]")
+    assert [(p.path, p.row, p.column, p.code, p.value) for p in error.problems] == [("data/arms.csv", line, "role", "enum-error", "contrl")]
+
+
+def test_a_bad_number_is_an_error_naming_file_line_and_column_issue_9(package: Path) -> None:
+    line = set_cell(package / "data/outcomes.csv", "myeloma-xi-pfs-median-lenalidomide", "value", "39 months")
+    assert str(load_error(package, "outcomes")) == (
+        f"{package}: {HEAD}\ndata/outcomes.csv:{line}:value: '39 months' is not a number (digits, '.' for decimals, "
+        "no thousands separator) [type-error]")
+
+
+@pytest.mark.parametrize(("column", "text", "kind"), [
+    ("size", "99999999999999999999", "a whole number"),
+    ("size", "-9223372036854775809", "a whole number"),
+])
+def test_an_integer_too_large_to_keep_is_an_error(column: str, text: str, kind: str, package: Path) -> None:
+    line = set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", column, text)
+    assert [(p.row, p.column, p.code, p.message) for p in load_error(package, "arms").problems] == [
+        (line, column, "type-error", f"'{text}' is out of the range {kind} can hold here; store it as text in another column if it is right")]
+
+
+@pytest.mark.parametrize("text", ["1e400", "-1e400", "1e-400"])
+def test_a_number_too_large_or_small_to_keep_is_an_error(text: str, package: Path) -> None:
+    line = set_cell(package / "data/outcomes.csv", "myeloma-xi-pfs-median-lenalidomide", "value", text)
+    assert [(p.row, p.column, p.code) for p in load_error(package, "outcomes").problems] == [(line, "value", "type-error")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("9223372036854775807", 9223372036854775807), ("+7", 7), ("007", 7)])
+def test_large_and_signed_integers_keep_their_value(text: str, expected: int, package: Path) -> None:
+    set_cell(package / "data/arms.csv", "myeloma-xi-lenalidomide", "size", text)
+    arms = mmdata.load("arms", path=package).set_index("arm_id")
+    assert arms.at["myeloma-xi-lenalidomide", "size"] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0", 0.0), ("0.0e5", 0.0), ("-.5", -0.5), ("1e300", 1e300)])
+def test_numbers_at_the_edges_keep_their_value(text: str, expected: float, package: Path) -> None:
+    set_cell(package / "data/outcomes.csv", "myeloma-xi-pfs-median-lenalidomide", "value", text)
+    outcomes = mmdata.load("outcomes", path=package).set_index("outcome_id")
+    assert outcomes.at["myeloma-xi-pfs-median-lenalidomide", "value"] == expected
+
+
+def test_a_row_with_a_missing_cell_is_an_error_not_padded(package: Path) -> None:
+    arms = package / "data/arms.csv"
+    lines = arms.read_text().splitlines(keepends=True)
+    arms.write_text("".join(lines[:2]) + lines[2].rsplit(",", 1)[0] + "\n" + "".join(lines[3:]))
+    assert [(p.row, p.code) for p in load_error(package, "arms").problems] == [(3, "missing-cell")]
+
+
+def test_many_problems_are_all_kept_and_five_shown(package: Path) -> None:
+    _, rows = read_rows(package / "data/outcomes.csv")
+    lines = [set_cell(package / "data/outcomes.csv", row[0], "value", "x") for row in rows[:7]]
+    error = load_error(package, "outcomes")
+    assert [p.row for p in error.problems] == lines
+    assert str(error).splitlines()[1:] == [p.to_line() for p in error.problems[:5]] + ["... and 2 more"]
+
+
+def test_an_unsupported_type_is_an_error(package: Path) -> None:
+    path = package / "schemas/arms.schema.json"
+    path.write_text(path.read_text().replace('"type": "integer"', '"type": "date"', 1))
+    assert str(load_error(package, "arms")) == f"{package}: data/arms.csv: fields of a type mmdata cannot load: size (date)"
+
+
+def test_an_empty_cell_is_missing_in_every_type(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    outcomes = mmdata.load("outcomes", path=pkg)
+    assert outcomes.isna().any().any()  # the fixture has empty cells of every kind
+    header, rows = read_rows(pkg / "data/outcomes.csv")
+    for i, row in enumerate(rows):
+        assert [pd.isna(outcomes.iat[i, j]) for j in range(len(header))] == [cell == "" for cell in row]
+
+
+def test_data_version_of_a_folder_and_an_archive_issue_9(tmp_path: Path) -> None:
+    assert mmdata.data_version(path=ROOT) == VERSION == mmdata.data_version()
+    archive = release(repo_copy(tmp_path / "pkg"), FIRST, today=DAY).archive
+    assert mmdata.data_version(path=archive) == FIRST
+    assert mmdata.data_version(path=tmp_path / "pkg") == FIRST
+
+
+def test_data_version_of_a_folder_without_a_package_is_a_clear_error_issue_9(tmp_path: Path) -> None:
+    with pytest.raises(mmdata.SnapshotError, match=f"^{re.escape(str(tmp_path))}: no datapackage.json$"):
+        mmdata.data_version(tmp_path)
+    with pytest.raises(mmdata.SnapshotError, match="no such package folder or release archive$"):
+        mmdata.data_version(tmp_path / "nowhere")
+    with pytest.raises(mmdata.SnapshotError, match="no such package folder or release archive$"):
+        mmdata.load(path=tmp_path / "nowhere")
+
+
+def test_data_version_requires_a_version(tmp_path: Path) -> None:
+    pkg = copy_package(ROOT, tmp_path / "pkg")
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    del descriptor["version"]
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor))
+    with pytest.raises(mmdata.SnapshotError, match="datapackage.json records no version$"):
+        mmdata.data_version(pkg)
+
+
+def test_every_error_a_user_may_catch_is_importable_from_mmdata_issue_9() -> None:
+    import mmdata.cli
+    import mmdata.docs
+    import mmdata.loading
+    import mmdata.release
+    import mmdata.snapshot  # noqa: F401 - every module that raises, imported so that its classes exist
+
+    def subclasses(cls: type) -> set[type]:
+        return {cls} | {s for sub in cls.__subclasses__() for s in subclasses(sub)}
+
+    errors = {cls for cls in subclasses(mmdata.MmdataError) if cls.__module__.startswith("mmdata")}
+    assert {cls.__name__ for cls in errors} >= {"IntegrityError", "LoadError", "SnapshotError", "ReleaseRefused", "PackageReadError"}
+    assert [cls.__name__ for cls in errors if getattr(mmdata, cls.__name__, None) is not cls or cls.__name__ not in mmdata.__all__] == []
+    assert all(inspect.getdoc(cls) and len(inspect.getdoc(cls).splitlines()) == 1 for cls in errors)
+    assert mmdata.loading.IntegrityError is mmdata.IntegrityError is mmdata.errors.IntegrityError
 
 
 def test_wheel_ships_the_data(tmp_path: Path) -> None:
     """A wheel built from the source tree carries the package and loads it once installed."""
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheel"), str(ROOT)],
                    check=True, capture_output=True)
-    wheel = next((tmp_path / "wheel").glob("mmdata-*.whl"))
+    distribution = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+    wheel = next((tmp_path / "wheel").glob(f"{distribution.replace('-', '_')}-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert {"mmdata/_data/datapackage.json", "mmdata/_data/data/outcomes.csv", "mmdata/_data/schemas/arms.schema.json",
@@ -88,9 +235,9 @@ def test_wheel_ships_the_data(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True, capture_output=True)
     code = ("import mmdata; t = mmdata.load(); "
-            f"print(mmdata.__file__.startswith({str(target)!r}), mmdata.data_version(), {{k: len(v) for k, v in t.items()}}, t['arms']['size'].dtype)")
+            f"print(mmdata.__file__.startswith({str(target)!r}), mmdata.__version__, mmdata.data_version(), "
+            "{k: len(v) for k, v in t.items()}, t['arms']['size'].dtype)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(target), "PATH": ""}, cwd=tmp_path)
-    version = json.loads((ROOT / "datapackage.json").read_text())["version"]
-    counts = {name: shipped_rows(name) for name in ("sources", "studies", "arms", "outcomes", "adverse_events")}
-    assert done.stdout == f"True {version} {counts} Int64\n"
+    counts = {name: row_count(name) for name in TABLE_NAMES}
+    assert done.stdout == f"True {VERSION} {VERSION} {counts} Int64\n"

@@ -4,6 +4,7 @@ plain CSV that analysts can load with no options."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -27,7 +28,9 @@ def test_descriptor_schemas_and_data_match_one_to_one() -> None:
 
 
 def test_descriptor_declares_version_licence_and_third_party_seeds() -> None:
-    assert DESCRIPTOR["version"] == "0.1.0"
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.fullmatch(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", DESCRIPTOR["version"])
+    assert f'\nversion: "{DESCRIPTOR["version"]}"\n' in citation  # release writes both
     assert [lic["name"] for lic in DESCRIPTOR["licenses"]] == ["CC-BY-4.0"]
     assert sorted(s["path"] for s in DESCRIPTOR["sources"]) == sorted(f"seeds/{p.name}" for p in (ROOT / "seeds").glob("*"))
     assert all("not covered by the dataset's licence" in s["title"] for s in DESCRIPTOR["sources"])

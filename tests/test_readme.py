@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
-from .conftest import ROOT, shipped_rows
+import mmdata
+
+from .conftest import ROOT, TABLE_NAMES, row_count
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = re.findall(r"```sh\n(python3 -m venv .*)\n```", README)
@@ -78,7 +81,7 @@ def snippet(name: str) -> str:
 def test_pip_snippet_runs() -> None:
     scope: dict = {}
     exec(snippet("pip"), scope)  # noqa: S102 - the README's own example
-    assert list(scope["tables"]) == ["sources", "studies", "arms", "outcomes", "adverse_events"]
+    assert list(scope["tables"]) == TABLE_NAMES
     assert str(scope["outcomes"]["value"].dtype) == "Float64"
 
 
@@ -87,19 +90,40 @@ def test_git_tag_snippet_runs(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     scope: dict = {}
     exec(snippet("git-tag"), scope)  # noqa: S102
-    assert len(scope["outcomes"]) == shipped_rows("outcomes")
+    assert len(scope["outcomes"]) == row_count("outcomes")
 
 
-def test_archive_snippet_runs(tmp_path, monkeypatch) -> None:
-    import datetime as dt
-
+def test_archive_snippet_runs(tmp_path, monkeypatch, capsys) -> None:
     from mmdata.release import release
 
-    from .test_release import repo_copy
+    from .releases import DAY, FIRST, repo_copy
 
     root = repo_copy(tmp_path / "pkg")
-    result = release(root, "0.2.0", today=dt.date(2026, 11, 21))
+    result = release(root, FIRST, today=DAY)
     monkeypatch.chdir(result.archive.parent)
     scope: dict = {}
-    exec(snippet("archive").replace("1.2.0", "0.2.0"), scope)  # noqa: S102
-    assert len(scope["tables"]["outcomes"]) == shipped_rows("outcomes")
+    exec(snippet("archive").replace("1.2.0", FIRST), scope)  # noqa: S102
+    assert capsys.readouterr().out == f"{FIRST}\n"
+    assert len(scope["tables"]["outcomes"]) == row_count("outcomes")
+
+
+DISTRIBUTION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+
+
+def test_readme_pip_line_names_the_distribution_issue_9() -> None:
+    """The name `mmdata` on the package index is another project's: every pip line names ours."""
+    assert re.findall(r"^pip install ([A-Za-z0-9._-]+)==", README, re.M) == [DISTRIBUTION]
+    assert DISTRIBUTION != "mmdata"
+    assert mmdata.DISTRIBUTION == DISTRIBUTION  # the name __version__ and --version look up
+
+
+def test_citation_names_the_distribution() -> None:
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert f'\nrepository-artifact: "https://pypi.org/project/{DISTRIBUTION}/"\n' in citation
+
+
+def test_readme_describes_the_versioning_rule_as_enforced() -> None:
+    text = " ".join(README.split())
+    assert "`mmdata release` enforces it: it compares the package with the last release and refuses a smaller bump" in text
+    contributing = " ".join((ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split())
+    assert "`mmdata release` refuses a smaller bump than the changes need" in contributing

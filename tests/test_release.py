@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import shutil
-import subprocess
+import posixpath
+import re
 import zipfile
 from pathlib import Path
 
@@ -18,133 +17,138 @@ from mmdata import release as release_module
 from mmdata.cli import cli
 from mmdata.release import release
 
-from .conftest import ROOT, copy_package, set_cell, shipped_rows
-
-REPO_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "docs")
-DAY = dt.date(2026, 11, 21)
-
-
-def repo_copy(target: Path) -> Path:
-    """The package with the files a release needs besides the data."""
-    copy_package(ROOT, target)
-    for name in REPO_FILES:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, target / name)
-    return target
-
-
-def all_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and ".git/" not in p.as_posix()}
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
-
-
-def add_changelog_line(root: Path, line: str) -> None:
-    path = root / "CHANGELOG.md"
-    path.write_text(path.read_text().replace("## Unreleased\n", f"## Unreleased\n\n{line}\n", 1))
+from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
+from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, canonical, commit, copy_row, refusal, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
-    first = release(repo_copy(tmp_path / "a"), "0.2.0", today=DAY)
-    second = release(repo_copy(tmp_path / "b"), "0.2.0", today=DAY)
+    first = release(repo_copy(tmp_path / "a"), FIRST, today=DAY)
+    second = release(repo_copy(tmp_path / "b"), FIRST, today=DAY)
     assert first.archive.read_bytes() == second.archive.read_bytes()
     assert first.sha256 == second.sha256 == hashlib.sha256(first.archive.read_bytes()).hexdigest()
-    assert (tmp_path / "a/dist/mmdata-data-0.2.0.zip.sha256").read_text() == f"{first.sha256}  mmdata-data-0.2.0.zip\n"
+    name = f"mmdata-data-{FIRST}.zip"
+    assert (tmp_path / f"a/dist/{name}.sha256").read_text() == f"{first.sha256}  {name}\n"
     with zipfile.ZipFile(first.archive) as archive:
         infos = archive.infolist()
         names = [i.filename for i in infos]
         assert names == sorted(names)
-        assert all(n.startswith("mmdata-data-0.2.0/") and ".." not in n.split("/") for n in names)
+        assert all(n.startswith(f"mmdata-data-{FIRST}/") and ".." not in n.split("/") for n in names)
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
         for required in ("datapackage.json", "data/outcomes.csv", "schemas/arms.schema.json", "seeds/002_ecc4a112612e7398.txt",
                          "README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"):
-            assert f"mmdata-data-0.2.0/{required}" in names
-        sums = archive.read("mmdata-data-0.2.0/SHA256SUMS").decode().splitlines()
+            assert f"mmdata-data-{FIRST}/{required}" in names
+        sums = archive.read(f"mmdata-data-{FIRST}/SHA256SUMS").decode().splitlines()
         for line in sums:
-            digest, name = line.split("  ")
-            assert hashlib.sha256(archive.read(f"mmdata-data-0.2.0/{name}")).hexdigest() == digest
+            digest, file = line.split("  ")
+            assert hashlib.sha256(archive.read(f"mmdata-data-{FIRST}/{file}")).hexdigest() == digest
         assert len(sums) == len(names) - 1
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def test_archive_holds_everything_its_documents_link_to_issue_9(tmp_path: Path) -> None:
+    """A reader of the archive alone can follow every link: the curation guide, the data dictionary..."""
+    archive = release(repo_copy(tmp_path / "pkg"), FIRST, today=DAY).archive
+    with zipfile.ZipFile(archive) as zipped:
+        files = {n.split("/", 1)[1]: zipped.read(n) for n in zipped.namelist()}
+    links = []
+    for name in [n for n in files if n.endswith(".md")]:
+        for target in MARKDOWN_LINK.findall(files[name].decode("utf-8")):
+            if "://" not in target and not target.startswith(("#", "mailto:")):
+                links.append((name, posixpath.normpath(posixpath.join(posixpath.dirname(name), target.split("#")[0]))))
+    assert {"docs/curation.md", "docs/data-dictionary.md", "CONTRIBUTING.md"} <= {target for _, target in links}
+    assert [(name, target) for name, target in links if target not in files] == []
 
 
 def test_release_records_version_and_checksums(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
-    result = CliRunner().invoke(cli, ["release", "0.2.0", "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "released 0.2.0: dist/mmdata-data-0.2.0.zip"
+    assert result.stdout.splitlines()[0] == f"released {FIRST}: dist/mmdata-data-{FIRST}.zip"
     descriptor = json.loads((root / "datapackage.json").read_text())
-    assert descriptor["version"] == "0.2.0"
+    assert descriptor["version"] == FIRST
     for resource in descriptor["resources"]:
         content = (root / resource["path"]).read_bytes()
         assert resource["bytes"] == len(content)
         assert resource["hash"] == "sha256:" + hashlib.sha256(content).hexdigest()
-    assert 'version: "0.2.0"' in (root / "CITATION.cff").read_text()
+    assert f'version: "{FIRST}"' in (root / "CITATION.cff").read_text()
     changelog = (root / "CHANGELOG.md").read_text()
-    assert "## Unreleased\n\n## 0.2.0 (" in changelog
-    assert f"- outcomes: {shipped_rows('outcomes')} rows (no earlier release to compare with)" in changelog
+    assert f"## Unreleased\n\n## {FIRST} (" in changelog
+    for table in TABLE_NAMES:
+        assert f"- {table}: {row_count(table)} rows (no earlier release to compare with)" in changelog
     assert mmdata.validate(root) == []
     from frictionless import validate
 
     assert validate(str(root / "datapackage.json")).valid
 
 
-def refusal(root: Path, version: str) -> str:
-    before = all_bytes(root)
-    result = CliRunner().invoke(cli, ["release", version, "--package-dir", str(root)])
-    assert result.exit_code == 1
-    assert all_bytes(root) == before  # nothing changed
-    return result.stderr
-
-
 @pytest.mark.parametrize(("version", "message"), [
     ("0.2", "Error: '0.2' is not a semantic version MAJOR.MINOR.PATCH, for example 1.2.0\n"),
     ("v0.2.0", "Error: 'v0.2.0' is not a semantic version MAJOR.MINOR.PATCH, for example 1.2.0\n"),
-    ("0.1.0", "Error: version 0.1.0 is not greater than the current version 0.1.0\n"),
-    ("0.0.9", "Error: version 0.0.9 is not greater than the current version 0.1.0\n"),
+    ("01.2.0", "Error: '01.2.0' is not a semantic version MAJOR.MINOR.PATCH, for example 1.2.0\n"),
+    (VERSION, f"Error: version {VERSION} is not greater than the current version {VERSION}\n"),
 ])
 def test_refuses_bad_versions(version: str, message: str, tmp_path: Path) -> None:
     assert refusal(repo_copy(tmp_path / "pkg"), version) == message
 
 
+def test_refuses_a_version_below_the_current_one(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    release(root, FIRST, today=DAY)
+    add_changelog_line(root, "- nothing (test).")
+    assert refusal(root, VERSION) == f"Error: version {VERSION} is not greater than the current version {FIRST}\n"
+
+
 def test_refuses_an_existing_archive(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     (root / "dist").mkdir()
-    (root / "dist/mmdata-data-0.2.0.zip").write_bytes(b"old")
-    assert refusal(root, "0.2.0") == "Error: dist/mmdata-data-0.2.0.zip already exists; releases are never rebuilt under the same version\n"
+    (root / f"dist/mmdata-data-{FIRST}.zip").write_bytes(b"old")
+    assert refusal(root, FIRST) == f"Error: dist/mmdata-data-{FIRST}.zip already exists; releases are never rebuilt under the same version\n"
 
 
 def test_refuses_an_existing_tag(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "data")
-    git(root, "tag", "v0.2.0")
-    assert refusal(root, "0.2.0") == "Error: git tag v0.2.0 already exists\n"
+    commit(root, "data", tag=f"v{FIRST}")
+    assert refusal(root, FIRST) == f"Error: git tag v{FIRST} already exists\n"
 
 
 def test_refuses_without_changelog_entry(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     text = (root / "CHANGELOG.md").read_text()
     head, rest = text.split("## Unreleased\n", 1)
-    (root / "CHANGELOG.md").write_text(head + "## Unreleased\n\n## 0.1.0 (2026-11-01)\n" + rest)
-    assert refusal(root, "0.2.0") == "Error: CHANGELOG.md has no entry under '## Unreleased'; describe the change first\n"
+    (root / "CHANGELOG.md").write_text(head + f"## Unreleased\n\n## {VERSION} (2026-11-01)\n" + rest)
+    assert refusal(root, FIRST) == "Error: CHANGELOG.md has no entry under '## Unreleased'; describe the change first\n"
 
 
 def test_refuses_an_invalid_package(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     line = set_cell(root / "data/arms.csv", "myeloma-xi-lenalidomide", "size", "many")
-    assert refusal(root, "0.2.0") == (
+    assert refusal(root, FIRST) == (
         "Error: the package does not validate (1 problem); run `mmdata validate`:\n"
         f"data/arms.csv:{line}:size: 'many' is not a whole number [type-error]\n")
+
+
+def test_refuses_files_not_in_canonical_form(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    arms = root / "data/arms.csv"
+    arms.write_bytes(arms.read_bytes().replace(b"\n", b"\r\n"))
+    assert refusal(root, FIRST) == "Error: not in canonical form: data/arms.csv; run `mmdata fmt`\n"
 
 
 def test_refuses_stale_docs(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     (root / "docs/data-dictionary.md").write_text("old\n")
-    assert refusal(root, "0.2.0") == "Error: docs/data-dictionary.md is stale; run `mmdata docs`\n"
+    assert refusal(root, FIRST) == "Error: docs/data-dictionary.md is stale; run `mmdata docs`\n"
+
+
+@pytest.mark.parametrize("name", ["CITATION.cff", "LICENSE", "docs/curation.md"])
+def test_refuses_when_a_file_every_release_holds_is_missing(name: str, tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    (root / name).unlink()
+    expected = "CITATION.cff is missing" if name == "CITATION.cff" else f"{name} is missing; every release holds it"
+    assert refusal(root, FIRST) == f"Error: {expected}\n"
 
 
 def test_failure_midway_restores_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,83 +164,119 @@ def test_failure_midway_restores_every_file(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(release_module, "atomic_write", flaky)
     with pytest.raises(OSError, match="disk full"):
-        release(root, "0.2.0", today=DAY)
+        release(root, FIRST, today=DAY)
     assert all_bytes(root) == before
-    assert not (root / "dist/mmdata-data-0.2.0.zip").exists()
+    assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()
 
 
-def released_pair(tmp_path: Path) -> tuple[Path, Path]:
-    """Release 0.2.0, change data (one cell, one row removed, one added), release 0.3.0."""
+def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """Release FIRST and commit it; change one cell, remove a row and add one; release the next minor."""
     root = repo_copy(tmp_path / "pkg")
-    release(root, "0.2.0", today=DAY)
-    set_cell(root / "data/outcomes.csv", "myeloma-xi-pfs-median-ratio", "caveat", "A lay restatement of the two medians.")
-    arms = root / "data/arms.csv"
-    lines = arms.read_text().splitlines(keepends=True)
-    removed = next(x for x in lines if x.startswith("cmrg-retrospective-group-4,"))
-    arms.write_text("".join(x for x in lines if x is not removed))
-    outcomes = root / "data/outcomes.csv"
-    outcomes.write_text(outcomes.read_text() + outcomes.read_text().splitlines()[1].replace(
-        "cmrg-retrospective-os-group-1,", "cmrg-retrospective-os-group-1-copy,", 1) + "\n")
-    assert CliRunner().invoke(cli, ["fmt", str(root)]).exit_code == 0
-    add_changelog_line(root, "- arms: removed cmrg-retrospective-group-4 (test).")
-    release(root, "0.3.0", today=DAY)
-    return root / "dist/mmdata-data-0.2.0.zip", root / "dist/mmdata-data-0.3.0.zip"
+    release(root, FIRST, today=DAY)
+    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
+    _, outcomes = read_rows(root / "data/outcomes.csv")
+    _, events = read_rows(root / "data/adverse_events.csv")
+    facts = {"changed": outcomes[0][0], "removed": events[-1][0], "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
+    set_cell(root / "data/outcomes.csv", facts["changed"], "caveat", "Edited in a test.")
+    events_file = root / "data/adverse_events.csv"
+    events_file.write_text("".join(x for x in events_file.read_text().splitlines(keepends=True) if not x.startswith(facts["removed"] + ",")))
+    facts["added"] = copy_row(root, "outcomes")
+    add_changelog_line(root, "- a test release.")
+    release(root, after(FIRST, "minor"), today=DAY)
+    return root / f"dist/mmdata-data-{FIRST}.zip", root / f"dist/mmdata-data-{after(FIRST, 'minor')}.zip", facts
 
 
 def test_diff_between_two_releases_lists_exactly_the_changed_rows(tmp_path: Path) -> None:
-    old, new = released_pair(tmp_path)
+    old, new, facts = released_pair(tmp_path)
     result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "sources: no change",
         "studies: no change",
-        "arms: 0 added, 1 removed, 0 changed",
-        "  - cmrg-retrospective-group-4",
+        "arms: no change",
         "outcomes: 1 added, 0 removed, 1 changed",
-        "  + cmrg-retrospective-os-group-1-copy",
-        "  ~ myeloma-xi-pfs-median-ratio: caveat: 'A lay restatement of the two medians (20 and 39 months), not a hazard ratio.' "
-        "-> 'A lay restatement of the two medians.'",
-        "adverse_events: no change",
+        f"  + {facts['added']}",
+        f"  ~ {facts['changed']}: caveat: {facts['caveat']!r} -> 'Edited in a test.'",
+        "adverse_events: 0 added, 1 removed, 0 changed",
+        f"  - {facts['removed']}",
+        "smallest version bump: minor",
+        "  minor: outcomes: 1 row added",
+        "  minor: adverse_events: 1 row removed",
+        "  patch: outcomes: 1 row changed",
     ]
     as_json = json.loads(CliRunner().invoke(cli, ["diff", "--format", "json", str(old), str(new)]).stdout)
-    assert as_json["arms"]["removed"] == ["cmrg-retrospective-group-4"]
-    assert as_json["outcomes"]["changed"]["myeloma-xi-pfs-median-ratio"]["caveat"][1] == "A lay restatement of the two medians."
+    assert as_json["tables"]["adverse_events"]["removed"] == [facts["removed"]]
+    assert as_json["tables"]["outcomes"]["changed"][facts["changed"]]["caveat"] == [facts["caveat"], "Edited in a test."]
+    assert as_json["bump"] == {"level": "minor", "reasons": [
+        {"level": "minor", "change": "outcomes: 1 row added"},
+        {"level": "minor", "change": "adverse_events: 1 row removed"},
+        {"level": "patch", "change": "outcomes: 1 row changed"},
+    ]}
     changelog = (tmp_path / "pkg/CHANGELOG.md").read_text()
-    assert "- arms: 0 added, 1 removed, 0 changed since 0.2.0" in changelog
-
-
-def test_schema_guard_requires_a_major_version(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "pkg")
-    release(root, "0.2.0", today=DAY)
-    schema_path = root / "schemas/arms.schema.json"
-    schema = json.loads(schema_path.read_text())
-    schema["fields"] = [f for f in schema["fields"] if f["name"] != "caveat"]
-    schema_path.write_text(json.dumps(schema, indent=2) + "\n")
-    arms = root / "data/arms.csv"
-    import csv
-    import io
-
-    rows = list(csv.reader(io.StringIO(arms.read_text())))
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([r[:-1] for r in rows])
-    arms.write_text(out.getvalue())
-    assert CliRunner().invoke(cli, ["fmt", str(root)]).exit_code == 0
-    assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
-    add_changelog_line(root, "- arms: caveat column removed (test).")
-    assert refusal(root, "0.3.0") == (
-        "Error: these schema changes break users' code and need a new major version (1.0.0):\n"
-        "  arms.caveat: removed (or renamed)\n")
-    assert release(root, "1.0.0", today=DAY).version == "1.0.0"
+    assert f"- adverse_events: 0 added, 1 removed, 0 changed since {FIRST}" in changelog
 
 
 def test_diff_reads_git_revisions_and_folders(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "data")
+    commit(root, "data")
     set_cell(root / "data/studies.csv", "myeloma-xi", "name", "Myeloma XI trial")
     result = CliRunner().invoke(cli, ["diff", "--repo", str(root), "HEAD", str(root)])
     assert result.exit_code == 0, result.output
     assert "  ~ myeloma-xi: name: 'Myeloma XI' -> 'Myeloma XI trial'" in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-2:] == ["smallest version bump: patch", "  patch: studies: 1 row changed"]
     bad = CliRunner().invoke(cli, ["diff", "--repo", str(root), "no-such-rev", str(root)])
     assert (bad.exit_code, bad.stderr) == (2, f"Error: no-such-rev: not a folder, a zip archive or a git revision of {root}\n")
+
+
+def test_diff_of_identical_packages_needs_only_a_patch(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(ROOT)])
+    assert result.stdout.splitlines() == [f"{t}: no change" for t in TABLE_NAMES] + ["smallest version bump: patch (no change)"]
+
+
+def test_release_writes_the_changelog_entry_and_citation_exactly(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    descriptor["title"] += " – résumé"  # text the user wrote stays as written, not \u-escaped
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n")
+    canonical(root)  # the title is in the data dictionary
+    release(root, FIRST, today=DAY)
+    rows = "".join(f"- {t}: {row_count(t)} rows (no earlier release to compare with)\n" for t in TABLE_NAMES)
+    assert (root / "CHANGELOG.md").read_text() == (
+        f"# Changelog\n\n## Unreleased\n\n## {FIRST} (2026-11-21)\n\n### Data\n- A test copy of the shipped package.\n\n### Rows\n{rows}\n")
+    citation = (root / "CITATION.cff").read_text()
+    assert f'\nversion: "{FIRST}"\ndate-released: "2026-11-21"\n' in citation
+    written = (root / "datapackage.json").read_text(encoding="utf-8")
+    assert written == json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(written)["title"].endswith(" – résumé")
+
+
+def test_release_date_comes_from_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    root = repo_copy(tmp_path / "pkg")
+    release(root, FIRST)
+    assert f"## {FIRST} (2026-01-01)" in (root / "CHANGELOG.md").read_text()
+    assert 'date-released: "2026-01-01"' in (root / "CITATION.cff").read_text()
+
+
+def test_refuses_an_invalid_package_showing_ten_problems(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    _, rows = read_rows(root / "data/outcomes.csv")
+    lines = sorted(set_cell(root / "data/outcomes.csv", row[0], "population", "nobody") for row in rows[:11])
+    message = refusal(root, FIRST).splitlines()
+    assert message[0] == "Error: the package does not validate (11 problems); run `mmdata validate`:"
+    assert [int(line.split(":")[1]) for line in message[1:]] == lines[:10]
+
+
+def test_refuses_without_a_changelog(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    (root / "CHANGELOG.md").unlink()
+    assert refusal(root, FIRST) == "Error: CHANGELOG.md has no entry under '## Unreleased'; describe the change first\n"
+
+
+def test_a_package_without_a_version_releases_from_0_0_0(tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    del descriptor["version"]
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    assert refusal(root, "0.0.0") == "Error: version 0.0.0 is not greater than the current version 0.0.0\n"
+    assert release(root, "0.0.1", today=DAY).version == "0.0.1"

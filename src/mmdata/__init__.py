@@ -14,17 +14,37 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CODES, MmdataError, PackageReadError, Problem
+from .errors import (
+    CODES,
+    DocsError,
+    ExportError,
+    IntegrityError,
+    InvalidPackage,
+    LoadError,
+    MmdataError,
+    PackageReadError,
+    Problem,
+    ReleaseRefused,
+    SiteError,
+    SnapshotError,
+)
 
 if TYPE_CHECKING:
     from .validation import Report
 
+#: The name under which mmdata is published on the Python package index (the import name and the
+#: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
+DISTRIBUTION = "mmdata-lenalidomide"
+
 try:
-    __version__ = version("mmdata")
+    __version__ = version(DISTRIBUTION)
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "CODES", "MmdataError", "PackageReadError", "Problem", "data_version", "load", "validate", "validate_report"]
+__all__ = [
+    "__version__", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError", "MmdataError",
+    "PackageReadError", "Problem", "ReleaseRefused", "SiteError", "SnapshotError", "data_version", "load", "validate", "validate_report",
+]
 
 
 def validate(path: str | Path = ".") -> list[Problem]:
@@ -46,7 +66,9 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
     """Load one table (a DataFrame) or all five (a dict) with the types their schemas declare.
 
     By default the data shipped with this installation; path= names a package folder or a
-    release archive. Recorded checksums are verified first. See mmdata.loading.load.
+    release archive. Recorded checksums are verified first (IntegrityError); a cell that cannot
+    be read as its declared type raises LoadError naming its file, line and column.
+    See mmdata.loading.load.
     ``load("findings")`` gives the findings view: every outcome and adverse event with its
     study, arms and source (see mmdata.findings).
     """
@@ -60,7 +82,7 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
 
 
 def data_version(path: str | Path | None = None) -> str:
-    """The version of the data package: the bundled one, or the one at path."""
+    """The version of the data package: the bundled one, or the one at path (a folder or a release archive)."""
     from .loading import data_version as _data_version
 
     return _data_version(path)

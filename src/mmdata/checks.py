@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem
-from .package import Table
+from .package import Table, field_names
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
@@ -62,11 +62,11 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
     problems: list[Problem] = []
     for name, table in tables.items():
         for fk in table.schema.get("foreignKeys", []):
-            fields = _as_list(fk["fields"])
+            fields = field_names(fk["fields"])
             target = fk["reference"].get("resource") or name
             if target not in frames:
                 continue  # the referenced table could not be read; its own problems say why
-            ref_fields = _as_list(fk["reference"]["fields"])
+            ref_fields = field_names(fk["reference"]["fields"])
             child, parent = frames[name][fields], frames[target][ref_fields]
             present = child.notna().all(axis=1)
             known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
@@ -80,10 +80,6 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
 
 def _key(row: pd.Series, fields: list[str]) -> str:
     return "+".join(str(row[f]) for f in fields)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 # ---------------------------------------------------------------- layer 4: cross-field rules

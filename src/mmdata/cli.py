@@ -2,46 +2,76 @@
 
 Only this module imports click, and it imports nothing from pandas, pandera or frictionless
 at start-up, so that ``mmdata --help`` and ``mmdata --version`` answer at once.
+
+Every command goes through one error path, :func:`reports_errors`: an expected failure (an
+``MmdataError``, or a file that cannot be read or written) prints ``Error: ...`` and exits with
+its documented status; anything else is a bug in mmdata and exits 3.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .errors import MmdataError
+from . import DISTRIBUTION, __version__
+from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
 
 if TYPE_CHECKING:
     from .validation import Report
 
 FORMATS = ("text", "json", "github")
+#: Set to 1 to see the traceback of an internal error.
+DEBUG_VARIABLE = "MMDATA_DEBUG"
 
 
 PACKAGE_DIR = click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
-T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Unreadable(click.ClickException):
-    """The package cannot be read at all: ``Error: ...`` on stderr and exit status 2."""
+class Failure(click.ClickException):
+    """An expected failure: ``Error: ...`` on stderr and the exit status the error declares."""
 
-    exit_code = 2
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
 
-def _call(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run one library function; what stops it becomes ``Error: ...`` and exit 2, never a traceback."""
-    try:
-        return work(*args, **kwargs)
-    except MmdataError as exc:
-        raise Unreadable(str(exc)) from None
-    except Exception as exc:  # a bug in mmdata: say so plainly instead of showing a traceback
-        raise Unreadable(f"mmdata failed unexpectedly ({type(exc).__name__}: {exc}); please report this") from None
+def reports_errors(command: F) -> F:
+    """Turn what stops a command into ``Error: ...`` and its exit status, never a bare traceback.
+
+    MmdataError: its message and its exit_code (1 invalid or refused, 2 unreadable). OSError: the
+    file and the reason, exit 2. Anything else is a bug: "internal error", exit 3, and the
+    traceback on stderr when MMDATA_DEBUG=1.
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MmdataError as exc:
+            raise Failure(str(exc), exc.exit_code) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Failure(f"{where}{exc.strerror or exc}", EXIT_UNREADABLE) from None
+        except Exception as exc:
+            if os.environ.get(DEBUG_VARIABLE) == "1":
+                click.echo(traceback.format_exc().rstrip("\n"), err=True)
+            hint = "" if os.environ.get(DEBUG_VARIABLE) == "1" else f" (run again with {DEBUG_VARIABLE}=1 to see the traceback)"
+            raise Failure(f"internal error, please report it: {type(exc).__name__}: {exc}{hint}", EXIT_INTERNAL) from None
+
+    return run  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mmdata", prog_name="mmdata")
+@click.version_option(__version__, prog_name="mmdata", package_name=DISTRIBUTION)
 def cli() -> None:
     """Validate and release the mmdata data package.
 
@@ -56,6 +86,7 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout; "
                    "github: workflow annotations on stdout, so problems show on a pull request's lines.")
+@reports_errors
 def validate(package_dir: str, fmt: str) -> None:
     """Check the package in PACKAGE_DIR (default: here) and report every problem.
 
@@ -70,7 +101,7 @@ def validate(package_dir: str, fmt: str) -> None:
     from .render import as_github, as_json
     from .validation import validate_package
 
-    report = _call(validate_package, package_dir)
+    report = validate_package(package_dir)
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":
@@ -87,6 +118,7 @@ def validate(package_dir: str, fmt: str) -> None:
 @cli.command()
 @PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
+@reports_errors
 def fmt(package_dir: str, check: bool) -> None:
     """Rewrite every table of PACKAGE_DIR in canonical form, losslessly.
 
@@ -100,7 +132,7 @@ def fmt(package_dir: str, check: bool) -> None:
     """
     from .formatting import format_package
 
-    result = _call(format_package, package_dir, check=check)
+    result = format_package(package_dir, check=check)
     for problem in result.problems:
         click.echo(f"{problem.to_line()} (left untouched)", err=True)
     verb = "would reformat" if check else "reformatted"
@@ -117,6 +149,7 @@ def fmt(package_dir: str, check: bool) -> None:
 @cli.command()
 @PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if docs/data-dictionary.md is not current.")
+@reports_errors
 def docs(package_dir: str, check: bool) -> None:
     """Generate docs/data-dictionary.md from the Table Schemas of PACKAGE_DIR.
 
@@ -129,7 +162,7 @@ def docs(package_dir: str, check: bool) -> None:
     """
     from .docs import DICTIONARY, write_dictionary
 
-    current = _call(write_dictionary, package_dir, check=check)
+    current = write_dictionary(package_dir, check=check)
     if current:
         click.echo(f"{DICTIONARY} is current")
     elif check:
@@ -143,14 +176,21 @@ def docs(package_dir: str, check: bool) -> None:
 @click.argument("version")
 @click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False),
               help="The package (and repository) to release.")
-def release(version: str, package_dir: str) -> None:
+@click.option("--previous", metavar="REF|ARCHIVE", default=None,
+              help="The last release, when its git tag or commit is not in this repository: its archive, folder or git revision.")
+@reports_errors
+def release(version: str, package_dir: str, previous: str | None) -> None:
     """Release VERSION: write it and the files' checksums into datapackage.json, date the
     changelog entry, and build the reproducible archive dist/mmdata-data-VERSION.zip.
 
+    The changes since the last release (its git tag vX.Y.Z, or the commit that set its version,
+    or --previous) decide the smallest allowed VERSION: major for a breaking schema change,
+    minor for rows or columns added or rows removed, patch for corrected values.
+
     Refuses, changing nothing, when the package does not validate, VERSION is not semantic or
     not greater than the current one, the archive or git tag exists, the changelog has no
-    Unreleased entry, files are not canonical, docs are stale, or a schema change needs a new
-    major version.
+    Unreleased entry, files are not canonical, docs are stale, the last release cannot be
+    found, or VERSION is a smaller bump than the changes need.
 
     Example:
 
@@ -158,10 +198,7 @@ def release(version: str, package_dir: str) -> None:
     """
     from .release import release as make_release
 
-    try:
-        result = make_release(package_dir, version)
-    except MmdataError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = make_release(package_dir, version, previous=previous)
     click.echo(f"released {result.version}: dist/{result.archive.name}")
     click.echo(f"sha256 {result.sha256}")
     for line in result.summary:
@@ -175,8 +212,10 @@ def release(version: str, package_dir: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--repo", default=".", show_default=True, type=click.Path(exists=True, file_okay=False),
               help="The git repository in which OLD and NEW are looked up when they are revisions.")
+@reports_errors
 def diff(old: str, new: str, fmt: str, repo: str) -> None:
-    """Rows added, removed and changed per table between OLD and NEW, and schema changes.
+    """Rows added, removed and changed per table between OLD and NEW, schema changes, and the
+    smallest version bump they allow (major, minor or patch) with the change that needs it.
 
     OLD and NEW are each a package folder, a release archive (.zip) or a git revision.
     Rows are matched by primary key; a changed row lists each changed cell, old and new.
@@ -188,7 +227,7 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
     from .diff import as_dict, diff_snapshots, render_text
     from .snapshot import open_snapshot
 
-    diffs = _call(lambda: diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo)))
+    diffs = diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo))
     if fmt == "json":
         import json
 
@@ -204,6 +243,7 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 @click.option("--format", "formats", type=click.Choice(("sqlite", "parquet", "csv")), multiple=True,
               help="sqlite: data.sqlite and Datasette's metadata.json; parquet: parquet/<table>.parquet; csv: findings.csv. "
                    "Repeat to choose several; all three by default.")
+@reports_errors
 def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     """Write typed SQLite, Parquet and CSV files of PACKAGE_DIR, generated from its Table Schemas.
 
@@ -220,7 +260,7 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     from .export import FORMATS
     from .export import export as write_export
 
-    written = _call(write_export, package_dir, to, formats or FORMATS)
+    written = write_export(package_dir, to, formats or FORMATS)
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(f"{_count(len(written), 'file')} written to {to}")
@@ -234,6 +274,7 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 @click.option("--release-url", default=None,
               help="The address the release archive of this version is published under (for example a GitHub release's download folder); "
                    "the home page links the archive and its .sha256 there.")
+@reports_errors
 def site(package_dir: str, out: str, base_url: str | None, release_url: str | None) -> None:
     """Build a static website of PACKAGE_DIR in --out: plain HTML that works offline.
 
@@ -247,7 +288,7 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     """
     from .site import build_site
 
-    result = _call(build_site, package_dir, out, base_url, release_url)
+    result = build_site(package_dir, out, base_url, release_url)
     click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 

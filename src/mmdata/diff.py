@@ -1,11 +1,26 @@
-"""`mmdata diff`: rows added, removed and changed per table, keyed by primary key, and schema changes."""
+"""`mmdata diff`: rows added, removed and changed per table, keyed by primary key, schema changes,
+and the smallest version bump the changes allow (semantic versioning of the data).
+
+The rule, enforced by `mmdata release`:
+
+- major: a schema change that breaks users' code or data (a column or table removed or renamed;
+  a type, format, key or missing-value marker changed; a constraint narrowed; allowed values
+  removed, or added to or dropped from a field, which changes the dtype `mmdata.load` gives);
+- minor: rows added or removed, columns or tables added, constraints widened, allowed values added;
+- patch: cells corrected in existing rows, or no change to the data at all.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .package import field_names, primary_key
 from .snapshot import Snapshot
+
+PATCH, MINOR, MAJOR = "patch", "minor", "major"
+#: Version bumps from smallest to largest.
+LEVELS = (PATCH, MINOR, MAJOR)
 
 
 @dataclass(frozen=True)
@@ -14,6 +29,29 @@ class SchemaChange:
     field: str | None  # None for a table-level change (primary key, the table itself)
     change: str  # words: "removed", "type integer -> number", "enum lost: a, b", ...
     breaking: bool  # removes, renames, retypes or narrows: needs a new major version
+
+    @property
+    def level(self) -> str:
+        return MAJOR if self.breaking else MINOR
+
+    def where(self) -> str:
+        return f"{self.table}.{self.field}" if self.field else self.table
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One change and the smallest version bump it needs."""
+
+    level: str  # PATCH, MINOR or MAJOR
+    change: str  # "outcomes: 1 row added", "arms.caveat: removed (or renamed)"
+
+
+@dataclass(frozen=True)
+class Bump:
+    """The smallest version bump a set of changes allows, and why."""
+
+    level: str
+    reasons: list[Reason]
 
 
 @dataclass
@@ -53,11 +91,36 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> list[TableDiff]:
     return result
 
 
+def required_bump(diffs: list[TableDiff]) -> Bump:
+    """The smallest version bump allowed for these changes, with each change and the bump it needs."""
+    reasons = []
+    for d in diffs:
+        reasons += [Reason(c.level, f"{c.where()}: {c.change}") for c in d.schema]
+        for count, what, level in ((len(d.added), "added", MINOR), (len(d.removed), "removed", MINOR), (len(d.changed), "changed", PATCH)):
+            if count:
+                reasons.append(Reason(level, f"{d.table}: {count} row{'' if count == 1 else 's'} {what}"))
+    reasons.sort(key=lambda r: -LEVELS.index(r.level))  # stable: largest bump first, then in diff order
+    return Bump(reasons[0].level if reasons else PATCH, reasons)
+
+
+def bump_kind(current: tuple[int, int, int], new: tuple[int, int, int]) -> str:
+    """Which bump takes version current to new (new must be greater)."""
+    if new[0] != current[0]:
+        return MAJOR
+    return MINOR if new[1] != current[1] else PATCH
+
+
+def next_version(current: tuple[int, int, int], level: str) -> str:
+    """The smallest version after current with the given bump."""
+    major, minor, patch = current
+    if level == MAJOR:
+        return f"{major + 1}.0.0"
+    return f"{major}.{minor + 1}.0" if level == MINOR else f"{major}.{minor}.{patch + 1}"
+
+
 def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
     parsed = snap.table(name)
-    pk = schema.get("primaryKey", [])
-    pk = [pk] if isinstance(pk, str) else list(pk)
-    idx = [parsed.header.index(k) for k in pk if k in parsed.header] or [0]
+    idx = [parsed.header.index(k) for k in primary_key(schema) if k in parsed.header] or [0]
     return {"+".join(r[i] for i in idx): dict(zip(parsed.header, r, strict=True)) for r in parsed.records}
 
 
@@ -75,15 +138,40 @@ def schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list
             changes.append(SchemaChange(table, name, "added" + (" as required" if required else ""), False))
             continue
         changes += _field_changes(table, name, old_fields[name], f)
-    if old.get("primaryKey") != new.get("primaryKey"):
-        changes.append(SchemaChange(table, None, f"primary key {old.get('primaryKey')} -> {new.get('primaryKey')}", True))
+    kept = [n for n in old_fields if n in new_fields]
+    if kept != [n for n in new_fields if n in old_fields]:
+        changes.append(SchemaChange(table, None, f"columns reordered: {', '.join(n for n in new_fields if n in old_fields)}", False))
+    if primary_key(old) != primary_key(new):
+        changes.append(SchemaChange(table, None, f"primary key {_names(primary_key(old))} -> {_names(primary_key(new))}", True))
+    old_fks, new_fks = _foreign_keys(old), _foreign_keys(new)
+    changes += [SchemaChange(table, None, f"foreign key removed: {fk}", False) for fk in old_fks if fk not in new_fks]
+    changes += [SchemaChange(table, None, f"foreign key added: {fk}", True) for fk in new_fks if fk not in old_fks]
+    missing_old, missing_new = old.get("missingValues", [""]), new.get("missingValues", [""])
+    if missing_old != missing_new:
+        changes.append(SchemaChange(table, None, f"missing values {missing_old} -> {missing_new}", True))
     return changes
+
+
+def _names(fields: list[str]) -> str:
+    return ", ".join(fields) or "(none)"
+
+
+def _foreign_keys(schema: dict[str, Any]) -> list[str]:
+    """Each foreign key of a schema in words, the same however its fields are written."""
+    out = []
+    for fk in schema.get("foreignKeys", []):
+        reference = fk.get("reference", {})
+        out.append(f"{'+'.join(field_names(fk.get('fields')))} -> {reference.get('resource') or 'itself'}."
+                   f"{'+'.join(field_names(reference.get('fields')))}")
+    return out
 
 
 def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
     out = []
     if old.get("type", "string") != new.get("type", "string"):
         out.append(SchemaChange(table, name, f"type {old.get('type', 'string')} -> {new.get('type', 'string')}", True))
+    if old.get("format", "default") != new.get("format", "default"):
+        out.append(SchemaChange(table, name, f"format {old.get('format', 'default')} -> {new.get('format', 'default')}", True))
     a, b = old.get("constraints", {}), new.get("constraints", {})
     for flag in ("required", "unique"):
         if bool(a.get(flag)) != bool(b.get(flag)):
@@ -92,7 +180,9 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
         lost = [v for v in a.get("enum", []) if "enum" in b and v not in b["enum"]]
         gained = [v for v in b.get("enum", []) if v not in a.get("enum", [])]
         if "enum" not in a:
-            out.append(SchemaChange(table, name, "enum added", True))
+            out.append(SchemaChange(table, name, "allowed values added where any value was allowed", True))
+        elif "enum" not in b:
+            out.append(SchemaChange(table, name, "allowed values dropped: any value is allowed, and mmdata.load gives text, not categories", True))
         elif lost:
             out.append(SchemaChange(table, name, f"allowed values removed: {', '.join(map(str, lost))}", True))
         if "enum" in a and gained:
@@ -108,6 +198,7 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
 
 
 def render_text(diffs: list[TableDiff]) -> list[str]:
+    """One block per table, then the smallest version bump the changes allow and why."""
     lines = []
     for d in diffs:
         if d.empty:
@@ -121,10 +212,16 @@ def render_text(diffs: list[TableDiff]) -> list[str]:
         for c in d.schema:
             where = f"field {c.field} " if c.field else ""
             lines.append(f"  schema: {where}{c.change}{' (breaking)' if c.breaking else ''}")
+    bump = required_bump(diffs)
+    lines.append(f"smallest version bump: {bump.level}" + ("" if bump.reasons else " (no change)"))
+    lines += [f"  {r.level}: {r.change}" for r in bump.reasons]
     return lines
 
 
 def as_dict(diffs: list[TableDiff]) -> dict[str, Any]:
-    return {d.table: {"added": d.added, "removed": d.removed,
-                      "changed": {k: {c: list(v) for c, v in cells.items()} for k, cells in d.changed.items()},
-                      "schema": [asdict(c) for c in d.schema]} for d in diffs}
+    """What `mmdata diff --format json` prints: the changes per table and the smallest version bump."""
+    bump = required_bump(diffs)
+    tables = {d.table: {"added": d.added, "removed": d.removed,
+                        "changed": {k: {c: list(v) for c, v in cells.items()} for k, cells in d.changed.items()},
+                        "schema": [dict(asdict(c), level=c.level) for c in d.schema]} for d in diffs}
+    return {"tables": tables, "bump": {"level": bump.level, "reasons": [asdict(r) for r in bump.reasons]}}

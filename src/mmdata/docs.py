@@ -6,14 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from .csvfile import parse_csv
-from .errors import MmdataError, Problem
-from .package import declared_resources, read_descriptor
+from .errors import DocsError, Problem
+from .package import declared_resources, field_names, primary_key, read_descriptor
 
 DICTIONARY = "docs/data-dictionary.md"
-
-
-class DocsError(MmdataError):
-    """The data dictionary cannot be generated: a schema or table cannot be read."""
 
 
 def render_dictionary(root: str | Path = ".") -> str:
@@ -41,11 +37,11 @@ def render_dictionary(root: str | Path = ".") -> str:
 
 def _table(root: Path, name: str, rel: str, schema: dict[str, Any], descriptor: dict[str, Any]) -> list[str]:
     declared = next(r for r in descriptor["resources"] if r.get("name") == name)
-    pk = schema.get("primaryKey", [])
-    examples = _examples(root / rel, rel, [pk] if isinstance(pk, str) else pk)
+    pk = primary_key(schema)
+    examples = _examples(root / rel, rel, pk)
     lines = ["", f"## {name}", "", _cell(schema.get("description") or declared.get("description", "")), "",
              f"- File: `{rel}`; schema: `{declared.get('schema')}`",
-             f"- Primary key: {', '.join(f'`{k}`' for k in ([pk] if isinstance(pk, str) else pk)) or '(none)'}"]
+             f"- Primary key: {', '.join(f'`{k}`' for k in pk) or '(none)'}"]
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"].get("resource") or name
         fields, ref = fk["fields"], fk["reference"]["fields"]
@@ -99,7 +95,7 @@ def _cell(text: str) -> str:
 
 
 def _join(fields: str | list[str]) -> str:
-    return fields if isinstance(fields, str) else ", ".join(fields)
+    return ", ".join(field_names(fields))
 
 
 def write_dictionary(root: str | Path = ".", check: bool = False) -> bool:

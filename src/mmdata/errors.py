@@ -110,9 +110,57 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+# Exit statuses of the command line, documented in the README. Click itself exits 2 on misuse.
+EXIT_INVALID = 1  # the package is invalid, or a release was refused
+EXIT_UNREADABLE = 2  # the package or another input cannot be read at all
+EXIT_INTERNAL = 3  # a bug in mmdata: please report it
+
+
 class MmdataError(Exception):
     """Work cannot start: the package or a command's input cannot be read at all."""
+
+    exit_code = EXIT_UNREADABLE
 
 
 class PackageReadError(MmdataError):
     """datapackage.json is missing, unreadable or not JSON."""
+
+
+class SnapshotError(MmdataError):
+    """A folder, archive or git revision cannot be read as a package."""
+
+
+class IntegrityError(MmdataError):
+    """A file does not match the size or sha256 that datapackage.json records for it."""
+
+
+class LoadError(MmdataError):
+    """A table cannot be loaded as declared: a cell cannot be typed, or the file is not a clean CSV."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[Problem] = problems or []  # every problem found, with file, line and column
+
+
+class DocsError(MmdataError):
+    """The data dictionary cannot be generated: a schema or table cannot be read."""
+
+
+class ReleaseRefused(MmdataError):
+    """The release cannot be made as asked; nothing was changed."""
+
+    exit_code = EXIT_INVALID
+
+
+class ExportError(MmdataError):
+    """The package cannot be exported as asked (an optional library is missing, a folder cannot be written)."""
+
+
+class InvalidPackage(ExportError):
+    """The package does not validate, so nothing is exported or built from it."""
+
+    exit_code = EXIT_INVALID
+
+
+class SiteError(ExportError):
+    """The site cannot be built where asked."""

@@ -24,9 +24,10 @@ from typing import Any
 
 from . import findings
 from .csvfile import canonical_csv
+from .errors import ExportError, InvalidPackage
 from .findings import quote_name
 from .formatting import atomic_write
-from .sqlitedb import ExportError, build, database_bytes, datasette_metadata, findings_frame, primary_key
+from .sqlitedb import build, database_bytes, datasette_metadata, findings_frame, primary_key
 
 FORMATS = ("sqlite", "parquet", "csv")
 DEFAULT_DIR = "build"
@@ -155,7 +156,7 @@ def _require_valid(root: Path) -> None:
     report = validate_package(root)
     if not report.valid:
         n = len(report.problems)
-        raise ExportError(f"{root}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
+        raise InvalidPackage(f"{root}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
                           "Run `mmdata validate` to see them")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv
 from .errors import Problem, sort_problems
-from .package import DESCRIPTOR, checksum_mismatches, checksums, declared_resources, read_descriptor
+from .package import DESCRIPTOR, checksum_mismatches, checksums, declared_resources, primary_key, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -48,8 +48,7 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
             continue
         order = [parsed.header.index(f) for f in fields]
         records = [[record[i] for i in order] for record in parsed.records]
-        pk = resource.schema.get("primaryKey", [])
-        keys = [fields.index(k) for k in ([pk] if isinstance(pk, str) else pk) if k in fields]
+        keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
         records.sort(key=lambda record: [record[i] for i in keys])
         canonical = canonical_of[resource.rel] = canonical_csv(fields, records)
         if canonical == resource.path.read_bytes():

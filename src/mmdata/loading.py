@@ -1,21 +1,27 @@
-"""`mmdata.load()`: the tables as pandas DataFrames with the types their schemas declare."""
+"""`mmdata.load()`: the tables as pandas DataFrames with the types their schemas declare.
+
+Tables are read by the same parser and typed by the same code as `mmdata validate`
+(csvfile.parse_csv_bytes, package.table_from_csv, schemas.typed_frame), so that a cell reads the
+same everywhere. Nothing is lost on the way: a cell that cannot be read as its declared type, a
+value outside its field's allowed values, or a row that is not a clean CSV record raises
+LoadError naming file, line and column, instead of coming back as a missing value.
+"""
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, NoReturn, overload
 
 import pandas as pd
 
-from .errors import MmdataError
-from .package import DESCRIPTOR, DTYPES, checksum_mismatches
+from .csvfile import parse_csv_bytes
+from .errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError
+from .package import DESCRIPTOR, DTYPES, checksum_mismatches, table_from_csv
+from .schemas import enum_message, typed_frame
 from .snapshot import Snapshot, open_snapshot
 
-
-class IntegrityError(MmdataError):
-    """A file does not match the size or sha256 that datapackage.json records for it."""
+#: Problems listed in a LoadError's message (all of them are in its problems attribute).
+SHOWN = 5
 
 
 def bundled_root() -> Path:
@@ -27,12 +33,21 @@ def bundled_root() -> Path:
     raise MmdataError("this installation holds no data package; pass path= to mmdata.load")
 
 
+def _open(path: str | Path | None) -> Snapshot:
+    """The bundled package, or the package folder or release archive at path."""
+    if path is None:
+        return open_snapshot(bundled_root())
+    if not Path(path).exists():
+        raise SnapshotError(f"{path}: no such package folder or release archive")
+    return open_snapshot(path)
+
+
 def data_version(path: str | Path | None = None) -> str:
-    """The version of the data package (the bundled one by default)."""
-    root = Path(path) if path is not None else bundled_root()
-    if root.is_dir():
-        return str(json.loads((root / DESCRIPTOR).read_text(encoding="utf-8")).get("version", ""))
-    return open_snapshot(root).version
+    """The version of the data package: the bundled one, or the folder or release archive at path."""
+    snap = _open(path)
+    if not snap.version:
+        raise SnapshotError(f"{snap.label}: {DESCRIPTOR} records no version")
+    return snap.version
 
 
 @overload
@@ -46,13 +61,15 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
 
     Files whose size and sha256 are recorded in datapackage.json are checked first; a mismatch
     raises IntegrityError naming the file. Columns get their declared types: strings, nullable
-    integers (Int64), floats (Float64), and categories for fields with allowed values.
+    integers (Int64), floats (Float64), and categories for text fields with allowed values. A
+    cell that cannot be read as its type or category raises LoadError naming file, line and
+    column; only an empty cell (or another declared missing value) becomes missing.
 
     Example:
         >>> import mmdata
         >>> outcomes = mmdata.load("outcomes")  # doctest: +SKIP
     """
-    snap = open_snapshot(path if path is not None else bundled_root())
+    snap = _open(path)
     names = list(snap.resources())
     if table is not None and table not in names:
         raise MmdataError(f"no table named '{table}'; the tables are {', '.join(names)}")
@@ -62,23 +79,39 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
 
 def _frame(snap: Snapshot, name: str) -> pd.DataFrame:
     resource = snap.resources()[name]
-    content = snap.file(str(resource["path"]))
+    rel = str(resource["path"])
+    content = snap.file(rel)
     _verify(snap.label, resource, content)
     schema = snap.schema(name)
-    raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = schema.get("missingValues", [""])
-    columns = {f["name"]: _column(raw[f["name"]].mask(raw[f["name"]].isin(missing)), f) for f in schema["fields"]}
-    return pd.DataFrame(columns)
+    unsupported = [f"{f['name']} ({f.get('type')})" for f in schema["fields"] if f.get("type", "string") not in DTYPES]
+    if unsupported:
+        raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
+    problems: list[Problem] = []
+    parsed = table_from_csv(name, rel, parse_csv_bytes(rel, content, problems), schema, problems)
+    if parsed is None:
+        _raise(snap.label, problems)
+    typed, type_problems, _ = typed_frame(parsed)
+    problems += type_problems
+    categories = {f["name"]: list(f["constraints"]["enum"]) for f in schema["fields"]
+                  if "enum" in f.get("constraints", {}) and f.get("type", "string") == "string"}
+    for name, enum in categories.items():
+        column = typed[name]
+        for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
+            value = str(column.iat[i])
+            problems.append(Problem(rel, int(parsed.lines[i]), name, "enum-error", enum_message(value, enum), value))
+    if problems:
+        _raise(snap.label, problems)
+    for name, enum in categories.items():  # only now: pandas turns a value outside the categories into NaN
+        typed[name] = typed[name].astype(pd.CategoricalDtype(categories=enum))
+    return typed.reset_index(drop=True)
 
 
-def _column(values: pd.Series, field: dict[str, Any]) -> pd.Series:
-    enum = field.get("constraints", {}).get("enum")
-    if enum is not None and field.get("type", "string") == "string":
-        return values.astype(pd.CategoricalDtype(categories=list(enum)))
-    kind = DTYPES.get(field.get("type", "string"), "string")
-    if kind == "string":
-        return values.astype("string")
-    return pd.to_numeric(values).astype(kind)
+def _raise(label: str, problems: list[Problem]) -> NoReturn:
+    problems = sorted(problems, key=Problem.sort_key)
+    shown = "\n".join(p.to_line() for p in problems[:SHOWN])
+    more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    raise LoadError(f"{label}: cannot load without losing values; fix these (`mmdata validate` lists every problem):\n{shown}{more}",
+                    problems)
 
 
 def _verify(label: str, resource: dict[str, Any], content: bytes) -> None:
@@ -86,4 +119,4 @@ def _verify(label: str, resource: dict[str, Any], content: bytes) -> None:
         raise IntegrityError(f"{label}: {resource['path']} does not match datapackage.json: recorded {key} {recorded}, found {actual}")
 
 
-__all__ = ["IntegrityError", "bundled_root", "data_version", "load"]
+__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load"]

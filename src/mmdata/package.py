@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .csvfile import header_ok, parse_csv
+from .csvfile import ParsedCsv, header_ok, parse_csv
 from .errors import PackageReadError, Problem
 
 DESCRIPTOR = "datapackage.json"
@@ -25,6 +25,18 @@ TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
 #: Table Schema field types mmdata understands, and the nullable pandas dtype each becomes.
 DTYPES = {"string": "string", "integer": "Int64", "number": "Float64"}
 SUPPORTED_TYPES = tuple(DTYPES)
+
+
+def field_names(value: object) -> list[str]:
+    """Field names written as one string or as a list, which Table Schema allows for keys: always a list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+
+
+def primary_key(schema: dict[str, Any]) -> list[str]:
+    """The primary key of a Table Schema as a list of field names; [] when it declares none."""
+    return field_names(schema.get("primaryKey"))
 
 
 @dataclass
@@ -227,7 +239,11 @@ def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems
     Returns None when the file cannot be read into a table at all (bad encoding, broken CSV,
     header not matching the schema); its other problems are still reported.
     """
-    parsed = parse_csv(rel, path, problems)
+    return table_from_csv(name, rel, parse_csv(rel, path, problems), schema, problems)
+
+
+def table_from_csv(name: str, rel: str, parsed: ParsedCsv | None, schema: dict[str, Any], problems: list[Problem]) -> Table | None:
+    """The Table of a parsed CSV file, with header problems reported; None when the header does not fit the schema."""
     fields = [f["name"] for f in schema["fields"]]
     if parsed is None or not header_ok(rel, parsed.header, fields, problems):
         return None

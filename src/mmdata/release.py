@@ -14,20 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diff import SchemaChange, diff_snapshots, schema_changes
-from .errors import MmdataError
+from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
+from .errors import ReleaseRefused
 from .formatting import atomic_write
-from .package import DESCRIPTOR, checksums, read_descriptor
-from .snapshot import Snapshot, SnapshotError, declared_files, open_snapshot
+from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
+from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-#: Files of the repository that every release archive holds besides the declared ones.
-EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md")
+#: Files of the repository that every release archive holds besides the declared ones: everything
+#: the README and these documents link to, so that the archive is complete on its own.
+EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "CONTRIBUTING.md",
+               "docs/data-dictionary.md", "docs/curation.md", "docs/references.md")
+#: A dated entry in the changelog: written by a release.
+RELEASED_ENTRY = re.compile(r"^## [0-9]+\.[0-9]+\.[0-9]+ \(", re.M)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
-
-
-class ReleaseRefused(MmdataError):
-    """The release cannot be made as asked; nothing was changed."""
 
 
 @dataclass
@@ -50,13 +50,17 @@ def archive_name(version: str) -> str:
     return f"mmdata-data-{version}.zip"
 
 
-def release(root: str | Path, version: str, today: dt.date | None = None) -> ReleaseResult:
+def release(root: str | Path, version: str, today: dt.date | None = None, previous: str | Path | None = None) -> ReleaseResult:
     """Check everything, then write the version and checksums and build dist/mmdata-data-VERSION.zip.
+
+    The previous release is the git tag vCURRENT, or else the commit that set datapackage.json's
+    version to CURRENT, or the folder, archive or revision given as previous.
 
     Refuses (ReleaseRefused, no file changed) when the version is not semantic or not greater than
     the current one, the archive or tag exists, the changelog has no Unreleased entry, the package
-    does not validate, a table is not canonical, the data dictionary is stale, or a schema change
-    needs a new major version.
+    does not validate, a table is not canonical, the data dictionary is stale, a release was made
+    before but cannot be found, or the changes since it need a larger version bump (see
+    mmdata.diff.required_bump).
     """
     root = Path(root)
     descriptor = read_descriptor(root)
@@ -73,11 +77,12 @@ def release(root: str | Path, version: str, today: dt.date | None = None) -> Rel
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
     _refuse_unless_clean(root)
-    previous = _previous_release(root, current)
+    before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
     now = open_snapshot(root)
-    summary = _summary(previous, now, current)
-    if previous is not None:
-        _schema_guard(previous, now, current, version)
+    diffs = diff_snapshots(before, now) if before is not None else None
+    summary = _summary(diffs, now, current)
+    if diffs is not None:
+        _version_guard(diffs, current, version)
 
     when = today or _release_date()
     files = {
@@ -120,36 +125,81 @@ def _unreleased(changelog: str) -> str:
     return match.group(1) if match else ""
 
 
-def _previous_release(root: Path, current: str) -> Snapshot | None:
-    """The last release as published: its archive in dist/, or else its git tag; None if neither exists."""
-    archive = root / "dist" / archive_name(current)
-    for ref in ([archive] if archive.is_file() else []) + [f"v{current}"]:
-        try:
-            return open_snapshot(ref, repo=root)
-        except SnapshotError:
-            continue
-    return None
+def _released_before(descriptor: dict[str, Any], changelog: str) -> bool:
+    """Whether the committed files show an earlier release: recorded checksums, or a dated changelog entry."""
+    recorded = any(isinstance(r, dict) and ("hash" in r or "bytes" in r) for r in descriptor.get("resources", []))
+    return recorded or RELEASED_ENTRY.search(changelog) is not None
 
 
-def _summary(previous: Snapshot | None, now: Snapshot, current: str) -> list[str]:
-    if previous is None:
+def previous_release(root: Path, current: str, given: str | Path | None = None, released: bool = True) -> Snapshot | None:
+    """The release of version current, as committed: given (a folder, archive or revision), else the
+    git tag vCURRENT, else the commit that set datapackage.json's version to current.
+
+    None when there is none and no release was made before (released false). Refuses when a release
+    was made but cannot be found, or when what is found is not version current exactly as released.
+    """
+    if given is not None:
+        snap, where = open_snapshot(given, repo=root), f"--previous {given}"
+    elif not released:
+        return None
+    else:
+        found = _committed_release(root, current)
+        if found is None:
+            raise ReleaseRefused(f"cannot find release {current}, the last one: there is no git tag v{current} and no commit "
+                                 f"whose {DESCRIPTOR} has version {current}; give it with --previous ARCHIVE|REVISION")
+        snap, where = found
+    if snap.version != current:
+        raise ReleaseRefused(f"{where} holds version {snap.version or '(none)'}, but {DESCRIPTOR} says the last release is {current}")
+    for resource in snap.resources().values():
+        rel = str(resource.get("path"))
+        if "hash" not in resource or rel not in snap.files or checksum_mismatches(resource, snap.files[rel]):
+            raise ReleaseRefused(f"{where} is not release {current} as published: {rel} does not match a sha256 recorded in its "
+                                 f"{DESCRIPTOR}; give the release with --previous ARCHIVE|REVISION")
+    return snap
+
+
+def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
+    """The tag vCURRENT, or else the oldest commit of the newest run of commits whose descriptor has version current."""
+    if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{current}^{{commit}}") is not None:
+        return git_snapshot(f"v{current}", root), f"git tag v{current}"
+    # Commits that changed a "version" line of the descriptor, newest first. The release is the one
+    # that set it to current: later commits keep the version but may change the data.
+    log = _git(root, "log", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
+    release_commit = None
+    for commit in (log or "").split():
+        if _committed_version(root, commit) == current:
+            release_commit = commit
+        elif release_commit is not None:
+            break
+    if release_commit is None:
+        return None
+    return git_snapshot(release_commit, root), f"commit {release_commit[:12]}"
+
+
+def _committed_version(root: Path, commit: str) -> str | None:
+    """The version in the descriptor of a commit; None when it cannot be read."""
+    try:
+        descriptor = json.loads(_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null")
+    except json.JSONDecodeError:
+        return None
+    return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
+
+
+def _summary(diffs: list[TableDiff] | None, now: Snapshot, current: str) -> list[str]:
+    if diffs is None:
         return [f"- {name}: {len(now.table(name).records)} rows (no earlier release to compare with)" for name in now.resources()]
-    return [f"- {d.table}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed since {current}"
-            for d in diff_snapshots(previous, now)]
+    return [f"- {d.table}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed since {current}" for d in diffs]
 
 
-def _schema_guard(previous: Snapshot, now: Snapshot, current: str, version: str) -> None:
-    if parse_version(version)[0] > parse_version(current)[0]:
+def _version_guard(diffs: list[TableDiff], current: str, version: str) -> None:
+    """Refuse a version bump smaller than the changes since the last release need."""
+    bump = required_bump(diffs)
+    asked = bump_kind(parse_version(current), parse_version(version))
+    if LEVELS.index(asked) >= LEVELS.index(bump.level):
         return
-    breaking = []
-    for name in now.resources():
-        if name in previous.resources():
-            breaking += [c for c in schema_changes(name, previous.schema(name), now.schema(name)) if c.breaking]
-    breaking += [SchemaChange(name, None, "table removed", True) for name in previous.resources() if name not in now.resources()]
-    if breaking:
-        lines = "\n".join(f"  {c.table}.{c.field}: {c.change}" if c.field else f"  {c.table}: {c.change}" for c in breaking)
-        major = parse_version(current)[0] + 1
-        raise ReleaseRefused(f"these schema changes break users' code and need a new major version ({major}.0.0):\n{lines}")
+    lines = "\n".join(f"  {r.level}: {r.change}" for r in bump.reasons if LEVELS.index(r.level) > LEVELS.index(asked))
+    raise ReleaseRefused(f"{version} is a {asked} release, but the changes since {current} need a {bump.level} release "
+                         f"({next_version(parse_version(current), bump.level)} or later):\n{lines}")
 
 
 def _release_date() -> dt.date:

@@ -18,13 +18,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import Problem
-from .package import DTYPES, Table
+from .package import DTYPES, Table, primary_key
 from .suggest import did_you_mean
 
 # Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
 INTEGER_RE = r"[+-]?[0-9]+"
 NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 TYPE_WORDS = {"integer": "a whole number", "number": "a number (digits, '.' for decimals, no thousands separator)"}
+INT64_LIMIT = 2**63  # Int64 holds -2**63 to 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class CheckSpec:
 
 def pandera_schema(schema: dict[str, Any]) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
     """Build the pandera schema of a Table Schema, and the meaning of each column check."""
-    pk = _primary_key(schema)
+    pk = primary_key(schema)
     columns: dict[str, pa.Column] = {}
     specs: dict[str, list[CheckSpec]] = {}
     for f in schema["fields"]:
@@ -58,19 +59,13 @@ def pandera_schema(schema: dict[str, Any]) -> tuple[pa.DataFrameSchema, dict[str
     return frame_schema, specs
 
 
-def _primary_key(schema: dict[str, Any]) -> list[str]:
-    pk = schema.get("primaryKey", [])
-    return [pk] if isinstance(pk, str) else list(pk)
-
-
 def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec]]:
     checks: list[pa.Check] = []
     meaning: list[CheckSpec] = []
     if "enum" in cons:
         allowed = list(cons["enum"])
         checks.append(pa.Check.isin(allowed))
-        meaning.append(CheckSpec("enum-error", lambda v: f"'{v}' is not an allowed value{did_you_mean(v, map(str, allowed))}; "
-                                                         f"use one of: {', '.join(map(str, allowed))}"))
+        meaning.append(CheckSpec("enum-error", lambda v: enum_message(v, allowed)))
     if "minimum" in cons:
         low = cons["minimum"]
         checks.append(pa.Check.ge(low))
@@ -90,6 +85,10 @@ def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec
     return checks, meaning
 
 
+def enum_message(value: str, allowed: list[Any]) -> str:
+    return f"'{value}' is not an allowed value{did_you_mean(value, map(str, allowed))}; use one of: {', '.join(map(str, allowed))}"
+
+
 def _length_words(shortest: int | None, longest: int | None) -> str:
     if shortest is not None and longest is not None:
         return f"{shortest} to {longest}"
@@ -99,9 +98,10 @@ def _length_words(shortest: int | None, longest: int | None) -> str:
 def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     """Read every cell as its field's type; a cell that cannot be read is reported and set to NA.
 
-    Also returns which rows hold such a cell, or have the wrong number of cells: the
-    cross-field and provenance rules skip them, since they would only repeat those errors
-    in other words.
+    A number too large for its type (beyond Int64, or a float that would become infinite or
+    zero) cannot be read either: it would not come back as written. Also returns which rows
+    hold such a cell, or have the wrong number of cells: the cross-field and provenance rules
+    skip them, since they would only repeat those errors in other words.
     """
     problems: list[Problem] = []
     unreadable = pd.Series(table.broken, index=table.frame.index)
@@ -113,13 +113,34 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
             columns[name] = raw
             continue
         readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).astype(bool)
-        unreadable |= ~readable
         for i in np.flatnonzero(~readable.to_numpy()):
             value = raw.iat[i]
+            problems.append(Problem(table.path, int(table.lines[i]), name, "type-error", f"'{value}' is not {TYPE_WORDS[kind]}", value))
+        typed, out_of_range = _as_type(raw.where(readable), kind)
+        for i in np.flatnonzero(out_of_range.to_numpy()):
+            value = raw.iat[i]
             problems.append(Problem(table.path, int(table.lines[i]), name, "type-error",
-                                    f"'{value}' is not {TYPE_WORDS[kind]}", value))
-        columns[name] = raw.where(readable).astype("Float64").astype(DTYPES[kind])
+                                    f"'{value}' is out of the range {TYPE_WORDS[kind]} can hold here; "
+                                    "store it as text in another column if it is right", value))
+        unreadable |= ~readable | out_of_range
+        columns[name] = typed.where(~out_of_range)
     return pd.DataFrame(columns, index=table.frame.index), problems, unreadable
+
+
+def _as_type(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Lexically valid text (or NA) as Int64 or Float64, and which cells would not keep their value."""
+    if kind == "integer":
+        digits = text.str.lstrip("+-").str.lstrip("0").str.len().fillna(0)
+        huge = (digits > 18).to_numpy()  # only these can overflow: check them exactly
+        out_of_range = pd.Series(False, index=text.index)
+        if huge.any():
+            out_of_range[huge] = [not -INT64_LIMIT <= int(v) < INT64_LIMIT for v in text[huge]]
+        # Arrow-backed strings (pandas with pyarrow installed) do not parse a leading "+" as an integer.
+        return text.where(~out_of_range).str.removeprefix("+").astype("Int64"), out_of_range
+    number = text.astype("Float64")
+    nonzero = text.str.replace(r"[eE].*$", "", regex=True).str.contains("[1-9]").fillna(False).astype(bool)
+    out_of_range = (number.isin([np.inf, -np.inf]) | (number.eq(0) & nonzero)).fillna(False).astype(bool)
+    return number, out_of_range
 
 
 def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
@@ -135,7 +156,7 @@ def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
 def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[CheckSpec]]) -> list[Problem]:
     """Turn pandera's failure cases into problems at file lines (row = table.lines[index])."""
     problems: list[Problem] = []
-    pk = _primary_key(table.schema)
+    pk = primary_key(table.schema)
     first_line: dict[tuple[str, str], int] = {}
     ordered = failures.assign(file_line=[_line(table, i) for i in failures["index"]]).sort_values("file_line", na_position="first")
     for case in ordered.itertuples(index=False):

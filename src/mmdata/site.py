@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import findings as view
-from .errors import MmdataError
+from .errors import SiteError
 from .export import Package, export_files, require
 from .plot import Plot, draw, number, plot_rows, value_label, words
 from .provenance import Passages, find_passages
@@ -35,8 +35,6 @@ FORMATS = {"data.sqlite": "application/vnd.sqlite3", "metadata.json": "applicati
            ".csv": "text/csv", ".zip": "application/zip"}
 
 
-class SiteError(MmdataError):
-    """The site cannot be built where asked."""
 
 
 @dataclass

@@ -15,12 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .csvfile import ParsedCsv, parse_csv_bytes
-from .errors import MmdataError, Problem
+from .errors import Problem, SnapshotError
 from .package import DESCRIPTOR, safe_relative_path
-
-
-class SnapshotError(MmdataError):
-    """A folder, archive or git revision cannot be read as a package."""
 
 
 @dataclass
@@ -90,7 +86,7 @@ def open_snapshot(ref: str | Path, repo: str | Path = ".") -> Snapshot:
         if not zipfile.is_zipfile(path):
             raise SnapshotError(f"{ref}: not a folder, a zip archive or a git revision")
         return _from_zip(path)
-    return _from_git(str(ref), Path(repo))
+    return git_snapshot(str(ref), Path(repo))
 
 
 def _from_folder(root: Path) -> Snapshot:
@@ -119,7 +115,8 @@ def _from_zip(path: Path) -> Snapshot:
     return snap
 
 
-def _from_git(rev: str, repo: Path) -> Snapshot:
+def git_snapshot(rev: str, repo: Path) -> Snapshot:
+    """Read the package as it is at a git revision of repo."""
     def git(*args: str) -> bytes:
         try:
             done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)

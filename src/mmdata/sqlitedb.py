@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from . import findings
-from .errors import MmdataError
+from .errors import ExportError
 from .findings import quote_name
-from .package import DTYPES
+from .package import DTYPES, field_names, primary_key
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL"}
 PYTHON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float}
@@ -31,8 +31,6 @@ META_TABLES = {
 }
 
 
-class ExportError(MmdataError):
-    """The package cannot be exported as asked (an optional library is missing, a key dangles)."""
 
 
 def check_names(schemas: dict[str, dict[str, Any]]) -> None:
@@ -45,15 +43,6 @@ def check_names(schemas: dict[str, dict[str, Any]]) -> None:
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:
         raise ExportError(f"the findings view would hold two columns named {', '.join(clashes)}; rename the column in its table")
-
-
-def primary_key(schema: dict[str, Any]) -> list[str]:
-    pk = schema.get("primaryKey", [])
-    return [pk] if isinstance(pk, str) else list(pk)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _literal(value: Any) -> str:
@@ -84,8 +73,8 @@ def table_sql(name: str, schema: dict[str, Any]) -> str:
     lines += [(f"PRIMARY KEY ({', '.join(map(quote_name, pk))})", "")] if pk else []
     for fk in schema.get("foreignKeys", []):
         target = fk["reference"].get("resource") or name
-        lines.append((f"FOREIGN KEY ({', '.join(map(quote_name, _as_list(fk['fields'])))}) "
-                      f"REFERENCES {quote_name(target)} ({', '.join(map(quote_name, _as_list(fk['reference']['fields'])))})", ""))
+        lines.append((f"FOREIGN KEY ({', '.join(map(quote_name, field_names(fk['fields'])))}) "
+                      f"REFERENCES {quote_name(target)} ({', '.join(map(quote_name, field_names(fk['reference']['fields'])))})", ""))
     body = [f"  {sql}{',' if i < len(lines) - 1 else ''}" + (f" -- {comment}" if comment else "") for i, (sql, comment) in enumerate(lines)]
     return f"CREATE TABLE {quote_name(name)} (\n" + "\n".join(body) + "\n)"
 

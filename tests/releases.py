@@ -1,0 +1,124 @@
+"""Helpers for tests that cut releases: repository copies, a maintainer's git steps, versions
+derived from the shipped data's version (so that a real release breaks no test)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mmdata.cli import cli
+from mmdata.diff import next_version
+from mmdata.release import EXTRA_FILES, parse_version
+
+from .conftest import ROOT, VERSION, copy_package
+
+DAY = dt.date(2026, 11, 21)
+#: The repository files a release reads besides the package: every top-level entry of EXTRA_FILES.
+REPO_FILES = sorted({name.split("/")[0] for name in EXTRA_FILES} | {".gitignore"})
+CHANGELOG = "# Changelog\n\n## Unreleased\n\n### Data\n- A test copy of the shipped package.\n"
+
+
+def after(version: str, level: str) -> str:
+    """The smallest version after version with a bump of level (patch, minor or major)."""
+    return next_version(parse_version(version), level)
+
+
+#: The first release a test cuts from a copy of the shipped package.
+FIRST = after(VERSION, "minor")
+
+
+def repo_copy(target: Path) -> Path:
+    """The shipped package and the files a release needs, as if never released, outside git.
+
+    Recorded checksums are dropped and the changelog holds only an Unreleased entry, so that a
+    release of the real repository changes nothing here.
+    """
+    copy_package(ROOT, target)
+    for name in REPO_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, target / name)
+    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+    if any("hash" in r or "bytes" in r for r in descriptor["resources"]):
+        descriptor["resources"] = [{k: v for k, v in r.items() if k not in ("hash", "bytes")} for r in descriptor["resources"]]
+        (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (target / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    return target
+
+
+def all_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def commit(root: Path, message: str, tag: str | None = None) -> str:
+    """Commit everything (dist/ is ignored), as a maintainer does after a release; return the commit."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    if tag:
+        git(root, "tag", tag)
+    return git(root, "rev-parse", "HEAD")
+
+
+def add_changelog_line(root: Path, line: str) -> None:
+    path = root / "CHANGELOG.md"
+    path.write_text(path.read_text().replace("## Unreleased\n", f"## Unreleased\n\n{line}\n", 1))
+
+
+def canonical(root: Path) -> None:
+    """`mmdata fmt` and `mmdata docs`, as a contributor runs them before a release."""
+    assert CliRunner().invoke(cli, ["fmt", str(root)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
+
+
+def rewrite_table(root: Path, table: str, edit) -> None:
+    """Rewrite data/TABLE.csv as edit(rows) returns it (rows include the header), then canonicalise."""
+    path = root / f"data/{table}.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(edit(rows))
+    path.write_text(out.getvalue(), encoding="utf-8")
+    canonical(root)
+
+
+def remove_column(root: Path, table: str, column: str) -> None:
+    schema_path = root / f"schemas/{table}.schema.json"
+    schema = json.loads(schema_path.read_text())
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != column]
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n")
+    rewrite_table(root, table, lambda rows: [[c for i, c in enumerate(r) if i != rows[0].index(column)] for r in rows])
+
+
+def copy_row(root: Path, table: str, suffix: str = "-copy") -> str:
+    """Add a copy of the table's first row under a new key; return the new key."""
+    keys: list[str] = []
+
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        keys.append(rows[1][0] + suffix)
+        return [*rows, [keys[0], *rows[1][1:]]]
+
+    rewrite_table(root, table, edit)
+    return keys[0]
+
+
+def refusal(root: Path, version: str, *options: str) -> str:
+    """Run `mmdata release VERSION`, check that it exits 1 and changes nothing; return its stderr."""
+    before = all_bytes(root)
+    result = CliRunner().invoke(cli, ["release", version, "--package-dir", str(root), *options])
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert all_bytes(root) == before  # nothing changed
+    return result.stderr
