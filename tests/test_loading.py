@@ -241,3 +241,61 @@ def test_wheel_ships_the_data(tmp_path: Path) -> None:
                           env={"PYTHONPATH": str(target), "PATH": ""}, cwd=tmp_path)
     counts = {name: row_count(name) for name in TABLE_NAMES}
     assert done.stdout == f"True {VERSION} {VERSION} {counts} Int64\n"
+
+
+def test_exactly_five_problems_are_all_shown(package: Path) -> None:
+    _, rows = read_rows(package / "data/outcomes.csv")
+    for row in rows[:5]:
+        set_cell(package / "data/outcomes.csv", row[0], "value", "x")
+    error = load_error(package, "outcomes")
+    assert str(error).splitlines()[1:] == [p.to_line() for p in error.problems]
+    assert len(error.problems) == 5
+
+
+def test_a_header_that_does_not_fit_the_schema_is_an_error(package: Path) -> None:
+    arms = package / "data/arms.csv"
+    arms.write_text(arms.read_text().replace("arm_id,", "arm,", 1))
+    assert str(load_error(package, "arms")) == (
+        f"{package}: {HEAD}\ndata/arms.csv:1:arm: column 'arm' is not in the schema; remove it or add it to the schema [header-error]\n"
+        "data/arms.csv:1:arm_id: column 'arm_id' is missing from the header [header-error]")
+
+
+def test_a_field_without_a_type_is_text(package: Path) -> None:
+    path = package / "schemas/arms.schema.json"
+    schema = json.loads(path.read_text())
+    for field in schema["fields"]:
+        if field["name"] in ("role", "name"):
+            del field["type"]
+    path.write_text(json.dumps(schema, indent=2) + "\n")
+    arms = mmdata.load("arms", path=package)
+    assert (str(arms["role"].dtype), str(arms["name"].dtype)) == ("category", "string")
+
+
+def test_every_field_of_an_unsupported_type_is_named(package: Path) -> None:
+    path = package / "schemas/arms.schema.json"
+    schema = json.loads(path.read_text())
+    for field in schema["fields"]:
+        if field["name"] in ("size", "name"):
+            field["type"] = "date" if field["name"] == "size" else "boolean"
+    path.write_text(json.dumps(schema, indent=2) + "\n")
+    assert str(load_error(package, "arms")) == f"{package}: data/arms.csv: fields of a type mmdata cannot load: name (boolean), size (date)"
+
+
+def test_a_tampered_file_names_the_archive(tmp_path: Path) -> None:
+    pkg = build_fixture("hash-mismatch", tmp_path)
+    with pytest.raises(mmdata.IntegrityError) as caught:
+        mmdata.load("arms", path=pkg)
+    assert re.fullmatch(rf"{re.escape(str(pkg))}: data/arms\.csv does not match datapackage\.json: recorded (bytes|hash) \S+, found \S+", str(caught.value))
+
+
+def test_the_bundled_data_is_found_in_the_wheel_layout_or_the_source_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.loading
+
+    module = tmp_path / "site/mmdata/loading.py"
+    module.parent.mkdir(parents=True)
+    monkeypatch.setattr(mmdata.loading, "__file__", str(module))
+    with pytest.raises(mmdata.MmdataError, match=r"^this installation holds no data package; pass path= to mmdata\.load$"):
+        mmdata.loading.bundled_root()
+    copy_package(ROOT, tmp_path / "site/mmdata/_data")
+    assert mmdata.loading.bundled_root() == tmp_path / "site/mmdata/_data"
+    assert mmdata.data_version() == VERSION

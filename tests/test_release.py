@@ -35,6 +35,7 @@ def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
         assert all(n.startswith(f"mmdata-data-{FIRST}/") and ".." not in n.split("/") for n in names)
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
+        assert {(i.create_system, i.compress_type) for i in infos} == {(3, zipfile.ZIP_DEFLATED)}  # Unix modes, deflated
         for required in ("datapackage.json", "data/outcomes.csv", "schemas/arms.schema.json", "seeds/002_ecc4a112612e7398.txt",
                          "README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"):
             assert f"mmdata-data-{FIRST}/{required}" in names

@@ -159,3 +159,51 @@ def test_one_exact_arm_is_the_sum_of_the_exact_arms(pkg: Path) -> None:
     arm_line = set_cell(pkg / ARMS, "trial-a-drug", "size", "101")
     assert found(pkg, "arms-exceed-study") == [(STUDIES, study_line, "size", "its arms add up to 101 patients, more than the study's 100")]
     assert found(pkg, "arm-larger-than-study") == [(ARMS, arm_line, "size", "101 patients, more than the 100 of study trial-a")]
+
+
+# ---------------------------------------------------------------- each rule's own words, at its own cell
+# (table file, row key, {column: new text}, code, column reported, message)
+VARIANTS = [
+    (OUTCOMES, "trial-a-pooled", {"qualifier": "about"}, "value-conflict", "qualifier", "qualifier about has no value to qualify"),
+    (OUTCOMES, "trial-a-pooled", {"value": "5", "unit": "ratio"}, "value-conflict", "value",
+     "5 given in a qualitative row; use a numeric statistic or leave value empty"),
+    (OUTCOMES, "trial-a-pfs-drug", {"qualifier": "not-reached"}, "value-conflict", "value",
+     "12.5 given, but the qualifier says not-reached; leave value empty"),
+    (OUTCOMES, "trial-a-pooled", {"unit": "months"}, "unit-missing", "unit", "unit months given without a value"),
+    (OUTCOMES, "trial-a-pfs-drug", {"unit": ""}, "unit-missing", "unit", "value 12.5 has no unit"),
+    (EVENTS, "trial-a-spm-drug", {"unit": ""}, "unit-missing", "unit", "value 5 has no unit"),
+    (OUTCOMES, "trial-a-pfs-drug", {"unit": "percent"}, "unit-mismatch", "unit", "unit percent does not fit statistic median; use months or years"),
+    (OUTCOMES, "trial-a-pfs-drug", {"time_value": "2"}, "time-unit-missing", "time_unit", "time_value 2 has no time_unit"),
+    (OUTCOMES, "trial-a-pfs-drug", {"time_unit": "years"}, "time-unit-missing", "time_value", "time_unit years given without a time_value"),
+    (OUTCOMES, "trial-a-pfs-hr", {"arm_id": ""}, "comparison-error", "arm_id",
+     "comparator_arm_id trial-a-placebo is set, so arm_id must name the arm compared with it"),
+    (OUTCOMES, "trial-a-pfs-hr", {"comparator_arm_id": "trial-a-drug"}, "comparison-error", "comparator_arm_id", "trial-a-drug is compared with itself"),
+    (OUTCOMES, "trial-a-pfs-hr", {"comparator_arm_id": ""}, "comparison-error", "comparator_arm_id",
+     "direction lower-in-arm needs the comparator_arm_id it compares against"),
+    (OUTCOMES, "trial-a-pooled", {"finding": ""}, "finding-missing", "finding", "a qualitative row must state its finding in plain words"),
+    (OUTCOMES, "trial-a-pfs-drug", {"value": "", "unit": ""}, "missing-result", "value",
+     "no result: give a value, qualifier not-reached, a direction, or statistic qualitative with a finding"),
+    (ARMS, "trial-a-drug", {"quote": ""}, "size-error", "quote", "size 60 needs the quote that states it"),
+    (ARMS, "trial-a-drug", {"size": "", "size_qualifier": "about"}, "size-error", "size_qualifier", "size_qualifier about has no size to qualify"),
+]
+
+
+@pytest.mark.parametrize(("path", "key", "edits", "code", "column", "message"), VARIANTS)
+def test_each_rule_reports_its_cell_and_says_why(path: str, key: str, edits: dict[str, str], code: str, column: str, message: str,
+                                                 pkg: Path) -> None:
+    line = 0
+    for name, text in edits.items():
+        line = set_cell(pkg / path, key, name, text)
+    assert found(pkg, code) == [(path, line, column, message)]
+
+
+def test_a_trial_pooled_in_itself(pkg: Path) -> None:
+    line = set_cell(pkg / STUDIES, "trial-a", "pooled_in", "trial-a")
+    assert found(pkg, "pooled-in-error") == [(STUDIES, line, "pooled_in", "a study cannot be pooled in itself"),
+                                             (STUDIES, line, "pooled_in", "trial-a is a randomised-trial, not a meta-analysis")]
+
+
+def test_a_study_pooled_in_a_study_that_is_not_a_meta_analysis(pkg: Path) -> None:
+    set_cell(pkg / STUDIES, "trial-a", "pooled_in", "")
+    line = set_cell(pkg / STUDIES, "meta-m", "pooled_in", "trial-a")
+    assert found(pkg, "pooled-in-error") == [(STUDIES, line, "pooled_in", "trial-a is a randomised-trial, not a meta-analysis")]

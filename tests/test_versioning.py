@@ -198,3 +198,23 @@ def test_a_removed_table_needs_a_major_version(tmp_path: Path) -> None:
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
     bump = required_bump(diff_snapshots(open_snapshot("HEAD", repo=root), open_snapshot(root)))
     assert (bump.level, [(r.level, r.change) for r in bump.reasons]) == ("major", [("major", "adverse_events: table removed")])
+
+
+def test_the_release_commit_is_the_first_with_the_version_even_if_it_changed_back_later(tmp_path: Path) -> None:
+    root = first_release(tmp_path)
+    descriptor = root / "datapackage.json"
+    released_text = descriptor.read_text()
+    descriptor.write_text(released_text.replace(f'"version": "{FIRST}"', '"version": "0.0.1"'))
+    commit(root, "a version set by hand by mistake")
+    descriptor.write_text(released_text)
+    copy_row(root, "outcomes")
+    commit(root, "the version put back, and a row")
+    assert refusal(root, PATCH) == needs(PATCH, "minor", "minor: outcomes: 1 row added")
+
+
+def test_a_refusal_names_only_the_changes_that_need_more_than_was_asked(tmp_path: Path) -> None:
+    root = first_release(tmp_path)
+    copy_row(root, "outcomes")
+    remove_column(root, "arms", "caveat")
+    assert refusal(root, MINOR) == needs(MINOR, "major", "major: arms.caveat: removed (or renamed)")
+    assert refusal(root, PATCH) == needs(PATCH, "major", "major: arms.caveat: removed (or renamed)", "minor: outcomes: 1 row added")

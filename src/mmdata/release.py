@@ -159,21 +159,19 @@ def previous_release(root: Path, current: str, given: str | Path | None = None, 
 
 
 def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
-    """The tag vCURRENT, or else the oldest commit of the newest run of commits whose descriptor has version current."""
+    """The tag vCURRENT, or else the oldest commit whose descriptor has version current.
+
+    Only a release sets the version, and only to a greater one, so the first commit that carries
+    it is the release; later commits keep the version but may change the data.
+    """
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{current}^{{commit}}") is not None:
         return git_snapshot(f"v{current}", root), f"git tag v{current}"
-    # Commits that changed a "version" line of the descriptor, newest first. The release is the one
-    # that set it to current: later commits keep the version but may change the data.
-    log = _git(root, "log", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
-    release_commit = None
+    # Commits that changed a "version" line of the descriptor, oldest first.
+    log = _git(root, "log", "--reverse", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
     for commit in (log or "").split():
         if _committed_version(root, commit) == current:
-            release_commit = commit
-        elif release_commit is not None:
-            break
-    if release_commit is None:
-        return None
-    return git_snapshot(release_commit, root), f"commit {release_commit[:12]}"
+            return git_snapshot(commit, root), f"commit {commit[:12]}"
+    return None
 
 
 def _committed_version(root: Path, commit: str) -> str | None:
