@@ -148,28 +148,30 @@ def fmt(package_dir: str, check: bool) -> None:
 
 @cli.command()
 @PACKAGE_DIR
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if docs/data-dictionary.md is not current.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any generated file is not current.")
 @reports_errors
 def docs(package_dir: str, check: bool) -> None:
-    """Generate docs/data-dictionary.md from the Table Schemas of PACKAGE_DIR.
-
-    Per table: description, primary and foreign keys; per field: type, unit, constraints,
-    allowed values, description and an example value from the data.
+    """Generate every derived text of PACKAGE_DIR: docs/data-dictionary.md from the Table Schemas;
+    the README's table of rows per source and its list of third-party documents, the list in
+    LICENSE-DATA.md (between <!-- generated: NAME --> and <!-- end -->) and the sources of
+    datapackage.json, from sources.csv and the tables.
 
     Example:
 
         mmdata docs --check
     """
-    from .docs import DICTIONARY, write_dictionary
+    from .generated import write_generated
 
-    current = write_dictionary(package_dir, check=check)
-    if current:
-        click.echo(f"{DICTIONARY} is current")
-    elif check:
-        click.echo(f"{DICTIONARY} is stale; run `mmdata docs` and commit the result", err=True)
+    result = write_generated(package_dir, check=check)
+    for name in result.current:
+        click.echo(f"{name} is current")
+    for name in result.stale:
+        if check:
+            click.echo(f"{name} is stale; run `mmdata docs` and commit the result", err=True)
+        else:
+            click.echo(f"wrote {name}")
+    if check and result.stale:
         sys.exit(1)
-    else:
-        click.echo(f"wrote {DICTIONARY}")
 
 
 @cli.command()
