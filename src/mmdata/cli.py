@@ -294,6 +294,100 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 
+@cli.command("add-source")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False))
+@click.option("--id", "source_id", required=True, help="The new source_id: lowercase words joined by hyphens.")
+@click.option("--type", "document_type", required=True, help="document_type, one of the values sources.schema.json allows.")
+@click.option("--title", default=None, help="The document's own title, only when it states one.")
+@click.option("--outlet", default=None, help="Where the document was published, only when it states it as its own.")
+@click.option("--author", default=None, help="The document's author, only when it states one.")
+@click.option("--date", "published_date", default=None, help="published_date (YYYY, YYYY-MM or YYYY-MM-DD), only when the document states it.")
+@click.option("--url", default=None, help="Where the document was retrieved.")
+@click.option("--summarises", default=None, help="The citation of the publication the document is about.")
+@click.option("--note", default=None, help="The note; by default, that the text is third-party and not covered by the licence.")
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
+@reports_errors
+def add_source(document: str, source_id: str, document_type: str, package_dir: str, **columns: str | None) -> None:
+    """Add DOCUMENT (UTF-8 text) as a new source: copy it to seeds/NNN_<16 hex>.txt (the next
+    number and the start of its sha256), add its row to sources.csv, and regenerate every list of
+    the seeds (datapackage.json, README.md, LICENSE-DATA.md).
+
+    Refuses, changing nothing, a document or source_id already in the package, a binary or
+    non-UTF-8 file, or a row that does not validate.
+
+    Example:
+
+        mmdata add-source summary.txt --id nejm-2012-summary --type lay-summary --title "Lenalidomide after transplant"
+    """
+    from .authoring import add_source as add
+
+    result = add(package_dir, document, source_id, document_type, **columns)
+    click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})")
+    click.echo(f"added {result.row.path}:{result.row.line}: {result.row.text}")
+    for name in result.written[2:]:
+        click.echo(f"wrote {name}")
+
+
+@cli.command()
+@click.argument("source_id")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to search.")
+@reports_errors
+def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
+    """Find the passages of SOURCE_ID's document that hold WORDS, and print each exactly as the
+    quote column must hold it, with the numbers the validator reads from it.
+
+    The search tries the words exactly, then ignoring case, then fuzzily (the sentences sharing
+    the most words, close spellings counting); spaces and line breaks never matter.
+
+    Example:
+
+        mmdata quote hughes-myeloma-xi-summary almost 2,000 patients
+    """
+    from .quotes import find_passages
+
+    result = find_passages(package_dir, source_id, " ".join(words))
+    click.echo(f"{result.seed_file}: {_count(len(result.passages), result.kind + ' match')}")
+    for passage in result.passages:
+        click.echo(passage.text)
+        click.echo(f"  numbers: {', '.join(passage.numbers) or 'none'}")
+
+
+def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        column, sep, cell = value.partition("=")
+        if not sep or not column:
+            raise click.BadParameter(f"'{value}' is not COLUMN=VALUE", ctx, param)
+        if column in pairs:
+            raise click.BadParameter(f"column '{column}' is set twice", ctx, param)
+        pairs[column] = cell
+    return pairs
+
+
+@cli.command("add-row")
+@click.argument("table")
+@click.option("--set", "values", multiple=True, metavar="COLUMN=VALUE", callback=_assignment,
+              help="A cell of the new row; repeat for each column. Columns not set are empty.")
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
+@reports_errors
+def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
+    """Add one row to TABLE: in schema order, at its place in key order, every other line kept.
+
+    The key is made from the row when it is not set (see CONTRIBUTING.md). The row is validated
+    with its links (foreign keys, rules, its quote in the seed) before anything is written;
+    nothing is written when it has a problem, and each problem is listed.
+
+    Example:
+
+        mmdata add-row arms --set study_id=myeloma-xi --set name=Lenalidomide --set role=experimental
+    """
+    from .authoring import add_row as add
+
+    result = add(package_dir, table, values)
+    click.echo(f"added {result.path}:{result.line}: {result.text}")
+
+
 def _summary(report: Report) -> str:
     checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
     if report.valid:
