@@ -30,9 +30,9 @@ from .csvfile import canonical_csv, parse_csv
 from .errors import AddRefused, Problem
 from .formatting import atomic_write
 from .package import DESCRIPTOR, Resource, declared_resources, primary_key, read_descriptor
+from .rulefacts import seed_folder
 from .suggest import did_you_mean
 
-SEEDS = "seeds"
 SEED_NAME = re.compile(r"^([0-9]{3})_")
 #: What the key of a new row is made of, per table, when it is omitted (see make_key).
 KEY_PARTS = {
@@ -147,8 +147,9 @@ def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) 
             if (root / name).is_file() and (root / name).resolve().is_relative_to(root.resolve()):
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(root / name, copy / name)
-        if (root / SEEDS).is_dir():
-            shutil.copytree(root / SEEDS, copy / SEEDS)
+        folder = seed_folder(_resource(root, "sources").schema)
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, copy / folder)
         for name, data in {**replaced, **extra}.items():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             (copy / name).write_bytes(data)
@@ -191,14 +192,14 @@ class AddedSource:
     written: list[str]
 
 
-def seed_name(root: Path, digest: str) -> str:
-    """seeds/NNN_<16 hex>.txt: the next free number and the first 16 hex digits of the document's sha256."""
-    folder = root / SEEDS
-    numbers = [int(m.group(1)) for p in (folder.iterdir() if folder.is_dir() else []) if (m := SEED_NAME.match(p.name))]
+def seed_name(root: Path, folder: str, digest: str) -> str:
+    """FOLDER/NNN_<16 hex>.txt: the next free number and the first 16 hex digits of the document's sha256."""
+    path = root / folder
+    numbers = [int(m.group(1)) for p in (path.iterdir() if path.is_dir() else []) if (m := SEED_NAME.match(p.name))]
     number = max(numbers, default=-1) + 1
     if number > 999:
-        raise AddRefused(f"{SEEDS}/ already holds a document numbered 999; seed names have three digits")
-    return f"{SEEDS}/{number:03d}_{digest[:16]}.txt"
+        raise AddRefused(f"{folder}/ already holds a document numbered 999; seed names have three digits")
+    return f"{folder}/{number:03d}_{digest[:16]}.txt"
 
 
 def read_document(path: Path) -> bytes:
@@ -238,13 +239,13 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     same = [r for r in rows if r.get("sha256") == digest]
     if same:
         raise AddRefused(f"{document} is already in the package as {same[0].get('seed_file')} (source {same[0].get('source_id')})")
-    folder = root / SEEDS
-    copies = [p for p in (folder.iterdir() if folder.is_dir() else []) if p.is_file() and p.read_bytes() == content]
+    folder = seed_folder(resource.schema)
+    copies = [p for p in ((root / folder).iterdir() if (root / folder).is_dir() else []) if p.is_file() and p.read_bytes() == content]
     if copies:
-        raise AddRefused(f"{document} is already in the package as {SEEDS}/{copies[0].name}")
+        raise AddRefused(f"{document} is already in the package as {folder}/{copies[0].name}")
     if source_id in {r.get("source_id") for r in rows}:
         raise AddRefused(f"source_id '{source_id}' is already used in {resource.rel}; choose another")
-    seed_file = seed_name(root, digest)
+    seed_file = seed_name(root, folder, digest)
     licence = next((lic.get("name") for lic in read_descriptor(root).get("licenses", []) if isinstance(lic, dict)), "dataset")
     values = {k: v for k, v in columns.items() if v}
     values = {"source_id": source_id, "seed_file": seed_file, "sha256": digest, "document_type": document_type,
