@@ -17,6 +17,7 @@ Rules, documented in CONTRIBUTING.md:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import tempfile
@@ -118,9 +119,21 @@ def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     text = canonical_csv(fields, [[row[f] for f in fields]]).decode("utf-8").split("\n", 1)[1]
     content = resource.path.read_bytes()
     new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
-    _refuse_new_problems(root, {resource.rel: new_content}, {})
-    atomic_write(resource.path, new_content)
-    return Added(resource.rel, line, row[key_column], text.rstrip("\n"), [resource.rel])
+    replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
+    _refuse_new_problems(root, replaced, {})
+    for name, data in replaced.items():
+        atomic_write(root / name, data)
+    return Added(resource.rel, line, row[key_column], text.rstrip("\n"), list(replaced))
+
+
+def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
+    """datapackage.json without the checksums a release recorded for rel, as `mmdata fmt` drops them once it changes; {} when none."""
+    descriptor = read_descriptor(root)
+    recorded = [r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("path") == rel and ("hash" in r or "bytes" in r)]
+    for resource in recorded:
+        resource.pop("hash", None)
+        resource.pop("bytes", None)
+    return {DESCRIPTOR: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")} if recorded else {}
 
 
 def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:
@@ -253,12 +266,12 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     with _staged(root, {seed_file: content}):
         row = add_row(root, "sources", values)
         generated = generated_files(root)
-        written = [seed_file, row.path]
+        written = [seed_file, *row.written]
         for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
             if (root / name).is_file() and (root / name).read_bytes() != data:
                 atomic_write(root / name, data)
                 written.append(name)
-    return AddedSource(source_id, seed_file, digest, row, written)
+    return AddedSource(source_id, seed_file, digest, row, list(dict.fromkeys(written)))
 
 
 @contextmanager

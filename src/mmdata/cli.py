@@ -324,7 +324,7 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
     result = add(package_dir, document, source_id, document_type, **columns)
     click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})")
     click.echo(f"added {result.row.path}:{result.row.line}: {result.row.text}")
-    for name in result.written[2:]:
+    for name in [n for n in result.written if n not in (result.seed_file, result.row.path)]:
         click.echo(f"wrote {name}")
 
 
@@ -386,6 +386,28 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 
     result = add(package_dir, table, values)
     click.echo(f"added {result.path}:{result.line}: {result.text}")
+
+
+@cli.command("merge-table")
+@click.argument("base", type=click.Path(exists=True, dir_okay=False))
+@click.argument("ours", type=click.Path(exists=True, dir_okay=False))
+@click.argument("theirs", type=click.Path(exists=True, dir_okay=False))
+@reports_errors
+def merge_table(base: str, ours: str, theirs: str) -> None:
+    """Merge a table row by row, by key, into OURS: git's merge driver for data/*.csv.
+
+    A row added, changed or removed on one side only is taken from it; a row changed differently
+    on both sides is a conflict, left with git's conflict markers (exit 1). Set it up once:
+
+    Example:
+
+        git config merge.mmdata-table.driver ".venv/bin/mmdata merge-table %O %A %B"
+    """
+    from .merging import merge_files
+
+    if not merge_files(base, ours, theirs):
+        click.echo(f"{ours}: rows changed differently on both sides; resolve the conflict markers, then run `mmdata fmt`", err=True)
+        sys.exit(1)
 
 
 def _summary(report: Report) -> str:
