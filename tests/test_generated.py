@@ -122,3 +122,14 @@ def test_a_package_without_readme_generates_the_rest(package: Path) -> None:
     result = CliRunner().invoke(cli, ["docs", "--check", str(package)])
     assert (result.exit_code, result.stdout) == (1, "datapackage.json is current\n")
     assert result.stderr == "docs/data-dictionary.md is stale; run `mmdata docs` and commit the result\n"  # no docs/ in a bare package
+
+
+def test_the_descriptor_layout_is_its_own(tmp_path: Path) -> None:
+    """Only its sources are generated: a descriptor indented otherwise is current, and kept as it is."""
+    root = repository(tmp_path / "pkg")
+    descriptor = root / "datapackage.json"
+    descriptor.write_text(json.dumps(json.loads(descriptor.read_text()), indent=4) + "\n")
+    before = descriptor.read_bytes()
+    assert CliRunner().invoke(cli, ["docs", "--check", str(root)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
+    assert descriptor.read_bytes() == before

@@ -148,3 +148,24 @@ def test_every_table_is_keyed_by_its_first_column() -> None:
     for path in (ROOT / "schemas").glob("*.json"):
         schema = json.loads(path.read_text())
         assert schema["primaryKey"] in (schema["fields"][0]["name"], [schema["fields"][0]["name"]])
+
+
+def test_merge_table_command_leaves_conflict_markers_and_exits_1(tmp_path: Path) -> None:
+    paths = []
+    for name, body in (("base", b"a,1\n"), ("ours", b"a,2\n"), ("theirs", b"a,3\n")):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(HEADER + body)
+    result = CliRunner().invoke(cli, ["merge-table", *map(str, paths)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {paths[1]}: rows changed differently on both sides; resolve the conflict markers, then run `mmdata fmt`\n"
+    assert "<<<<<<< ours\na,2\n=======\na,3\n>>>>>>> theirs\n" in paths[1].read_text()
+
+
+def test_merge_table_command_merges_by_key(tmp_path: Path) -> None:
+    paths = []
+    for name, body in (("base", b"a,1\nc,3\n"), ("ours", b"a,1\nb,2\nc,3\n"), ("theirs", b"a,1\nbb,9\nc,3\n")):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(HEADER + body)
+    result = CliRunner().invoke(cli, ["merge-table", *map(str, paths)])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert paths[1].read_bytes() == HEADER + b"a,1\nb,2\nbb,9\nc,3\n"

@@ -22,6 +22,7 @@ from .errors import (
     IntegrityError,
     InvalidPackage,
     LoadError,
+    MergeConflict,
     MmdataError,
     PackageReadError,
     Problem,
@@ -44,8 +45,9 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
-    "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError", "MmdataError",
-    "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError", "data_version", "load", "validate", "validate_report",
+    "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
+    "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
+    "data_version", "load", "validate", "validate_report",
 ]
 
 

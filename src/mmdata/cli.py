@@ -151,10 +151,9 @@ def fmt(package_dir: str, check: bool) -> None:
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if any generated file is not current.")
 @reports_errors
 def docs(package_dir: str, check: bool) -> None:
-    """Generate every derived text of PACKAGE_DIR: docs/data-dictionary.md from the Table Schemas;
-    the README's table of rows per source and its list of third-party documents, the list in
-    LICENSE-DATA.md (between <!-- generated: NAME --> and <!-- end -->) and the sources of
-    datapackage.json, from sources.csv and the tables.
+    """Generate every derived text of PACKAGE_DIR: docs/data-dictionary.md from the schemas; the
+    README's rows per source and seed list, LICENSE-DATA.md's seed list (between <!-- generated:
+    NAME --> and <!-- end -->) and datapackage.json's sources, from the tables.
 
     Example:
 
@@ -166,12 +165,8 @@ def docs(package_dir: str, check: bool) -> None:
     for name in result.current:
         click.echo(f"{name} is current")
     for name in result.stale:
-        if check:
-            click.echo(f"{name} is stale; run `mmdata docs` and commit the result", err=True)
-        else:
-            click.echo(f"wrote {name}")
-    if check and result.stale:
-        sys.exit(1)
+        click.echo(f"{name} is stale; run `mmdata docs` and commit the result" if check else f"wrote {name}", err=check)
+    sys.exit(1 if check and result.stale else 0)
 
 
 @cli.command()
@@ -308,12 +303,9 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
 @click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
 @reports_errors
 def add_source(document: str, source_id: str, document_type: str, package_dir: str, **columns: str | None) -> None:
-    """Add DOCUMENT (UTF-8 text) as a new source: copy it to seeds/NNN_<16 hex>.txt (the next
-    number and the start of its sha256), add its row to sources.csv, and regenerate every list of
-    the seeds (datapackage.json, README.md, LICENSE-DATA.md).
-
-    Refuses, changing nothing, a document or source_id already in the package, a binary or
-    non-UTF-8 file, or a row that does not validate.
+    """Add DOCUMENT (UTF-8 text) as a source: copy it to seeds/NNN_<16 hex>.txt (the next number,
+    the start of its sha256), add its sources row, regenerate every list of the seeds. Refuses,
+    changing nothing, a document or id already there, a binary or non-UTF-8 file, an invalid row.
 
     Example:
 
@@ -322,8 +314,7 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
     from .authoring import add_source as add
 
     result = add(package_dir, document, source_id, document_type, **columns)
-    click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})")
-    click.echo(f"added {result.row.path}:{result.row.line}: {result.row.text}")
+    click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})\nadded {result.row.path}:{result.row.line}: {result.row.text}")
     for name in [n for n in result.written if n not in (result.seed_file, result.row.path)]:
         click.echo(f"wrote {name}")
 
@@ -334,11 +325,8 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
 @click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to search.")
 @reports_errors
 def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
-    """Find the passages of SOURCE_ID's document that hold WORDS, and print each exactly as the
-    quote column must hold it, with the numbers the validator reads from it.
-
-    The search tries the words exactly, then ignoring case, then fuzzily (the sentences sharing
-    the most words, close spellings counting); spaces and line breaks never matter.
+    """Print the passages of SOURCE_ID's document that hold WORDS (exactly, then ignoring case, then
+    fuzzily), each as the quote column must hold it, with the numbers the validator reads from it.
 
     Example:
 
@@ -349,18 +337,15 @@ def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
     result = find_passages(package_dir, source_id, " ".join(words))
     click.echo(f"{result.seed_file}: {_count(len(result.passages), result.kind + ' match')}")
     for passage in result.passages:
-        click.echo(passage.text)
-        click.echo(f"  numbers: {', '.join(passage.numbers) or 'none'}")
+        click.echo(f"{passage.text}\n  numbers: {', '.join(passage.numbers) or 'none'}")
 
 
 def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     pairs = {}
     for value in values:
         column, sep, cell = value.partition("=")
-        if not sep or not column:
-            raise click.BadParameter(f"'{value}' is not COLUMN=VALUE", ctx, param)
-        if column in pairs:
-            raise click.BadParameter(f"column '{column}' is set twice", ctx, param)
+        if not sep or not column or column in pairs:
+            raise click.BadParameter(f"'{value}' is not COLUMN=VALUE" if not sep or not column else f"column '{column}' is set twice", ctx, param)
         pairs[column] = cell
     return pairs
 
@@ -372,11 +357,9 @@ def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 @click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
 @reports_errors
 def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
-    """Add one row to TABLE: in schema order, at its place in key order, every other line kept.
-
-    The key is made from the row when it is not set (see CONTRIBUTING.md). The row is validated
-    with its links (foreign keys, rules, its quote in the seed) before anything is written;
-    nothing is written when it has a problem, and each problem is listed.
+    """Add one row to TABLE in schema order at its place in key order, the key made from the row
+    when not set; nothing is written, and each problem is listed, when the package would have a
+    problem with it (the row's own, or one it causes through its links).
 
     Example:
 
@@ -394,10 +377,8 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 @click.argument("theirs", type=click.Path(exists=True, dir_okay=False))
 @reports_errors
 def merge_table(base: str, ours: str, theirs: str) -> None:
-    """Merge a table row by row, by key, into OURS: git's merge driver for data/*.csv.
-
-    A row added, changed or removed on one side only is taken from it; a row changed differently
-    on both sides is a conflict, left with git's conflict markers (exit 1). Set it up once:
+    """Merge a table by key into OURS (git's merge driver for data/*.csv); a row changed
+    differently on both sides is a conflict, left with git's conflict markers (exit 1).
 
     Example:
 
@@ -405,9 +386,7 @@ def merge_table(base: str, ours: str, theirs: str) -> None:
     """
     from .merging import merge_files
 
-    if not merge_files(base, ours, theirs):
-        click.echo(f"{ours}: rows changed differently on both sides; resolve the conflict markers, then run `mmdata fmt`", err=True)
-        sys.exit(1)
+    merge_files(base, ours, theirs)
 
 
 def _summary(report: Report) -> str:

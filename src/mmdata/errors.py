@@ -158,6 +158,12 @@ class AddRefused(MmdataError):
     exit_code = EXIT_INVALID
 
 
+class MergeConflict(MmdataError):
+    """Two branches changed the same row of a table differently; git's conflict markers are left to resolve."""
+
+    exit_code = EXIT_INVALID
+
+
 class QuoteError(MmdataError):
     """No passage can be shown: the source is unknown, its seed cannot be read, or no passage matches."""
 

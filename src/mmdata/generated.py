@@ -144,9 +144,10 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
         if path.is_file():
             out[name] = fill_regions(path.read_text(encoding="utf-8"), regions, name).encode("utf-8")
     descriptor = read_descriptor(root)
-    if "sources" in rows.tables:
+    out[DESCRIPTOR] = (root / DESCRIPTOR).read_bytes()  # only its sources are generated: its layout is its own
+    if "sources" in rows.tables and descriptor.get("sources") != descriptor_sources(rows):
         descriptor["sources"] = descriptor_sources(rows)
-    out[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        out[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return out
 
 

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 from .csvfile import canonical_csv, parse_csv_bytes
-from .errors import Problem
+from .errors import MergeConflict, Problem
 from .formatting import atomic_write
 
 DRIVER = "mmdata-table"
@@ -62,17 +62,18 @@ def _by_key(records: list[list[str]]) -> dict[str, list[str]] | None:
     return keyed
 
 
-def merge_files(base: str | Path, ours: str | Path, theirs: str | Path) -> bool:
-    """Merge as git asks a driver to: the result replaces ours; True when clean.
+def merge_files(base: str | Path, ours: str | Path, theirs: str | Path) -> None:
+    """Merge as git asks a driver to: the result replaces ours.
 
     When the rows cannot be merged by key, ``git merge-file`` merges the lines and leaves its
-    conflict markers in ours.
+    conflict markers in ours, and MergeConflict is raised when they conflict.
     """
     base, ours, theirs = Path(base), Path(ours), Path(theirs)
     merged = merge_rows(base.read_bytes(), ours.read_bytes(), theirs.read_bytes())
     if merged is not None:
         atomic_write(ours, merged)
-        return True
+        return
     done = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)],
                           capture_output=True, check=False)
-    return done.returncode == 0
+    if done.returncode != 0:
+        raise MergeConflict(f"{ours}: rows changed differently on both sides; resolve the conflict markers, then run `mmdata fmt`")
