@@ -50,16 +50,79 @@ def copy_package(source: Path, target: Path) -> Path:
     return target
 
 
+#: Files of a fixture case that describe it rather than overlay the package.
+CASE_FILES = ("expected.txt", "patch.json")
+
+
 def build_fixture(case: str, target: Path) -> Path:
-    """The tiny base package with the repository's schemas, overlaid with the files of one case."""
+    """The tiny base package with the repository's schemas, changed by one case.
+
+    A case changes the base with the small patches of its patch.json (see apply_patch), and
+    holds whole files only where the bytes matter (an encoding, a blank row, a header, broken
+    JSON, a seed): those overlay the package as they are.
+    """
     copy_package(FIXTURES / "_base", target)
     shutil.copytree(ROOT / "schemas", target / "schemas", dirs_exist_ok=True)
+    patch = FIXTURES / case / "patch.json"
+    if patch.is_file():
+        apply_patch(target, json.loads(patch.read_text(encoding="utf-8")))
     for path in sorted((FIXTURES / case).rglob("*")):
-        if path.is_file() and path.name != "expected.txt":
+        if path.is_file() and path.name not in CASE_FILES:
             dest = target / path.relative_to(FIXTURES / case)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
     return target
+
+
+def apply_patch(root: Path, patch: list[dict]) -> None:
+    """Apply the changes of a fixture's patch.json to the package at root, in order. Each is one of
+
+    - ``{"table": T, "key": K, "column": C, "value": V}``: set one cell of the row whose primary key is K;
+    - ``{"table": T, "key": K, "copy": K0}``: append a copy of row K0 with primary key K;
+    - ``{"file": F, "pointer": P, "value": V}`` or ``{"file": F, "pointer": P, "remove": true}``: set or
+      remove one value of a JSON file (datapackage.json, a schema), where P is a JSON pointer whose
+      segment may name a list item by its "name" (``/resources/arms/path``, ``/fields/note/type``).
+
+    Tables are written back in canonical form, so one schema change never means editing copies.
+    """
+    from mmdata.csvfile import canonical_csv
+
+    for change in patch:
+        if "table" in change:
+            descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+            resource = next(r for r in descriptor["resources"] if r["name"] == change["table"])
+            schema = json.loads((root / resource["schema"]).read_text(encoding="utf-8"))
+            path = root / resource["path"]
+            header, rows = read_rows(path)
+            key = header.index(schema["primaryKey"] if isinstance(schema["primaryKey"], str) else schema["primaryKey"][0])
+            if "copy" in change:
+                row = list(next(r for r in rows if r[key] == change["copy"]))
+                row[key] = change["key"]
+                rows.append(row)
+            else:
+                next(r for r in rows if r[key] == change["key"])[header.index(change["column"])] = change["value"]
+            path.write_bytes(canonical_csv(header, rows))
+        else:
+            path = root / change["file"]
+            document = json.loads(path.read_text(encoding="utf-8"))
+            *parents, last = change["pointer"].split("/")[1:]
+            node = document
+            for segment in parents:
+                node = _child(node, segment)
+            where = _index(node, last) if isinstance(node, list) else last
+            if change.get("remove"):
+                del node[where]
+            else:
+                node[where] = change["value"]
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _index(node: list, segment: str) -> int:
+    return int(segment) if segment.isdigit() else next(i for i, item in enumerate(node) if item.get("name") == segment)
+
+
+def _child(node: dict | list, segment: str):
+    return node[_index(node, segment)] if isinstance(node, list) else node[segment]
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -119,7 +119,10 @@ def broken(*args: object, **kwargs: object) -> None:
 COMMANDS = [
     ("mmdata.validation", "validate_package", ["validate", str(ROOT)]),
     ("mmdata.formatting", "format_package", ["fmt", "--check", str(ROOT)]),
-    ("mmdata.docs", "write_dictionary", ["docs", "--check", str(ROOT)]),
+    ("mmdata.generated", "write_generated", ["docs", "--check", str(ROOT)]),
+    ("mmdata.authoring", "add_source", ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary", "--package-dir", str(ROOT)]),
+    ("mmdata.authoring", "add_row", ["add-row", "arms", "--set", "name=x", "--package-dir", str(ROOT)]),
+    ("mmdata.quotes", "find_passages", ["quote", "x", "words", "--package-dir", str(ROOT)]),
     ("mmdata.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
     ("mmdata.diff", "diff_snapshots", ["diff", str(ROOT), str(ROOT)]),
 ]
@@ -148,7 +151,9 @@ def test_debug_shows_the_traceback_of_an_internal_error_issue_9(monkeypatch: pyt
     assert lines[-2:] == ["RuntimeError: boom", "Error: internal error, please report it: RuntimeError: boom"]
 
 
-@pytest.mark.parametrize("args", [["validate", "{pkg}"], ["fmt", "{pkg}"], ["docs", "{pkg}"], ["release", "9.9.9", "--package-dir", "{pkg}"]])
+@pytest.mark.parametrize("args", [["validate", "{pkg}"], ["fmt", "{pkg}"], ["docs", "{pkg}"], ["release", "9.9.9", "--package-dir", "{pkg}"],
+                                  ["add-row", "arms", "--set", "name=x", "--package-dir", "{pkg}"], ["quote", "x", "y", "--package-dir", "{pkg}"],
+                                  ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "t", "--package-dir", "{pkg}"]])
 def test_unreadable_descriptor_exits_2_in_every_command_issue_9(args: list[str], tmp_path: Path) -> None:
     (tmp_path / "datapackage.json").write_text("{not json\n")
     result = CliRunner().invoke(cli, [a.format(pkg=tmp_path) for a in args])

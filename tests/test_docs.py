@@ -15,7 +15,8 @@ from .conftest import ROOT
 
 def test_committed_dictionary_is_current() -> None:
     result = CliRunner().invoke(cli, ["docs", "--check", str(ROOT)])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "docs/data-dictionary.md is current\n", "")
+    current = "".join(f"{name} is current\n" for name in ("docs/data-dictionary.md", "README.md", "LICENSE-DATA.md", "datapackage.json"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, current, "")
 
 
 def test_every_field_is_documented_with_its_description() -> None:
@@ -44,8 +45,9 @@ def test_schema_change_makes_the_dictionary_stale(package: Path) -> None:
     (package / "docs").mkdir()
     (package / "docs/data-dictionary.md").write_bytes((ROOT / "docs/data-dictionary.md").read_bytes())
     check = CliRunner().invoke(cli, ["docs", "--check", str(package)])
-    assert (check.exit_code, check.stderr) == (1, "docs/data-dictionary.md is stale; run `mmdata docs` and commit the result\n")
+    assert (check.exit_code, check.stdout) == (1, "datapackage.json is current\n")
+    assert check.stderr == "docs/data-dictionary.md is stale; run `mmdata docs` and commit the result\n"
     write = CliRunner().invoke(cli, ["docs", str(package)])
-    assert (write.exit_code, write.stdout) == (0, "wrote docs/data-dictionary.md\n")
+    assert (write.exit_code, write.stdout) == (0, "datapackage.json is current\nwrote docs/data-dictionary.md\n")
     assert "Short label of the arm." in (package / "docs/data-dictionary.md").read_text()
     assert CliRunner().invoke(cli, ["docs", "--check", str(package)]).exit_code == 0

@@ -1,8 +1,14 @@
 """Golden files: each tests/fixtures/<case>/ breaks the tiny base package in one way, and its
 expected.txt holds exactly what `mmdata validate` prints on stderr.
 
+A case is a patch.json of small changes (table, key, column, value; or a JSON pointer into
+datapackage.json or a schema) applied to tests/fixtures/_base at test time, plus whole files
+only where the bytes matter (see conftest.build_fixture).
+
 To rewrite the expected files after a deliberate change of wording, run
-``MMDATA_UPDATE_GOLDEN=1 pytest tests/test_fixtures.py`` and review the diff line by line.
+``MMDATA_UPDATE_GOLDEN=1 pytest tests/test_fixtures.py``: every case rewrites its expected.txt
+and then fails, so that a run with the switch set can never pass. Unset it, review the diff
+line by line, and run the tests again.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from mmdata.cli import cli
 
 from .conftest import FIXTURES, build_fixture
 
+#: Set to rewrite every expected.txt from what validate prints now (the golden test then fails).
+UPDATE = "MMDATA_UPDATE_GOLDEN"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
@@ -32,8 +40,9 @@ def test_base_package_is_valid(tmp_path: Path) -> None:
 def test_golden(case: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(build_fixture(case, tmp_path / "pkg"))])
     expected_file = FIXTURES / case / "expected.txt"
-    if os.environ.get("MMDATA_UPDATE_GOLDEN"):
+    if os.environ.get(UPDATE):
         expected_file.write_text(result.stderr, encoding="utf-8")
+        pytest.fail(f"{UPDATE} is set: rewrote {expected_file.relative_to(FIXTURES)}; unset it, review the diff and run again")
     expected = expected_file.read_text(encoding="utf-8")
     assert result.stderr == expected
     fatal = expected.startswith("Error: ")

@@ -87,12 +87,14 @@ def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
     assert len(mmdata.load("outcomes", path=tampered)) == row_count("outcomes")  # the other files are intact
 
 
-def test_fmt_records_new_checksums_after_an_edit(tmp_path: Path) -> None:
+def test_fmt_drops_stale_checksums_after_an_edit_issue_12(tmp_path: Path) -> None:
     pkg = build_fixture("hash-mismatch", tmp_path)
     assert [p.code for p in mmdata.validate(pkg)] == ["hash-mismatch", "hash-mismatch"]
     result = CliRunner().invoke(cli, ["fmt", str(pkg)])
     assert (result.exit_code, result.stdout) == (0, f"reformatted datapackage.json\n1 file reformatted, {len(TABLE_NAMES)} already canonical\n")
     assert mmdata.validate(pkg) == []
+    arms = next(r for r in json.loads((pkg / "datapackage.json").read_text())["resources"] if r["name"] == "arms")
+    assert "bytes" not in arms and "hash" not in arms  # releases write checksums; fmt never does
 
 
 # ---------------------------------------------------------------- hole 3: load never loses a value

@@ -119,7 +119,7 @@ def test_a_commit_whose_files_do_not_match_its_checksums_is_not_taken_for_the_re
     release(root, FIRST, today=DAY)
     set_cell(root / "data/arms.csv", "myeloma-xi-lenalidomide", "caveat", "Edited after the release, committed with it.")
     sha = commit(root, f"Release {FIRST}, with an edit")
-    canonical(root)  # records the edited file's checksum, so that the package validates again
+    canonical(root)  # drops the edited file's stale checksum, so that the package validates again
     add_changelog_line(root, "- a change (test).")
     assert refusal(root, MINOR) == (
         f"Error: commit {sha[:12]} is not release {FIRST} as published: data/arms.csv does not match a sha256 recorded in "

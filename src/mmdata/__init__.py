@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CODES,
+    AddRefused,
     DocsError,
     ExportError,
     IntegrityError,
     InvalidPackage,
     LoadError,
+    MergeConflict,
     MmdataError,
     PackageReadError,
     Problem,
+    QuoteError,
     ReleaseRefused,
     SiteError,
     SnapshotError,
@@ -42,8 +45,9 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
-    "__version__", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError", "MmdataError",
-    "PackageReadError", "Problem", "ReleaseRefused", "SiteError", "SnapshotError", "data_version", "load", "validate", "validate_report",
+    "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
+    "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
+    "data_version", "load", "validate", "validate_report",
 ]
 
 

@@ -15,23 +15,14 @@ import pandas as pd
 
 from .errors import Problem
 from .package import Table, field_names
+from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
 RESULT_TABLES = ("outcomes", "adverse_events")
-#: Units each statistic may carry ("not-stated" and "qualitative" carry any or none).
-UNITS_OF_STATISTIC = {
-    "median": ("months", "years"),
-    "duration": ("months", "years"),
-    "maximum": ("months", "years"),
-    "percentage": ("percent",),
-    "ratio": ("ratio",),
-    "hazard-ratio": ("ratio",),
-    "relative-likelihood": ("ratio",),
-    "count": ("patients",),
-}
-#: Where a size is an upper bound on the true number (exact, or "almost").
-UPPER_BOUND_QUALIFIERS = ("almost",)
+# The units each statistic may carry, the qualifiers under which a size is an upper bound, the
+# numbers that must occur in a quote and the seeds' folder are declared in the Table Schemas and
+# read through mmdata.rulefacts (#12).
 
 
 def _emit(table: Table, mask: pd.Series, column: str, code: str,
@@ -115,10 +106,11 @@ def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> 
                lambda r: "a qualitative row must state its finding in plain words")
     p += _emit(table, has_value & unit.isna(), "unit", "unit-missing", lambda r: f"value {r['value']} has no unit")
     p += _emit(table, ~has_value & unit.notna(), "unit", "unit-missing", lambda r: f"unit {r['unit']} given without a value")
-    pairs = pd.MultiIndex.from_tuples([(s, u) for s, units in UNITS_OF_STATISTIC.items() for u in units])
-    fits = ~stat.isin(list(UNITS_OF_STATISTIC)) | pd.Series(pd.MultiIndex.from_arrays([stat, unit]).isin(pairs), index=df.index)
+    units_of = units_of_statistic(table.schema)
+    pairs = pd.MultiIndex.from_tuples([(s, u) for s, units in units_of.items() for u in units], names=["statistic", "unit"])
+    fits = ~stat.isin(list(units_of)) | pd.Series(pd.MultiIndex.from_arrays([stat, unit]).isin(pairs), index=df.index)
     p += _emit(table, unit.notna() & ~fits, "unit", "unit-mismatch",
-               lambda r: f"unit {r['unit']} does not fit statistic {r['statistic']}; use {' or '.join(UNITS_OF_STATISTIC[r['statistic']])}")
+               lambda r: f"unit {r['unit']} does not fit statistic {r['statistic']}; use {' or '.join(units_of[r['statistic']])}")
     p += _emit(table, unit.eq("percent") & ((value < 0) | (value > 100)), "value", "percentage-range",
                lambda r: f"{r['value']} is not a percentage between 0 and 100")
     p += _emit(table, df["time_value"].notna() & df["time_unit"].isna(), "time_unit", "time-unit-missing",
@@ -173,7 +165,7 @@ def _pooled_rules(table: Table, studies: pd.DataFrame) -> list[Problem]:
 
 def _arm_size_rules(tables: dict[str, Table], studies: pd.DataFrame, arms: pd.DataFrame) -> list[Problem]:
     """No arm, and no sum of exact arm sizes, exceeds its study's size when that size is an upper bound."""
-    upper = studies["size_qualifier"].isna() | studies["size_qualifier"].isin(UPPER_BOUND_QUALIFIERS)
+    upper = studies["size_qualifier"].isna() | studies["size_qualifier"].isin(upper_bound_qualifiers(tables["studies"].schema))
     bound_of = pd.Series(studies["size"].where(upper).to_numpy(), index=studies["study_id"].to_numpy())
     bound_of = bound_of[~bound_of.index.duplicated()]
     p = _emit(tables["arms"], arms["size"] > arms["study_id"].map(bound_of), "size", "arm-larger-than-study",
@@ -192,13 +184,6 @@ NUMBER_WORDS = {
     "doubles": "2", "doubling": "2", "triple": "3", "tripled": "3", "half": "0.5",
 }
 _WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
-#: Columns whose numbers must appear in the row's quote, per table.
-NUMBER_COLUMNS = {
-    "studies": ("size",),
-    "arms": ("size",),
-    "outcomes": ("value", "time_value", "ci_lower", "ci_upper", "p_value"),
-    "adverse_events": ("value", "time_value", "at_risk"),
-}
 
 
 def normalise_space(text: pd.Series) -> pd.Series:
@@ -236,9 +221,10 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
                lambda r: f"{r['seed_file']} has sha256 {actual[r.name]}; "
                          "seeds are never edited: restore the original file, or record a new source")
     listed = set(sources["seed_file"].dropna().astype(str))
-    seed_dir = root / "seeds"
+    folder = seed_folder(table.schema)
+    seed_dir = root / folder
     if seed_dir.is_dir():
-        for extra in sorted(f"seeds/{f.name}" for f in seed_dir.iterdir() if f.is_file() and f"seeds/{f.name}" not in listed):
+        for extra in sorted(f"{folder}/{f.name}" for f in seed_dir.iterdir() if f.is_file() and f"{folder}/{f.name}" not in listed):
             p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
     return p, texts
 
@@ -247,8 +233,9 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     """Each quote occurs in its seed (whitespace-normalised) and states every number of its row."""
     problems: list[Problem] = []
     seeds = {k: " ".join(v.split()) for k, v in texts.items()}
-    for name, columns in NUMBER_COLUMNS.items():
-        if name not in frames:
+    for name in tables:
+        columns = in_quote_columns(tables[name].schema)
+        if name not in frames or "quote" not in frames[name]:
             continue
         table, df = tables[name], frames[name]
         quote = normalise_space(df["quote"].astype("string"))

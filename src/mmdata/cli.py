@@ -148,28 +148,25 @@ def fmt(package_dir: str, check: bool) -> None:
 
 @cli.command()
 @PACKAGE_DIR
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if docs/data-dictionary.md is not current.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any generated file is not current.")
 @reports_errors
 def docs(package_dir: str, check: bool) -> None:
-    """Generate docs/data-dictionary.md from the Table Schemas of PACKAGE_DIR.
-
-    Per table: description, primary and foreign keys; per field: type, unit, constraints,
-    allowed values, description and an example value from the data.
+    """Generate every derived text of PACKAGE_DIR: docs/data-dictionary.md from the schemas; the
+    README's rows per source and seed list, LICENSE-DATA.md's seed list (between <!-- generated:
+    NAME --> and <!-- end -->) and datapackage.json's sources, from the tables.
 
     Example:
 
         mmdata docs --check
     """
-    from .docs import DICTIONARY, write_dictionary
+    from .generated import write_generated
 
-    current = write_dictionary(package_dir, check=check)
-    if current:
-        click.echo(f"{DICTIONARY} is current")
-    elif check:
-        click.echo(f"{DICTIONARY} is stale; run `mmdata docs` and commit the result", err=True)
-        sys.exit(1)
-    else:
-        click.echo(f"wrote {DICTIONARY}")
+    result = write_generated(package_dir, check=check)
+    for name in result.current:
+        click.echo(f"{name} is current")
+    for name in result.stale:
+        click.echo(f"{name} is stale; run `mmdata docs` and commit the result" if check else f"wrote {name}", err=check)
+    sys.exit(1 if check and result.stale else 0)
 
 
 @cli.command()
@@ -290,6 +287,106 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
 
     result = build_site(package_dir, out, base_url, release_url)
     click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
+
+
+@cli.command("add-source")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False))
+@click.option("--id", "source_id", required=True, help="The new source_id: lowercase words joined by hyphens.")
+@click.option("--type", "document_type", required=True, help="document_type, one of the values sources.schema.json allows.")
+@click.option("--title", default=None, help="The document's own title, only when it states one.")
+@click.option("--outlet", default=None, help="Where the document was published, only when it states it as its own.")
+@click.option("--author", default=None, help="The document's author, only when it states one.")
+@click.option("--date", "published_date", default=None, help="published_date (YYYY, YYYY-MM or YYYY-MM-DD), only when the document states it.")
+@click.option("--url", default=None, help="Where the document was retrieved.")
+@click.option("--summarises", default=None, help="The citation of the publication the document is about.")
+@click.option("--note", default=None, help="The note; by default, that the text is third-party and not covered by the licence.")
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
+@reports_errors
+def add_source(document: str, source_id: str, document_type: str, package_dir: str, **columns: str | None) -> None:
+    """Add DOCUMENT (UTF-8 text) as a source: copy it to seeds/NNN_<16 hex>.txt (the next number,
+    the start of its sha256), add its sources row, regenerate every list of the seeds. Refuses,
+    changing nothing, a document or id already there, a binary or non-UTF-8 file, an invalid row.
+
+    Example:
+
+        mmdata add-source summary.txt --id nejm-2012-summary --type lay-summary --title "Lenalidomide after transplant"
+    """
+    from .authoring import add_source as add
+
+    result = add(package_dir, document, source_id, document_type, **columns)
+    click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})\nadded {result.row.path}:{result.row.line}: {result.row.text}")
+    for name in [n for n in result.written if n not in (result.seed_file, result.row.path)]:
+        click.echo(f"wrote {name}")
+
+
+@cli.command()
+@click.argument("source_id")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to search.")
+@reports_errors
+def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
+    """Print the passages of SOURCE_ID's document that hold WORDS (exactly, then ignoring case, then
+    fuzzily), each as the quote column must hold it, with the numbers the validator reads from it.
+
+    Example:
+
+        mmdata quote hughes-myeloma-xi-summary almost 2,000 patients
+    """
+    from .quotes import find_passages
+
+    result = find_passages(package_dir, source_id, " ".join(words))
+    click.echo(f"{result.seed_file}: {_count(len(result.passages), result.kind + ' match')}")
+    for passage in result.passages:
+        click.echo(f"{passage.text}\n  numbers: {', '.join(passage.numbers) or 'none'}")
+
+
+def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        column, sep, cell = value.partition("=")
+        if not sep or not column or column in pairs:
+            raise click.BadParameter(f"'{value}' is not COLUMN=VALUE" if not sep or not column else f"column '{column}' is set twice", ctx, param)
+        pairs[column] = cell
+    return pairs
+
+
+@cli.command("add-row")
+@click.argument("table")
+@click.option("--set", "values", multiple=True, metavar="COLUMN=VALUE", callback=_assignment,
+              help="A cell of the new row; repeat for each column. Columns not set are empty.")
+@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
+@reports_errors
+def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
+    """Add one row to TABLE in schema order at its place in key order, the key made from the row
+    when not set; nothing is written, and each problem is listed, when the package would have a
+    problem with it (the row's own, or one it causes through its links).
+
+    Example:
+
+        mmdata add-row arms --set study_id=myeloma-xi --set name=Lenalidomide --set role=experimental
+    """
+    from .authoring import add_row as add
+
+    result = add(package_dir, table, values)
+    click.echo(f"added {result.path}:{result.line}: {result.text}")
+
+
+@cli.command("merge-table")
+@click.argument("base", type=click.Path(exists=True, dir_okay=False))
+@click.argument("ours", type=click.Path(exists=True, dir_okay=False))
+@click.argument("theirs", type=click.Path(exists=True, dir_okay=False))
+@reports_errors
+def merge_table(base: str, ours: str, theirs: str) -> None:
+    """Merge a table by key into OURS (git's merge driver for data/*.csv); a row changed
+    differently on both sides is a conflict, left with git's conflict markers (exit 1).
+
+    Example:
+
+        git config merge.mmdata-table.driver ".venv/bin/mmdata merge-table %O %A %B"
+    """
+    from .merging import merge_files
+
+    merge_files(base, ours, theirs)
 
 
 def _summary(report: Report) -> str:

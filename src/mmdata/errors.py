@@ -152,6 +152,24 @@ class ReleaseRefused(MmdataError):
     exit_code = EXIT_INVALID
 
 
+class AddRefused(MmdataError):
+    """A source or row cannot be added as asked (a duplicate, a binary file, an invalid row); nothing was changed."""
+
+    exit_code = EXIT_INVALID
+
+
+class MergeConflict(MmdataError):
+    """Two branches changed the same row of a table differently; git's conflict markers are left to resolve."""
+
+    exit_code = EXIT_INVALID
+
+
+class QuoteError(MmdataError):
+    """No passage can be shown: the source is unknown, its seed cannot be read, or no passage matches."""
+
+    exit_code = EXIT_INVALID
+
+
 class ExportError(MmdataError):
     """The package cannot be exported as asked (an optional library is missing, a folder cannot be written)."""
 

@@ -3,6 +3,11 @@
 Canonical: UTF-8 without byte-order mark, LF line endings, columns in schema order, rows sorted
 by primary key (as text), minimal quoting. Every cell keeps its exact text. A file that cannot
 be parsed, or whose columns are not the schema's, is reported and left untouched.
+
+Checksums are written only by `mmdata release` (into the release commit and archive). Once a
+table changes after a release, fmt drops that table's recorded `bytes` and `hash` rather than
+rewriting them: every pull request that touches the table makes the same change to
+datapackage.json, so two data pull requests never conflict over checksums (#12).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv
 from .errors import Problem, sort_problems
-from .package import DESCRIPTOR, checksum_mismatches, checksums, declared_resources, primary_key, read_descriptor
+from .package import DESCRIPTOR, checksum_mismatches, declared_resources, primary_key, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -58,21 +63,21 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         if not check:
             atomic_write(resource.path, canonical)
     if not result.problems:
-        _refresh_checksums(root, result, canonical_of, check)
+        _drop_stale_checksums(root, result, canonical_of, check)
     result.problems = sort_problems(result.problems)
     return result
 
 
-def _refresh_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
-    """Once a release has recorded `bytes` and `hash` for the tables, keep them true to the canonical files."""
+def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
+    """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
     path = root / DESCRIPTOR
     descriptor = json.loads(path.read_bytes())
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
-            content = canonical_of[resource["path"]]
-            if checksum_mismatches(resource, content):
-                resource.update(checksums(content))
+            if checksum_mismatches(resource, canonical_of[resource["path"]]):
+                resource.pop("bytes", None)
+                resource.pop("hash", None)
                 stale = True
     if not stale:
         return

@@ -194,7 +194,7 @@ def _check_checksums(resource: dict[str, Any], path: Path, where: str, problems:
     for key, recorded, actual in checksum_mismatches(resource, path.read_bytes()):
         problems.append(Problem(DESCRIPTOR, None, f"{where}/{key}", "hash-mismatch",
                                 f"{resource['path']} has {key} {actual}, not {recorded} as recorded; "
-                                "run `mmdata fmt` to record the file as it is now"))
+                                "run `mmdata fmt`, which drops a stale checksum (releases record new ones)"))
 
 
 def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:

@@ -96,8 +96,8 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
 
 
 def _refuse_unless_clean(root: Path) -> None:
-    from .docs import write_dictionary
     from .formatting import format_package
+    from .generated import write_generated
     from .validation import validate_package
 
     report = validate_package(root)
@@ -108,8 +108,9 @@ def _refuse_unless_clean(root: Path) -> None:
     formatting = format_package(root, check=True)
     if formatting.changed or formatting.problems:
         raise ReleaseRefused(f"not in canonical form: {', '.join(formatting.changed) or 'unparseable files'}; run `mmdata fmt`")
-    if not write_dictionary(root, check=True):
-        raise ReleaseRefused("docs/data-dictionary.md is stale; run `mmdata docs`")
+    stale = write_generated(root, check=True).stale
+    if stale:
+        raise ReleaseRefused(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} stale; run `mmdata docs`")
 
 
 def _git(root: Path, *args: str) -> str | None:

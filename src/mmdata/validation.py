@@ -8,6 +8,7 @@ from pathlib import Path
 from . import checks
 from .errors import Problem, sort_problems
 from .package import load_package
+from .rulefacts import fact_problems
 from .schemas import check_cells, typed_frame
 
 #: Fields the cross-field and provenance rules read, per table. A schema without them is an error.
@@ -58,6 +59,7 @@ def validate_package(root: str | Path = ".") -> Report:
         else:
             ruled[name] = frame
     tables = {name: pkg.tables[name] for name in ruled}
+    problems += fact_problems(tables)  # a value the rules name must be allowed (#12)
     problems += checks.cross_field_rules(tables, ruled)
     seed_problems, texts = checks.seed_checks(root, tables, ruled)
     problems += seed_problems
