@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import Problem
 from .package import Table, field_names
+from .seedsearch import occurs
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
@@ -201,10 +202,6 @@ NUMBER_COLUMNS = {
 }
 
 
-def normalise_space(text: pd.Series) -> pd.Series:
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
 def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
     """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six')."""
     text = quotes.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
@@ -244,22 +241,40 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
 
 
 def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> list[Problem]:
-    """Each quote occurs in its seed (whitespace-normalised) and states every number of its row."""
+    """Each quote occurs in its own seed (whitespace-normalised) and states every number of its row.
+
+    Work is done once per distinct quote, not per row: rows share quotes (a passage often states
+    several results), and a seed is searched once for all the quotes of its rows (see seedsearch).
+    """
     problems: list[Problem] = []
     seeds = {k: " ".join(v.split()) for k, v in texts.items()}
     for name, columns in NUMBER_COLUMNS.items():
         if name not in frames:
             continue
         table, df = tables[name], frames[name]
-        quote = normalise_space(df["quote"].astype("string"))
-        absent = pd.Series(False, index=df.index)
-        for source_id, text in seeds.items():  # one vectorised search per seed, not per row
-            rows = quote.notna() & df["source_id"].eq(source_id).fillna(False)
-            quotes = quote[rows].to_numpy(dtype=object).astype(np.dtypes.StringDType())
-            absent[rows] = np.strings.find(np.array(text, dtype=np.dtypes.StringDType()), quotes) < 0
-        problems += _emit(table, absent, "quote", "quote-not-in-seed", lambda r: _quote_message(r, seeds), None)
-        problems += _numbers_in_quote(table, df, quote, columns)
+        codes, distinct = pd.factorize(df["quote"])  # the row's quote as a number; -1 when missing
+        quotes = [" ".join(str(q).split()) for q in distinct]
+        absent = _absent_quotes(df["source_id"], codes, quotes, seeds)
+        problems += _emit(table, pd.Series(absent, index=df.index), "quote", "quote-not-in-seed", lambda r: _quote_message(r, seeds), None)
+        problems += _numbers_in_quote(table, df, codes, quotes, columns)
     return problems
+
+
+def _absent_quotes(source: pd.Series, codes: np.ndarray, quotes: list[str], seeds: dict[str, str]) -> np.ndarray:
+    """Rows whose quote does not occur in the seed of their own source (rows without a quote or a seed pass)."""
+    sources, names = pd.factorize(source)
+    checked = (codes >= 0) & (sources >= 0)
+    pairs = sources.astype(np.int64) * (len(quotes) + 1) + codes
+    distinct, inverse = np.unique(pairs[checked], return_inverse=True)
+    found = np.ones(len(distinct), dtype=bool)
+    for s in np.unique(distinct // (len(quotes) + 1)).tolist():
+        if str(names[s]) not in seeds:
+            continue  # the seed could not be read: seed_checks reports it
+        mine = np.flatnonzero(distinct // (len(quotes) + 1) == s)
+        found[mine] = occurs(seeds[str(names[s])], [quotes[q] for q in (distinct[mine] % (len(quotes) + 1)).tolist()])
+    absent = np.zeros(len(codes), dtype=bool)
+    absent[checked] = ~found[inverse]
+    return absent
 
 
 def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
@@ -267,17 +282,21 @@ def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
     return f'quote not found in the seed of {row["source_id"]}; closest passage: "{passage}" ({difference})'
 
 
-def _numbers_in_quote(table: Table, df: pd.DataFrame, quote: pd.Series, columns: Iterable[str]) -> list[Problem]:
-    stated = quote_numbers(quote.fillna(""))
+def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:
+    """Rows with a number its quote does not state; a row without a quote states no number."""
+    stated = quote_numbers(pd.Series(quotes, dtype="string")) if quotes else pd.DataFrame({"quote": [], "number": []})
+    numbers = stated["number"].to_numpy(dtype=float) + 0.0  # + 0.0: -0.0 is 0.0
+    vocabulary = pd.Index(numbers).unique()
+    width = len(vocabulary) + 1  # a (quote, number) pair as one integer: quote * width + number
+    known = stated.iloc[:, 0].to_numpy(dtype=np.int64) * width + vocabulary.get_indexer(numbers)
     problems: list[Problem] = []
     for column in columns:
         values = df[column].astype("Float64")
-        rows = pd.DataFrame({"level_0": df.index, "number": values.to_numpy(dtype=float, na_value=np.nan)})
-        rows = rows[values.notna().to_numpy()]
-        matched = rows.merge(stated.rename(columns={stated.columns[0]: "level_0"}), how="left", on=["level_0", "number"], indicator=True)
-        unmatched = pd.Series(False, index=df.index)
-        unmatched[matched.loc[matched["_merge"] == "left_only", "level_0"].to_numpy()] = True
-        problems += _emit(table, unmatched, column, "number-not-in-quote",
+        present = values.notna().to_numpy()
+        number = vocabulary.get_indexer(values.to_numpy(dtype=float, na_value=np.nan) + 0.0)
+        keys = codes.astype(np.int64) * width + number
+        unmatched = present & ((codes < 0) | (number < 0) | ~np.isin(keys, known))
+        problems += _emit(table, pd.Series(unmatched, index=df.index), column, "number-not-in-quote",
                           lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")
     return problems
