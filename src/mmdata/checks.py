@@ -8,14 +8,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import Problem
-from .package import Table, field_names
+from .frames import Table
+from .package import field_names
 from .seedsearch import occurs
+from .snapshot import Snapshot
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
@@ -210,7 +211,7 @@ def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
     return found.reset_index(level="match", drop=True).rename("number").reset_index()
 
 
-def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
+def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
     """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id."""
     if "sources" not in frames:
         return [], {}
@@ -218,8 +219,7 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
     texts: dict[str, str] = {}
     missing, digests = [], []
     for source_id, rel in zip(sources["source_id"], sources["seed_file"], strict=True):
-        path = root / str(rel)
-        data = path.read_bytes() if isinstance(rel, str) and path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
+        data = snap.read(rel) if isinstance(rel, str) else None
         missing.append(data is None)
         digests.append(None if data is None else hashlib.sha256(data).hexdigest())
         if data is not None:
@@ -233,9 +233,8 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
                lambda r: f"{r['seed_file']} has sha256 {actual[r.name]}; "
                          "seeds are never edited: restore the original file, or record a new source")
     listed = set(sources["seed_file"].dropna().astype(str))
-    seed_dir = root / "seeds"
-    if seed_dir.is_dir():
-        for extra in sorted(f"seeds/{f.name}" for f in seed_dir.iterdir() if f.is_file() and f"seeds/{f.name}" not in listed):
+    for extra in snap.listing("seeds"):
+        if extra not in listed:
             p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
     return p, texts
 

@@ -42,10 +42,11 @@ def _window_hashes(codes: np.ndarray, width: int) -> np.ndarray:
         return (prefix[width:] - prefix[:-width]) * _powers(_INVERSE, n - width + 1)
 
 
-def _hash(text: str) -> int:
-    codes = _codes(text)
+def _hashes(prefixes: list[str], width: int) -> list[int]:
+    """The hash of each text of exactly width code points, all at once."""
+    codes = _codes("".join(prefixes)).reshape(len(prefixes), width)
     with np.errstate(over="ignore"):
-        return int(np.sum(codes * _powers(_BASE, len(codes)), dtype=np.uint64))
+        return np.sum(codes * _powers(_BASE, width), axis=1, dtype=np.uint64).tolist()  # type: ignore[no-any-return]
 
 
 def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
@@ -59,8 +60,8 @@ def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
         return found
     width = min(len(quotes[i]) for i in long)
     wanted: dict[int, list[int]] = defaultdict(list)
-    for i in long:
-        wanted[_hash(quotes[i][:width])].append(i)
+    for i, key in zip(long, _hashes([quotes[i][:width] for i in long], width), strict=True):
+        wanted[key].append(i)
     keys = np.fromiter(wanted, dtype=np.uint64, count=len(wanted))
     codes = _codes(seed)
     for start in range(0, len(codes) - width + 1, CHUNK):  # bounded memory for a long seed
