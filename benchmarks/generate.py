@@ -86,8 +86,9 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
         for a, size in enumerate(sizes):
             arm_id, arm_quote = f"{sid}-arm-{a}", f"In study {k}, arm {a} of source {source} had {size} patients."
             seeds[source].append(arm_quote)
-            writers["arms"].row(arm_id=arm_id, study_id=sid, name=f"Arm {a} of study {k}", intervention="Lenalidomide, 10 mg daily" if a == 0 else "Observation",
-                                role="experimental" if a == 0 else "control", size=size, source_id=f"source-{source}", quote=arm_quote)
+            writers["arms"].row(arm_id=arm_id, study_id=sid, name=f"Arm {a} of study {k}",
+                                intervention="Lenalidomide, 10 mg daily" if a == 0 else "Observation", role="experimental" if a == 0 else "control",
+                                size=size, source_id=f"source-{source}", quote=arm_quote)
             arm_ids.append(arm_id)
         studies.append((sid, source, arm_ids))
     _results(rng, writers["outcomes"], studies, seeds, outcomes, "outcome")

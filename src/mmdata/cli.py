@@ -82,13 +82,18 @@ def cli() -> None:
 
 
 @cli.command()
-@PACKAGE_DIR
+@click.argument("package", default=".", type=click.Path(exists=True))
+@click.option("--rev", metavar="REVISION", default=None,
+              help="Check the package as committed at this git revision (a tag, branch or commit) of the repository PACKAGE.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout; "
                    "github: workflow annotations on stdout, so problems show on a pull request's lines.")
 @reports_errors
-def validate(package_dir: str, fmt: str) -> None:
-    """Check the package in PACKAGE_DIR (default: here) and report every problem.
+def validate(package: str, rev: str | None, fmt: str) -> None:
+    """Check the package PACKAGE (default: here) and report every problem.
+
+    PACKAGE is a package folder or a release archive (.zip); with --rev, the package as committed
+    at that git revision of the repository PACKAGE.
 
     Layers, in order: the descriptor and its schemas; every cell against its Table Schema;
     primary and foreign keys; cross-field rules; quotes and numbers against the seeds.
@@ -97,11 +102,16 @@ def validate(package_dir: str, fmt: str) -> None:
     Example:
 
         mmdata validate --format json path/to/package
+
+        mmdata validate dist/mmdata-data-1.2.0.zip
+
+        mmdata validate --rev v1.2.0
     """
     from .render import as_github, as_json
-    from .validation import validate_package
+    from .validation import validate_source
 
-    report = validate_package(package_dir)
+    report = validate_source(package, rev)
+    package_dir = package
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":

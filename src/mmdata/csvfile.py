@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import Problem
 
@@ -23,23 +22,13 @@ class ParsedCsv:
     broken: list[bool]  # the record had another number of cells than the header
 
 
-def parse_csv(rel: str, path: Path, problems: list[Problem]) -> ParsedCsv | None:
-    """Parse a CSV file, reporting encoding, parse and row-shape problems into problems.
+def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
+    """Parse a CSV file's content, reporting encoding, parse and row-shape problems into problems.
 
     Returns None when the file cannot be parsed at all. A byte-order mark is accepted; blank
     lines are reported and skipped; a row with too few or too many cells is reported and kept,
     padded or cut to the header, with broken set.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(rel, None, None, "source-error", f"cannot be read: {exc.strerror}"))
-        return None
-    return parse_csv_bytes(rel, raw, problems)
-
-
-def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
-    """parse_csv for content already in memory (a release archive, a git revision)."""
     try:
         raw.decode("utf-8")  # only to find bad bytes: the reader decodes as it goes, which needs less memory
     except UnicodeDecodeError as exc:

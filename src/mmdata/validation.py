@@ -95,6 +95,16 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
     return Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
 
 
+def validate_source(package: str | Path = ".", rev: str | None = None) -> Report:
+    """validate_package of a folder, a release archive (.zip), or with rev the git revision rev of the repository package."""
+    from .snapshot import git_snapshot, open_snapshot
+
+    path = Path(package)
+    if rev is not None:
+        return validate_package(git_snapshot(rev, path))
+    return validate_package(path if path.is_dir() else open_snapshot(path))
+
+
 class _Clock:
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
