@@ -46,7 +46,7 @@ def _hashes(prefixes: list[str], width: int) -> list[int]:
     """The hash of each text of exactly width code points, all at once."""
     codes = _codes("".join(prefixes)).reshape(len(prefixes), width)
     with np.errstate(over="ignore"):
-        return [int(h) for h in np.sum(codes * _powers(_BASE, width), axis=1, dtype=np.uint64)]
+        return [int(h) for h in np.asarray(np.sum(codes * _powers(_BASE, width), axis=1, dtype=np.uint64)).tolist()]
 
 
 def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
