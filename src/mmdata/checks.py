@@ -203,12 +203,24 @@ NUMBER_COLUMNS = {
 }
 
 
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
 def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
-    """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six')."""
-    text = quotes.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
-    text = text.str.replace(_WORD_RE, lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", regex=True)
-    found = text.str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float)
-    return found.reset_index(level="match", drop=True).rename("number").reset_index()
+    """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six').
+
+    Columns: the quote's index label, and the number (a float).
+    """
+    labels, numbers = [], []
+    for label, quote in zip(quotes.index, quotes, strict=True):
+        if pd.isna(quote):
+            continue
+        text = _WORD_RE.sub(lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", _THOUSANDS_RE.sub("", str(quote)))
+        found = _NUMBER_RE.findall(text)
+        labels += [label] * len(found)
+        numbers += map(float, found)
+    return pd.DataFrame({"quote": labels, "number": pd.Series(numbers, dtype=float)})
 
 
 def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
@@ -264,7 +276,7 @@ def _absent_quotes(source: pd.Series, codes: np.ndarray, quotes: list[str], seed
     sources, names = pd.factorize(source)
     checked = (codes >= 0) & (sources >= 0)
     pairs = sources.astype(np.int64) * (len(quotes) + 1) + codes
-    distinct, inverse = np.unique(pairs[checked], return_inverse=True)
+    inverse, distinct = pd.factorize(pairs[checked])
     found = np.ones(len(distinct), dtype=bool)
     for s in np.unique(distinct // (len(quotes) + 1)).tolist():
         if str(names[s]) not in seeds:
@@ -283,19 +295,26 @@ def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
 
 def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:
     """Rows with a number its quote does not state; a row without a quote states no number."""
-    stated = quote_numbers(pd.Series(quotes, dtype="string")) if quotes else pd.DataFrame({"quote": [], "number": []})
+    stated = quote_numbers(pd.Series(quotes, dtype=object))
     numbers = stated["number"].to_numpy(dtype=float) + 0.0  # + 0.0: -0.0 is 0.0
     vocabulary = pd.Index(numbers).unique()
     width = len(vocabulary) + 1  # a (quote, number) pair as one integer: quote * width + number
-    known = stated.iloc[:, 0].to_numpy(dtype=np.int64) * width + vocabulary.get_indexer(numbers)
+    known = np.sort(stated["quote"].to_numpy(dtype=np.int64) * width + vocabulary.get_indexer(numbers))
     problems: list[Problem] = []
     for column in columns:
         values = df[column].astype("Float64")
         present = values.notna().to_numpy()
         number = vocabulary.get_indexer(values.to_numpy(dtype=float, na_value=np.nan) + 0.0)
         keys = codes.astype(np.int64) * width + number
-        unmatched = present & ((codes < 0) | (number < 0) | ~np.isin(keys, known))
+        unmatched = present & ((codes < 0) | (number < 0) | ~_sorted_contains(known, keys))
         problems += _emit(table, pd.Series(unmatched, index=df.index), column, "number-not-in-quote",
                           lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")
     return problems
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """needles in haystack, for a sorted haystack (a binary search each, no sort of the needles)."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    return haystack[np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)] == needles

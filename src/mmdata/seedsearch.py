@@ -62,11 +62,11 @@ def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
     wanted: dict[int, list[int]] = defaultdict(list)
     for i, key in zip(long, _hashes([quotes[i][:width] for i in long], width), strict=True):
         wanted[key].append(i)
-    keys = np.fromiter(wanted, dtype=np.uint64, count=len(wanted))
+    keys = np.sort(np.fromiter(wanted, dtype=np.uint64, count=len(wanted)))
     codes = _codes(seed)
     for start in range(0, len(codes) - width + 1, CHUNK):  # bounded memory for a long seed
         hashes = _window_hashes(codes[start:start + CHUNK + width - 1], width)
-        candidates = np.flatnonzero(np.isin(hashes, keys))
+        candidates = np.flatnonzero(keys[np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)] == hashes)
         for position, key in zip((candidates + start).tolist(), hashes[candidates].tolist(), strict=True):
             for i in wanted[key]:
                 if not found[i] and seed.startswith(quotes[i], position):
