@@ -76,11 +76,11 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
         arms = rng.randint(2, 4)
         sizes = [rng.randint(20, 400) for _ in range(arms)]
         total = sum(sizes) + rng.randint(0, 50)
-        sid = f"study-{k}"
+        sid = f"study-{k:06d}"
         quote = f"Study {k} enrolled {total:,} patients in {arms} groups of source {source}."
         seeds[source].append(quote)
         writers["studies"].row(study_id=sid, name=f"Synthetic study {k}", design="randomised-trial", blinding=rng.choice(("open-label", "double-blind")),
-                               comparator="observation", setting="post-autologous-transplant", size=total, source_id=f"source-{source}",
+                               comparator="observation", setting="post-autologous-transplant", size=total, source_id=f"source-{source:03d}",
                                quote=quote, caveat=caveat(rng, k))
         arm_ids = []
         for a, size in enumerate(sizes):
@@ -88,7 +88,7 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
             seeds[source].append(arm_quote)
             writers["arms"].row(arm_id=arm_id, study_id=sid, name=f"Arm {a} of study {k}",
                                 intervention="Lenalidomide, 10 mg daily" if a == 0 else "Observation", role="experimental" if a == 0 else "control",
-                                size=size, source_id=f"source-{source}", quote=arm_quote)
+                                size=size, source_id=f"source-{source:03d}", quote=arm_quote)
             arm_ids.append(arm_id)
         studies.append((sid, source, arm_ids))
     _results(rng, writers["outcomes"], studies, seeds, outcomes, "outcome")
@@ -98,7 +98,7 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
         text = "".join(sentence + ("\n\n" if i % 7 == 6 else " ") for i, sentence in enumerate(sentences)).encode("utf-8")
         rel = f"seeds/{s:03d}_{hashlib.sha256(str(s).encode()).hexdigest()[:16]}.txt"
         (out / rel).write_bytes(text)
-        writers["sources"].row(source_id=f"source-{s}", seed_file=rel, sha256=hashlib.sha256(text).hexdigest(), title=f"Synthetic source {s}",
+        writers["sources"].row(source_id=f"source-{s:03d}", seed_file=rel, sha256=hashlib.sha256(text).hexdigest(), title=f"Synthetic source {s}",
                                document_type="lay-summary", note="Synthetic, for the benchmark.")
     for w in writers.values():
         w.close()
@@ -119,7 +119,7 @@ def _results(rng: random.Random, w: Writer, studies: list, seeds: list[list[str]
     while n < count:
         sid, source, arms = studies[group % len(studies)]
         a, b = arms[0], arms[1 + group % (len(arms) - 1)]
-        src = f"source-{source}"
+        src = f"source-{source:03d}"
         if kind == "adverse":
             pa, pb, at_risk = rng.randint(1, 30), rng.randint(1, 30), rng.randint(50, 400)
             quote = f"In group {group} of study {sid}, {pa}% of {at_risk} patients had a second cancer, against {pb}% with observation."
@@ -127,7 +127,7 @@ def _results(rng: random.Random, w: Writer, studies: list, seeds: list[list[str]
                     dict(arm_id=b, statistic="percentage", value=pb, unit="percent"),
                     dict(arm_id=a, comparator_arm_id=b, statistic="percentage", direction="higher-in-arm" if pa > pb else "lower-in-arm")]
             for r in rows[: count - n]:
-                w.row(adverse_event_id=f"{kind}-{n}", study_id=sid, population=rng.choice(POPULATIONS), event="second-primary-malignancy",
+                w.row(adverse_event_id=f"{kind}-{n:08d}", study_id=sid, population=rng.choice(POPULATIONS), event="second-primary-malignancy",
                       source_id=src, quote=quote, caveat=caveat(rng, n), **r)
                 n += 1
         else:
@@ -147,7 +147,7 @@ def _results(rng: random.Random, w: Writer, studies: list, seeds: list[list[str]
                     dict(arm_id=a, comparator_arm_id=b, statistic="not-stated", direction="higher-in-arm"),
                     dict(statistic="qualitative", finding=f"Maintenance helped in group {group}, the authors say.")]
             for r in rows[: count - n]:
-                w.row(outcome_id=f"{kind}-{n}", study_id=sid, population=rng.choice(POPULATIONS), endpoint=endpoint,
+                w.row(outcome_id=f"{kind}-{n:08d}", study_id=sid, population=rng.choice(POPULATIONS), endpoint=endpoint,
                       source_id=src, quote=quote, caveat=caveat(rng, n), **r)
                 n += 1
         seeds[source].append(quote)
