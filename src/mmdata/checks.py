@@ -212,11 +212,15 @@ def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
 
     Columns: the quote's index label, and the number (a float).
     """
-    labels, numbers = [], []
+    labels: list[object] = []
+    numbers: list[float] = []
     for label, quote in zip(quotes.index, quotes, strict=True):
         if pd.isna(quote):
             continue
-        text = _WORD_RE.sub(lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", _THOUSANDS_RE.sub("", str(quote)))
+        text = _THOUSANDS_RE.sub("", str(quote)) if "," in str(quote) else str(quote)
+        lower = text.lower()
+        if any(word in lower for word in NUMBER_WORDS):  # the regular expression only where a word may be
+            text = _WORD_RE.sub(lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", text)
         found = _NUMBER_RE.findall(text)
         labels += [label] * len(found)
         numbers += map(float, found)
@@ -255,36 +259,47 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     """Each quote occurs in its own seed (whitespace-normalised) and states every number of its row.
 
     Work is done once per distinct quote, not per row: rows share quotes (a passage often states
-    several results), and a seed is searched once for all the quotes of its rows (see seedsearch).
+    several results), and each seed is searched once for the quotes of all rows, of every table,
+    that cite it (see seedsearch).
     """
     problems: list[Problem] = []
     seeds = {k: " ".join(v.split()) for k, v in texts.items()}
+    read: dict[str, tuple[np.ndarray, list[str], np.ndarray, pd.Index]] = {}
+    wanted: dict[str, set[str]] = {}
+    for name in NUMBER_COLUMNS:
+        if name in frames:
+            codes, distinct = pd.factorize(frames[name]["quote"])  # the row's quote as a number; -1 when missing
+            sources, source_names = pd.factorize(frames[name]["source_id"])
+            quotes = [" ".join(str(q).split()) for q in distinct]
+            read[name] = codes, quotes, sources, source_names
+            cited = (codes >= 0) & (sources >= 0)
+            for s, q in set(zip(sources[cited].tolist(), codes[cited].tolist(), strict=True)):
+                wanted.setdefault(str(source_names[s]), set()).add(quotes[q])
+    found: set[tuple[str, str]] = set()
+    for source_id, cited_quotes in wanted.items():
+        if source_id in seeds:  # a seed that could not be read: seed_checks reports it
+            ordered = sorted(cited_quotes)
+            found |= {(source_id, q) for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
     for name, columns in NUMBER_COLUMNS.items():
-        if name not in frames:
-            continue
-        table, df = tables[name], frames[name]
-        codes, distinct = pd.factorize(df["quote"])  # the row's quote as a number; -1 when missing
-        quotes = [" ".join(str(q).split()) for q in distinct]
-        absent = _absent_quotes(df["source_id"], codes, quotes, seeds)
-        problems += _emit(table, pd.Series(absent, index=df.index), "quote", "quote-not-in-seed", lambda r: _quote_message(r, seeds), None)
-        problems += _numbers_in_quote(table, df, codes, quotes, columns)
+        if name in read:
+            codes, quotes, sources, source_names = read[name]
+            absent = _absent_quotes(codes, quotes, sources, source_names, seeds, found)
+            problems += _emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
+                              lambda r: _quote_message(r, seeds), None)
+            problems += _numbers_in_quote(tables[name], frames[name], codes, quotes, columns)
     return problems
 
 
-def _absent_quotes(source: pd.Series, codes: np.ndarray, quotes: list[str], seeds: dict[str, str]) -> np.ndarray:
-    """Rows whose quote does not occur in the seed of their own source (rows without a quote or a seed pass)."""
-    sources, names = pd.factorize(source)
+def _absent_quotes(codes: np.ndarray, quotes: list[str], sources: np.ndarray, names: pd.Index, seeds: dict[str, str],
+                   found: set[tuple[str, str]]) -> np.ndarray:
+    """Rows whose quote is not found in the seed of their own source (rows without a quote or a readable seed pass)."""
     checked = (codes >= 0) & (sources >= 0)
-    pairs = sources.astype(np.int64) * (len(quotes) + 1) + codes
-    inverse, distinct = pd.factorize(pairs[checked])
-    found = np.ones(len(distinct), dtype=bool)
-    for s in np.unique(distinct // (len(quotes) + 1)).tolist():
-        if str(names[s]) not in seeds:
-            continue  # the seed could not be read: seed_checks reports it
-        mine = np.flatnonzero(distinct // (len(quotes) + 1) == s)
-        found[mine] = occurs(seeds[str(names[s])], [quotes[q] for q in (distinct[mine] % (len(quotes) + 1)).tolist()])
+    width = len(quotes) + 1
+    inverse, distinct = pd.factorize(sources[checked].astype(np.int64) * width + codes[checked])
+    pairs = [(str(names[p // width]), quotes[p % width]) for p in np.asarray(distinct).tolist()]
+    missing = np.array([source_id in seeds and (source_id, quote) not in found for source_id, quote in pairs], dtype=bool)
     absent = np.zeros(len(codes), dtype=bool)
-    absent[checked] = ~found[inverse]
+    absent[checked] = missing[inverse] if len(missing) else False
     return absent
 
 

@@ -93,10 +93,12 @@ def regular(raw: bytes, start: int = 0) -> bool:
     if len(quotes) % 2:
         return False
     opening, closing = quotes[0::2], quotes[1::2]
+    # A quote just before an opening one is the closing one before it (a doubled quote); a quote
+    # just after a closing one is the next opening one.
     before = data[np.maximum(opening - 1, 0)]
-    opens_ok = (opening == 0) | np.isin(before, (44, 10, 13)) | (before == 34) & np.isin(opening - 1, closing)
+    opens_ok = (opening == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
     after = data[np.minimum(closing + 1, len(data) - 1)]
-    closes_ok = (closing + 1 == len(data)) | np.isin(after, (44, 10, 13)) | (after == 34) & np.isin(closing + 1, opening)
+    closes_ok = (closing + 1 == len(data)) | (after == 44) | (after == 10) | (after == 13) | (after == 34)
     return bool(opens_ok.all() and closes_ok.all())
 
 
@@ -127,8 +129,9 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, check_utf8=True),
+            # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
@@ -137,14 +140,9 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
     breaks = np.zeros(rows, dtype=np.int64)
     if physical != rows:  # line breaks inside cells: count them per row
         for column in table.columns:
-            breaks += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+            breaks += pc.count_substring(column, "\n").fill_null(0).to_numpy(zero_copy_only=False)
         if rows + int(breaks.sum()) != physical:
             return None
     lines = np.arange(2, rows + 2, dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64)[:rows]
-    null = pa.scalar(None, pa.string())
-    missing_values = pa.array(missing, pa.string())
-    columns = []
-    for column in table.columns:
-        column = pc.if_else(pc.is_in(column, value_set=missing_values), null, column)
-        columns.append(pd.Series(pd.arrays.ArrowStringArray(column), dtype=pd.StringDtype("pyarrow")))
+    columns = [pd.Series(pd.arrays.ArrowStringArray(column), dtype=pd.StringDtype("pyarrow")) for column in table.columns]
     return header, columns, lines
