@@ -60,3 +60,19 @@ def test_start_up_modules_stay_light(module: str) -> None:
 def test_every_module_stays_small() -> None:
     sizes = {p.name: len(p.read_text().splitlines()) for p in SRC.glob("*.py")}
     assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
+@pytest.mark.parametrize("args", [["fmt", "--check"], ["docs", "--check"], ["diff", ".", "."]])
+def test_fmt_docs_and_diff_import_no_data_stack_issue_10(args: list[str]) -> None:
+    """They read packages through the stdlib reader (snapshot, package, csvfile): no pandas, pandera, numpy or frictionless."""
+    code = ("import sys\nfrom mmdata.cli import cli\n"
+            f"try:\n    cli({args!r}, standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY | EXTRA!r}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SRC.parents[1])
+    assert done.stderr.splitlines()[-1] == "[]"
+
+
+def test_import_mmdata_reads_no_distribution_metadata_issue_10() -> None:
+    code = "import sys, mmdata; print(mmdata.__version__ != '0+unknown', 'importlib.metadata' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "True False\n"

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .csvfile import canonical_csv, parse_csv
+from .csvfile import canonical_csv
 from .errors import AddRefused, Problem
 from .formatting import atomic_write
-from .package import DESCRIPTOR, Resource, declared_resources, primary_key, read_descriptor
+from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor
 from .rulefacts import seed_folder
 from .suggest import did_you_mean
 
@@ -59,7 +59,8 @@ def _resource(root: Path, table: str) -> Resource:
     problems: list[Problem] = []
     resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
     if table not in resources:
-        raise AddRefused(f"no table '{table}'{did_you_mean(table, resources)}; one of: {', '.join(resources)}")
+        names = [str(n) for n in resources]
+        raise AddRefused(f"no table '{table}'{did_you_mean(table, names)}; one of: {', '.join(names)}")
     return resources[table]
 
 
@@ -100,15 +101,16 @@ def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     """Add one row to table: in schema order, at its place in key order, after validating it and its links."""
     root = Path(root)
     resource = _resource(root, table)
-    fields = [f["name"] for f in resource.schema["fields"]]
+    schema = resource.schema or {"fields": []}
+    fields = [f["name"] for f in schema["fields"]]
     unknown = [c for c in values if c not in fields]
     if unknown:
         raise AddRefused("; ".join(f"no column '{c}' in {table}{did_you_mean(c, fields)}" for c in unknown))
     problems: list[Problem] = []
-    parsed = parse_csv(resource.rel, resource.path, problems)
+    parsed = parse_table(root, resource.rel, problems)
     if parsed is None or parsed.header != fields:
         raise AddRefused(f"{resource.rel} is not in canonical form or cannot be read; run `mmdata fmt` and `mmdata validate` first")
-    keys = primary_key(resource.schema)
+    keys = primary_key(schema)
     if len(keys) != 1:
         raise AddRefused(f"{table} has no single-column primary key")
     key_column = keys[0]
@@ -117,7 +119,7 @@ def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     if not row[key_column]:
         row[key_column] = make_key(table, row, existing)
     text = canonical_csv(fields, [[row[f] for f in fields]]).decode("utf-8").split("\n", 1)[1]
-    content = resource.path.read_bytes()
+    content = as_snapshot(root).file(resource.rel)
     new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
     replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
     _refuse_new_problems(root, replaced, {})
@@ -160,7 +162,7 @@ def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) 
             if (root / name).is_file() and (root / name).resolve().is_relative_to(root.resolve()):
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(root / name, copy / name)
-        folder = seed_folder(_resource(root, "sources").schema)
+        folder = seed_folder(_resource(root, "sources").schema or {})
         if (root / folder).is_dir():
             shutil.copytree(root / folder, copy / folder)
         for name, data in {**replaced, **extra}.items():
@@ -190,7 +192,7 @@ def _identity(root: Path, problem: Problem) -> tuple[Any, ...]:
 def _key_at(root: Path, rel: str, line: int | None) -> str | None:
     if line is None or not rel.endswith(".csv"):
         return None if line is None else str(line)
-    parsed = parse_csv(rel, root / rel, [])
+    parsed = parse_table(root, rel, [])
     if parsed is None or line not in parsed.lines:
         return str(line)
     return parsed.records[parsed.lines.index(line)][0]
@@ -245,14 +247,14 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     content = read_document(Path(document))
     digest = hashlib.sha256(content).hexdigest()
     resource = _resource(root, "sources")
-    parsed = parse_csv(resource.rel, resource.path, [])
+    parsed = parse_table(root, resource.rel, [])
     if parsed is None:
         raise AddRefused(f"{resource.rel} cannot be read; run `mmdata validate` to see why")
     rows = [dict(zip(parsed.header, r, strict=True)) for r in parsed.records]
     same = [r for r in rows if r.get("sha256") == digest]
     if same:
         raise AddRefused(f"{document} is already in the package as {same[0].get('seed_file')} (source {same[0].get('source_id')})")
-    folder = seed_folder(resource.schema)
+    folder = seed_folder(resource.schema or {})
     copies = [p for p in ((root / folder).iterdir() if (root / folder).is_dir() else []) if p.is_file() and p.read_bytes() == content]
     if copies:
         raise AddRefused(f"{document} is already in the package as {folder}/{copies[0].name}")

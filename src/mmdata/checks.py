@@ -8,14 +8,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import Problem
-from .package import Table, field_names
+from .frames import Table
+from .package import field_names
 from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
+from .seedsearch import occurs
+from .snapshot import Snapshot
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
@@ -186,19 +188,31 @@ NUMBER_WORDS = {
 _WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
-def normalise_space(text: pd.Series) -> pd.Series:
-    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
-    """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six')."""
-    text = quotes.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
-    text = text.str.replace(_WORD_RE, lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", regex=True)
-    found = text.str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float)
-    return found.reset_index(level="match", drop=True).rename("number").reset_index()
+    """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six').
+
+    Columns: the quote's index label, and the number (a float).
+    """
+    labels: list[object] = []
+    numbers: list[float] = []
+    for label, quote in zip(quotes.index, quotes, strict=True):
+        if pd.isna(quote):
+            continue
+        text = _THOUSANDS_RE.sub("", str(quote)) if "," in str(quote) else str(quote)
+        lower = text.lower()
+        if any(word in lower for word in NUMBER_WORDS):  # the regular expression only where a word may be
+            text = _WORD_RE.sub(lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", text)
+        found = _NUMBER_RE.findall(text)
+        labels += [label] * len(found)
+        numbers += map(float, found)
+    return pd.DataFrame({"quote": labels, "number": pd.Series(numbers, dtype=float)})
 
 
-def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
+def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
     """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id."""
     if "sources" not in frames:
         return [], {}
@@ -206,8 +220,7 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
     texts: dict[str, str] = {}
     missing, digests = [], []
     for source_id, rel in zip(sources["source_id"], sources["seed_file"], strict=True):
-        path = root / str(rel)
-        data = path.read_bytes() if isinstance(rel, str) and path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
+        data = snap.read(rel) if isinstance(rel, str) else None
         missing.append(data is None)
         digests.append(None if data is None else hashlib.sha256(data).hexdigest())
         if data is not None:
@@ -221,32 +234,56 @@ def seed_checks(root: Path, tables: dict[str, Table], frames: Frames) -> tuple[l
                lambda r: f"{r['seed_file']} has sha256 {actual[r.name]}; "
                          "seeds are never edited: restore the original file, or record a new source")
     listed = set(sources["seed_file"].dropna().astype(str))
-    folder = seed_folder(table.schema)
-    seed_dir = root / folder
-    if seed_dir.is_dir():
-        for extra in sorted(f"{folder}/{f.name}" for f in seed_dir.iterdir() if f.is_file() and f"{folder}/{f.name}" not in listed):
+    for extra in snap.listing(seed_folder(table.schema)):
+        if extra not in listed:
             p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
     return p, texts
 
 
 def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> list[Problem]:
-    """Each quote occurs in its seed (whitespace-normalised) and states every number of its row."""
+    """Each quote occurs in its own seed (whitespace-normalised) and states every number of its row.
+
+    Work is done once per distinct quote, not per row: rows share quotes (a passage often states
+    several results), and each seed is searched once for the quotes of all rows, of every table,
+    that cite it (see seedsearch).
+    """
     problems: list[Problem] = []
     seeds = {k: " ".join(v.split()) for k, v in texts.items()}
+    read: dict[str, tuple[np.ndarray, list[str], np.ndarray, pd.Index]] = {}
+    wanted: dict[str, set[str]] = {}
     for name in tables:
-        columns = in_quote_columns(tables[name].schema)
-        if name not in frames or "quote" not in frames[name]:
-            continue
-        table, df = tables[name], frames[name]
-        quote = normalise_space(df["quote"].astype("string"))
-        absent = pd.Series(False, index=df.index)
-        for source_id, text in seeds.items():  # one vectorised search per seed, not per row
-            rows = quote.notna() & df["source_id"].eq(source_id).fillna(False)
-            quotes = quote[rows].to_numpy(dtype=object).astype(np.dtypes.StringDType())
-            absent[rows] = np.strings.find(np.array(text, dtype=np.dtypes.StringDType()), quotes) < 0
-        problems += _emit(table, absent, "quote", "quote-not-in-seed", lambda r: _quote_message(r, seeds), None)
-        problems += _numbers_in_quote(table, df, quote, columns)
+        if name in frames and "quote" in frames[name]:
+            codes, distinct = pd.factorize(frames[name]["quote"])  # the row's quote as a number; -1 when missing
+            sources, source_names = pd.factorize(frames[name]["source_id"])
+            quotes = [" ".join(str(q).split()) for q in distinct]
+            read[name] = codes, quotes, sources, source_names
+            cited = (codes >= 0) & (sources >= 0)
+            for s, q in set(zip(sources[cited].tolist(), codes[cited].tolist(), strict=True)):
+                wanted.setdefault(str(source_names[s]), set()).add(quotes[q])
+    found: set[tuple[str, str]] = set()
+    for source_id, cited_quotes in wanted.items():
+        if source_id in seeds:  # a seed that could not be read: seed_checks reports it
+            ordered = sorted(cited_quotes)
+            found |= {(source_id, q) for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
+    for name, (codes, quotes, sources, source_names) in read.items():
+        absent = _absent_quotes(codes, quotes, sources, source_names, seeds, found)
+        problems += _emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
+                          lambda r: _quote_message(r, seeds), None)
+        problems += _numbers_in_quote(tables[name], frames[name], codes, quotes, in_quote_columns(tables[name].schema))
     return problems
+
+
+def _absent_quotes(codes: np.ndarray, quotes: list[str], sources: np.ndarray, names: pd.Index, seeds: dict[str, str],
+                   found: set[tuple[str, str]]) -> np.ndarray:
+    """Rows whose quote is not found in the seed of their own source (rows without a quote or a readable seed pass)."""
+    checked = (codes >= 0) & (sources >= 0)
+    width = len(quotes) + 1
+    inverse, distinct = pd.factorize(sources[checked].astype(np.int64) * width + codes[checked])
+    pairs = [(str(names[p // width]), quotes[p % width]) for p in np.asarray(distinct).tolist()]
+    missing = np.array([source_id in seeds and (source_id, quote) not in found for source_id, quote in pairs], dtype=bool)
+    absent = np.zeros(len(codes), dtype=bool)
+    absent[checked] = missing[inverse] if len(missing) else False
+    return absent
 
 
 def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
@@ -254,17 +291,28 @@ def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
     return f'quote not found in the seed of {row["source_id"]}; closest passage: "{passage}" ({difference})'
 
 
-def _numbers_in_quote(table: Table, df: pd.DataFrame, quote: pd.Series, columns: Iterable[str]) -> list[Problem]:
-    stated = quote_numbers(quote.fillna(""))
+def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:
+    """Rows with a number its quote does not state; a row without a quote states no number."""
+    stated = quote_numbers(pd.Series(quotes, dtype=object))
+    numbers = stated["number"].to_numpy(dtype=float) + 0.0  # + 0.0: -0.0 is 0.0
+    vocabulary = pd.Index(numbers).unique()
+    width = len(vocabulary) + 1  # a (quote, number) pair as one integer: quote * width + number
+    known = np.sort(stated["quote"].to_numpy(dtype=np.int64) * width + vocabulary.get_indexer(numbers))
     problems: list[Problem] = []
     for column in columns:
         values = df[column].astype("Float64")
-        rows = pd.DataFrame({"level_0": df.index, "number": values.to_numpy(dtype=float, na_value=np.nan)})
-        rows = rows[values.notna().to_numpy()]
-        matched = rows.merge(stated.rename(columns={stated.columns[0]: "level_0"}), how="left", on=["level_0", "number"], indicator=True)
-        unmatched = pd.Series(False, index=df.index)
-        unmatched[matched.loc[matched["_merge"] == "left_only", "level_0"].to_numpy()] = True
-        problems += _emit(table, unmatched, column, "number-not-in-quote",
+        present = values.notna().to_numpy()
+        number = vocabulary.get_indexer(values.to_numpy(dtype=float, na_value=np.nan) + 0.0)
+        keys = codes.astype(np.int64) * width + number
+        unmatched = present & ((codes < 0) | (number < 0) | ~_sorted_contains(known, keys))
+        problems += _emit(table, pd.Series(unmatched, index=df.index), column, "number-not-in-quote",
                           lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")
     return problems
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """needles in haystack, for a sorted haystack (a binary search each, no sort of the needles)."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    return haystack[np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)] == needles

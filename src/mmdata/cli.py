@@ -15,15 +15,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from . import DISTRIBUTION, __version__
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
-
-if TYPE_CHECKING:
-    from .validation import Report
+from .render import count, summary
 
 FORMATS = ("text", "json", "github")
 #: Set to 1 to see the traceback of an internal error.
@@ -82,13 +80,18 @@ def cli() -> None:
 
 
 @cli.command()
-@PACKAGE_DIR
+@click.argument("package", default=".", type=click.Path(exists=True))
+@click.option("--rev", metavar="REVISION", default=None,
+              help="Check the package as committed at this git revision (a tag, branch or commit) of the repository PACKAGE.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: one problem a line on stderr, a summary on stdout; json: the list of problems on stdout; "
                    "github: workflow annotations on stdout, so problems show on a pull request's lines.")
 @reports_errors
-def validate(package_dir: str, fmt: str) -> None:
-    """Check the package in PACKAGE_DIR (default: here) and report every problem.
+def validate(package: str, rev: str | None, fmt: str) -> None:
+    """Check the package PACKAGE (default: here) and report every problem.
+
+    PACKAGE is a package folder or a release archive (.zip); with --rev, the package as committed
+    at that git revision of the repository PACKAGE.
 
     Layers, in order: the descriptor and its schemas; every cell against its Table Schema;
     primary and foreign keys; cross-field rules; quotes and numbers against the seeds.
@@ -97,21 +100,26 @@ def validate(package_dir: str, fmt: str) -> None:
     Example:
 
         mmdata validate --format json path/to/package
+
+        mmdata validate dist/mmdata-data-1.2.0.zip
+
+        mmdata validate --rev v1.2.0
     """
     from .render import as_github, as_json
-    from .validation import validate_package
+    from .validation import validate_source
 
-    report = validate_package(package_dir)
+    report = validate_source(package, rev)
+    package_dir = package
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":
         for line in as_github(report.problems, package_dir):
             click.echo(line)
-        click.echo(_summary(report))
+        click.echo(summary(report))
     else:
         for problem in report.problems:
             click.echo(problem.to_line(), err=True)
-        click.echo(_summary(report))
+        click.echo(summary(report))
     sys.exit(0 if report.valid else 1)
 
 
@@ -139,9 +147,9 @@ def fmt(package_dir: str, check: bool) -> None:
     for path in result.changed:
         click.echo(f"{verb} {path}")
     done = "would be reformatted" if check else "reformatted"
-    summary = f"{_count(len(result.changed), 'file')} {done}, {len(result.unchanged)} already canonical"
+    summary = f"{count(len(result.changed), 'file')} {done}, {len(result.unchanged)} already canonical"
     if result.problems:
-        summary += f", {_count(len({p.path for p in result.problems}), 'file')} left untouched"
+        summary += f", {count(len({p.path for p in result.problems}), 'file')} left untouched"
     click.echo(summary)
     sys.exit(1 if result.problems or (check and result.changed) else 0)
 
@@ -260,7 +268,7 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     written = write_export(package_dir, to, formats or FORMATS)
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo(f"{_count(len(written), 'file')} written to {to}")
+    click.echo(f"{count(len(written), 'file')} written to {to}")
 
 
 @cli.command()
@@ -286,7 +294,7 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     from .site import build_site
 
     result = build_site(package_dir, out, base_url, release_url)
-    click.echo(f"built {_count(len(result.pages), 'page')} ({_count(result.files, 'file')}) in {out}; open {out}/index.html")
+    click.echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 
 @cli.command("add-source")
@@ -335,7 +343,7 @@ def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
     from .quotes import find_passages
 
     result = find_passages(package_dir, source_id, " ".join(words))
-    click.echo(f"{result.seed_file}: {_count(len(result.passages), result.kind + ' match')}")
+    click.echo(f"{result.seed_file}: {count(len(result.passages), result.kind + ' match')}")
     for passage in result.passages:
         click.echo(f"{passage.text}\n  numbers: {', '.join(passage.numbers) or 'none'}")
 
@@ -387,14 +395,3 @@ def merge_table(base: str, ours: str, theirs: str) -> None:
     from .merging import merge_files
 
     merge_files(base, ours, theirs)
-
-
-def _summary(report: Report) -> str:
-    checked = f"{_count(report.tables, 'table')}, {_count(report.rows, 'row')}, {_count(report.seeds, 'seed')}"
-    if report.valid:
-        return f"valid: {checked} checked"
-    return f"invalid: {_count(len(report.problems), 'problem')} ({checked} checked)"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import Problem
 
@@ -23,29 +22,19 @@ class ParsedCsv:
     broken: list[bool]  # the record had another number of cells than the header
 
 
-def parse_csv(rel: str, path: Path, problems: list[Problem]) -> ParsedCsv | None:
-    """Parse a CSV file, reporting encoding, parse and row-shape problems into problems.
+def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
+    """Parse a CSV file's content, reporting encoding, parse and row-shape problems into problems.
 
     Returns None when the file cannot be parsed at all. A byte-order mark is accepted; blank
     lines are reported and skipped; a row with too few or too many cells is reported and kept,
     padded or cut to the header, with broken set.
     """
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(rel, None, None, "source-error", f"cannot be read: {exc.strerror}"))
-        return None
-    return parse_csv_bytes(rel, raw, problems)
-
-
-def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
-    """parse_csv for content already in memory (a release archive, a git revision)."""
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
+        raw.decode("utf-8")  # only to find bad bytes: the reader decodes as it goes, which needs less memory
     except UnicodeDecodeError as exc:
         problems.append(_decode_problem(rel, raw, exc))
         return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""), strict=True)
     parsed = ParsedCsv([], [], [], [])
     try:
         header = next(reader, None)
@@ -72,6 +61,11 @@ def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv 
         problems.append(Problem(rel, reader.line_num, None, "source-error", f"cannot parse the CSV: {exc}"))
         return None
     return parsed
+
+
+def parse_header(line: bytes) -> list[str]:
+    """The cells of a header line (a line without quotes or line breaks inside cells)."""
+    return next(csv.reader([line.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")]), [])
 
 
 def header_ok(rel: str, header: list[str], fields: list[str], problems: list[Problem]) -> bool:
@@ -109,7 +103,10 @@ def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:
     line = raw.count(b"\n", 0, exc.start) + 1
     header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
     prefix = raw[line_start:exc.start].decode("utf-8", "replace")
-    cell = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    try:
+        cell = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+    except csv.Error:  # a carriage return or an open quote before the byte: the column cannot be told
+        cell = -1
     column = header[cell] if 0 <= cell < len(header) else None
     byte = raw[exc.start:exc.start + 1].hex()
     return Problem(rel, line, column, "encoding-error",

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .csvfile import parse_csv
+from .csvfile import parse_csv_bytes
 from .errors import DocsError, Problem
-from .package import declared_resources, field_names, primary_key, read_descriptor
+from .package import as_snapshot, declared_resources, field_names, primary_key, read_descriptor
+from .snapshot import Snapshot
 
 DICTIONARY = "docs/data-dictionary.md"
 
 
 def render_dictionary(root: str | Path = ".") -> str:
     """The Markdown text of the data dictionary of the package at root."""
-    root = Path(root)
-    descriptor = read_descriptor(root)
+    snap = as_snapshot(root)
+    descriptor = read_descriptor(snap)
     problems: list[Problem] = []
-    resources = declared_resources(root, descriptor, problems, check=False)
+    resources = declared_resources(snap, descriptor, problems, check=False)
     if problems:
         raise DocsError("; ".join(p.to_line() for p in problems))
     out = [
@@ -31,14 +32,14 @@ def render_dictionary(root: str | Path = ".") -> str:
         "The example of a field is its first non-empty value in the table's key order.",
     ]
     for resource in resources:
-        out += _table(root, resource.name, resource.rel, resource.schema, descriptor)
+        out += _table(snap, str(resource.name), resource.rel, resource.schema or {}, descriptor)
     return "\n".join(out) + "\n"
 
 
-def _table(root: Path, name: str, rel: str, schema: dict[str, Any], descriptor: dict[str, Any]) -> list[str]:
+def _table(snap: Snapshot, name: str, rel: str, schema: dict[str, Any], descriptor: dict[str, Any]) -> list[str]:
     declared = next(r for r in descriptor["resources"] if r.get("name") == name)
     pk = primary_key(schema)
-    examples = _examples(root / rel, rel, pk)
+    examples = _examples(snap.file(rel), rel, pk)
     lines = ["", f"## {name}", "", _cell(schema.get("description") or declared.get("description", "")), "",
              f"- File: `{rel}`; schema: `{declared.get('schema')}`",
              f"- Primary key: {', '.join(f'`{k}`' for k in pk) or '(none)'}"]
@@ -72,8 +73,8 @@ def _constraints(cons: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _examples(path: Path, rel: str, pk: list[str]) -> dict[str, str]:
-    parsed = parse_csv(rel, path, [])
+def _examples(raw: bytes, rel: str, pk: list[str]) -> dict[str, str]:
+    parsed = parse_csv_bytes(rel, raw, [])
     if parsed is None:
         raise DocsError(f"{rel}: cannot be read; run `mmdata validate` to see why")
     keys = [parsed.header.index(k) for k in pk if k in parsed.header]

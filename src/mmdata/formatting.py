@@ -18,9 +18,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .csvfile import canonical_csv, header_ok, parse_csv
+from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
-from .package import DESCRIPTOR, checksum_mismatches, declared_resources, primary_key, read_descriptor
+from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -37,11 +37,15 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     """Bring every table of the package at root into canonical form (with check, only report)."""
     root = Path(root)
     result = FormatResult()
-    resources = declared_resources(root, read_descriptor(root), result.problems, check=False)
+    snap = as_snapshot(root)
+    resources = declared_resources(snap, read_descriptor(snap), result.problems, check=False)
     canonical_of: dict[str, bytes] = {}
     for resource in resources:
         found: list[Problem] = []
-        parsed = parse_csv(resource.rel, resource.path, found)
+        if resource.schema is None:  # declared_resources lists only usable resources by default
+            continue
+        raw = snap.file(resource.rel)
+        parsed = parse_csv_bytes(resource.rel, raw, found)
         fields = [f["name"] for f in resource.schema["fields"]]
         blocking = [p for p in found if p.code not in REPAIRABLE]
         if parsed is not None and not blocking:
@@ -56,12 +60,12 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
         records.sort(key=lambda record: [record[i] for i in keys])
         canonical = canonical_of[resource.rel] = canonical_csv(fields, records)
-        if canonical == resource.path.read_bytes():
+        if canonical == raw:
             result.unchanged.append(resource.rel)
             continue
         result.changed.append(resource.rel)
         if not check:
-            atomic_write(resource.path, canonical)
+            atomic_write(root / resource.rel, canonical)
     if not result.problems:
         _drop_stale_checksums(root, result, canonical_of, check)
     result.problems = sort_problems(result.problems)

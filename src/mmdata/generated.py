@@ -19,9 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .csvfile import parse_csv
 from .errors import DocsError, Problem
-from .package import DESCRIPTOR, declared_resources, primary_key, read_descriptor
+from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 
 README = "README.md"
 LICENCE = "LICENSE-DATA.md"
@@ -47,12 +46,12 @@ def read_rows(root: Path) -> Rows:
     problems: list[Problem] = []
     tables: dict[str, list[dict[str, str]]] = {}
     for resource in declared_resources(root, read_descriptor(root), problems, check=False):
-        parsed = parse_csv(resource.rel, resource.path, problems)
+        parsed = parse_table(root, resource.rel, problems)
         if parsed is None:
             continue
-        keys = [parsed.header.index(k) for k in primary_key(resource.schema) if k in parsed.header]
+        keys = [parsed.header.index(k) for k in primary_key(resource.schema or {}) if k in parsed.header]
         records = sorted(parsed.records, key=lambda r: [r[i] for i in keys])
-        tables[resource.name] = [dict(zip(parsed.header, record, strict=True)) for record in records]
+        tables[str(resource.name)] = [dict(zip(parsed.header, record, strict=True)) for record in records]
     if problems:
         raise DocsError("; ".join(p.to_line() for p in problems) + "; run `mmdata validate` to see why")
     return Rows(tables)

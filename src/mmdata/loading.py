@@ -1,7 +1,7 @@
 """`mmdata.load()`: the tables as pandas DataFrames with the types their schemas declare.
 
 Tables are read by the same parser and typed by the same code as `mmdata validate`
-(csvfile.parse_csv_bytes, package.table_from_csv, schemas.typed_frame), so that a cell reads the
+(snapshot, package, frames.read_table, schemas.typed_frame), so that a cell reads the
 same everywhere. Nothing is lost on the way: a cell that cannot be read as its declared type, a
 value outside its field's allowed values, or a row that is not a clean CSV record raises
 LoadError naming file, line and column, instead of coming back as a missing value.
@@ -14,9 +14,9 @@ from typing import Any, NoReturn, overload
 
 import pandas as pd
 
-from .csvfile import parse_csv_bytes
 from .errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError
-from .package import DESCRIPTOR, DTYPES, checksum_mismatches, table_from_csv
+from .frames import read_table
+from .package import DESCRIPTOR, DTYPES, checksum_mismatches
 from .schemas import enum_message, typed_frame
 from .snapshot import Snapshot, open_snapshot
 
@@ -87,7 +87,7 @@ def _frame(snap: Snapshot, name: str) -> pd.DataFrame:
     if unsupported:
         raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
     problems: list[Problem] = []
-    parsed = table_from_csv(name, rel, parse_csv_bytes(rel, content, problems), schema, problems)
+    parsed = read_table(name, rel, content, schema, problems)
     if parsed is None:
         _raise(snap.label, problems)
     typed, type_problems, _ = typed_frame(parsed)

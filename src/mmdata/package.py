@@ -1,25 +1,24 @@
-"""Load a data package: datapackage.json, its Table Schemas and its CSV files.
+"""Read a package's descriptor and Table Schemas: the second step of the one reader.
 
-Loading checks layer 1 (the descriptor, the schemas, file paths, encoding, CSV structure)
-and keeps every cell as the text written in the file, with the file line of every row,
-so that later layers can name ``file:line:column`` exactly.
+A byte source (snapshot.py: a folder, a release archive, a git revision) gives the files; this
+module reads datapackage.json and the schemas it names, reporting layer-1 problems (descriptor,
+schemas, paths, encoding declarations) as values. The third step, the CSV files as typed
+frames, is frames.py. Standard library only: `mmdata fmt`, `docs` and `diff` read packages
+through here without importing pandas; only validation asks frictionless about the descriptor.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from .csvfile import ParsedCsv, header_ok, parse_csv
+from .csvfile import ParsedCsv, parse_csv_bytes
 from .errors import PackageReadError, Problem
+from .snapshot import DESCRIPTOR, FolderSnapshot, Snapshot, safe_relative_path
 
-DESCRIPTOR = "datapackage.json"
 #: The tables every mmdata package holds, in the order they are reported.
 TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
 #: Table Schema field types mmdata understands, and the nullable pandas dtype each becomes.
@@ -39,26 +38,6 @@ def primary_key(schema: dict[str, Any]) -> list[str]:
     return field_names(schema.get("primaryKey"))
 
 
-@dataclass
-class Table:
-    """One CSV resource: its schema and its cells as written (missing values as NA)."""
-
-    name: str
-    path: str  # as declared in datapackage.json, for example "data/outcomes.csv"
-    schema: dict[str, Any]
-    frame: pd.DataFrame  # string dtype, columns in schema order
-    lines: np.ndarray  # file line (header = 1) of each row of frame
-    broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
-
-
-@dataclass
-class LoadedPackage:
-    root: Path
-    descriptor: dict[str, Any]
-    tables: dict[str, Table] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-
 def checksums(content: bytes) -> dict[str, Any]:
     """The Data Package `bytes` and `hash` (sha256) of a file's content."""
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
@@ -70,19 +49,30 @@ def checksum_mismatches(resource: dict[str, Any], content: bytes) -> list[tuple[
     return [(key, resource[key], actual[key]) for key in ("bytes", "hash") if key in resource and resource[key] != actual[key]]
 
 
-def read_descriptor(root: Path) -> dict[str, Any]:
-    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object."""
-    path = root / DESCRIPTOR
+def as_snapshot(source: str | Path | Snapshot) -> Snapshot:
+    """A folder given by path as a Snapshot; a Snapshot as itself."""
+    if isinstance(source, Snapshot):
+        return source
+    root = Path(source)
     if not root.is_dir():
         raise PackageReadError(f"{root}: not a directory; give the folder that holds {DESCRIPTOR}")
+    return FolderSnapshot(root)
+
+
+def read_descriptor(source: str | Path | Snapshot) -> dict[str, Any]:
+    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object."""
+    snap = as_snapshot(source)
+    where = f"{snap.root / DESCRIPTOR}" if snap.root is not None else f"{snap.label}: {DESCRIPTOR}"
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PackageReadError(f"{path}: no {DESCRIPTOR} here; give the package folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PackageReadError(f"{path}: cannot be read: {exc}") from None
+        raw = snap.read(DESCRIPTOR)
+    except OSError as exc:
+        raise PackageReadError(f"{where}: cannot be read: {exc}") from None
+    if raw is None:
+        raise PackageReadError(f"{where}: no {DESCRIPTOR} here; give the package folder")
     try:
-        descriptor = json.loads(text)
+        descriptor = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PackageReadError(f"{where}: cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise PackageReadError(f"{DESCRIPTOR}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(descriptor, dict):
@@ -90,34 +80,29 @@ def read_descriptor(root: Path) -> dict[str, Any]:
     return descriptor
 
 
-def load_package(root: Path) -> LoadedPackage:
-    """Read the package at root, collecting every layer-1 problem and every readable table."""
-    descriptor = read_descriptor(root)
-    pkg = LoadedPackage(root=root, descriptor=descriptor)
-    pkg.problems.extend(_frictionless_problems(root, descriptor))
-    for resource in declared_resources(root, descriptor, pkg.problems):
-        table = read_table(resource.name, resource.rel, resource.path, resource.schema, pkg.problems)
-        if table is not None:
-            pkg.tables[table.name] = table
-    return pkg
-
-
 @dataclass
 class Resource:
-    """A table resource whose file exists and whose schema could be read."""
+    """A declared resource whose data file exists inside the package; schema is None when it cannot be used."""
 
-    name: str
+    name: str | None
     rel: str  # the path as declared, for example "data/outcomes.csv"
-    path: Path
-    schema: dict[str, Any]
+    schema: dict[str, Any] | None
+    declared: dict[str, Any]  # the resource's entry in datapackage.json
+    where: str  # "resources/3", to name it in problems
 
 
-def declared_resources(root: Path, descriptor: dict[str, Any], problems: list[Problem], check: bool = True) -> list[Resource]:
-    """The usable resources of a descriptor; what makes one unusable is reported in problems.
+def declared_resources(source: str | Path | Snapshot, descriptor: dict[str, Any], problems: list[Problem], check: bool = True,
+                       with_unusable: bool = False) -> list[Resource]:
+    """The usable resources of a descriptor (a name, an existing file, a readable schema); what makes one unusable is reported.
 
     With check=False the schemas are only read, not validated (no frictionless import), and
-    descriptor-level requirements are not reported: enough for rewriting files.
+    descriptor-level requirements are not reported: enough for rewriting files. With
+    with_unusable, resources whose file exists but whose name or schema is unusable are listed
+    too (schema None), so that their checksums can still be checked.
     """
+    snap = as_snapshot(source)
+    if check:
+        problems += _frictionless_problems(snap, descriptor)
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
         return []  # frictionless reports it
@@ -132,24 +117,23 @@ def declared_resources(root: Path, descriptor: dict[str, Any], problems: list[Pr
         if not isinstance(resource, dict):
             continue
         name, where = resource.get("name"), f"resources/{index}"
-        data_path = _resolve(root, resource.get("path"), f"{where}/path", problems)  # type: ignore[arg-type]
+        data_path = resolve(snap, resource.get("path"), f"{where}/path", problems)
         encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
         if check and encoding not in ("utf-8", "utf8"):
             problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
                                     'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
-        if check and data_path is not None and ("hash" in resource or "bytes" in resource):
-            _check_checksums(resource, data_path, where, problems)
-        schema = _load_schema(root, resource.get("schema"), f"{where}/schema", problems, check)
-        if data_path is not None and schema is not None and isinstance(name, str):
-            usable.append(Resource(name, str(resource["path"]), data_path, schema))
+        schema = _load_schema(snap, resource.get("schema"), f"{where}/schema", problems, check)
+        ok = schema is not None and isinstance(name, str)
+        if data_path is not None and (ok or with_unusable):
+            usable.append(Resource(name if isinstance(name, str) else None, data_path, schema if ok else None, resource, where))
     return usable
 
 
-def _frictionless_problems(root: Path, descriptor: dict[str, Any]) -> list[Problem]:
+def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[Problem]:
     """Check the descriptor against the Data Package standard with the frictionless library."""
     from frictionless import Package
 
-    report = Package.validate_descriptor(descriptor, basepath=str(root))
+    report = Package.validate_descriptor(descriptor, basepath=str(snap.root or "."))
     return [_frictionless_problem(DESCRIPTOR, e) for e in report.flatten(["type", "note"])]
 
 
@@ -159,55 +143,41 @@ def _frictionless_problem(path: str, error: list[str]) -> Problem:
     return Problem(path, None, None, code, note)
 
 
-def safe_relative_path(value: object) -> str | None:
-    """Return why value is not a safe relative path inside the package, or None when it is."""
-    if not isinstance(value, str) or not value:
-        return "must be a relative path written as a string"
-    if "://" in value or value.startswith(("http:", "https:", "ftp:")):
-        return f"'{value}' is a URL; the file must be inside the package"
-    posix = PurePosixPath(value.replace("\\", "/"))
-    if posix.is_absolute() or (len(value) > 1 and value[1] == ":"):
-        return f"'{value}' is absolute; write it relative to the package folder"
-    if ".." in posix.parts:
-        return f"'{value}' leaves the package folder; remove the '..'"
-    return None
-
-
-def _resolve(root: Path, rel: str, where: str, problems: list[Problem]) -> Path | None:
-    """Resolve a declared path, reporting a path or missing-file problem when it is unusable."""
+def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) -> str | None:
+    """A declared path as a package-relative path, reporting a path or missing-file problem when it is unusable."""
     why = safe_relative_path(rel)
     if why is not None:
         problems.append(Problem(DESCRIPTOR, None, where, "path-error", why))
         return None
-    path = root / rel
-    if not path.resolve().is_relative_to(root.resolve()):
+    rel = str(rel)  # safe_relative_path accepts only strings
+    if snap.outside(rel):
         problems.append(Problem(DESCRIPTOR, None, where, "path-error", f"'{rel}' points outside the package folder"))
         return None
-    if not path.is_file():
-        why = "is not a file" if path.exists() else "does not exist"
+    if not snap.exists(rel):
+        why = "is not a file" if snap.root is not None and (snap.root / rel).exists() else "does not exist"
         problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' {why}; add the file or fix the path"))
         return None
-    return path
+    return rel
 
 
-def _check_checksums(resource: dict[str, Any], path: Path, where: str, problems: list[Problem]) -> None:
-    for key, recorded, actual in checksum_mismatches(resource, path.read_bytes()):
-        problems.append(Problem(DESCRIPTOR, None, f"{where}/{key}", "hash-mismatch",
-                                f"{resource['path']} has {key} {actual}, not {recorded} as recorded; "
-                                "run `mmdata fmt`, which drops a stale checksum (releases record new ones)"))
+def checksum_problems(resource: Resource, content: bytes) -> list[Problem]:
+    """hash-mismatch problems of a resource whose `bytes` or `hash` is recorded wrongly."""
+    return [Problem(DESCRIPTOR, None, f"{resource.where}/{key}", "hash-mismatch",
+                    f"{resource.rel} has {key} {actual}, not {recorded} as recorded; run `mmdata fmt`, which drops a stale checksum (releases record new ones)")
+            for key, recorded, actual in checksum_mismatches(resource.declared, content)]
 
 
-def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:
+def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:
     """Load a schema given inline or as a path; with check, validate it with frictionless and for mmdata support."""
     if isinstance(ref, dict):
         schema, label = ref, DESCRIPTOR
     else:
-        path = _resolve(root, ref, where, problems)  # type: ignore[arg-type]
-        if path is None:
+        rel = resolve(snap, ref, where, problems)
+        if rel is None:
             return None
-        label = str(ref)
+        label = rel
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
+            schema = json.loads(snap.file(rel).decode("utf-8"))
         except UnicodeDecodeError as exc:
             problems.append(Problem(label, None, None, "encoding-error", f"not valid UTF-8: {exc.reason}"))
             return None
@@ -233,22 +203,14 @@ def _load_schema(root: Path, ref: object, where: str, problems: list[Problem], c
     return None if found else schema
 
 
-def read_table(name: str, rel: str, path: Path, schema: dict[str, Any], problems: list[Problem]) -> Table | None:
-    """Read a CSV file as text cells, reporting encoding, parsing, header and row-shape problems.
-
-    Returns None when the file cannot be read into a table at all (bad encoding, broken CSV,
-    header not matching the schema); its other problems are still reported.
-    """
-    return table_from_csv(name, rel, parse_csv(rel, path, problems), schema, problems)
+__all__ = ["DESCRIPTOR", "Resource", "as_snapshot", "checksum_problems", "checksums", "declared_resources", "read_descriptor",
+           "safe_relative_path"]
 
 
-def table_from_csv(name: str, rel: str, parsed: ParsedCsv | None, schema: dict[str, Any], problems: list[Problem]) -> Table | None:
-    """The Table of a parsed CSV file, with header problems reported; None when the header does not fit the schema."""
-    fields = [f["name"] for f in schema["fields"]]
-    if parsed is None or not header_ok(rel, parsed.header, fields, problems):
+def parse_table(source: str | Path | Snapshot, rel: str, problems: list[Problem]) -> ParsedCsv | None:
+    """Parse one CSV file of a package, read through its snapshot (so path-safe); None when it cannot be had."""
+    content = as_snapshot(source).read(rel)
+    if content is None:
+        problems.append(Problem(rel, None, None, "source-error", "cannot be read; run `mmdata validate` to see why"))
         return None
-    frame = pd.DataFrame(parsed.records, columns=parsed.header, dtype="string")[fields]
-    missing = schema.get("missingValues", [""])
-    frame = frame.mask(frame.isin(missing))
-    return Table(name, rel, schema, frame.reset_index(drop=True),
-                 np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))
+    return parse_csv_bytes(rel, content, problems)

@@ -20,9 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .csvfile import parse_csv
 from .errors import Problem, QuoteError
-from .package import declared_resources, read_descriptor
+from .package import declared_resources, parse_table, read_descriptor
 from .suggest import did_you_mean
 
 #: How a match was found, in the order tried.
@@ -53,7 +52,7 @@ def seed_of(root: Path, source_id: str) -> tuple[str, str]:
     resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
     if "sources" not in resources:
         raise QuoteError("the package declares no sources table; run `mmdata validate` to see why")
-    parsed = parse_csv(resources["sources"].rel, resources["sources"].path, problems)
+    parsed = parse_table(root, resources["sources"].rel, problems)
     if parsed is None or "source_id" not in parsed.header or "seed_file" not in parsed.header:
         raise QuoteError(f"{resources['sources'].rel} cannot be read; run `mmdata validate` to see why")
     seeds = {r[parsed.header.index("source_id")]: r[parsed.header.index("seed_file")] for r in parsed.records}

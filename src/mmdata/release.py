@@ -153,7 +153,8 @@ def previous_release(root: Path, current: str, given: str | Path | None = None, 
         raise ReleaseRefused(f"{where} holds version {snap.version or '(none)'}, but {DESCRIPTOR} says the last release is {current}")
     for resource in snap.resources().values():
         rel = str(resource.get("path"))
-        if "hash" not in resource or rel not in snap.files or checksum_mismatches(resource, snap.files[rel]):
+        content = snap.read(rel)
+        if "hash" not in resource or content is None or checksum_mismatches(resource, content):
             raise ReleaseRefused(f"{where} is not release {current} as published: {rel} does not match a sha256 recorded in its "
                                  f"{DESCRIPTOR}; give the release with --previous ARCHIVE|REVISION")
     return snap

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import Problem
-from .package import Table
+from .frames import Table
 
 IN_QUOTE = "mmdata:inQuote"
 UNITS = "mmdata:unitsOfStatistic"

@@ -18,7 +18,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import Problem
-from .package import DTYPES, Table, primary_key
+from .frames import Table
+from .package import DTYPES, primary_key
 from .suggest import did_you_mean
 
 # Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).

@@ -1,7 +1,10 @@
-"""A package as it is somewhere: a folder, a release archive, or a git revision.
+"""Where a package's bytes come from: a folder, a release archive, or a git revision.
 
-Used by `mmdata diff`, by the schema guard of `mmdata release`, and by `mmdata.load`. Only the
-files a package declares are read (datapackage.json, its tables and schemas, the seeds).
+This is the first step of the one way mmdata reads a package (see package.py for the second):
+every command reads files through a Snapshot, which only ever hands out files inside the
+package (no absolute paths, no ``..``, no URLs, no symbolic link out of a folder). Files are read
+when asked for and not kept, so a large table is in memory only while it is parsed. Standard
+library only.
 """
 
 from __future__ import annotations
@@ -9,24 +12,67 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .csvfile import ParsedCsv, parse_csv_bytes
-from .errors import Problem, SnapshotError
-from .package import DESCRIPTOR, safe_relative_path
+from .errors import SnapshotError
+
+DESCRIPTOR = "datapackage.json"
 
 
-@dataclass
+def safe_relative_path(value: object) -> str | None:
+    """Return why value is not a safe relative path inside the package, or None when it is."""
+    if not isinstance(value, str) or not value:
+        return "must be a relative path written as a string"
+    if "://" in value or value.startswith(("http:", "https:", "ftp:")):
+        return f"'{value}' is a URL; the file must be inside the package"
+    posix = PurePosixPath(value.replace("\\", "/"))
+    if posix.is_absolute() or (len(value) > 1 and value[1] == ":"):
+        return f"'{value}' is absolute; write it relative to the package folder"
+    if ".." in posix.parts:
+        return f"'{value}' leaves the package folder; remove the '..'"
+    return None
+
+
 class Snapshot:
+    """A package's files, by package-relative posix path."""
+
     label: str  # what the user named: a folder, an archive, a revision
-    files: dict[str, bytes] = field(default_factory=dict)  # package-relative posix path -> content
+    root: Path | None = None  # the folder, when the package is one
+
+    def _read(self, rel: str) -> bytes | None:
+        raise NotImplementedError
+
+    def _names(self) -> list[str]:
+        raise NotImplementedError
+
+    def read(self, rel: str) -> bytes | None:
+        """The content of a file of the package; None when there is no such file, or rel is unsafe."""
+        if safe_relative_path(rel) is not None:
+            return None
+        return self._read(str(PurePosixPath(rel.replace("\\", "/"))))
+
+    def outside(self, rel: str) -> bool:
+        """Whether a safe-looking path still resolves outside the package (a symbolic link in a folder)."""
+        return False
+
+    def exists(self, rel: str) -> bool:
+        return self.read(rel) is not None
+
+    def listing(self, folder: str) -> list[str]:
+        """The files directly inside folder (package-relative paths), sorted."""
+        return sorted(n for n in self._names() if PurePosixPath(n).parent == PurePosixPath(folder))
+
+    def file(self, rel: str) -> bytes:
+        content = self.read(rel)
+        if content is None:
+            raise SnapshotError(f"{self.label}: has no {rel}")
+        return content
 
     @cached_property
     def descriptor(self) -> dict[str, Any]:
-        return _json(self.label, DESCRIPTOR, self.files[DESCRIPTOR])
+        return _json(self.label, DESCRIPTOR, self.file(DESCRIPTOR))
 
     @property
     def version(self) -> str:
@@ -39,19 +85,77 @@ class Snapshot:
         ref = self.resources()[name].get("schema")
         return ref if isinstance(ref, dict) else _json(self.label, str(ref), self.file(str(ref)))
 
-    def file(self, rel: str) -> bytes:
-        try:
-            return self.files[rel]
-        except KeyError:
-            raise SnapshotError(f"{self.label}: has no {rel}") from None
+    def table(self, name: str) -> Any:
+        """The ParsedCsv of a table; SnapshotError when it cannot be parsed."""
+        from .csvfile import parse_csv_bytes
+        from .errors import Problem
 
-    def table(self, name: str) -> ParsedCsv:
         rel = str(self.resources()[name]["path"])
         problems: list[Problem] = []
         parsed = parse_csv_bytes(rel, self.file(rel), problems)
         if parsed is None:
             raise SnapshotError(f"{self.label}: " + "; ".join(p.to_line() for p in problems))
         return parsed
+
+
+class FolderSnapshot(Snapshot):
+    def __init__(self, root: Path) -> None:
+        self.label, self.root, self.folder = str(root), root, root
+
+    def outside(self, rel: str) -> bool:
+        return not (self.folder / rel).resolve().is_relative_to(self.folder.resolve())
+
+    def _read(self, rel: str) -> bytes | None:
+        path = self.folder / rel
+        return path.read_bytes() if path.is_file() and not self.outside(rel) else None
+
+    def listing(self, folder: str) -> list[str]:
+        where = self.folder / folder
+        return sorted(f"{folder}/{p.name}" for p in where.iterdir() if p.is_file()) if where.is_dir() else []
+
+
+class ZipSnapshot(Snapshot):
+    def __init__(self, path: Path) -> None:
+        self.label, self.path = str(path), path
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+        top = [n for n in names if PurePosixPath(n).name == DESCRIPTOR and len(PurePosixPath(n).parts) <= 2]
+        if not top:
+            raise SnapshotError(f"{path}: no {DESCRIPTOR} in the archive")
+        prefix = str(PurePosixPath(top[0]).parent)
+        self.prefix = "" if prefix == "." else prefix + "/"
+        self.names = {n[len(self.prefix):] for n in names if n.startswith(self.prefix) and safe_relative_path(n) is None}
+
+    def _read(self, rel: str) -> bytes | None:
+        if rel not in self.names:
+            return None
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.read(self.prefix + rel)
+
+    def _names(self) -> list[str]:
+        return sorted(self.names)
+
+
+class GitSnapshot(Snapshot):
+    def __init__(self, rev: str, repo: Path) -> None:
+        self.label, self.repo, self.rev = rev, repo, rev
+        self.commit = self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+        self.names = set(self._git("ls-tree", "-r", "-z", "--name-only", self.commit).decode("utf-8").split("\0")) - {""}
+
+    def _git(self, *args: str) -> bytes:
+        try:
+            done = subprocess.run(["git", "-C", str(self.repo), *args], capture_output=True, check=False)
+        except OSError as exc:
+            raise SnapshotError(f"{self.rev}: not a folder or archive, and git cannot run: {exc.strerror}") from None
+        if done.returncode != 0:
+            raise SnapshotError(f"{self.rev}: not a folder, a zip archive or a git revision of {self.repo}")
+        return done.stdout
+
+    def _read(self, rel: str) -> bytes | None:
+        return self._git("show", f"{self.commit}:{rel}") if rel in self.names else None
+
+    def _names(self) -> list[str]:
+        return sorted(self.names)
 
 
 def _json(label: str, rel: str, raw: bytes) -> dict[str, Any]:
@@ -81,56 +185,19 @@ def open_snapshot(ref: str | Path, repo: str | Path = ".") -> Snapshot:
     """Read a package from a folder, a .zip release archive, or a git revision of repo."""
     path = Path(ref)
     if path.is_dir():
-        return _from_folder(path)
+        if not (path / DESCRIPTOR).is_file():
+            raise SnapshotError(f"{path}: no {DESCRIPTOR}")
+        return FolderSnapshot(path)
     if path.is_file():
         if not zipfile.is_zipfile(path):
             raise SnapshotError(f"{ref}: not a folder, a zip archive or a git revision")
-        return _from_zip(path)
+        return ZipSnapshot(path)
     return git_snapshot(str(ref), Path(repo))
-
-
-def _from_folder(root: Path) -> Snapshot:
-    snap = Snapshot(str(root))
-    if not (root / DESCRIPTOR).is_file():
-        raise SnapshotError(f"{root}: no {DESCRIPTOR}")
-    snap.files[DESCRIPTOR] = (root / DESCRIPTOR).read_bytes()
-    for rel in declared_files(snap.descriptor):
-        if (root / rel).is_file():
-            snap.files[rel] = (root / rel).read_bytes()
-    return snap
-
-
-def _from_zip(path: Path) -> Snapshot:
-    snap = Snapshot(str(path))
-    with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-        top = [n for n in names if PurePosixPath(n).name == DESCRIPTOR and len(PurePosixPath(n).parts) <= 2]
-        if not top:
-            raise SnapshotError(f"{path}: no {DESCRIPTOR} in the archive")
-        prefix = str(PurePosixPath(top[0]).parent)
-        prefix = "" if prefix == "." else prefix + "/"
-        for name in names:
-            if name.startswith(prefix) and safe_relative_path(name) is None:
-                snap.files[name[len(prefix):]] = archive.read(name)
-    return snap
 
 
 def git_snapshot(rev: str, repo: Path) -> Snapshot:
     """Read the package as it is at a git revision of repo."""
-    def git(*args: str) -> bytes:
-        try:
-            done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-        except OSError as exc:
-            raise SnapshotError(f"{rev}: not a folder or archive, and git cannot run: {exc.strerror}") from None
-        if done.returncode != 0:
-            raise SnapshotError(f"{rev}: not a folder, a zip archive or a git revision of {repo}")
-        return done.stdout
-
-    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
-    snap = Snapshot(rev)
-    snap.files[DESCRIPTOR] = git("show", f"{commit}:{DESCRIPTOR}")
-    listed = set(git("ls-tree", "-r", "--name-only", commit).decode("utf-8").splitlines())
-    for rel in declared_files(snap.descriptor):
-        if rel in listed:
-            snap.files[rel] = git("show", f"{commit}:{rel}")
+    snap = GitSnapshot(rev, repo)
+    if DESCRIPTOR not in snap.names:
+        raise SnapshotError(f"{rev}: has no {DESCRIPTOR}")
     return snap

@@ -1,0 +1,121 @@
+"""Measure mmdata against frictionless and a raw pandas read of the same files, side by side.
+
+Run:  .venv/bin/python benchmarks/run.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-bench]
+
+For each size (outcome rows), in one run: generate a valid package (benchmarks/generate.py, kept
+in --work and reused), then time each command as its own process, with its peak memory (the
+largest resident set of the process, from GNU time):
+
+- `mmdata validate` (all five layers), and the time of each step inside it;
+- `frictionless validate datapackage.json` (Frictionless checks layers 1 to 3 only);
+- `pandas.read_csv` of the five CSV files with pandas' default engine (nothing checked);
+- `mmdata fmt --check`, and `mmdata diff` of the package and a copy with one changed cell;
+- `mmdata --help` and `python -c "import mmdata"` (start-up).
+
+Prints progress while it runs and a Markdown table at the end (paste it into docs/performance.md).
+Asserts nothing: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+RAW_READ = ("import sys, pandas\n"
+            "for table in ('sources', 'studies', 'arms', 'outcomes', 'adverse_events'):\n"
+            "    pandas.read_csv(f'{sys.argv[1]}/data/{table}.csv')\n")
+LAYERS = "import json, sys, mmdata\nprint(json.dumps(mmdata.validate_report(sys.argv[1]).timings))\n"
+
+
+def run(command: list[str], expect: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one process, measured by /usr/bin/time (GNU time)."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        done = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%e %M", *command], capture_output=True)
+        wall, peak_kb = report.read().split()[-2:]
+    if done.returncode not in expect:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+    return float(wall), int(peak_kb) / 1024
+
+
+def changed_copy(package: Path, target: Path) -> Path:
+    """A copy of package (hard links) with one cell of outcomes.csv changed."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(package, target, copy_function=os.link)
+    path = target / "data/outcomes.csv"
+    content = path.read_bytes()
+    path.unlink()  # do not write through the hard link
+    path.write_bytes(content.replace(b",about,", b",almost,", 1))
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-bench"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    mmdata, python = str(BIN / "mmdata"), sys.executable
+    results = []
+    for size in args.sizes:
+        package = args.work / f"outcomes-{size}"
+        if not (package / "datapackage.json").is_file():
+            print(f"[{size:>9,}] generating {package} ...", flush=True)
+            generate(package, size)
+        megabytes = sum(p.stat().st_size for p in (package / "data").iterdir()) / 1e6
+        row: dict[str, object] = {"size": size, "csv_mb": megabytes}
+        steps = [("validate", [mmdata, "validate", str(package)]),
+                 ("frictionless", [str(BIN / "frictionless"), "validate", str(package / "datapackage.json")]),
+                 ("read_csv", [python, "-c", RAW_READ, str(package)]),
+                 ("fmt", [mmdata, "fmt", "--check", str(package)]),
+                 ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))])]
+        for name, command in steps:
+            print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
+            wall, peak = run(command, expect=(0, 1) if name == "frictionless" else (0,))
+            row[name] = (wall, peak)
+            print(f"{wall:.1f} s, {peak:,.0f} MB", flush=True)
+        done = subprocess.run([python, "-c", LAYERS, str(package)], capture_output=True, text=True, check=True)
+        row["layers"] = json.loads(done.stdout)
+        print(f"[{size:>9,}] steps of validate: {row['layers']}", flush=True)
+        results.append(row)
+    startup = {name: min(run(command)[0] for _ in range(5))
+               for name, command in (("mmdata --help", [mmdata, "--help"]), ("import mmdata", [python, "-c", "import mmdata"]))}
+    print(table(results, startup))
+
+
+def table(results: list[dict], startup: dict[str, float]) -> str:
+    out = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.", "",
+           "| outcome rows | CSV MB | command | wall s | peak MB | wall / read_csv | peak / read_csv | wall / frictionless |",
+           "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        read_wall, read_peak = r["read_csv"]
+        fl_wall = r["frictionless"][0]
+        for name in ("validate", "frictionless", "read_csv", "fmt", "diff"):
+            wall, peak = r[name]
+            out.append(f"| {r['size']:,} | {r['csv_mb']:.0f} | {name} | {wall:.2f} | {peak:,.0f} | {wall / read_wall:.2f} | "
+                       f"{peak / read_peak:.2f} | {wall / fl_wall:.3f} |")
+    out += ["", "Steps of `mmdata validate` (seconds, in-process):", "", "| outcome rows | " + " | ".join(results[0]["layers"]) + " |",
+            "| ---: |" + " ---: |" * len(results[0]["layers"])]
+    out += [f"| {r['size']:,} | " + " | ".join(f"{v:.2f}" for v in r["layers"].values()) + " |" for r in results]
+    if len(results) > 1:
+        out += ["", "Scaling of `mmdata validate` (time ratio per 10x rows): " + ", ".join(
+            f"{a['size']:,} -> {b['size']:,}: {b['validate'][0] / a['validate'][0]:.1f}x" for a, b in zip(results, results[1:], strict=False))]
+    out += ["", "Start-up (best of 5): " + ", ".join(f"`{k}` {v * 1000:.0f} ms" for k, v in startup.items())]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
