@@ -218,3 +218,25 @@ def test_a_refusal_names_only_the_changes_that_need_more_than_was_asked(tmp_path
     remove_column(root, "arms", "caveat")
     assert refusal(root, MINOR) == needs(MINOR, "major", "major: arms.caveat: removed (or renamed)")
     assert refusal(root, PATCH) == needs(PATCH, "major", "major: arms.caveat: removed (or renamed)", "minor: outcomes: 1 row added")
+
+
+@pytest.mark.parametrize("recorded", [("bytes", "hash"), ("bytes",), ("hash",)])
+def test_recorded_checksums_alone_show_an_earlier_release(recorded: tuple[str, ...], tmp_path: Path) -> None:
+    root = repo_copy(tmp_path / "pkg")
+    path = root / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    digest = {"bytes": 1, "hash": "sha256:" + "0" * 64}
+    descriptor["resources"][0].update({key: digest[key] for key in recorded})
+    path.write_text(json.dumps(descriptor, indent=2) + "\n")
+    canonical(root)  # records the true checksums of the tables that record any
+    assert refusal(root, FIRST) == NOT_FOUND.replace(FIRST, VERSION)
+
+
+def test_previous_without_a_version_is_refused(tmp_path: Path) -> None:
+    root = first_release(tmp_path)
+    older = repo_copy(tmp_path / "older")
+    descriptor = json.loads((older / "datapackage.json").read_text())
+    del descriptor["version"]
+    (older / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    assert refusal(root, MINOR, "--previous", str(older)) == (
+        f"Error: --previous {older} holds version (none), but datapackage.json says the last release is {FIRST}\n")
