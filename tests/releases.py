@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,8 @@ from click.testing import CliRunner
 
 from mmdata.cli import cli
 from mmdata.diff import next_version
+from mmdata.generated import COUNTED, describe_source
+from mmdata.generated import read_rows as package_rows
 from mmdata.release import EXTRA_FILES, parse_version
 
 from .conftest import ROOT, VERSION, copy_package
@@ -122,3 +125,25 @@ def refusal(root: Path, version: str, *options: str) -> str:
     assert (result.exit_code, result.stdout) == (1, ""), result.output
     assert all_bytes(root) == before  # nothing changed
     return result.stderr
+
+
+def region(text: str, name: str) -> str:
+    match = re.search(rf"<!-- generated: {name} -->\n(.*?)<!-- end -->", text, re.S)
+    assert match, name
+    return match.group(1)
+
+
+def contents_lines(text: str) -> list[str]:
+    return region(text, "contents").splitlines()[4:]
+
+
+def assert_counts(root: Path, readme: str) -> None:
+    """The README's rows per source are the counts of the tables at root."""
+    rows = package_rows(root)
+    table = contents_lines(readme)
+    assert len(table) == len(rows.of("sources"))
+    for source in rows.of("sources"):
+        line = next(x for x in table if x.startswith(f"| `{source['source_id']}` |"))
+        counts = [sum(r["source_id"] == source["source_id"] for r in rows.of(t)) for t in COUNTED]
+        assert line.endswith(f"| {', '.join(map(str, counts))} |")
+        assert describe_source(source) in line

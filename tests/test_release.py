@@ -15,10 +15,11 @@ from click.testing import CliRunner
 import mmdata
 from mmdata import release as release_module
 from mmdata.cli import cli
+from mmdata.generated import contents_heading
 from mmdata.release import release
 
 from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, canonical, commit, copy_row, refusal, repo_copy
+from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
@@ -281,3 +282,51 @@ def test_a_package_without_a_version_releases_from_0_0_0(tmp_path: Path) -> None
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
     assert refusal(root, "0.0.0") == "Error: version 0.0.0 is not greater than the current version 0.0.0\n"
     assert release(root, "0.0.1", today=DAY).version == "0.0.1"
+
+
+def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_path: Path) -> None:
+    """The README's rows per source are written by the release, as of that release, and by nothing
+    between releases: a data pull request leaves README.md as it is."""
+    root = repo_copy(tmp_path / "pkg")
+    readme = (root / "README.md").read_text()
+    release(root, FIRST, today=DAY)
+    first = (root / "README.md").read_text()
+    assert region(first, "contents").splitlines()[0] == contents_heading(FIRST) == (
+        f"Rows per source document in release {FIRST}, written by `mmdata release`:")
+    assert_counts(root, first)
+    assert first.replace(region(first, "contents"), "") == readme.replace(region(readme, "contents"), "")  # nothing else
+    with zipfile.ZipFile(root / f"dist/mmdata-data-{FIRST}.zip") as archive:
+        assert archive.read(f"mmdata-data-{FIRST}/README.md").decode() == first
+    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
+
+    _, outcomes = read_rows(root / "data/outcomes.csv")
+    header = read_rows(root / "data/outcomes.csv")[0]
+    source = outcomes[0][header.index("source_id")]
+    copy_row(root, "outcomes")  # fmt and docs, as a contributor runs them
+    assert (root / "README.md").read_text() == first
+    add_changelog_line(root, "- one more outcome.")
+    second = after(FIRST, "minor")
+    release(root, second, today=DAY)
+    now = (root / "README.md").read_text()
+    assert region(now, "contents").splitlines()[0] == contents_heading(second)
+    assert_counts(root, now)
+    changed = [(a, b) for a, b in zip(first.splitlines(), now.splitlines(), strict=True) if a != b]
+    assert [b.split("`")[1] for _, b in changed[1:]] == [source] and changed[0][1] == contents_heading(second)
+
+
+def test_a_failed_readme_write_restores_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README is written in the same all-or-nothing step as the release's other files."""
+    root = repo_copy(tmp_path / "pkg")
+    before = all_bytes(root)
+    real = release_module.atomic_write
+
+    def flaky(path: Path, data: bytes) -> None:
+        if path.name == "README.md" and data != before["README.md"]:
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(release_module, "atomic_write", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        release(root, FIRST, today=DAY)
+    assert all_bytes(root) == before
+    assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()

@@ -51,10 +51,10 @@ def test_the_walkthrough_ends_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # The key CONTRIBUTING names is the one add-row made.
     key = re.search(r"The outcome's key is made from the row: `([a-z0-9-]+)`", CONTRIBUTING)
     assert key and "added data/outcomes.csv:" in outputs[5] and f": {key.group(1)},example-trial," in outputs[5]
-    # The new document is listed everywhere the seeds are, and its rows are counted in the README.
+    # The new document is listed everywhere the seeds are; its rows are counted in the README only
+    # by the next release (#12).
     seed = re.search(r"copied new-summary.txt to (seeds/\S+)", outputs[0])
     assert seed
     for name in ("README.md", "LICENSE-DATA.md", "datapackage.json"):
         assert seed.group(1) in (root / name).read_text()
-    assert "| `example-trial-summary` |" in (root / "README.md").read_text()
-    assert "| 1, 1, 1, 0 |" in (root / "README.md").read_text()
+    assert "| `example-trial-summary` |" not in (root / "README.md").read_text()

@@ -160,8 +160,9 @@ def fmt(package_dir: str, check: bool) -> None:
 @reports_errors
 def docs(package_dir: str, check: bool) -> None:
     """Generate every derived text of PACKAGE_DIR: docs/data-dictionary.md from the schemas; the
-    README's rows per source and seed list, LICENSE-DATA.md's seed list (between <!-- generated:
-    NAME --> and <!-- end -->) and datapackage.json's sources, from the tables.
+    README's and LICENSE-DATA.md's seed lists (between <!-- generated: NAME --> and <!-- end -->)
+    and datapackage.json's sources, from the tables. The README's rows per source are written
+    only by `mmdata release`.
 
     Example:
 
@@ -185,8 +186,8 @@ def docs(package_dir: str, check: bool) -> None:
               help="The last release, when its git tag or commit is not in this repository: its archive, folder or git revision.")
 @reports_errors
 def release(version: str, package_dir: str, previous: str | None) -> None:
-    """Release VERSION: write it and the files' checksums into datapackage.json, date the
-    changelog entry, and build the reproducible archive dist/mmdata-data-VERSION.zip.
+    """Release VERSION: write it and the files' checksums into datapackage.json, the rows per
+    source into the README, date the changelog entry, and build the reproducible archive dist/mmdata-data-VERSION.zip.
 
     The changes since the last release (its git tag vX.Y.Z, or the commit that set its version,
     or --previous) decide the smallest allowed VERSION: major for a breaking schema change,

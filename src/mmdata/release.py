@@ -17,6 +17,7 @@ from typing import Any
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
 from .errors import ReleaseRefused
 from .formatting import atomic_write
+from .generated import README, release_readme
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 
@@ -56,9 +57,11 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     The previous release is the git tag vCURRENT, or else the commit that set datapackage.json's
     version to CURRENT, or the folder, archive or revision given as previous.
 
+    The README's rows per source are written here, as of this release, and nowhere else (#12).
+
     Refuses (ReleaseRefused, no file changed) when the version is not semantic or not greater than
     the current one, the archive or tag exists, the changelog has no Unreleased entry, the package
-    does not validate, a table is not canonical, the data dictionary is stale, a release was made
+    does not validate, a table is not canonical, a file `mmdata docs` generates is stale, a release was made
     before but cannot be found, or the changes since it need a larger version bump (see
     mmdata.diff.required_bump).
     """
@@ -90,6 +93,9 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
         "CHANGELOG.md": _changelog_with_release(changelog, version, when, summary).encode("utf-8"),
         "CITATION.cff": _citation(root, version, when),
     }
+    readme = release_readme(root, version)  # its rows per source, written only here (#12)
+    if readme is not None:
+        files[README] = readme
     content = _archive_bytes(root, version, files)
     _commit(root, files, archive, content)
     return ReleaseResult(version, archive, hashlib.sha256(content).hexdigest(), summary)
