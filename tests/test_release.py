@@ -153,14 +153,15 @@ def test_refuses_when_a_file_every_release_holds_is_missing(name: str, tmp_path:
     assert refusal(root, FIRST) == f"Error: {expected}\n"
 
 
-def test_failure_midway_restores_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("failing", ["CHANGELOG.md", "README.md"])
+def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file a release writes (README included, #12) is written in one all-or-nothing step."""
     root = repo_copy(tmp_path / "pkg")
     before = all_bytes(root)
-    real, calls = release_module.atomic_write, []
+    real = release_module.atomic_write
 
     def flaky(path: Path, data: bytes) -> None:
-        calls.append(path.name)
-        if path.name == "CHANGELOG.md" and calls.count("CHANGELOG.md") == 1:
+        if path.name == failing and data != before[failing]:
             raise OSError("disk full")
         real(path, data)
 
@@ -312,21 +313,3 @@ def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_
     assert_counts(root, now)
     changed = [(a, b) for a, b in zip(first.splitlines(), now.splitlines(), strict=True) if a != b]
     assert [b.split("`")[1] for _, b in changed[1:]] == [source] and changed[0][1] == contents_heading(second)
-
-
-def test_a_failed_readme_write_restores_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README is written in the same all-or-nothing step as the release's other files."""
-    root = repo_copy(tmp_path / "pkg")
-    before = all_bytes(root)
-    real = release_module.atomic_write
-
-    def flaky(path: Path, data: bytes) -> None:
-        if path.name == "README.md" and data != before["README.md"]:
-            raise OSError("disk full")
-        real(path, data)
-
-    monkeypatch.setattr(release_module, "atomic_write", flaky)
-    with pytest.raises(OSError, match="disk full"):
-        release(root, FIRST, today=DAY)
-    assert all_bytes(root) == before
-    assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()
