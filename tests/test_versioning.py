@@ -243,3 +243,13 @@ def test_previous_without_a_version_is_refused(tmp_path: Path) -> None:
     (older / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
     assert refusal(root, MINOR, "--previous", str(older)) == (
         f"Error: --previous {older} holds version (none), but datapackage.json says the last release is {FIRST}\n")
+
+
+def test_previous_that_records_no_checksums_is_not_a_release(tmp_path: Path) -> None:
+    root = first_release(tmp_path)
+    unreleased = repo_copy(tmp_path / "unreleased")
+    path = unreleased / "datapackage.json"
+    path.write_text(path.read_text().replace(f'"version": "{VERSION}"', f'"version": "{FIRST}"'))
+    assert refusal(root, MINOR, "--previous", str(unreleased)) == (
+        f"Error: --previous {unreleased} is not release {FIRST} as published: data/sources.csv does not match a sha256 recorded in "
+        "its datapackage.json; give the release with --previous ARCHIVE|REVISION\n")
