@@ -19,6 +19,7 @@ from .frames import read_table
 from .package import DESCRIPTOR, DTYPES, checksum_mismatches
 from .schemas import enum_message, typed_frame
 from .snapshot import Snapshot, open_snapshot
+from .sums import SUMS, sums_problems
 
 #: Problems listed in a LoadError's message (all of them are in its problems attribute).
 SHOWN = 5
@@ -70,6 +71,10 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
         >>> outcomes = mmdata.load("outcomes")  # doctest: +SKIP
     """
     snap = _open(path)
+    verified = sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
+    if verified:
+        shown = "\n".join(p.to_line() for p in verified[:SHOWN])
+        raise IntegrityError(f"{snap.label}: does not match its {SUMS}:\n{shown}")
     names = list(snap.resources())
     if table is not None and table not in names:
         raise MmdataError(f"no table named '{table}'; the tables are {', '.join(names)}")

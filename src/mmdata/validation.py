@@ -17,6 +17,7 @@ from .package import as_snapshot, checksum_problems, declared_resources, read_de
 from .rulefacts import fact_problems, seed_folder
 from .schemas import check_cells, typed_frame
 from .snapshot import Snapshot
+from .sums import sums_problems
 
 #: Fields the cross-field and provenance rules read, per table. A schema without them is an error.
 RULE_FIELDS = {
@@ -62,6 +63,7 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
             if table is not None:
                 tables[table.name] = table
         del content  # only the parsed table stays in memory
+    problems += sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
     sources = next((r.schema for r in declared if r.name == "sources" and r.schema is not None), {})
     problems += unlisted_files(snap, descriptor, seed_folder(sources))
     return tables, problems
