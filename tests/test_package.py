@@ -62,7 +62,7 @@ def test_folder_in_place_of_a_file(tmp_path: Path) -> None:
     (pkg / "data/arms.csv").mkdir()
     problems = mmdata.validate(pkg)
     assert [p.to_line() for p in problems][0] == (
-        "datapackage.json:resources/2/path: 'data/arms.csv' is not a file; add the file or fix the path [file-missing]"
+        "datapackage.json:resources/2/path: 'data/arms.csv' is a folder, not a file [file-error]"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import mmdata
-from mmdata import release as release_module
+from mmdata import files as files_module
 from mmdata.cli import cli
 from mmdata.generated import contents_heading
 from mmdata.release import release
@@ -158,14 +158,14 @@ def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkey
     """Every file a release writes (README included, #12) is written in one all-or-nothing step."""
     root = repo_copy(tmp_path / "pkg")
     before = all_bytes(root)
-    real = release_module.atomic_write
+    real = files_module.atomic_write  # every package file is written through mmdata.files (#13)
 
     def flaky(path: Path, data: bytes) -> None:
         if path.name == failing and data != before[failing]:
             raise OSError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(release_module, "atomic_write", flaky)
+    monkeypatch.setattr(files_module, "atomic_write", flaky)
     with pytest.raises(OSError, match="disk full"):
         release(root, FIRST, today=DAY)
     assert all_bytes(root) == before

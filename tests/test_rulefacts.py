@@ -92,4 +92,7 @@ def test_the_seed_folder_follows_its_fact(tmp_path: Path) -> None:
     pkg = build_fixture("seed-unlisted", tmp_path)
     assert [p.to_line() for p in mmdata.validate(pkg)][0].startswith("seeds/901_00000000000000bb.txt: not listed")
     apply_patch(pkg, [{"file": "schemas/sources.schema.json", "pointer": "/fields/seed_file/mmdata:folder", "value": "documents"}])
-    assert mmdata.validate(pkg) == []  # seeds/ is no longer the seeds' folder: nothing there is unlisted
+    # seeds/ is no longer the seeds' folder: nothing there is unlisted, but a seed must be in the folder (#13)
+    assert [p.to_line() for p in mmdata.validate(pkg)] == [
+        "data/sources.csv:2:seed_file: seeds/900_00000000000000aa.txt is not a file of documents/; "
+        "a seed is a document kept in documents/ itself [path-error]"]

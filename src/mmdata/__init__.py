@@ -30,6 +30,8 @@ from .errors import (
     ReleaseRefused,
     SiteError,
     SnapshotError,
+    UnsafeFile,
+    WriteRefused,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ __version__ = _bundled_version()
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
     "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "data_version", "load", "validate", "validate_report",
+    "UnsafeFile", "WriteRefused", "data_version", "load", "validate", "validate_report",
 ]
 
 

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from .csvfile import canonical_csv
-from .errors import AddRefused, Problem
-from .formatting import atomic_write
-from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor
+from .errors import AddRefused, Problem, UnsafeFile
+from .files import MAX_FILE_BYTES, current, human, read_file, write_file
+from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
 from .rulefacts import seed_folder
 from .suggest import did_you_mean
 
@@ -123,8 +123,10 @@ def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
     replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
     _refuse_new_problems(root, replaced, {})
+    for name in replaced:
+        current(root, name)  # refuse a link before writing anything (#13)
     for name, data in replaced.items():
-        atomic_write(root / name, data)
+        write_file(root, name, data)
     return Added(resource.rel, line, row[key_column], text.rstrip("\n"), list(replaced))
 
 
@@ -159,16 +161,24 @@ def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) 
             if isinstance(resource, dict):
                 names |= {v for v in (resource.get("path"), resource.get("schema")) if isinstance(v, str)}
         for name in sorted(names):
-            if (root / name).is_file() and (root / name).resolve().is_relative_to(root.resolve()):
+            if safe_relative_path(name) is None and _regular(root, name):
                 (copy / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(root / name, copy / name)
         folder = seed_folder(_resource(root, "sources").schema or {})
         if (root / folder).is_dir():
-            shutil.copytree(root / folder, copy / folder)
+            shutil.copytree(root / folder, copy / folder, symlinks=True)  # a link stays a link, reported alike
         for name, data in {**replaced, **extra}.items():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             (copy / name).write_bytes(data)
         yield copy
+
+
+def _regular(root: Path, name: str) -> bool:
+    """Whether name is a regular package file, read through no link (a link is left out of the copy: validate reports it)."""
+    try:
+        return read_file(root, name) is not None
+    except UnsafeFile:
+        return False
 
 
 def _refuse_new_problems(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> None:
@@ -221,6 +231,8 @@ def read_document(path: Path) -> bytes:
     """The bytes of a text document; AddRefused for a folder, an empty, binary or non-UTF-8 file."""
     if not path.is_file():
         raise AddRefused(f"{path}: no such file")
+    if path.stat().st_size > MAX_FILE_BYTES["other"]:
+        raise AddRefused(f"{path}: larger than the {human(MAX_FILE_BYTES['other'])} mmdata reads from a seed")
     content = path.read_bytes()
     if not content.strip():
         raise AddRefused(f"{path}: the document is empty")
@@ -255,9 +267,10 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     if same:
         raise AddRefused(f"{document} is already in the package as {same[0].get('seed_file')} (source {same[0].get('source_id')})")
     folder = seed_folder(resource.schema or {})
-    copies = [p for p in ((root / folder).iterdir() if (root / folder).is_dir() else []) if p.is_file() and p.read_bytes() == content]
+    names = [p.name for p in ((root / folder).iterdir() if (root / folder).is_dir() else [])]
+    copies = [name for name in names if _regular(root, f"{folder}/{name}") and read_file(root, f"{folder}/{name}") == content]
     if copies:
-        raise AddRefused(f"{document} is already in the package as {folder}/{copies[0].name}")
+        raise AddRefused(f"{document} is already in the package as {folder}/{copies[0]}")
     if source_id in {r.get("source_id") for r in rows}:
         raise AddRefused(f"source_id '{source_id}' is already used in {resource.rel}; choose another")
     seed_file = seed_name(root, folder, digest)
@@ -270,8 +283,9 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
         generated = generated_files(root)
         written = [seed_file, *row.written]
         for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
-            if (root / name).is_file() and (root / name).read_bytes() != data:
-                atomic_write(root / name, data)
+            now = current(root, name)
+            if now is not None and now != data:
+                write_file(root, name, data)
                 written.append(name)
     return AddedSource(source_id, seed_file, digest, row, list(dict.fromkeys(written)))
 
@@ -281,16 +295,15 @@ def _staged(root: Path, new_files: dict[str, bytes]) -> Iterator[None]:
     """Write new files and run the block; if anything fails, remove them and restore every file the block changed."""
     watched = [DESCRIPTOR, "README.md", "LICENSE-DATA.md", "docs/data-dictionary.md"]
     watched += [r.rel for r in declared_resources(root, read_descriptor(root), [], check=False)]
-    originals = {name: (root / name).read_bytes() for name in watched if (root / name).is_file()}
+    originals = {name: data for name in watched if (data := current(root, name)) is not None}
     for name, data in new_files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(root / name, data)
+        write_file(root, name, data)
     try:
         yield
     except BaseException:
         for name in new_files:
             (root / name).unlink(missing_ok=True)
         for name, data in originals.items():
-            if (root / name).read_bytes() != data:
-                atomic_write(root / name, data)
+            if read_file(root, name) != data:
+                write_file(root, name, data)
         raise

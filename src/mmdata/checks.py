@@ -8,16 +8,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from .errors import Problem, UnsafeFile
 from .frames import Table
 from .package import field_names
 from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
 from .seedsearch import occurs
-from .snapshot import Snapshot
+from .snapshot import Snapshot, safe_relative_path
 from .suggest import closest_passage, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
@@ -217,27 +218,47 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
     if "sources" not in frames:
         return [], {}
     table, sources = tables["sources"], frames["sources"]
+    folder = seed_folder(table.schema)
     texts: dict[str, str] = {}
-    missing, digests = [], []
-    for source_id, rel in zip(sources["source_id"], sources["seed_file"], strict=True):
-        data = snap.read(rel) if isinstance(rel, str) else None
-        missing.append(data is None)
+    missing, digests, refused = [], [], {}
+    for label, source_id, rel in zip(sources.index, sources["source_id"], sources["seed_file"], strict=True):
+        data, why = (_seed(snap, str(rel), folder) if isinstance(rel, str) else (None, None))
+        if why is not None:
+            refused[label] = why
+        missing.append(data is None and why is None)
         digests.append(None if data is None else hashlib.sha256(data).hexdigest())
         if data is not None:
             texts[str(source_id)] = data.decode("utf-8", "replace")
     missing_mask = pd.Series(missing, index=sources.index)
     actual = pd.Series(digests, index=sources.index, dtype="string")
     p = _emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", "seed-missing",
-              lambda r: f"{r['seed_file']} does not exist; seeds/ must hold every source document")
+              lambda r: f"{r['seed_file']} does not exist; {folder}/ must hold every source document")
+    for code in ("path-error", "file-error"):  # a seed is a regular file of seeds/, never a link (#13)
+        mask = pd.Series([refused.get(label, ("", ""))[0] == code for label in sources.index], index=sources.index)
+        p += _emit(table, mask, "seed_file", code, lambda r: f"{r['seed_file']} {refused[r.name][1]}")
     wrong = ~missing_mask & actual.ne(sources["sha256"]).fillna(False)
     p += _emit(table, wrong, "sha256", "seed-hash",
                lambda r: f"{r['seed_file']} has sha256 {actual[r.name]}; "
                          "seeds are never edited: restore the original file, or record a new source")
     listed = set(sources["seed_file"].dropna().astype(str))
-    for extra in snap.listing(seed_folder(table.schema)):
+    for extra in snap.listing(folder):
         if extra not in listed:
             p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
     return p, texts
+
+
+def _seed(snap: Snapshot, rel: str, folder: str) -> tuple[bytes | None, tuple[str, str] | None]:
+    """The bytes of a seed, or (code, why) it cannot be one: outside the seeds' folder, a declared file of
+    the package, a symbolic link, not a regular file, too large (#13)."""
+    resources = [r for r in snap.descriptor.get("resources", []) if isinstance(r, dict)]
+    if safe_relative_path(rel) is not None or str(PurePosixPath(rel).parent) != folder:
+        return None, ("path-error", f"is not a file of {folder}/; a seed is a document kept in {folder}/ itself")
+    if rel in {r.get(key) for r in resources for key in ("path", "schema")}:
+        return None, ("path-error", "is a file of the package's data, not a source document")
+    try:
+        return snap.read(rel), None
+    except UnsafeFile as exc:
+        return None, (exc.code, exc.reason)
 
 
 def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> list[Problem]:

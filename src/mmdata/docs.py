@@ -7,6 +7,8 @@ from typing import Any
 
 from .csvfile import parse_csv_bytes
 from .errors import DocsError, Problem
+from .files import current as current_bytes
+from .files import write_file
 from .package import as_snapshot, declared_resources, field_names, primary_key, read_descriptor
 from .snapshot import Snapshot
 
@@ -103,9 +105,7 @@ def write_dictionary(root: str | Path = ".", check: bool = False) -> bool:
     """Write docs/data-dictionary.md (with check, only compare); True when it was already current."""
     root = Path(root)
     text = render_dictionary(root)
-    target = root / DICTIONARY
-    current = target.is_file() and target.read_text(encoding="utf-8") == text
+    current = current_bytes(root, DICTIONARY) == text.encode("utf-8")  # never through a link (#13)
     if not current and not check:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
+        write_file(root, DICTIONARY, text.encode("utf-8"))
     return current

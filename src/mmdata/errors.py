@@ -29,12 +29,15 @@ CODES: dict[str, tuple[int, str]] = {
     "schema-error": (DESCRIPTOR, "a Table Schema is invalid or cannot be read"),
     "field-error": (DESCRIPTOR, "a field of a Table Schema is invalid"),
     "resource-missing": (DESCRIPTOR, "one of the five tables is not declared"),
-    "path-error": (DESCRIPTOR, "a resource path is absolute, a URL, or leaves the package"),
+    "path-error": (DESCRIPTOR, "a path is absolute, a URL, leaves the package, or passes through a symbolic link"),
     "file-missing": (DESCRIPTOR, "a file named by datapackage.json does not exist"),
+    "file-error": (DESCRIPTOR, "a file is not a regular file (a folder, a FIFO, a device), is too large, or cannot be opened"),
+    "file-unlisted": (DESCRIPTOR, "a file beside the tables or schemas that datapackage.json does not declare (no release holds it), "
+                                  "or a file of an archive that its SHA256SUMS does not list"),
     "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
     "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
     "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
-    "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json records"),
+    "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records"),
     # layer 2
     "blank-row": (CELLS, "an empty line inside a CSV file"),
     "missing-cell": (CELLS, "a row has fewer cells than the header"),
@@ -128,6 +131,20 @@ class PackageReadError(MmdataError):
 
 class SnapshotError(MmdataError):
     """A folder, archive or git revision cannot be read as a package."""
+
+
+class UnsafeFile(MmdataError):
+    """A file of the package is reached through a symbolic link, is not a regular file, is too large, or cannot be opened."""
+
+    def __init__(self, rel: str, reason: str, code: str = "file-error") -> None:
+        super().__init__(f"{rel}: {reason}")
+        self.rel, self.reason, self.code = rel, reason, code  # code: path-error (a link) or file-error
+
+
+class WriteRefused(MmdataError):
+    """A file of the package cannot be written safely (a symbolic link or not a regular file); nothing was changed."""
+
+    exit_code = EXIT_INVALID
 
 
 class IntegrityError(MmdataError):

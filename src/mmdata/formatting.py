@@ -13,13 +13,12 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
+from .files import atomic_write, current, write_file
 from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
@@ -65,7 +64,7 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
             continue
         result.changed.append(resource.rel)
         if not check:
-            atomic_write(root / resource.rel, canonical)
+            write_file(root, resource.rel, canonical)
     if not result.problems:
         _drop_stale_checksums(root, result, canonical_of, check)
     result.problems = sort_problems(result.problems)
@@ -74,8 +73,7 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
 
 def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
-    path = root / DESCRIPTOR
-    descriptor = json.loads(path.read_bytes())
+    descriptor = json.loads(current(root, DESCRIPTOR) or b"{}")
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
@@ -87,21 +85,7 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
         return
     result.changed.append(DESCRIPTOR)
     if not check:
-        atomic_write(path, (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        write_file(root, DESCRIPTOR, (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
-def atomic_write(path: Path, content: bytes) -> None:
-    """Write content to path atomically: readers see the old file or the new one, never half.
-
-    An existing file keeps its permissions; a new one gets 0644.
-    """
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+__all__ = ["FormatResult", "atomic_write", "format_package"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocsError, Problem
+from .files import current, write_file
 from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 
 README = "README.md"
@@ -156,11 +157,11 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
     regions = {"seeds": render_seeds(rows)}
     out = {DICTIONARY: render_dictionary(root).encode("utf-8")}
     for name in (README, LICENCE):
-        path = root / name
-        if path.is_file():
-            out[name] = fill_regions(path.read_text(encoding="utf-8"), regions, name).encode("utf-8")
+        text = current(root, name)
+        if text is not None:
+            out[name] = fill_regions(text.decode("utf-8"), regions, name).encode("utf-8")
     descriptor = read_descriptor(root)
-    out[DESCRIPTOR] = (root / DESCRIPTOR).read_bytes()  # only its sources are generated: its layout is its own
+    out[DESCRIPTOR] = current(root, DESCRIPTOR) or b""  # only its sources are generated: its layout is its own
     if "sources" in rows.tables and descriptor.get("sources") != descriptor_sources(rows):
         descriptor["sources"] = descriptor_sources(rows)
         out[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -170,11 +171,11 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
 def release_readme(root: str | Path, version: str) -> bytes | None:
     """The README of the package at root with its rows per source counted for release version;
     None when the package has no README. Only `mmdata release` writes it (#12)."""
-    path = Path(root) / README
-    if not path.is_file():
+    text = current(Path(root), README)
+    if text is None:
         return None
     regions = {RELEASED: render_contents(read_rows(Path(root)), version)}
-    return fill_regions(path.read_text(encoding="utf-8"), regions, README).encode("utf-8")
+    return fill_regions(text.decode("utf-8"), regions, README).encode("utf-8")
 
 
 @dataclass
@@ -185,17 +186,12 @@ class DocsResult:
 
 def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
     """Compare every generated file with what it should hold; unless check, write those that differ."""
-    from .formatting import atomic_write
-
     root = Path(root)
     result = DocsResult([], [])
-    for name, content in generated_files(root).items():
-        path = root / name
-        if path.is_file() and path.read_bytes() == content:
-            result.current.append(name)
-            continue
-        result.stale.append(name)
-        if not check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, content)
+    generated = generated_files(root)
+    for name, content in generated.items():  # every file is checked before any is written (#13)
+        (result.current if current(root, name) == content else result.stale).append(name)
+    if not check:
+        for name in result.stale:
+            write_file(root, name, generated[name])
     return result

@@ -16,9 +16,10 @@ import pandas as pd
 
 from .errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError
 from .frames import read_table
-from .package import DESCRIPTOR, DTYPES, checksum_mismatches
+from .package import DESCRIPTOR, DTYPES, Resource, checksum_mismatches, declared_resources
 from .schemas import enum_message, typed_frame
 from .snapshot import Snapshot, open_snapshot
+from .sums import SUMS, sums_problems
 
 #: Problems listed in a LoadError's message (all of them are in its problems attribute).
 SHOWN = 5
@@ -70,24 +71,45 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
         >>> outcomes = mmdata.load("outcomes")  # doctest: +SKIP
     """
     snap = _open(path)
+    verified = sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
+    if verified:
+        shown = "\n".join(p.to_line() for p in verified[:SHOWN])
+        raise IntegrityError(f"{snap.label}: does not match its {SUMS}:\n{shown}")
     names = list(snap.resources())
     if table is not None and table not in names:
         raise MmdataError(f"no table named '{table}'; the tables are {', '.join(names)}")
-    frames = {name: _frame(snap, name) for name in ([table] if table else names)}
+    wanted = [table] if table else names
+    problems: list[Problem] = []
+    usable = {r.name: r for r in declared_resources(snap, snap.descriptor, problems, check=False)}
+    for name in wanted:
+        if name not in usable:  # no path, no readable schema, a link, a folder or FIFO: as validate says (#13)
+            where = f"resources/{next(i for i, r in enumerate(snap.descriptor['resources']) if isinstance(r, dict) and r.get('name') == name)}/"
+            _raise(snap.label, [p for p in problems if (p.column or "").startswith(where) or p.path != DESCRIPTOR] or problems)
+    frames = {name: _checked_frame(snap, usable[name]) for name in wanted}
     return frames[table] if table else frames
 
 
-def _frame(snap: Snapshot, name: str) -> pd.DataFrame:
-    resource = snap.resources()[name]
-    rel = str(resource["path"])
+def _checked_frame(snap: Snapshot, resource: Resource) -> pd.DataFrame:
+    """_frame, with a schema malformed in a way only frictionless tells (an enum that is not a list) raising LoadError."""
+    try:
+        return _frame(snap, resource)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        found: list[Problem] = []
+        declared_resources(snap, snap.descriptor, found, check=True)
+        if not found:
+            raise
+        _raise(snap.label, found)
+
+
+def _frame(snap: Snapshot, resource: Resource) -> pd.DataFrame:
+    rel, schema = resource.rel, resource.schema or {}
     content = snap.file(rel)
-    _verify(snap.label, resource, content)
-    schema = snap.schema(name)
+    _verify(snap.label, resource.declared, content)
     unsupported = [f"{f['name']} ({f.get('type')})" for f in schema["fields"] if f.get("type", "string") not in DTYPES]
     if unsupported:
         raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
     problems: list[Problem] = []
-    parsed = read_table(name, rel, content, schema, problems)
+    parsed = read_table(str(resource.name), rel, content, schema, problems)
     if parsed is None:
         _raise(snap.label, problems)
     typed, type_problems, _ = typed_frame(parsed)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .csvfile import ParsedCsv, parse_csv_bytes
-from .errors import PackageReadError, Problem
+from .errors import PackageReadError, Problem, UnsafeFile
 from .snapshot import DESCRIPTOR, FolderSnapshot, Snapshot, safe_relative_path
 
 #: The tables every mmdata package holds, in the order they are reported.
@@ -65,8 +65,8 @@ def read_descriptor(source: str | Path | Snapshot) -> dict[str, Any]:
     where = f"{snap.root / DESCRIPTOR}" if snap.root is not None else f"{snap.label}: {DESCRIPTOR}"
     try:
         raw = snap.read(DESCRIPTOR)
-    except OSError as exc:
-        raise PackageReadError(f"{where}: cannot be read: {exc}") from None
+    except UnsafeFile as exc:
+        raise PackageReadError(f"{where}: {exc.reason}") from None
     if raw is None:
         raise PackageReadError(f"{where}: no {DESCRIPTOR} here; give the package folder")
     try:
@@ -129,6 +129,17 @@ def declared_resources(source: str | Path | Snapshot, descriptor: dict[str, Any]
     return usable
 
 
+def unlisted_files(snap: Snapshot, descriptor: dict[str, Any], seeds: str) -> list[Problem]:
+    """A problem for each file in a folder of declared tables or schemas (not the package's top folder, nor
+    the seeds' folder, which sources.csv lists) that datapackage.json does not declare: no release holds it (#13)."""
+    declared = {v for r in descriptor.get("resources", []) if isinstance(r, dict)
+                for v in (r.get("path"), r.get("schema")) if isinstance(v, str) and safe_relative_path(v) is None}
+    folders = {str(PurePosixPath(v).parent) for v in declared} - {".", seeds}
+    return [Problem(rel, None, None, "file-unlisted", f"not declared in {DESCRIPTOR}, so no release holds it; declare it as a "
+                                                      "resource or move it out of the folder")
+            for folder in sorted(folders) for rel in snap.listing(folder) if rel not in declared]
+
+
 def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[Problem]:
     """Check the descriptor against the Data Package standard with the frictionless library."""
     from frictionless import Package
@@ -150,12 +161,13 @@ def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) ->
         problems.append(Problem(DESCRIPTOR, None, where, "path-error", why))
         return None
     rel = str(rel)  # safe_relative_path accepts only strings
-    if snap.outside(rel):
-        problems.append(Problem(DESCRIPTOR, None, where, "path-error", f"'{rel}' points outside the package folder"))
+    try:
+        present = snap.exists(rel)
+    except UnsafeFile as exc:  # a symbolic link, a folder or FIFO, too large, unreadable (#13)
+        problems.append(Problem(DESCRIPTOR, None, where, exc.code, f"'{rel}' {exc.reason}"))
         return None
-    if not snap.exists(rel):
-        why = "is not a file" if snap.root is not None and (snap.root / rel).exists() else "does not exist"
-        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' {why}; add the file or fix the path"))
+    if not present:
+        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' does not exist; add the file or fix the path"))
         return None
     return rel
 
@@ -184,14 +196,15 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
         except json.JSONDecodeError as exc:
             problems.append(Problem(label, exc.lineno, None, "schema-error", f"invalid JSON at column {exc.colno}: {exc.msg}"))
             return None
-        except OSError as exc:
-            problems.append(Problem(label, None, None, "schema-error", f"cannot be read: {exc.strerror}"))
-            return None
+
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
         return None
     if not check:
-        return schema if all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]) else None
+        if all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
+            return schema
+        problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
+        return None
     from frictionless import Schema
 
     found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
@@ -209,7 +222,11 @@ __all__ = ["DESCRIPTOR", "Resource", "as_snapshot", "checksum_problems", "checks
 
 def parse_table(source: str | Path | Snapshot, rel: str, problems: list[Problem]) -> ParsedCsv | None:
     """Parse one CSV file of a package, read through its snapshot (so path-safe); None when it cannot be had."""
-    content = as_snapshot(source).read(rel)
+    try:
+        content = as_snapshot(source).read(rel)
+    except UnsafeFile as exc:
+        problems.append(Problem(rel, None, None, exc.code, exc.reason))
+        return None
     if content is None:
         problems.append(Problem(rel, None, None, "source-error", "cannot be read; run `mmdata validate` to see why"))
         return None

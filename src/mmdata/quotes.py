@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, QuoteError
-from .package import declared_resources, parse_table, read_descriptor
+from .errors import Problem, QuoteError, UnsafeFile
+from .files import read_file
+from .package import declared_resources, parse_table, read_descriptor, safe_relative_path
 from .suggest import did_you_mean
 
 #: How a match was found, in the order tried.
@@ -60,11 +61,14 @@ def seed_of(root: Path, source_id: str) -> tuple[str, str]:
         raise QuoteError(f"no source '{source_id}' in {resources['sources'].rel}{did_you_mean(source_id, seeds)}; "
                          f"one of: {', '.join(sorted(seeds))}")
     rel = seeds[source_id]
-    path = root / rel
-    if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+    try:
+        content = read_file(root, rel) if safe_relative_path(rel) is None else None
+    except UnsafeFile as exc:
+        raise QuoteError(f"{rel}, the seed of {source_id}, {exc.reason}") from None
+    if content is None:
         raise QuoteError(f"{rel}, the seed of {source_id}, does not exist")
     try:
-        return rel, path.read_bytes().decode("utf-8")
+        return rel, content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QuoteError(f"{rel} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
 

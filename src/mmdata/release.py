@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
-from .errors import ReleaseRefused
-from .formatting import atomic_write
+from .errors import ReleaseRefused, UnsafeFile
+from .files import read_file, write_file
 from .generated import README, release_readme
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
@@ -75,7 +75,7 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
         raise ReleaseRefused(f"{archive.relative_to(root)} already exists; releases are never rebuilt under the same version")
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
         raise ReleaseRefused(f"git tag v{version} already exists")
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8") if (root / "CHANGELOG.md").is_file() else ""
+    changelog = (_read(root, "CHANGELOG.md") or b"").decode("utf-8")
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
@@ -117,6 +117,14 @@ def _refuse_unless_clean(root: Path) -> None:
     stale = write_generated(root, check=True).stale
     if stale:
         raise ReleaseRefused(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} stale; run `mmdata docs`")
+
+
+def _read(root: Path, name: str) -> bytes | None:
+    """A file of the package, None when missing; refused when it is a link, not a regular file, or too large (#13)."""
+    try:
+        return read_file(root, name)
+    except UnsafeFile as exc:
+        raise ReleaseRefused(f"{exc}; a release holds only regular files from inside the package") from None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -215,7 +223,7 @@ def _release_date() -> dt.date:
 
 def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> bytes:
     updated = dict(descriptor, version=version)
-    updated["resources"] = [dict(r, **checksums((root / r["path"]).read_bytes())) for r in descriptor["resources"]]
+    updated["resources"] = [dict(r, **checksums(_read(root, r["path"]) or b"")) for r in descriptor["resources"]]
     return (json.dumps(updated, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -227,10 +235,10 @@ def _changelog_with_release(changelog: str, version: str, when: dt.date, summary
 
 
 def _citation(root: Path, version: str, when: dt.date) -> bytes:
-    path = root / "CITATION.cff"
-    if not path.is_file():
+    content = _read(root, "CITATION.cff")
+    if content is None:
         raise ReleaseRefused("CITATION.cff is missing")
-    text = path.read_text(encoding="utf-8")
+    text = content.decode("utf-8")
     text = re.sub(r"^version: .*$", f'version: "{version}"', text, flags=re.M)
     text = re.sub(r"^date-released: .*$", f'date-released: "{when.isoformat()}"', text, flags=re.M)
     return text.encode("utf-8")
@@ -239,15 +247,14 @@ def _citation(root: Path, version: str, when: dt.date) -> bytes:
 def _archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> bytes:
     """The release archive, byte for byte the same for the same inputs: sorted entries, fixed times and modes."""
     descriptor = json.loads(replaced[DESCRIPTOR])
-    names = sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | {f"seeds/{p.name}" for p in (root / "seeds").glob("*") if p.is_file()})
+    seeds = {f"seeds/{p.name}" for p in (root / "seeds").iterdir() if p.is_symlink() or not p.is_dir()} if (root / "seeds").is_dir() else set()
+    names = sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | seeds)
     contents = {}
     for name in names:
-        if name in replaced:
-            contents[name] = replaced[name]
-        elif (root / name).is_file():
-            contents[name] = (root / name).read_bytes()
-        else:
+        content = replaced[name] if name in replaced else _read(root, name)
+        if content is None:
             raise ReleaseRefused(f"{name} is missing; every release holds it")
+        contents[name] = content
     from .export import archive_exports
 
     contents.update(archive_exports(contents))  # exports/: data.sqlite, metadata.json, Parquet, findings.csv (#11)
@@ -265,19 +272,18 @@ def _archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> byte
 
 def _commit(root: Path, files: dict[str, bytes], archive: Path, content: bytes) -> None:
     """Write the archive and the updated files; on any failure put every file back as it was."""
-    originals = {name: (root / name).read_bytes() for name in files}
-    archive.parent.mkdir(parents=True, exist_ok=True)
+    originals = {name: _read(root, name) or b"" for name in files}
+    rel = archive.relative_to(root).as_posix()
     written: list[Path] = []
     try:
-        for path, data in [(archive, content), (archive.with_name(archive.name + ".sha256"),
-                                                 f"{hashlib.sha256(content).hexdigest()}  {archive.name}\n".encode())]:
-            atomic_write(path, data)
-            written.append(path)
+        for name, data in [(rel, content), (rel + ".sha256", f"{hashlib.sha256(content).hexdigest()}  {archive.name}\n".encode())]:
+            write_file(root, name, data)
+            written.append(root / name)
         for name, data in files.items():
-            atomic_write(root / name, data)
+            write_file(root, name, data)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         for name, data in originals.items():
-            atomic_write(root / name, data)
+            write_file(root, name, data)
         raise

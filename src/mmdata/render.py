@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import Problem
+from .errors import MmdataError, Problem
+from .files import read_file
 
 if TYPE_CHECKING:
     from .validation import Report
@@ -32,7 +34,7 @@ def as_github(problems: list[Problem], root: str | Path) -> list[str]:
             props.append(f"line={p.row}")
             if p.column is not None:
                 if p.path not in headers:
-                    headers[p.path] = _header(root / p.path)
+                    headers[p.path] = _header(root, p.path)
                 if p.column in headers[p.path]:
                     props.append(f"col={headers[p.path].index(p.column) + 1}")
         props.append(f"title={_property(p.code)}")
@@ -46,11 +48,11 @@ def _repo_path(root: Path, path: str) -> str:
     return path if prefix in ("", ".") else f"{prefix}/{path}"
 
 
-def _header(path: Path) -> list[str]:
+def _header(root: Path, rel: str) -> list[str]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
+        content = read_file(root, rel)  # a regular file of the package, through no link (#13)
+        return next(csv.reader(io.StringIO((content or b"").decode("utf-8-sig"), newline="")), [])
+    except (MmdataError, UnicodeDecodeError, csv.Error):
         return []
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from . import findings as view
 from .errors import SiteError
 from .export import Package, export_files, require
+from .files import read_file
 from .plot import Plot, draw, number, plot_rows, value_label, words
 from .provenance import Passages, find_passages
 from .release import archive_name
@@ -66,8 +67,8 @@ def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: 
     if release_url:
         base = release_url.rstrip("/") + "/"
         links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
-    elif archive.is_file():
-        files[f"downloads/{archive.name}"] = archive.read_bytes()
+    elif (published := read_file(Path(root), f"dist/{archive.name}")) is not None:
+        files[f"downloads/{archive.name}"] = published
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
     passages = {sid: find_passages(pkg, sid) for sid in pkg.tables["sources"]["source_id"]}
     context = dict(_common(pkg, Path(root), files), release_links=links)
@@ -149,7 +150,7 @@ def _download_path(rel: str) -> str:
 
 
 def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]:
-    citation = (root / "CITATION.cff").read_text(encoding="utf-8") if (root / "CITATION.cff").is_file() else ""
+    citation = (read_file(root, "CITATION.cff") or b"").decode("utf-8")  # never through a link (#13)
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = (pkg.descriptor.get("licenses") or [{}])[0]
     return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,

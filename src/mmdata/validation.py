@@ -13,10 +13,11 @@ from pathlib import Path
 from . import checks
 from .errors import Problem, sort_problems
 from .frames import Table, read_table
-from .package import as_snapshot, checksum_problems, declared_resources, read_descriptor
-from .rulefacts import fact_problems
+from .package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
+from .rulefacts import fact_problems, seed_folder
 from .schemas import check_cells, typed_frame
 from .snapshot import Snapshot
+from .sums import sums_problems
 
 #: Fields the cross-field and provenance rules read, per table. A schema without them is an error.
 RULE_FIELDS = {
@@ -51,7 +52,9 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
     snap = as_snapshot(source)
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
-    for resource in declared_resources(snap, read_descriptor(snap), problems, with_unusable=True):
+    descriptor = read_descriptor(snap)
+    declared = declared_resources(snap, descriptor, problems, with_unusable=True)
+    for resource in declared:
         content = snap.file(resource.rel)
         if "hash" in resource.declared or "bytes" in resource.declared:
             problems += checksum_problems(resource, content)
@@ -60,6 +63,9 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
             if table is not None:
                 tables[table.name] = table
         del content  # only the parsed table stays in memory
+    problems += sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
+    sources = next((r.schema for r in declared if r.name == "sources" and r.schema is not None), {})
+    problems += unlisted_files(snap, descriptor, seed_folder(sources))
     return tables, problems
 
 
