@@ -17,7 +17,6 @@ Rules, documented in CONTRIBUTING.md:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 from .csvfile import canonical_csv
 from .errors import AddRefused, Problem
 from .formatting import atomic_write
+from .jsonfile import dumps
 from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor
 from .rulefacts import seed_folder
 from .suggest import did_you_mean
@@ -135,7 +135,7 @@ def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
     for resource in recorded:
         resource.pop("hash", None)
         resource.pop("bytes", None)
-    return {DESCRIPTOR: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")} if recorded else {}
+    return {DESCRIPTOR: dumps(descriptor).encode("utf-8")} if recorded else {}
 
 
 def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:

@@ -237,7 +237,7 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(as_dict(diffs), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(as_dict(diffs), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         for line in render_text(diffs):
             click.echo(line)

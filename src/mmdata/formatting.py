@@ -12,7 +12,6 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
+from .jsonfile import dumps
 from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
@@ -75,7 +75,7 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
 def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
     path = root / DESCRIPTOR
-    descriptor = json.loads(path.read_bytes())
+    descriptor = read_descriptor(root)
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
@@ -87,7 +87,7 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
         return
     result.changed.append(DESCRIPTOR)
     if not check:
-        atomic_write(path, (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic_write(path, dumps(descriptor).encode("utf-8"))
 
 
 def atomic_write(path: Path, content: bytes) -> None:

@@ -18,6 +18,7 @@ from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, re
 from .errors import ReleaseRefused
 from .formatting import atomic_write
 from .generated import README, release_readme
+from .jsonfile import dumps, read_json
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 
@@ -184,10 +185,7 @@ def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
 
 def _committed_version(root: Path, commit: str) -> str | None:
     """The version in the descriptor of a commit; None when it cannot be read."""
-    try:
-        descriptor = json.loads(_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null")
-    except json.JSONDecodeError:
-        return None
+    descriptor, _ = read_json(DESCRIPTOR, (_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), "package-error")
     return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
@@ -216,7 +214,7 @@ def _release_date() -> dt.date:
 def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> bytes:
     updated = dict(descriptor, version=version)
     updated["resources"] = [dict(r, **checksums((root / r["path"]).read_bytes())) for r in descriptor["resources"]]
-    return (json.dumps(updated, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return dumps(updated).encode("utf-8")
 
 
 def _changelog_with_release(changelog: str, version: str, when: dt.date, summary: list[str]) -> str:

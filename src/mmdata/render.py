@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def as_json(problems: list[Problem]) -> str:
-    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False)
+    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def as_github(problems: list[Problem], root: str | Path) -> list[str]:

@@ -9,7 +9,6 @@ library only.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import zipfile
 from functools import cached_property
@@ -159,10 +158,11 @@ class GitSnapshot(Snapshot):
 
 
 def _json(label: str, rel: str, raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotError(f"{label}: {rel} is not valid JSON: {exc}") from None
+    from .jsonfile import read_json
+
+    value, problems = read_json(rel, raw, "schema-error" if rel != DESCRIPTOR else "package-error")
+    if problems:
+        raise SnapshotError(f"{label}: " + "; ".join(p.to_line() for p in problems))
     if not isinstance(value, dict):
         raise SnapshotError(f"{label}: {rel} must hold a JSON object")
     return value

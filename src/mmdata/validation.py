@@ -51,7 +51,7 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
     snap = as_snapshot(source)
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
-    for resource in declared_resources(snap, read_descriptor(snap), problems, with_unusable=True):
+    for resource in declared_resources(snap, read_descriptor(snap, problems), problems, with_unusable=True):
         content = snap.file(resource.rel)
         if "hash" in resource.declared or "bytes" in resource.declared:
             problems += checksum_problems(resource, content)
