@@ -33,6 +33,7 @@ CODES: dict[str, tuple[int, str]] = {
     "file-missing": (DESCRIPTOR, "a file named by datapackage.json does not exist"),
     "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
     "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
+    "cell-too-long": (DESCRIPTOR, "a cell or column name is longer than mmdata reads (csvfile.MAX_CELL_CHARS)"),
     "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
     "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json records"),
     # layer 2

@@ -55,11 +55,17 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         if parsed is None or blocking:
             result.problems += [p for p in (blocking or found)]
             continue
-        order = [parsed.header.index(f) for f in fields]
+        position = {name: i for i, name in enumerate(parsed.header)}
+        order = [position[f] for f in fields]
         records = [[record[i] for i in order] for record in parsed.records]
         keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
         records.sort(key=lambda record: [record[i] for i in keys])
-        canonical = canonical_of[resource.rel] = canonical_csv(fields, records)
+        canonical = canonical_csv(fields, records)
+        lost = _lost(resource.rel, canonical, fields, records)
+        if lost is not None:
+            result.problems.append(lost)
+            continue
+        canonical_of[resource.rel] = canonical
         if canonical == raw:
             result.unchanged.append(resource.rel)
             continue
@@ -70,6 +76,20 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         _drop_stale_checksums(root, result, canonical_of, check)
     result.problems = sort_problems(result.problems)
     return result
+
+
+def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]]) -> Problem | None:
+    """A problem when the canonical text would not read back as exactly these cells (then nothing is written); None when it does."""
+    found: list[Problem] = []
+    again = parse_csv_bytes(rel, canonical, found)
+    if again is not None and not found and again.header == fields and again.records == records:
+        return None
+    if again is not None and again.header == fields:
+        line = next((i + 2 for i, (a, b) in enumerate(zip(again.records, records, strict=False)) if a != b), len(records) + 2)
+    else:
+        line = 1
+    return Problem(rel, None, None, "source-error", f"fmt cannot rewrite this file without changing a cell (canonical line {line} "
+                                                     "would read back differently); it is left as it is: please report this as a bug in mmdata")
 
 
 def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
