@@ -19,8 +19,8 @@ from .errors import Problem
 from .text import foreign_encoding, foreign_encoding_message
 
 #: The most characters a cell (or a column name) may hold, the same for every command: validate,
-#: load, fmt, docs, diff, merge-table. A longer cell is a `cell-too-long` problem and the file
-#: is not read further; the README's Limits section states this number.
+#: load, fmt, docs, diff (merge-table leaves such a file to git). A longer cell is a
+#: `cell-too-long` problem and the file is not read further; the README's Limits section states this number.
 MAX_CELL_CHARS = 100_000
 #: The csv module's own field limit while mmdata parses (larger than MAX_CELL_CHARS, so that every
 #: too-long cell is found and located by mmdata, not cut short by the csv module).
