@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .errors import DiffRefused
 from .package import field_names, primary_key
 from .snapshot import Snapshot
 
@@ -119,9 +120,24 @@ def next_version(current: tuple[int, int, int], level: str) -> str:
 
 
 def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     parsed = snap.table(name)
-    idx = [parsed.header.index(k) for k in primary_key(schema) if k in parsed.header] or [0]
-    return {"+".join(r[i] for i in idx): dict(zip(parsed.header, r, strict=True)) for r in parsed.records}
+    where = f"{snap.label}: {snap.resources()[name].get('path')}"
+    position: dict[str, int] = {}
+    for i, column in enumerate(parsed.header):
+        if column in position:
+            raise DiffRefused(f"{where}: column '{column}' appears more than once; diff compares cells by column: run `mmdata validate`")
+        position[column] = i
+    idx = [position[k] for k in primary_key(schema) if k in position] or [0]
+    rows: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
+    for record, line in zip(parsed.records, parsed.lines, strict=True):
+        key = "+".join(record[i] for i in idx)
+        if key in rows:
+            raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
+                              "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+        rows[key], first_line[key] = dict(zip(parsed.header, record, strict=True)), line
+    return rows
 
 
 def schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:

@@ -143,6 +143,12 @@ class LoadError(MmdataError):
         self.problems: list[Problem] = problems or []  # every problem found, with file, line and column
 
 
+class DiffRefused(MmdataError):
+    """Two packages cannot be compared row by row: a table has two rows with one key, or a column twice."""
+
+    exit_code = EXIT_INVALID
+
+
 class DocsError(MmdataError):
     """The data dictionary cannot be generated: a schema or table cannot be read."""
 
