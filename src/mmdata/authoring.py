@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .csvfile import canonical_csv
-from .errors import AddRefused, Problem
+from .errors import AddRefused, Problem, multiline
 from .formatting import atomic_write
 from .jsonfile import dumps
 from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor
@@ -181,7 +181,7 @@ def _refuse_new_problems(root: Path, replaced: dict[str, bytes], extra: dict[str
         new = [p for p in after if _identity(copy, p) not in before]
     if new:
         shown = "\n".join(p.to_line() for p in new)
-        raise AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}")
+        raise multiline(AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}"))
 
 
 def _identity(root: Path, problem: Problem) -> tuple[Any, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import DiffRefused
 from .package import field_names, primary_key
 from .snapshot import Snapshot
+from .text import printable
 
 PATCH, MINOR, MAJOR = "patch", "minor", "major"
 #: Version bumps from smallest to largest.
@@ -231,7 +232,7 @@ def render_text(diffs: list[TableDiff]) -> list[str]:
     bump = required_bump(diffs)
     lines.append(f"smallest version bump: {bump.level}" + ("" if bump.reasons else " (no change)"))
     lines += [f"  {r.level}: {r.change}" for r in bump.reasons]
-    return lines
+    return [printable(line) for line in lines]
 
 
 def as_dict(diffs: list[TableDiff]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
 from .jsonfile import dumps
 from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
+from .render import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -31,6 +32,18 @@ class FormatResult:
     changed: list[str] = field(default_factory=list)  # rewritten, or would be with check
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # why a file was left untouched
+
+    def problem_lines(self) -> list[str]:
+        """What `mmdata fmt` prints on stderr: each problem, and that its file was left untouched."""
+        return [f"{problem.to_line()} (left untouched)" for problem in self.problems]
+
+    def lines(self, check: bool) -> list[str]:
+        """What `mmdata fmt` prints on stdout: each file (that would be) rewritten, then the counts."""
+        verb, done = ("would reformat", "would be reformatted") if check else ("reformatted", "reformatted")
+        summary = f"{count(len(self.changed), 'file')} {done}, {len(self.unchanged)} already canonical"
+        if self.problems:
+            summary += f", {count(len({p.path for p in self.problems}), 'file')} left untouched"
+        return [f"{verb} {path}" for path in self.changed] + [summary]
 
 
 def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:

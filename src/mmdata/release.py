@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
-from .errors import ReleaseRefused
+from .errors import ReleaseRefused, multiline
 from .formatting import atomic_write
 from .generated import README, release_readme
 from .jsonfile import dumps, read_json
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
+from .text import printable
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 #: Files of the repository that every release archive holds besides the declared ones: everything
@@ -111,7 +112,7 @@ def _refuse_unless_clean(root: Path) -> None:
     if not report.valid:
         shown = "\n".join(p.to_line() for p in report.problems[:10])
         count = len(report.problems)
-        raise ReleaseRefused(f"the package does not validate ({count} problem{'' if count == 1 else 's'}); run `mmdata validate`:\n{shown}")
+        raise multiline(ReleaseRefused(f"the package does not validate ({count} problem{'' if count == 1 else 's'}); run `mmdata validate`:\n{shown}"))
     formatting = format_package(root, check=True)
     if formatting.changed or formatting.problems:
         raise ReleaseRefused(f"not in canonical form: {', '.join(formatting.changed) or 'unparseable files'}; run `mmdata fmt`")
@@ -201,9 +202,9 @@ def _version_guard(diffs: list[TableDiff], current: str, version: str) -> None:
     asked = bump_kind(parse_version(current), parse_version(version))
     if LEVELS.index(asked) >= LEVELS.index(bump.level):
         return
-    lines = "\n".join(f"  {r.level}: {r.change}" for r in bump.reasons if LEVELS.index(r.level) > LEVELS.index(asked))
-    raise ReleaseRefused(f"{version} is a {asked} release, but the changes since {current} need a {bump.level} release "
-                         f"({next_version(parse_version(current), bump.level)} or later):\n{lines}")
+    lines = "\n".join(printable(f"  {r.level}: {r.change}") for r in bump.reasons if LEVELS.index(r.level) > LEVELS.index(asked))
+    raise multiline(ReleaseRefused(f"{version} is a {asked} release, but the changes since {current} need a {bump.level} release "
+                                   f"({next_version(parse_version(current), bump.level)} or later):\n{lines}"))
 
 
 def _release_date() -> dt.date:

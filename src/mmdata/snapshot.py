@@ -24,6 +24,8 @@ def safe_relative_path(value: object) -> str | None:
     """Return why value is not a safe relative path inside the package, or None when it is."""
     if not isinstance(value, str) or not value:
         return "must be a relative path written as a string"
+    if "\x00" in value:  # no file system takes one: Path would raise ValueError (#13)
+        return f"'{value}' holds a NUL character; remove it"
     if "://" in value or value.startswith(("http:", "https:", "ftp:")):
         return f"'{value}' is a URL; the file must be inside the package"
     posix = PurePosixPath(value.replace("\\", "/"))
