@@ -150,3 +150,17 @@ def test_diff_of_distinct_keys_still_lists_each_row(package: Path) -> None:
     result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
     assert result.exit_code == 0
     assert f"arms: 1 added, 0 removed, 0 changed\n  + {key}-copy\n" in result.stdout
+
+
+def test_an_enum_of_100000_values_is_compared_in_linear_time_issue_13() -> None:
+    values = [f"v{i}" for i in range(100_000)]
+    old = {"fields": [{"name": "k", "constraints": {"enum": values}}]}
+    new = {"fields": [{"name": "k", "constraints": {"enum": [*values[:5], *values[6:], "w"]}}]}
+    assert [(c.change, c.breaking) for c in schema_changes("t", old, new)] == [
+        ("allowed values removed: v5", True), ("allowed values added: w", False)]
+
+
+def test_allowed_values_of_another_json_type_are_other_values_issue_13() -> None:
+    old = {"fields": [{"name": "k", "constraints": {"enum": [1, "a"]}}]}
+    new = {"fields": [{"name": "k", "constraints": {"enum": [True, "a"]}}]}
+    assert [c.change for c in schema_changes("t", old, new)] == ["allowed values removed: 1", "allowed values added: True"]

@@ -12,6 +12,7 @@ The rule, enforced by `mmdata release`:
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -194,8 +195,9 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
         if bool(a.get(flag)) != bool(b.get(flag)):
             out.append(SchemaChange(table, name, f"{flag} {'added' if b.get(flag) else 'dropped'}", bool(b.get(flag))))
     if "enum" in a or "enum" in b:
-        lost = [v for v in a.get("enum", []) if "enum" in b and v not in b["enum"]]
-        gained = [v for v in b.get("enum", []) if v not in a.get("enum", [])]
+        old_values, new_values = _values(a.get("enum", [])), _values(b.get("enum", []))  # sets: linear in the number of values (#13)
+        lost = [v for v in a.get("enum", []) if "enum" in b and _value(v) not in new_values]
+        gained = [v for v in b.get("enum", []) if _value(v) not in old_values]
         if "enum" not in a:
             out.append(SchemaChange(table, name, "allowed values added where any value was allowed", True))
         elif "enum" not in b:
@@ -212,6 +214,15 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
     if a.get("pattern") != b.get("pattern"):
         out.append(SchemaChange(table, name, f"pattern {a.get('pattern', 'none')} -> {b.get('pattern', 'none')}", "pattern" in b))
     return out
+
+
+def _value(value: Any) -> str:
+    """An allowed value as one hashable text: 1, "1" and true stay three different values."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _values(values: Any) -> set[str]:
+    return {_value(v) for v in values} if isinstance(values, list) else set()
 
 
 def render_text(diffs: list[TableDiff]) -> list[str]:
