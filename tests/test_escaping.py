@@ -113,3 +113,11 @@ def test_a_passage_printed_by_quote_is_one_line_issue_13(package: Path, char: st
     assert not raw_in(char, result.stdout)
     passage = "Unique marker words here." if char.isspace() else f"Unique{escaped}marker words here."  # quotes normalise whitespace
     assert result.stdout.splitlines()[1:3] == [passage, "  numbers: none"]
+
+
+@pytest.mark.parametrize(("n", "noun", "expected"), [(1, "fuzzy match", "1 fuzzy match"), (2, "fuzzy match", "2 fuzzy matches"),
+                                                     (0, "file", "0 files"), (2, "box", "2 boxes"), (1, "file", "1 file")])
+def test_counts_read_as_english(n: int, noun: str, expected: str) -> None:
+    from mmdata.render import count
+
+    assert count(n, noun) == expected

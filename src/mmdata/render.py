@@ -72,5 +72,5 @@ def summary(report: Report) -> str:
 
 
 def count(n: int, noun: str) -> str:
-    """'1 file', '2 files'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """'1 file', '2 files', '2 exact matches'."""
+    return f"{n} {noun}{'' if n == 1 else 'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's'}"
