@@ -30,6 +30,9 @@ def where(problems: list[Problem]) -> list[tuple[int | None, str | None, str]]:
     ('{"a": 1.0, "b": 1e2, "c": 0.1, "d": 123456789012345678901234567890, "e": -0.0}', []),
     ('{"fields": [{"constraints": {"required": true, "required": false}}]}',
      [(None, "fields/0/constraints", "key 'required' appears more than once in this object; keep one")]),
+    ('{"a": "x\\ud800", "\\udc00": 1, "ok": "\\ud83d\\ude00"}',
+     [(None, None, "'\\udc00' holds a lone surrogate (a \\u escape of half a character), which UTF-8 cannot write; fix the escape"),
+      (None, "a", "'x\\ud800' holds a lone surrogate (a \\u escape of half a character), which UTF-8 cannot write; fix the escape")]),
     ('{"a": 1, "a": 2}', [(None, None, "key 'a' appears more than once in this object; keep one")]),
     ('{"a": {"b": 1, "b": 2}, "a": 3}', [(None, None, "key 'a' appears more than once in this object; keep one"),
                                          (None, None, "1 more keys appear more than once in an object that a duplicate key replaced; keep one of each")]),
@@ -152,3 +155,15 @@ def test_the_shipped_json_files_are_strict_json() -> None:
     for path in [ROOT / "datapackage.json", *sorted((ROOT / "schemas").glob("*.json"))]:
         value, problems = read_json(path.name, path.read_bytes(), "schema-error")
         assert (problems, value) == ([], json.loads(path.read_bytes()))
+
+
+def test_a_lone_surrogate_in_the_descriptor_is_refused_not_an_internal_error_issue_13(package: Path) -> None:
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["bytes"] = 1  # stale: fmt would drop it and rewrite datapackage.json
+    text = json.dumps(descriptor, indent=2).replace('{\n', '{\n  "x-note": "half \\ud800 a character",\n', 1)
+    (package / "datapackage.json").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fmt", str(package)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("Error: datapackage.json:x-note: 'half \\ud800 a character' holds a lone surrogate (a \\u escape of half a "
+                             "character), which UTF-8 cannot write; fix the escape\n")
+    assert (package / "datapackage.json").read_text(encoding="utf-8") == text

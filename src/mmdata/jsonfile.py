@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import Problem
-from .text import UTF8_BOM, foreign_encoding, foreign_encoding_message
+from .text import UTF8_BOM, foreign_encoding, foreign_encoding_message, printable
 
 #: The deepest nesting of objects and arrays mmdata reads; a Table Schema needs 4.
 MAX_DEPTH = 64
@@ -75,7 +75,7 @@ def read_json(rel: str, raw: bytes, code: str) -> tuple[Any, list[Problem]]:
     lost = sum(map(len, duplicates.values())) - len(located)  # inside a value that a duplicate key replaced
     if lost:
         problems.append(Problem(rel, None, None, code, f"{lost} more keys appear more than once in an object that a duplicate key replaced; keep one of each"))
-    problems += [Problem(rel, None, _path(where), code, f"{number.text} {number.why}") for where, number in _flagged(value, [])]
+    problems += [Problem(rel, None, _path(where), code, message) for where, message in _flagged(value, [])]
     return value, problems
 
 
@@ -136,11 +136,27 @@ def _located(value: Any, wanted: dict[int, list[str]], where: tuple[str, ...] = 
     return found
 
 
-def _flagged(value: Any, where: list[str]) -> list[tuple[tuple[str, ...], _Flagged]]:
+def _flagged(value: Any, where: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """(path, problem) of each number JSON cannot hold exactly, and of each text (or key) holding a lone surrogate, which UTF-8 cannot write."""
     if isinstance(value, _Flagged):
-        return [(tuple(where), value)]
+        return [(tuple(where), f"{value.text} {value.why}")]
+    if isinstance(value, str):
+        return [] if _encodes(value) else [(tuple(where), _surrogate(value))]
+    found = [(tuple(where), _surrogate(key)) for key in value if not _encodes(key)] if isinstance(value, dict) else []
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    return [found for key, item in items for found in _flagged(item, [*where, str(key)])]
+    return found + [item for key, child in items for item in _flagged(child, [*where, str(key)])]
+
+
+def _surrogate(text: str) -> str:
+    return f"'{printable(text)}' holds a lone surrogate (a \\u escape of half a character), which UTF-8 cannot write; fix the escape"
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _path(where: tuple[str, ...]) -> str | None:
