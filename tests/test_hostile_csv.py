@@ -69,7 +69,7 @@ def test_fmt_refuses_and_writes_nothing_when_a_cell_would_read_back_differently_
     monkeypatch.setattr(mmdata.formatting, "canonical_csv", lambda header, records: canonical_csv(header, records).replace(b",x\n", b",y\n"))
     result = CliRunner().invoke(cli, ["fmt", str(package)])
     assert result.exit_code == 1
-    assert result.stderr == (f"{ARMS}: fmt cannot rewrite this file without changing a cell (canonical line 2 would read back differently); "
+    assert result.stderr == (f"{ARMS}: fmt cannot rewrite this file without changing a cell (row 1 in key order would read back differently); "
                              "it is left as it is: please report this as a bug in mmdata [source-error] (left untouched)\n")
     assert (package / ARMS).read_bytes() == before
 

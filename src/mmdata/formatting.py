@@ -98,11 +98,11 @@ def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]
     if again is not None and not found and again.header == fields and again.records == records:
         return None
     if again is not None and again.header == fields:
-        line = next((i + 2 for i, (a, b) in enumerate(zip(again.records, records, strict=False)) if a != b), len(records) + 2)
+        where = f"row {next((i + 1 for i, (a, b) in enumerate(zip(again.records, records, strict=False)) if a != b), len(records) + 1)} in key order"
     else:
-        line = 1
-    return Problem(rel, None, None, "source-error", f"fmt cannot rewrite this file without changing a cell (canonical line {line} "
-                                                     "would read back differently); it is left as it is: please report this as a bug in mmdata")
+        where = "the header"
+    return Problem(rel, None, None, "source-error", f"fmt cannot rewrite this file without changing a cell ({where} would read back "
+                                                     "differently); it is left as it is: please report this as a bug in mmdata")
 
 
 def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
