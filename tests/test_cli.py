@@ -158,7 +158,7 @@ def test_unreadable_descriptor_exits_2_in_every_command_issue_9(args: list[str],
     (tmp_path / "datapackage.json").write_text("{not json\n")
     result = CliRunner().invoke(cli, [a.format(pkg=tmp_path) for a in args])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "Error: datapackage.json:1:2: invalid JSON: Expecting property name enclosed in double quotes\n"
+    assert result.stderr == "Error: datapackage.json:1: invalid JSON at column 2: Expecting property name enclosed in double quotes\n"
 
 
 def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: pytest.MonkeyPatch) -> None:

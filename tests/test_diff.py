@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from mmdata.cli import cli
 from mmdata.diff import SchemaChange, TableDiff, bump_kind, next_version, required_bump, schema_changes
+
+from .conftest import ROOT
 
 BASE = {"fields": [
     {"name": "id", "type": "string", "constraints": {"required": True}},
@@ -106,3 +112,55 @@ def test_bump_kind(current: tuple[int, int, int], new: tuple[int, int, int], kin
 @pytest.mark.parametrize(("level", "expected"), [("patch", "1.2.4"), ("minor", "1.3.0"), ("major", "2.0.0")])
 def test_next_version(level: str, expected: str) -> None:
     assert next_version((1, 2, 3), level) == expected
+
+
+def _duplicate_first_row(path: Path, change: str | None = None) -> None:
+    """Append a copy of the first row of a table (its last cell changed to change), so that its key is there twice."""
+    header, first, *rest = path.read_bytes().decode("utf-8").split("\n")
+    copy = first if change is None else first.rsplit(",", 1)[0] + f",{change}"
+    path.write_bytes("\n".join([header, first, *rest[:-1], copy, ""]).encode("utf-8"))
+
+
+@pytest.mark.parametrize("side", ["new", "old"])
+def test_diff_refuses_a_duplicated_key_rather_than_hide_a_row_issue_13(package: Path, side: str) -> None:
+    _duplicate_first_row(package / "data/arms.csv", change="a second caveat")
+    key = (package / "data/arms.csv").read_text(encoding="utf-8").split("\n")[1].split(",")[0]
+    lines = len((package / "data/arms.csv").read_text(encoding="utf-8").splitlines())
+    args = [str(ROOT), str(package)] if side == "new" else [str(package), str(ROOT)]
+    result = CliRunner().invoke(cli, ["diff", *args])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {package}: data/arms.csv: lines 2 and {lines} both have the key '{key}'; diff matches rows by key, "
+                             "so a row would be hidden: make each key unique (`mmdata validate` lists them)\n")
+
+
+def test_diff_refuses_a_column_written_twice_issue_13(package: Path) -> None:
+    path = package / "data/arms.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(header.replace("caveat", "name") + "\n" + rest, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {package}: data/arms.csv: column 'name' appears more than once; diff compares cells by column: run `mmdata validate`\n")
+
+
+def test_diff_of_distinct_keys_still_lists_each_row(package: Path) -> None:
+    path = package / "data/arms.csv"
+    header, first, *rest = path.read_text(encoding="utf-8").split("\n")
+    key = first.split(",")[0]
+    path.write_text("\n".join([header, first, *rest[:-1], first.replace(key, key + "-copy", 1), ""]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
+    assert result.exit_code == 0
+    assert f"arms: 1 added, 0 removed, 0 changed\n  + {key}-copy\n" in result.stdout
+
+
+def test_an_enum_of_100000_values_is_compared_in_linear_time_issue_13() -> None:
+    values = [f"v{i}" for i in range(100_000)]
+    old = {"fields": [{"name": "k", "constraints": {"enum": values}}]}
+    new = {"fields": [{"name": "k", "constraints": {"enum": [*values[:5], *values[6:], "w"]}}]}
+    assert [(c.change, c.breaking) for c in schema_changes("t", old, new)] == [
+        ("allowed values removed: v5", True), ("allowed values added: w", False)]
+
+
+def test_allowed_values_of_another_json_type_are_other_values_issue_13() -> None:
+    old = {"fields": [{"name": "k", "constraints": {"enum": [1, "a"]}}]}
+    new = {"fields": [{"name": "k", "constraints": {"enum": [True, "a"]}}]}
+    assert [c.change for c in schema_changes("t", old, new)] == ["allowed values removed: 1", "allowed values added: True"]

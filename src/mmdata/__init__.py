@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     CODES,
     AddRefused,
+    DiffRefused,
     DocsError,
     ExportError,
     IntegrityError,
@@ -64,7 +65,7 @@ def _bundled_version() -> str:
 __version__ = _bundled_version()
 
 __all__ = [
-    "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
+    "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
     "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
     "UnsafeFile", "WriteRefused", "data_version", "load", "validate", "validate_report",
 ]

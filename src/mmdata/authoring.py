@@ -17,7 +17,6 @@ Rules, documented in CONTRIBUTING.md:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import tempfile
@@ -28,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .csvfile import canonical_csv
-from .errors import AddRefused, Problem, UnsafeFile
+from .errors import AddRefused, Problem, UnsafeFile, multiline
 from .files import MAX_FILE_BYTES, current, human, read_file, write_file
+from .jsonfile import dumps
 from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
 from .rulefacts import seed_folder
 from .suggest import did_you_mean
@@ -137,7 +137,7 @@ def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
     for resource in recorded:
         resource.pop("hash", None)
         resource.pop("bytes", None)
-    return {DESCRIPTOR: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")} if recorded else {}
+    return {DESCRIPTOR: dumps(descriptor).encode("utf-8")} if recorded else {}
 
 
 def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:
@@ -191,7 +191,7 @@ def _refuse_new_problems(root: Path, replaced: dict[str, bytes], extra: dict[str
         new = [p for p in after if _identity(copy, p) not in before]
     if new:
         shown = "\n".join(p.to_line() for p in new)
-        raise AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}")
+        raise multiline(AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}"))
 
 
 def _identity(root: Path, problem: Problem) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import Problem, UnsafeFile
 from .frames import Table
-from .package import field_names
+from .package import field_names, read_descriptor
 from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
 from .seedsearch import occurs
 from .snapshot import Snapshot, safe_relative_path
@@ -219,10 +219,11 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
         return [], {}
     table, sources = tables["sources"], frames["sources"]
     folder = seed_folder(table.schema)
+    data_files = _data_files(snap)
     texts: dict[str, str] = {}
     missing, digests, refused = [], [], {}
     for label, source_id, rel in zip(sources.index, sources["source_id"], sources["seed_file"], strict=True):
-        data, why = (_seed(snap, str(rel), folder) if isinstance(rel, str) else (None, None))
+        data, why = (_seed(snap, str(rel), folder, data_files) if isinstance(rel, str) else (None, None))
         if why is not None:
             refused[label] = why
         missing.append(data is None and why is None)
@@ -247,13 +248,18 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
     return p, texts
 
 
-def _seed(snap: Snapshot, rel: str, folder: str) -> tuple[bytes | None, tuple[str, str] | None]:
+def _data_files(snap: Snapshot) -> set[object]:
+    """The tables and schemas the descriptor declares (its own problems are reported by the reader)."""
+    resources = [r for r in read_descriptor(snap, []).get("resources", []) if isinstance(r, dict)]
+    return {r.get(key) for r in resources for key in ("path", "schema")}
+
+
+def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[object]) -> tuple[bytes | None, tuple[str, str] | None]:
     """The bytes of a seed, or (code, why) it cannot be one: outside the seeds' folder, a declared file of
     the package, a symbolic link, not a regular file, too large (#13)."""
-    resources = [r for r in snap.descriptor.get("resources", []) if isinstance(r, dict)]
     if safe_relative_path(rel) is not None or str(PurePosixPath(rel).parent) != folder:
         return None, ("path-error", f"is not a file of {folder}/; a seed is a document kept in {folder}/ itself")
-    if rel in {r.get(key) for r in resources for key in ("path", "schema")}:
+    if rel in data_files:
         return None, ("path-error", "is a file of the package's data, not a source document")
     try:
         return snap.read(rel), None

@@ -22,6 +22,7 @@ import click
 from . import DISTRIBUTION, __version__
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
 from .render import count, summary
+from .text import printable
 
 FORMATS = ("text", "json", "github")
 #: Set to 1 to see the traceback of an internal error.
@@ -35,9 +36,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Failure(click.ClickException):
     """An expected failure: ``Error: ...`` on stderr and the exit status the error declares."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, exit_code: int, multiline: bool = False) -> None:  # errors.multiline: one item a line
+        super().__init__("\n".join(map(printable, message.split("\n") if multiline else [message])))
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print one line for a person, its control characters escaped (text.printable): a cell or name never breaks it in two."""
+    click.echo(printable(text), err=err)
 
 
 def reports_errors(command: F) -> F:
@@ -55,7 +61,7 @@ def reports_errors(command: F) -> F:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except MmdataError as exc:
-            raise Failure(str(exc), exc.exit_code) from None
+            raise Failure(str(exc), exc.exit_code, exc.multiline) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise Failure(f"{where}{exc.strerror or exc}", EXIT_UNREADABLE) from None
@@ -114,12 +120,12 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
         click.echo(as_json(report.problems))
     elif fmt == "github":
         for line in as_github(report.problems, package_dir):
-            click.echo(line)
-        click.echo(summary(report))
+            echo(line)
+        echo(summary(report))
     else:
         for problem in report.problems:
-            click.echo(problem.to_line(), err=True)
-        click.echo(summary(report))
+            echo(problem.to_line(), err=True)
+        echo(summary(report))
     sys.exit(0 if report.valid else 1)
 
 
@@ -141,16 +147,10 @@ def fmt(package_dir: str, check: bool) -> None:
     from .formatting import format_package
 
     result = format_package(package_dir, check=check)
-    for problem in result.problems:
-        click.echo(f"{problem.to_line()} (left untouched)", err=True)
-    verb = "would reformat" if check else "reformatted"
-    for path in result.changed:
-        click.echo(f"{verb} {path}")
-    done = "would be reformatted" if check else "reformatted"
-    summary = f"{count(len(result.changed), 'file')} {done}, {len(result.unchanged)} already canonical"
-    if result.problems:
-        summary += f", {count(len({p.path for p in result.problems}), 'file')} left untouched"
-    click.echo(summary)
+    for line in result.problem_lines():
+        echo(line, err=True)
+    for line in result.lines(check):
+        echo(line)
     sys.exit(1 if result.problems or (check and result.changed) else 0)
 
 
@@ -172,9 +172,9 @@ def docs(package_dir: str, check: bool) -> None:
 
     result = write_generated(package_dir, check=check)
     for name in result.current:
-        click.echo(f"{name} is current")
+        echo(f"{name} is current")
     for name in result.stale:
-        click.echo(f"{name} is stale; run `mmdata docs` and commit the result" if check else f"wrote {name}", err=check)
+        echo(f"{name} is stale; run `mmdata docs` and commit the result" if check else f"wrote {name}", err=check)
     sys.exit(1 if check and result.stale else 0)
 
 
@@ -205,11 +205,11 @@ def release(version: str, package_dir: str, previous: str | None) -> None:
     from .release import release as make_release
 
     result = make_release(package_dir, version, previous=previous)
-    click.echo(f"released {result.version}: dist/{result.archive.name}")
-    click.echo(f"sha256 {result.sha256}")
+    echo(f"released {result.version}: dist/{result.archive.name}")
+    echo(f"sha256 {result.sha256}")
     for line in result.summary:
-        click.echo(line)
-    click.echo(f"next: commit, then tag: git commit -am 'Release {version}' && git tag v{version}")
+        echo(line)
+    echo(f"next: commit, then tag: git commit -am 'Release {version}' && git tag v{version}")
 
 
 @cli.command()
@@ -237,10 +237,10 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(as_dict(diffs), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(as_dict(diffs), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         for line in render_text(diffs):
-            click.echo(line)
+            echo(line)
 
 
 @cli.command()
@@ -268,8 +268,8 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 
     written = write_export(package_dir, to, formats or FORMATS)
     for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(f"{count(len(written), 'file')} written to {to}")
+        echo(f"wrote {path}")
+    echo(f"{count(len(written), 'file')} written to {to}")
 
 
 @cli.command()
@@ -295,7 +295,7 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     from .site import build_site
 
     result = build_site(package_dir, out, base_url, release_url)
-    click.echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
+    echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 
 @cli.command("add-source")
@@ -323,9 +323,10 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
     from .authoring import add_source as add
 
     result = add(package_dir, document, source_id, document_type, **columns)
-    click.echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})\nadded {result.row.path}:{result.row.line}: {result.row.text}")
+    echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})")
+    echo(f"added {result.row.path}:{result.row.line}: {result.row.text}")
     for name in [n for n in result.written if n not in (result.seed_file, result.row.path)]:
-        click.echo(f"wrote {name}")
+        echo(f"wrote {name}")
 
 
 @cli.command()
@@ -344,9 +345,10 @@ def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
     from .quotes import find_passages
 
     result = find_passages(package_dir, source_id, " ".join(words))
-    click.echo(f"{result.seed_file}: {count(len(result.passages), result.kind + ' match')}")
+    echo(f"{result.seed_file}: {count(len(result.passages), result.kind + ' match')}")
     for passage in result.passages:
-        click.echo(f"{passage.text}\n  numbers: {', '.join(passage.numbers) or 'none'}")
+        echo(passage.text)
+        echo(f"  numbers: {', '.join(passage.numbers) or 'none'}")
 
 
 def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -377,7 +379,7 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
     from .authoring import add_row as add
 
     result = add(package_dir, table, values)
-    click.echo(f"added {result.path}:{result.line}: {result.text}")
+    echo(f"added {result.path}:{result.line}: {result.text}")
 
 
 @cli.command("merge-table")

@@ -12,11 +12,14 @@ The rule, enforced by `mmdata release`:
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .errors import DiffRefused
 from .package import field_names, primary_key
 from .snapshot import Snapshot
+from .text import printable
 
 PATCH, MINOR, MAJOR = "patch", "minor", "major"
 #: Version bumps from smallest to largest.
@@ -119,9 +122,24 @@ def next_version(current: tuple[int, int, int], level: str) -> str:
 
 
 def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     parsed = snap.table(name)
-    idx = [parsed.header.index(k) for k in primary_key(schema) if k in parsed.header] or [0]
-    return {"+".join(r[i] for i in idx): dict(zip(parsed.header, r, strict=True)) for r in parsed.records}
+    where = f"{snap.label}: {snap.resources()[name].get('path')}"
+    position: dict[str, int] = {}
+    for i, column in enumerate(parsed.header):
+        if column in position:
+            raise DiffRefused(f"{where}: column '{column}' appears more than once; diff compares cells by column: run `mmdata validate`")
+        position[column] = i
+    idx = [position[k] for k in primary_key(schema) if k in position] or [0]
+    rows: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
+    for record, line in zip(parsed.records, parsed.lines, strict=True):
+        key = "+".join(record[i] for i in idx)
+        if key in rows:
+            raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
+                              "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+        rows[key], first_line[key] = dict(zip(parsed.header, record, strict=True)), line
+    return rows
 
 
 def schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
@@ -177,8 +195,9 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
         if bool(a.get(flag)) != bool(b.get(flag)):
             out.append(SchemaChange(table, name, f"{flag} {'added' if b.get(flag) else 'dropped'}", bool(b.get(flag))))
     if "enum" in a or "enum" in b:
-        lost = [v for v in a.get("enum", []) if "enum" in b and v not in b["enum"]]
-        gained = [v for v in b.get("enum", []) if v not in a.get("enum", [])]
+        old_values, new_values = _values(a.get("enum", [])), _values(b.get("enum", []))  # sets: linear in the number of values (#13)
+        lost = [v for v in a.get("enum", []) if "enum" in b and _value(v) not in new_values]
+        gained = [v for v in b.get("enum", []) if _value(v) not in old_values]
         if "enum" not in a:
             out.append(SchemaChange(table, name, "allowed values added where any value was allowed", True))
         elif "enum" not in b:
@@ -195,6 +214,15 @@ def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, An
     if a.get("pattern") != b.get("pattern"):
         out.append(SchemaChange(table, name, f"pattern {a.get('pattern', 'none')} -> {b.get('pattern', 'none')}", "pattern" in b))
     return out
+
+
+def _value(value: Any) -> str:
+    """An allowed value as one hashable text: 1, "1" and true stay three different values."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _values(values: Any) -> set[str]:
+    return {_value(v) for v in values} if isinstance(values, list) else set()
 
 
 def render_text(diffs: list[TableDiff]) -> list[str]:
@@ -215,7 +243,7 @@ def render_text(diffs: list[TableDiff]) -> list[str]:
     bump = required_bump(diffs)
     lines.append(f"smallest version bump: {bump.level}" + ("" if bump.reasons else " (no change)"))
     lines += [f"  {r.level}: {r.change}" for r in bump.reasons]
-    return lines
+    return [printable(line) for line in lines]
 
 
 def as_dict(diffs: list[TableDiff]) -> dict[str, Any]:

@@ -76,9 +76,10 @@ def _constraints(cons: dict[str, Any]) -> str:
 
 
 def _examples(raw: bytes, rel: str, pk: list[str]) -> dict[str, str]:
-    parsed = parse_csv_bytes(rel, raw, [])
+    problems: list[Problem] = []
+    parsed = parse_csv_bytes(rel, raw, problems)
     if parsed is None:
-        raise DocsError(f"{rel}: cannot be read; run `mmdata validate` to see why")
+        raise DocsError("; ".join(p.to_line() for p in problems) or f"{rel}: cannot be read; run `mmdata validate` to see why")
     keys = [parsed.header.index(k) for k in pk if k in parsed.header]
     examples: dict[str, str] = {}
     for record in sorted(parsed.records, key=lambda r: [r[i] for i in keys]):

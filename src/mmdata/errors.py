@@ -11,7 +11,9 @@ imports (pandas, pandera, frictionless).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from .text import printable
 
 # Layers, in the order a run reports them.
 DESCRIPTOR = 1  # datapackage.json, its schemas, files and their structure
@@ -36,6 +38,7 @@ CODES: dict[str, tuple[int, str]] = {
                                   "or a file of an archive that its SHA256SUMS does not list"),
     "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
     "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
+    "cell-too-long": (DESCRIPTOR, "a cell or column name is longer than mmdata reads (csvfile.MAX_CELL_CHARS)"),
     "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
     "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records"),
     # layer 2
@@ -96,13 +99,13 @@ class Problem:
         return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message)
 
     def to_line(self) -> str:
-        """``data/outcomes.csv:14:ci_upper: 0.41 is below value 0.48 [ci-order]``."""
+        """``data/outcomes.csv:14:ci_upper: 0.41 is below value 0.48 [ci-order]``, control characters escaped (text.printable)."""
         where = [self.path]
         if self.row is not None:
             where.append(str(self.row))
         if self.column is not None:
             where.append(self.column)
-        return f"{':'.join(where)}: {self.message} [{self.code}]"
+        return printable(f"{':'.join(where)}: {self.message} [{self.code}]")  # one problem, one line, whatever the data holds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,6 +126,19 @@ class MmdataError(Exception):
     """Work cannot start: the package or a command's input cannot be read at all."""
 
     exit_code = EXIT_UNREADABLE
+    #: The message is a sentence and then one item a line, each escaped (text.printable): the command
+    #: line prints its line breaks as they are. Any other message is printed as one line, with a line
+    #: break in it escaped, so that a file name or a cell can never start a line of its own.
+    multiline = False
+
+
+E = TypeVar("E", bound=MmdataError)
+
+
+def multiline(error: E) -> E:
+    """error, marked as a sentence and then one escaped item a line (MmdataError.multiline)."""
+    error.multiline = True
+    return error
 
 
 class PackageReadError(MmdataError):
@@ -157,6 +173,12 @@ class LoadError(MmdataError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems: list[Problem] = problems or []  # every problem found, with file, line and column
+
+
+class DiffRefused(MmdataError):
+    """Two packages cannot be compared row by row: a table has two rows with one key, or a column twice."""
+
+    exit_code = EXIT_INVALID
 
 
 class DocsError(MmdataError):

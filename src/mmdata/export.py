@@ -27,6 +27,7 @@ from .csvfile import canonical_csv
 from .errors import ExportError, InvalidPackage
 from .findings import quote_name
 from .formatting import atomic_write
+from .jsonfile import dumps
 from .sqlitedb import build, database_bytes, datasette_metadata, findings_frame, primary_key
 
 FORMATS = ("sqlite", "parquet", "csv")
@@ -86,13 +87,13 @@ def export_files(path: str | Path | None, formats: tuple[str, ...] = FORMATS) ->
     if "sqlite" in formats:
         files[SQLITE_FILE] = database_bytes(pkg.tables, pkg.schemas, pkg.titles)
         metadata = datasette_metadata(pkg.descriptor, pkg.schemas, pkg.titles)
-        files[METADATA_FILE] = (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        files[METADATA_FILE] = dumps(metadata).encode("utf-8")
     if "parquet" in formats:
         for name, schema in schemas.items():
             title, description = pkg.titles.get(name, (findings.TITLE, findings.DESCRIPTION))
             files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], schema, {
                 "name": name, "title": title, "description": schema.get("description") or description,
-                "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", [])),
+                "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
             })
     if "csv" in formats:
         header = [f["name"] for f in schemas[findings.NAME]["fields"]]
@@ -188,11 +189,11 @@ def parquet_bytes(rows: list[tuple[Any, ...]], schema: dict[str, Any], metadata:
             array = pa.array(values, kinds[f.get("type", "string")])
         meta = {"description": f.get("description", ""), "type": f.get("type", "string")}
         meta.update({"unit": f["unit"]} if "unit" in f else {})
-        meta.update({"enum": json.dumps(enum)} if enum is not None else {})
+        meta.update({"enum": json.dumps(enum, allow_nan=False)} if enum is not None else {})
         required = bool(cons.get("required")) or f["name"] in pk
         fields.append(pa.field(f["name"], array.type, nullable=not required, metadata=meta))
         arrays.append(array)
-    table_meta = dict(metadata, primaryKey=json.dumps(pk), foreignKeys=json.dumps(schema.get("foreignKeys", [])))
+    table_meta = dict(metadata, primaryKey=json.dumps(pk, allow_nan=False), foreignKeys=json.dumps(schema.get("foreignKeys", []), allow_nan=False))
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=table_meta))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **PARQUET_OPTIONS)

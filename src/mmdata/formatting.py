@@ -12,14 +12,15 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
-from .files import atomic_write, current, write_file
+from .files import atomic_write, write_file
+from .jsonfile import dumps
 from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
+from .render import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
 REPAIRABLE = ("blank-row",)
@@ -30,6 +31,18 @@ class FormatResult:
     changed: list[str] = field(default_factory=list)  # rewritten, or would be with check
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # why a file was left untouched
+
+    def problem_lines(self) -> list[str]:
+        """What `mmdata fmt` prints on stderr: each problem, and that its file was left untouched."""
+        return [f"{problem.to_line()} (left untouched)" for problem in self.problems]
+
+    def lines(self, check: bool) -> list[str]:
+        """What `mmdata fmt` prints on stdout: each file (that would be) rewritten, then the counts."""
+        verb, done = ("would reformat", "would be reformatted") if check else ("reformatted", "reformatted")
+        summary = f"{count(len(self.changed), 'file')} {done}, {len(self.unchanged)} already canonical"
+        if self.problems:
+            summary += f", {count(len({p.path for p in self.problems}), 'file')} left untouched"
+        return [f"{verb} {path}" for path in self.changed] + [summary]
 
 
 def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
@@ -54,11 +67,17 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
         if parsed is None or blocking:
             result.problems += [p for p in (blocking or found)]
             continue
-        order = [parsed.header.index(f) for f in fields]
+        position = {name: i for i, name in enumerate(parsed.header)}
+        order = [position[f] for f in fields]
         records = [[record[i] for i in order] for record in parsed.records]
         keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
         records.sort(key=lambda record: [record[i] for i in keys])
-        canonical = canonical_of[resource.rel] = canonical_csv(fields, records)
+        canonical = canonical_csv(fields, records)
+        lost = _lost(resource.rel, canonical, fields, records)
+        if lost is not None:
+            result.problems.append(lost)
+            continue
+        canonical_of[resource.rel] = canonical
         if canonical == raw:
             result.unchanged.append(resource.rel)
             continue
@@ -71,9 +90,23 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     return result
 
 
+def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]]) -> Problem | None:
+    """A problem when the canonical text would not read back as exactly these cells (then nothing is written); None when it does."""
+    found: list[Problem] = []
+    again = parse_csv_bytes(rel, canonical, found)
+    if again is not None and not found and again.header == fields and again.records == records:
+        return None
+    if again is not None and again.header == fields:
+        where = f"row {next((i + 1 for i, (a, b) in enumerate(zip(again.records, records, strict=False)) if a != b), len(records) + 1)} in key order"
+    else:
+        where = "the header"
+    return Problem(rel, None, None, "source-error", f"fmt cannot rewrite this file without changing a cell ({where} would read back "
+                                                     "differently); it is left as it is: please report this as a bug in mmdata")
+
+
 def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
-    descriptor = json.loads(current(root, DESCRIPTOR) or b"{}")
+    descriptor = read_descriptor(root)
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
@@ -85,7 +118,7 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
         return
     result.changed.append(DESCRIPTOR)
     if not check:
-        write_file(root, DESCRIPTOR, (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        write_file(root, DESCRIPTOR, dumps(descriptor).encode("utf-8"))
 
 
 __all__ = ["FormatResult", "atomic_write", "format_package"]

@@ -12,9 +12,10 @@ Two parsers give the same cells and lines:
 
 Before the Arrow reader is trusted, the bytes are checked for everything on which the two could
 differ: a quote that does not open or close a field the way the csv module expects, a blank
-line, a lone carriage return, a NUL byte, a quoted header. Any of them, or any complaint from
-Arrow, sends the file to the exact reader; so does a line count that does not add up. A file
-is never read differently because pyarrow is installed, only faster.
+line, a lone carriage return, a NUL byte, a quoted header. Any of them, any complaint from
+Arrow, or a cell longer than csvfile.MAX_CELL_CHARS sends the file to the exact reader; so does
+a line count that does not add up. A file is never read differently because pyarrow is
+installed, only faster.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .csvfile import header_ok, parse_csv_bytes, parse_header
+from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
 from .errors import Problem
 
 BOM = b"\xef\xbb\xbf"
@@ -64,7 +65,8 @@ def read_table(name: str, rel: str, raw: bytes, schema: dict[str, Any], problems
         header, columns, lines = cells
         if not header_ok(rel, header, fields, problems):
             return None
-        frame = pd.DataFrame({f: columns[header.index(f)] for f in fields})
+        position = {name: i for i, name in enumerate(header)}
+        frame = pd.DataFrame({f: columns[position[f]] for f in fields})
         return Table(name, rel, schema, frame, lines, np.zeros(len(frame), dtype=bool))
     parsed = parse_csv_bytes(rel, raw, problems)
     if parsed is None or not header_ok(rel, parsed.header, fields, problems):
@@ -117,7 +119,7 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
         header = parse_header(first)
     except UnicodeDecodeError:
         return None
-    if not header or len(set(header)) != len(header):
+    if not header or len(set(header)) != len(header) or max(map(len, header)) > MAX_CELL_CHARS:
         return None
     offset = start + len(first)
     names = [str(i) for i in range(len(header))]
@@ -135,6 +137,9 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    longest = [pc.max(pc.utf8_length(column)).as_py() for column in table.columns]
+    if max((n for n in longest if n is not None), default=0) > MAX_CELL_CHARS:
+        return None  # the exact reader reports each cell that is too long, at its line and column
     rows = table.num_rows
     physical = raw.count(b"\n", offset) + (not raw.endswith(b"\n"))
     breaks = np.zeros(rows, dtype=np.int64)

@@ -19,7 +19,6 @@ is used to read the tables, so this stays free of pandas.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from .errors import DocsError, Problem
 from .files import current, write_file
+from .jsonfile import dumps
 from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 
 README = "README.md"
@@ -164,7 +164,7 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
     out[DESCRIPTOR] = current(root, DESCRIPTOR) or b""  # only its sources are generated: its layout is its own
     if "sources" in rows.tables and descriptor.get("sources") != descriptor_sources(rows):
         descriptor["sources"] = descriptor_sources(rows)
-        out[DESCRIPTOR] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        out[DESCRIPTOR] = dumps(descriptor).encode("utf-8")
     return out
 
 

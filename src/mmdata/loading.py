@@ -14,7 +14,7 @@ from typing import Any, NoReturn, overload
 
 import pandas as pd
 
-from .errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError
+from .errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError, multiline
 from .frames import read_table
 from .package import DESCRIPTOR, DTYPES, Resource, checksum_mismatches, declared_resources
 from .schemas import enum_message, typed_frame
@@ -132,8 +132,8 @@ def _raise(label: str, problems: list[Problem]) -> NoReturn:
     problems = sorted(problems, key=Problem.sort_key)
     shown = "\n".join(p.to_line() for p in problems[:SHOWN])
     more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-    raise LoadError(f"{label}: cannot load without losing values; fix these (`mmdata validate` lists every problem):\n{shown}{more}",
-                    problems)
+    raise multiline(LoadError(f"{label}: cannot load without losing values; fix these (`mmdata validate` lists every problem):\n{shown}{more}",
+                              problems))
 
 
 def _verify(label: str, resource: dict[str, Any], content: bytes) -> None:

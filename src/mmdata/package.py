@@ -10,13 +10,13 @@ through here without importing pandas; only validation asks frictionless about t
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .csvfile import ParsedCsv, parse_csv_bytes
 from .errors import PackageReadError, Problem, UnsafeFile
+from .jsonfile import read_json
 from .snapshot import DESCRIPTOR, FolderSnapshot, Snapshot, safe_relative_path
 
 #: The tables every mmdata package holds, in the order they are reported.
@@ -59,8 +59,13 @@ def as_snapshot(source: str | Path | Snapshot) -> Snapshot:
     return FolderSnapshot(root)
 
 
-def read_descriptor(source: str | Path | Snapshot) -> dict[str, Any]:
-    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object."""
+def read_descriptor(source: str | Path | Snapshot, problems: list[Problem] | None = None) -> dict[str, Any]:
+    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object.
+
+    A key written twice or a number JSON cannot hold (jsonfile.read_json) is added to problems;
+    without problems (a command that rewrites files) it is refused with PackageReadError, so
+    that nothing is written from an ambiguous descriptor.
+    """
     snap = as_snapshot(source)
     where = f"{snap.root / DESCRIPTOR}" if snap.root is not None else f"{snap.label}: {DESCRIPTOR}"
     try:
@@ -69,12 +74,11 @@ def read_descriptor(source: str | Path | Snapshot) -> dict[str, Any]:
         raise PackageReadError(f"{where}: {exc.reason}") from None
     if raw is None:
         raise PackageReadError(f"{where}: no {DESCRIPTOR} here; give the package folder")
-    try:
-        descriptor = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PackageReadError(f"{where}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise PackageReadError(f"{DESCRIPTOR}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    descriptor, found = read_json(DESCRIPTOR, raw, "package-error")
+    if descriptor is None or (found and problems is None):
+        raise PackageReadError("; ".join(p.to_line().removesuffix(f" [{p.code}]") for p in found))
+    if problems is not None:
+        problems += found
     if not isinstance(descriptor, dict):
         raise PackageReadError(f"{DESCRIPTOR}: must hold a JSON object, not {type(descriptor).__name__}")
     return descriptor
@@ -189,14 +193,13 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
             return None
         label = rel
         try:
-            schema = json.loads(snap.file(rel).decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(label, None, None, "encoding-error", f"not valid UTF-8: {exc.reason}"))
+            schema, found = read_json(rel, snap.file(rel), "schema-error")
+        except UnsafeFile as exc:
+            problems.append(Problem(label, None, None, "file-error", exc.reason))
             return None
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(label, exc.lineno, None, "schema-error", f"invalid JSON at column {exc.colno}: {exc.msg}"))
+        if found:  # a schema read two ways (a duplicate key) or not at all checks nothing: the table is left out
+            problems.extend(found)
             return None
-
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
         return None

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
-from .errors import ReleaseRefused, UnsafeFile
+from .errors import ReleaseRefused, UnsafeFile, multiline
 from .files import read_file, write_file
 from .generated import README, release_readme
+from .jsonfile import dumps, read_json
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
+from .text import printable
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 #: Files of the repository that every release archive holds besides the declared ones: everything
@@ -110,7 +112,7 @@ def _refuse_unless_clean(root: Path) -> None:
     if not report.valid:
         shown = "\n".join(p.to_line() for p in report.problems[:10])
         count = len(report.problems)
-        raise ReleaseRefused(f"the package does not validate ({count} problem{'' if count == 1 else 's'}); run `mmdata validate`:\n{shown}")
+        raise multiline(ReleaseRefused(f"the package does not validate ({count} problem{'' if count == 1 else 's'}); run `mmdata validate`:\n{shown}"))
     formatting = format_package(root, check=True)
     if formatting.changed or formatting.problems:
         raise ReleaseRefused(f"not in canonical form: {', '.join(formatting.changed) or 'unparseable files'}; run `mmdata fmt`")
@@ -192,10 +194,7 @@ def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
 
 def _committed_version(root: Path, commit: str) -> str | None:
     """The version in the descriptor of a commit; None when it cannot be read."""
-    try:
-        descriptor = json.loads(_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null")
-    except json.JSONDecodeError:
-        return None
+    descriptor, _ = read_json(DESCRIPTOR, (_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), "package-error")
     return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
@@ -211,9 +210,9 @@ def _version_guard(diffs: list[TableDiff], current: str, version: str) -> None:
     asked = bump_kind(parse_version(current), parse_version(version))
     if LEVELS.index(asked) >= LEVELS.index(bump.level):
         return
-    lines = "\n".join(f"  {r.level}: {r.change}" for r in bump.reasons if LEVELS.index(r.level) > LEVELS.index(asked))
-    raise ReleaseRefused(f"{version} is a {asked} release, but the changes since {current} need a {bump.level} release "
-                         f"({next_version(parse_version(current), bump.level)} or later):\n{lines}")
+    lines = "\n".join(printable(f"  {r.level}: {r.change}") for r in bump.reasons if LEVELS.index(r.level) > LEVELS.index(asked))
+    raise multiline(ReleaseRefused(f"{version} is a {asked} release, but the changes since {current} need a {bump.level} release "
+                                   f"({next_version(parse_version(current), bump.level)} or later):\n{lines}"))
 
 
 def _release_date() -> dt.date:
@@ -224,7 +223,7 @@ def _release_date() -> dt.date:
 def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> bytes:
     updated = dict(descriptor, version=version)
     updated["resources"] = [dict(r, **checksums(_read(root, r["path"]) or b"")) for r in descriptor["resources"]]
-    return (json.dumps(updated, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return dumps(updated).encode("utf-8")
 
 
 def _changelog_with_release(changelog: str, version: str, when: dt.date, summary: list[str]) -> str:

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 from .errors import MmdataError, Problem
 from .files import read_file
+from .text import printable
 
 if TYPE_CHECKING:
     from .validation import Report
 
 
 def as_json(problems: list[Problem]) -> str:
-    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False)
+    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def as_github(problems: list[Problem], root: str | Path) -> list[str]:
@@ -57,7 +58,7 @@ def _header(root: Path, rel: str) -> list[str]:
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
@@ -73,5 +74,5 @@ def summary(report: Report) -> str:
 
 
 def count(n: int, noun: str) -> str:
-    """'1 file', '2 files'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """'1 file', '2 files', '2 exact matches'."""
+    return f"{n} {noun}{'' if n == 1 else 'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's'}"

@@ -274,7 +274,7 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
                          for d in _downloads(files)],
         "variableMeasured": variables,
     }
-    return json.dumps(data, indent=2, ensure_ascii=False).replace("<", "\\u003c")
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
 
 
 def _dictionary(pkg: Package) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ memory only while it is parsed. Standard library only.
 
 from __future__ import annotations
 
-import json
 import stat
 import subprocess
 import zipfile
@@ -29,6 +28,8 @@ def safe_relative_path(value: object) -> str | None:
     """Return why value is not a safe relative path inside the package, or None when it is."""
     if not isinstance(value, str) or not value:
         return "must be a relative path written as a string"
+    if "\x00" in value:  # no file system takes one: Path would raise ValueError (#13)
+        return f"'{value}' holds a NUL character; remove it"
     if "://" in value or value.startswith(("http:", "https:", "ftp:")):
         return f"'{value}' is a URL; the file must be inside the package"
     posix = PurePosixPath(value.replace("\\", "/"))
@@ -230,10 +231,11 @@ class GitSnapshot(Snapshot):
 
 
 def _json(label: str, rel: str, raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotError(f"{label}: {rel} is not valid JSON: {exc}") from None
+    from .jsonfile import read_json
+
+    value, problems = read_json(rel, raw, "schema-error" if rel != DESCRIPTOR else "package-error")
+    if problems:
+        raise SnapshotError(f"{label}: " + "; ".join(p.to_line() for p in problems))
     if not isinstance(value, dict):
         raise SnapshotError(f"{label}: {rel} must hold a JSON object")
     return value

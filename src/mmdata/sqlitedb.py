@@ -120,13 +120,13 @@ def _describe(conn: sqlite3.Connection, schemas: dict[str, dict[str, Any]], titl
         count = conn.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchone()[0]
         title, description = titles.get(name, (name, ""))
         conn.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?, ?, ?)',
-                     (name, kind, title, schema.get("description") or description, json.dumps(primary_key(schema)), count))
+                     (name, kind, title, schema.get("description") or description, json.dumps(primary_key(schema), allow_nan=False), count))
         for position, f in enumerate(schema["fields"], start=1):
             cons = f.get("constraints", {})
             kind_ = f.get("type", "string")
             conn.execute('INSERT INTO "_columns" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', (
                 name, position, f["name"], kind_, SQL_TYPES[kind_], int(bool(cons.get("required")) or f["name"] in primary_key(schema)),
-                f.get("unit"), json.dumps(cons["enum"]) if "enum" in cons else None, f.get("description")))
+                f.get("unit"), json.dumps(cons["enum"], allow_nan=False) if "enum" in cons else None, f.get("description")))
 
 
 def database_bytes(tables: dict[str, pd.DataFrame], schemas: dict[str, dict[str, Any]], titles: dict[str, tuple[str, str]]) -> bytes:

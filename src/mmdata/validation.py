@@ -52,7 +52,7 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
     snap = as_snapshot(source)
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
-    descriptor = read_descriptor(snap)
+    descriptor = read_descriptor(snap, problems)
     declared = declared_resources(snap, descriptor, problems, with_unusable=True)
     for resource in declared:
         content = snap.file(resource.rel)
