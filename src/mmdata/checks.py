@@ -225,7 +225,7 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
         digests.append(None if data is None else hashlib.sha256(data).hexdigest())
         if data is not None:
             texts[str(source_id)] = data.decode("utf-8", "replace")
-    missing_mask = pd.Series(missing, index=sources.index)
+    missing_mask = pd.Series(missing, index=sources.index, dtype=bool)
     actual = pd.Series(digests, index=sources.index, dtype="string")
     p = _emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", "seed-missing",
               lambda r: f"{r['seed_file']} does not exist; seeds/ must hold every source document")
