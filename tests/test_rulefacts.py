@@ -15,7 +15,7 @@ from mmdata.validation import RULE_FIELDS
 from .conftest import ROOT, apply_patch, build_fixture
 
 SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER}
+KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER, rulefacts.DATE}
 
 
 def codes(pkg: Path) -> list[tuple[str, int | None, str | None, str]]:

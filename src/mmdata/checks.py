@@ -19,7 +19,7 @@ from .package import field_names, read_descriptor
 from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
 from .seedsearch import occurs
 from .snapshot import Snapshot, safe_relative_path
-from .suggest import closest_passage, did_you_mean
+from .suggest import QuoteAdvice, did_you_mean
 
 Frames = dict[str, pd.DataFrame]
 RESULT_TABLES = ("outcomes", "adverse_events")
@@ -230,7 +230,7 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
         digests.append(None if data is None else hashlib.sha256(data).hexdigest())
         if data is not None:
             texts[str(source_id)] = data.decode("utf-8", "replace")
-    missing_mask = pd.Series(missing, index=sources.index)
+    missing_mask = pd.Series(missing, index=sources.index, dtype=bool)
     actual = pd.Series(digests, index=sources.index, dtype="string")
     p = _emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", "seed-missing",
               lambda r: f"{r['seed_file']} does not exist; {folder}/ must hold every source document")
@@ -292,10 +292,11 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
         if source_id in seeds:  # a seed that could not be read: seed_checks reports it
             ordered = sorted(cited_quotes)
             found |= {(source_id, q) for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
+    advice = QuoteAdvice(seeds)
     for name, (codes, quotes, sources, source_names) in read.items():
         absent = _absent_quotes(codes, quotes, sources, source_names, seeds, found)
         problems += _emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
-                          lambda r: _quote_message(r, seeds), None)
+                          lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
         problems += _numbers_in_quote(tables[name], frames[name], codes, quotes, in_quote_columns(tables[name].schema))
     return problems
 
@@ -311,11 +312,6 @@ def _absent_quotes(codes: np.ndarray, quotes: list[str], sources: np.ndarray, na
     absent = np.zeros(len(codes), dtype=bool)
     absent[checked] = missing[inverse] if len(missing) else False
     return absent
-
-
-def _quote_message(row: pd.Series, seeds: dict[str, str]) -> str:
-    passage, difference = closest_passage(" ".join(str(row["quote"]).split()), seeds[row["source_id"]])
-    return f'quote not found in the seed of {row["source_id"]}; closest passage: "{passage}" ({difference})'
 
 
 def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:

@@ -52,6 +52,8 @@ CODES: dict[str, tuple[int, str]] = {
     "maximum-error": (CELLS, "a number is above the field's maximum"),
     "pattern-error": (CELLS, "a text does not match the field's pattern"),
     "length-error": (CELLS, "a text is shorter or longer than the field allows"),
+    "invisible-character": (CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)"),
+    "formula-like": (CELLS, "a free-text cell starts with = + - @, a tab or a carriage return, which a spreadsheet may run"),
     # layer 3
     "primary-key": (KEYS, "two rows share a primary key"),
     "unique-error": (KEYS, "two rows share a value of a unique field"),
@@ -76,6 +78,7 @@ CODES: dict[str, tuple[int, str]] = {
     "seed-hash": (PROVENANCE, "a seed file's sha256 differs from sources.csv"),
     "seed-unlisted": (PROVENANCE, "a file in seeds/ is not listed in sources.csv"),
     "quote-not-in-seed": (PROVENANCE, "a quote does not occur in its source document"),
+    "quote-too-short": (PROVENANCE, "a quote has too few words to prove its row"),
     "number-not-in-quote": (PROVENANCE, "a number in the row does not occur in its quote"),
 }
 

@@ -8,7 +8,11 @@ Layout of an export (``--to DIR``, default ``build``):
 
 - ``data.sqlite`` and ``metadata.json`` (sqlite): for ``datasette data.sqlite -m metadata.json``;
 - ``parquet/<table>.parquet`` for the five tables and the findings view (parquet);
-- ``findings.csv`` (csv): the findings view as a CSV file; the five tables already are CSV.
+- ``findings.csv`` (csv): the findings view as a CSV file; the five tables already are CSV. It is
+  meant for spreadsheets, so a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return is written with a ``'`` before it (OWASP's advice against CSV injection), even
+  though validation already refuses such cells (``formula-like``); numbers are written as numbers.
+  SQLite and Parquet hold every value as it is: they are typed stores that evaluate nothing.
 
 Same inputs, same bytes: with the same SQLite library and the same pyarrow version, rebuilding
 gives byte-identical files (tests check it).
@@ -29,6 +33,7 @@ from .findings import quote_name
 from .formatting import atomic_write
 from .jsonfile import dumps
 from .sqlitedb import build, database_bytes, datasette_metadata, findings_frame, primary_key
+from .textchecks import FORMULA_STARTS
 
 FORMATS = ("sqlite", "parquet", "csv")
 DEFAULT_DIR = "build"
@@ -97,7 +102,8 @@ def export_files(path: str | Path | None, formats: tuple[str, ...] = FORMATS) ->
             })
     if "csv" in formats:
         header = [f["name"] for f in schemas[findings.NAME]["fields"]]
-        files[FINDINGS_CSV] = canonical_csv(header, [[_text(v) for v in row] for row in rows[findings.NAME]])
+        files[FINDINGS_CSV] = canonical_csv(header, [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
+                                                     for row in rows[findings.NAME]])
     return dict(sorted(files.items()))
 
 
@@ -138,6 +144,11 @@ def _rows(pkg: Package) -> dict[str, list[tuple[Any, ...]]]:
         return rows
     finally:
         conn.close()
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading ' before a formula-like start (#13)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _text(value: Any) -> str:

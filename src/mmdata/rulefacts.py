@@ -7,7 +7,9 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
   statistic not listed carries any unit or none);
 - ``"mmdata:upperBound"`` on a ``size_qualifier`` field: the qualifiers under which a size is an
   upper bound on the true number (exact sizes are too);
-- ``"mmdata:folder"`` on ``seed_file``: the folder that holds the seed documents.
+- ``"mmdata:folder"`` on ``seed_file``: the folder that holds the seed documents;
+- ``"mmdata:date": true`` on a text field: a calendar date written YYYY, YYYY-MM or YYYY-MM-DD,
+  whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types.
 
 The few allowed values that the rules' code names itself are listed in RULE_VALUES. Every value a
 fact or RULE_VALUES names must be one of its field's allowed values, else validation reports a
@@ -25,6 +27,7 @@ IN_QUOTE = "mmdata:inQuote"
 UNITS = "mmdata:unitsOfStatistic"
 UPPER_BOUND = "mmdata:upperBound"
 FOLDER = "mmdata:folder"
+DATE = "mmdata:date"
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
 #: Allowed values the rules' code names literally, per table and field.
@@ -42,6 +45,11 @@ def _field(schema: dict[str, Any], name: str) -> dict[str, Any]:
 def in_quote_columns(schema: dict[str, Any]) -> tuple[str, ...]:
     """The number fields whose values must occur in the row's quote."""
     return tuple(f["name"] for f in schema.get("fields", []) if isinstance(f, dict) and f.get(IN_QUOTE) is True)
+
+
+def date_columns(schema: dict[str, Any]) -> tuple[str, ...]:
+    """The text fields that hold calendar dates."""
+    return tuple(f["name"] for f in schema.get("fields", []) if isinstance(f, dict) and f.get(DATE) is True)
 
 
 def units_of_statistic(schema: dict[str, Any]) -> dict[str, tuple[str, ...]]:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks
+from . import checks, textchecks
 from .errors import Problem, sort_problems
 from .frames import Table, read_table
 from .package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
@@ -80,6 +80,7 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
         typed, type_problems, unreadable = typed_frame(table)
         problems += type_problems
         problems += check_cells(table, typed)
+        problems += textchecks.cell_text_problems(table, typed)
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
     problems += checks.foreign_keys(loaded, frames)
@@ -99,6 +100,7 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
     seed_problems, texts = checks.seed_checks(snap, tables, ruled)
     problems += seed_problems
     problems += checks.quote_checks(tables, ruled, texts)
+    problems += textchecks.short_quotes(tables, ruled)
     clock.lap("provenance")
     return Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
 
