@@ -24,12 +24,14 @@ from .errors import (
     LoadError,
     MergeConflict,
     MmdataError,
+    PackageBusy,
     PackageReadError,
     Problem,
     QuoteError,
     ReleaseRefused,
     SiteError,
     SnapshotError,
+    WriteFailed,
 )
 
 if TYPE_CHECKING:
@@ -63,8 +65,8 @@ __version__ = _bundled_version()
 
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
-    "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "data_version", "load", "validate", "validate_report",
+    "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError",
+    "SnapshotError", "WriteFailed", "data_version", "load", "validate", "validate_report",
 ]
 
 
