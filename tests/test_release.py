@@ -13,13 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 import mmdata
-from mmdata import files as files_module
 from mmdata.cli import cli
 from mmdata.generated import contents_heading
 from mmdata.release import release
 
 from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
+from .releases import DAY, FIRST, add_changelog_line, after, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
@@ -151,25 +150,6 @@ def test_refuses_when_a_file_every_release_holds_is_missing(name: str, tmp_path:
     (root / name).unlink()
     expected = "CITATION.cff is missing" if name == "CITATION.cff" else f"{name} is missing; every release holds it"
     assert refusal(root, FIRST) == f"Error: {expected}\n"
-
-
-@pytest.mark.parametrize("failing", ["CHANGELOG.md", "README.md"])
-def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every file a release writes (README included, #12) is written in one all-or-nothing step."""
-    root = repo_copy(tmp_path / "pkg")
-    before = all_bytes(root)
-    real = files_module.atomic_write  # every package file is written through mmdata.files (#13)
-
-    def flaky(path: Path, data: bytes) -> None:
-        if path.name == failing and data != before[failing]:
-            raise OSError("disk full")
-        real(path, data)
-
-    monkeypatch.setattr(files_module, "atomic_write", flaky)
-    with pytest.raises(OSError, match="disk full"):
-        release(root, FIRST, today=DAY)
-    assert all_bytes(root) == before
-    assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()
 
 
 def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:

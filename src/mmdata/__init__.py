@@ -25,6 +25,7 @@ from .errors import (
     LoadError,
     MergeConflict,
     MmdataError,
+    PackageBusy,
     PackageReadError,
     Problem,
     QuoteError,
@@ -32,6 +33,7 @@ from .errors import (
     SiteError,
     SnapshotError,
     UnsafeFile,
+    WriteFailed,
     WriteRefused,
 )
 
@@ -66,8 +68,8 @@ __version__ = _bundled_version()
 
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
-    "MergeConflict", "MmdataError", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "UnsafeFile", "WriteRefused", "data_version", "load", "validate", "validate_report",
+    "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
+    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "validate", "validate_report",
 ]
 
 

@@ -30,6 +30,7 @@ from .csvfile import canonical_csv
 from .errors import AddRefused, Problem, UnsafeFile, multiline
 from .files import MAX_FILE_BYTES, current, human, read_file, write_file
 from .jsonfile import dumps
+from .locking import package_lock
 from .package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
 from .rulefacts import seed_folder
 from .suggest import did_you_mean
@@ -98,7 +99,16 @@ def make_key(table: str, row: dict[str, str], taken: set[str]) -> str:
 
 
 def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
-    """Add one row to table: in schema order, at its place in key order, after validating it and its links."""
+    """Add one row to table: in schema order, at its place in key order, after validating it and its links.
+
+    Holds the package's write lock while it writes (mmdata.locking).
+    """
+    with package_lock(root):
+        return _add_row(root, table, values)
+
+
+def _add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
+    """add_row, with the lock held."""
     root = Path(root)
     resource = _resource(root, table)
     schema = resource.schema or {"fields": []}
@@ -252,7 +262,15 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     columns are other columns of sources.csv (title, outlet, author, published_date, url,
     summarises, note); the note defaults to NOTE. Refuses, writing nothing, a document already in
     the package (same sha256), a source_id already used, or a file that is not UTF-8 text.
+
+    Holds the package's write lock while it writes (mmdata.locking).
     """
+    with package_lock(root):
+        return _add_source(root, document, source_id, document_type, **columns)
+
+
+def _add_source(root: str | Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> AddedSource:
+    """add_source, with the lock held."""
     from .generated import generated_files
 
     root = Path(root)

@@ -194,6 +194,16 @@ class ReleaseRefused(MmdataError):
     exit_code = EXIT_INVALID
 
 
+class WriteFailed(MmdataError):
+    """A file cannot be written (a full disk, no permission); what was written is put back."""
+
+
+class PackageBusy(MmdataError):
+    """Another mmdata command is writing the package; nothing was changed."""
+
+    exit_code = EXIT_INVALID
+
+
 class AddRefused(MmdataError):
     """A source or row cannot be added as asked (a duplicate, a binary file, an invalid row); nothing was changed."""
 

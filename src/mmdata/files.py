@@ -114,6 +114,11 @@ def read_file(root: Path, rel: str) -> bytes | None:
 def write_file(root: Path, rel: str, content: bytes) -> None:
     """Write a package file atomically, never through a symbolic link: WriteRefused, changing nothing,
     when rel or a folder on its way is a link, or rel is there but is not a regular file."""
+    atomic_write(writable(root, rel), content)
+
+
+def writable(root: Path, rel: str) -> Path:
+    """The path of package file rel, its folders made, once no link and nothing but a regular file is on its way (else WriteRefused)."""
     parts = PurePosixPath(rel).parts
     path = Path(root)
     for i, part in enumerate(parts):
@@ -129,7 +134,7 @@ def write_file(root: Path, rel: str, content: bytes) -> None:
             raise WriteRefused(f"{rel}: not written: {'/'.join(parts[:i + 1])} is not a regular "
                                f"{'folder' if i < len(parts) - 1 else 'file'}")
     (Path(root) / rel).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(Path(root) / rel, content)
+    return Path(root) / rel
 
 
 def atomic_write(path: Path, content: bytes) -> None:

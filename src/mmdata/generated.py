@@ -27,6 +27,7 @@ from pathlib import Path
 from .errors import DocsError, Problem
 from .files import current, write_file
 from .jsonfile import dumps
+from .locking import package_lock
 from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 
 README = "README.md"
@@ -185,7 +186,18 @@ class DocsResult:
 
 
 def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
-    """Compare every generated file with what it should hold; unless check, write those that differ."""
+    """Compare every generated file with what it should hold; unless check, write those that differ.
+
+    Holds the package's write lock while it writes (mmdata.locking).
+    """
+    if check:
+        return _write_generated(root, check)  # only reads: never waits for a writer
+    with package_lock(root):
+        return _write_generated(root, check)
+
+
+def _write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
+    """write_generated, with the lock held."""
     root = Path(root)
     result = DocsResult([], [])
     generated = generated_files(root)

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import journal
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
 from .errors import ReleaseRefused, UnsafeFile, multiline
-from .files import read_file, write_file
+from .files import read_file
 from .generated import README, release_readme
 from .jsonfile import dumps, read_json
+from .locking import package_lock
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 from .text import printable
@@ -68,11 +70,20 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     mmdata.diff.required_bump).
     """
     root = Path(root)
+    when = today or release_date()  # before anything else: a bad SOURCE_DATE_EPOCH is refused at once
+    with package_lock(root):
+        journal.recover(root)  # a release interrupted by a crash is put back first, so that running it again succeeds
+        return _release(root, version, when, previous)
+
+
+def _release(root: Path, version: str, when: dt.date, previous: str | Path | None) -> ReleaseResult:
     descriptor = read_descriptor(root)
     current = str(descriptor.get("version", "0.0.0"))
     if parse_version(version) <= parse_version(current):
         raise ReleaseRefused(f"version {version} is not greater than the current version {current}")
     archive = root / "dist" / archive_name(version)
+    if (root / "dist").exists() and not (root / "dist").is_dir():
+        raise ReleaseRefused("dist is not a folder: releases are written into the folder dist/; move the file dist away")
     if archive.exists():
         raise ReleaseRefused(f"{archive.relative_to(root)} already exists; releases are never rebuilt under the same version")
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
@@ -89,7 +100,6 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     if diffs is not None:
         _version_guard(diffs, current, version)
 
-    when = today or _release_date()
     files = {
         DESCRIPTOR: _descriptor_with_checksums(root, descriptor, version),
         "CHANGELOG.md": _changelog_with_release(changelog, version, when, summary).encode("utf-8"),
@@ -99,7 +109,7 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     if readme is not None:
         files[README] = readme
     content = _archive_bytes(root, version, files)
-    _commit(root, files, archive, content)
+    journal.commit(root, version, files, archive, content)
     return ReleaseResult(version, archive, hashlib.sha256(content).hexdigest(), summary)
 
 
@@ -215,9 +225,21 @@ def _version_guard(diffs: list[TableDiff], current: str, version: str) -> None:
                                    f"({next_version(parse_version(current), bump.level)} or later):\n{lines}"))
 
 
-def _release_date() -> dt.date:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+def release_date() -> dt.date:
+    """Today, or the day of SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC) when it is set, for reproducible builds.
+
+    Refuses a value that is not a whole number of seconds, or a day before the earliest a zip
+    archive can date (1980-01-01) or after 9999-12-31.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        return dt.date.today()
+    earliest, latest = dt.datetime(*FIXED_TIME, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+    if not re.fullmatch(r"[0-9]{1,12}", epoch) or not earliest.timestamp() <= int(epoch) <= latest.timestamp():
+        raise ReleaseRefused(f"SOURCE_DATE_EPOCH is {epoch!r}, but must be a whole number of seconds since 1970-01-01 UTC from "
+                             f"{int(earliest.timestamp())} ({earliest.date()}) to {int(latest.timestamp())} ({latest.date()}); "
+                             "set it to the release's time, for example with `date +%s`, or unset it to date the release today")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
 
 
 def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> bytes:
@@ -267,22 +289,3 @@ def _archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> byte
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, contents[name], compresslevel=9)
     return buffer.getvalue()
-
-
-def _commit(root: Path, files: dict[str, bytes], archive: Path, content: bytes) -> None:
-    """Write the archive and the updated files; on any failure put every file back as it was."""
-    originals = {name: _read(root, name) or b"" for name in files}
-    rel = archive.relative_to(root).as_posix()
-    written: list[Path] = []
-    try:
-        for name, data in [(rel, content), (rel + ".sha256", f"{hashlib.sha256(content).hexdigest()}  {archive.name}\n".encode())]:
-            write_file(root, name, data)
-            written.append(root / name)
-        for name, data in files.items():
-            write_file(root, name, data)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        for name, data in originals.items():
-            write_file(root, name, data)
-        raise
