@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +169,7 @@ def apply(root: Path, operation: tuple) -> None:
 #: Every line on stderr: a located problem, or (first line) `Error: ...` whose message may go on over
 #: several lines, or what `docs --check` prints of a stale file. A column is named, never empty, and
 #: no line holds a control character or a line separator (a value must not forge a line).
-LOCATED = re.compile(r"^[^\s:][^:]*(:[0-9]+)?(:[^:]+)?: .+ \[[a-z0-9-]+\]( \(left untouched\))?$")
+LOCATED = re.compile(r"^[^\s:][^:]*(:[0-9]+)?(:.+?)?: .+ \[[a-z0-9-]+\]( \(left untouched\))?$")  # a column name may hold ':'
 STALE = re.compile(r"^[^\s:]+ is stale; run `mmdata docs` and commit the result$")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -183,26 +182,6 @@ def _ops(operations: list, kind: str, *rest: object) -> bool:
 def _json_op(operations: list) -> bool:
     return any(op[0] in ("json", "resource") or (op[0] == "splice" and op[1].endswith(".json")) for op in operations)
 
-
-#: Failures the other parts of issue 13 fix in their branches (merged after this one): a violation
-#: of a generated case that falls in one of these classes is not held against the contract here.
-#: After the merge, empty this filter: the test then fails for any case still open. Each entry: the
-#: class, and a function of (command, operations, violation) saying whether a violation is in it.
-KNOWN_BEFORE_MERGE: dict[str, Callable[[str, list, str], bool]] = {
-    # part C (JSON parsing): a descriptor or schema nested 100,000 deep: RecursionError in json.loads, exit 3 in every command.
-    "json-deep-nesting": lambda command, ops, found: any(op[0] == "jsontext" and op[2] == "deep" for op in ops) and "RecursionError" in found,
-    # part C (JSON parsing; load() is part B): a descriptor or schema value of the wrong type ("resources": null, a field that
-    # is a string, "fields": 1): TypeError, AttributeError or KeyError inside the readers, exit 3 (or from load()).
-    "json-wrong-type": lambda command, ops, found: (_json_op(ops) or any(op[0] == "jsontext" for op in ops))
-    and re.search(r"(TypeError|AttributeError|KeyError|ValueError|IndexError)", found) is not None,
-    # part C (output escaping): an empty column name printed as `path:1::`, and control characters, line separators or
-    # a line break (which splits the problem line in two) of a cell or column name printed raw in a problem line.
-    "output-escaping": lambda command, ops, found: found.startswith("unlocated line") and (
-        "::" in found or CONTROL.search(found) is not None or any(op[0] == "cell" and "\n" in op[-1] for op in ops)),
-    # not in any part (reported): `mmdata docs` on a sources.csv whose header lacks a column: KeyError, exit 3.
-    "docs-broken-header": lambda command, ops, found: command in ("docs", "docs-check") and "KeyError" in found
-    and any(op[0] in ("header", "splice", "cell") for op in ops),
-}
 
 
 def violations(command: str, result: Result, changed: list[str], write: bool) -> list[str]:
@@ -255,16 +234,14 @@ def check_package(root: Path, original: Path, operations: list, value: str, epoc
         after = all_bytes(root)
         changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
         for problem in violations(name, result, changed, write):
-            if not any(matches(name, operations, problem) for matches in KNOWN_BEFORE_MERGE.values()):
-                found.append(f"{name}: {problem!r:.400}\n  operations: {operations!r:.600}, value {value!r:.80}, SOURCE_DATE_EPOCH {epoch!r:.20}\n  "
+            found.append(f"{name}: {problem!r:.400}\n  operations: {operations!r:.600}, value {value!r:.80}, SOURCE_DATE_EPOCH {epoch!r:.20}\n  "
                              f"exit {result.exit_code}, stderr: {result.stderr[-600:]!r}")
     try:
         mmdata.load(path=root)
     except mmdata.MmdataError:
         pass
     except Exception as exc:  # any other exception breaks the contract of load()
-        if not any(matches("load", operations, f"load: {type(exc).__name__}: {exc}") for matches in KNOWN_BEFORE_MERGE.values()):
-            found.append(f"load: {type(exc).__name__}: {str(exc)[:300]}\n  operations: {operations!r:.600}, value {value!r:.80}")
+        found.append(f"load: {type(exc).__name__}: {str(exc)[:300]}\n  operations: {operations!r:.600}, value {value!r:.80}")
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,32 @@ def test_allowed_values_of_another_json_type_are_other_values_issue_13() -> None
     old = {"fields": [{"name": "k", "constraints": {"enum": [1, "a"]}}]}
     new = {"fields": [{"name": "k", "constraints": {"enum": [True, "a"]}}]}
     assert [c.change for c in schema_changes("t", old, new)] == ["allowed values removed: 1", "allowed values added: True"]
+
+
+def test_diff_refuses_a_schema_field_that_is_not_an_object_issue_13(package: Path) -> None:
+    path = package / "schemas/sources.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["fields"][4] = "x"
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {package}: schemas/sources.schema.json: every field of a Table Schema is a JSON object with a name "
+                             "[schema-error]; diff compares well-formed packages: run `mmdata validate`\n")
+
+
+def test_diff_refuses_a_header_without_its_key_column_issue_13(package: Path) -> None:
+    path = package / "data/arms.csv"
+    path.write_bytes(b"\n" + path.read_bytes())  # an empty first line: the header holds no column
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {package}: data/arms.csv: the header lacks the key column 'arm_id'; diff matches rows by key: run `mmdata validate`\n")
+
+
+def test_diff_refuses_a_row_with_a_cell_too_many_issue_13(package: Path) -> None:
+    path = package / "data/arms.csv"
+    header, first, rest = path.read_text(encoding="utf-8").split("\n", 2)
+    path.write_text("\n".join([header, first + ",extra", rest]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(ROOT), str(package)])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {package}: data/arms.csv:2: the row's cells do not match the header's columns; diff compares cells by column: "
+           "run `mmdata validate`\n")

@@ -51,3 +51,14 @@ def test_schema_change_makes_the_dictionary_stale(package: Path) -> None:
     assert (write.exit_code, write.stdout) == (0, "datapackage.json is current\nwrote docs/data-dictionary.md\n")
     assert "Short label of the arm." in (package / "docs/data-dictionary.md").read_text()
     assert CliRunner().invoke(cli, ["docs", "--check", str(package)]).exit_code == 0
+
+
+def test_a_resource_that_is_not_an_object_is_left_out_not_a_crash_issue_13(package: Path) -> None:
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"][2] = "arms"  # validate reports it (package-error); docs documents the tables it can
+    path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+    text = render_dictionary(package)
+    assert "\n## sources\n" in text and "\n## arms\n" not in text
+    result = CliRunner().invoke(cli, ["docs", "--check", str(package)])
+    assert result.exit_code == 1 and "internal error" not in result.stderr

@@ -163,3 +163,12 @@ def test_validate_a_table_of_100000_columns_finishes_issue_13(package: Path) -> 
     result = CliRunner().invoke(cli, ["validate", str(package)])
     assert result.exit_code == 1
     assert len([line for line in result.stderr.splitlines() if line.startswith(f"{ARMS}:1:")]) == 100_010
+
+
+def test_a_column_without_a_name_is_named_by_its_position_issue_13() -> None:
+    found: list[Problem] = []
+    assert not header_ok("t.csv", ["a", "", ""], ["a", "b"], found)
+    assert [p.to_line() for p in found] == [
+        "t.csv:1:b: column 'b' is missing from the header [header-error]",
+        "t.csv:1: column 2 has no name; name it as the schema does or remove it [header-error]",
+        "t.csv:1: column 3 has no name; name it as the schema does or remove it [header-error]"]

@@ -251,7 +251,7 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
 def _data_files(snap: Snapshot) -> set[object]:
     """The tables and schemas the descriptor declares (its own problems are reported by the reader)."""
     resources = [r for r in read_descriptor(snap, []).get("resources", []) if isinstance(r, dict)]
-    return {r.get(key) for r in resources for key in ("path", "schema")}
+    return {value for r in resources for key in ("path", "schema") if isinstance(value := r.get(key), str)}
 
 
 def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[object]) -> tuple[bytes | None, tuple[str, str] | None]:

@@ -126,14 +126,16 @@ def header_ok(rel: str, header: list[str], fields: list[str], problems: list[Pro
     if header == fields:
         return True
     seen, known = set(header), set(fields)  # sets and one count: linear in the header's width (#13)
-    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1 and h)
     for h in dupes:
         problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' appears more than once"))
     for f in fields:
         if f not in seen:
             problems.append(Problem(rel, 1, f, "header-error", f"column '{f}' is missing from the header"))
-    for h in header:
-        if h not in known:
+    for i, h in enumerate(header, start=1):
+        if not h:  # an empty name cannot stand in a location (path:1::) (#13)
+            problems.append(Problem(rel, 1, None, "header-error", f"column {i} has no name; name it as the schema does or remove it"))
+        elif h not in known:
             problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' is not in the schema; remove it or add it to the schema"))
     if not dupes and seen == set(fields):
         problems.append(Problem(rel, 1, None, "header-error",

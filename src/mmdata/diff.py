@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import DiffRefused
-from .package import field_names, primary_key
+from .package import declared_resources, field_names, primary_key, read_descriptor
 from .snapshot import Snapshot
 from .text import printable
 
@@ -72,6 +72,8 @@ class TableDiff:
 
 def diff_snapshots(old: Snapshot, new: Snapshot) -> list[TableDiff]:
     """Compare two packages table by table (tables in the order of the new descriptor)."""
+    for snap in (old, new):
+        _comparable(snap)
     old_res, new_res = old.resources(), new.resources()
     names = list(new_res) + [n for n in old_res if n not in new_res]
     result = []
@@ -121,6 +123,21 @@ def next_version(current: tuple[int, int, int], level: str) -> str:
     return f"{major}.{minor + 1}.0" if level == MINOR else f"{major}.{minor}.{patch + 1}"
 
 
+#: Problems of a descriptor or schema that leave nothing to compare field by field (#13).
+UNCOMPARABLE = ("package-error", "resource-error", "schema-error")
+
+
+def _comparable(snap: Snapshot) -> None:
+    """DiffRefused when the descriptor or a schema of snap is malformed (a resource or field that is not
+    an object, a field without a name): what diff would compare is not there."""
+    problems: list[Any] = []
+    declared_resources(snap, read_descriptor(snap, problems), problems, check=False)
+    bad = [p for p in problems if p.code in UNCOMPARABLE]
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise DiffRefused(f"{snap.label}: {printable(bad[0].to_line())}{more}; diff compares well-formed packages: run `mmdata validate`")
+
+
 def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
     """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     parsed = snap.table(name)
@@ -130,9 +147,18 @@ def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[s
         if column in position:
             raise DiffRefused(f"{where}: column '{column}' appears more than once; diff compares cells by column: run `mmdata validate`")
         position[column] = i
-    idx = [position[k] for k in primary_key(schema) if k in position] or [0]
+    key_columns = primary_key(schema)
+    lacking = [k for k in key_columns if k not in position]
+    if lacking or not parsed.header:
+        raise DiffRefused(f"{where}: the header lacks the key column '{lacking[0] if lacking else ''}'; diff matches rows by key: "
+                          "run `mmdata validate`")
+    idx = [position[k] for k in key_columns] or [0]
     rows: dict[str, dict[str, str]] = {}
     first_line: dict[str, int] = {}
+    broken = next((line for line, bad in zip(parsed.lines, parsed.broken, strict=True) if bad), None)
+    if broken is not None:  # its cells were padded or cut to the header's width: comparing them would hide what the row holds
+        raise DiffRefused(f"{where}:{broken}: the row's cells do not match the header's columns; diff compares cells by column: "
+                          "run `mmdata validate`")
     for record, line in zip(parsed.records, parsed.lines, strict=True):
         key = "+".join(record[i] for i in idx)
         if key in rows:

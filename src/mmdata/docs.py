@@ -34,12 +34,11 @@ def render_dictionary(root: str | Path = ".") -> str:
         "The example of a field is its first non-empty value in the table's key order.",
     ]
     for resource in resources:
-        out += _table(snap, str(resource.name), resource.rel, resource.schema or {}, descriptor)
+        out += _table(snap, str(resource.name), resource.rel, resource.schema or {}, resource.declared)
     return "\n".join(out) + "\n"
 
 
-def _table(snap: Snapshot, name: str, rel: str, schema: dict[str, Any], descriptor: dict[str, Any]) -> list[str]:
-    declared = next(r for r in descriptor["resources"] if r.get("name") == name)
+def _table(snap: Snapshot, name: str, rel: str, schema: dict[str, Any], declared: dict[str, Any]) -> list[str]:
     pk = primary_key(schema)
     examples = _examples(snap.file(rel), rel, pk)
     lines = ["", f"## {name}", "", _cell(schema.get("description") or declared.get("description", "")), "",

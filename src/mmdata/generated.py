@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .csvfile import header_ok
 from .errors import DocsError, Problem
 from .files import current, write_file
 from .jsonfile import dumps
@@ -60,6 +61,10 @@ def read_rows(root: Path) -> Rows:
     for resource in declared_resources(root, read_descriptor(root), problems, check=False):
         parsed = parse_table(root, resource.rel, problems)
         if parsed is None:
+            continue
+        found: list[Problem] = []  # the listings name columns by the schema: a header without them is reported (#13)
+        if not header_ok(resource.rel, parsed.header, [f["name"] for f in (resource.schema or {}).get("fields", [])], found):
+            problems += found
             continue
         keys = [parsed.header.index(k) for k in primary_key(resource.schema or {}) if k in parsed.header]
         records = sorted(parsed.records, key=lambda r: [r[i] for i in keys])

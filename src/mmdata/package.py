@@ -204,10 +204,14 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
         problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
         return None
     if not check:
-        if all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
-            return schema
-        problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
-        return None
+        if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
+            problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
+            return None
+        shape = _misshapen(schema)
+        if shape is not None:
+            problems.append(Problem(label, None, None, "schema-error", shape))
+            return None
+        return schema
     from frictionless import Schema
 
     found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
@@ -217,6 +221,23 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
                                  f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
     problems.extend(found)
     return None if found else schema
+
+
+def _misshapen(schema: dict[str, Any]) -> str | None:
+    """What a schema read without frictionless holds of the wrong JSON type, in what mmdata's readers use (#13); None when nothing."""
+    for f in schema["fields"]:
+        wrong = [key for key, kind in (("type", str), ("format", str), ("constraints", dict)) if key in f and not isinstance(f[key], kind)]
+        if not wrong and "enum" in f.get("constraints", {}) and not isinstance(f["constraints"]["enum"], list):
+            wrong = ["constraints/enum"]
+        if wrong:
+            return f"field '{f['name']}': '{wrong[0]}' has the wrong JSON type; see the Table Schema specification"
+    key = schema.get("primaryKey", [])
+    if not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
+        return "'primaryKey' is a field name or a list of field names"
+    if not isinstance(schema.get("foreignKeys", []), list) or not all(
+            isinstance(fk, dict) and isinstance(fk.get("reference"), dict) for fk in schema.get("foreignKeys", [])):
+        return "'foreignKeys' is a list of objects, each with a 'reference' object"
+    return None
 
 
 __all__ = ["DESCRIPTOR", "Resource", "as_snapshot", "checksum_problems", "checksums", "declared_resources", "read_descriptor",
