@@ -20,6 +20,9 @@ import numpy as np
 SHORT = 16
 #: Windows hashed at once (about 40 bytes each).
 CHUNK = 1 << 20
+#: Slots of the sieve that spares most windows a binary search (a power of two).
+SIEVE = 1 << 20
+_SHIFT = np.uint64(64 - SIEVE.bit_length() + 1)
 _BASE = np.uint64(1_000_003)  # odd, so it has an inverse modulo 2**64
 _INVERSE = np.uint64(pow(1_000_003, -1, 2**64))
 
@@ -63,10 +66,13 @@ def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
     for i, key in zip(long, _hashes([quotes[i][:width] for i in long], width), strict=True):
         wanted[key].append(i)
     keys = np.sort(np.fromiter(wanted, dtype=np.uint64, count=len(wanted)))
+    sieve = np.zeros(SIEVE, dtype=bool)  # by the hash's top bits: a few windows pass, only those are looked up
+    sieve[keys >> _SHIFT] = True
     codes = _codes(seed)
     for start in range(0, len(codes) - width + 1, CHUNK):  # bounded memory for a long seed
         hashes = _window_hashes(codes[start:start + CHUNK + width - 1], width)
-        candidates = np.flatnonzero(keys[np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)] == hashes)
+        passed = np.flatnonzero(sieve[hashes >> _SHIFT])
+        candidates = passed[keys[np.minimum(np.searchsorted(keys, hashes[passed]), len(keys) - 1)] == hashes[passed]]
         for position, key in zip((candidates + start).tolist(), hashes[candidates].tolist(), strict=True):
             for i in wanted[key]:
                 if not found[i] and seed.startswith(quotes[i], position):
