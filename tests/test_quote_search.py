@@ -41,9 +41,10 @@ TRICKY = ["a 1,", "234 b", "12", "34", "one", "two", "Six of 1,234,567\nten", "x
           "Doubled\nTWICE", "one_two", "3,14", "1,2345", "10,000.5", "2,000,", "half-time"]
 
 
-@pytest.mark.parametrize("arrow", [True, False])
-def test_all_quotes_at_once_read_each_quote_as_alone(arrow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("arrow", "block"), [(True, checks.BLOCK), (False, checks.BLOCK), (True, 1), (True, 3)])
+def test_all_quotes_at_once_read_each_quote_as_alone(arrow: bool, block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "arrow_available", lambda: arrow)
+    monkeypatch.setattr(checks, "BLOCK", block)
     assert grouped(TRICKY) == one_by_one(TRICKY)
     assert grouped(["a 1,", "234 b"]) == [[1.0], [234.0]]  # a separator at the end of one quote joins nothing
     assert grouped(["12", "34", "one", "two"]) == [[12.0], [34.0], [1.0], [2.0]]
@@ -112,3 +113,9 @@ def test_numbers_belong_to_their_own_quote() -> None:
     assert problems({"outcomes": table("outcomes", rows)}, {"a": f"{first} {second}"}) == [
         ("data/outcomes.csv", 3, "value", "number-not-in-quote"), ("data/outcomes.csv", 5, "value", "number-not-in-quote"),
         ("data/outcomes.csv", 6, "value", "number-not-in-quote")]
+
+
+def test_a_letter_that_only_folds_to_a_number_word_stays_text_issue_10() -> None:
+    # 'ſix' (long s) matches the number-word pattern under Unicode case folding but is no number
+    # word; with a plain number word's letters elsewhere in the quote it used to raise KeyError.
+    assert grouped(["someone ſix 4", "ſix one"]) == [[4.0], [1.0]]

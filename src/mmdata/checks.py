@@ -190,6 +190,8 @@ _WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 _THOUSANDS_RE = re.compile(r",(?<=\d,)(?=\d{3}\b)")  # a comma first: found by a fast literal scan
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+#: Quotes whose numbers are read at once.
+BLOCK = 1 << 14
 _TOKEN_RE = re.compile(r"\n|" + _NUMBER_RE.pattern)  # a number, or the break between two quotes
 
 
@@ -212,6 +214,15 @@ def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
 
 def _numbers_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The position in texts of each number the texts state (see quote_numbers), and the number."""
+    owners, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=float)]
+    for start in range(0, len(texts), BLOCK):  # bounded memory: the numbers of a block are Python strings
+        owner, value = _block_numbers(texts[start:start + BLOCK])
+        owners.append(owner + start)
+        values.append(value)
+    return np.concatenate(owners), np.concatenate(values)
+
+
+def _block_numbers(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     texts = [t.replace("\n", " ") if "\n" in t else t for t in texts]
     for i in np.flatnonzero(_may_hold_words(texts)).tolist():
         texts[i] = _WORD_RE.sub(_number_word, texts[i])
