@@ -70,3 +70,14 @@ def test_missing_values_are_na_in_both_readers_issue_10() -> None:
         assert table is not None
         assert table.frame.isna().values.tolist() == [[True, True, False]]
         assert isinstance(table.frame["c"].dtype, pd.StringDtype)
+
+
+@pytest.mark.parametrize("at", range(1, 10))
+def test_a_blank_line_is_seen_wherever_the_byte_scan_splits_the_file_issue_10(at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.frames
+
+    monkeypatch.setattr(mmdata.frames, "CHUNK", 4)  # chunks of 4 bytes: the blank line falls inside one, or across two
+    assert not regular(b"x" * at + b"\n\ny\n")
+    assert regular(b"x" * at + b"\ny\n")
+    assert regular(b"x" * at + b',"a"\ny\n')  # a quote at the start of a chunk is counted once
+    assert regular(b'"a\r\nb"\r\n' + b"x" * at + b"\r\n") and not regular(b"a\r\n\r\n" + b"x" * at)

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, UnsafeFile
-from .frames import Table
+from .frames import Table, arrow_available
 from .package import field_names, read_descriptor
 from .rulefacts import in_quote_columns, seed_folder, units_of_statistic, upper_bound_qualifiers
-from .seedsearch import occurs
+from .seedsearch import CitedPairs, occurs
 from .snapshot import Snapshot, safe_relative_path
 from .suggest import QuoteAdvice, did_you_mean
 
@@ -189,28 +189,72 @@ NUMBER_WORDS = {
 _WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
-_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_THOUSANDS_RE = re.compile(r",(?<=\d,)(?=\d{3}\b)")  # a comma first: found by a fast literal scan
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+#: Quotes whose numbers are read at once.
+BLOCK = 1 << 14
+_TOKEN_RE = re.compile(r"\n|" + _NUMBER_RE.pattern)  # a number, or the break between two quotes
 
 
 def quote_numbers(quotes: pd.Series) -> pd.DataFrame:
     """Every number a quote states, one per line: digits ('1,200' is 1200) and number words ('six').
 
-    Columns: the quote's index label, and the number (a float).
+    Columns: the quote's index label, and the number (a float). The number words are replaced
+    quote by quote, only in the quotes that may hold one (see _may_hold_words). The thousands
+    separators and the numbers are then read in one pass of each regular expression over all
+    quotes joined by line breaks: a line break is neither a digit nor a word character, so
+    every pattern matches there exactly as at the start or end of a quote, and no match spans
+    two quotes (a line break inside a quote becomes a space first, which every pattern treats
+    alike). Replacing the words first changes nothing: a separator never touches a word.
     """
-    labels: list[object] = []
-    numbers: list[float] = []
-    for label, quote in zip(quotes.index, quotes, strict=True):
-        if pd.isna(quote):
-            continue
-        text = _THOUSANDS_RE.sub("", str(quote)) if "," in str(quote) else str(quote)
-        lower = text.lower()
-        if any(word in lower for word in NUMBER_WORDS):  # the regular expression only where a word may be
-            text = _WORD_RE.sub(lambda m: f" {NUMBER_WORDS[m.group(1).lower()]} ", text)
-        found = _NUMBER_RE.findall(text)
-        labels += [label] * len(found)
-        numbers += map(float, found)
-    return pd.DataFrame({"quote": labels, "number": pd.Series(numbers, dtype=float)})
+    kept = [(label, str(quote)) for label, quote in zip(quotes.index, quotes, strict=True) if not pd.isna(quote)]
+    owner, values = _numbers_of([t for _, t in kept])
+    labels = np.array([label for label, _ in kept] or [None], dtype=object)[owner].tolist()
+    return pd.DataFrame({"quote": labels, "number": pd.Series(values, dtype=float)})
+
+
+def _numbers_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The position in texts of each number the texts state (see quote_numbers), and the number."""
+    owners, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=float)]
+    for start in range(0, len(texts), BLOCK):  # bounded memory: the numbers of a block are Python strings
+        owner, value = _block_numbers(texts[start:start + BLOCK])
+        owners.append(owner + start)
+        values.append(value)
+    return np.concatenate(owners), np.concatenate(values)
+
+
+def _block_numbers(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    texts = [t.replace("\n", " ") if "\n" in t else t for t in texts]
+    for i in np.flatnonzero(_may_hold_words(texts)).tolist():
+        texts[i] = _WORD_RE.sub(_number_word, texts[i])
+    text = "\n".join(texts)
+    if "," in text:
+        text = _THOUSANDS_RE.sub("", text)
+    codes, tokens = pd.factorize(np.array(_TOKEN_RE.findall(text), dtype=object))
+    values = np.array([np.nan if t == "\n" else float(t) for t in tokens.tolist()], dtype=float)
+    breaks = np.isnan(values)[codes]
+    return np.cumsum(breaks)[~breaks], values[codes[~breaks]]
+
+
+def _may_hold_words(texts: list[str]) -> np.ndarray:
+    """Which texts _WORD_RE may match in: every text that is not pure ASCII, and each ASCII text in
+    which the same pattern, run by Arrow's RE2 (whose \\b, \\d and case folding agree with
+    Python's on ASCII text), matches. Without pyarrow, every text."""
+    if not texts or not arrow_available():
+        return np.ones(len(texts), dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(texts, type=pa.large_string())
+    ascii_words = pc.match_substring_regex(array, _WORD_RE.pattern, ignore_case=True)
+    return np.asarray(pc.or_(pc.invert(pc.string_is_ascii(array)), ascii_words).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _number_word(match: re.Match[str]) -> str:
+    """A number word as its digits, spaced apart from its neighbours; a match that only folds to one
+    under Unicode case rules ('ſix') is left as it is."""
+    digits = NUMBER_WORDS.get(match.group(1).lower())
+    return match.group(0) if digits is None else f" {digits} "
 
 
 def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
@@ -276,51 +320,32 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     """
     problems: list[Problem] = []
     seeds = {k: " ".join(v.split()) for k, v in texts.items()}
-    read: dict[str, tuple[np.ndarray, list[str], np.ndarray, pd.Index]] = {}
+    cited = {name: CitedPairs(frames[name]) for name in tables if name in frames and "quote" in frames[name]}
     wanted: dict[str, set[str]] = {}
-    for name in tables:
-        if name in frames and "quote" in frames[name]:
-            codes, distinct = pd.factorize(frames[name]["quote"])  # the row's quote as a number; -1 when missing
-            sources, source_names = pd.factorize(frames[name]["source_id"])
-            quotes = [" ".join(str(q).split()) for q in distinct]
-            read[name] = codes, quotes, sources, source_names
-            cited = (codes >= 0) & (sources >= 0)
-            for s, q in set(zip(sources[cited].tolist(), codes[cited].tolist(), strict=True)):
-                wanted.setdefault(str(source_names[s]), set()).add(quotes[q])
-    found: set[tuple[str, str]] = set()
+    for pairs in cited.values():
+        for source_id, quotes in pairs.by_source():
+            wanted.setdefault(source_id, set()).update(quotes)
+    found: dict[str, set[str]] = {}
     for source_id, cited_quotes in wanted.items():
         if source_id in seeds:  # a seed that could not be read: seed_checks reports it
             ordered = sorted(cited_quotes)
-            found |= {(source_id, q) for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
+            found[source_id] = {q for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
     advice = QuoteAdvice(seeds)
-    for name, (codes, quotes, sources, source_names) in read.items():
-        absent = _absent_quotes(codes, quotes, sources, source_names, seeds, found)
+    for name, pairs in cited.items():
+        absent = pairs.absent(found)
         problems += _emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
                           lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
-        problems += _numbers_in_quote(tables[name], frames[name], codes, quotes, in_quote_columns(tables[name].schema))
+        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].schema))
     return problems
-
-
-def _absent_quotes(codes: np.ndarray, quotes: list[str], sources: np.ndarray, names: pd.Index, seeds: dict[str, str],
-                   found: set[tuple[str, str]]) -> np.ndarray:
-    """Rows whose quote is not found in the seed of their own source (rows without a quote or a readable seed pass)."""
-    checked = (codes >= 0) & (sources >= 0)
-    width = len(quotes) + 1
-    inverse, distinct = pd.factorize(sources[checked].astype(np.int64) * width + codes[checked])
-    pairs = [(str(names[p // width]), quotes[p % width]) for p in np.asarray(distinct).tolist()]
-    missing = np.array([source_id in seeds and (source_id, quote) not in found for source_id, quote in pairs], dtype=bool)
-    absent = np.zeros(len(codes), dtype=bool)
-    absent[checked] = missing[inverse] if len(missing) else False
-    return absent
 
 
 def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:
     """Rows with a number its quote does not state; a row without a quote states no number."""
-    stated = quote_numbers(pd.Series(quotes, dtype=object))
-    numbers = stated["number"].to_numpy(dtype=float) + 0.0  # + 0.0: -0.0 is 0.0
+    owner, numbers = _numbers_of(quotes)
+    numbers = numbers + 0.0  # + 0.0: -0.0 is 0.0
     vocabulary = pd.Index(numbers).unique()
     width = len(vocabulary) + 1  # a (quote, number) pair as one integer: quote * width + number
-    known = np.sort(stated["quote"].to_numpy(dtype=np.int64) * width + vocabulary.get_indexer(numbers))
+    known = np.sort(owner.astype(np.int64) * width + vocabulary.get_indexer(numbers))
     problems: list[Problem] = []
     for column in columns:
         values = df[column].astype("Float64")

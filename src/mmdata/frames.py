@@ -85,12 +85,19 @@ def regular(raw: bytes, start: int = 0) -> bool:
     a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
     so a comma, a line break, the end or another quote must follow it.
     """
-    if raw.find(b"\x00", start) >= 0 or raw.find(b"\n\n", start) >= 0 or raw.find(b"\n\r\n", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r"):
+    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r"):
         return False
-    if raw.count(b"\r", start) != raw.count(b"\r\n", start):
+    returns = raw.count(b"\r", start)  # most files have none: then the two scans for them are skipped
+    if returns and (returns != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):
         return False
     data = np.frombuffer(raw, dtype=np.uint8)[start:]
-    found = [np.flatnonzero(data[i:i + CHUNK] == 34) + i for i in range(0, len(data), CHUNK)]
+    found = []
+    for i in range(0, len(data), CHUNK):  # one numpy pass per chunk finds the quotes and any blank line
+        chunk = data[i:i + CHUNK + 1]  # one byte more, so a blank line across two chunks is seen
+        newline = chunk == 10
+        if (newline[1:] & newline[:-1]).any():
+            return False
+        found.append(np.flatnonzero(chunk[:CHUNK] == 34) + i)
     quotes = np.concatenate(found) if found else np.empty(0, np.intp)
     if len(quotes) % 2:
         return False
