@@ -29,6 +29,8 @@ EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITAT
 #: A dated entry in the changelog: written by a release.
 RELEASED_ENTRY = re.compile(r"^## [0-9]+\.[0-9]+\.[0-9]+ \(", re.M)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+#: The committed record of every release: its archive's sha256 and the SHA256SUMS inside it (#14).
+RECORDS = "releases"
 
 
 @dataclass
@@ -49,6 +51,22 @@ def parse_version(text: str) -> tuple[int, int, int]:
 
 def archive_name(version: str) -> str:
     return f"mmdata-data-{version}.zip"
+
+
+def record_paths(version: str) -> tuple[str, str]:
+    """Where a release records, in the repository, its archive's sha256 and the archive's SHA256SUMS (#14)."""
+    return f"{RECORDS}/{archive_name(version)}.sha256", f"{RECORDS}/{archive_name(version)}.SHA256SUMS"
+
+
+def sha256_line(content: bytes, name: str) -> bytes:
+    """The line `sha256sum` prints for content under name, which `sha256sum -c` checks."""
+    return f"{hashlib.sha256(content).hexdigest()}  {name}\n".encode()
+
+
+def archive_sums(content: bytes, version: str) -> bytes:
+    """The SHA256SUMS file inside a release archive."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return archive.read(f"mmdata-data-{version}/SHA256SUMS")
 
 
 def release(root: str | Path, version: str, today: dt.date | None = None, previous: str | Path | None = None) -> ReleaseResult:
@@ -75,6 +93,8 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
         raise ReleaseRefused(f"{archive.relative_to(root)} already exists; releases are never rebuilt under the same version")
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
         raise ReleaseRefused(f"git tag v{version} already exists")
+    if (root / record_paths(version)[0]).exists():
+        raise ReleaseRefused(f"{record_paths(version)[0]} already exists; release {version} was made before")
     changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8") if (root / "CHANGELOG.md").is_file() else ""
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
@@ -97,6 +117,8 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     if readme is not None:
         files[README] = readme
     content = _archive_bytes(root, version, files)
+    record, sums = record_paths(version)
+    files[record], files[sums] = sha256_line(content, archive.name), archive_sums(content, version)  # what a rebuild is checked against
     _commit(root, files, archive, content)
     return ReleaseResult(version, archive, hashlib.sha256(content).hexdigest(), summary)
 
@@ -265,15 +287,17 @@ def _archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> byte
 
 def _commit(root: Path, files: dict[str, bytes], archive: Path, content: bytes) -> None:
     """Write the archive and the updated files; on any failure put every file back as it was."""
-    originals = {name: (root / name).read_bytes() for name in files}
-    archive.parent.mkdir(parents=True, exist_ok=True)
+    originals = {name: (root / name).read_bytes() for name in files if (root / name).exists()}
     written: list[Path] = []
     try:
-        for path, data in [(archive, content), (archive.with_name(archive.name + ".sha256"),
-                                                 f"{hashlib.sha256(content).hexdigest()}  {archive.name}\n".encode())]:
+        for path, data in [(archive, content), (archive.with_name(archive.name + ".sha256"), sha256_line(content, archive.name))]:
+            path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
             written.append(path)
         for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            if name not in originals:
+                written.append(root / name)
             atomic_write(root / name, data)
     except BaseException:
         for path in written:
