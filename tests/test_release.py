@@ -153,7 +153,7 @@ def test_refuses_when_a_file_every_release_holds_is_missing(name: str, tmp_path:
     assert refusal(root, FIRST) == f"Error: {expected}\n"
 
 
-@pytest.mark.parametrize("failing", ["CHANGELOG.md", "README.md", f"releases/mmdata-data-{FIRST}.zip.SHA256SUMS"])
+@pytest.mark.parametrize("failing", ["CHANGELOG.md", "README.md", ".zenodo.json", f"releases/mmdata-data-{FIRST}.zip.SHA256SUMS"])
 def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file a release writes (README included, #12; the new records of #14 removed) is written in one all-or-nothing step."""
     root = repo_copy(tmp_path / "pkg")

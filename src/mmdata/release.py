@@ -17,8 +17,9 @@ from typing import Any
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
 from .errors import ReleaseRefused
 from .formatting import atomic_write
-from .generated import README, release_readme
+from .generated import README, read_rows, release_readme, zenodo_file
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
+from .publishing import ZENODO
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -113,9 +114,11 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
         "CHANGELOG.md": _changelog_with_release(changelog, version, when, summary).encode("utf-8"),
         "CITATION.cff": _citation(root, version, when),
     }
-    readme = release_readme(root, version)  # its rows per source, written only here (#12)
+    readme = release_readme(root, version)  # its rows per source, written only here (#12), and the pinned release (#14)
     if readme is not None:
         files[README] = readme
+    if (root / ZENODO).is_file():  # the new version, for Zenodo's DOI (#14)
+        files[ZENODO] = zenodo_file(root, json.loads(files[DESCRIPTOR]), read_rows(root), files["CITATION.cff"].decode("utf-8"))
     content = _archive_bytes(root, version, files)
     record, sums = record_paths(version)
     files[record], files[sums] = sha256_line(content, archive.name), archive_sums(content, version)  # what a rebuild is checked against
