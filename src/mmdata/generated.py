@@ -156,7 +156,9 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
     root = Path(root)
     rows = read_rows(root)
     descriptor = read_descriptor(root)
-    regions = {"seeds": render_seeds(rows), **render_pins(str(descriptor.get("version", "")), DISTRIBUTION)}
+    regions = {"seeds": render_seeds(rows)}
+    if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
+        regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
     out = {DICTIONARY: render_dictionary(root).encode("utf-8")}
     for name in (README, LICENCE):
         path = root / name

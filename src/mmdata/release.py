@@ -100,6 +100,8 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
+    if not (root / "CITATION.cff").is_file():  # before the generated files, one of which reads it
+        raise ReleaseRefused("CITATION.cff is missing")
     _refuse_unless_clean(root)
     before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
     now = open_snapshot(root)
@@ -252,10 +254,7 @@ def _changelog_with_release(changelog: str, version: str, when: dt.date, summary
 
 
 def _citation(root: Path, version: str, when: dt.date) -> bytes:
-    path = root / "CITATION.cff"
-    if not path.is_file():
-        raise ReleaseRefused("CITATION.cff is missing")
-    text = path.read_text(encoding="utf-8")
+    text = (root / "CITATION.cff").read_text(encoding="utf-8")
     text = re.sub(r"^version: .*$", f'version: "{version}"', text, flags=re.M)
     text = re.sub(r"^date-released: .*$", f'date-released: "{when.isoformat()}"', text, flags=re.M)
     return text.encode("utf-8")
