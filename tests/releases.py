@@ -23,8 +23,8 @@ from mmdata.release import EXTRA_FILES, parse_version
 from .conftest import ROOT, VERSION, copy_package
 
 DAY = dt.date(2026, 11, 21)
-#: The repository files a release reads besides the package: every top-level entry of EXTRA_FILES.
-REPO_FILES = sorted({name.split("/")[0] for name in EXTRA_FILES} | {".gitignore"})
+#: The repository files a release reads besides the package: every top-level entry of EXTRA_FILES, and .zenodo.json (#14).
+REPO_FILES = sorted({name.split("/")[0] for name in EXTRA_FILES} | {".gitignore", ".zenodo.json"})
 CHANGELOG = "# Changelog\n\n## Unreleased\n\n### Data\n- A test copy of the shipped package.\n"
 
 

@@ -15,7 +15,7 @@ from .conftest import ROOT
 
 def test_committed_dictionary_is_current() -> None:
     result = CliRunner().invoke(cli, ["docs", "--check", str(ROOT)])
-    current = "".join(f"{name} is current\n" for name in ("docs/data-dictionary.md", "README.md", "LICENSE-DATA.md", "datapackage.json"))
+    current = "".join(f"{name} is current\n" for name in ("docs/data-dictionary.md", "README.md", "LICENSE-DATA.md", ".zenodo.json", "datapackage.json"))
     assert (result.exit_code, result.stdout, result.stderr) == (0, current, "")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import mmdata
 
@@ -42,11 +43,13 @@ def test_pull_request_workflow_runs_the_same_checks_as_ci() -> None:
         ".venv/bin/mmdata docs --check",
         ".venv/bin/ruff check src tests benchmarks && .venv/bin/mypy src",
         ".venv/bin/mmdata export --to build && .venv/bin/mmdata site --out site",
+        ".ci/rebuild-release",  # every tag v* rebuilds bit for bit (#14)
         "",  # the browser tests' screenshots, kept as an artefact
     ]
+    assert workflow["jobs"]["checks"]["steps"][0]["with"] == {"fetch-depth": 0}  # with the tags
     assert workflow["jobs"]["checks"]["steps"][-1]["with"]["path"] == "test-artifacts/"
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
-    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[6]):
+    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[6], ".ci/rebuild-release"):
         assert check in ci
 
 
@@ -72,10 +75,14 @@ def test_pages_workflow_publishes_the_site_from_main_issue_11() -> None:
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
 
-def snippet(name: str) -> str:
-    match = re.search(rf"<!-- snippet: {name} -->\n```python\n(.*?)```", README, re.S)
+def snippet_of(text: str, name: str) -> str:
+    match = re.search(rf"<!-- snippet: {name} -->\n```python\n(.*?)```", text, re.S)
     assert match, name
     return match.group(1)
+
+
+def snippet(name: str) -> str:
+    return snippet_of(README, name)
 
 
 def test_pip_snippet_runs() -> None:
@@ -85,26 +92,79 @@ def test_pip_snippet_runs() -> None:
     assert str(scope["outcomes"]["value"].dtype) == "Float64"
 
 
-def test_git_tag_snippet_runs(tmp_path, monkeypatch) -> None:
-    (tmp_path / "mmdata-1.2.0").symlink_to(ROOT)
-    monkeypatch.chdir(tmp_path)
-    scope: dict = {}
-    exec(snippet("git-tag"), scope)  # noqa: S102
-    assert len(scope["outcomes"]) == row_count("outcomes")
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
-def test_archive_snippet_runs(tmp_path, monkeypatch, capsys) -> None:
+def released(tmp_path):
+    """A copy of the repository released as FIRST, committed and tagged, at a path a GitHub URL can be mapped to."""
     from mmdata.release import release
 
-    from .releases import DAY, FIRST, repo_copy
+    from .releases import DAY, FIRST, commit, repo_copy
 
-    root = repo_copy(tmp_path / "pkg")
+    root = repo_copy(tmp_path / "github" / "owner" / "mmdata.git")
     result = release(root, FIRST, today=DAY)
-    monkeypatch.chdir(result.archive.parent)
+    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
+    return root, result, (root / "README.md").read_text(encoding="utf-8")
+
+
+def region_of(text: str, name: str) -> str:
+    match = re.search(rf"<!-- generated: {name} -->\n(.*?)<!-- end -->", text, re.S)
+    assert match, name
+    return match.group(1)
+
+
+def test_readme_pins_the_version_in_datapackage_json_issue_14() -> None:
+    from mmdata.publishing import PIN_REGIONS, render_pins
+
+    assert {name: region_of(README, name) for name in PIN_REGIONS} == render_pins(mmdata.data_version(path=ROOT), DISTRIBUTION)
+    assert "<repository URL>" not in README
+    placeholders = [line for block in code_blocks(README, "sh") for line in block.splitlines() if re.search(r"<[A-Za-z][^>]*>", line)]
+    assert placeholders == []  # a reader sets REPO; no command holds a placeholder to fill in
+
+
+def test_git_tag_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch) -> None:
+    """The README of a release clones its tag as written (github.com mapped to the copy) and reads it."""
+    import subprocess
+
+    from .releases import FIRST
+
+    root, _, readme = released(tmp_path)
+    (command,) = code_blocks(region_of(readme, "pin-git"), "sh")
+    assert f"--branch v{FIRST} " in command
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REPO": "owner/mmdata", "GIT_CONFIG_COUNT": "1",
+           "GIT_CONFIG_KEY_0": f"url.file://{tmp_path}/github/.insteadOf", "GIT_CONFIG_VALUE_0": "https://github.com/"}
+    subprocess.run(["bash", "-euc", command], cwd=work, env=env, check=True, capture_output=True)
+    monkeypatch.chdir(work)
     scope: dict = {}
-    exec(snippet("archive").replace("1.2.0", FIRST), scope)  # noqa: S102
+    exec(snippet_of(readme, "git-tag"), scope)  # noqa: S102 - the README's own example
+    assert len(scope["outcomes"]) == row_count("outcomes", root)
+
+
+def test_archive_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch, capsys) -> None:
+    """The README of a release downloads the files the release workflow attaches, checks and loads them."""
+    import shlex
+    import subprocess
+
+    import yaml
+
+    from .releases import FIRST
+
+    root, result, readme = released(tmp_path)
+    *downloads, check = code_blocks(region_of(readme, "pin-archive"), "sh")[0].splitlines()
+    workflow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    attached = shlex.split(workflow["jobs"]["release"]["steps"][-1]["run"].replace("\\\n", " ").splitlines()[-1])
+    published = {Path(name.replace("$version", FIRST)).name for name in attached if name.startswith("dist/")}
+    base = f"https://github.com/$REPO/releases/download/v{FIRST}/"
+    assert [shlex.split(line) for line in downloads] == [["curl", "-fLO", base + name] for name in sorted(published)]
+    monkeypatch.chdir(result.archive.parent)  # dist/ holds what the workflow attaches
+    subprocess.run(["bash", "-euc", check], check=True, capture_output=True)
+    scope: dict = {}
+    exec(snippet_of(readme, "archive"), scope)  # noqa: S102
     assert capsys.readouterr().out == f"{FIRST}\n"
-    assert len(scope["tables"]["outcomes"]) == row_count("outcomes")
+    assert len(scope["tables"]["outcomes"]) == row_count("outcomes", root)
 
 
 DISTRIBUTION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]

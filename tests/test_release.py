@@ -13,12 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 import mmdata
+from mmdata import journal as journal_module
 from mmdata.cli import cli
+from mmdata.errors import WriteFailed
 from mmdata.generated import contents_heading
+from mmdata.publishing import PIN_REGIONS, render_pins
 from mmdata.release import release
 
 from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from .releases import DAY, FIRST, add_changelog_line, after, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
+from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
@@ -152,6 +155,25 @@ def test_refuses_when_a_file_every_release_holds_is_missing(name: str, tmp_path:
     assert refusal(root, FIRST) == f"Error: {expected}\n"
 
 
+@pytest.mark.parametrize("failing", ["CHANGELOG.md", "README.md", ".zenodo.json", f"releases/mmdata-data-{FIRST}.zip.SHA256SUMS"])
+def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file a release writes (README included, #12; the new records of #14 removed) is written in one all-or-nothing step."""
+    root = repo_copy(tmp_path / "pkg")
+    before = all_bytes(root)
+    real = journal_module.atomic_write
+
+    def flaky(path: Path, data: bytes) -> None:
+        if path.relative_to(root).as_posix() == failing and data != before.get(failing):
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(journal_module, "atomic_write", flaky)
+    with pytest.raises(WriteFailed, match="disk full; nothing was changed"):
+        release(root, FIRST, today=DAY)
+    assert all_bytes(root) == before
+    assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()
+
+
 def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     """Release FIRST and commit it; change one cell, remove a row and add one; release the next minor."""
     root = repo_copy(tmp_path / "pkg")
@@ -261,8 +283,16 @@ def test_a_package_without_a_version_releases_from_0_0_0(tmp_path: Path) -> None
     descriptor = json.loads((root / "datapackage.json").read_text())
     del descriptor["version"]
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    canonical(root)  # .zenodo.json has no version now (#14)
     assert refusal(root, "0.0.0") == "Error: version 0.0.0 is not greater than the current version 0.0.0\n"
     assert release(root, "0.0.1", today=DAY).version == "0.0.1"
+
+
+def without_released_regions(text: str) -> str:
+    """The README without the regions a release rewrites: its rows per source (#12) and its pinned release (#14)."""
+    for name in ("contents", *PIN_REGIONS):
+        text = text.replace(region(text, name), "")
+    return text
 
 
 def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_path: Path) -> None:
@@ -275,7 +305,8 @@ def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_
     assert region(first, "contents").splitlines()[0] == contents_heading(FIRST) == (
         f"Rows per source document in release {FIRST}, written by `mmdata release`:")
     assert_counts(root, first)
-    assert first.replace(region(first, "contents"), "") == readme.replace(region(readme, "contents"), "")  # nothing else
+    assert without_released_regions(first) == without_released_regions(readme)  # nothing else
+    assert {name: region(first, name) for name in PIN_REGIONS} == render_pins(FIRST, mmdata.DISTRIBUTION)  # the release it pins (#14)
     with zipfile.ZipFile(root / f"dist/mmdata-data-{FIRST}.zip") as archive:
         assert archive.read(f"mmdata-data-{FIRST}/README.md").decode() == first
     commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
@@ -291,5 +322,5 @@ def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_
     now = (root / "README.md").read_text()
     assert region(now, "contents").splitlines()[0] == contents_heading(second)
     assert_counts(root, now)
-    changed = [(a, b) for a, b in zip(first.splitlines(), now.splitlines(), strict=True) if a != b]
+    changed = [(a, b) for a, b in zip(region(first, "contents").splitlines(), region(now, "contents").splitlines(), strict=True) if a != b]
     assert [b.split("`")[1] for _, b in changed[1:]] == [source] and changed[0][1] == contents_heading(second)

@@ -115,11 +115,10 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
     from .validation import validate_source
 
     report = validate_source(package, rev)
-    package_dir = package
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":
-        for line in as_github(report.problems, package_dir):
+        for line in as_github(report.problems, package):
             echo(line)
         echo(summary(report))
     else:
@@ -184,8 +183,10 @@ def docs(package_dir: str, check: bool) -> None:
               help="The package (and repository) to release.")
 @click.option("--previous", metavar="REF|ARCHIVE", default=None,
               help="The last release, when its git tag or commit is not in this repository: its archive, folder or git revision.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the archive of release VERSION, the one checked out, and check it against "
+              "the sha256 the release recorded in releases/; change no other file.")
 @reports_errors
-def release(version: str, package_dir: str, previous: str | None) -> None:
+def release(version: str, package_dir: str, previous: str | None, rebuild: bool) -> None:
     """Release VERSION: write it and the files' checksums into datapackage.json, the rows per
     source into the README, date the changelog entry, and build the reproducible archive dist/mmdata-data-VERSION.zip.
 
@@ -202,14 +203,12 @@ def release(version: str, package_dir: str, previous: str | None) -> None:
 
         mmdata release 0.2.0
     """
+    from .rebuild import rebuild as remake
     from .release import release as make_release
 
-    result = make_release(package_dir, version, previous=previous)
-    echo(f"released {result.version}: dist/{result.archive.name}")
-    echo(f"sha256 {result.sha256}")
-    for line in result.summary:
+    result = remake(package_dir, version) if rebuild else make_release(package_dir, version, previous=previous)
+    for line in result.lines(rebuilt=rebuild):
         echo(line)
-    echo(f"next: commit, then tag: git commit -am 'Release {version}' && git tag v{version}")
 
 
 @cli.command()

@@ -24,12 +24,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import DISTRIBUTION
 from .csvfile import header_ok
 from .errors import DocsError, Problem
 from .files import current, write_file
 from .jsonfile import dumps
 from .locking import package_lock
 from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
+from .publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 
 README = "README.md"
 LICENCE = "LICENSE-DATA.md"
@@ -37,8 +39,8 @@ LICENCE = "LICENSE-DATA.md"
 THIRD_PARTY = "third-party text, not covered by the dataset's licence"
 #: The tables counted per source in the README, in the order of its column.
 COUNTED = ("studies", "arms", "outcomes", "adverse_events")
-#: Every region mmdata writes: "contents" by `mmdata release`, the others by `mmdata docs`.
-REGIONS = ("contents", "seeds")
+#: Every region mmdata writes: "contents" by `mmdata release`, the others by `mmdata docs` (the pins also by the release, #14).
+REGIONS = ("contents", "seeds", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
 RELEASED = "contents"
 REGION = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end -->)", re.S)
@@ -160,18 +162,31 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
 
     root = Path(root)
     rows = read_rows(root)
+    descriptor = read_descriptor(root)
     regions = {"seeds": render_seeds(rows)}
+    if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
+        regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
     out = {DICTIONARY: render_dictionary(root).encode("utf-8")}
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:
             out[name] = fill_regions(text.decode("utf-8"), regions, name).encode("utf-8")
-    descriptor = read_descriptor(root)
+    if current(root, ZENODO) is not None:
+        out[ZENODO] = zenodo_file(root, descriptor, rows)
     out[DESCRIPTOR] = current(root, DESCRIPTOR) or b""  # only its sources are generated: its layout is its own
     if "sources" in rows.tables and descriptor.get("sources") != descriptor_sources(rows):
         descriptor["sources"] = descriptor_sources(rows)
         out[DESCRIPTOR] = dumps(descriptor).encode("utf-8")
     return out
+
+
+def zenodo_file(root: Path, descriptor: dict, rows: Rows, citation: str | None = None) -> bytes:
+    """.zenodo.json for descriptor, from CITATION.cff (as given, or as at root) and the studies (#14)."""
+    if citation is None:
+        if not (root / CITATION).is_file():
+            raise DocsError(f"{CITATION} is missing; {ZENODO} takes its title and creators from it")
+        citation = (root / CITATION).read_text(encoding="utf-8")
+    return render_zenodo(descriptor, citation, rows.of("studies"))
 
 
 def release_readme(root: str | Path, version: str) -> bytes | None:
@@ -180,7 +195,7 @@ def release_readme(root: str | Path, version: str) -> bytes | None:
     text = current(Path(root), README)
     if text is None:
         return None
-    regions = {RELEASED: render_contents(read_rows(Path(root)), version)}
+    regions = {RELEASED: render_contents(read_rows(Path(root)), version), **render_pins(version, DISTRIBUTION)}
     return fill_regions(text.decode("utf-8"), regions, README).encode("utf-8")
 
 

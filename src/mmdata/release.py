@@ -18,10 +18,11 @@ from . import journal
 from .diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
 from .errors import ReleaseRefused, UnsafeFile, multiline
 from .files import read_file
-from .generated import README, release_readme
+from .generated import README, read_rows, release_readme, zenodo_file
 from .jsonfile import dumps, read_json
 from .locking import package_lock
 from .package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
+from .publishing import ZENODO
 from .snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
 from .text import printable
 
@@ -33,6 +34,8 @@ EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITAT
 #: A dated entry in the changelog: written by a release.
 RELEASED_ENTRY = re.compile(r"^## [0-9]+\.[0-9]+\.[0-9]+ \(", re.M)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+#: The committed record of every release: its archive's sha256 and the SHA256SUMS inside it (#14).
+RECORDS = "releases"
 
 
 @dataclass
@@ -41,6 +44,11 @@ class ReleaseResult:
     archive: Path
     sha256: str
     summary: list[str]  # what changed since the previous release, as written into the changelog
+
+    def lines(self, rebuilt: bool = False) -> list[str]:
+        """What `mmdata release` prints: the archive, its sha256, the changes, and (unless rebuilt) what to do next."""
+        done = [f"{'rebuilt' if rebuilt else 'released'} {self.version}: dist/{self.archive.name}", f"sha256 {self.sha256}", *self.summary]
+        return done if rebuilt else [*done, f"next: commit, then tag: git add -A && git commit -m 'Release {self.version}' && git tag v{self.version}"]
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
@@ -53,6 +61,22 @@ def parse_version(text: str) -> tuple[int, int, int]:
 
 def archive_name(version: str) -> str:
     return f"mmdata-data-{version}.zip"
+
+
+def record_paths(version: str) -> tuple[str, str]:
+    """Where a release records, in the repository, its archive's sha256 and the archive's SHA256SUMS (#14)."""
+    return f"{RECORDS}/{archive_name(version)}.sha256", f"{RECORDS}/{archive_name(version)}.SHA256SUMS"
+
+
+def sha256_line(content: bytes, name: str) -> bytes:
+    """The line `sha256sum` prints for content under name, which `sha256sum -c` checks."""
+    return f"{hashlib.sha256(content).hexdigest()}  {name}\n".encode()
+
+
+def archive_sums(content: bytes, version: str) -> bytes:
+    """The SHA256SUMS file inside a release archive."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return archive.read(f"mmdata-data-{version}/SHA256SUMS")
 
 
 def release(root: str | Path, version: str, today: dt.date | None = None, previous: str | Path | None = None) -> ReleaseResult:
@@ -88,10 +112,14 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         raise ReleaseRefused(f"{archive.relative_to(root)} already exists; releases are never rebuilt under the same version")
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
         raise ReleaseRefused(f"git tag v{version} already exists")
+    if (root / record_paths(version)[0]).exists():
+        raise ReleaseRefused(f"{record_paths(version)[0]} already exists; release {version} was made before")
     changelog = (_read(root, "CHANGELOG.md") or b"").decode("utf-8")
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
+    if not (root / "CITATION.cff").is_file():  # before the generated files, one of which reads it
+        raise ReleaseRefused("CITATION.cff is missing")
     _refuse_unless_clean(root)
     before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
     now = open_snapshot(root)
@@ -105,10 +133,14 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         "CHANGELOG.md": _changelog_with_release(changelog, version, when, summary).encode("utf-8"),
         "CITATION.cff": _citation(root, version, when),
     }
-    readme = release_readme(root, version)  # its rows per source, written only here (#12)
+    readme = release_readme(root, version)  # its rows per source, written only here (#12), and the pinned release (#14)
     if readme is not None:
         files[README] = readme
+    if (root / ZENODO).is_file():  # the new version, for Zenodo's DOI (#14)
+        files[ZENODO] = zenodo_file(root, json.loads(files[DESCRIPTOR]), read_rows(root), files["CITATION.cff"].decode("utf-8"))
     content = _archive_bytes(root, version, files)
+    record, sums = record_paths(version)
+    files[record], files[sums] = sha256_line(content, archive.name), archive_sums(content, version)  # what a rebuild is checked against
     journal.commit(root, version, files, archive, content)
     return ReleaseResult(version, archive, hashlib.sha256(content).hexdigest(), summary)
 
