@@ -56,3 +56,12 @@ def test_docs_reports_a_header_that_lacks_columns_issue_13(package: Path) -> Non
     assert code == 2
     assert stderr.startswith("Error: data/sources.csv:1:source_id: column 'source_id' is missing from the header [header-error]; ")
     assert "internal error" not in stderr
+
+
+def test_a_foreign_key_whose_fields_are_not_names_is_a_schema_error_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/adverse_events.schema.json", lambda s: s["foreignKeys"][0]["reference"].update(fields=True))
+    problem = ("schemas/adverse_events.schema.json: each foreign key names its 'fields' and its 'reference' 'fields' (a name or a list "
+               "of names) and a 'resource' as a string [schema-error]")
+    assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
+    assert run("diff", str(ROOT), str(package)) == (
+        1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")

@@ -231,13 +231,20 @@ def _misshapen(schema: dict[str, Any]) -> str | None:
             wrong = ["constraints/enum"]
         if wrong:
             return f"field '{f['name']}': '{wrong[0]}' has the wrong JSON type; see the Table Schema specification"
-    key = schema.get("primaryKey", [])
-    if not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
+    if not _names(schema.get("primaryKey", [])):
         return "'primaryKey' is a field name or a list of field names"
-    if not isinstance(schema.get("foreignKeys", []), list) or not all(
-            isinstance(fk, dict) and isinstance(fk.get("reference"), dict) for fk in schema.get("foreignKeys", [])):
+    fks = schema.get("foreignKeys", [])
+    if not isinstance(fks, list) or not all(isinstance(fk, dict) and isinstance(fk.get("reference"), dict) for fk in fks):
         return "'foreignKeys' is a list of objects, each with a 'reference' object"
+    if not all(_names(fk.get("fields")) and _names(fk["reference"].get("fields")) and isinstance(fk["reference"].get("resource", ""), str)
+               for fk in fks):
+        return "each foreign key names its 'fields' and its 'reference' 'fields' (a name or a list of names) and a 'resource' as a string"
     return None
+
+
+def _names(value: object) -> bool:
+    """Whether value is a field name or a list of field names, as Table Schema writes keys."""
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
 __all__ = ["DESCRIPTOR", "Resource", "as_snapshot", "checksum_problems", "checksums", "declared_resources", "read_descriptor",
