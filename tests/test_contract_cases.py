@@ -65,3 +65,11 @@ def test_a_foreign_key_whose_fields_are_not_names_is_a_schema_error_issue_13(pac
     assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
     assert run("diff", str(ROOT), str(package)) == (
         1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")
+
+
+def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_tables_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/outcomes.schema.json", lambda s: s["fields"].__setitem__(3, 0))
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
+    assert "internal error" not in stderr

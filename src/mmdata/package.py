@@ -212,6 +212,9 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
             problems.append(Problem(label, None, None, "schema-error", shape))
             return None
         return schema
+    if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
+        problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
+        return None
     from frictionless import Schema
 
     found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
