@@ -20,7 +20,7 @@ from mmdata.generated import COUNTED, describe_source
 from mmdata.generated import read_rows as package_rows
 from mmdata.release import EXTRA_FILES, parse_version
 
-from .conftest import ROOT, VERSION, copy_package
+from .conftest import ROOT, VERSION, copy_package, without_checksums
 
 DAY = dt.date(2026, 11, 21)
 #: The repository files a release reads besides the package: every top-level entry of EXTRA_FILES, and .zenodo.json (#14).
@@ -47,10 +47,7 @@ def repo_copy(target: Path) -> Path:
     for name in REPO_FILES:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, target / name)
-    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
-    if any("hash" in r or "bytes" in r for r in descriptor["resources"]):
-        descriptor["resources"] = [{k: v for k, v in r.items() if k not in ("hash", "bytes")} for r in descriptor["resources"]]
-        (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    without_checksums(target)
     (target / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     return target
 

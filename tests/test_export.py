@@ -195,14 +195,14 @@ def test_release_archive_carries_the_exports(tmp_path: Path) -> None:
 
     from mmdata.release import release
 
-    from .releases import repo_copy
+    from .releases import FIRST, repo_copy
 
-    result = release(repo_copy(tmp_path / "pkg"), "0.2.0", today=dt.date(2026, 11, 21))
+    result = release(repo_copy(tmp_path / "pkg"), FIRST, today=dt.date(2026, 11, 21))
     with zipfile.ZipFile(result.archive) as archive:
         names = archive.namelist()
-        inside = {n.removeprefix("mmdata-data-0.2.0/exports/"): archive.read(n) for n in names if "/exports/" in n}
+        inside = {n.removeprefix(f"mmdata-data-{FIRST}/exports/"): archive.read(n) for n in names if "/exports/" in n}
     assert inside == export_files(result.archive.parent.parent)
-    assert json.loads(inside["metadata.json"])["about"] == "mmdata 0.2.0"
+    assert json.loads(inside["metadata.json"])["about"] == f"mmdata {FIRST}"
 
 
 def test_export_command_writes_the_chosen_formats(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import mmdata
 from mmdata import files
 from mmdata.cli import cli
 
-from .conftest import ROOT, copy_package, read_rows, set_cell
+from .conftest import ROOT, copy_package, read_rows, set_cell, without_checksums
 from .releases import DAY, FIRST, repo_copy
 
 
@@ -258,7 +258,7 @@ def bomb(path: Path, size: int, declared: int | None = None) -> Path:
     """A zip with the shipped package and outcomes.csv padded to size bytes; declared rewrites the size its headers state."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for part in sorted(p for p in copy_package(ROOT, path.parent / "src").rglob("*") if p.is_file()):
+        for part in sorted(p for p in without_checksums(copy_package(ROOT, path.parent / "src")).rglob("*") if p.is_file()):
             rel = part.relative_to(path.parent / "src").as_posix()
             data = part.read_bytes()
             out.writestr(rel, data + b"\n" * (size - len(data)) if rel == "data/outcomes.csv" else data)

@@ -16,7 +16,7 @@ from mmdata import findings as view
 from mmdata.cli import cli
 from mmdata.site import build_site
 
-from .conftest import ROOT, read_rows, set_cell
+from .conftest import ROOT, copy_package, read_rows, set_cell
 
 TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
 
@@ -212,5 +212,5 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     archive = f"mmdata-data-{version}.zip"
     assert f"https://example.org/releases/download/v1/{archive}" in links
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
-    build_site(ROOT, tmp_path / "plain")
+    build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
