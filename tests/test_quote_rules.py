@@ -177,3 +177,12 @@ def test_no_shipped_cell_is_formula_like_or_invisible_issue_13() -> None:
     assert [p for p in mmdata.validate(ROOT) if p.code in ("formula-like", "invisible-character")] == []
     for path in (ROOT / "data").glob("*.csv"):
         assert not re.search("[" + "".join(INVISIBLE) + "]", path.read_text(encoding="utf-8")), path
+
+
+def test_rows_sharing_a_short_quote_each_get_the_problem_at_their_own_line_issue_13(pkg: Path) -> None:
+    """The word count is made once per distinct quote (#10): every row citing it is still reported, and a row
+    whose type error keeps it out of the checks does not shift the lines of the others."""
+    keys = [row[0] for row in read_rows(pkg / OUTCOMES)[1]]
+    lines = [set_cell(pkg / OUTCOMES, key, "quote", "months with") for key in keys[1:3]]
+    set_cell(pkg / OUTCOMES, keys[0], "value", "not a number")  # this row is left out of the later layers
+    assert [(row, code) for row, _, code, _ in found(pkg, "quote-too-short")] == [(line, "quote-too-short") for line in lines]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem
@@ -70,13 +71,12 @@ def short_quotes(tables: dict[str, Table], frames: dict[str, pd.DataFrame]) -> l
     for name, frame in frames.items():
         if "quote" not in frame:
             continue
-        quotes = frame["quote"]
-        for label in quotes.index[quotes.notna().to_numpy()]:
-            text = str(quotes[label])
-            words = len(WORD_RE.findall(text))
-            if words < MIN_QUOTE_WORDS:
-                problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", "quote-too-short",
-                                        f"'{text}' has {words} word{'' if words == 1 else 's'}; a quote needs at least "
-                                        f"{MIN_QUOTE_WORDS} words (numbers and punctuation do not count): "
-                                        "quote the passage that states the row", text))
+        codes, distinct = pd.factorize(frame["quote"])  # each distinct quote counted once: linear at a million rows (#10)
+        counts = np.array([len(WORD_RE.findall(str(q))) for q in distinct.tolist()] + [MIN_QUOTE_WORDS], dtype=np.int64)
+        for row in np.flatnonzero(counts[codes] < MIN_QUOTE_WORDS).tolist():  # a missing quote (code -1) takes the last count
+            text, words, label = str(distinct[codes[row]]), int(counts[codes[row]]), frame.index[row]
+            problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", "quote-too-short",
+                                    f"'{text}' has {words} word{'' if words == 1 else 's'}; a quote needs at least "
+                                    f"{MIN_QUOTE_WORDS} words (numbers and punctuation do not count): "
+                                    "quote the passage that states the row", text))
     return problems
