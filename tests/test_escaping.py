@@ -36,6 +36,13 @@ def test_printable_escapes_invisible_format_characters_issue_13() -> None:
     assert printable("a\u202eb\u200bc\ufeffd\u2029e\x7f") == "a\\u202eb\\u200bc\\ufeffd\\u2029e\\x7f"
 
 
+def test_printable_escapes_a_character_beyond_the_basic_plane_in_full_issue_13() -> None:
+    # one \x, \u or \U escape per character, of the width Python writes: never a digit left over or a code cut short
+    text = "a\x9f\u0378\ue000\uffff\U000e0001\U0010ffffb"
+    assert printable(text) == "a\\x9f\\u0378\\ue000\\uffff\\U000e0001\\U0010ffffb"
+    assert printable(text) == repr(text)[1:-1]
+
+
 def rewrite(path: Path, change) -> None:  # noqa: ANN001
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))

@@ -20,6 +20,10 @@ def where(problems: list[Problem]) -> list[tuple[int | None, str | None, str]]:
     return [(p.row, p.column, p.message) for p in problems]
 
 
+def in_full(problems: list[Problem]) -> list[tuple[str, int | None, str | None, str, str]]:
+    return [(p.path, p.row, p.column, p.code, p.message) for p in problems]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ('{"a": NaN}', [(None, "a", "NaN is not JSON; write a finite number, a string or null")]),
     ('{"a": [Infinity, -Infinity]}', [(None, "a/0", "Infinity is not JSON; write a finite number, a string or null"),
@@ -82,13 +86,13 @@ def test_utf16_and_utf32_json_is_named_issue_13(bom: bytes, encoding: str) -> No
     codec = {"UTF-16 LE": "utf-16-le", "UTF-16 BE": "utf-16-be", "UTF-32 LE": "utf-32-le", "UTF-32 BE": "utf-32-be"}[encoding]
     value, problems = read_json("x.json", bom + '{"a": 1}'.encode(codec), "schema-error")
     assert value is None
-    assert [(p.code, p.message) for p in problems] == [
-        ("encoding-error", f"the file is {encoding} (it starts with a {encoding} byte-order mark); save it as UTF-8")]
+    assert in_full(problems) == [
+        ("x.json", 1, None, "encoding-error", f"the file is {encoding} (it starts with a {encoding} byte-order mark); save it as UTF-8")]
 
 
 def test_utf8_bom_in_json_is_refused_as_before_with_a_clear_message_issue_13() -> None:
-    assert where(read_json("x.json", b'\xef\xbb\xbf{"a": 1}', "schema-error")[1]) == [
-        (1, None, "the file starts with a UTF-8 byte-order mark, which JSON forbids; save it as UTF-8 without BOM")]
+    assert in_full(read_json("x.json", b'\xef\xbb\xbf{"a": 1}', "schema-error")[1]) == [
+        ("x.json", 1, None, "encoding-error", "the file starts with a UTF-8 byte-order mark, which JSON forbids; save it as UTF-8 without BOM")]
 
 
 def edit_schema(package: Path, table: str, text: str) -> None:
@@ -167,3 +171,49 @@ def test_a_lone_surrogate_in_the_descriptor_is_refused_not_an_internal_error_iss
     assert result.stderr == ("Error: datapackage.json:x-note: 'half \\ud800 a character' holds a lone surrogate (a \\u escape of half a "
                              "character), which UTF-8 cannot write; fix the escape\n")
     assert (package / "datapackage.json").read_text(encoding="utf-8") == text
+
+
+def test_invalid_utf8_json_is_located_at_its_line_issue_13() -> None:
+    # lines before the bad byte are counted, the first (empty) one included, and none after it
+    value, problems = read_json("x.json", b'\n{\n  "b": "caf\xe9",\n  "a": 1,\n  "c": 2\n}\n', "schema-error")
+    assert value is None
+    assert in_full(problems) == [
+        ("x.json", 3, None, "encoding-error", "not valid UTF-8: invalid continuation byte; save the file as UTF-8")]
+
+
+def test_invalid_json_is_located_at_its_line_and_column_issue_13() -> None:
+    value, problems = read_json("x.json", b'{\n  "a": 1,\n  "b": }\n', "schema-error")
+    assert value is None
+    assert in_full(problems) == [
+        ("x.json", 3, None, "schema-error", "invalid JSON at column 8: Expecting value")]
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("\n" + "[" * (MAX_DEPTH + 1) + "\n]\n", 2, MAX_DEPTH + 1),  # a first line that is empty still counts, lines after do not
+    ('{\n  "a": 1,\n  "b": ' + "[" * (MAX_DEPTH + 1) + "\n\n", 3, MAX_DEPTH + 7),  # the column counts from the line's own start
+    ("[[], [], " + "[" * MAX_DEPTH, 1, MAX_DEPTH + 9),  # a closed array lowers the depth by one, no more
+])
+def test_nesting_too_deep_is_located_at_its_line_and_column_issue_13(text: str, line: int, column: int) -> None:
+    assert in_full(read_json("x.json", text.encode(), "schema-error")[1]) == [
+        ("x.json", line, None, "schema-error", f"objects and arrays nested more than {MAX_DEPTH} deep at column {column}; mmdata reads no deeper")]
+
+
+def test_an_integer_with_more_digits_than_python_converts_is_a_problem_issue_13() -> None:
+    value, problems = read_json("x.json", ('{"a": [1, 1' + "0" * 5000 + "]}").encode(), "schema-error")
+    assert value["a"][0] == 1
+    assert in_full(problems) == [("x.json", None, "a/1", "schema-error", "an integer of 5001 digits cannot be kept exactly: "
+                                  "a float would change its value; write it as a string, or with fewer digits")]
+
+
+def test_a_duplicate_key_is_reported_in_its_own_object_only_issue_13() -> None:
+    # the object that a duplicate key replaced is gone; a later object must not be taken for it
+    text = '[{"a": {"b": 1, "b": 2}, "a": 3}' + ', {"c": {"d": 1}}' * 50 + "]"
+    value, problems = read_json("x.json", text.encode(), "schema-error")
+    assert value[0] == {"a": 3}
+    assert in_full(problems) == [
+        ("x.json", None, "0", "schema-error", "key 'a' appears more than once in this object; keep one"),
+        ("x.json", None, None, "schema-error", "1 more keys appear more than once in an object that a duplicate key replaced; keep one of each")]
+
+
+def test_mmdata_writes_json_as_utf8_text_not_escapes_issue_13() -> None:
+    assert dumps({"arm": "café – ≥ 3 μg", "n": [1]}) == '{\n  "arm": "café – ≥ 3 μg",\n  "n": [\n    1\n  ]\n}\n'

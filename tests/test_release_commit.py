@@ -237,6 +237,11 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock_issue_13(tmp_
     assert CliRunner().invoke(cli, ["fmt", str(root)]).exit_code == 0  # the lock went with the process
 
 
+def test_the_refusal_says_nothing_was_changed_and_to_run_again_issue_13() -> None:
+    assert busy_message("/data/pkg") == ("another mmdata command (release, fmt, docs, add-source or add-row) is writing the package "
+                                         "/data/pkg; nothing was changed: run this one again when it has finished")
+
+
 def test_the_lock_is_taken_once_per_thread_and_released_issue_13(tmp_path: Path) -> None:
     with package_lock(tmp_path), package_lock(tmp_path / "."):  # reentrant: add-source calls add-row
         fd = os.open(tmp_path, os.O_RDONLY)
