@@ -76,3 +76,10 @@ def test_import_mmdata_reads_no_distribution_metadata_issue_10() -> None:
     code = "import sys, mmdata; print(mmdata.__version__ != '0+unknown', 'importlib.metadata' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "True False\n"
+
+
+def test_the_readme_module_map_names_every_module() -> None:
+    """A new module is written into the README's module map (Development) in the same change."""
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    modules = sorted(p.name for p in SRC.glob("*.py") if not p.name.startswith("__"))
+    assert [name for name in modules if f"`{name}`" not in readme and f"  {name} " not in readme] == []
