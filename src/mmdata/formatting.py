@@ -19,7 +19,7 @@ from .csvfile import canonical_csv, header_ok, parse_csv_bytes
 from .errors import Problem, sort_problems
 from .files import atomic_write, write_file
 from .jsonfile import dumps
-from .locking import package_lock
+from .locking import unless_checking
 from .package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
 from .render import count
 
@@ -46,19 +46,12 @@ class FormatResult:
         return [f"{verb} {path}" for path in self.changed] + [summary]
 
 
+@unless_checking
 def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     """Bring every table of the package at root into canonical form (with check, only report).
 
     Holds the package's write lock while it writes (mmdata.locking).
     """
-    if check:
-        return _format_package(root, check)  # only reads: never waits for a writer
-    with package_lock(root):
-        return _format_package(root, check)
-
-
-def _format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
-    """format_package, with the lock held."""
     root = Path(root)
     result = FormatResult()
     snap = as_snapshot(root)

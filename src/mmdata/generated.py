@@ -29,7 +29,7 @@ from .csvfile import header_ok
 from .errors import DocsError, Problem
 from .files import current, write_file
 from .jsonfile import dumps
-from .locking import package_lock
+from .locking import unless_checking
 from .package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 from .publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 
@@ -205,19 +205,12 @@ class DocsResult:
     stale: list[str]  # differ from what is generated (written unless check)
 
 
+@unless_checking
 def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
     """Compare every generated file with what it should hold; unless check, write those that differ.
 
     Holds the package's write lock while it writes (mmdata.locking).
     """
-    if check:
-        return _write_generated(root, check)  # only reads: never waits for a writer
-    with package_lock(root):
-        return _write_generated(root, check)
-
-
-def _write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
-    """write_generated, with the lock held."""
     root = Path(root)
     result = DocsResult([], [])
     generated = generated_files(root)
