@@ -169,19 +169,9 @@ def apply(root: Path, operation: tuple) -> None:
 #: Every line on stderr: a located problem, or (first line) `Error: ...` whose message may go on over
 #: several lines, or what `docs --check` prints of a stale file. A column is named, never empty, and
 #: no line holds a control character or a line separator (a value must not forge a line).
-LOCATED = re.compile(r"^[^\s:][^:]*(:[0-9]+)?(:.+?)?: .+ \[[a-z0-9-]+\]( \(left untouched\))?$")  # a column name may hold ':'
+LOCATED = re.compile(r"^[^\s:][^:]*(:[0-9]+)?(:[^\s:](?:.*?[^:])?)?: .+ \[[a-z0-9-]+\]( \(left untouched\))?$")  # a column may hold ':'
 STALE = re.compile(r"^[^\s:]+ is stale; run `mmdata docs` and commit the result$")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _ops(operations: list, kind: str, *rest: object) -> bool:
-    """Whether one of operations is of kind, with the given next fields."""
-    return any(op[0] == kind and tuple(op[1:1 + len(rest)]) == rest for op in operations)
-
-
-def _json_op(operations: list) -> bool:
-    return any(op[0] in ("json", "resource") or (op[0] == "splice" and op[1].endswith(".json")) for op in operations)
-
 
 
 def violations(command: str, result: Result, changed: list[str], write: bool) -> list[str]:
