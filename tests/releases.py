@@ -46,7 +46,7 @@ def repo_copy(target: Path) -> Path:
     copy_package(ROOT, target)
     for name in REPO_FILES:
         src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, target / name)
+        shutil.copytree(src, target / name, dirs_exist_ok=True) if src.is_dir() else shutil.copy2(src, target / name)  # docs/ holds the package's references.md
     without_checksums(target)
     (target / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     return target

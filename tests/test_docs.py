@@ -42,7 +42,7 @@ def test_schema_change_makes_the_dictionary_stale(package: Path) -> None:
     schema = json.loads(schema_path.read_text())
     schema["fields"][2]["description"] = "Short label of the arm."
     schema_path.write_text(json.dumps(schema, indent=2) + "\n")
-    (package / "docs").mkdir()
+    (package / "docs").mkdir(exist_ok=True)  # the package holds docs/references.md
     (package / "docs/data-dictionary.md").write_bytes((ROOT / "docs/data-dictionary.md").read_bytes())
     check = CliRunner().invoke(cli, ["docs", "--check", str(package)])
     assert (check.exit_code, check.stdout) == (1, "datapackage.json is current\n")
