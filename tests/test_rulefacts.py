@@ -15,7 +15,9 @@ from mmdata.validation import RULE_FIELDS
 from .conftest import ROOT, apply_patch, build_fixture
 
 SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER, rulefacts.DATE}
+KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER, rulefacts.DATE, rulefacts.RETIRED,  # #12, #21
+         rulefacts.DIRECTION_WORDS, rulefacts.DIRECTION_OF_VALUE, rulefacts.COMPARING_WORDS, rulefacts.CONFIRMED_IN,
+         rulefacts.CONFIRMED_AS, rulefacts.FIGURES_CONFIRMED_IN}
 
 
 def codes(pkg: Path) -> list[tuple[str, int | None, str | None, str]]:

@@ -58,6 +58,7 @@ CODES: dict[str, tuple[int, str]] = {
     "primary-key": (KEYS, "two rows share a primary key"),
     "unique-error": (KEYS, "two rows share a value of a unique field"),
     "foreign-key": (KEYS, "a key points to no row of the table it references"),
+    "retired-key": (KEYS, "a row has a key that its table's schema lists as retired"),
     # layer 4
     "missing-result": (RULES, "a row has no number, no not-reached and no qualitative result"),
     "value-conflict": (RULES, "a row's result columns contradict each other"),
@@ -80,6 +81,14 @@ CODES: dict[str, tuple[int, str]] = {
     "quote-not-in-seed": (PROVENANCE, "a quote does not occur in its source document"),
     "quote-too-short": (PROVENANCE, "a quote has too few words to prove its row"),
     "number-not-in-quote": (PROVENANCE, "a number in the row does not occur in its quote"),
+    "marker-not-in-seed": (PROVENANCE, "a source's findings_start, findings_end or not_findings passage does not occur in its seed"),
+    "number-not-quoted": (PROVENANCE, "a number of a seed's findings occurs in no quote of its source"),
+    "direction-not-in-quote": (PROVENANCE, "a comparison row's quote holds no word that states its direction"),
+    "comparison-missing": (PROVENANCE, "a result of one arm is set against another arm, in its quote's words or its sentences, "
+                                       "but no comparison row records it"),
+    "identifier-unconfirmed": (PROVENANCE, "an identifier is neither marked confirmed in the reference facts nor stated in the seed"),
+    "figure-unconfirmed": (PROVENANCE, "a caveat holds a number that neither its seed's findings nor the reference facts state"),
+    "figure-uncited": (PROVENANCE, "a caveat holds a number its seed's findings do not state, without naming the publication"),
 }
 
 

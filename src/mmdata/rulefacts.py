@@ -11,6 +11,27 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
 - ``"mmdata:date": true`` on a text field: a calendar date written YYYY, YYYY-MM or YYYY-MM-DD,
   whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types.
 
+The curation rules (mmdata.curation, #21) rest on these:
+
+- ``"mmdata:retired"`` on a table's key field: the keys retired from it, each
+  ``{"key": ..., "replacedBy": [...], "why": ...}``; no row may have one (retired-key);
+- ``"mmdata:directionWords"`` on a ``direction`` field: for each direction, the words one of which a
+  comparison row's quote must hold (direction-not-in-quote); ``"mmdata:directionOfValue"`` on the
+  same field: the statistics whose value itself states the direction (a hazard ratio), so that such
+  a row with a value needs no word;
+- ``"mmdata:comparingWords"`` on a ``comparator_arm_id`` field: the words with which the quote of a
+  row about one arm sets it against another, so that the comparison needs its own row
+  (comparison-missing);
+- ``"mmdata:confirmedIn"`` and ``"mmdata:confirmedAs"`` on an identifier field (``pmid``, ``doi``...):
+  the file of reference facts, and how it marks a value confirmed (``"PMID {} **confirmed**"``, the
+  value in place of ``{}``); a value must be so marked there or stated in the row's seed
+  (identifier-unconfirmed);
+- ``"mmdata:figuresConfirmedIn"`` on a ``caveat`` field: the file of reference facts; a number the
+  caveat holds that its seed's findings do not must occur there (figure-unconfirmed), and the caveat
+  must name the publication (figure-uncited).
+
+Files named by these properties are read through the package's snapshot, like every package file.
+
 The few allowed values that the rules' code names itself are listed in RULE_VALUES. Every value a
 fact or RULE_VALUES names must be one of its field's allowed values, else validation reports a
 schema-error: renaming an allowed value can never silently switch a rule off.
@@ -28,6 +49,13 @@ UNITS = "mmdata:unitsOfStatistic"
 UPPER_BOUND = "mmdata:upperBound"
 FOLDER = "mmdata:folder"
 DATE = "mmdata:date"
+RETIRED = "mmdata:retired"
+DIRECTION_WORDS = "mmdata:directionWords"
+DIRECTION_OF_VALUE = "mmdata:directionOfValue"
+COMPARING_WORDS = "mmdata:comparingWords"
+CONFIRMED_IN = "mmdata:confirmedIn"
+CONFIRMED_AS = "mmdata:confirmedAs"
+FIGURES_CONFIRMED_IN = "mmdata:figuresConfirmedIn"
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
 #: Allowed values the rules' code names literally, per table and field.
@@ -67,6 +95,38 @@ def seed_folder(schema: dict[str, Any]) -> str:
     return str(_field(schema, "seed_file").get(FOLDER, DEFAULT_FOLDER))
 
 
+def retired_keys(schema: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The keys retired from a table, as declared on its key field (entries that are not objects are left out)."""
+    return [entry for entry in _field(schema, key).get(RETIRED, []) if isinstance(entry, dict)]
+
+
+def direction_words(schema: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
+    """The words that state each direction; None when the table declares none (the rule is then off)."""
+    words = _field(schema, "direction").get(DIRECTION_WORDS)
+    return None if not isinstance(words, dict) else {str(d): tuple(map(str, w)) for d, w in words.items()}
+
+
+def direction_of_value(schema: dict[str, Any]) -> tuple[str, ...]:
+    """The statistics whose value states the direction of a comparison by itself."""
+    return tuple(map(str, _field(schema, "direction").get(DIRECTION_OF_VALUE, ())))
+
+
+def comparing_words(schema: dict[str, Any]) -> tuple[str, ...]:
+    """The words with which a quote about one arm sets it against another."""
+    return tuple(map(str, _field(schema, "comparator_arm_id").get(COMPARING_WORDS, ())))
+
+
+def confirmed_identifiers(schema: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Per identifier field: the file of reference facts and how it marks a value confirmed."""
+    return {f["name"]: (str(f[CONFIRMED_IN]), str(f.get(CONFIRMED_AS, "{} **confirmed**"))) for f in schema.get("fields", [])
+            if isinstance(f, dict) and CONFIRMED_IN in f}
+
+
+def figures_confirmed_in(schema: dict[str, Any]) -> dict[str, str]:
+    """Per free-text field whose figures need confirming (caveat): the file of reference facts."""
+    return {f["name"]: str(f[FIGURES_CONFIRMED_IN]) for f in schema.get("fields", []) if isinstance(f, dict) and FIGURES_CONFIRMED_IN in f}
+
+
 def named_values(table: str, schema: dict[str, Any]) -> dict[str, set[str]]:
     """Every allowed value the rules name for a table, per field: RULE_VALUES and the schema's facts."""
     named: dict[str, set[str]] = {field: set(values) for field, values in RULE_VALUES.get(table, {}).items()}
@@ -76,6 +136,10 @@ def named_values(table: str, schema: dict[str, Any]) -> dict[str, set[str]]:
         named.setdefault("unit", set()).update(u for us in units.values() for u in us)
     if upper_bound_qualifiers(schema):
         named.setdefault("size_qualifier", set()).update(upper_bound_qualifiers(schema))
+    if direction_words(schema):
+        named.setdefault("direction", set()).update(direction_words(schema) or {})
+    if direction_of_value(schema):
+        named.setdefault("statistic", set()).update(direction_of_value(schema))
     return named
 
 

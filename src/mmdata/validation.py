@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, textchecks
+from . import checks, curation, textchecks
 from .errors import Problem, sort_problems
 from .frames import Table, read_table
 from .package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
@@ -84,6 +84,7 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
     problems += checks.foreign_keys(loaded, frames)
+    problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
     clock.lap("keys")
     ruled = {}
     for name, frame in readable.items():
@@ -101,6 +102,8 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
     problems += seed_problems
     problems += checks.quote_checks(tables, ruled, texts)
     problems += textchecks.short_quotes(tables, ruled)
+    known = curation.rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
+    problems += curation.curation_problems(snap, tables, ruled, texts, known)  # the curation guide's rules across rows, seeds and reference facts (#21)
     clock.lap("provenance")
     return Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
 
