@@ -65,6 +65,11 @@ def test_the_codes_are_declared_with_their_layer() -> None:
     assert PENDING == {"number-not-quoted", "comparison-missing"}
 
 
+def test_the_curation_guide_states_every_rule() -> None:
+    guide = (ROOT / "docs/curation.md").read_text(encoding="utf-8")
+    assert [code for code in CURATION_CODES if f"`{code}`" not in guide] == []
+
+
 # ---------------------------------------------------------------- retired keys (layer 3)
 def test_the_shipped_outcomes_schema_retires_the_joined_subgroup_key() -> None:
     schema = json.loads((ROOT / "schemas/outcomes.schema.json").read_text(encoding="utf-8"))
