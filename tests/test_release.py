@@ -21,7 +21,7 @@ from mmdata.publishing import PIN_REGIONS, render_pins
 from mmdata.release import release
 
 from .conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
+from .releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, removable_row, repo_copy
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
@@ -180,8 +180,8 @@ def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     release(root, FIRST, today=DAY)
     commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
     _, outcomes = read_rows(root / "data/outcomes.csv")
-    _, events = read_rows(root / "data/adverse_events.csv")
-    facts = {"changed": outcomes[0][0], "removed": events[-1][0], "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
+    facts = {"changed": outcomes[0][0], "removed": removable_row(root, "adverse_events"),
+             "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
     set_cell(root / "data/outcomes.csv", facts["changed"], "caveat", "Edited in a test.")
     events_file = root / "data/adverse_events.csv"
     events_file.write_text("".join(x for x in events_file.read_text().splitlines(keepends=True) if not x.startswith(facts["removed"] + ",")))
