@@ -85,7 +85,7 @@ def apply_patch(root: Path, patch: list[dict]) -> None:
 
     Tables are written back in canonical form, so one schema change never means editing copies.
     """
-    from mmdata.csvfile import canonical_csv
+    from mmdata.io.csvfile import canonical_csv
 
     for change in patch:
         if "table" in change:
@@ -164,8 +164,8 @@ def package(tmp_path: Path) -> Path:
 
 #: Under mutation testing (`mutmut run`, which stops at a mutant's first failing test), the test
 #: modules in this order: fast ones that pin behaviour precisely first, releases last.
-MUTATION_ORDER = ("test_diff", "test_rules", "test_fixtures", "test_package", "test_loading", "test_cli", "test_shipped_data",
-                  "test_formatting", "test_docs", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
+MUTATION_ORDER = ("test_diff", "test_crossfield", "test_fixtures", "test_package", "test_load", "test_cli", "test_locations",
+                  "test_fmt", "test_dictionary", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
 #: Tests that cut releases: a mutant of the rules or of validation is left to the others (the fast
 #: subset per mutant), since a release test only sees such a mutant when the shipped package stops
 #: validating, which test_cli checks directly, at a twentieth of the cost.
@@ -181,7 +181,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not mutant:
         return
     items.sort(key=lambda item: MUTATION_ORDER.index(_module(item)) if _module(item) in MUTATION_ORDER else len(MUTATION_ORDER))
-    if mutant.startswith(("mmdata.checks.", "mmdata.validation.")):
+    if mutant.startswith("mmdata.rules."):
         dropped = [item for item in items if _module(item) in RELEASE_TESTS]
         if dropped and len(dropped) < len(items):
             config.hook.pytest_deselected(items=dropped)

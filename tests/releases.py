@@ -15,10 +15,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.diff import next_version
-from mmdata.generated import COUNTED, describe_source
-from mmdata.generated import read_rows as package_rows
-from mmdata.release import EXTRA_FILES, parse_version
+from mmdata.edit.diff import next_version
+from mmdata.edit.generated import COUNTED, describe_source
+from mmdata.edit.generated import read_rows as package_rows
+from mmdata.publish.release import EXTRA_FILES, parse_version
 
 from .conftest import ROOT, VERSION, copy_package, without_checksums
 

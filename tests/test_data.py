@@ -347,7 +347,7 @@ NOT_FINDINGS = {
 
 @pytest.mark.parametrize("source_id", sorted(BODY))
 def test_every_number_of_a_seed_is_in_a_quote(source_id: str) -> None:
-    from mmdata.checks import quote_numbers
+    from mmdata.rules.provenance import quote_numbers
 
     seed_file = row("sources", source_id)["seed_file"]
     text = (ROOT / seed_file).read_text(encoding="utf-8")
@@ -462,7 +462,7 @@ def test_retired_keys_never_come_back() -> None:
 
 
 def _numbers(text: str) -> set[float]:
-    from mmdata.checks import quote_numbers
+    from mmdata.rules.provenance import quote_numbers
 
     return set(quote_numbers(pd.Series([text], dtype="string"))["number"])
 

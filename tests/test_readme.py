@@ -98,7 +98,7 @@ def code_blocks(text: str, language: str) -> list[str]:
 
 def released(tmp_path):
     """A copy of the repository released as FIRST, committed and tagged, at a path a GitHub URL can be mapped to."""
-    from mmdata.release import release
+    from mmdata.publish.release import release
 
     from .releases import DAY, FIRST, commit, repo_copy
 
@@ -115,7 +115,7 @@ def region_of(text: str, name: str) -> str:
 
 
 def test_readme_pins_the_version_in_datapackage_json_issue_14() -> None:
-    from mmdata.publishing import PIN_REGIONS, render_pins
+    from mmdata.model.publishing import PIN_REGIONS, render_pins
 
     assert {name: region_of(README, name) for name in PIN_REGIONS} == render_pins(mmdata.data_version(path=ROOT), DISTRIBUTION)
     assert "<repository URL>" not in README

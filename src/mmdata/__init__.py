@@ -10,10 +10,10 @@ Example:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .about import DISTRIBUTION, __version__
 from .errors import (
     CODES,
     AddRefused,
@@ -38,33 +38,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .validation import Report
-
-#: The name under which mmdata is published on the Python package index (the import name and the
-#: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
-DISTRIBUTION = "mmdata-lenalidomide"
-
-
-
-def _bundled_version() -> str:
-    """The version of this installation, read from its datapackage.json, the file the build takes it from.
-
-    hatchling copies "version" of datapackage.json into the wheel's metadata (pyproject.toml), and the
-    wheel ships that file as mmdata/_data/datapackage.json; an editable install reads the source
-    tree's. Cheaper than importlib.metadata, which would cost ``import mmdata`` about 40 ms.
-    """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "datapackage.json", here.parents[1] / "datapackage.json"):
-        try:
-            version = json.loads(candidate.read_bytes()).get("version")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(version, str) and version:
-            return version
-    return "0+unknown"
-
-
-__version__ = _bundled_version()
+    from .rules.validate import Report
 
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
@@ -83,7 +57,7 @@ def validate(path: str | Path = ".") -> list[Problem]:
 
 def validate_report(path: str | Path = ".") -> Report:
     """Like validate, with counts of the tables, rows and seeds checked."""
-    from .validation import validate_package
+    from .rules.validate import validate_package
 
     return validate_package(path)
 
@@ -99,16 +73,16 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
     study, arms and source (see mmdata.findings).
     """
     if table == "findings":
-        from .export import load_findings
+        from .publish.export import load_findings
 
         return load_findings(path)
-    from .loading import load as _load
+    from .model.load import load as _load
 
     return _load(table, path=path)
 
 
 def data_version(path: str | Path | None = None) -> str:
     """The version of the data package: the bundled one, or the one at path (a folder or a release archive)."""
-    from .loading import data_version as _data_version
+    from .model.load import data_version as _data_version
 
     return _data_version(path)

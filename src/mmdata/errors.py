@@ -10,10 +10,11 @@ imports (pandas, pandera, frictionless).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from .text import printable
+from .terminal import printable
 
 # Layers, in the order a run reports them.
 DESCRIPTOR = 1  # datapackage.json, its schemas, files and their structure
@@ -117,6 +118,16 @@ class Problem:
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     """Order problems by layer, then file, line and column, dropping exact duplicates."""
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def did_you_mean(value: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
+    """' (did you mean 'x'?)' for the closest choices, or '' when none is close."""
+    import difflib  # only when a message needs it: errors.py is on the command line's start-up path
+
+    close = difflib.get_close_matches(value, list(choices), n=n, cutoff=cutoff)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
 
 
 # Exit statuses of the command line, documented in the README. Click itself exits 2 on misuse.

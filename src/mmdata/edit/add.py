@@ -1,0 +1,326 @@
+"""`mmdata add-source` and `mmdata add-row`: grow the package one document or one row at a time (#12).
+
+Both check everything before they write anything, and write nothing when they refuse
+(AddRefused). Editing the CSV files by hand stays a first-class path: these commands write
+exactly the line a careful hand edit would, and `mmdata validate` treats both alike.
+
+Rules, documented in CONTRIBUTING.md:
+
+- a seed's name is ``seeds/NNN_<first 16 hex digits of its sha256>.txt``, NNN the next free number
+  (one more than the highest number in seeds/), so that the name says which bytes it holds;
+- an omitted key is made from the row (see ``make_key``), with ``-2``, ``-3``... when it is taken;
+- a new row goes in at its place in key order, every other line of the file kept byte for byte;
+- the row is refused when validating the package with it gives any problem the package did not
+  have before: a problem of the row itself or one it causes elsewhere (an arm larger than its study).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import AddRefused, Problem, UnsafeFile, did_you_mean, multiline
+from ..io.csvfile import canonical_csv
+from ..io.files import MAX_FILE_BYTES, current, human, read_file, write_file
+from ..io.jsonfile import dumps
+from ..io.locking import package_lock
+from ..model.package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
+from ..model.rulefacts import seed_folder
+
+SEED_NAME = re.compile(r"^([0-9]{3})_")
+#: What the key of a new row is made of, per table, when it is omitted (see make_key).
+KEY_PARTS = {
+    "studies": ("name",),
+    "arms": ("study_id", "name"),
+    "outcomes": ("study_id", "endpoint", "statistic", "time", "arm_id", "comparator_arm_id"),
+    "adverse_events": ("study_id", "event", "statistic", "time", "arm_id", "comparator_arm_id"),
+}
+#: The note of a new source unless one is given ({licence} is the data package's licence).
+NOTE = "Third-party text kept verbatim only so that quotes can be checked; not covered by the dataset's {licence} licence."
+
+
+@dataclass
+class Added:
+    path: str  # the table written, for example "data/outcomes.csv"
+    line: int  # file line of the new row (header = 1)
+    key: str
+    text: str  # the CSV line written
+    written: list[str]  # every file written, in order
+
+
+def _resource(root: Path, table: str) -> Resource:
+    problems: list[Problem] = []
+    resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
+    if table not in resources:
+        names = [str(n) for n in resources]
+        raise AddRefused(f"no table '{table}'{did_you_mean(table, names)}; one of: {', '.join(names)}")
+    return resources[table]
+
+
+def slug(text: str) -> str:
+    """Lowercase words joined by hyphens, as every key is written: 'Myeloma XI' is 'myeloma-xi'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def make_key(table: str, row: dict[str, str], taken: set[str]) -> str:
+    """The key of a new row of table, from the columns KEY_PARTS names.
+
+    studies: the name; arms: the study_id and the name; outcomes and adverse events: the study_id,
+    the endpoint (or event), the statistic, the time point ("3y"), the arm without its study's
+    prefix and "vs-" the comparator arm. A key already taken gets "-2", "-3"...
+    """
+    if table not in KEY_PARTS:
+        raise AddRefused(f"give the key of a {table} row: it has no rule to make one")
+    study = row.get("study_id", "")
+    parts = []
+    for part in KEY_PARTS[table]:
+        value = row.get(part, "")
+        if part == "time":
+            value = f"{row.get('time_value', '')}{row.get('time_unit', '')[:1]}" if row.get("time_value") else ""
+        elif part in ("arm_id", "comparator_arm_id") and value:
+            value = ("vs-" if part == "comparator_arm_id" else "") + value.removeprefix(f"{study}-")
+        parts.append(slug(value))
+    key = "-".join(p for p in parts if p)
+    if not key:
+        raise AddRefused(f"cannot make a key for this {table} row; give {', '.join(KEY_PARTS[table])} or the key itself")
+    candidate, n = key, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{key}-{n}"
+    return candidate
+
+
+def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
+    """Add one row to table: in schema order, at its place in key order, after validating it and its links.
+
+    Holds the package's write lock while it writes (mmdata.locking).
+    """
+    with package_lock(root):
+        return _add_row(root, table, values)
+
+
+def _add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
+    """add_row, with the lock held."""
+    root = Path(root)
+    resource = _resource(root, table)
+    schema = resource.schema or {"fields": []}
+    fields = [f["name"] for f in schema["fields"]]
+    unknown = [c for c in values if c not in fields]
+    if unknown:
+        raise AddRefused("; ".join(f"no column '{c}' in {table}{did_you_mean(c, fields)}" for c in unknown))
+    problems: list[Problem] = []
+    parsed = parse_table(root, resource.rel, problems)
+    if parsed is None or parsed.header != fields:
+        raise AddRefused(f"{resource.rel} is not in canonical form or cannot be read; run `mmdata fmt` and `mmdata validate` first")
+    keys = primary_key(schema)
+    if len(keys) != 1:
+        raise AddRefused(f"{table} has no single-column primary key")
+    key_column = keys[0]
+    existing = {r[fields.index(key_column)] for r in parsed.records}
+    row = {f: values.get(f, "") for f in fields}
+    if not row[key_column]:
+        row[key_column] = make_key(table, row, existing)
+    text = canonical_csv(fields, [[row[f] for f in fields]]).decode("utf-8").split("\n", 1)[1]
+    content = as_snapshot(root).file(resource.rel)
+    new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
+    replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
+    _refuse_new_problems(root, replaced, {})
+    for name in replaced:
+        current(root, name)  # refuse a link before writing anything (#13)
+    for name, data in replaced.items():
+        write_file(root, name, data)
+    return Added(resource.rel, line, row[key_column], text.rstrip("\n"), list(replaced))
+
+
+def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
+    """datapackage.json without the checksums a release recorded for rel, as `mmdata fmt` drops them once it changes; {} when none."""
+    descriptor = read_descriptor(root)
+    recorded = [r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("path") == rel and ("hash" in r or "bytes" in r)]
+    for resource in recorded:
+        resource.pop("hash", None)
+        resource.pop("bytes", None)
+    return {DESCRIPTOR: dumps(descriptor).encode("utf-8")} if recorded else {}
+
+
+def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:
+    """content with text inserted as the record before the first record whose key sorts after key."""
+    after = [line for line, k in zip(lines, keys, strict=True) if k > key]
+    physical = content.decode("utf-8").splitlines(keepends=True)
+    if physical and not physical[-1].endswith("\n"):
+        physical[-1] += "\n"
+    at = min(after) - 1 if after else len(physical)
+    physical.insert(at, text)
+    return "".join(physical).encode("utf-8"), at + 1
+
+
+@contextmanager
+def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> Iterator[Path]:
+    """A temporary copy of the package's descriptor, schemas, tables and seeds, with some files replaced or added."""
+    with tempfile.TemporaryDirectory(prefix="mmdata-add-") as tmp:
+        copy = Path(tmp)
+        names = {DESCRIPTOR}
+        for resource in read_descriptor(root).get("resources", []):
+            if isinstance(resource, dict):
+                names |= {v for v in (resource.get("path"), resource.get("schema")) if isinstance(v, str)}
+        for name in sorted(names):
+            if safe_relative_path(name) is None and _regular(root, name):
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / name, copy / name)
+        folder = seed_folder(_resource(root, "sources").schema or {})
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, copy / folder, symlinks=True)  # a link stays a link, reported alike
+        for name, data in {**replaced, **extra}.items():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            (copy / name).write_bytes(data)
+        yield copy
+
+
+def _regular(root: Path, name: str) -> bool:
+    """Whether name is a regular package file, read through no link (a link is left out of the copy: validate reports it)."""
+    try:
+        return read_file(root, name) is not None
+    except UnsafeFile:
+        return False
+
+
+def _refuse_new_problems(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> None:
+    """Refuse when the package with the replaced and extra files has a problem it does not have now."""
+    from ..rules.validate import validate_package
+
+    before = {_identity(root, p) for p in validate_package(root).problems}
+    with _candidate(root, replaced, extra) as copy:
+        after = validate_package(copy).problems
+        new = [p for p in after if _identity(copy, p) not in before]
+    if new:
+        shown = "\n".join(p.to_line() for p in new)
+        raise multiline(AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}"))
+
+
+def _identity(root: Path, problem: Problem) -> tuple[Any, ...]:
+    """A problem without its line number, which an inserted row shifts: the row's key stands for it."""
+    return (problem.path, _key_at(root, problem.path, problem.row), problem.column, problem.code, problem.message)
+
+
+def _key_at(root: Path, rel: str, line: int | None) -> str | None:
+    if line is None or not rel.endswith(".csv"):
+        return None if line is None else str(line)
+    parsed = parse_table(root, rel, [])
+    if parsed is None or line not in parsed.lines:
+        return str(line)
+    return parsed.records[parsed.lines.index(line)][0]
+
+
+@dataclass
+class AddedSource:
+    source_id: str
+    seed_file: str
+    sha256: str
+    row: Added
+    written: list[str]
+
+
+def seed_name(root: Path, folder: str, digest: str) -> str:
+    """FOLDER/NNN_<16 hex>.txt: the next free number and the first 16 hex digits of the document's sha256."""
+    path = root / folder
+    numbers = [int(m.group(1)) for p in (path.iterdir() if path.is_dir() else []) if (m := SEED_NAME.match(p.name))]
+    number = max(numbers, default=-1) + 1
+    if number > 999:
+        raise AddRefused(f"{folder}/ already holds a document numbered 999; seed names have three digits")
+    return f"{folder}/{number:03d}_{digest[:16]}.txt"
+
+
+def read_document(path: Path) -> bytes:
+    """The bytes of a text document; AddRefused for a folder, an empty, binary or non-UTF-8 file."""
+    if not path.is_file():
+        raise AddRefused(f"{path}: no such file")
+    if path.stat().st_size > MAX_FILE_BYTES["other"]:
+        raise AddRefused(f"{path}: larger than the {human(MAX_FILE_BYTES['other'])} mmdata reads from a seed")
+    content = path.read_bytes()
+    if not content.strip():
+        raise AddRefused(f"{path}: the document is empty")
+    if b"\0" in content:
+        raise AddRefused(f"{path}: a binary file (it holds NUL bytes); save the document as UTF-8 text")
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AddRefused(f"{path}: not UTF-8 text (byte 0x{content[exc.start]:02x} at offset {exc.start}); "
+                         "save the document as UTF-8 text, changing nothing else") from None
+    return content
+
+
+def add_source(root: str | Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> AddedSource:
+    """Copy document into seeds/, add its sources row and regenerate every listing of the seeds.
+
+    columns are other columns of sources.csv (title, outlet, author, published_date, url,
+    summarises, note); the note defaults to NOTE. Refuses, writing nothing, a document already in
+    the package (same sha256), a source_id already used, or a file that is not UTF-8 text.
+
+    Holds the package's write lock while it writes (mmdata.locking).
+    """
+    with package_lock(root):
+        return _add_source(root, document, source_id, document_type, **columns)
+
+
+def _add_source(root: str | Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> AddedSource:
+    """add_source, with the lock held."""
+    from .generated import generated_files
+
+    root = Path(root)
+    content = read_document(Path(document))
+    digest = hashlib.sha256(content).hexdigest()
+    resource = _resource(root, "sources")
+    parsed = parse_table(root, resource.rel, [])
+    if parsed is None:
+        raise AddRefused(f"{resource.rel} cannot be read; run `mmdata validate` to see why")
+    rows = [dict(zip(parsed.header, r, strict=True)) for r in parsed.records]
+    same = [r for r in rows if r.get("sha256") == digest]
+    if same:
+        raise AddRefused(f"{document} is already in the package as {same[0].get('seed_file')} (source {same[0].get('source_id')})")
+    folder = seed_folder(resource.schema or {})
+    names = [p.name for p in ((root / folder).iterdir() if (root / folder).is_dir() else [])]
+    copies = [name for name in names if _regular(root, f"{folder}/{name}") and read_file(root, f"{folder}/{name}") == content]
+    if copies:
+        raise AddRefused(f"{document} is already in the package as {folder}/{copies[0]}")
+    if source_id in {r.get("source_id") for r in rows}:
+        raise AddRefused(f"source_id '{source_id}' is already used in {resource.rel}; choose another")
+    seed_file = seed_name(root, folder, digest)
+    licence = next((lic.get("name") for lic in read_descriptor(root).get("licenses", []) if isinstance(lic, dict)), "dataset")
+    values = {k: v for k, v in columns.items() if v}
+    values = {"source_id": source_id, "seed_file": seed_file, "sha256": digest, "document_type": document_type,
+              "note": NOTE.format(licence=licence), **values}
+    with _staged(root, {seed_file: content}):
+        row = add_row(root, "sources", values)
+        generated = generated_files(root)
+        written = [seed_file, *row.written]
+        for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
+            now = current(root, name)
+            if now is not None and now != data:
+                write_file(root, name, data)
+                written.append(name)
+    return AddedSource(source_id, seed_file, digest, row, list(dict.fromkeys(written)))
+
+
+@contextmanager
+def _staged(root: Path, new_files: dict[str, bytes]) -> Iterator[None]:
+    """Write new files and run the block; if anything fails, remove them and restore every file the block changed."""
+    watched = [DESCRIPTOR, "README.md", "LICENSE-DATA.md", "docs/data-dictionary.md"]
+    watched += [r.rel for r in declared_resources(root, read_descriptor(root), [], check=False)]
+    originals = {name: data for name in watched if (data := current(root, name)) is not None}
+    for name, data in new_files.items():
+        write_file(root, name, data)
+    try:
+        yield
+    except BaseException:
+        for name in new_files:
+            (root / name).unlink(missing_ok=True)
+        for name, data in originals.items():
+            if read_file(root, name) != data:
+                write_file(root, name, data)
+        raise

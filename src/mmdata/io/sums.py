@@ -1,0 +1,51 @@
+"""A release archive's SHA256SUMS, checked against the archive's own bytes (#13).
+
+`mmdata release` lists every file of the archive in SHA256SUMS. `mmdata validate` and
+`mmdata.load` of an archive check that every listed file is there with that sha256 (so a schema,
+a seed or an export changed after the release is found, not only a table, whose sha256
+datapackage.json also records) and that no file is there unlisted. What this cannot catch: an
+archive whose SHA256SUMS was rewritten to match its changed files; only the archive's own
+published sha256 (`mmdata-data-X.Y.Z.zip.sha256`) proves that. An archive without SHA256SUMS is
+checked against datapackage.json's checksums only. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ..errors import Problem, UnsafeFile
+from .snapshot import Snapshot, ZipSnapshot
+
+SUMS = "SHA256SUMS"
+LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
+
+
+def sums_problems(snap: Snapshot) -> list[Problem]:
+    """What differs between an archive's SHA256SUMS and its files; [] for a folder, a revision, or an archive without SHA256SUMS."""
+    if not isinstance(snap, ZipSnapshot) or SUMS not in snap.names:
+        return []
+    problems: list[Problem] = []
+    listed: set[str] = set()
+    for number, line in enumerate(snap.file(SUMS).decode("utf-8", "replace").splitlines(), 1):
+        match = LINE.fullmatch(line)
+        if match is None:
+            problems.append(Problem(SUMS, number, None, "hash-mismatch", "not a line 'SHA256  FILE' as `mmdata release` writes them"))
+            continue
+        digest, name = match.groups()
+        listed.add(name)
+        try:
+            content = snap.read(name)
+        except UnsafeFile as exc:
+            problems.append(Problem(SUMS, number, None, exc.code, f"{name} {exc.reason}"))
+            continue
+        if content is None:
+            problems.append(Problem(SUMS, number, None, "file-missing", f"{name} is listed but not in the archive; use the archive as published"))
+        elif hashlib.sha256(content).hexdigest() != digest:
+            problems.append(Problem(SUMS, number, None, "hash-mismatch",
+                                    f"{name} has sha256 {hashlib.sha256(content).hexdigest()}, not {digest} as listed: it was changed "
+                                    "after the release; use the archive as published"))
+    for name in sorted(snap.names - listed - {SUMS}):
+        problems.append(Problem(name, None, None, "file-unlisted", f"in the archive but not in {SUMS}, so nothing vouches for it; "
+                                                                   "use the archive as published"))
+    return problems

@@ -1,0 +1,125 @@
+"""Layer 2: every cell against its Table Schema, through a pandera schema generated from it (the one source of truth).
+
+The converter is explicit (see the style guide): ``nullable = not required``, a primary key
+becomes ``unique`` plus non-null, and ``strict=True, coerce=True``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import Problem
+from ..io.frames import Table
+from ..model.package import DTYPES, primary_key
+from ..model.typed import enum_message
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a generated pandera check means: its mmdata code and how to word a failure."""
+
+    code: str
+    message: Callable[[str], str]
+
+
+def pandera_schema(schema: dict[str, Any]) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
+    """Build the pandera schema of a Table Schema, and the meaning of each column check."""
+    pk = primary_key(schema)
+    columns: dict[str, pa.Column] = {}
+    specs: dict[str, list[CheckSpec]] = {}
+    for f in schema["fields"]:
+        name, cons = f["name"], f.get("constraints", {})
+        checks, meaning = _column_checks(cons)
+        columns[name] = pa.Column(
+            DTYPES[f.get("type", "string")],
+            checks=checks,
+            nullable=not (cons.get("required", False) or name in pk),
+            unique=bool(cons.get("unique", False)) or pk == [name],
+            coerce=True,
+        )
+        specs[name] = meaning
+    frame_schema = pa.DataFrameSchema(
+        columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None,
+        name=schema.get("name"),
+    )
+    return frame_schema, specs
+
+
+def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec]]:
+    checks: list[pa.Check] = []
+    meaning: list[CheckSpec] = []
+    if "enum" in cons:
+        allowed = list(cons["enum"])
+        checks.append(pa.Check.isin(allowed))
+        meaning.append(CheckSpec("enum-error", lambda v: enum_message(v, allowed)))
+    if "minimum" in cons:
+        low = cons["minimum"]
+        checks.append(pa.Check.ge(low))
+        meaning.append(CheckSpec("minimum-error", lambda v: f"{v} is below minimum {low}"))
+    if "maximum" in cons:
+        high = cons["maximum"]
+        checks.append(pa.Check.le(high))
+        meaning.append(CheckSpec("maximum-error", lambda v: f"{v} is above maximum {high}"))
+    if "pattern" in cons:
+        pattern = cons["pattern"]
+        checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
+        meaning.append(CheckSpec("pattern-error", lambda v: f"'{v}' does not match the pattern {pattern}"))
+    if "minLength" in cons or "maxLength" in cons:
+        shortest, longest = cons.get("minLength"), cons.get("maxLength")
+        checks.append(pa.Check.str_length(min_value=shortest, max_value=longest))
+        meaning.append(CheckSpec("length-error", lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
+    return checks, meaning
+
+
+def _length_words(shortest: int | None, longest: int | None) -> str:
+    if shortest is not None and longest is not None:
+        return f"{shortest} to {longest}"
+    return f"at least {shortest}" if longest is None else f"at most {longest}"
+
+
+def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """Validate typed cells against the table's generated pandera schema, collecting every failure."""
+    frame_schema, specs = pandera_schema(table.schema)
+    try:
+        frame_schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _translate(table, exc.failure_cases, specs)
+    return []
+
+
+def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[CheckSpec]]) -> list[Problem]:
+    """Turn pandera's failure cases into problems at file lines (row = table.lines[index])."""
+    problems: list[Problem] = []
+    pk = primary_key(table.schema)
+    first_line: dict[tuple[str, str], int] = {}
+    ordered = failures.assign(file_line=[_line(table, i) for i in failures["index"]]).sort_values("file_line", na_position="first")
+    for case in ordered.itertuples(index=False):
+        column, check, line = case.column, str(case.check), case.file_line
+        if column not in table.frame.columns:  # a whole-frame failure: cannot happen for frames we build
+            problems.append(Problem(table.path, None, None, "schema-error", f"{check}: {case.failure_case}"))
+            continue
+        value = None if line is None else table.frame.at[int(case.index), column]
+        if check == "not_nullable":
+            if value is not None and not pd.isna(value):
+                continue  # only whitespace: typed_frame reported it
+            problems.append(Problem(table.path, line, column, "required-error", "empty, but this field is required"))
+        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            key = (column, str(value))
+            if key not in first_line:
+                first_line[key] = line
+                continue
+            code = "primary-key" if column in pk else "unique-error"
+            problems.append(Problem(table.path, line, column, code,
+                                    f"'{value}' already appears on line {first_line[key]}; {column} must be unique", value))
+        else:
+            spec = specs[column][int(case.check_number)]
+            problems.append(Problem(table.path, line, column, spec.code, spec.message(str(value)), value))
+    return problems
+
+
+def _line(table: Table, index: Any) -> int | None:
+    return None if index is None or pd.isna(index) else int(table.lines[int(index)])
