@@ -39,7 +39,7 @@ def test_study() -> None:
     study = row("studies", "myeloma-xi")
     assert (study["design"], study["blinding"], study["comparator"]) == ("randomised-trial", "open-label", "observation")
     assert (study["size"], study["size_qualifier"], study["pmcid"]) == ("2000", "almost", "PMC6318225")
-    assert study["registry_id"] == study["doi"] == ""  # unconfirmed identifiers stay out
+    assert (study["registry_id"], study["doi"]) == ("ISRCTN49407852", "")  # the DOI is unconfirmed and stays out
 
 
 def test_arms() -> None:
