@@ -227,7 +227,7 @@ def test_diff_reads_git_revisions_and_folders(tmp_path: Path) -> None:
     set_cell(root / "data/studies.csv", "myeloma-xi", "name", "Myeloma XI trial")
     result = CliRunner().invoke(cli, ["diff", "--repo", str(root), "HEAD", str(root)])
     assert result.exit_code == 0, result.output
-    assert "  ~ myeloma-xi: name: 'Myeloma XI' -> 'Myeloma XI trial'" in result.stdout.splitlines()
+    assert "  ~ myeloma-xi: name: 'Myeloma XI (maintenance randomisation)' -> 'Myeloma XI trial'" in result.stdout.splitlines()
     assert result.stdout.splitlines()[-2:] == ["smallest version bump: patch", "  patch: studies: 1 row changed"]
     bad = CliRunner().invoke(cli, ["diff", "--repo", str(root), "no-such-rev", str(root)])
     assert (bad.exit_code, bad.stderr) == (2, f"Error: no-such-rev: not a folder, a zip archive or a git revision of {root}\n")
