@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from .about import DISTRIBUTION, __version__
 from .errors import (
-    CODES,
     AddRefused,
     DiffRefused,
     DocsError,
@@ -45,6 +44,16 @@ __all__ = [
     "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
     "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "validate", "validate_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """mmdata.CODES, derived from the declaration of every code beside the rule that emits it: those
+    rules import pandas, so they are imported only when CODES is first asked for (see rules.validate)."""
+    if name == "CODES":
+        from .rules.validate import CODES
+
+        return CODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def validate(path: str | Path = ".") -> list[Problem]:

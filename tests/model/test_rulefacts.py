@@ -10,7 +10,7 @@ import pytest
 
 import mmdata
 from mmdata.model import rulefacts
-from mmdata.rules.validate import RULE_FIELDS
+from mmdata.rules.validate import RULE_FIELDS, RULE_VALUES
 
 from ..conftest import ROOT, apply_patch, build_fixture
 
@@ -34,7 +34,7 @@ def test_every_mmdata_property_is_one_the_rules_read(table: str) -> None:
 def test_rule_fields_and_named_values_are_in_the_schemas(table: str) -> None:
     fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
     assert set(RULE_FIELDS[table]) <= set(fields)
-    for field, values in rulefacts.named_values(table, SCHEMAS[table]).items():
+    for field, values in rulefacts.named_values(table, SCHEMAS[table], RULE_VALUES).items():
         assert values <= set(fields[field]["constraints"]["enum"]), (table, field)
 
 

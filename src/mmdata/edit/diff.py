@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import DiffRefused
-from ..io.snapshot import Snapshot
-from ..model.package import declared_resources, field_names, primary_key, read_descriptor
+from ..io.snapshot import PACKAGE_ERROR, SCHEMA_ERROR, Snapshot
+from ..model.package import RESOURCE_ERROR, declared_resources, field_names, primary_key, read_descriptor
 from ..terminal import printable
 
 PATCH, MINOR, MAJOR = "patch", "minor", "major"
@@ -124,7 +124,7 @@ def next_version(current: tuple[int, int, int], level: str) -> str:
 
 
 #: Problems of a descriptor or schema that leave nothing to compare field by field (#13).
-UNCOMPARABLE = ("package-error", "resource-error", "schema-error")
+UNCOMPARABLE = (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR)
 
 
 def _comparable(snap: Snapshot) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, sort_problems
-from ..io.csvfile import canonical_csv, header_ok, parse_csv_bytes
+from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
 from ..io.files import write_file
 from ..io.jsonfile import dumps
 from ..io.locking import unless_checking
@@ -24,7 +24,7 @@ from ..model.package import DESCRIPTOR, as_snapshot, checksum_mismatches, declar
 from ..terminal import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
-REPAIRABLE = ("blank-row",)
+REPAIRABLE = (BLANK_ROW,)
 
 
 @dataclass
@@ -105,7 +105,7 @@ def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]
         where = f"row {next((i + 1 for i, (a, b) in enumerate(zip(again.records, records, strict=False)) if a != b), len(records) + 1)} in key order"
     else:
         where = "the header"
-    return Problem(rel, None, None, "source-error", f"fmt cannot rewrite this file without changing a cell ({where} would read back "
+    return Problem(rel, None, None, SOURCE_ERROR, f"fmt cannot rewrite this file without changing a cell ({where} would read back "
                                                      "differently); it is left as it is: please report this as a bug in mmdata")
 
 

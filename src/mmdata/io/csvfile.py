@@ -15,8 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import Problem
+from ..errors import CELLS, DESCRIPTOR, ENCODING_ERROR, Code, Problem
 from ..terminal import foreign_encoding, foreign_encoding_message
+
+SOURCE_ERROR = Code("source-error", DESCRIPTOR, "a CSV file cannot be parsed")
+CELL_TOO_LONG = Code("cell-too-long", DESCRIPTOR, "a cell or column name is longer than mmdata reads (csvfile.MAX_CELL_CHARS)")
+HEADER_ERROR = Code("header-error", DESCRIPTOR, "a CSV header differs from the schema's field names")
+BLANK_ROW = Code("blank-row", CELLS, "an empty line inside a CSV file")
+MISSING_CELL = Code("missing-cell", CELLS, "a row has fewer cells than the header")
+EXTRA_CELL = Code("extra-cell", CELLS, "a row has more cells than the header")
 
 #: The most characters a cell (or a column name) may hold, the same for every command: validate,
 #: load, fmt, docs, diff (merge-table leaves such a file to git). A longer cell is a
@@ -49,7 +56,7 @@ def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv 
     """
     encoding = foreign_encoding(raw)
     if encoding is not None:
-        problems.append(Problem(rel, 1, None, "encoding-error", foreign_encoding_message(encoding)))
+        problems.append(Problem(rel, 1, None, ENCODING_ERROR, foreign_encoding_message(encoding)))
         return None
     try:
         raw.decode("utf-8")  # only to find bad bytes: the reader decodes as it goes, which needs less memory
@@ -77,7 +84,7 @@ def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
     try:
         header = next(reader, None)
         if header is None:
-            problems.append(Problem(rel, 1, None, "header-error", "the file is empty; the first line must be the header"))
+            problems.append(Problem(rel, 1, None, HEADER_ERROR, "the file is empty; the first line must be the header"))
             return None
         parsed.header = header
         too_long += _too_long(rel, 1, header, None, problems)
@@ -86,11 +93,11 @@ def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
             start, last = last + 1, reader.line_num
             too_long += _too_long(rel, start, record, header, problems)
             if not record:
-                problems.append(Problem(rel, start, None, "blank-row", "empty line; remove it"))
+                problems.append(Problem(rel, start, None, BLANK_ROW, "empty line; remove it"))
                 continue
             misshapen = len(record) != len(header)
             if misshapen:
-                code = "missing-cell" if len(record) < len(header) else "extra-cell"
+                code = MISSING_CELL if len(record) < len(header) else EXTRA_CELL
                 problems.append(Problem(rel, start, None, code,
                                         f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma"))
                 record = (record + [""] * len(header))[: len(header)]
@@ -98,7 +105,7 @@ def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
             parsed.lines.append(start)
             parsed.broken.append(misshapen)
     except csv.Error as exc:
-        problems.append(Problem(rel, reader.line_num, None, "source-error", f"cannot parse the CSV: {exc}"))
+        problems.append(Problem(rel, reader.line_num, None, SOURCE_ERROR, f"cannot parse the CSV: {exc}"))
         return None
     return None if too_long else parsed
 
@@ -111,7 +118,7 @@ def _too_long(rel: str, line: int, record: list[str], header: list[str] | None, 
     for i, length in found:
         column = header[i] if header is not None and i < len(header) else None
         what = "column name" if header is None else "cell"
-        problems.append(Problem(rel, line, column, "cell-too-long",
+        problems.append(Problem(rel, line, column, CELL_TOO_LONG,
                                 f"{what} {i + 1} has {length:,} characters; mmdata reads at most {MAX_CELL_CHARS:,} in one cell: shorten it"))
     return len(found)
 
@@ -128,17 +135,17 @@ def header_ok(rel: str, header: list[str], fields: list[str], problems: list[Pro
     seen, known = set(header), set(fields)  # sets and one count: linear in the header's width (#13)
     dupes = sorted(h for h, n in Counter(header).items() if n > 1 and h)
     for h in dupes:
-        problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' appears more than once"))
+        problems.append(Problem(rel, 1, h, HEADER_ERROR, f"column '{h}' appears more than once"))
     for f in fields:
         if f not in seen:
-            problems.append(Problem(rel, 1, f, "header-error", f"column '{f}' is missing from the header"))
+            problems.append(Problem(rel, 1, f, HEADER_ERROR, f"column '{f}' is missing from the header"))
     for i, h in enumerate(header, start=1):
         if not h:  # an empty name cannot stand in a location (path:1::) (#13)
-            problems.append(Problem(rel, 1, None, "header-error", f"column {i} has no name; name it as the schema does or remove it"))
+            problems.append(Problem(rel, 1, None, HEADER_ERROR, f"column {i} has no name; name it as the schema does or remove it"))
         elif h not in known:
-            problems.append(Problem(rel, 1, h, "header-error", f"column '{h}' is not in the schema; remove it or add it to the schema"))
+            problems.append(Problem(rel, 1, h, HEADER_ERROR, f"column '{h}' is not in the schema; remove it or add it to the schema"))
     if not dupes and seen == set(fields):
-        problems.append(Problem(rel, 1, None, "header-error",
+        problems.append(Problem(rel, 1, None, HEADER_ERROR,
                                 f"columns are not in schema order; expected: {','.join(fields)}"))
         return True
     return False
@@ -170,5 +177,5 @@ def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:
         cell = -1
     column = header[cell] if 0 <= cell < len(header) else None
     byte = raw[exc.start:exc.start + 1].hex()
-    return Problem(rel, line, column, "encoding-error",
+    return Problem(rel, line, column, ENCODING_ERROR,
                    f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8 (it may have been saved as Latin-1 or Windows-1252)")

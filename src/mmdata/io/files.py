@@ -22,7 +22,7 @@ import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import UnsafeFile, WriteRefused
+from ..errors import FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
 
 #: The largest file mmdata reads, per kind: a table (.csv), a JSON file (datapackage.json, a Table
 #: Schema), any other file (a seed, a document). A larger file is refused, naming it.
@@ -57,10 +57,10 @@ def too_large(rel: str, size: int | str, bound: int) -> UnsafeFile:
 
 def _reason(exc: OSError) -> tuple[str, str]:
     if exc.errno == errno.ELOOP:
-        return LINK, "path-error"
+        return LINK, PATH_ERROR
     if exc.errno == errno.EISDIR:
-        return "is a folder, not a file", "file-error"
-    return f"cannot be opened: {exc.strerror}", "file-error"
+        return "is a folder, not a file", FILE_ERROR
+    return f"cannot be opened: {exc.strerror}", FILE_ERROR
 
 
 def check(root: Path, rel: str) -> os.stat_result | None:
@@ -78,7 +78,7 @@ def check(root: Path, rel: str) -> os.stat_result | None:
             raise UnsafeFile(rel, *_reason(exc)) from None
         if stat.S_ISLNK(status.st_mode):
             on_the_way = "" if i == len(parts) - 1 else f" (its folder {'/'.join(parts[:i + 1])} is one)"
-            raise UnsafeFile(rel, LINK.replace(";", f"{on_the_way};", 1), "path-error")
+            raise UnsafeFile(rel, LINK.replace(";", f"{on_the_way};", 1), PATH_ERROR)
         if i < len(parts) - 1 and not stat.S_ISDIR(status.st_mode):
             return None
     if stat.S_ISDIR(status.st_mode):

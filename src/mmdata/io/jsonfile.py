@@ -20,7 +20,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Problem
+from ..errors import ENCODING_ERROR, Problem
 from ..terminal import UTF8_BOM, foreign_encoding, foreign_encoding_message, printable
 
 #: The deepest nesting of objects and arrays mmdata reads; a Table Schema needs 4.
@@ -41,13 +41,13 @@ def read_json(rel: str, raw: bytes, code: str) -> tuple[Any, list[Problem]]:
     """The value of a JSON file and its problems (each with the given code); the value is None when it cannot be read at all."""
     encoding = foreign_encoding(raw)
     if encoding is not None:
-        return None, [Problem(rel, 1, None, "encoding-error", foreign_encoding_message(encoding))]
+        return None, [Problem(rel, 1, None, ENCODING_ERROR, foreign_encoding_message(encoding))]
     if raw.startswith(UTF8_BOM):
-        return None, [Problem(rel, 1, None, "encoding-error", "the file starts with a UTF-8 byte-order mark, which JSON forbids; save it as UTF-8 without BOM")]
+        return None, [Problem(rel, 1, None, ENCODING_ERROR, "the file starts with a UTF-8 byte-order mark, which JSON forbids; save it as UTF-8 without BOM")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(rel, raw.count(b"\n", 0, exc.start) + 1, None, "encoding-error", f"not valid UTF-8: {exc.reason}; save the file as UTF-8")]
+        return None, [Problem(rel, raw.count(b"\n", 0, exc.start) + 1, None, ENCODING_ERROR, f"not valid UTF-8: {exc.reason}; save the file as UTF-8")]
     too_deep = _too_deep(text)
     if too_deep is not None:
         line, column = too_deep

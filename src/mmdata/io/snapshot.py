@@ -18,10 +18,20 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import SnapshotError, UnsafeFile
+from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
+from ..errors import PATH_ERROR, Code, SnapshotError, UnsafeFile
 from . import files
 
 DESCRIPTOR = "datapackage.json"
+PACKAGE_ERROR = Code("package-error", DESCRIPTOR_LAYER, "datapackage.json breaks the Data Package standard")
+SCHEMA_ERROR = Code("schema-error", DESCRIPTOR_LAYER, "a Table Schema is invalid or cannot be read")
+# Emitted for the package (model/package.py) and for a release archive against its SHA256SUMS (sums.py).
+FILE_MISSING = Code("file-missing", DESCRIPTOR_LAYER, "a file named by datapackage.json does not exist")
+FILE_UNLISTED = Code("file-unlisted", DESCRIPTOR_LAYER,
+                     "a file beside the tables or schemas that datapackage.json does not declare (no release holds it), "
+                     "or a file of an archive that its SHA256SUMS does not list")
+HASH_MISMATCH = Code("hash-mismatch", DESCRIPTOR_LAYER,
+                     "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records")
 
 
 def safe_relative_path(value: object) -> str | None:
@@ -157,7 +167,7 @@ class ZipSnapshot(Snapshot):
             return False
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise UnsafeFile(rel, files.LINK, "path-error")
+            raise UnsafeFile(rel, files.LINK, PATH_ERROR)
         if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # zip tools that record no file type leave it 0
             raise UnsafeFile(rel, "is not a regular file in the archive")
         bound = min(files.limit(rel), files.MAX_ENTRY_BYTES)
@@ -216,7 +226,7 @@ class GitSnapshot(Snapshot):
             return False
         mode, size = self.entries[rel]
         if mode == "120000":
-            raise UnsafeFile(rel, files.LINK, "path-error")
+            raise UnsafeFile(rel, files.LINK, PATH_ERROR)
         if not mode.startswith("100"):
             raise UnsafeFile(rel, f"is not a regular file in {self.rev}")
         if int(size) > files.limit(rel):
@@ -233,7 +243,7 @@ class GitSnapshot(Snapshot):
 def _json(label: str, rel: str, raw: bytes) -> dict[str, Any]:
     from .jsonfile import read_json
 
-    value, problems = read_json(rel, raw, "schema-error" if rel != DESCRIPTOR else "package-error")
+    value, problems = read_json(rel, raw, SCHEMA_ERROR if rel != DESCRIPTOR else PACKAGE_ERROR)
     if problems:
         raise SnapshotError(f"{label}: " + "; ".join(p.to_line() for p in problems))
     if not isinstance(value, dict):

@@ -15,7 +15,7 @@ import hashlib
 import re
 
 from ..errors import Problem, UnsafeFile
-from .snapshot import Snapshot, ZipSnapshot
+from .snapshot import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, Snapshot, ZipSnapshot
 
 SUMS = "SHA256SUMS"
 LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
@@ -30,7 +30,7 @@ def sums_problems(snap: Snapshot) -> list[Problem]:
     for number, line in enumerate(snap.file(SUMS).decode("utf-8", "replace").splitlines(), 1):
         match = LINE.fullmatch(line)
         if match is None:
-            problems.append(Problem(SUMS, number, None, "hash-mismatch", "not a line 'SHA256  FILE' as `mmdata release` writes them"))
+            problems.append(Problem(SUMS, number, None, HASH_MISMATCH, "not a line 'SHA256  FILE' as `mmdata release` writes them"))
             continue
         digest, name = match.groups()
         listed.add(name)
@@ -40,12 +40,12 @@ def sums_problems(snap: Snapshot) -> list[Problem]:
             problems.append(Problem(SUMS, number, None, exc.code, f"{name} {exc.reason}"))
             continue
         if content is None:
-            problems.append(Problem(SUMS, number, None, "file-missing", f"{name} is listed but not in the archive; use the archive as published"))
+            problems.append(Problem(SUMS, number, None, FILE_MISSING, f"{name} is listed but not in the archive; use the archive as published"))
         elif hashlib.sha256(content).hexdigest() != digest:
-            problems.append(Problem(SUMS, number, None, "hash-mismatch",
+            problems.append(Problem(SUMS, number, None, HASH_MISMATCH,
                                     f"{name} has sha256 {hashlib.sha256(content).hexdigest()}, not {digest} as listed: it was changed "
                                     "after the release; use the archive as published"))
     for name in sorted(snap.names - listed - {SUMS}):
-        problems.append(Problem(name, None, None, "file-unlisted", f"in the archive but not in {SUMS}, so nothing vouches for it; "
+        problems.append(Problem(name, None, None, FILE_UNLISTED, f"in the archive but not in {SUMS}, so nothing vouches for it; "
                                                                    "use the archive as published"))
     return problems

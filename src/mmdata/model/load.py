@@ -19,7 +19,7 @@ from ..io.frames import read_table
 from ..io.snapshot import Snapshot, open_snapshot
 from ..io.sums import SUMS, sums_problems
 from .package import DESCRIPTOR, DTYPES, Resource, checksum_mismatches, declared_resources
-from .typed import enum_message, typed_frame
+from .typed import ENUM_ERROR, enum_message, typed_frame
 
 #: Problems listed in a LoadError's message (all of them are in its problems attribute).
 SHOWN = 5
@@ -120,7 +120,7 @@ def _frame(snap: Snapshot, resource: Resource) -> pd.DataFrame:
         column = typed[name]
         for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
             value = str(column.iat[i])
-            problems.append(Problem(rel, int(parsed.lines[i]), name, "enum-error", enum_message(value, enum), value))
+            problems.append(Problem(rel, int(parsed.lines[i]), name, ENUM_ERROR, enum_message(value, enum), value))
     if problems:
         _raise(snap.label, problems)
     for name, enum in categories.items():  # only now: pandas turns a value outside the categories into NaN

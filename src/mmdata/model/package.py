@@ -14,10 +14,25 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import PackageReadError, Problem, UnsafeFile
-from ..io.csvfile import ParsedCsv, parse_csv_bytes
+from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
+from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, Code, PackageReadError, Problem, UnsafeFile
+from ..io.csvfile import SOURCE_ERROR, ParsedCsv, parse_csv_bytes
 from ..io.jsonfile import read_json
-from ..io.snapshot import DESCRIPTOR, FolderSnapshot, Snapshot, safe_relative_path
+from ..io.snapshot import (
+    DESCRIPTOR,
+    FILE_MISSING,
+    FILE_UNLISTED,
+    HASH_MISMATCH,
+    PACKAGE_ERROR,
+    SCHEMA_ERROR,
+    FolderSnapshot,
+    Snapshot,
+    safe_relative_path,
+)
+
+RESOURCE_ERROR = Code("resource-error", DESCRIPTOR_LAYER, "a resource entry in datapackage.json is invalid")
+FIELD_ERROR = Code("field-error", DESCRIPTOR_LAYER, "a field of a Table Schema is invalid")
+RESOURCE_MISSING = Code("resource-missing", DESCRIPTOR_LAYER, "one of the five tables is not declared")
 
 #: The tables every mmdata package holds, in the order they are reported.
 TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
@@ -74,7 +89,7 @@ def read_descriptor(source: str | Path | Snapshot, problems: list[Problem] | Non
         raise PackageReadError(f"{where}: {exc.reason}") from None
     if raw is None:
         raise PackageReadError(f"{where}: no {DESCRIPTOR} here; give the package folder")
-    descriptor, found = read_json(DESCRIPTOR, raw, "package-error")
+    descriptor, found = read_json(DESCRIPTOR, raw, PACKAGE_ERROR)
     if descriptor is None or (found and problems is None):
         raise PackageReadError("; ".join(p.to_line().removesuffix(f" [{p.code}]") for p in found))
     if problems is not None:
@@ -114,7 +129,7 @@ def declared_resources(source: str | Path | Snapshot, descriptor: dict[str, Any]
         declared = {r.get("name") for r in resources if isinstance(r, dict)}
         for table in TABLES:
             if table not in declared:
-                problems.append(Problem(DESCRIPTOR, None, None, "resource-missing",
+                problems.append(Problem(DESCRIPTOR, None, None, RESOURCE_MISSING,
                                         f"no resource named '{table}'; every mmdata package has the tables {', '.join(TABLES)}"))
     usable = []
     for index, resource in enumerate(resources):
@@ -124,7 +139,7 @@ def declared_resources(source: str | Path | Snapshot, descriptor: dict[str, Any]
         data_path = resolve(snap, resource.get("path"), f"{where}/path", problems)
         encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
         if check and encoding not in ("utf-8", "utf8"):
-            problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", "encoding-error",
+            problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", ENCODING_ERROR,
                                     'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
         schema = _load_schema(snap, resource.get("schema"), f"{where}/schema", problems, check)
         ok = schema is not None and isinstance(name, str)
@@ -139,7 +154,7 @@ def unlisted_files(snap: Snapshot, descriptor: dict[str, Any], seeds: str) -> li
     declared = {v for r in descriptor.get("resources", []) if isinstance(r, dict)
                 for v in (r.get("path"), r.get("schema")) if isinstance(v, str) and safe_relative_path(v) is None}
     folders = {str(PurePosixPath(v).parent) for v in declared} - {".", seeds}
-    return [Problem(rel, None, None, "file-unlisted", f"not declared in {DESCRIPTOR}, so no release holds it; declare it as a "
+    return [Problem(rel, None, None, FILE_UNLISTED, f"not declared in {DESCRIPTOR}, so no release holds it; declare it as a "
                                                       "resource or move it out of the folder")
             for folder in sorted(folders) for rel in snap.listing(folder) if rel not in declared]
 
@@ -154,7 +169,7 @@ def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[P
 
 def _frictionless_problem(path: str, error: list[str]) -> Problem:
     kind, note = error
-    code = kind if kind in ("package-error", "resource-error", "schema-error", "field-error") else "package-error"
+    code = kind if kind in (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR, FIELD_ERROR) else PACKAGE_ERROR
     return Problem(path, None, None, code, note)
 
 
@@ -162,7 +177,7 @@ def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) ->
     """A declared path as a package-relative path, reporting a path or missing-file problem when it is unusable."""
     why = safe_relative_path(rel)
     if why is not None:
-        problems.append(Problem(DESCRIPTOR, None, where, "path-error", why))
+        problems.append(Problem(DESCRIPTOR, None, where, PATH_ERROR, why))
         return None
     rel = str(rel)  # safe_relative_path accepts only strings
     try:
@@ -171,14 +186,14 @@ def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) ->
         problems.append(Problem(DESCRIPTOR, None, where, exc.code, f"'{rel}' {exc.reason}"))
         return None
     if not present:
-        problems.append(Problem(DESCRIPTOR, None, where, "file-missing", f"'{rel}' does not exist; add the file or fix the path"))
+        problems.append(Problem(DESCRIPTOR, None, where, FILE_MISSING, f"'{rel}' does not exist; add the file or fix the path"))
         return None
     return rel
 
 
 def checksum_problems(resource: Resource, content: bytes) -> list[Problem]:
     """hash-mismatch problems of a resource whose `bytes` or `hash` is recorded wrongly."""
-    return [Problem(DESCRIPTOR, None, f"{resource.where}/{key}", "hash-mismatch",
+    return [Problem(DESCRIPTOR, None, f"{resource.where}/{key}", HASH_MISMATCH,
                     f"{resource.rel} has {key} {actual}, not {recorded} as recorded; run `mmdata fmt`, which drops a stale checksum (releases record new ones)")
             for key, recorded, actual in checksum_mismatches(resource.declared, content)]
 
@@ -193,34 +208,34 @@ def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem
             return None
         label = rel
         try:
-            schema, found = read_json(rel, snap.file(rel), "schema-error")
+            schema, found = read_json(rel, snap.file(rel), SCHEMA_ERROR)
         except UnsafeFile as exc:
-            problems.append(Problem(label, None, None, "file-error", exc.reason))
+            problems.append(Problem(label, None, None, FILE_ERROR, exc.reason))
             return None
         if found:  # a schema read two ways (a duplicate key) or not at all checks nothing: the table is left out
             problems.extend(found)
             return None
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        problems.append(Problem(label, None, None, "schema-error", "a Table Schema is a JSON object with a list of fields"))
+        problems.append(Problem(label, None, None, SCHEMA_ERROR, "a Table Schema is a JSON object with a list of fields"))
         return None
     if not check:
         if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
-            problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
+            problems.append(Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name"))
             return None
         shape = _misshapen(schema)
         if shape is not None:
-            problems.append(Problem(label, None, None, "schema-error", shape))
+            problems.append(Problem(label, None, None, SCHEMA_ERROR, shape))
             return None
         return schema
     if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
-        problems.append(Problem(label, None, None, "schema-error", "every field of a Table Schema is a JSON object with a name"))
+        problems.append(Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name"))
         return None
     from frictionless import Schema
 
     found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
     for f in [] if found else schema["fields"]:
         if f.get("type", "string") not in SUPPORTED_TYPES:
-            found.append(Problem(label, None, str(f.get("name")), "field-error",
+            found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
                                  f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
     problems.extend(found)
     return None if found else schema
@@ -262,6 +277,6 @@ def parse_table(source: str | Path | Snapshot, rel: str, problems: list[Problem]
         problems.append(Problem(rel, None, None, exc.code, exc.reason))
         return None
     if content is None:
-        problems.append(Problem(rel, None, None, "source-error", "cannot be read; run `mmdata validate` to see why"))
+        problems.append(Problem(rel, None, None, SOURCE_ERROR, "cannot be read; run `mmdata validate` to see why"))
         return None
     return parse_csv_bytes(rel, content, problems)

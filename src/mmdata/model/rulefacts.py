@@ -11,17 +11,20 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
 - ``"mmdata:date": true`` on a text field: a calendar date written YYYY, YYYY-MM or YYYY-MM-DD,
   whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types.
 
-The few allowed values that the rules' code names itself are listed in RULE_VALUES. Every value a
-fact or RULE_VALUES names must be one of its field's allowed values, else validation reports a
-schema-error: renaming an allowed value can never silently switch a rule off.
+The few allowed values that the rules' code names itself are declared with the codes of those
+rules (errors.Code values), and rules.validate.RULE_VALUES collects them. Every value a fact or
+a rule names must be one of its field's allowed values, else validation reports a schema-error:
+renaming an allowed value can never silently switch a rule off.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Problem
 from ..io.frames import Table
+from ..io.snapshot import SCHEMA_ERROR
 
 IN_QUOTE = "mmdata:inQuote"
 UNITS = "mmdata:unitsOfStatistic"
@@ -30,12 +33,8 @@ FOLDER = "mmdata:folder"
 DATE = "mmdata:date"
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
-#: Allowed values the rules' code names literally, per table and field.
-RULE_VALUES = {
-    "outcomes": {"qualifier": ("not-reached",), "statistic": ("qualitative",), "unit": ("percent",)},
-    "adverse_events": {"qualifier": ("not-reached",), "statistic": ("qualitative",), "unit": ("percent",)},
-    "studies": {"design": ("meta-analysis",)},
-}
+#: Allowed values named per table and field (rules.validate.RULE_VALUES).
+RuleValues = Mapping[str, Mapping[str, tuple[str, ...]]]
 
 
 def _field(schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -67,9 +66,9 @@ def seed_folder(schema: dict[str, Any]) -> str:
     return str(_field(schema, "seed_file").get(FOLDER, DEFAULT_FOLDER))
 
 
-def named_values(table: str, schema: dict[str, Any]) -> dict[str, set[str]]:
-    """Every allowed value the rules name for a table, per field: RULE_VALUES and the schema's facts."""
-    named: dict[str, set[str]] = {field: set(values) for field, values in RULE_VALUES.get(table, {}).items()}
+def named_values(table: str, schema: dict[str, Any], rule_values: RuleValues) -> dict[str, set[str]]:
+    """Every allowed value the rules name for a table, per field: the rules' own (rule_values) and the schema's facts."""
+    named: dict[str, set[str]] = {field: set(values) for field, values in rule_values.get(table, {}).items()}
     units = units_of_statistic(schema)
     if units:
         named.setdefault("statistic", set()).update(units)
@@ -79,16 +78,16 @@ def named_values(table: str, schema: dict[str, Any]) -> dict[str, set[str]]:
     return named
 
 
-def fact_problems(tables: dict[str, Table]) -> list[Problem]:
-    """A schema-error for every value a rule names that its field does not allow."""
+def fact_problems(tables: dict[str, Table], rule_values: RuleValues) -> list[Problem]:
+    """A schema-error for every value a rule names (rule_values, or a fact of the schema) that its field does not allow."""
     problems = []
     for name, table in tables.items():
-        for field, values in named_values(name, table.schema).items():
+        for field, values in named_values(name, table.schema, rule_values).items():
             enum = _field(table.schema, field).get("constraints", {}).get("enum")
             if enum is None:
                 continue  # a field without allowed values takes any value the rules name
             for value in sorted(values - set(map(str, enum))):
-                problems.append(Problem(table.path, None, field, "schema-error",
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
                                         f"mmdata's rules name '{value}', which is not an allowed value of {name}.{field}; "
                                         "rename it in the schema's mmdata: properties too, or restore the value"))
     return problems

@@ -11,10 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, did_you_mean
+from ..errors import CELLS, Code, Problem, did_you_mean
 from ..io.frames import Table
 from .package import primary_key
 from .rulefacts import date_columns
+
+TYPE_ERROR = Code("type-error", CELLS, "a cell cannot be read as its field's type")
+REQUIRED_ERROR = Code("required-error", CELLS, "a required cell is empty")
+#: Emitted by the cell rules (rules/cells.py) and by mmdata.load, both worded by enum_message.
+ENUM_ERROR = Code("enum-error", CELLS, "a cell is not one of the field's allowed values")
 
 # Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
 INTEGER_RE = r"[+-]?[0-9]+"
@@ -65,11 +70,11 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
         readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).astype(bool)
         for i in np.flatnonzero(~readable.to_numpy()):
             value = raw.iat[i]
-            problems.append(Problem(table.path, int(table.lines[i]), name, "type-error", _not_a_number(value, kind), value))
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _not_a_number(value, kind), value))
         typed, out_of_range = _as_type(raw.where(readable), kind)
         for i in np.flatnonzero(out_of_range.to_numpy()):
             value = raw.iat[i]
-            problems.append(Problem(table.path, int(table.lines[i]), name, "type-error", _out_of_range(value, kind), value))
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _out_of_range(value, kind), value))
         unreadable |= ~readable | out_of_range
         columns[name] = typed.where(~out_of_range)
     return pd.DataFrame(columns, index=table.frame.index), problems, unreadable
@@ -101,7 +106,7 @@ def _blank_required(table: Table, field: dict[str, Any], raw: pd.Series, problem
         return pd.Series(False, index=raw.index)
     blank = raw.str.fullmatch(r"\s+").fillna(False).astype(bool)
     for i in np.flatnonzero(blank.to_numpy()):
-        problems.append(Problem(table.path, int(table.lines[i]), field["name"], "required-error",
+        problems.append(Problem(table.path, int(table.lines[i]), field["name"], REQUIRED_ERROR,
                                 "only whitespace, but this field is required", raw.iat[i]))
     return blank
 
@@ -113,7 +118,7 @@ def _impossible_dates(table: Table, name: str, raw: pd.Series, problems: list[Pr
         why = date_error(str(raw.iat[i]))
         if why:
             wrong.iat[i] = True
-            problems.append(Problem(table.path, int(table.lines[i]), name, "type-error", f"'{raw.iat[i]}' is not a date: {why}", raw.iat[i]))
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, f"'{raw.iat[i]}' is not a date: {why}", raw.iat[i]))
     return wrong
 
 

@@ -21,7 +21,7 @@ from ..io import journal
 from ..io.files import read_file
 from ..io.jsonfile import dumps, read_json
 from ..io.locking import package_lock
-from ..io.snapshot import Snapshot, declared_files, git_snapshot, open_snapshot
+from ..io.snapshot import PACKAGE_ERROR, Snapshot, declared_files, git_snapshot, open_snapshot
 from ..model.package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from ..model.publishing import ZENODO, archive_name
 from ..terminal import printable
@@ -232,7 +232,7 @@ def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
 
 def _committed_version(root: Path, commit: str) -> str | None:
     """The version in the descriptor of a commit; None when it cannot be read."""
-    descriptor, _ = read_json(DESCRIPTOR, (_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), "package-error")
+    descriptor, _ = read_json(DESCRIPTOR, (_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), PACKAGE_ERROR)
     return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 

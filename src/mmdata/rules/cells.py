@@ -12,10 +12,18 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from ..errors import Problem
+from ..errors import CELLS, KEYS, Code, Problem
 from ..io.frames import Table
+from ..io.snapshot import SCHEMA_ERROR
 from ..model.package import DTYPES, primary_key
-from ..model.typed import enum_message
+from ..model.typed import ENUM_ERROR, REQUIRED_ERROR, enum_message
+
+MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
+MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
+PATTERN_ERROR = Code("pattern-error", CELLS, "a text does not match the field's pattern")
+LENGTH_ERROR = Code("length-error", CELLS, "a text is shorter or longer than the field allows")
+PRIMARY_KEY = Code("primary-key", KEYS, "two rows share a primary key")
+UNIQUE_ERROR = Code("unique-error", KEYS, "two rows share a value of a unique field")
 
 
 @dataclass(frozen=True)
@@ -55,23 +63,23 @@ def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec
     if "enum" in cons:
         allowed = list(cons["enum"])
         checks.append(pa.Check.isin(allowed))
-        meaning.append(CheckSpec("enum-error", lambda v: enum_message(v, allowed)))
+        meaning.append(CheckSpec(ENUM_ERROR, lambda v: enum_message(v, allowed)))
     if "minimum" in cons:
         low = cons["minimum"]
         checks.append(pa.Check.ge(low))
-        meaning.append(CheckSpec("minimum-error", lambda v: f"{v} is below minimum {low}"))
+        meaning.append(CheckSpec(MINIMUM_ERROR, lambda v: f"{v} is below minimum {low}"))
     if "maximum" in cons:
         high = cons["maximum"]
         checks.append(pa.Check.le(high))
-        meaning.append(CheckSpec("maximum-error", lambda v: f"{v} is above maximum {high}"))
+        meaning.append(CheckSpec(MAXIMUM_ERROR, lambda v: f"{v} is above maximum {high}"))
     if "pattern" in cons:
         pattern = cons["pattern"]
         checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
-        meaning.append(CheckSpec("pattern-error", lambda v: f"'{v}' does not match the pattern {pattern}"))
+        meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
     if "minLength" in cons or "maxLength" in cons:
         shortest, longest = cons.get("minLength"), cons.get("maxLength")
         checks.append(pa.Check.str_length(min_value=shortest, max_value=longest))
-        meaning.append(CheckSpec("length-error", lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
+        meaning.append(CheckSpec(LENGTH_ERROR, lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
     return checks, meaning
 
 
@@ -100,19 +108,19 @@ def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[Check
     for case in ordered.itertuples(index=False):
         column, check, line = case.column, str(case.check), case.file_line
         if column not in table.frame.columns:  # a whole-frame failure: cannot happen for frames we build
-            problems.append(Problem(table.path, None, None, "schema-error", f"{check}: {case.failure_case}"))
+            problems.append(Problem(table.path, None, None, SCHEMA_ERROR, f"{check}: {case.failure_case}"))
             continue
         value = None if line is None else table.frame.at[int(case.index), column]
         if check == "not_nullable":
             if value is not None and not pd.isna(value):
                 continue  # only whitespace: typed_frame reported it
-            problems.append(Problem(table.path, line, column, "required-error", "empty, but this field is required"))
+            problems.append(Problem(table.path, line, column, REQUIRED_ERROR, "empty, but this field is required"))
         elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
             key = (column, str(value))
             if key not in first_line:
                 first_line[key] = line
                 continue
-            code = "primary-key" if column in pk else "unique-error"
+            code = PRIMARY_KEY if column in pk else UNIQUE_ERROR
             problems.append(Problem(table.path, line, column, code,
                                     f"'{value}' already appears on line {first_line[key]}; {column} must be unique", value))
         else:

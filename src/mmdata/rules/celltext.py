@@ -12,9 +12,15 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import CELLS, PROVENANCE, Code, Problem
 from ..io.frames import Table
 from ..terminal import INVISIBLE, character_name
+from .emit import QUOTED_TABLES
+
+INVISIBLE_CHARACTER = Code("invisible-character", CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)")
+FORMULA_LIKE = Code("formula-like", CELLS, "a free-text cell starts with = + - @, a tab or a carriage return, which a spreadsheet may run")
+QUOTE_TOO_SHORT = Code("quote-too-short", PROVENANCE, "a quote has too few words to prove its row",
+                       reads=dict.fromkeys(QUOTED_TABLES, ("quote",)))
 
 #: A quote holds at least this many words. A word is a run of letters: numbers and punctuation
 #: do not count, so a quote is more than the row's own numbers ("55.3") and more than a word ("the").
@@ -44,13 +50,13 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
         for i in hidden.nonzero()[0]:
             text = str(column.iat[i])
             at = next(k for k, c in enumerate(text) if c in INVISIBLE)
-            problems.append(Problem(table.path, int(table.lines[i]), name, "invisible-character",
+            problems.append(Problem(table.path, int(table.lines[i]), name, INVISIBLE_CHARACTER,
                                     f"character {at + 1} is {character_name(text[at])}, which does not show; delete it", text))
         if name in free:
             formula = column.str.startswith(FORMULA_STARTS).fillna(False).astype(bool).to_numpy()
             for i in formula.nonzero()[0]:
                 text = str(column.iat[i])
-                problems.append(Problem(table.path, int(table.lines[i]), name, "formula-like",
+                problems.append(Problem(table.path, int(table.lines[i]), name, FORMULA_LIKE,
                                         f"starts with {text[0]!r}, which a spreadsheet may run as a formula; "
                                         "reword the text so that it starts with a letter, a digit or a bracket", text))
     return problems
@@ -66,7 +72,7 @@ def short_quotes(tables: dict[str, Table], frames: dict[str, pd.DataFrame]) -> l
         counts = np.array([len(WORD_RE.findall(str(q))) for q in distinct.tolist()] + [MIN_QUOTE_WORDS], dtype=np.int64)
         for row in np.flatnonzero(counts[codes] < MIN_QUOTE_WORDS).tolist():  # a missing quote (code -1) takes the last count
             text, words, label = str(distinct[codes[row]]), int(counts[codes[row]]), frame.index[row]
-            problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", "quote-too-short",
+            problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", QUOTE_TOO_SHORT,
                                     f"'{text}' has {words} word{'' if words == 1 else 's'}; a quote needs at least "
                                     f"{MIN_QUOTE_WORDS} words (numbers and punctuation do not count): "
                                     "quote the passage that states the row", text))

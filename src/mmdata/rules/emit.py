@@ -13,6 +13,8 @@ Frames = dict[str, pd.DataFrame]
 
 
 RESULT_TABLES = ("outcomes", "adverse_events")
+#: The tables whose rows cite a quote from a source.
+QUOTED_TABLES = ("studies", "arms", *RESULT_TABLES)
 
 
 def emit(table: Table, mask: pd.Series, column: str, code: str,

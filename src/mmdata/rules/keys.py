@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import Problem, did_you_mean
+from ..errors import KEYS, Code, Problem, did_you_mean
 from ..io.frames import Table
 from ..model.package import field_names
 from .emit import Frames, emit
+
+FOREIGN_KEY = Code("foreign-key", KEYS, "a key points to no row of the table it references")
 
 
 def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
@@ -26,7 +28,7 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
             where = f"{target}.{'+'.join(ref_fields)}"
             keys = ["+".join(k) for k in known]
-            problems += emit(table, present & ~found, fields[0], "foreign-key",
+            problems += emit(table, present & ~found, fields[0], FOREIGN_KEY,
                               lambda r: f"'{_key(r, fields)}' is not a key of {where}{did_you_mean(_key(r, fields), keys, n=3, cutoff=0.8)}")
     return problems
 

@@ -11,14 +11,26 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, UnsafeFile
+from ..errors import FILE_ERROR, PATH_ERROR, PROVENANCE, Code, Problem, UnsafeFile
 from ..io.frames import Table, arrow_available
 from ..io.snapshot import Snapshot, safe_relative_path
 from ..model.package import read_descriptor
 from ..model.rulefacts import in_quote_columns, seed_folder
-from .emit import Frames, emit
+from .emit import QUOTED_TABLES, Frames, emit
 from .seedsearch import CitedPairs, occurs
 from .suggest import QuoteAdvice
+
+SEED_MISSING = Code("seed-missing", PROVENANCE, "a seed file named in sources.csv does not exist", reads={"sources": ("seed_file",)})
+SEED_HASH = Code("seed-hash", PROVENANCE, "a seed file's sha256 differs from sources.csv", reads={"sources": ("seed_file", "sha256")})
+SEED_UNLISTED = Code("seed-unlisted", PROVENANCE, "a file in seeds/ is not listed in sources.csv", reads={"sources": ("seed_file",)})
+QUOTE_NOT_IN_SEED = Code("quote-not-in-seed", PROVENANCE, "a quote does not occur in its source document",
+                         reads={"sources": ("source_id", "seed_file"), **{table: ("source_id", "quote") for table in QUOTED_TABLES}})
+#: Reads the numbers a schema marks mmdata:inQuote; those of the shipped schemas are required, so that a
+#: schema that drops one is a schema-error rather than a number no longer checked against its quote.
+NUMBER_NOT_IN_QUOTE = Code("number-not-in-quote", PROVENANCE, "a number in the row does not occur in its quote",
+                           reads={"studies": ("size", "source_id", "quote"), "arms": ("size", "source_id", "quote"),
+                                  "outcomes": ("value", "time_value", "ci_lower", "ci_upper", "p_value", "source_id", "quote"),
+                                  "adverse_events": ("value", "time_value", "at_risk", "source_id", "quote")})
 
 NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
@@ -123,19 +135,19 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
             texts[str(source_id)] = data.decode("utf-8", "replace")
     missing_mask = pd.Series(missing, index=sources.index, dtype=bool)
     actual = pd.Series(digests, index=sources.index, dtype="string")
-    p = emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", "seed-missing",
+    p = emit(table, missing_mask & sources["seed_file"].notna(), "seed_file", SEED_MISSING,
               lambda r: f"{r['seed_file']} does not exist; {folder}/ must hold every source document")
-    for code in ("path-error", "file-error"):  # a seed is a regular file of seeds/, never a link (#13)
+    for code in (PATH_ERROR, FILE_ERROR):  # a seed is a regular file of seeds/, never a link (#13)
         mask = pd.Series([refused.get(label, ("", ""))[0] == code for label in sources.index], index=sources.index)
         p += emit(table, mask, "seed_file", code, lambda r: f"{r['seed_file']} {refused[r.name][1]}")
     wrong = ~missing_mask & actual.ne(sources["sha256"]).fillna(False)
-    p += emit(table, wrong, "sha256", "seed-hash",
+    p += emit(table, wrong, "sha256", SEED_HASH,
                lambda r: f"{r['seed_file']} has sha256 {actual[r.name]}; "
                          "seeds are never edited: restore the original file, or record a new source")
     listed = set(sources["seed_file"].dropna().astype(str))
     for extra in snap.listing(folder):
         if extra not in listed:
-            p.append(Problem(extra, None, None, "seed-unlisted", "not listed in sources.csv; add a source row for it or remove it"))
+            p.append(Problem(extra, None, None, SEED_UNLISTED, "not listed in sources.csv; add a source row for it or remove it"))
     return p, texts
 
 
@@ -149,9 +161,9 @@ def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[object]) -> tup
     """The bytes of a seed, or (code, why) it cannot be one: outside the seeds' folder, a declared file of
     the package, a symbolic link, not a regular file, too large (#13)."""
     if safe_relative_path(rel) is not None or str(PurePosixPath(rel).parent) != folder:
-        return None, ("path-error", f"is not a file of {folder}/; a seed is a document kept in {folder}/ itself")
+        return None, (PATH_ERROR, f"is not a file of {folder}/; a seed is a document kept in {folder}/ itself")
     if rel in data_files:
-        return None, ("path-error", "is a file of the package's data, not a source document")
+        return None, (PATH_ERROR, "is a file of the package's data, not a source document")
     try:
         return snap.read(rel), None
     except UnsafeFile as exc:
@@ -180,7 +192,7 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     advice = QuoteAdvice(seeds)
     for name, pairs in cited.items():
         absent = pairs.absent(found)
-        problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
+        problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", QUOTE_NOT_IN_SEED,
                           lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
         problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].schema))
     return problems
@@ -200,7 +212,7 @@ def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes:
         number = vocabulary.get_indexer(values.to_numpy(dtype=float, na_value=np.nan) + 0.0)
         keys = codes.astype(np.int64) * width + number
         unmatched = present & ((codes < 0) | (number < 0) | ~_sorted_contains(known, keys))
-        problems += emit(table, pd.Series(unmatched, index=df.index), column, "number-not-in-quote",
+        problems += emit(table, pd.Series(unmatched, index=df.index), column, NUMBER_NOT_IN_QUOTE,
                           lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")
     return problems

@@ -7,12 +7,13 @@ folder, a release archive and a git revision are checked alike.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem, sort_problems
+from ..errors import Code, Problem, declared_codes, sort_problems
 from ..io.frames import Table, read_table
-from ..io.snapshot import Snapshot
+from ..io.snapshot import SCHEMA_ERROR, Snapshot
 from ..io.sums import sums_problems
 from ..model.package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
 from ..model.rulefacts import fact_problems, seed_folder
@@ -20,16 +21,28 @@ from ..model.typed import typed_frame
 from . import celltext, crossfield, keys, provenance
 from .cells import check_cells
 
-#: Fields the cross-field and provenance rules read, per table. A schema without them is an error.
-RULE_FIELDS = {
-    "sources": ("source_id", "seed_file", "sha256"),
-    "studies": ("study_id", "design", "size", "size_qualifier", "source_id", "quote", "pooled_in"),
-    "arms": ("arm_id", "study_id", "size", "size_qualifier", "source_id", "quote"),
-    "outcomes": ("study_id", "arm_id", "comparator_arm_id", "statistic", "value", "unit", "qualifier", "direction",
-                 "time_value", "time_unit", "ci_lower", "ci_upper", "p_value", "finding", "source_id", "quote"),
-    "adverse_events": ("study_id", "arm_id", "comparator_arm_id", "statistic", "value", "unit", "qualifier",
-                       "direction", "time_value", "time_unit", "at_risk", "finding", "source_id", "quote"),
-}
+
+def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
+    """The union of mappings from a name to strings: each name once, its strings sorted."""
+    union: dict[str, set[str]] = {}
+    for part in parts:
+        for name, items in part.items():
+            union.setdefault(name, set()).update(items)
+    return {name: tuple(sorted(items)) for name, items in sorted(union.items())}
+
+
+#: Every problem code, each declared once beside the code that emits it (errors.Code), by layer and
+#: then code. Importing this module imports every rule, so every declaration (a test checks that no
+#: module declares a code this misses). The registries below are derived from these declarations.
+DECLARED: tuple[Code, ...] = tuple(declared_codes())
+#: mmdata.CODES: each code's layer and meaning.
+CODES: dict[str, tuple[int, str]] = {str(code): (code.layer, code.meaning) for code in DECLARED}
+#: Fields the rules read by name, per table (the codes' reads). A schema without one is a schema-error.
+RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLARED)
+#: Allowed values the rules' code names literally, per table and field (the codes' values); one
+#: that its field does not allow is a schema-error (model.rulefacts.fact_problems).
+RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
 
 
 @dataclass
@@ -90,12 +103,12 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
     for name, frame in readable.items():
         lacking = [f for f in RULE_FIELDS.get(name, ()) if f not in frame.columns]
         if lacking:
-            problems.append(Problem(loaded[name].path, None, None, "schema-error",
+            problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
                                     f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
         else:
             ruled[name] = frame
     tables = {name: loaded[name] for name in ruled}
-    problems += fact_problems(tables)  # a value the rules name must be allowed (#12)
+    problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
     problems += crossfield.cross_field_rules(tables, ruled)
     clock.lap("rules")
     seed_problems, texts = provenance.seed_checks(snap, tables, ruled)
