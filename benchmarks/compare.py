@@ -254,12 +254,18 @@ class Tables:
         return self.header[table].index(name)
 
     def pick(self, rng: random.Random, table: str, **needs: str | Callable[[str], bool]) -> int:
-        """The index of a random row whose cells meet needs (a value, or a test of the cell)."""
+        """The index of a random whole row whose cells meet needs (a value, or a test of the cell)."""
         tests = [(self.col(table, name), want) for name, want in needs.items()]
-        candidates = [i for i, row in enumerate(self.rows[table])
-                      if len(row) == len(self.header[table])
-                      and all(want(row[c]) if callable(want) else row[c] == want for c, want in tests)]
-        return rng.choice(candidates)
+        rows, width = self.rows[table], len(self.header[table])
+
+        def fits(row: list[str]) -> bool:
+            return len(row) == width and all(want(row[c]) if callable(want) else row[c] == want for c, want in tests)
+
+        for _ in range(1000):  # a few draws find one in a large table; the scan below is for rare needs
+            i = rng.randrange(len(rows))
+            if fits(rows[i]):
+                return i
+        return rng.choice([i for i, row in enumerate(rows) if fits(row)])
 
     def set(self, table: str, i: int, name: str, value: str) -> str:
         row = self.rows[table][i]
@@ -281,7 +287,7 @@ def _enum(rng: random.Random, t: Tables) -> str:
     table, column, value = rng.choice((("outcomes", "population", "transplnated"), ("outcomes", "endpoint", "overall survival"),
                                        ("adverse_events", "population", "Over-65"), ("arms", "role", "Experimental"),
                                        ("studies", "blinding", "single-blind")))
-    return t.set(table, rng.randrange(len(t.rows[table])), column, value)
+    return t.set(table, t.pick(rng, table), column, value)
 
 
 def _foreign_key(rng: random.Random, t: Tables) -> str:
@@ -293,7 +299,7 @@ def _foreign_key(rng: random.Random, t: Tables) -> str:
 
 def _quote_not_in_seed(rng: random.Random, t: Tables) -> str:
     table = rng.choice(("outcomes", "adverse_events", "arms"))
-    i = rng.randrange(len(t.rows[table]))
+    i = t.pick(rng, table)
     words = t.rows[table][i][t.col(table, "quote")].split(" ")
     words[rng.randrange(len(words))] = "xylophone"
     return t.set(table, i, "quote", " ".join(words))
@@ -307,19 +313,21 @@ def _number_not_in_quote(rng: random.Random, t: Tables) -> str:
 def _blank_required(rng: random.Random, t: Tables) -> str:
     table, column = rng.choice((("outcomes", "population"), ("outcomes", "quote"), ("arms", "name"), ("studies", "design"),
                                 ("adverse_events", "event")))
-    return t.set(table, rng.randrange(len(t.rows[table])), column, "")
+    return t.set(table, t.pick(rng, table), column, "")
 
 
 def _caveat_then_broken_row(rng: random.Random, t: Tables) -> str:
-    i = rng.randrange(len(t.rows["outcomes"]) - 1)
+    i = t.pick(rng, "outcomes")
+    while i + 1 == len(t.rows["outcomes"]) or len(t.rows["outcomes"][i + 1]) != len(t.header["outcomes"]):
+        i = t.pick(rng, "outcomes")
     first = t.set("outcomes", i, "caveat", "A caveat over lines.\nIts second line, \"quoted\".\n\nIts fourth, after a blank line.")
     return f"{first}; then {t.set('outcomes', i + 1, 'population', 'over 65')}"
 
 
 def _duplicate_key(rng: random.Random, t: Tables) -> str:
     table = rng.choice(("outcomes", "arms", "adverse_events"))
-    i = rng.randrange(1, len(t.rows[table]))
-    return t.set(table, i, t.header[table][0], t.rows[table][i - 1][0])
+    i, j = t.pick(rng, table), t.pick(rng, table)
+    return t.set(table, i, t.header[table][0], t.rows[table][j][0])
 
 
 def _seed_byte(rng: random.Random, t: Tables) -> str:
@@ -336,7 +344,7 @@ def _seed_byte(rng: random.Random, t: Tables) -> str:
 def _type_error(rng: random.Random, t: Tables) -> str:
     table, column, value = rng.choice((("outcomes", "value", "12,5"), ("outcomes", "time_value", "about 12"), ("studies", "size", "n/a"),
                                        ("arms", "size", "1e2")))
-    return t.set(table, rng.randrange(len(t.rows[table])), column, value)
+    return t.set(table, t.pick(rng, table), column, value)
 
 
 def _ci_order(rng: random.Random, t: Tables) -> str:
@@ -377,13 +385,13 @@ def _arm_of_another_study(rng: random.Random, t: Tables) -> str:
 
 
 def _arm_larger_than_study(rng: random.Random, t: Tables) -> str:
-    i = rng.randrange(len(t.rows["arms"]))
+    i = t.pick(rng, "arms", size=str.isdigit)
     return t.set("arms", i, "size", str(int(t.rows["arms"][i][t.col("arms", "size")]) + 5000))
 
 
 def _row_shape(rng: random.Random, t: Tables) -> str:
     table = rng.choice(("outcomes", "adverse_events"))
-    i = rng.randrange(len(t.rows[table]))
+    i = t.pick(rng, table)
     shape = rng.choice(("blank", "extra", "short"))
     if shape == "blank":
         t.rows[table].insert(i, [])
@@ -391,6 +399,34 @@ def _row_shape(rng: random.Random, t: Tables) -> str:
     row = t.rows[table][i]
     t.rows[table][i] = [*row, "surplus"] if shape == "extra" else row[:-2]
     return f"{table} {row[0]}: {'one cell more' if shape == 'extra' else 'two cells fewer'}"
+
+
+def _cross_field_rule(rng: random.Random, t: Tables) -> str:
+    rule = rng.choice(("unit", "self-comparison", "no result", "value and not-reached", "qualifier without size", "pooled in itself"))
+    if rule == "unit":
+        return t.set("outcomes", t.pick(rng, "outcomes", statistic="median", unit="months"), "unit", "percent")
+    if rule == "self-comparison":
+        i = t.pick(rng, "outcomes", comparator_arm_id=filled)
+        return t.set("outcomes", i, "comparator_arm_id", t.rows["outcomes"][i][t.col("outcomes", "arm_id")])
+    if rule == "no result":
+        i = t.pick(rng, "outcomes", statistic="median", value=filled)
+        return f"{t.set('outcomes', i, 'value', '')}; {t.set('outcomes', i, 'unit', '')}"
+    if rule == "value and not-reached":
+        return t.set("outcomes", t.pick(rng, "outcomes", statistic="median", value=filled, qualifier=""), "qualifier", "not-reached")
+    if rule == "qualifier without size":
+        i = t.pick(rng, "studies")
+        return f"{t.set('studies', i, 'size', '')}; {t.set('studies', i, 'size_qualifier', 'about')}"
+    i = t.pick(rng, "studies")
+    return t.set("studies", i, "pooled_in", t.rows["studies"][i][0])
+
+
+def _out_of_range(rng: random.Random, t: Tables) -> str:
+    return t.set("outcomes", t.pick(rng, "outcomes", p_value=filled), "p_value", rng.choice(("-0.001", "1.001")))
+
+
+def _quote_too_short(rng: random.Random, t: Tables) -> str:
+    i = t.pick(rng, "outcomes", statistic="median", value=filled)
+    return t.set("outcomes", i, "quote", f"{t.rows['outcomes'][i][t.col('outcomes', 'value')]} months")
 
 
 def _seed_unlisted(rng: random.Random, t: Tables) -> str:
@@ -407,17 +443,20 @@ MUTATIONS: dict[str, Callable[[random.Random, Tables], str]] = {
     "percentage above 100": _percentage_range, "unit missing": _unit_missing, "time unit missing": _time_unit_missing,
     "finding missing": _finding_missing, "invisible or formula-like text": _invisible_or_formula,
     "arm of another study": _arm_of_another_study, "arm larger than its study": _arm_larger_than_study,
-    "blank, long or short row": _row_shape, "unlisted seed": _seed_unlisted,
+    "blank, long or short row": _row_shape, "unlisted seed": _seed_unlisted, "cross-field rule broken": _cross_field_rule,
+    "p value out of range": _out_of_range, "quote too short": _quote_too_short,
 }
 
 
 def mutate(package: Path, rng: random.Random) -> list[str]:
-    """Break the package in a seeded random set of ways (each kind with chance 3/4, one to four times); say where."""
+    """Break the package in a seeded random set of ways, and say where: each kind with chance 3/4 (the
+    multi-line caveat always), one to four times per 20,000 outcome rows."""
     tables = Tables(package)
+    scale = max(1, len(tables.rows["outcomes"]) // 20_000)
     done = []
     for kind, change in MUTATIONS.items():
         if kind == "multi-line caveat before a broken row" or rng.random() < 0.75:
-            done += [f"{kind}: {change(rng, tables)}" for _ in range(rng.randint(1, 4))]
+            done += [f"{kind}: {change(rng, tables)}" for _ in range(rng.randint(1, 4) * scale)]
     tables.write()
     return done
 

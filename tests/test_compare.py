@@ -55,7 +55,7 @@ def test_a_tree_compared_with_itself_is_the_same_in_every_case_issue_21(repo: Pa
     assert case_lines(done.stdout) == [("same", case) for case in [*CASES, "mutated-1"]]
     assert f"\n{len(CASES) + 1} cases: {len(CASES) + 1} same, 0 DIFFERENT; base " in done.stdout
     mutated = re.search(r"^same +mutated-1 +exit 1, problems (\d+), codes (\d+) ", done.stdout, re.M)
-    assert mutated and int(mutated[1]) > 100 and int(mutated[2]) >= 15  # the mutations make many codes fire at many lines
+    assert mutated and int(mutated[1]) >= 40 and int(mutated[2]) >= 15  # the mutations make many codes fire at many lines
     assert re.search(r"^codes seen \(head\): (\d+) of \1; never seen: none$", done.stdout, re.M)
     assert git(repo, "worktree", "list").count("\n") == 1  # the base's worktree is gone
 
