@@ -20,7 +20,7 @@ from mmdata.io.journal import JOURNAL
 from mmdata.rules.provenance import quote_numbers
 
 from ..conftest import build_fixture, read_rows
-from ..releases import all_bytes
+from ..releases import all_bytes, repo_copy
 
 DOCUMENT = ("Trial B: a made-up note.\n\nIn trial B, 40 patients took part: 20 received the drug\n"
             "and 20 received placebo.\nAt three years, 75% of patients on the drug were alive.\n")
@@ -339,3 +339,41 @@ def test_add_source_killed_then_any_command_that_writes_puts_it_back_issue_23(co
     assert (pkg / f"seeds/{SEED}").is_file()  # the orphan seed of #23
     run(*command, str(pkg))
     assert all_bytes(pkg) == all_bytes(reference)
+
+
+def test_add_source_leaves_every_generated_file_current_issue_21(tmp_path: Path, document: Path) -> None:
+    """What add-source regenerates is what `mmdata docs` generates (README, LICENSE-DATA.md, the
+    dictionary, .zenodo.json, datapackage.json), never a list of its own: docs has nothing left to do."""
+    root = repo_copy(tmp_path / "repo")
+    assert run("docs", "--check", str(root)).exit_code == 0
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    assert result.stdout.splitlines()[2:] == ["wrote README.md", "wrote LICENSE-DATA.md", "wrote datapackage.json"]
+    check = run("docs", "--check", str(root))
+    assert (check.exit_code, check.stderr) == (0, "")
+
+
+def test_add_source_puts_back_zenodo_json_when_a_later_write_fails_issue_21(tmp_path: Path, document: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """.zenodo.json was missing from add-source's hand-kept restore list: once it changes with the sources
+    (here made to), a failure after it is written left it changed. Now every file is put back."""
+    from mmdata.edit import generated
+    from mmdata.io import files, journal
+
+    root = repo_copy(tmp_path / "repo")
+    real_zenodo = generated.zenodo_file
+    monkeypatch.setattr(generated, "zenodo_file", lambda root, descriptor, rows, citation=None: real_zenodo(root, descriptor, rows, citation)
+                        + json.dumps([s["source_id"] for s in rows.of("sources")]).encode())
+    assert run("docs", str(root)).exit_code == 0
+    before = all_bytes(root)
+    real = files.atomic_write
+
+    def write(path: Path, data: bytes) -> None:
+        if path.name == "datapackage.json":  # written after .zenodo.json
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(files, "atomic_write", write)
+    monkeypatch.setattr(journal, "atomic_write", write)
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    assert all_bytes(root) == before
+    assert (result.exit_code, result.stderr) == (2, "Error: cannot write datapackage.json: No space left on device; nothing was changed\n")

@@ -57,7 +57,7 @@ def refusals(pkg: Path, *outside: Path) -> set[str]:
 
 # ---------------------------------------------------------------- planted journals (#23)
 def test_a_planted_release_journal_overwrites_and_deletes_nothing_issue_23(pkg: Path, tmp_path: Path) -> None:
-    """The journal of mmdata 0.x, committed: it names ../victim.txt (to be "put back") and an absolute path
+    """The journal of mmdata 1.0, committed: it names ../victim.txt (to be "put back") and an absolute path
     (to be "removed" as the release's archive). Every command that writes refuses it, changing nothing."""
     victim, absolute = tmp_path / "victim.txt", tmp_path / "absolute.txt"
     victim.write_bytes(b"the victim's own text\n")
@@ -283,7 +283,7 @@ def test_a_failed_write_names_the_file_and_a_failed_rollback_says_how_to_finish_
 
 
 def test_a_legacy_release_journal_left_by_a_crash_is_put_back_issue_21(pkg: Path) -> None:
-    """A release of mmdata 0.x killed half-way: its archive removed, its files put back, by any command that writes."""
+    """A release of mmdata 1.0 killed half-way: its archive removed, its files put back, by any command that writes."""
     descriptor = (pkg / "datapackage.json").read_bytes()
     (pkg / "dist").mkdir()
     (pkg / "dist/a.zip").write_bytes(b"archive")

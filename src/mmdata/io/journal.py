@@ -41,7 +41,7 @@ from .locking import package_lock
 
 #: The journal of a command in progress, relative to the package root.
 JOURNAL = ".mmdata-journal.json"
-#: Where mmdata 0.x kept the journal of a release in progress: recovered, or refused, the same way.
+#: Where mmdata 1.0 kept the journal of a release in progress: recovered, or refused, the same way.
 LEGACY = "dist/.release-journal.json"
 #: The commands that write the package, as a journal names them.
 COMMANDS = ("release", "release --rebuild", "fmt", "docs", "add-source", "add-row")
@@ -216,11 +216,11 @@ def _load(root: Path, rel: str) -> dict[str, Any] | None:
 
 
 def _record(document: Any) -> dict[str, Any]:
-    """The command, version and files of a journal's JSON (the release journal of mmdata 0.x too); ValueError when it is not one."""
+    """The command, version and files of a journal's JSON (the release journal of mmdata 1.0 too); ValueError when it is not one."""
     if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
         raise ValueError("no 'files' object")
     files = dict(document["files"])
-    for key in ("archive", "sidecar"):  # mmdata 0.x recorded a release's new files apart
+    for key in ("archive", "sidecar"):  # mmdata 1.0 recorded a release's new files apart
         if key in document:
             entry = document[key]
             if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
