@@ -301,3 +301,17 @@ def test_unsafe_path_accepts_the_files_mmdata_writes_issue_21() -> None:
     for name in ("datapackage.json", "data/arms.csv", "seeds/901_0123456789abcdef.txt", ".zenodo.json", "dist/mmdata-data-1.0.0.zip",
                  "releases/mmdata-data-1.0.0.zip.sha256", "docs/data-dictionary.md", "a..b.md"):
         assert unsafe_path(name) is None, name
+
+
+def test_a_crashed_add_row_is_put_back_by_the_next_fmt_issue_21(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = all_bytes(pkg)
+    crash(monkeypatch, pkg, "data/arms.csv")
+    with pytest.raises(Killed):
+        CliRunner().invoke(cli, ["add-row", "arms", "--set", "arm_id=trial-a-b", "--set", "study_id=trial-a", "--set", "name=B",
+                                 "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc",
+                                 "--set", "quote=60 received the drug", "--package-dir", str(pkg)], catch_exceptions=False)
+    monkeypatch.undo()
+    assert json.loads((pkg / JOURNAL).read_text())["command"] == "add-row"
+    result = CliRunner().invoke(cli, ["fmt", str(pkg)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert all_bytes(pkg) == before
