@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AddRefused, Problem, UnsafeFile, did_you_mean, multiline
-from ..io.csvfile import canonical_csv
-from ..io.files import MAX_FILE_BYTES, current, human, read_file, write_file
+from ..io.csvfile import ParsedCsv, canonical_csv, line_starts, parse_csv_bytes, record_offsets
+from ..io.files import MAX_FILE_BYTES, current, human, read_file
+from ..io.journal import transaction
 from ..io.jsonfile import dumps
-from ..io.locking import package_lock
 from ..model.package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
 from ..model.rulefacts import seed_folder
 
@@ -100,15 +100,19 @@ def make_key(table: str, row: dict[str, str], taken: set[str]) -> str:
 def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     """Add one row to table: in schema order, at its place in key order, after validating it and its links.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    with package_lock(root):
-        return _add_row(root, table, values)
+    with transaction(root, "add-row") as staged:
+        added, files = _plan_row(Path(root), table, values, {})
+        for name, data in files.items():
+            staged.write(name, data)
+    return added
 
 
-def _add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
-    """add_row, with the lock held."""
-    root = Path(root)
+def _plan_row(root: Path, table: str, values: dict[str, str], extra: dict[str, bytes]) -> tuple[Added, dict[str, bytes]]:
+    """The row add_row adds, and the new bytes of every file it changes (the table, and the descriptor
+    when it drops the table's checksums); AddRefused when the package with them and the extra files
+    (a new seed) would have a problem it does not have now."""
     resource = _resource(root, table)
     schema = resource.schema or {"fields": []}
     fields = [f["name"] for f in schema["fields"]]
@@ -122,21 +126,18 @@ def _add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     keys = primary_key(schema)
     if len(keys) != 1:
         raise AddRefused(f"{table} has no single-column primary key")
-    key_column = keys[0]
-    existing = {r[fields.index(key_column)] for r in parsed.records}
+    key_column = fields.index(keys[0])
+    existing = {r[key_column] for r in parsed.records}
     row = {f: values.get(f, "") for f in fields}
-    if not row[key_column]:
-        row[key_column] = make_key(table, row, existing)
-    text = canonical_csv(fields, [[row[f] for f in fields]]).decode("utf-8").split("\n", 1)[1]
+    if not row[keys[0]]:
+        row[keys[0]] = make_key(table, row, existing)
+    record = [row[f] for f in fields]
+    text = canonical_csv(fields, [record]).split(b"\n", 1)[1]
     content = as_snapshot(root).file(resource.rel)
-    new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
+    new_content, line = insert_record(resource.rel, content, parsed, key_column, record, text)
     replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
-    _refuse_new_problems(root, replaced, {})
-    for name in replaced:
-        current(root, name)  # refuse a link before writing anything (#13)
-    for name, data in replaced.items():
-        write_file(root, name, data)
-    return Added(resource.rel, line, row[key_column], text.rstrip("\n"), list(replaced))
+    _refuse_new_problems(root, replaced, extra)
+    return Added(resource.rel, line, row[keys[0]], text.decode("utf-8").rstrip("\n"), list(replaced)), replaced
 
 
 def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
@@ -149,23 +150,38 @@ def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
     return {DESCRIPTOR: dumps(descriptor).encode("utf-8")} if recorded else {}
 
 
-def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:
-    """content with text inserted as the record before the first record whose key sorts after key."""
-    after = [line for line, k in zip(lines, keys, strict=True) if k > key]
-    physical = content.decode("utf-8").splitlines(keepends=True)
-    if physical and not physical[-1].endswith("\n"):
-        physical[-1] += "\n"
-    at = min(after) - 1 if after else len(physical)
-    physical.insert(at, text)
-    return "".join(physical).encode("utf-8"), at + 1
+def insert_record(rel: str, content: bytes, parsed: ParsedCsv, key_column: int, record: list[str], text: bytes) -> tuple[bytes, int]:
+    """content with text (the CSV of record, ending in a line break) inserted before the first record of
+    the file whose key sorts after record's, or at the end; and the file line it starts on.
+
+    The place is the byte offset the CSV parser reports for that record (csvfile.record_offsets), so
+    a character that str.splitlines would break at (U+2028, U+0085, a form feed...) or a quoted cell
+    over several lines never moves it: every other byte of the file is kept as it was (#21). The
+    result is parsed again and must hold exactly the old records with this one in its place, else
+    AddRefused, writing nothing.
+    """
+    after = [i for i, r in enumerate(parsed.records) if r[key_column] > record[key_column]]
+    if after:
+        index = after[0]  # the records are in file order
+        at = record_offsets(content, [parsed.lines[index]])[0]
+        new, line = content[:at] + text + content[at:], parsed.lines[index]
+    else:
+        index = len(parsed.records)
+        body = content if content.endswith((b"\n", b"\r")) else content + b"\n"
+        new, line = body + text, len(line_starts(body))  # body ends with a line break: its last start is the new line's
+    again = parse_csv_bytes(rel, new, [])
+    expected = [*parsed.records[:index], record, *parsed.records[index:]]
+    if again is None or again.records != expected or again.lines[index] != line:
+        raise AddRefused(f"{rel}: the row cannot be inserted without changing another; nothing written: please report this as a bug in mmdata")
+    return new, line
 
 
 @contextmanager
-def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> Iterator[Path]:
-    """A temporary copy of the package's descriptor, schemas, tables and seeds, with some files replaced or added."""
+def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes], also: tuple[str, ...] = ()) -> Iterator[Path]:
+    """A temporary copy of the package's descriptor, schemas, tables, seeds and the files also names, with some files replaced or added."""
     with tempfile.TemporaryDirectory(prefix="mmdata-add-") as tmp:
         copy = Path(tmp)
-        names = {DESCRIPTOR}
+        names = {DESCRIPTOR, *also}
         for resource in read_descriptor(root).get("resources", []):
             if isinstance(resource, dict):
                 names |= {v for v in (resource.get("path"), resource.get("schema")) if isinstance(v, str)}
@@ -262,17 +278,27 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     summarises, note); the note defaults to NOTE. Refuses, writing nothing, a document already in
     the package (same sha256), a source_id already used, or a file that is not UTF-8 text.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes in one transaction, holding the package's write lock (mmdata.io.journal): killed at any
+    point, it leaves a package that the next command that writes puts back as it was (#21, #23).
     """
-    with package_lock(root):
-        return _add_source(root, document, source_id, document_type, **columns)
+    with transaction(root, "add-source") as staged:
+        added = _plan_source(Path(root), document, source_id, document_type, **columns)
+        for name, data in added.files.items():
+            staged.write(name, data)
+    return AddedSource(added.source_id, added.seed_file, added.sha256, added.row, list(added.files))
 
 
-def _add_source(root: str | Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> AddedSource:
-    """add_source, with the lock held."""
-    from .generated import generated_files
+@dataclass
+class _Source:
+    source_id: str
+    seed_file: str
+    sha256: str
+    row: Added
+    files: dict[str, bytes]  # the new bytes of every file add_source changes, in the order it lists them
 
-    root = Path(root)
+
+def _plan_source(root: Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> _Source:
+    """What add_source writes: the seed, its sources row, and every generated file that changes with them."""
     content = read_document(Path(document))
     digest = hashlib.sha256(content).hexdigest()
     resource = _resource(root, "sources")
@@ -295,32 +321,23 @@ def _add_source(root: str | Path, document: str | Path, source_id: str, document
     values = {k: v for k, v in columns.items() if v}
     values = {"source_id": source_id, "seed_file": seed_file, "sha256": digest, "document_type": document_type,
               "note": NOTE.format(licence=licence), **values}
-    with _staged(root, {seed_file: content}):
-        row = add_row(root, "sources", values)
-        generated = generated_files(root)
-        written = [seed_file, *row.written]
-        for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
-            now = current(root, name)
-            if now is not None and now != data:
-                write_file(root, name, data)
-                written.append(name)
-    return AddedSource(source_id, seed_file, digest, row, list(dict.fromkeys(written)))
+    row, replaced = _plan_row(root, "sources", values, {seed_file: content})
+    files = {seed_file: content, **replaced}
+    files.update(_regenerated(root, files))
+    return _Source(source_id, seed_file, digest, row, files)
 
 
-@contextmanager
-def _staged(root: Path, new_files: dict[str, bytes]) -> Iterator[None]:
-    """Write new files and run the block; if anything fails, remove them and restore every file the block changed."""
-    watched = [DESCRIPTOR, "README.md", "LICENSE-DATA.md", "docs/data-dictionary.md"]
-    watched += [r.rel for r in declared_resources(root, read_descriptor(root), [], check=False)]
-    originals = {name: data for name in watched if (data := current(root, name)) is not None}
-    for name, data in new_files.items():
-        write_file(root, name, data)
-    try:
-        yield
-    except BaseException:
-        for name in new_files:
-            (root / name).unlink(missing_ok=True)
-        for name, data in originals.items():
-            if read_file(root, name) != data:
-                write_file(root, name, data)
-        raise
+def _regenerated(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file `mmdata docs` generates that the package has and that changes once files are written
+    (the lists of the seeds, datapackage.json's sources, .zenodo.json...): what generated.py
+    generates, from a copy of the package with files, never a list kept here."""
+    from .generated import INPUTS, generated_files
+
+    with _candidate(root, files, {}, also=INPUTS) as copy:
+        generated = generated_files(copy)
+    out = {}
+    for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
+        now = files[name] if name in files else current(root, name)
+        if now is not None and now != data:
+            out[name] = data
+    return out

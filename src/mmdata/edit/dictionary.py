@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import DocsError, Problem
 from ..io.csvfile import parse_csv_bytes
 from ..io.files import current as current_bytes
-from ..io.files import write_file
+from ..io.journal import transaction
 from ..io.snapshot import Snapshot
 from ..model.package import as_snapshot, declared_resources, field_names, primary_key, read_descriptor
 
@@ -104,8 +104,11 @@ def _join(fields: str | list[str]) -> str:
 def write_dictionary(root: str | Path = ".", check: bool = False) -> bool:
     """Write docs/data-dictionary.md (with check, only compare); True when it was already current."""
     root = Path(root)
-    text = render_dictionary(root)
-    current = current_bytes(root, DICTIONARY) == text.encode("utf-8")  # never through a link (#13)
-    if not current and not check:
-        write_file(root, DICTIONARY, text.encode("utf-8"))
-    return current
+    if check:
+        return current_bytes(root, DICTIONARY) == render_dictionary(root).encode("utf-8")  # never through a link (#13)
+    with transaction(root, "docs") as staged:  # the lock held, through the journal (#21)
+        text = render_dictionary(root).encode("utf-8")
+        if current_bytes(root, DICTIONARY) == text:
+            return True
+        staged.write(DICTIONARY, text)
+        return False

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from ..errors import Problem, sort_problems
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
-from ..io.files import write_file
+from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
-from ..io.locking import unless_checking
 from ..model.package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
 from ..terminal import count
 
@@ -46,13 +45,19 @@ class FormatResult:
         return [f"{verb} {path}" for path in self.changed] + [summary]
 
 
-@unless_checking
 def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     """Bring every table of the package at root into canonical form (with check, only report).
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes every changed file in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    root = Path(root)
+    if check:
+        return _format(Path(root), None)
+    with transaction(root, "fmt") as staged:
+        return _format(Path(root), staged)
+
+
+def _format(root: Path, staged: Transaction | None) -> FormatResult:
+    """format_package; staged collects the writes, None to only report."""
     result = FormatResult()
     snap = as_snapshot(root)
     resources = declared_resources(snap, read_descriptor(snap), result.problems, check=False)
@@ -87,10 +92,10 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
             result.unchanged.append(resource.rel)
             continue
         result.changed.append(resource.rel)
-        if not check:
-            write_file(root, resource.rel, canonical)
+        if staged is not None:
+            staged.write(resource.rel, canonical)
     if not result.problems:
-        _drop_stale_checksums(root, result, canonical_of, check)
+        _drop_stale_checksums(root, result, canonical_of, staged)
     result.problems = sort_problems(result.problems)
     return result
 
@@ -109,7 +114,7 @@ def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]
                                                      "differently); it is left as it is: please report this as a bug in mmdata")
 
 
-def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
+def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], staged: Transaction | None) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
     descriptor = read_descriptor(root)
     stale = False
@@ -122,8 +127,8 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
     if not stale:
         return
     result.changed.append(DESCRIPTOR)
-    if not check:
-        write_file(root, DESCRIPTOR, dumps(descriptor).encode("utf-8"))
+    if staged is not None:
+        staged.write(DESCRIPTOR, dumps(descriptor).encode("utf-8"))
 
 
 __all__ = ["FormatResult", "format_package"]

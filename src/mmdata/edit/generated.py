@@ -27,9 +27,9 @@ from pathlib import Path
 from ..about import DISTRIBUTION
 from ..errors import DocsError, Problem
 from ..io.csvfile import header_ok
-from ..io.files import current, write_file
+from ..io.files import current
+from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
-from ..io.locking import unless_checking
 from ..model.package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
 from ..model.publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 
@@ -39,6 +39,9 @@ LICENCE = "LICENSE-DATA.md"
 THIRD_PARTY = "third-party text, not covered by the dataset's licence"
 #: The tables counted per source in the README, in the order of its column.
 COUNTED = ("studies", "arms", "outcomes", "adverse_events")
+#: The files besides the descriptor, the schemas and the tables that generated_files reads, when the
+#: package has them: a copy of the package with these generates the same files (see edit.add).
+INPUTS = (README, LICENCE, ZENODO, CITATION)
 #: Every region mmdata writes: "contents" by `mmdata release`, the others by `mmdata docs` (the pins also by the release, #14).
 REGIONS = ("contents", "seeds", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
@@ -205,18 +208,25 @@ class DocsResult:
     stale: list[str]  # differ from what is generated (written unless check)
 
 
-@unless_checking
 def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
     """Compare every generated file with what it should hold; unless check, write those that differ.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes them in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    root = Path(root)
+    if check:
+        return _compare(Path(root), None)
+    with transaction(root, "docs") as staged:
+        return _compare(Path(root), staged)
+
+
+def _compare(root: Path, staged: Transaction | None) -> DocsResult:
+    """write_generated; staged collects the writes, None to only compare."""
     result = DocsResult([], [])
-    generated = generated_files(root)
-    for name, content in generated.items():  # every file is checked before any is written (#13)
-        (result.current if current(root, name) == content else result.stale).append(name)
-    if not check:
-        for name in result.stale:
-            write_file(root, name, generated[name])
+    for name, content in generated_files(root).items():  # every file is checked before any is written (#13)
+        if current(root, name) == content:
+            result.current.append(name)
+        else:
+            result.stale.append(name)
+            if staged is not None:
+                staged.write(name, content)
     return result

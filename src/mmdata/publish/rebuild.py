@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 from ..errors import ReleaseRefused
-from ..io.files import read_file, write_file
+from ..io.files import read_file
+from ..io.journal import Transaction, transaction
 from ..model.package import DESCRIPTOR, checksum_mismatches, read_descriptor
 from ..model.publishing import archive_name
 from .release import ReleaseResult, archive_bytes, archive_sums, parse_version, record_paths, sha256_line
@@ -33,6 +34,11 @@ def rebuild(root: str | Path, version: str) -> ReleaseResult:
     """
     root = Path(root)
     parse_version(version)
+    with transaction(root, "release --rebuild") as staged:  # the lock held; an interrupted command put back first (#21)
+        return _rebuild(root, version, staged)
+
+
+def _rebuild(root: Path, version: str, staged: Transaction) -> ReleaseResult:
     descriptor = read_descriptor(root)
     if str(descriptor.get("version")) != version:
         raise ReleaseRefused(f"{DESCRIPTOR} holds version {descriptor.get('version', '(none)')}, not {version}; "
@@ -49,8 +55,8 @@ def rebuild(root: str | Path, version: str) -> ReleaseResult:
         raise ReleaseRefused(f"the rebuilt archive of release {version} has sha256 {digest}, but {record} records {recorded}"
                              f"{_differing(root / sums, archive_sums(content, version))}")
     archive = root / "dist" / archive_name(version)
-    write_file(root, f"dist/{archive.name}", content)  # never through a symbolic link (#13)
-    write_file(root, f"dist/{archive.name}.sha256", sha256_line(content, archive.name))
+    staged.write(f"dist/{archive.name}", content)  # both or neither, never through a symbolic link (#13, #21)
+    staged.write(f"dist/{archive.name}.sha256", sha256_line(content, archive.name))
     return ReleaseResult(version, archive, digest, [f"sha256 matches {record}"])
 
 
