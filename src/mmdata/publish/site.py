@@ -26,7 +26,7 @@ from ..io.files import read_file
 from ..model.publishing import archive_name
 from . import findings as view
 from .export import Package, export_files, require
-from .passages import Passages, find_passages
+from .passages import Passages, source_passages
 from .plot import Plot, draw, number, plot_rows, value_label, words
 from .sqlite import findings_frame, primary_key
 
@@ -70,7 +70,7 @@ def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: 
     elif (published := read_file(Path(root), f"dist/{archive.name}")) is not None:
         files[f"downloads/{archive.name}"] = published
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
-    passages = {sid: find_passages(pkg, sid) for sid in pkg.tables["sources"]["source_id"]}
+    passages = {sid: source_passages(pkg, sid) for sid in pkg.tables["sources"]["source_id"]}
     context = dict(_common(pkg, Path(root), files), release_links=links)
     env = _environment()
     pages: dict[str, str] = {}

@@ -17,7 +17,7 @@ from ..io.snapshot import Snapshot, safe_relative_path
 from ..model.package import read_descriptor
 from ..model.rulefacts import in_quote_columns, seed_folder
 from .emit import QUOTED_TABLES, Frames, emit
-from .seedsearch import CitedPairs, occurs
+from .seedsearch import CitedPairs, Seed, normalise
 from .suggest import QuoteAdvice
 
 SEED_MISSING = Code("seed-missing", PROVENANCE, "a seed file named in sources.csv does not exist", reads={"sources": ("seed_file",)})
@@ -178,7 +178,7 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     that cite it (see seedsearch).
     """
     problems: list[Problem] = []
-    seeds = {k: " ".join(v.split()) for k, v in texts.items()}
+    seeds = {k: Seed(v) for k, v in texts.items()}
     cited = {name: CitedPairs(frames[name]) for name in tables if name in frames and "quote" in frames[name]}
     wanted: dict[str, set[str]] = {}
     for pairs in cited.values():
@@ -188,12 +188,12 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     for source_id, cited_quotes in wanted.items():
         if source_id in seeds:  # a seed that could not be read: seed_checks reports it
             ordered = sorted(cited_quotes)
-            found[source_id] = {q for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
-    advice = QuoteAdvice(seeds)
+            found[source_id] = {q for q, hit in zip(ordered, seeds[source_id].occurs(ordered), strict=True) if hit}
+    advice = QuoteAdvice({k: seed.normal for k, seed in seeds.items()})
     for name, pairs in cited.items():
         absent = pairs.absent(found)
         problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", QUOTE_NOT_IN_SEED,
-                          lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
+                          lambda r: advice.message(normalise(str(r["quote"])), str(r["source_id"])), None)
         problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].schema))
     return problems
 
