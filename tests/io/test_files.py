@@ -23,7 +23,7 @@ from mmdata.cli import cli
 from mmdata.io import files
 
 from ..conftest import ROOT, copy_package, read_rows, set_cell, without_checksums
-from ..releases import DAY, FIRST, repo_copy
+from ..releases import FIRST, Released, repo_copy
 
 
 def validate(*args: str) -> tuple[int, str, str]:
@@ -75,11 +75,10 @@ def test_a_seed_that_is_a_declared_file_inside_the_seed_folder_is_refused_issue_
 
 
 # ---------------------------------------------------------------- item 2: an archive is checked against its SHA256SUMS
-@pytest.fixture(scope="module")
-def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mmdata.publish.release import release
-
-    return release(repo_copy(tmp_path_factory.mktemp("rel") / "pkg"), FIRST, today=DAY).archive
+@pytest.fixture
+def released(released_template: Released) -> Path:
+    """The archive of a release, shared by the tests: read, never changed."""
+    return released_template.result.archive
 
 
 def rewritten(archive: Path, target: Path, change: dict[str, bytes | None], add: dict[str, bytes] | None = None) -> Path:
