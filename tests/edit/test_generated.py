@@ -153,3 +153,13 @@ def test_the_descriptor_layout_is_its_own(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["docs", "--check", str(root)]).exit_code == 0
     assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
     assert descriptor.read_bytes() == before
+
+
+def test_docs_reports_a_header_that_lacks_columns_issue_13(package: Path) -> None:
+    path = package / "data/sources.csv"
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")  # the header line dropped
+    result = CliRunner().invoke(cli, ["docs", "--check", str(package)])
+    code, stderr = result.exit_code, result.stderr
+    assert code == 2
+    assert stderr.startswith("Error: data/sources.csv:1:source_id: column 'source_id' is missing from the header [header-error]; ")
+    assert "internal error" not in stderr
