@@ -190,14 +190,10 @@ def test_parquet_types_and_descriptions_come_from_the_schema(files: dict[str, by
         assert left == right, (table, name)
 
 
-def test_release_archive_carries_the_exports(tmp_path: Path) -> None:
-    import datetime as dt
+def test_release_archive_carries_the_exports(released_template) -> None:
+    from ..releases import FIRST
 
-    from mmdata.publish.release import release
-
-    from ..releases import FIRST, repo_copy
-
-    result = release(repo_copy(tmp_path / "pkg"), FIRST, today=dt.date(2026, 11, 21))
+    result = released_template.result
     with zipfile.ZipFile(result.archive) as archive:
         names = archive.namelist()
         inside = {n.removeprefix(f"mmdata-data-{FIRST}/exports/"): archive.read(n) for n in names if "/exports/" in n}

@@ -8,15 +8,16 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, all_bytes, commit, git, repo_copy
+from ..releases import FIRST, Released, all_bytes, commit, git, repo_copy
 
 NAME = f"mmdata-data-{FIRST}.zip"
 RECORD = f"releases/{NAME}.sha256"
@@ -24,12 +25,10 @@ SUMS = f"releases/{NAME}.SHA256SUMS"
 MMDATA = str(Path(sys.executable).with_name("mmdata"))
 
 
-def released_repo(tmp_path: Path) -> tuple[Path, str]:
+@pytest.fixture
+def released_repo(released_copy: Callable[..., Path], released_template: Released) -> tuple[Path, str]:
     """A repository copy released as FIRST, committed and tagged as the maintainer does; its archive's sha256."""
-    root = repo_copy(tmp_path / "repo")
-    result = release(root, FIRST, today=DAY)
-    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
-    return root, result.sha256
+    return released_copy(tag=True), released_template.result.sha256
 
 
 def fresh_clone(root: Path, target: Path, ref: str = f"v{FIRST}") -> Path:
@@ -41,8 +40,8 @@ def rebuild(root: Path, version: str = FIRST):
     return CliRunner().invoke(cli, ["release", version, "--rebuild", "--package-dir", str(root)])
 
 
-def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     archive = (root / f"dist/{NAME}").read_bytes()
     assert (root / RECORD).read_text() == f"{digest}  {NAME}\n" == (root / f"dist/{NAME}.sha256").read_text()
     with zipfile.ZipFile(root / f"dist/{NAME}") as zipped:
@@ -52,8 +51,8 @@ def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(tmp_p
     assert git(root, "ls-files", "releases") == f"{SUMS}\n{RECORD}"  # committed with the release
 
 
-def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     clone = fresh_clone(root, tmp_path / "clone")
     assert not (clone / "dist").exists()
     result = rebuild(clone)
@@ -63,8 +62,8 @@ def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path) -> N
     assert (clone / f"dist/{NAME}.sha256").read_text() == f"{digest}  {NAME}\n"
 
 
-def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     clone = fresh_clone(root, tmp_path / "clone")
     readme = clone / "README.md"
     readme.write_bytes(readme.read_bytes().replace(b"mmdata", b"mmdatA", 1))
@@ -78,15 +77,15 @@ def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path) -> None:
     assert all_bytes(clone) == before  # nothing written
 
 
-def test_without_the_recorded_sums_the_mismatch_says_so(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_without_the_recorded_sums_the_mismatch_says_so(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     (root / "LICENSE").write_text((root / "LICENSE").read_text() + "\n")
     (root / SUMS).unlink()
     assert rebuild(root).stderr.endswith(f"; {NAME}.SHA256SUMS is not recorded, so the files that differ cannot be named\n")
 
 
-def test_a_table_that_is_not_the_released_one_is_refused(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_a_table_that_is_not_the_released_one_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     table = root / "data/arms.csv"
     table.write_bytes(table.read_bytes() + b"\n")
     result = rebuild(root)
@@ -94,15 +93,15 @@ def test_a_table_that_is_not_the_released_one_is_refused(tmp_path: Path) -> None
                                                      f"these are not the files of release {FIRST}\n")
 
 
-def test_another_version_than_the_checked_out_one_is_refused(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_another_version_than_the_checked_out_one_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     result = rebuild(root, "9.9.9")
     assert (result.exit_code, result.stderr) == (1, f"Error: datapackage.json holds version {FIRST}, not 9.9.9; "
                                                      "rebuild from the release's commit (git checkout v9.9.9)\n")
 
 
-def test_an_unrecorded_or_unreadable_record_is_refused(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_an_unrecorded_or_unreadable_record_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     (root / RECORD).write_text(f"{digest}  other.zip\n")
     assert rebuild(root).stderr == f"Error: {RECORD} is not a sha256 line for {NAME} ('<64 hex digits>  {NAME}')\n"
     (root / RECORD).write_text(f"{digest[:-1]}  {NAME}\n")  # one digit short
@@ -133,8 +132,8 @@ def test_ci_script_passes_without_tags(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (0, f"no release tag (v*) in {root}: nothing to rebuild\n"), done.stderr
 
 
-def test_ci_script_rebuilds_every_tag_and_fails_on_a_mismatch(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_ci_script_rebuilds_every_tag_and_fails_on_a_mismatch(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     done = ci_rebuild(root)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert done.stdout.splitlines() == [f"v{FIRST}: fresh clone, rebuilding", f"rebuilt {FIRST}: dist/{NAME}", f"sha256 {digest}",

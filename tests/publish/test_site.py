@@ -55,11 +55,9 @@ class Page(HTMLParser):
         self._script = False
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    build_site(ROOT, out)
-    return out
+@pytest.fixture
+def site(shipped_site: Path) -> Path:
+    return shipped_site
 
 
 def pages(site: Path) -> dict[str, Page]:

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Code, Problem, declared_codes, sort_problems
+from ..errors import Code, Problem, UnsafeFile, declared_codes, sort_problems
 from ..io.frames import Table, read_table
-from ..io.snapshot import SCHEMA_ERROR, Snapshot
+from ..io.snapshot import DESCRIPTOR, SCHEMA_ERROR, Snapshot
 from ..io.sums import sums_problems
 from ..model.package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
 from ..model.rulefacts import fact_problems, seed_folder
@@ -69,7 +69,11 @@ def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[
     descriptor = read_descriptor(snap, problems)
     declared = declared_resources(snap, descriptor, problems, with_unusable=True)
     for resource in declared:
-        content = snap.file(resource.rel)
+        try:
+            content = snap.file(resource.rel)
+        except UnsafeFile as exc:  # there, but it cannot be opened (a file its mode forbids reading) (#13)
+            problems.append(Problem(DESCRIPTOR, None, f"{resource.where}/path", exc.code, f"'{resource.rel}' {exc.reason}"))
+            continue
         if "hash" in resource.declared or "bytes" in resource.declared:
             problems += checksum_problems(resource, content)
         if resource.schema is not None and resource.name is not None:

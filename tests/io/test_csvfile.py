@@ -1,5 +1,6 @@
-"""Hostile but plausible CSV files (issue 13): `mmdata fmt` loses no cell or refuses, one cell-length
-limit for every command, UTF-16/32 files named, and header checks linear in the header's width."""
+"""The CSV reader and writer (io/csvfile.py) on hostile but plausible files (#13): `mmdata fmt`
+loses no cell or refuses, one cell-length limit for every command, UTF-16/32 files named, and header
+checks linear in the header's width."""
 
 from __future__ import annotations
 
