@@ -12,6 +12,7 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ..io.csvfile import canonical_csv, header_ok, parse_csv_bytes
 from ..io.files import write_file
 from ..io.jsonfile import dumps
 from ..io.locking import unless_checking
-from ..model.package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
+from ..model.package import DESCRIPTOR, Package, checksum_mismatches, open_package
 from ..terminal import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
@@ -52,45 +53,47 @@ def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
 
     Holds the package's write lock while it writes (mmdata.locking).
     """
-    root = Path(root)
-    result = FormatResult()
-    snap = as_snapshot(root)
-    resources = declared_resources(snap, read_descriptor(snap), result.problems, check=False)
+    return format_opened(open_package(Path(root)), check)
+
+
+def format_opened(pkg: Package, check: bool = False) -> FormatResult:
+    """format_package of a package already opened (a folder): `mmdata release` checks the one it validated."""
+    root = pkg.root
+    if root is None:
+        raise ValueError("mmdata fmt rewrites a package folder")
+    pkg.refuse_ambiguous()
+    result = FormatResult(problems=list(pkg.problems))
     canonical_of: dict[str, bytes] = {}
-    for resource in resources:
+    for resource in pkg.usable:
         found: list[Problem] = []
-        if resource.schema is None:  # declared_resources lists only usable resources by default
-            continue
-        raw = snap.file(resource.rel)
-        parsed = parse_csv_bytes(resource.rel, raw, found)
-        fields = [f["name"] for f in resource.schema["fields"]]
+        raw = pkg.file(resource.path)
+        parsed = parse_csv_bytes(resource.path, raw, found)
+        fields = resource.field_names
         blocking = [p for p in found if p.code not in REPAIRABLE]
         if parsed is not None and not blocking:
             header_problems: list[Problem] = []
-            if not header_ok(resource.rel, parsed.header, fields, header_problems):
+            if not header_ok(resource.path, parsed.header, fields, header_problems):
                 blocking = header_problems
         if parsed is None or blocking:
             result.problems += [p for p in (blocking or found)]
             continue
         position = {name: i for i, name in enumerate(parsed.header)}
         order = [position[f] for f in fields]
-        records = [[record[i] for i in order] for record in parsed.records]
-        keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
-        records.sort(key=lambda record: [record[i] for i in keys])
+        records = resource.sorted_rows(fields, [[record[i] for i in order] for record in parsed.records])
         canonical = canonical_csv(fields, records)
-        lost = _lost(resource.rel, canonical, fields, records)
+        lost = _lost(resource.path, canonical, fields, records)
         if lost is not None:
             result.problems.append(lost)
             continue
-        canonical_of[resource.rel] = canonical
+        canonical_of[resource.path] = canonical
         if canonical == raw:
-            result.unchanged.append(resource.rel)
+            result.unchanged.append(resource.path)
             continue
-        result.changed.append(resource.rel)
+        result.changed.append(resource.path)
         if not check:
-            write_file(root, resource.rel, canonical)
+            write_file(root, resource.path, canonical)
     if not result.problems:
-        _drop_stale_checksums(root, result, canonical_of, check)
+        _drop_stale_checksums(pkg, result, canonical_of, check)
     result.problems = sort_problems(result.problems)
     return result
 
@@ -109,9 +112,9 @@ def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]
                                                      "differently); it is left as it is: please report this as a bug in mmdata")
 
 
-def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
+def _drop_stale_checksums(pkg: Package, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
-    descriptor = read_descriptor(root)
+    descriptor = copy.deepcopy(pkg.descriptor)  # the Package's own stays as it was read
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
@@ -122,8 +125,8 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
     if not stale:
         return
     result.changed.append(DESCRIPTOR)
-    if not check:
-        write_file(root, DESCRIPTOR, dumps(descriptor).encode("utf-8"))
+    if not check and pkg.root is not None:
+        write_file(pkg.root, DESCRIPTOR, dumps(descriptor).encode("utf-8"))
 
 
-__all__ = ["FormatResult", "format_package"]
+__all__ = ["FormatResult", "format_opened", "format_package"]

@@ -13,17 +13,28 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Protocol
 
 from ..errors import Problem, UnsafeFile
-from .snapshot import Snapshot, ZipSnapshot
 
 SUMS = "SHA256SUMS"
 LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
-def sums_problems(snap: Snapshot) -> list[Problem]:
-    """What differs between an archive's SHA256SUMS and its files; [] for a folder, a revision, or an archive without SHA256SUMS."""
-    if not isinstance(snap, ZipSnapshot) or SUMS not in snap.names:
+class Archive(Protocol):
+    """What is checked: the files of a release archive (snapshot.ZipSnapshot)."""
+
+    names: set[str]
+
+    def file(self, rel: str) -> bytes: ...
+
+    def read(self, rel: str) -> bytes | None: ...
+
+
+def sums_problems(snap: Archive) -> list[Problem]:
+    """What differs between an archive's SHA256SUMS and its files; [] for an archive without SHA256SUMS
+    (a folder or a revision has none to check: snapshot.Snapshot.sums_problems)."""
+    if SUMS not in snap.names:
         return []
     problems: list[Problem] = []
     listed: set[str] = set()

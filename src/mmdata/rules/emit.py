@@ -7,12 +7,9 @@ from collections.abc import Callable
 import pandas as pd
 
 from ..errors import Problem
-from ..io.frames import Table
+from ..model.schema import Table
 
 Frames = dict[str, pd.DataFrame]
-
-
-RESULT_TABLES = ("outcomes", "adverse_events")
 
 
 def emit(table: Table, mask: pd.Series, column: str, code: str,

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, UnsafeFile
-from ..io.frames import Table, arrow_available
+from ..io.frames import arrow_available
 from ..io.snapshot import Snapshot, safe_relative_path
-from ..model.package import read_descriptor
 from ..model.rulefacts import in_quote_columns, seed_folder
+from ..model.schema import Table
 from .emit import Frames, emit
 from .seedsearch import CitedPairs, occurs
 from .suggest import QuoteAdvice
@@ -104,13 +104,14 @@ def _number_word(match: re.Match[str]) -> str:
     return match.group(0) if digits is None else f" {digits} "
 
 
-def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
-    """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id."""
+def seed_checks(snap: Snapshot, data_files: set[str], tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
+    """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id.
+
+    data_files: the tables and schemas the descriptor declares, which are never a seed."""
     if "sources" not in frames:
         return [], {}
     table, sources = tables["sources"], frames["sources"]
-    folder = seed_folder(table.schema)
-    data_files = _data_files(snap)
+    folder = seed_folder(table.resource)
     texts: dict[str, str] = {}
     missing, digests, refused = [], [], {}
     for label, source_id, rel in zip(sources.index, sources["source_id"], sources["seed_file"], strict=True):
@@ -139,13 +140,7 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
     return p, texts
 
 
-def _data_files(snap: Snapshot) -> set[object]:
-    """The tables and schemas the descriptor declares (its own problems are reported by the reader)."""
-    resources = [r for r in read_descriptor(snap, []).get("resources", []) if isinstance(r, dict)]
-    return {value for r in resources for key in ("path", "schema") if isinstance(value := r.get(key), str)}
-
-
-def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[object]) -> tuple[bytes | None, tuple[str, str] | None]:
+def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[str]) -> tuple[bytes | None, tuple[str, str] | None]:
     """The bytes of a seed, or (code, why) it cannot be one: outside the seeds' folder, a declared file of
     the package, a symbolic link, not a regular file, too large (#13)."""
     if safe_relative_path(rel) is not None or str(PurePosixPath(rel).parent) != folder:
@@ -182,7 +177,7 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
         absent = pairs.absent(found)
         problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", "quote-not-in-seed",
                           lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
-        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].schema))
+        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].resource))
     return problems
 
 
