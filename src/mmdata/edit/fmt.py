@@ -16,7 +16,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem, sort_problems
+from ..errors import PackageReadError, Problem, sort_problems
 from ..io.csvfile import canonical_csv, header_ok, parse_csv_bytes
 from ..io.files import write_file
 from ..io.jsonfile import dumps
@@ -60,7 +60,7 @@ def format_opened(pkg: Package, check: bool = False) -> FormatResult:
     """format_package of a package already opened (a folder): `mmdata release` checks the one it validated."""
     root = pkg.root
     if root is None:
-        raise ValueError("mmdata fmt rewrites a package folder")
+        raise PackageReadError(f"{pkg.label}: not a directory; give the folder that holds {DESCRIPTOR}")
     pkg.refuse_ambiguous()
     result = FormatResult(problems=list(pkg.problems))
     canonical_of: dict[str, bytes] = {}

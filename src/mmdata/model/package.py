@@ -88,7 +88,7 @@ class Entry:
         return resource_of(self.schema or {}, str(self.name), self.path or "", self.declared, self.where)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Package:
     """A data package as mmdata reads it: its snapshot, descriptor and typed resources, read once.
 
@@ -104,6 +104,9 @@ class Package:
     report: Report | None = None  # set once the package is validated
     typed: dict[str, tuple[Table, pd.DataFrame]] | None = None  # the tables validation typed, kept when it found them valid
     frames: dict[str, pd.DataFrame] | None = None  # every table typed as mmdata.load types them, once asked for (load.typed_tables)
+
+    def __repr__(self) -> str:
+        return f"<Package {self.label} {self.version}: {', '.join(self.resources)}>"
 
     @property
     def label(self) -> str:
