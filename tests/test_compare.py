@@ -67,7 +67,7 @@ def test_a_tree_compared_with_itself_is_the_same_issue_21(repo: Path, tmp_path: 
 def test_a_changed_message_is_different_and_exits_1_unless_its_code_is_ignored_issue_21(repo: Path, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
-    typed = clone / "src/mmdata/model/typed.py"
+    typed = clone / "src/mmdata/model/schema.py"
     source = typed.read_text(encoding="utf-8")
     assert source.count("is not an allowed value{") == 1  # the enum-error message; move this test with it
     typed.write_text(source.replace("is not an allowed value{", "is not an allowed value at all{"), encoding="utf-8")

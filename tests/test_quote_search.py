@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from mmdata.cli import cli
 from mmdata.edit.quote import passages_in
-from mmdata.io.frames import Table
-from mmdata.publish.export import Package
+from mmdata.model.load import typed_tables
+from mmdata.model.package import open_package
+from mmdata.model.schema import Table, resource_of
 from mmdata.publish.passages import RowRef, place, source_passages
 from mmdata.rules.provenance import quote_checks
 from mmdata.rules.seedsearch import Seed, normalise
@@ -33,7 +34,7 @@ def validate_flags(raw: str, quotes: list[str]) -> set[int]:
     """The rows (by position) that validate reports with quote-not-in-seed, each row citing the seed with one quote."""
     schema = {"fields": [{"name": "source_id"}, {"name": "quote"}]}
     frame = pd.DataFrame({"source_id": ["doc"] * len(quotes), "quote": quotes}, dtype="string")
-    table = Table("outcomes", "data/outcomes.csv", schema, frame, np.arange(2, len(quotes) + 2), np.zeros(len(quotes), dtype=bool))
+    table = Table(resource_of(schema, "outcomes", "data/outcomes.csv"), frame, np.arange(2, len(quotes) + 2), np.zeros(len(quotes), dtype=bool))
     return {p.row - 2 for p in quote_checks({"outcomes": table}, {"outcomes": frame}, {"doc": raw}) if p.code == "quote-not-in-seed" and p.row}
 
 
@@ -77,10 +78,11 @@ def test_a_seed_with_line_breaks_tabs_and_no_break_spaces_issue_21(tmp_path: Pat
     (package / "data/sources.csv").write_bytes(sources.encode())
     result = CliRunner().invoke(cli, ["validate", str(package)])
     assert (result.exit_code, result.stderr) == (0, "")
-    pkg = Package(package)
+    pkg = open_package(package)
+    tables = typed_tables(pkg)
     quoted = 0
-    for source_id in pkg.tables["sources"]["source_id"]:
-        passages = source_passages(pkg, source_id)
+    for source_id in tables["sources"]["source_id"]:
+        passages = source_passages(pkg, tables, source_id)
         assert passages.missing == []
         spans = {p.anchor: (p.start, p.end) for p in passages.passages}
         for ref in passages.rows:

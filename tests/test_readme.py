@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import mmdata
 
-from .conftest import ROOT, TABLE_NAMES, row_count
+from .conftest import ROOT, TABLE_NAMES, VERSION, row_count
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = re.findall(r"```sh\n(python3 -m venv .*)\n```", README)
@@ -90,6 +93,17 @@ def test_pip_snippet_runs() -> None:
     exec(snippet("pip"), scope)  # noqa: S102 - the README's own example
     assert list(scope["tables"]) == TABLE_NAMES
     assert str(scope["outcomes"]["value"].dtype) == "Float64"
+
+
+def test_library_snippet_runs_issue_21(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's library example, run in the repository: the shipped package, opened once and valid."""
+    monkeypatch.chdir(ROOT)
+    schema = json.loads((ROOT / "schemas/outcomes.schema.json").read_text(encoding="utf-8"))
+    required = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required") or f["name"] in schema["primaryKey"]]
+    scope: dict = {}
+    exec(snippet("library"), scope)  # noqa: S102 - the README's own example
+    assert capsys.readouterr().out == f"{VERSION} ('outcome_id',) {required}\n"
+    assert scope["report"].valid and scope["package"].report is scope["report"]
 
 
 def code_blocks(text: str, language: str) -> list[str]:

@@ -19,7 +19,7 @@ from mmdata.edit.add import make_key
 from mmdata.io.journal import JOURNAL
 from mmdata.rules.provenance import quote_numbers
 
-from ..conftest import build_fixture, read_rows
+from ..conftest import ROOT, build_fixture, read_rows
 from ..releases import all_bytes, repo_copy
 
 DOCUMENT = ("Trial B: a made-up note.\n\nIn trial B, 40 patients took part: 20 received the drug\n"
@@ -226,9 +226,11 @@ def test_add_row_refuses_a_table_not_in_canonical_form(pkg: Path) -> None:
      "s-second-primary-malignancy-count-other-arm"),
 ])
 def test_key_rule(table: str, row: dict, key: str) -> None:
-    assert make_key(table, row, set()) == key
-    assert make_key(table, row, {key}) == f"{key}-2"
-    assert make_key(table, row, {key, f"{key}-2"}) == f"{key}-3"
+    """The parts of a key are the schema's mmdata:keyParts (#21)."""
+    resource = mmdata.open_package(ROOT).resources[table]
+    assert make_key(resource, row, set()) == key
+    assert make_key(resource, row, {key}) == f"{key}-2"
+    assert make_key(resource, row, {key, f"{key}-2"}) == f"{key}-3"
 
 
 # ---------------------------------------------------------------- writing through one transaction (#21, #23)

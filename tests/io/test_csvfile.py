@@ -14,7 +14,7 @@ import mmdata.edit.fmt
 from mmdata.cli import cli
 from mmdata.errors import LoadError, Problem
 from mmdata.io.csvfile import MAX_CELL_CHARS, canonical_csv, header_ok, parse_csv_bytes
-from mmdata.io.frames import arrow_available, read_table
+from mmdata.io.frames import arrow_available, read_cells
 
 from ..conftest import ROOT, TABLE_NAMES
 
@@ -102,13 +102,11 @@ def test_a_utf8_bom_is_accepted_and_dropped_by_fmt(package: Path) -> None:
                                                          f"mmdata reads at most {MAX_CELL_CHARS:,} in one cell: shorten it")]),
 ])
 def test_one_cell_limit_for_both_readers_issue_13(length: int, problems: list, fast: bool) -> None:
-    import json
-
-    schema = json.loads((ROOT / "schemas/arms.schema.json").read_text(encoding="utf-8"))
     header, *rows = (ROOT / ARMS).read_bytes().split(b"\n", 2)
     raw = b"\n".join([header, rows[0] + b"x" * length, rows[1]])
     found: list[Problem] = []
-    table = read_table("arms", ARMS, raw, schema, found, fast=fast)
+    arms = mmdata.open_package(ROOT).resources["arms"]
+    table = read_cells(ARMS, raw, arms.field_names, arms.missing_values, found, fast=fast)
     assert [(p.row, p.column, p.code, p.message) for p in found] == problems
     assert (table is None) == bool(problems)
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 import mmdata
-from mmdata.model import rulefacts
+from mmdata.model import rulefacts, schema
 from mmdata.rules.validate import RULE_FIELDS, RULE_VALUES
 
 from ..conftest import ROOT, apply_patch, build_fixture
 
 SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER, rulefacts.DATE}
+KNOWN = set(rulefacts.PROPERTIES)
+RESOURCES = mmdata.open_package(ROOT).resources
 
 
 def codes(pkg: Path) -> list[tuple[str, int | None, str | None, str]]:
@@ -34,17 +35,20 @@ def test_every_mmdata_property_is_one_the_rules_read(table: str) -> None:
 def test_rule_fields_and_named_values_are_in_the_schemas(table: str) -> None:
     fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
     assert set(RULE_FIELDS[table]) <= set(fields)
-    for field, values in rulefacts.named_values(table, SCHEMAS[table], RULE_VALUES).items():
+    for field, values in rulefacts.named_values(table, RESOURCES[table], RULE_VALUES).items():
         assert values <= set(fields[field]["constraints"]["enum"]), (table, field)
 
 
 def test_the_shipped_schemas_declare_the_facts() -> None:
-    assert rulefacts.seed_folder(SCHEMAS["sources"]) == "seeds"
+    assert schema.seed_folder(RESOURCES["sources"]) == "seeds"
     assert SCHEMAS["sources"]["fields"][1]["constraints"]["pattern"].startswith("^seeds/")
     for table in ("studies", "arms", "outcomes", "adverse_events"):
-        assert rulefacts.in_quote_columns(SCHEMAS[table])  # every table with a quote has numbers to find in it
-    assert rulefacts.upper_bound_qualifiers(SCHEMAS["studies"])
-    assert rulefacts.units_of_statistic(SCHEMAS["outcomes"]) and rulefacts.units_of_statistic(SCHEMAS["adverse_events"])
+        assert rulefacts.in_quote_columns(RESOURCES[table])  # every table with a quote has numbers to find in it
+    assert rulefacts.upper_bound_qualifiers(RESOURCES["studies"])
+    assert rulefacts.units_of_statistic(RESOURCES["outcomes"]) and rulefacts.units_of_statistic(RESOURCES["adverse_events"])
+    assert {name: r.role for name, r in RESOURCES.items()} == {
+        "sources": "source", "studies": "study", "arms": "arm", "outcomes": "finding", "adverse_events": "finding"}
+    assert all(set(r.key_parts) <= set(r.field_names) for r in RESOURCES.values())  # add-row makes keys of them
 
 
 def test_renaming_an_allowed_value_the_rules_name_is_a_schema_error(tmp_path: Path) -> None:

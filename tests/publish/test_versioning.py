@@ -195,14 +195,14 @@ def test_a_larger_bump_than_needed_is_allowed(level: str, first_release: Callabl
 
 def test_a_removed_table_needs_a_major_version(first_release: Callable[..., Path]) -> None:
     """Reading the release and the package as snapshots: a table gone from the descriptor is breaking."""
-    from mmdata.edit.diff import diff_snapshots, required_bump
-    from mmdata.io.snapshot import open_snapshot
+    from mmdata.edit.diff import diff_packages, required_bump
+    from mmdata.model.package import open_package
 
     root = first_release()
     descriptor = json.loads((root / "datapackage.json").read_text())
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "adverse_events"]
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
-    bump = required_bump(diff_snapshots(open_snapshot("HEAD", repo=root), open_snapshot(root)))
+    bump = required_bump(diff_packages(open_package("HEAD", repo=root), open_package(root)))
     assert (bump.level, [(r.level, r.change) for r in bump.reasons]) == ("major", [("major", "adverse_events: table removed")])
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmdata.io.frames import Table
+from mmdata.model.schema import Table, resource_of
 from mmdata.rules import provenance as checks
 from mmdata.rules.provenance import NUMBER_WORDS, _may_hold_words, quote_checks, quote_numbers
 from mmdata.rules.seedsearch import Seed, normalise
@@ -79,7 +79,8 @@ def table(name: str, rows: list[dict[str, Any]]) -> tuple[Table, pd.DataFrame]:
     schema = {"fields": [{"name": "source_id"}, {"name": "quote"}, {"name": "value", "type": "number", "mmdata:inQuote": True}]}
     text = pd.DataFrame(rows, columns=["source_id", "quote", "value"]).astype("string")
     frame = text.assign(value=text["value"].astype("Float64"))
-    return Table(name, f"data/{name}.csv", schema, text, np.arange(2, len(rows) + 2), np.zeros(len(rows), dtype=bool)), frame
+    resource = resource_of(schema, name, f"data/{name}.csv")
+    return Table(resource, text, np.arange(2, len(rows) + 2), np.zeros(len(rows), dtype=bool)), frame
 
 
 def problems(tables: dict[str, tuple[Table, pd.DataFrame]], texts: dict[str, str]) -> list[tuple[str, int | None, str | None, str]]:

@@ -19,6 +19,7 @@ is used to read the tables, so this stays free of pandas.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from ..io.csvfile import header_ok
 from ..io.files import current
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
-from ..model.package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
+from ..model.package import DESCRIPTOR, Package, open_package
 from ..model.publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 
 README = "README.md"
@@ -59,21 +60,22 @@ class Rows:
         return self.tables.get(table, [])
 
 
-def read_rows(root: Path) -> Rows:
-    """Every declared table of the package at root, sorted by primary key; DocsError when one cannot be read."""
-    problems: list[Problem] = []
+def read_rows(source: Package | str | Path) -> Rows:
+    """Every declared table of the package (opened, or at a folder), sorted by primary key; DocsError when one cannot be read."""
+    pkg = open_package(source)
+    pkg.refuse_ambiguous()
+    problems: list[Problem] = list(pkg.problems)
     tables: dict[str, list[dict[str, str]]] = {}
-    for resource in declared_resources(root, read_descriptor(root), problems, check=False):
-        parsed = parse_table(root, resource.rel, problems)
+    for resource in pkg.usable:
+        parsed = pkg.parsed(resource, problems)
         if parsed is None:
             continue
         found: list[Problem] = []  # the listings name columns by the schema: a header without them is reported (#13)
-        if not header_ok(resource.rel, parsed.header, [f["name"] for f in (resource.schema or {}).get("fields", [])], found):
+        if not header_ok(resource.path, parsed.header, resource.field_names, found):
             problems += found
             continue
-        keys = [parsed.header.index(k) for k in primary_key(resource.schema or {}) if k in parsed.header]
-        records = sorted(parsed.records, key=lambda r: [r[i] for i in keys])
-        tables[str(resource.name)] = [dict(zip(parsed.header, record, strict=True)) for record in records]
+        records = resource.sorted_rows(parsed.header, parsed.records)
+        tables[resource.name] = [dict(zip(parsed.header, record, strict=True)) for record in records]
     if problems:
         raise DocsError("; ".join(p.to_line() for p in problems) + "; run `mmdata validate` to see why")
     return Rows(tables)
@@ -158,18 +160,20 @@ def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
     return REGION.sub(body, text)
 
 
-def generated_files(root: str | Path) -> dict[str, bytes]:
+def generated_files(source: Package | str | Path) -> dict[str, bytes]:
     """What every file `mmdata docs` generates should hold, by package-relative path (the README's
-    rows per source are kept as the last release wrote them: see release_readme)."""
+    rows per source are kept as the last release wrote them: see release_readme), for a package
+    folder (opened, or its path)."""
     from .dictionary import DICTIONARY, render_dictionary
 
-    root = Path(root)
-    rows = read_rows(root)
-    descriptor = read_descriptor(root)
+    pkg = open_package(source)
+    root = _folder(pkg)
+    rows = read_rows(pkg)
+    descriptor = copy.deepcopy(pkg.descriptor)  # its sources are regenerated below; the Package's own stays as read
     regions = {"seeds": render_seeds(rows)}
     if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
         regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
-    out = {DICTIONARY: render_dictionary(root).encode("utf-8")}
+    out = {DICTIONARY: render_dictionary(pkg).encode("utf-8")}
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:
@@ -192,13 +196,14 @@ def zenodo_file(root: Path, descriptor: dict, rows: Rows, citation: str | None =
     return render_zenodo(descriptor, citation, rows.of("studies"))
 
 
-def release_readme(root: str | Path, version: str) -> bytes | None:
-    """The README of the package at root with its rows per source counted for release version;
+def release_readme(source: Package | str | Path, version: str) -> bytes | None:
+    """The README of the package (a folder) with its rows per source counted for release version;
     None when the package has no README. Only `mmdata release` writes it (#12)."""
-    text = current(Path(root), README)
+    pkg = open_package(source)
+    text = current(_folder(pkg), README)
     if text is None:
         return None
-    regions = {RELEASED: render_contents(read_rows(Path(root)), version), **render_pins(version, DISTRIBUTION)}
+    regions = {RELEASED: render_contents(read_rows(pkg), version), **render_pins(version, DISTRIBUTION)}
     return fill_regions(text.decode("utf-8"), regions, README).encode("utf-8")
 
 
@@ -214,15 +219,17 @@ def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
     Writes them in one transaction, holding the package's write lock (mmdata.io.journal).
     """
     if check:
-        return _compare(Path(root), None)
-    with transaction(root, "docs") as staged:
-        return _compare(Path(root), staged)
+        return generated_opened(open_package(Path(root)))
+    with transaction(root, "docs") as staged:  # opened under the lock, after the journal put back a crashed write
+        return generated_opened(open_package(Path(root)), staged)
 
 
-def _compare(root: Path, staged: Transaction | None) -> DocsResult:
-    """write_generated; staged collects the writes, None to only compare."""
+def generated_opened(pkg: Package, staged: Transaction | None = None) -> DocsResult:
+    """write_generated of a package folder already opened; staged collects the writes, None to only compare
+    (`mmdata release` checks the package it validated)."""
+    root = _folder(pkg)
     result = DocsResult([], [])
-    for name, content in generated_files(root).items():  # every file is checked before any is written (#13)
+    for name, content in generated_files(pkg).items():  # every file is checked before any is written (#13)
         if current(root, name) == content:
             result.current.append(name)
         else:
@@ -230,3 +237,10 @@ def _compare(root: Path, staged: Transaction | None) -> DocsResult:
             if staged is not None:
                 staged.write(name, content)
     return result
+
+
+def _folder(pkg: Package) -> Path:
+    """The folder of a package that mmdata docs writes (a folder, never an archive or revision)."""
+    if pkg.root is None:
+        raise DocsError(f"{pkg.label}: the generated files are written in a package folder")
+    return pkg.root

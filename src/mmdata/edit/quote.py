@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, QuoteError, UnsafeFile, did_you_mean
-from ..io.files import read_file
-from ..model.package import declared_resources, parse_table, read_descriptor, safe_relative_path
+from ..model.package import Package, open_package, safe_relative_path
 from ..rules.seedsearch import Occurrence, Seed, normalise
 
 #: How a match was found, in the order tried.
@@ -48,22 +47,24 @@ class QuoteResult:
     passages: list[Passage]
 
 
-def seed_of(root: Path, source_id: str) -> tuple[str, str]:
+def seed_of(source: Package | str | Path, source_id: str) -> tuple[str, str]:
     """The seed file and the text of a source, read from sources.csv; QuoteError when it cannot be had."""
+    pkg = open_package(source)
+    pkg.refuse_ambiguous()
     problems: list[Problem] = []
-    resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
-    if "sources" not in resources:
+    sources = pkg.resources.get("sources")
+    if sources is None:
         raise QuoteError("the package declares no sources table; run `mmdata validate` to see why")
-    parsed = parse_table(root, resources["sources"].rel, problems)
+    parsed = pkg.parsed(sources, problems)
     if parsed is None or "source_id" not in parsed.header or "seed_file" not in parsed.header:
-        raise QuoteError(f"{resources['sources'].rel} cannot be read; run `mmdata validate` to see why")
+        raise QuoteError(f"{sources.path} cannot be read; run `mmdata validate` to see why")
     seeds = {r[parsed.header.index("source_id")]: r[parsed.header.index("seed_file")] for r in parsed.records}
     if source_id not in seeds:
-        raise QuoteError(f"no source '{source_id}' in {resources['sources'].rel}{did_you_mean(source_id, seeds)}; "
+        raise QuoteError(f"no source '{source_id}' in {sources.path}{did_you_mean(source_id, seeds)}; "
                          f"one of: {', '.join(sorted(seeds))}")
     rel = seeds[source_id]
     try:
-        content = read_file(root, rel) if safe_relative_path(rel) is None else None
+        content = pkg.snapshot.read(rel) if safe_relative_path(rel) is None else None
     except UnsafeFile as exc:
         raise QuoteError(f"{rel}, the seed of {source_id}, {exc.reason}") from None
     if content is None:
@@ -101,7 +102,7 @@ def find_passages(root: str | Path, source_id: str, words: str, limit: int = LIM
     wanted = normalise(words)
     if not wanted:
         raise QuoteError("give the words to look for")
-    seed_file, text = seed_of(Path(root), source_id)
+    seed_file, text = seed_of(open_package(Path(root)), source_id)
     kind, texts = passages_in(text, wanted, limit)
     if not texts:
         raise QuoteError(f"no passage of {seed_file} shares a word with '{wanted}'")

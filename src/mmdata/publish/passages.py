@@ -10,16 +10,13 @@ as missing, never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..model.package import Package
 from ..rules.seedsearch import Seed, normalise
-from .sqlite import primary_key
-
-if TYPE_CHECKING:
-    from .export import Package
 
 
 @dataclass
@@ -70,18 +67,17 @@ def _href(table: str, key: str, row: dict[str, Any]) -> str:
     return f"../studies/{study}.html#{table}-{key}"
 
 
-def source_passages(pkg: Package, source_id: str) -> Passages:
-    """Every quoted passage of one source document, in the order of the text."""
-    sources = pkg.tables["sources"]
+def source_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_id: str) -> Passages:
+    """Every quoted passage of one source document, in the order of the text (tables: pkg's, typed)."""
+    sources = tables["sources"]
     seed = str(sources.loc[sources["source_id"] == source_id, "seed_file"].iloc[0])
-    text = pkg.snapshot.file(seed).decode("utf-8")
+    text = pkg.file(seed).decode("utf-8")
     rows: list[RowRef] = []
-    for table, schema in pkg.schemas.items():
-        names = {f["name"] for f in schema["fields"]}
-        pk = primary_key(schema)
-        if not {"source_id", "quote"} <= names or len(pk) != 1:
+    for table, resource in pkg.resources.items():
+        pk = resource.primary_key
+        if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
             continue
-        frame = pkg.tables[table]
+        frame = tables[table]
         for _, r in frame[(frame["source_id"] == source_id).fillna(False) & frame["quote"].notna()].iterrows():
             row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
             rows.append(RowRef(table, str(row[pk[0]]), _href(table, str(row[pk[0]]), row), str(row["quote"])))

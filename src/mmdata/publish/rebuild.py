@@ -17,9 +17,10 @@ from pathlib import Path
 from ..errors import ReleaseRefused
 from ..io.files import read_file
 from ..io.journal import Transaction, transaction
-from ..model.package import DESCRIPTOR, checksum_mismatches, read_descriptor
+from ..model.package import DESCRIPTOR, checksum_mismatches, open_package
 from ..model.publishing import archive_name
-from .release import ReleaseResult, archive_bytes, archive_sums, parse_version, record_paths, sha256_line
+from .archive import ReleaseResult, archive_bytes, archive_sums, parse_version, record_paths, sha256_line
+from .export import archive_exports
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -39,7 +40,9 @@ def rebuild(root: str | Path, version: str) -> ReleaseResult:
 
 
 def _rebuild(root: Path, version: str, staged: Transaction) -> ReleaseResult:
-    descriptor = read_descriptor(root)
+    pkg = open_package(root)  # once, under the lock; not validated again: the recorded sha256 vouches for every byte (#21)
+    pkg.refuse_ambiguous()
+    descriptor = pkg.descriptor
     if str(descriptor.get("version")) != version:
         raise ReleaseRefused(f"{DESCRIPTOR} holds version {descriptor.get('version', '(none)')}, not {version}; "
                              f"rebuild from the release's commit (git checkout v{version})")
@@ -49,7 +52,7 @@ def _rebuild(root: Path, version: str, staged: Transaction) -> ReleaseResult:
         rel = str(resource.get("path"))
         if "hash" not in resource or checksum_mismatches(resource, read_file(root, rel) or b""):
             raise ReleaseRefused(f"{rel} does not match the sha256 recorded in {DESCRIPTOR}: these are not the files of release {version}")
-    content = archive_bytes(root, version, {DESCRIPTOR: read_file(root, DESCRIPTOR) or b""})
+    content = archive_bytes(root, version, {DESCRIPTOR: read_file(root, DESCRIPTOR) or b""}, descriptor, archive_exports(pkg, descriptor))
     digest = hashlib.sha256(content).hexdigest()
     if digest != recorded:
         raise ReleaseRefused(f"the rebuilt archive of release {version} has sha256 {digest}, but {record} records {recorded}"
