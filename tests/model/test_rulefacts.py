@@ -100,3 +100,23 @@ def test_the_seed_folder_follows_its_fact(tmp_path: Path) -> None:
     assert [p.to_line() for p in mmdata.validate(pkg)] == [
         "data/sources.csv:2:seed_file: seeds/900_00000000000000aa.txt is not a file of documents/; "
         "a seed is a document kept in documents/ itself [path-error]"]
+
+
+def test_renaming_an_allowed_value_the_plot_names_is_a_schema_error_issue_21(tmp_path: Path) -> None:
+    """The plot's panels, arm roles and hedges name allowed values (rulefacts.OUTPUT_VALUES): a schema that
+    renames one is told so, instead of a plot that silently loses a panel or a hedge."""
+    pkg = build_fixture("_base", tmp_path)
+    schema = json.loads((pkg / "schemas/outcomes.schema.json").read_text())
+    qualifier = next(f for f in schema["fields"] if f["name"] == "qualifier")
+    qualifier["constraints"]["enum"] = [("nearly" if q == "almost" else q) for q in qualifier["constraints"]["enum"]]
+    (pkg / "schemas/outcomes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+    assert [p.to_line() for p in mmdata.validate(pkg)] == [
+        "data/outcomes.csv:qualifier: mmdata's plot and site name 'almost', which is not an allowed value of outcomes.qualifier; "
+        "rename it in OUTPUT_VALUES (src/mmdata/model/rulefacts.py) too, or restore the value [schema-error]"]
+
+
+@pytest.mark.parametrize("table", sorted(rulefacts.OUTPUT_VALUES))
+def test_the_values_the_outputs_name_are_allowed_in_the_shipped_schemas_issue_21(table: str) -> None:
+    fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
+    for field, values in rulefacts.OUTPUT_VALUES[table].items():
+        assert set(values) <= set(fields[field]["constraints"]["enum"]), (table, field)

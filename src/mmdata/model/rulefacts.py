@@ -34,6 +34,23 @@ PROPERTIES = (IN_QUOTE, UNITS, UPPER_BOUND, FOLDER, DATE, ROLE, KEY_PARTS)
 #: Allowed values named per table and field (rules.validate.RULE_VALUES).
 RuleValues = Mapping[str, Mapping[str, tuple[str, ...]]]
 
+#: The allowed values mmdata's code names literally: the rules (whose codes declare the ones each names,
+#: errors.Code values) and the published outputs (OUTPUT_VALUES) take them from here, never as strings of their own.
+NOT_REACHED, QUALITATIVE, META_ANALYSIS = "not-reached", "qualitative", "meta-analysis"
+MEDIAN, PERCENTAGE = "median", "percentage"
+MONTHS, YEARS, PERCENT, RATIO = "months", "years", "percent", "ratio"
+EXPERIMENTAL, CONTROL = "experimental", "control"
+#: The qualifiers that hedge a number ("about 1,200"), as the plot and the site word them.
+HEDGES = {"about": "about", "almost": "almost", "more-than": "more than"}
+#: The allowed values the plot (its panels, arm roles and hedges) and the site's result texts name, per
+#: table and field. rules.validate.RULE_VALUES includes them, so that a schema renaming one is a
+#: schema-error, not a plot that silently loses a panel (#21).
+OUTPUT_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "outcomes": {"statistic": (MEDIAN, PERCENTAGE), "unit": (MONTHS, YEARS, PERCENT, RATIO), "qualifier": (NOT_REACHED, *HEDGES)},
+    "adverse_events": {"statistic": (PERCENTAGE,), "unit": (PERCENT,), "qualifier": (NOT_REACHED, *HEDGES)},
+    "arms": {"role": (EXPERIMENTAL, CONTROL)},
+}
+
 
 def in_quote_columns(resource: Resource) -> tuple[str, ...]:
     """The number fields whose values must occur in the row's quote."""

@@ -26,6 +26,7 @@ from ..io.files import read_file
 from ..model.load import typed_tables
 from ..model.package import Package
 from ..model.publishing import archive_name
+from ..model.rulefacts import NOT_REACHED
 from ..rules.validate import validated
 from . import findings as view
 from .export import export_files, require
@@ -224,7 +225,7 @@ def _arms(tables: Frames, study_id: str, passages: dict[str, Passages]) -> list[
 def result_text(row: dict[str, Any]) -> str:
     """What a finding states, in words: hedges, "not reached", directions and intervals kept as such."""
     parts = []
-    if row["qualifier"] == "not-reached":
+    if row["qualifier"] == NOT_REACHED:
         parts.append("not reached")
     elif row["value"] is not None:
         parts.append(value_label(row["value"], row["qualifier"], row["unit"]))

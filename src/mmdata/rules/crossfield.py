@@ -10,12 +10,12 @@ from typing import TypeVar
 import pandas as pd
 
 from ..errors import RULES, Code, Problem
-from ..model.rulefacts import units_of_statistic, upper_bound_qualifiers
+
+# The allowed values these rules name (each code below declares the ones it names: RULE_VALUES).
+from ..model.rulefacts import META_ANALYSIS, NOT_REACHED, PERCENT, QUALITATIVE, units_of_statistic, upper_bound_qualifiers
 from ..model.schema import Table
 from .emit import RESULT_TABLES, Frames, emit, equals
 
-#: The allowed values these rules name (each code below declares the ones it names: RULE_VALUES).
-NOT_REACHED, QUALITATIVE, PERCENT, META_ANALYSIS = "not-reached", "qualitative", "percent", "meta-analysis"
 T = TypeVar("T")
 
 

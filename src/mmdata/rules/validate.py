@@ -17,7 +17,7 @@ from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problem
 from ..io.jsonfile import SCHEMA_ERROR
 from ..io.snapshot import Snapshot
 from ..model.package import Package, Report, declared_paths, open_package, read_tables
-from ..model.rulefacts import RuleValues, named_values
+from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import Table
 from ..model.typed import typed_frame
 from . import celltext, crossfield, keys, provenance
@@ -42,24 +42,32 @@ CODES: dict[str, tuple[int, str]] = {str(code): (code.layer, code.meaning) for c
 #: Fields the rules read by name, per table (the codes' reads). A schema without one is a schema-error.
 RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLARED)
 #: Allowed values the rules' code names literally, per table and field (the codes' values); one
-#: that its field does not allow is a schema-error (fact_problems).
+#: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
 RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
 
 
-def fact_problems(tables: dict[str, Table], rule_values: RuleValues) -> list[Problem]:
-    """A schema-error for every value a rule names (rule_values, or a fact of the schema, model.rulefacts) that
-    its field does not allow: renaming an allowed value can never silently switch a rule off (#12)."""
+def fact_problems(tables: dict[str, Table], rule_values: RuleValues, output_values: RuleValues = OUTPUT_VALUES) -> list[Problem]:
+    """A schema-error for every value a rule names (rule_values, or a fact of the schema, model.rulefacts) or
+    the outputs name (output_values: the plot, the site) that its field does not allow: renaming an allowed
+    value can never silently switch a rule off (#12) or drop a panel of the plot (#21)."""
     problems = []
     for name, table in tables.items():
-        for field, values in named_values(name, table.resource, rule_values).items():
+        by_rules = named_values(name, table.resource, rule_values)
+        by_outputs = {field: set(values) for field, values in output_values.get(name, {}).items()}
+        for field in [*by_rules, *(f for f in by_outputs if f not in by_rules)]:
             enum = table.resource.fact(field).enum
             if enum is None:
                 continue  # a field without allowed values takes any value the rules name
-            for value in sorted(values - set(map(str, enum))):
+            allowed, ruled = set(map(str, enum)), by_rules.get(field, set())
+            for value in sorted(ruled - allowed):
                 problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
                                         f"mmdata's rules name '{value}', which is not an allowed value of {name}.{field}; "
                                         "rename it in the schema's mmdata: properties too, or restore the value"))
+            for value in sorted(by_outputs.get(field, set()) - allowed - ruled):
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
+                                        f"mmdata's plot and site name '{value}', which is not an allowed value of {name}.{field}; "
+                                        "rename it in OUTPUT_VALUES (src/mmdata/model/rulefacts.py) too, or restore the value"))
     return problems
 
 
