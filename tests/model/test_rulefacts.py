@@ -120,3 +120,25 @@ def test_the_values_the_outputs_name_are_allowed_in_the_shipped_schemas_issue_21
     fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
     for field, values in rulefacts.OUTPUT_VALUES[table].items():
         assert set(values) <= set(fields[field]["constraints"]["enum"]), (table, field)
+
+
+@pytest.mark.parametrize(("schema", "field", "old", "new", "who"), [
+    ("outcomes", "statistic", "qualitative", "narrative", "rules"),  # named by the rules alone, not by a fact
+    ("arms", "role", "control", "comparator", "plot and site"),  # a field only the outputs name
+])
+def test_renaming_a_value_named_by_one_side_only_is_a_schema_error_issue_21(tmp_path: Path, schema: str, field: str, old: str, new: str,
+                                                                            who: str) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    path = pkg / f"schemas/{schema}.schema.json"
+    value = json.loads(path.read_text())
+    spec = next(f for f in value["fields"] if f["name"] == field)
+    spec["constraints"]["enum"] = [(new if v == old else v) for v in spec["constraints"]["enum"]]
+    path.write_text(json.dumps(value, indent=2) + "\n")
+    assert [p.message.split(",")[0] for p in mmdata.validate(pkg) if p.code == "schema-error"] == [f"mmdata's {who} name '{old}'"]
+
+
+def test_named_values_add_the_units_facts_to_no_rule_values_issue_21() -> None:
+    """The statistics and units of the mmdata:unitsOfStatistic fact are named even where no rule names a value."""
+    named = rulefacts.named_values("outcomes", RESOURCES["outcomes"], {})
+    units = rulefacts.units_of_statistic(RESOURCES["outcomes"])
+    assert named["statistic"] == set(units) and named["unit"] == {u for us in units.values() for u in us}
