@@ -59,14 +59,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-suggest"))
-    parser.add_argument("--limit", type=int, help="closest passages per run (default: mmdata.suggest.SUGGESTION_LIMIT)")
+    parser.add_argument("--limit", type=int, help="closest passages per run (default: mmdata.rules.suggest.SUGGESTION_LIMIT)")
     args = parser.parse_args()
     package = build(args.rows, args.work)
     if args.limit is not None:
-        import mmdata.suggest
+        import mmdata.rules.suggest
 
-        mmdata.suggest.SUGGESTION_LIMIT = args.limit
-    from mmdata.validation import validate_package
+        mmdata.rules.suggest.SUGGESTION_LIMIT = args.limit
+    from mmdata.rules.validate import validate_package
 
     start = time.perf_counter()
     report = validate_package(package)

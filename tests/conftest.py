@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def apply_patch(root: Path, patch: list[dict]) -> None:
 
     Tables are written back in canonical form, so one schema change never means editing copies.
     """
-    from mmdata.csvfile import canonical_csv
+    from mmdata.io.csvfile import canonical_csv
 
     for change in patch:
         if "table" in change:
@@ -164,10 +165,41 @@ def package(tmp_path: Path) -> Path:
     return without_checksums(copy_package(ROOT, tmp_path / "pkg"))
 
 
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the shipped package (`mmdata site`), built once per test run for the site and browser tests: never change it."""
+    from mmdata.publish.site import build_site
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(ROOT, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def released_template(tmp_path_factory: pytest.TempPathFactory):
+    """The repository released as FIRST and committed, made once per test run (tests/releases.py, Released).
+    Never change it: read its archive, or take a copy with released_copy."""
+    from .releases import make_release
+
+    return make_release(tmp_path_factory.mktemp("released") / "repo")
+
+
+@pytest.fixture
+def released_copy(released_template, tmp_path: Path) -> Callable[..., Path]:
+    """Makes a private copy of the released repository (default: tmp_path/pkg), as released_template is:
+    committed (committed=False: as the release left it, before the commit), tagged vFIRST if tag=True."""
+    from .releases import copy_release
+
+    def copy(target: Path | None = None, *, committed: bool = True, tag: bool = False) -> Path:
+        return copy_release(released_template, target or tmp_path / "pkg", committed=committed, tag=tag)
+
+    return copy
+
+
 #: Under mutation testing (`mutmut run`, which stops at a mutant's first failing test), the test
 #: modules in this order: fast ones that pin behaviour precisely first, releases last.
-MUTATION_ORDER = ("test_diff", "test_rules", "test_fixtures", "test_package", "test_loading", "test_cli", "test_shipped_data",
-                  "test_formatting", "test_docs", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
+MUTATION_ORDER = ("test_diff", "test_crossfield", "test_fixtures", "test_package", "test_load", "test_cli", "test_locations",
+                  "test_fmt", "test_dictionary", "test_metadata", "test_suggest", "test_readme", "test_release", "test_versioning")
 #: Tests that cut releases: a mutant of the rules or of validation is left to the others (the fast
 #: subset per mutant), since a release test only sees such a mutant when the shipped package stops
 #: validating, which test_cli checks directly, at a twentieth of the cost.
@@ -183,7 +215,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not mutant:
         return
     items.sort(key=lambda item: MUTATION_ORDER.index(_module(item)) if _module(item) in MUTATION_ORDER else len(MUTATION_ORDER))
-    if mutant.startswith(("mmdata.checks.", "mmdata.validation.")):
+    if mutant.startswith("mmdata.rules."):
         dropped = [item for item in items if _module(item) in RELEASE_TESTS]
         if dropped and len(dropped) < len(items):
             config.hook.pytest_deselected(items=dropped)

@@ -117,14 +117,14 @@ def broken(*args: object, **kwargs: object) -> None:
 
 # Each command, with the library function it calls (made to fail) and its arguments.
 COMMANDS = [
-    ("mmdata.validation", "validate_package", ["validate", str(ROOT)]),
-    ("mmdata.formatting", "format_package", ["fmt", "--check", str(ROOT)]),
-    ("mmdata.generated", "write_generated", ["docs", "--check", str(ROOT)]),
-    ("mmdata.authoring", "add_source", ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary", "--package-dir", str(ROOT)]),
-    ("mmdata.authoring", "add_row", ["add-row", "arms", "--set", "name=x", "--package-dir", str(ROOT)]),
-    ("mmdata.quotes", "find_passages", ["quote", "x", "words", "--package-dir", str(ROOT)]),
-    ("mmdata.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
-    ("mmdata.diff", "diff_snapshots", ["diff", str(ROOT), str(ROOT)]),
+    ("mmdata.rules.validate", "validate_package", ["validate", str(ROOT)]),
+    ("mmdata.edit.fmt", "format_package", ["fmt", "--check", str(ROOT)]),
+    ("mmdata.edit.generated", "write_generated", ["docs", "--check", str(ROOT)]),
+    ("mmdata.edit.add", "add_source", ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary", "--package-dir", str(ROOT)]),
+    ("mmdata.edit.add", "add_row", ["add-row", "arms", "--set", "name=x", "--package-dir", str(ROOT)]),
+    ("mmdata.edit.quote", "find_passages", ["quote", "x", "words", "--package-dir", str(ROOT)]),
+    ("mmdata.publish.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
+    ("mmdata.edit.diff", "diff_packages", ["diff", str(ROOT), str(ROOT)]),
 ]
 
 
@@ -140,10 +140,10 @@ def test_a_bug_is_an_internal_error_with_exit_3_issue_9(module: str, function: s
 
 
 def test_debug_shows_the_traceback_of_an_internal_error_issue_9(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mmdata.validation
+    import mmdata.rules.validate
 
     monkeypatch.setenv("MMDATA_DEBUG", "1")
-    monkeypatch.setattr(mmdata.validation, "validate_package", broken)
+    monkeypatch.setattr(mmdata.rules.validate, "validate_package", broken)
     result = CliRunner().invoke(cli, ["validate", str(ROOT)])
     lines = result.stderr.splitlines()
     assert result.exit_code == 3
@@ -162,12 +162,12 @@ def test_unreadable_descriptor_exits_2_in_every_command_issue_9(args: list[str],
 
 
 def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mmdata.validation
+    import mmdata.rules.validate
 
     def denied(root: str) -> None:
         raise PermissionError(13, "Permission denied", "data/arms.csv")
 
-    monkeypatch.setattr(mmdata.validation, "validate_package", denied)
+    monkeypatch.setattr(mmdata.rules.validate, "validate_package", denied)
     result = CliRunner().invoke(cli, ["validate", str(ROOT)])
     assert (result.exit_code, result.stderr) == (2, "Error: data/arms.csv: Permission denied\n")
 

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import mmdata
 from mmdata.cli import cli
-from mmdata.journal import JOURNAL
+from mmdata.io.journal import JOURNAL
 
 from .conftest import ROOT, shipped_descriptor
 from .releases import FIRST, all_bytes, repo_copy

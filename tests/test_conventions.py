@@ -28,7 +28,7 @@ def imported_modules(path: Path, top_level_only: bool = False) -> set[str]:
 
 
 def test_only_cli_imports_click() -> None:
-    users = sorted(p.name for p in SRC.glob("*.py") if "click" in imported_modules(p))
+    users = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if "click" in imported_modules(p))
     assert users == ["cli.py"]
 
 
@@ -57,9 +57,95 @@ def test_start_up_modules_stay_light(module: str) -> None:
     assert imported_modules(SRC / module, top_level_only=True) & HEAVY == set()
 
 
-def test_every_module_stays_small() -> None:
-    sizes = {p.name: len(p.read_text().splitlines()) for p in SRC.glob("*.py")}
-    assert {name: n for name, n in sizes.items() if n > 400} == {}
+#: The layers of src/mmdata/, lowest first: a module may import its own layer's modules and those of
+#: lower layers, never a higher one. The base modules (errors, terminal, about) import only each other.
+LAYERS = {"base": 0, "io": 1, "model": 2, "rules": 3, "edit": 4, "publish": 5, "face": 6}
+BASE = {"mmdata.errors", "mmdata.terminal", "mmdata.about"}
+FACE = {"mmdata", "mmdata.cli", "mmdata.__main__"}
+#: The longest chain of imports between the modules of src/mmdata/, lazy imports included.
+MAX_LEVELS = 10
+
+
+def module_name(path: Path) -> str:
+    parts = ["mmdata", *path.relative_to(SRC).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> str:
+    if module in BASE:
+        return "base"
+    if module in FACE:
+        return "face"
+    return module.split(".")[1]
+
+
+def mmdata_imports(path: Path) -> list[tuple[str, str, int]]:
+    """(imported module, imported name or "", line) of every import of an mmdata module in a source file, at any depth."""
+    this = module_name(path)
+    package = this if path.name == "__init__.py" else this.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(a.name, "", node.lineno) for a in node.names if a.name.split(".")[0] == "mmdata"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").split(".")[0] == "mmdata":
+                target = str(node.module)
+            else:
+                continue
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                if (SRC / Path(*submodule.split(".")[1:])).with_suffix(".py").is_file() or (SRC / Path(*submodule.split(".")[1:])).is_dir():
+                    found.append((submodule, "", node.lineno))
+                else:
+                    found.append((target, alias.name, node.lineno))
+    return found
+
+
+SOURCES = sorted(SRC.rglob("*.py"))
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {module_name(p): {target for target, _, _ in mmdata_imports(p) if target != module_name(p)} for p in SOURCES}
+
+
+def test_modules_import_only_their_own_layer_and_lower_ones() -> None:
+    """io < model < rules < edit < publish < the face (cli.py, the package root): nothing imports upward,
+    and a base module (errors, terminal, about) imports no layer (see STYLE.md and the README's module map)."""
+    upward = []
+    for path in SOURCES:
+        here = module_name(path)
+        for target, _, line in mmdata_imports(path):
+            if LAYERS[layer(target)] > LAYERS[layer(here)] and here != "mmdata.__main__":
+                upward.append(f"{path.relative_to(SRC)}:{line}: {here} ({layer(here)}) imports {target} ({layer(target)})")
+    assert upward == []
+
+
+def test_nothing_imports_the_package_root_or_another_modules_private_names() -> None:
+    wrong = []
+    for path in SOURCES:
+        for target, name, line in mmdata_imports(path):
+            if target == "mmdata" and path.name != "__main__.py":
+                wrong.append(f"{path.relative_to(SRC)}:{line}: imports the package root (mmdata.{name})")
+            elif name.startswith("_") and name != "__version__":
+                wrong.append(f"{path.relative_to(SRC)}:{line}: imports the private name {target}.{name}")
+    assert wrong == []
+
+
+def test_imports_have_no_cycle_and_a_bounded_depth() -> None:
+    """The module graph (lazy imports included) is acyclic, and its longest chain of imports is at most MAX_LEVELS modules."""
+    graph = import_graph()
+    depth: dict[str, int] = {}
+
+    def level(module: str, stack: tuple[str, ...] = ()) -> int:
+        assert module not in stack, " -> ".join((*stack, module))  # an import cycle
+        if module not in depth:
+            depth[module] = 1 + max((level(t, (*stack, module)) for t in graph.get(module, ()) if t in graph), default=0)
+        return depth[module]
+
+    assert max(level(m) for m in graph) <= MAX_LEVELS
 
 
 @pytest.mark.parametrize("args", [["fmt", "--check"], ["docs", "--check"], ["diff", ".", "."]])
@@ -81,5 +167,7 @@ def test_import_mmdata_reads_no_distribution_metadata_issue_10() -> None:
 def test_the_readme_module_map_names_every_module() -> None:
     """A new module is written into the README's module map (Development) in the same change."""
     readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
-    modules = sorted(p.name for p in SRC.glob("*.py") if not p.name.startswith("__"))
-    assert [name for name in modules if f"`{name}`" not in readme and f"  {name} " not in readme] == []
+    modules = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if not p.name.startswith("__"))
+    unnamed = [rel for rel in modules if f"`{rel}`" not in readme and f"`{Path(rel).name}`" not in readme]
+    folders = {str(Path(rel).parent) for rel in modules} - {"."}
+    assert (unnamed, sorted(f for f in folders if f"`{f}/`" not in readme)) == ([], [])

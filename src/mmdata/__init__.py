@@ -10,12 +10,11 @@ Example:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .about import DISTRIBUTION, __version__
 from .errors import (
-    CODES,
     AddRefused,
     DiffRefused,
     DocsError,
@@ -38,52 +37,57 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .validation import Report
-
-#: The name under which mmdata is published on the Python package index (the import name and the
-#: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
-DISTRIBUTION = "mmdata-lenalidomide"
-
-
-
-def _bundled_version() -> str:
-    """The version of this installation, read from its datapackage.json, the file the build takes it from.
-
-    hatchling copies "version" of datapackage.json into the wheel's metadata (pyproject.toml), and the
-    wheel ships that file as mmdata/_data/datapackage.json; an editable install reads the source
-    tree's. Cheaper than importlib.metadata, which would cost ``import mmdata`` about 40 ms.
-    """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "datapackage.json", here.parents[1] / "datapackage.json"):
-        try:
-            version = json.loads(candidate.read_bytes()).get("version")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(version, str) and version:
-            return version
-    return "0+unknown"
-
-
-__version__ = _bundled_version()
+    from .model.package import Package, Report
 
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
     "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "validate", "validate_report",
+    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "open_package", "validate", "validate_report",
 ]
 
 
-def validate(path: str | Path = ".") -> list[Problem]:
-    """Every problem of the package at path, in reporting order; an empty list means valid.
+def __getattr__(name: str) -> Any:
+    """mmdata.CODES, derived from the declaration of every code beside the rule that emits it: those
+    rules import pandas, so they are imported only when CODES is first asked for (see rules.validate)."""
+    if name == "CODES":
+        from .rules.validate import CODES
+
+        return CODES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open_package(source: str | Path, repo: str | Path = ".") -> Package:
+    """The package at source (a folder, a release archive, or a git revision of the repository repo), read once.
+
+    A Package holds the descriptor (``package.descriptor``), the typed tables' schemas
+    (``package.resources["outcomes"].fields``, each Field with its dtype, effective ``required``,
+    allowed values, unit and rule facts) and ``package.version``; pass it to validate or
+    validate_report instead of a path, and it is not read again. Raises PackageReadError when
+    datapackage.json cannot be read; every other problem is in ``package.problems`` (validation
+    reports them all).
+
+    Example:
+        >>> import mmdata
+        >>> package = mmdata.open_package("path/to/package")  # doctest: +SKIP
+        >>> [f.name for f in package.resources["arms"].fields if f.required]  # doctest: +SKIP
+    """
+    from .model.package import open_package as _open_package
+
+    return _open_package(source, repo)
+
+
+def validate(path: str | Path | Package = ".") -> list[Problem]:
+    """Every problem of the package at path (or of a Package opened with open_package), in reporting order; an
+    empty list means valid.
 
     Raises PackageReadError when datapackage.json cannot be read at all.
     """
     return validate_report(path).problems
 
 
-def validate_report(path: str | Path = ".") -> Report:
+def validate_report(path: str | Path | Package = ".") -> Report:
     """Like validate, with counts of the tables, rows and seeds checked."""
-    from .validation import validate_package
+    from .rules.validate import validate_package
 
     return validate_package(path)
 
@@ -94,21 +98,23 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
     By default the data shipped with this installation; path= names a package folder or a
     release archive. Recorded checksums are verified first (IntegrityError); a cell that cannot
     be read as its declared type raises LoadError naming its file, line and column.
-    See mmdata.loading.load.
+    See mmdata.model.load.load.
     ``load("findings")`` gives the findings view: every outcome and adverse event with its
-    study, arms and source (see mmdata.findings).
+    study, arms and source (see mmdata.publish.findings), built from the typed tables without
+    validating the package, so it raises what ``load()`` raises (LoadError, IntegrityError),
+    and LoadError too when the tables break a key the view's joins rest on.
     """
     if table == "findings":
-        from .export import load_findings
+        from .publish.export import load_findings
 
         return load_findings(path)
-    from .loading import load as _load
+    from .model.load import load as _load
 
     return _load(table, path=path)
 
 
 def data_version(path: str | Path | None = None) -> str:
     """The version of the data package: the bundled one, or the one at path (a folder or a release archive)."""
-    from .loading import data_version as _data_version
+    from .model.load import data_version as _data_version
 
     return _data_version(path)

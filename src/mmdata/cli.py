@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import click
 
-from . import DISTRIBUTION, __version__
+from .about import DISTRIBUTION, __version__
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
-from .render import count, summary
-from .text import printable
+from .rules.render import summary
+from .terminal import count, printable
 
 FORMATS = ("text", "json", "github")
 #: Set to 1 to see the traceback of an internal error.
@@ -111,8 +111,8 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
 
         mmdata validate --rev v1.2.0
     """
-    from .render import as_github, as_json
-    from .validation import validate_source
+    from .rules.render import as_github, as_json
+    from .rules.validate import validate_source
 
     report = validate_source(package, rev)
     if fmt == "json":
@@ -143,7 +143,7 @@ def fmt(package_dir: str, check: bool) -> None:
 
         mmdata fmt --check
     """
-    from .formatting import format_package
+    from .edit.fmt import format_package
 
     result = format_package(package_dir, check=check)
     for line in result.problem_lines():
@@ -167,7 +167,7 @@ def docs(package_dir: str, check: bool) -> None:
 
         mmdata docs --check
     """
-    from .generated import write_generated
+    from .edit.generated import write_generated
 
     result = write_generated(package_dir, check=check)
     for name in result.current:
@@ -203,8 +203,8 @@ def release(version: str, package_dir: str, previous: str | None, rebuild: bool)
 
         mmdata release 0.2.0
     """
-    from .rebuild import rebuild as remake
-    from .release import release as make_release
+    from .publish.rebuild import rebuild as remake
+    from .publish.release import release as make_release
 
     result = remake(package_dir, version) if rebuild else make_release(package_dir, version, previous=previous)
     for line in result.lines(rebuilt=rebuild):
@@ -229,10 +229,11 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 
         mmdata diff v0.1.0 .
     """
-    from .diff import as_dict, diff_snapshots, render_text
-    from .snapshot import open_snapshot
+    from .edit.diff import as_dict, diff_packages, render_text
+    from .io.snapshot import open_snapshot
+    from .model.package import open_package
 
-    diffs = diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo))
+    diffs = diff_packages(open_package(open_snapshot(old, repo)), open_package(open_snapshot(new, repo)))
     if fmt == "json":
         import json
 
@@ -262,8 +263,8 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 
         mmdata export --to build --format sqlite
     """
-    from .export import FORMATS
-    from .export import export as write_export
+    from .publish.export import FORMATS
+    from .publish.export import export as write_export
 
     written = write_export(package_dir, to, formats or FORMATS)
     for path in written:
@@ -291,7 +292,7 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
 
         mmdata site --out site && python3 -m webbrowser site/index.html
     """
-    from .site import build_site
+    from .publish.site import build_site
 
     result = build_site(package_dir, out, base_url, release_url)
     echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
@@ -319,7 +320,7 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
 
         mmdata add-source summary.txt --id nejm-2012-summary --type lay-summary --title "Lenalidomide after transplant"
     """
-    from .authoring import add_source as add
+    from .edit.add import add_source as add
 
     result = add(package_dir, document, source_id, document_type, **columns)
     echo(f"copied {document} to {result.seed_file} (sha256 {result.sha256})")
@@ -341,7 +342,7 @@ def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
 
         mmdata quote hughes-myeloma-xi-summary almost 2,000 patients
     """
-    from .quotes import find_passages
+    from .edit.quote import find_passages
 
     result = find_passages(package_dir, source_id, " ".join(words))
     echo(f"{result.seed_file}: {count(len(result.passages), result.kind + ' match')}")
@@ -375,7 +376,7 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 
         mmdata add-row arms --set study_id=myeloma-xi --set name=Lenalidomide --set role=experimental
     """
-    from .authoring import add_row as add
+    from .edit.add import add_row as add
 
     result = add(package_dir, table, values)
     echo(f"added {result.path}:{result.line}: {result.text}")
@@ -394,6 +395,6 @@ def merge_table(base: str, ours: str, theirs: str) -> None:
 
         git config merge.mmdata-table.driver ".venv/bin/mmdata merge-table %O %A %B"
     """
-    from .merging import merge_files
+    from .edit.merge import merge_files
 
     merge_files(base, ours, theirs)

@@ -1,8 +1,10 @@
 """Problems found in a package (values) and the few failures that stop work (exceptions).
 
 A :class:`Problem` is one thing wrong with the data or its description. Validation collects
-them all and returns them; nothing is raised for bad data. An :class:`MmdataError` is raised
-only when work cannot start at all, for example when ``datapackage.json`` is missing.
+them all and returns them; nothing is raised for bad data. Its code is a :class:`Code`, declared
+once beside the code that emits it; rules.validate derives ``mmdata.CODES`` from the declarations.
+An :class:`MmdataError` is raised only when work cannot start at all, for example when
+``datapackage.json`` is missing.
 
 This module is imported by the command line at start-up, so it must stay free of heavy
 imports (pandas, pandera, frictionless).
@@ -10,10 +12,11 @@ imports (pandas, pandera, frictionless).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from .text import printable
+from .terminal import printable
 
 # Layers, in the order a run reports them.
 DESCRIPTOR = 1  # datapackage.json, its schemas, files and their structure
@@ -22,74 +25,58 @@ KEYS = 3  # primary keys, unique constraints, foreign keys
 RULES = 4  # cross-field rules a Table Schema cannot state
 PROVENANCE = 5  # quotes in seeds, numbers in quotes, seed checksums
 
-#: Every problem code mmdata emits, with the layer it belongs to and what it means.
-#: Codes are API: downstream tools may filter on them, so they are never renamed.
-CODES: dict[str, tuple[int, str]] = {
-    # layer 1
-    "package-error": (DESCRIPTOR, "datapackage.json breaks the Data Package standard"),
-    "resource-error": (DESCRIPTOR, "a resource entry in datapackage.json is invalid"),
-    "schema-error": (DESCRIPTOR, "a Table Schema is invalid or cannot be read"),
-    "field-error": (DESCRIPTOR, "a field of a Table Schema is invalid"),
-    "resource-missing": (DESCRIPTOR, "one of the five tables is not declared"),
-    "path-error": (DESCRIPTOR, "a path is absolute, a URL, leaves the package, or passes through a symbolic link"),
-    "file-missing": (DESCRIPTOR, "a file named by datapackage.json does not exist"),
-    "file-error": (DESCRIPTOR, "a file is not a regular file (a folder, a FIFO, a device), is too large, or cannot be opened"),
-    "file-unlisted": (DESCRIPTOR, "a file beside the tables or schemas that datapackage.json does not declare (no release holds it), "
-                                  "or a file of an archive that its SHA256SUMS does not list"),
-    "encoding-error": (DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared"),
-    "source-error": (DESCRIPTOR, "a CSV file cannot be parsed"),
-    "cell-too-long": (DESCRIPTOR, "a cell or column name is longer than mmdata reads (csvfile.MAX_CELL_CHARS)"),
-    "header-error": (DESCRIPTOR, "a CSV header differs from the schema's field names"),
-    "hash-mismatch": (DESCRIPTOR, "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records"),
-    # layer 2
-    "blank-row": (CELLS, "an empty line inside a CSV file"),
-    "missing-cell": (CELLS, "a row has fewer cells than the header"),
-    "extra-cell": (CELLS, "a row has more cells than the header"),
-    "type-error": (CELLS, "a cell cannot be read as its field's type"),
-    "required-error": (CELLS, "a required cell is empty"),
-    "enum-error": (CELLS, "a cell is not one of the field's allowed values"),
-    "minimum-error": (CELLS, "a number is below the field's minimum"),
-    "maximum-error": (CELLS, "a number is above the field's maximum"),
-    "pattern-error": (CELLS, "a text does not match the field's pattern"),
-    "length-error": (CELLS, "a text is shorter or longer than the field allows"),
-    "invisible-character": (CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)"),
-    "formula-like": (CELLS, "a free-text cell starts with = + - @, a tab or a carriage return, which a spreadsheet may run"),
-    # layer 3
-    "primary-key": (KEYS, "two rows share a primary key"),
-    "unique-error": (KEYS, "two rows share a value of a unique field"),
-    "foreign-key": (KEYS, "a key points to no row of the table it references"),
-    "retired-key": (KEYS, "a row has a key that its table's schema lists as retired"),
-    # layer 4
-    "missing-result": (RULES, "a row has no number, no not-reached and no qualitative result"),
-    "value-conflict": (RULES, "a row's result columns contradict each other"),
-    "unit-missing": (RULES, "a value has no unit, or a unit has no value"),
-    "unit-mismatch": (RULES, "the unit does not fit the statistic"),
-    "percentage-range": (RULES, "a percentage is outside 0 to 100"),
-    "time-unit-missing": (RULES, "a time point has no unit, or a unit has no time point"),
-    "finding-missing": (RULES, "a qualitative row does not say its finding"),
-    "comparison-error": (RULES, "a comparator or direction is incomplete or compares an arm with itself"),
-    "arm-study-mismatch": (RULES, "an arm belongs to another study than the row"),
-    "ci-order": (RULES, "confidence bounds are missing one side or do not enclose the value"),
-    "size-error": (RULES, "a size qualifier without a size, or a size without its quote"),
-    "arm-larger-than-study": (RULES, "an arm has more patients than its study"),
-    "arms-exceed-study": (RULES, "the arms of a study add up to more patients than the study"),
-    "pooled-in-error": (RULES, "pooled_in names the study itself or a study that is not a meta-analysis"),
-    # layer 5
-    "seed-missing": (PROVENANCE, "a seed file named in sources.csv does not exist"),
-    "seed-hash": (PROVENANCE, "a seed file's sha256 differs from sources.csv"),
-    "seed-unlisted": (PROVENANCE, "a file in seeds/ is not listed in sources.csv"),
-    "quote-not-in-seed": (PROVENANCE, "a quote does not occur in its source document"),
-    "quote-too-short": (PROVENANCE, "a quote has too few words to prove its row"),
-    "number-not-in-quote": (PROVENANCE, "a number in the row does not occur in its quote"),
-    "marker-not-in-seed": (PROVENANCE, "a source's findings_start, findings_end or not_findings passage does not occur in its seed"),
-    "number-not-quoted": (PROVENANCE, "a number of a seed's findings occurs in no quote of its source"),
-    "direction-not-in-quote": (PROVENANCE, "a comparison row's quote holds no word that states its direction"),
-    "comparison-missing": (PROVENANCE, "a result of one arm is set against another arm, in its quote's words or its sentences, "
-                                       "but no comparison row records it"),
-    "identifier-unconfirmed": (PROVENANCE, "an identifier is neither marked confirmed in the reference facts nor stated in the seed"),
-    "figure-unconfirmed": (PROVENANCE, "a caveat holds a number that neither its seed's findings nor the reference facts state"),
-    "figure-uncited": (PROVENANCE, "a caveat holds a number its seed's findings do not state, without naming the publication"),
-}
+#: The name of each layer, as the README's table of codes shows it.
+LAYER_NAMES = {DESCRIPTOR: "descriptor", CELLS: "cells", KEYS: "keys", RULES: "rules", PROVENANCE: "provenance"}
+
+_DECLARED: dict[str, Code] = {}
+
+
+class Code(str):
+    """A problem code, declared once beside the code that emits it, with what it means.
+
+    A Code is its kebab-case string (``"unit-mismatch"``), so it goes wherever a code goes
+    (Problem.code, comparisons, JSON), and it carries its declaration: its layer, its meaning
+    (``mmdata.CODES``), the fields its rule reads by name per table (a table whose schema lacks one
+    is a schema-error: rules.validate.RULE_FIELDS) and the allowed values its rule's code names
+    literally, per table and field (a value the schema does not allow is a schema-error:
+    rules.validate.RULE_VALUES). Declaring a code a second time raises ValueError: the other
+    modules that emit it import its declaration. Codes are API: a code is never renamed, and its
+    layer and meaning stay.
+
+    Example, at the top of the module whose rule emits it::
+
+        UNIT_MISMATCH = Code("unit-mismatch", RULES, "the unit does not fit the statistic",
+                             reads={"outcomes": ("statistic", "unit")})
+        ...
+        problems += emit(table, mask, "unit", UNIT_MISMATCH, lambda r: f"unit {r['unit']} does not fit ...")
+    """
+
+    layer: int
+    meaning: str
+    reads: Mapping[str, tuple[str, ...]]
+    values: Mapping[str, Mapping[str, tuple[str, ...]]]
+
+    def __new__(cls, code: str, layer: int, meaning: str, *, reads: Mapping[str, Iterable[str]] | None = None,
+                values: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> Code:
+        if code in _DECLARED:
+            raise ValueError(f"problem code '{code}' is declared twice; declare it once, beside the code that emits it, "
+                             "and import that declaration wherever else it is emitted")
+        if layer not in LAYER_NAMES:
+            raise ValueError(f"problem code '{code}' has layer {layer}; use one of DESCRIPTOR, CELLS, KEYS, RULES, PROVENANCE")
+        self = super().__new__(cls, code)
+        self.layer, self.meaning = layer, meaning
+        self.reads = {table: tuple(fields) for table, fields in (reads or {}).items()}
+        self.values = {table: {field: tuple(v) for field, v in named.items()} for table, named in (values or {}).items()}
+        _DECLARED[code] = self
+        return self
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (str(self),)  # pickled or copied, a code is its plain string; its declaration stays where it was made
+
+
+def declared_codes() -> list[Code]:
+    """Every code declared by the modules imported so far, by layer and then code (rules.validate imports them all)."""
+    return sorted(_DECLARED.values(), key=lambda code: (code.layer, str(code)))
 
 
 @dataclass(frozen=True)
@@ -99,13 +86,17 @@ class Problem:
     path: str  # relative to the package, for example "data/outcomes.csv"
     row: int | None  # line in the file (header = 1), None for file-level problems
     column: str | None  # field name, or None
-    code: str  # key of CODES
+    code: str  # a declared Code (see Code), kept as its plain string
     message: str  # says what is wrong and how to fix it
     value: str | None = None  # the offending cell as written, when there is one
 
+    def __post_init__(self) -> None:
+        if type(self.code) is not str:  # a Code: the problem holds its plain string, as JSON and pickle see it
+            object.__setattr__(self, "code", str(self.code))
+
     @property
     def layer(self) -> int:
-        return CODES[self.code][0]
+        return _DECLARED[self.code].layer
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message)
@@ -126,6 +117,16 @@ class Problem:
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     """Order problems by layer, then file, line and column, dropping exact duplicates."""
     return sorted(set(problems), key=Problem.sort_key)
+
+
+def did_you_mean(value: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
+    """' (did you mean 'x'?)' for the closest choices, or '' when none is close."""
+    import difflib  # only when a message needs it: errors.py is on the command line's start-up path
+
+    close = difflib.get_close_matches(value, list(choices), n=n, cutoff=cutoff)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
 
 
 # Exit statuses of the command line, documented in the README. Click itself exits 2 on misuse.
@@ -161,10 +162,18 @@ class SnapshotError(MmdataError):
     """A folder, archive or git revision cannot be read as a package."""
 
 
+# Declared here, where every layer that emits them reaches them: UnsafeFile carries the first two;
+# the JSON reader, the CSV reader and the descriptor's reader emit the third.
+ENCODING_ERROR = Code("encoding-error", DESCRIPTOR, "a file is not valid UTF-8 or its encoding is not declared")
+PATH_ERROR = Code("path-error", DESCRIPTOR, "a path is absolute, a URL, leaves the package, or passes through a symbolic link")
+FILE_ERROR = Code("file-error", DESCRIPTOR,
+                  "a file is not a regular file (a folder, a FIFO, a device), is too large, or cannot be opened")
+
+
 class UnsafeFile(MmdataError):
     """A file of the package is reached through a symbolic link, is not a regular file, is too large, or cannot be opened."""
 
-    def __init__(self, rel: str, reason: str, code: str = "file-error") -> None:
+    def __init__(self, rel: str, reason: str, code: str = FILE_ERROR) -> None:
         super().__init__(f"{rel}: {reason}")
         self.rel, self.reason, self.code = rel, reason, code  # code: path-error (a link) or file-error
 

@@ -1,0 +1,32 @@
+"""What this installation is: its distribution name and its version, read without importing anything heavy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+#: The name under which mmdata is published on the Python package index (the import name and the
+#: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
+DISTRIBUTION = "mmdata-lenalidomide"
+
+
+
+def _bundled_version() -> str:
+    """The version of this installation, read from its datapackage.json, the file the build takes it from.
+
+    hatchling copies "version" of datapackage.json into the wheel's metadata (pyproject.toml), and the
+    wheel ships that file as mmdata/_data/datapackage.json; an editable install reads the source
+    tree's. Cheaper than importlib.metadata, which would cost ``import mmdata`` about 40 ms.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "datapackage.json", here.parents[1] / "datapackage.json"):
+        try:
+            version = json.loads(candidate.read_bytes()).get("version")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(version, str) and version:
+            return version
+    return "0+unknown"
+
+
+__version__ = _bundled_version()

@@ -1,0 +1,292 @@
+"""`mmdata diff`: rows added, removed and changed per table, keyed by primary key, schema changes,
+and the smallest version bump the changes allow (semantic versioning of the data).
+
+The rule, enforced by `mmdata release`:
+
+- major: a schema change that breaks users' code or data (a column or table removed or renamed;
+  a type, format, key or missing-value marker changed; a constraint narrowed; allowed values
+  removed, or added to or dropped from a field, which changes the dtype `mmdata.load` gives);
+- minor: rows added or removed, columns or tables added, constraints widened, allowed values added;
+- patch: cells corrected in existing rows, or no change to the data at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import DiffRefused, Problem, SnapshotError
+from ..io.jsonfile import PACKAGE_ERROR, SCHEMA_ERROR
+from ..model.package import RESOURCE_ERROR, Package
+from ..model.schema import Field, Resource
+from ..terminal import printable
+
+PATCH, MINOR, MAJOR = "patch", "minor", "major"
+#: Version bumps from smallest to largest.
+LEVELS = (PATCH, MINOR, MAJOR)
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    table: str
+    field: str | None  # None for a table-level change (primary key, the table itself)
+    change: str  # words: "removed", "type integer -> number", "enum lost: a, b", ...
+    breaking: bool  # removes, renames, retypes or narrows: needs a new major version
+
+    @property
+    def level(self) -> str:
+        return MAJOR if self.breaking else MINOR
+
+    def where(self) -> str:
+        return f"{self.table}.{self.field}" if self.field else self.table
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One change and the smallest version bump it needs."""
+
+    level: str  # PATCH, MINOR or MAJOR
+    change: str  # "outcomes: 1 row added", "arms.caveat: removed (or renamed)"
+
+
+@dataclass(frozen=True)
+class Bump:
+    """The smallest version bump a set of changes allows, and why."""
+
+    level: str
+    reasons: list[Reason]
+
+
+@dataclass
+class TableDiff:
+    table: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # key -> column -> (old, new)
+    schema: list[SchemaChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.schema)
+
+
+def diff_packages(old: Package, new: Package) -> list[TableDiff]:
+    """Compare two packages table by table (tables in the order of the new descriptor)."""
+    for pkg in (old, new):
+        _comparable(pkg)
+    old_res, new_res = old.names, new.names
+    names = list(new_res) + [n for n in old_res if n not in new_res]
+    result = []
+    for name in names:
+        diff = TableDiff(name)
+        if name not in old_res or name not in new_res:
+            diff.schema.append(SchemaChange(name, None, "table added" if name not in old_res else "table removed", name not in new_res))
+            result.append(diff)
+            continue
+        old_table, new_table = _resource(old, name), _resource(new, name)
+        diff.schema = schema_changes(name, old_table, new_table)
+        before, after = _rows(old, old_table), _rows(new, new_table)
+        diff.added = sorted(set(after) - set(before))
+        diff.removed = sorted(set(before) - set(after))
+        for key in sorted(set(before) & set(after)):
+            cells = {c: (before[key][c], after[key][c]) for c in after[key] if c in before[key] and before[key][c] != after[key][c]}
+            if cells:
+                diff.changed[key] = cells
+        result.append(diff)
+    return result
+
+
+def required_bump(diffs: list[TableDiff]) -> Bump:
+    """The smallest version bump allowed for these changes, with each change and the bump it needs."""
+    reasons = []
+    for d in diffs:
+        reasons += [Reason(c.level, f"{c.where()}: {c.change}") for c in d.schema]
+        for count, what, level in ((len(d.added), "added", MINOR), (len(d.removed), "removed", MINOR), (len(d.changed), "changed", PATCH)):
+            if count:
+                reasons.append(Reason(level, f"{d.table}: {count} row{'' if count == 1 else 's'} {what}"))
+    reasons.sort(key=lambda r: -LEVELS.index(r.level))  # stable: largest bump first, then in diff order
+    return Bump(reasons[0].level if reasons else PATCH, reasons)
+
+
+def bump_kind(current: tuple[int, int, int], new: tuple[int, int, int]) -> str:
+    """Which bump takes version current to new (new must be greater)."""
+    if new[0] != current[0]:
+        return MAJOR
+    return MINOR if new[1] != current[1] else PATCH
+
+
+def next_version(current: tuple[int, int, int], level: str) -> str:
+    """The smallest version after current with the given bump."""
+    major, minor, patch = current
+    if level == MAJOR:
+        return f"{major + 1}.0.0"
+    return f"{major}.{minor + 1}.0" if level == MINOR else f"{major}.{minor}.{patch + 1}"
+
+
+#: Problems of a descriptor or schema that leave nothing to compare field by field (#13).
+UNCOMPARABLE = (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR)
+
+
+def _comparable(pkg: Package) -> None:
+    """DiffRefused when the descriptor or a schema of pkg is malformed (a resource or field that is not
+    an object, a field without a name): what diff would compare is not there."""
+    bad = [p for p in pkg.problems if p.code in UNCOMPARABLE]
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise DiffRefused(f"{pkg.label}: {printable(bad[0].to_line())}{more}; diff compares well-formed packages: run `mmdata validate`")
+
+
+def _resource(pkg: Package, name: str) -> Resource:
+    """The table called name; SnapshotError (or UnsafeFile) naming its file when that cannot be read."""
+    resource = pkg.resources.get(name)
+    if resource is None:
+        entry = next(e for e in pkg.entries if e.declared.get("name") == name)
+        pkg.file(str(entry.declared.get("path")))  # raises: the file is missing, unsafe or not a regular file
+        raise SnapshotError(f"{pkg.label}: cannot read the table {name}; run `mmdata validate`")
+    return resource
+
+
+def _rows(pkg: Package, resource: Resource) -> dict[str, dict[str, str]]:
+    """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
+    problems: list[Problem] = []
+    parsed = pkg.parsed(resource, problems)
+    if parsed is None:
+        raise SnapshotError(f"{pkg.label}: " + "; ".join(p.to_line() for p in problems))
+    where = f"{pkg.label}: {resource.path}"
+    position: dict[str, int] = {}
+    for i, column in enumerate(parsed.header):
+        if column in position:
+            raise DiffRefused(f"{where}: column '{column}' appears more than once; diff compares cells by column: run `mmdata validate`")
+        position[column] = i
+    lacking = [k for k in resource.primary_key if k not in position]
+    if lacking or not parsed.header:
+        raise DiffRefused(f"{where}: the header lacks the key column '{lacking[0] if lacking else ''}'; diff matches rows by key: "
+                          "run `mmdata validate`")
+    key_of = resource.row_key(parsed.header) if resource.primary_key else (lambda record: (record[0],))  # no key: the first column
+    rows: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
+    broken = next((line for line, bad in zip(parsed.lines, parsed.broken, strict=True) if bad), None)
+    if broken is not None:  # its cells were padded or cut to the header's width: comparing them would hide what the row holds
+        raise DiffRefused(f"{where}:{broken}: the row's cells do not match the header's columns; diff compares cells by column: "
+                          "run `mmdata validate`")
+    for record, line in zip(parsed.records, parsed.lines, strict=True):
+        key = resource.key_text(key_of(record))
+        if key in rows:
+            raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
+                              "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+        rows[key], first_line[key] = dict(zip(parsed.header, record, strict=True)), line
+    return rows
+
+
+def schema_changes(table: str, old: Resource, new: Resource) -> list[SchemaChange]:
+    """What changed between two tables' Table Schemas, each change marked breaking or not."""
+    changes = []
+    old_fields = {f.name: f for f in old.fields}
+    new_fields = {f.name: f for f in new.fields}
+    for name in old_fields:
+        if name not in new_fields:
+            changes.append(SchemaChange(table, name, "removed (or renamed)", True))
+    for name, f in new_fields.items():
+        if name not in old_fields:
+            changes.append(SchemaChange(table, name, "added" + (" as required" if f.constraints.required else ""), False))
+            continue
+        changes += _field_changes(table, name, old_fields[name], f)
+    kept = [n for n in old_fields if n in new_fields]
+    if kept != [n for n in new_fields if n in old_fields]:
+        changes.append(SchemaChange(table, None, f"columns reordered: {', '.join(n for n in new_fields if n in old_fields)}", False))
+    if old.primary_key != new.primary_key:
+        changes.append(SchemaChange(table, None, f"primary key {_names(old.primary_key)} -> {_names(new.primary_key)}", True))
+    old_fks, new_fks = _foreign_keys(old), _foreign_keys(new)
+    changes += [SchemaChange(table, None, f"foreign key removed: {fk}", False) for fk in old_fks if fk not in new_fks]
+    changes += [SchemaChange(table, None, f"foreign key added: {fk}", True) for fk in new_fks if fk not in old_fks]
+    missing_old, missing_new = list(old.missing_values), list(new.missing_values)
+    if missing_old != missing_new:
+        changes.append(SchemaChange(table, None, f"missing values {missing_old} -> {missing_new}", True))
+    return changes
+
+
+def _names(fields: tuple[str, ...]) -> str:
+    return ", ".join(fields) or "(none)"
+
+
+def _foreign_keys(resource: Resource) -> list[str]:
+    """Each foreign key of a schema in words, the same however its fields are written."""
+    return [f"{Resource.key_text(fk.fields)} -> {fk.resource or 'itself'}.{Resource.key_text(fk.reference)}" for fk in resource.foreign_keys]
+
+
+#: The constraints diff compares, with their Table Schema names and when a change narrows them.
+BOUNDS = (("minimum", "minimum", lambda x, y: y > x), ("minLength", "min_length", lambda x, y: y > x),
+          ("maximum", "maximum", lambda x, y: y < x), ("maxLength", "max_length", lambda x, y: y < x))
+
+
+def _field_changes(table: str, name: str, old: Field, new: Field) -> list[SchemaChange]:
+    out = []
+    if old.type != new.type:
+        out.append(SchemaChange(table, name, f"type {old.type} -> {new.type}", True))
+    if old.format != new.format:
+        out.append(SchemaChange(table, name, f"format {old.format} -> {new.format}", True))
+    a, b = old.constraints, new.constraints
+    for flag in ("required", "unique"):
+        if getattr(a, flag) != getattr(b, flag):
+            out.append(SchemaChange(table, name, f"{flag} {'added' if getattr(b, flag) else 'dropped'}", getattr(b, flag)))
+    if a.enum is not None or b.enum is not None:
+        old_values, new_values = _values(a.enum or ()), _values(b.enum or ())  # sets: linear in the number of values (#13)
+        lost = [v for v in a.enum or () if b.enum is not None and _value(v) not in new_values]
+        gained = [v for v in b.enum or () if _value(v) not in old_values]
+        if a.enum is None:
+            out.append(SchemaChange(table, name, "allowed values added where any value was allowed", True))
+        elif b.enum is None:
+            out.append(SchemaChange(table, name, "allowed values dropped: any value is allowed, and mmdata.load gives text, not categories", True))
+        elif lost:
+            out.append(SchemaChange(table, name, f"allowed values removed: {', '.join(map(str, lost))}", True))
+        if a.enum is not None and gained:
+            out.append(SchemaChange(table, name, f"allowed values added: {', '.join(map(str, gained))}", False))
+    for key, attribute, narrower in BOUNDS:
+        x, y = getattr(a, attribute), getattr(b, attribute)
+        if x != y:
+            breaking = x is None or (y is not None and narrower(x, y))
+            out.append(SchemaChange(table, name, f"{key} {'none' if x is None else x} -> {'none' if y is None else y}", breaking))
+    if a.pattern != b.pattern:
+        old_pattern, new_pattern = ("none" if p is None else p for p in (a.pattern, b.pattern))
+        out.append(SchemaChange(table, name, f"pattern {old_pattern} -> {new_pattern}", b.pattern is not None))
+    return out
+
+
+def _value(value: Any) -> str:
+    """An allowed value as one hashable text: 1, "1" and true stay three different values."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _values(values: tuple[Any, ...]) -> set[str]:
+    return {_value(v) for v in values}
+
+
+def render_text(diffs: list[TableDiff]) -> list[str]:
+    """One block per table, then the smallest version bump the changes allow and why."""
+    lines = []
+    for d in diffs:
+        if d.empty:
+            lines.append(f"{d.table}: no change")
+            continue
+        lines.append(f"{d.table}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
+        lines += [f"  + {key}" for key in d.added]
+        lines += [f"  - {key}" for key in d.removed]
+        for key, cells in d.changed.items():
+            lines += [f"  ~ {key}: {column}: {old!r} -> {new!r}" for column, (old, new) in cells.items()]
+        for c in d.schema:
+            where = f"field {c.field} " if c.field else ""
+            lines.append(f"  schema: {where}{c.change}{' (breaking)' if c.breaking else ''}")
+    bump = required_bump(diffs)
+    lines.append(f"smallest version bump: {bump.level}" + ("" if bump.reasons else " (no change)"))
+    lines += [f"  {r.level}: {r.change}" for r in bump.reasons]
+    return [printable(line) for line in lines]
+
+
+def as_dict(diffs: list[TableDiff]) -> dict[str, Any]:
+    """What `mmdata diff --format json` prints: the changes per table and the smallest version bump."""
+    bump = required_bump(diffs)
+    tables = {d.table: {"added": d.added, "removed": d.removed,
+                        "changed": {k: {c: list(v) for c, v in cells.items()} for k, cells in d.changed.items()},
+                        "schema": [dict(asdict(c), level=c.level) for c in d.schema]} for d in diffs}
+    return {"tables": tables, "bump": {"level": bump.level, "reasons": [asdict(r) for r in bump.reasons]}}

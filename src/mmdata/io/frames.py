@@ -1,0 +1,153 @@
+"""A CSV file as a frame of its cells' text, with the file line of every row: the third step of the one reader.
+
+Two parsers give the same cells and lines:
+
+- the Arrow reader (pyarrow's multithreaded CSV parser, when pyarrow is installed), for a
+  regular file: its cells become Arrow-backed pandas strings without a copy per cell, and the
+  line of each row is recovered by counting the line breaks inside its cells (a caveat written
+  over several lines);
+- the exact reader (csvfile.parse_csv_bytes, the standard library's csv module), which reports
+  every layer-1 problem of an irregular file (blank lines, rows with too few or too many cells,
+  broken quoting, bad UTF-8) at its line.
+
+Before the Arrow reader is trusted, the bytes are checked for everything on which the two could
+differ: a quote that does not open or close a field the way the csv module expects, a blank
+line, a lone carriage return, a NUL byte, a quoted header. Any of them, any complaint from
+Arrow, or a cell longer than csvfile.MAX_CELL_CHARS sends the file to the exact reader; so does
+a line count that does not add up. A file is never read differently because pyarrow is
+installed, only faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem
+from .arrow import arrow_available
+from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
+
+BOM = b"\xef\xbb\xbf"
+#: Bytes scanned for quotes at once (the scan needs a few bytes of memory per byte of the chunk).
+CHUNK = 1 << 24
+
+
+@dataclass
+class Cells:
+    """A CSV file's cells as written (missing values as NA), with the file line of every row."""
+
+    frame: pd.DataFrame  # string dtype, columns in the order asked for
+    lines: np.ndarray  # file line (header = 1) of each row of frame
+    broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
+
+
+def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[str], problems: list[Problem],
+               fast: bool | None = None) -> Cells | None:
+    """The cells of a CSV file's bytes, columns in the order of fields, with its layer-1 problems reported; None when
+    it cannot be read as a table of these fields. A cell that is one of the missing values is NA.
+
+    fast: use the Arrow reader when the file allows it (default: when pyarrow is installed).
+    """
+    fields, missing = list(fields), list(missing)
+    if fast is None:
+        fast = arrow_available()
+    cells = _arrow_cells(raw, missing) if fast else None
+    if cells is not None:
+        header, columns, lines = cells
+        if not header_ok(rel, header, fields, problems):
+            return None
+        position = {name: i for i, name in enumerate(header)}
+        frame = pd.DataFrame({f: columns[position[f]] for f in fields})
+        return Cells(frame, lines, np.zeros(len(frame), dtype=bool))
+    parsed = parse_csv_bytes(rel, raw, problems)
+    if parsed is None or not header_ok(rel, parsed.header, fields, problems):
+        return None
+    frame = pd.DataFrame(parsed.records, columns=parsed.header, dtype="string")[fields]
+    frame = frame.mask(frame.isin(missing))
+    return Cells(frame.reset_index(drop=True), np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))
+
+
+def regular(raw: bytes, start: int = 0) -> bool:
+    """Whether the csv module would read raw[start:] exactly as the Arrow reader does (see the module docstring).
+
+    Quotes are checked by their count: with every quote opening, closing or doubling inside a
+    quoted cell, an even-numbered quote (counted from 0) opens a cell, so it must follow a comma,
+    a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
+    so a comma, a line break, the end or another quote must follow it.
+    """
+    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r"):
+        return False
+    returns = raw.count(b"\r", start)  # most files have none: then the two scans for them are skipped
+    if returns and (returns != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):
+        return False
+    data = np.frombuffer(raw, dtype=np.uint8)[start:]
+    found = []
+    for i in range(0, len(data), CHUNK):  # one numpy pass per chunk finds the quotes and any blank line
+        chunk = data[i:i + CHUNK + 1]  # one byte more, so a blank line across two chunks is seen
+        newline = chunk == 10
+        if (newline[1:] & newline[:-1]).any():
+            return False
+        found.append(np.flatnonzero(chunk[:CHUNK] == 34) + i)
+    quotes = np.concatenate(found) if found else np.empty(0, np.intp)
+    if len(quotes) % 2:
+        return False
+    opening, closing = quotes[0::2], quotes[1::2]
+    # A quote just before an opening one is the closing one before it (a doubled quote); a quote
+    # just after a closing one is the next opening one.
+    before = data[np.maximum(opening - 1, 0)]
+    opens_ok = (opening == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
+    after = data[np.minimum(closing + 1, len(data) - 1)]
+    closes_ok = (closing + 1 == len(data)) | (after == 44) | (after == 10) | (after == 13) | (after == 34)
+    return bool(opens_ok.all() and closes_ok.all())
+
+
+def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Series], np.ndarray] | None:
+    """Header, columns (NA for missing values) and file lines by the Arrow reader; None when the file needs the exact reader."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    start = len(BOM) if raw.startswith(BOM) else 0
+    end = raw.find(b"\n", start)
+    first = raw[start:] if end < 0 else raw[start:end + 1]
+    if b'"' in first or not regular(raw, start):
+        return None
+    try:
+        header = parse_header(first)
+    except UnicodeDecodeError:
+        return None
+    if not header or len(set(header)) != len(header) or max(map(len, header)) > MAX_CELL_CHARS:
+        return None
+    offset = start + len(first)
+    names = [str(i) for i in range(len(header))]
+    if offset == len(raw):  # a header and no rows
+        return header, [pd.Series([], dtype=pd.StringDtype("pyarrow")) for _ in names], np.empty(0, dtype=np.int64)
+    body = pa.py_buffer(raw)[offset:]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    longest = [pc.max(pc.utf8_length(column)).as_py() for column in table.columns]
+    if max((n for n in longest if n is not None), default=0) > MAX_CELL_CHARS:
+        return None  # the exact reader reports each cell that is too long, at its line and column
+    rows = table.num_rows
+    physical = raw.count(b"\n", offset) + (not raw.endswith(b"\n"))
+    breaks = np.zeros(rows, dtype=np.int64)
+    if physical != rows:  # line breaks inside cells: count them per row
+        for column in table.columns:
+            breaks += pc.count_substring(column, "\n").fill_null(0).to_numpy(zero_copy_only=False)
+        if rows + int(breaks.sum()) != physical:
+            return None
+    lines = np.arange(2, rows + 2, dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64)[:rows]
+    columns = [pd.Series(pd.arrays.ArrowStringArray(column), dtype=pd.StringDtype("pyarrow")) for column in table.columns]
+    return header, columns, lines

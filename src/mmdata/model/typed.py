@@ -1,0 +1,166 @@
+"""A table's cells read as their Table Schema types, one column at a time, so that a cell that cannot be read is
+reported as a type error and set to missing: it then hides no other check, which is what happens when
+pandera itself fails to cast a column."""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CELLS, Code, Problem
+from .schema import Field, Table, enum_message
+
+TYPE_ERROR = Code("type-error", CELLS, "a cell cannot be read as its field's type")
+REQUIRED_ERROR = Code("required-error", CELLS, "a required cell is empty")
+#: Emitted by the cell rules (rules/cells.py) and by mmdata.load, both worded by enum_message.
+ENUM_ERROR = Code("enum-error", CELLS, "a cell is not one of the field's allowed values")
+
+# Table Schema lexical forms (bareNumber true: no currency signs, no thousands separators).
+INTEGER_RE = r"[+-]?[0-9]+"
+
+
+NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+
+
+TYPE_WORDS = {"integer": "a whole number", "number": "a number (digits, '.' for decimals, no thousands separator)"}
+
+
+#: Whole numbers are stored as Int64, but the rules compare them with numbers and with the numbers
+#: of quotes as floats, and JSON readers (the site, Datasette) hold them as floats: only whole
+#: numbers up to 2**53 keep their value everywhere, so larger ones are refused (#13).
+INTEGER_LIMIT = 2**53
+
+
+#: Words a reader may take for a number, which Table Schema's bare numbers do not allow (#13).
+NOT_A_VALUE = re.compile(r"[+-]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
+
+
+def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Read every cell as its field's type; a cell that cannot be read is reported and set to NA.
+
+    A number too large for its type (beyond Int64, or a float that would become infinite or
+    zero) cannot be read either: it would not come back as written. Also returns which rows
+    hold such a cell, or have the wrong number of cells: the cross-field and provenance rules
+    skip them, since they would only repeat those errors in other words.
+    """
+    problems: list[Problem] = []
+    unreadable = pd.Series(table.broken, index=table.frame.index)
+    columns: dict[str, pd.Series] = {}
+    for f in table.resource.fields:
+        name, kind = f.name, f.type
+        raw = table.frame[name]
+        if kind == "string":
+            wrong = _blank_required(table, f, raw, problems)
+            if f.date:
+                wrong |= _impossible_dates(table, name, raw, problems)
+            unreadable |= wrong
+            columns[name] = raw.where(~wrong)  # reported once here: no pattern or other check repeats it
+            continue
+        readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).astype(bool)
+        for i in np.flatnonzero(~readable.to_numpy()):
+            value = raw.iat[i]
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _not_a_number(value, kind), value))
+        typed, out_of_range = _as_type(raw.where(readable), kind)
+        for i in np.flatnonzero(out_of_range.to_numpy()):
+            value = raw.iat[i]
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _out_of_range(value, kind), value))
+        unreadable |= ~readable | out_of_range
+        columns[name] = typed.where(~out_of_range)
+    return pd.DataFrame(columns, index=table.frame.index), problems, unreadable
+
+
+def _not_a_number(value: str, kind: str) -> str:
+    if NOT_A_VALUE.fullmatch(value.strip()):
+        return f"'{value}' is not {TYPE_WORDS[kind]}: infinity and NaN are not values here; write the number, or leave the cell empty"
+    return f"'{value}' is not {TYPE_WORDS[kind]}"
+
+
+def _out_of_range(value: str, kind: str) -> str:
+    """Why a lexically valid number cannot be stored as written (it would wrap, overflow or vanish)."""
+    if kind == "integer":
+        return (f"'{value}' is beyond the whole numbers mmdata keeps exactly ({-INTEGER_LIMIT} to {INTEGER_LIMIT}); "
+                "check the number, or store it as text in another column if it is right")
+    size = "large: it would be stored as infinity" if float(value) else "small: it would be stored as 0"
+    return f"'{value}' is too {size}; check the number, or store it as text in another column if it is right"
+
+
+def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[Problem]) -> pd.Series:
+    """Cells of a required text field that hold only whitespace: empty in all but name, so a required-error (#13).
+
+    frictionless counts " " as a value; mmdata is stricter, since a blank required cell (a quote,
+    a name) proves nothing. The file is never changed; the typed cell is NA, so that no pattern
+    or length check repeats the problem.
+    """
+    if not field.required:
+        return pd.Series(False, index=raw.index)
+    blank = raw.str.fullmatch(r"\s+").fillna(False).astype(bool)
+    for i in np.flatnonzero(blank.to_numpy()):
+        problems.append(Problem(table.path, int(table.lines[i]), field.name, REQUIRED_ERROR,
+                                "only whitespace, but this field is required", raw.iat[i]))
+    return blank
+
+
+def _impossible_dates(table: Table, name: str, raw: pd.Series, problems: list[Problem]) -> pd.Series:
+    """Cells of a date field (mmdata:date) that are not a day, month or year of the calendar (#13)."""
+    wrong = pd.Series(False, index=raw.index)
+    for i in np.flatnonzero(raw.notna().to_numpy()):
+        why = date_error(str(raw.iat[i]))
+        if why:
+            wrong.iat[i] = True
+            problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, f"'{raw.iat[i]}' is not a date: {why}", raw.iat[i]))
+    return wrong
+
+
+def date_error(text: str) -> str:
+    """Why text is not a calendar date written YYYY, YYYY-MM or YYYY-MM-DD; '' when it is one."""
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", text)
+    if not match:
+        return "write it YYYY, YYYY-MM or YYYY-MM-DD, with no spaces"
+    year, month, day = match.groups()
+    if int(year) == 0:
+        return "there is no year 0000"
+    if month is not None and not 1 <= int(month) <= 12:
+        return f"there is no month {month}"
+    if day is not None and month is not None:
+        days = calendar.monthrange(int(year), int(month))[1]
+        if not 1 <= int(day) <= days:
+            return f"{calendar.month_name[int(month)]} {year} has {days} days"
+    return ""
+
+
+def _as_type(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Lexically valid text (or NA) as Int64 or Float64, and which cells would not keep their value."""
+    if kind == "integer":
+        digits = text.str.lstrip("+-").str.lstrip("0").str.len().fillna(0)
+        huge = (digits > 15).to_numpy()  # only these can be out of range: check them exactly
+        out_of_range = pd.Series(False, index=text.index)
+        if huge.any():
+            out_of_range[huge] = [not -INTEGER_LIMIT <= int(v) <= INTEGER_LIMIT for v in text[huge]]
+        # Arrow-backed strings (pandas with pyarrow installed) do not parse a leading "+" as an integer.
+        return text.where(~out_of_range).str.removeprefix("+").astype("Int64"), out_of_range
+    number = text.astype("Float64")
+    nonzero = text.str.replace(r"[eE].*$", "", regex=True).str.contains("[1-9]").fillna(False).astype(bool)
+    out_of_range = (number.isin([np.inf, -np.inf]) | (number.eq(0) & nonzero)).fillna(False).astype(bool)
+    return number, out_of_range
+
+
+def loaded_frame(table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """typed (what typed_frame read) as mmdata.load gives a table: each text field with allowed values a category
+    (in the order the schema lists them), rows numbered from 0; and an enum-error for each value outside them,
+    which a category would turn into a missing value (then the frame is not to be used)."""
+    problems: list[Problem] = []
+    categories = [f for f in table.resource.fields if f.categorical]
+    for f in categories:
+        column, enum = typed[f.name], list(f.enum or ())
+        for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
+            value = str(column.iat[i])
+            problems.append(Problem(table.path, int(table.lines[i]), f.name, ENUM_ERROR, enum_message(value, enum), value))
+    if problems:
+        return typed, problems
+    loaded = typed.copy() if categories else typed
+    for f in categories:  # only now: pandas turns a value outside the categories into NaN
+        loaded[f.name] = loaded[f.name].astype(pd.CategoricalDtype(categories=list(f.enum or ())))
+    return loaded.reset_index(drop=True), problems

@@ -1,0 +1,188 @@
+"""`mmdata export`: typed SQLite, Parquet and CSV files generated from the Table Schemas.
+
+Every output is read from one SQLite database built from the typed tables (`sqlitedb`): the
+tables in primary-key order and the findings view. So the SQLite file, the Parquet files and
+`findings.csv` hold the same rows and values, and no column is defined twice.
+
+Layout of an export (``--to DIR``, default ``build``):
+
+- ``data.sqlite`` and ``metadata.json`` (sqlite): for ``datasette data.sqlite -m metadata.json``;
+- ``parquet/<table>.parquet`` for the five tables and the findings view (parquet);
+- ``findings.csv`` (csv): the findings view as a CSV file; the five tables already are CSV. It is
+  meant for spreadsheets, so a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return is written with a ``'`` before it (OWASP's advice against CSV injection), even
+  though validation already refuses such cells (``formula-like``); numbers are written as numbers.
+  SQLite and Parquet hold every value as it is: they are typed stores that evaluate nothing.
+
+Same inputs, same bytes: with the same SQLite library and the same pyarrow version, rebuilding
+gives byte-identical files (tests check it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExportError, LoadError
+from ..io.csvfile import canonical_csv
+from ..io.files import atomic_write
+from ..io.jsonfile import dumps
+from ..io.snapshot import Snapshot
+from ..model.load import package_at, typed_tables
+from ..model.package import Package
+from ..model.schema import Resource
+from ..rules.celltext import FORMULA_STARTS
+from ..rules.validate import validated
+from . import findings
+from .findings import quote_name
+from .sqlite import build, database_bytes, datasette_metadata, described, findings_frame
+
+FORMATS = ("sqlite", "parquet", "csv")
+DEFAULT_DIR = "build"
+SQLITE_FILE = "data.sqlite"
+METADATA_FILE = "metadata.json"
+FINDINGS_CSV = "findings.csv"
+ARCHIVE_DIR = "exports"
+#: Fixed Parquet writer options, so that the same rows give the same bytes.
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9, "version": "2.6", "data_page_version": "1.0",
+                                   "write_statistics": True, "store_schema": True}
+
+
+def load_findings(path: str | Path | None = None) -> Any:
+    """The findings view as a typed DataFrame (what ``mmdata.load("findings")`` returns): built from the tables as
+    mmdata.load types them, with no validation, so it raises what mmdata.load raises (IntegrityError, LoadError), and
+    LoadError too when the tables break a key or another constraint the view's joins rest on."""
+    pkg = package_at(path)
+    tables = typed_tables(pkg)
+    try:
+        return findings_frame(tables, pkg.resources)
+    except ExportError as exc:
+        raise LoadError(f"{pkg.label}: cannot build the findings view: {exc}") from None
+
+
+def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+    """Every export file of the package (a folder, an archive, or a Package already opened), by relative path, in
+    memory; it is validated first, once (InvalidPackage when it does not validate), unless it already was."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ExportError(f"unknown format {unknown[0]}; use one of {', '.join(FORMATS)}")
+    if "parquet" in formats:
+        require("pyarrow", "Parquet")
+    return _files(validated(source), formats)
+
+
+def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one)."""
+    tables, resources = typed_tables(pkg), pkg.resources
+    every = described(resources)
+    files: dict[str, bytes] = {}
+    rows = _rows(tables, resources)
+    if "sqlite" in formats:
+        files[SQLITE_FILE] = database_bytes(tables, resources)
+        files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
+    if "parquet" in formats:
+        for name, resource in every.items():
+            files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], resource, {
+                "name": name, "title": resource.title, "description": resource.description or resource.entry_description,
+                "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
+            })
+    if "csv" in formats:
+        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names,
+                                            [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
+                                             for row in rows[findings.NAME]])
+    return dict(sorted(files.items()))
+
+
+def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the export files of the package (a folder, or a Package already opened) into the folder to; return the paths written."""
+    files = export_files(source, formats)
+    written = []
+    for rel, content in files.items():
+        target = Path(to) / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, content)
+        except OSError as exc:
+            raise ExportError(f"{target}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+        written.append(target)
+    return written
+
+
+def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes]:
+    """The export files of a release archive, under exports/: those of pkg with the archive's descriptor (its version
+    and checksums). `mmdata release` hands the package it validated; `release --rebuild` the release's files, which
+    the recorded sha256 vouches for. Not validated here."""
+    require("pyarrow", "Parquet")
+    released = dataclasses.replace(pkg, descriptor=descriptor)
+    return {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, FORMATS).items()}
+
+
+def _rows(tables: dict[str, Any], resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each table in primary-key order and the findings view, as read back from the database."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        build(conn, tables, resources)
+        rows = {}
+        for name, resource in described(resources).items():
+            order = ", ".join(quote_name(k) for k in resource.primary_key)
+            rows[name] = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
+        return rows
+    finally:
+        conn.close()
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading ' before a formula-like start (#13)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _text(value: Any) -> str:
+    """A value as CSV text: empty for missing, integers without a decimal point, floats in their shortest exact form."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def require(module: str, what: str) -> None:
+    """Raise ExportError, saying how to install it, when an optional module of the export extra is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ExportError(f"{what} output needs {module}, which is not installed; install the export extra: pip install 'mmdata[export]'")
+
+
+def parquet_bytes(rows: list[tuple[Any, ...]], resource: Resource, metadata: dict[str, str]) -> bytes:
+    """One Parquet file: Arrow types from the Table Schema, allowed values dictionary-encoded, descriptions as field metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields, arrays = [], []
+    for i, f in enumerate(resource.fields):
+        values = [row[i] for row in rows]
+        enum = f.enum
+        if f.categorical:
+            index = {v: n for n, v in enumerate(enum or ())}
+            array = pa.DictionaryArray.from_arrays(pa.array([None if v is None else index[v] for v in values], pa.int32()),
+                                                   pa.array(list(enum or ()), pa.string()))
+        else:
+            array = pa.array(values, getattr(pa, f.arrow_type)())
+        meta = {"description": f.description or "", "type": f.type}
+        meta.update({"unit": f.unit} if f.unit is not None else {})
+        meta.update({"enum": json.dumps(list(enum), allow_nan=False)} if enum is not None else {})
+        fields.append(pa.field(f.name, array.type, nullable=not f.required, metadata=meta))
+        arrays.append(array)
+    table_meta = dict(metadata, primaryKey=json.dumps(list(resource.primary_key), allow_nan=False),
+                      foreignKeys=json.dumps([fk.written for fk in resource.foreign_keys], allow_nan=False))
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=table_meta))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+__all__ = ["ARCHIVE_DIR", "require", "DEFAULT_DIR", "FORMATS", "ExportError", "archive_exports", "export", "export_files", "load_findings", "parquet_bytes"]

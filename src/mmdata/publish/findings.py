@@ -1,0 +1,186 @@
+"""The findings view: one row per outcome and adverse event, with its study, arms and source.
+
+Its definition lives here and only here: the tables they join (JOINS) and the columns taken from
+each (JOINED); the finding tables are those whose schema gives them the role "finding"
+(``mmdata:role``, `parts`). Everything else is generated from that and from the Table Schemas in
+schemas/: the view's own Table Schema (`findings_schema`, read into a Resource like any table's by
+`findings_resource`) and its SQL (`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")`, the Parquet file and the
+CSV file are that same VIEW queried, so no second definition of any column exists.
+
+Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``), so they
+never collide with the finding's own columns.
+
+This module imports nothing heavy: it only writes dictionaries and SQL text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.schema import Field, Resource, resource_of
+
+NAME = "findings"
+TITLE = "Findings"
+DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design "
+               "and pooled_in, the arm's and the comparator arm's name and role, and the source's title beside the "
+               "finding's own columns. Derived from the five tables; never edited by hand.")
+
+
+@dataclass(frozen=True)
+class Join:
+    alias: str  # prefix of the joined columns, and the SQL alias of the joined table
+    table: str  # the table joined
+    local: str  # the finding's column that holds the key
+    key: str  # the joined table's key
+
+
+#: The role of the tables the view stacks (schema.ROLES).
+ROLE = "finding"
+JOINS = (
+    Join("study", "studies", "study_id", "study_id"),
+    Join("arm", "arms", "arm_id", "arm_id"),
+    Join("comparator_arm", "arms", "comparator_arm_id", "arm_id"),
+    Join("source", "sources", "source_id", "source_id"),
+)
+#: (alias, field) of each joined column; each lands right after its join's local column.
+JOINED = (
+    ("study", "name"), ("study", "design"), ("study", "pooled_in"),
+    ("arm", "name"), ("arm", "role"),
+    ("comparator_arm", "name"), ("comparator_arm", "role"),
+    ("source", "title"),
+)
+KIND = "finding_table"
+KEY = "finding_id"
+PRIMARY_KEY = [KIND, KEY]
+
+
+def parts(resources: dict[str, Resource]) -> list[tuple[str, str]]:
+    """The finding tables (role "finding"), in the order of the descriptor, with the column that holds each one's key."""
+    return [(r.name, r.primary_key[0]) for r in resources.values() if r.role == ROLE and len(r.primary_key) == 1]
+
+
+def findings_resource(resources: dict[str, Resource]) -> Resource:
+    """The findings view as a Resource, like the tables it reads (no file: its path is "")."""
+    return resource_of(findings_schema(resources), NAME, entry={"title": TITLE, "description": DESCRIPTION})
+
+
+def findings_schema(resources: dict[str, Resource]) -> dict[str, Any]:
+    """The Table Schema of the findings view, built from the tables it reads."""
+    stacked = parts(resources)
+    fields = [
+        {"name": KIND, "type": "string",
+         "description": "Table the finding comes from: " + ", ".join(t for t, _ in stacked) + ".",
+         "constraints": {"required": True, "enum": [t for t, _ in stacked]}},
+        {"name": KEY, "type": "string",
+         "description": "Key of the finding in its table: " + ", ".join(f"{k} of {t}" for t, k in stacked) + ".",
+         "constraints": {"required": True}},
+    ]
+    for name in own_columns(resources):
+        fields.append(_own_field(name, resources))
+        for join in JOINS:
+            if join.local == name:
+                fields += [_joined_field(join, field, resources) for alias, field in JOINED if alias == join.alias]
+    foreign = [{"fields": j.local, "reference": {"resource": j.table, "fields": j.key}} for j in JOINS]
+    return {"description": DESCRIPTION, "fields": fields, "primaryKey": list(PRIMARY_KEY), "foreignKeys": foreign,
+            "missingValues": [""]}
+
+
+def own_columns(resources: dict[str, Resource]) -> list[str]:
+    """The finding tables' columns but their keys, merged in order: a column of a later table
+    goes right after the column that precedes it there (``event`` after ``population``)."""
+    merged: list[str] = []
+    for table, key in parts(resources):
+        previous: str | None = None
+        for name in resources[table].field_names:
+            if name == key:
+                continue
+            if name not in merged:
+                merged.insert(merged.index(previous) + 1 if previous is not None and previous in merged else len(merged), name)
+            previous = name
+    return merged
+
+
+def _own_field(name: str, resources: dict[str, Resource]) -> dict[str, Any]:
+    stacked = parts(resources)
+    having: list[tuple[str, Field]] = [(t, f) for t, _ in stacked if (f := resources[t].field(name)) is not None]
+    first = having[0][1]
+    kinds = {f.type for _, f in having}
+    if len(kinds) > 1:
+        raise ValueError(f"{name} has the types {sorted(kinds)} in {[t for t, _ in having]}; the findings view needs one")
+    field: dict[str, Any] = {"name": name, "type": first.type}
+    description = first.description or ""
+    if len(having) < len(stacked):
+        description += f" ({', '.join(t for t, _ in having)} only; empty for the other findings.)"
+    field["description"] = description
+    if first.unit is not None:
+        field["unit"] = first.unit
+    constraints: dict[str, Any] = {}
+    if len(having) == len(stacked) and all(f.constraints.required for _, f in having):
+        constraints["required"] = True
+    enums = [f.enum for _, f in having]
+    if all(e is not None for e in enums):
+        constraints["enum"] = list(dict.fromkeys(v for e in enums for v in e or ()))
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _joined_field(join: Join, name: str, resources: dict[str, Resource]) -> dict[str, Any]:
+    remote = _field(resources[join.table], name)
+    local_required = all(_field(resources[t], join.local).constraints.required for t, _ in parts(resources))
+    field: dict[str, Any] = {"name": f"{join.alias}_{name}", "type": remote.type,
+                             "description": f"{join.table}.{name} of the row that {join.local} names: {remote.description or ''}"}
+    if remote.unit is not None:
+        field["unit"] = remote.unit
+    constraints: dict[str, Any] = {} if remote.enum is None else {"enum": list(remote.enum)}
+    if local_required and remote.constraints.required:
+        constraints["required"] = True
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _field(resource: Resource, name: str) -> Field:
+    found = resource.field(name)
+    if found is None:
+        raise KeyError(f"the findings view takes {resource.name}.{name}, which its schema does not declare")
+    return found
+
+
+def quote_name(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def view_sql(resources: dict[str, Resource]) -> str:
+    """CREATE VIEW findings: each finding table joined to its study, arms and source, then stacked."""
+    columns = findings_resource(resources).field_names
+    stacked = parts(resources)
+    selects = []
+    for table, key in stacked:
+        own = set(resources[table].field_names)
+        joined = {f"{j.alias}_{field}": (j.alias, field) for j in JOINS for alias, field in JOINED if alias == j.alias}
+        exprs = []
+        for column in columns:
+            if column == KIND:
+                expr = f"'{table}'"
+            elif column == KEY:
+                expr = f"f.{quote_name(key)}"
+            elif column in joined:
+                alias, field = joined[column]
+                expr = f"{quote_name(alias)}.{quote_name(field)}"
+            elif column in own:
+                expr = f"f.{quote_name(column)}"
+            else:
+                expr = "NULL"
+            exprs.append(f"  {expr} AS {quote_name(column)}")
+        joins = [f"LEFT JOIN {quote_name(j.table)} AS {quote_name(j.alias)} ON {quote_name(j.alias)}.{quote_name(j.key)} = f.{quote_name(j.local)}"
+                 for j in JOINS]
+        selects.append("SELECT\n" + ",\n".join(exprs) + f"\nFROM {quote_name(table)} AS f\n" + "\n".join(joins))
+    order = ", ".join(quote_name(c) for c in PRIMARY_KEY)
+    return f"CREATE VIEW {quote_name(NAME)} AS\n" + "\nUNION ALL\n".join(selects) + f"\nORDER BY {order}"
+
+
+__all__ = ["DESCRIPTION", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PRIMARY_KEY", "ROLE", "TITLE", "findings_resource", "findings_schema",
+           "own_columns", "parts", "view_sql"]

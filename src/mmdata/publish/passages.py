@@ -1,0 +1,106 @@
+"""Where each quote is in its source document: passages to highlight, anchor and link, for the site.
+
+A quote is placed where it first occurs in its seed, found by the validator's own search
+(``rules.seedsearch``: the same words, whitespace aside), and its passage spans exactly the quote's
+characters in the seed as read. Every row of a table that has both ``source_id`` and ``quote``
+columns is placed; a row whose quote cannot be found (a package that does not validate) is listed
+as missing, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from ..model.package import Package
+from ..rules.seedsearch import Seed, normalise
+
+
+@dataclass
+class RowRef:
+    table: str
+    key: str
+    href: str  # the row on its study page, relative to a source page
+    quote: str
+    anchor: str | None = None  # the passage on the source page
+
+
+@dataclass
+class Passage:
+    anchor: str
+    start: int
+    end: int
+    rows: list[RowRef] = field(default_factory=list)
+
+
+@dataclass
+class Passages:
+    source_id: str
+    text: str
+    passages: list[Passage]
+    rows: list[RowRef]
+    missing: list[RowRef]
+
+    def anchor_of(self, table: str, key: str) -> str | None:
+        return next((r.anchor for r in self.rows if r.table == table and r.key == key), None)
+
+    def html(self) -> Markup:
+        """The full text, each passage highlighted with an anchor at its start and links to its rows at its end."""
+        cuts = sorted({0, len(self.text)} | {p.start for p in self.passages} | {p.end for p in self.passages})
+        out: list[str] = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            out += [f'<span class="anchor" id="{p.anchor}"></span>' for p in self.passages if p.start == a]
+            segment = str(escape(self.text[a:b]))
+            covered = any(p.start <= a and b <= p.end for p in self.passages)
+            out.append(f"<mark>{segment}</mark>" if covered else segment)
+            for p in (p for p in self.passages if p.end == b):
+                links = ", ".join(f'<a href="{escape(r.href)}">{escape(r.table)}: {escape(r.key)}</a>' for r in p.rows)
+                out.append(f'<span class="rows"> [<a href="#{p.anchor}" class="passage-number">{escape(p.anchor)}</a> supports {links}]</span>')
+        return Markup("".join(out))
+
+
+def _href(table: str, key: str, row: dict[str, Any]) -> str:
+    study = row.get("study_id") or key
+    return f"../studies/{study}.html#{table}-{key}"
+
+
+def source_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_id: str) -> Passages:
+    """Every quoted passage of one source document, in the order of the text (tables: pkg's, typed)."""
+    sources = tables["sources"]
+    seed = str(sources.loc[sources["source_id"] == source_id, "seed_file"].iloc[0])
+    text = pkg.file(seed).decode("utf-8")
+    rows: list[RowRef] = []
+    for table, resource in pkg.resources.items():
+        pk = resource.primary_key
+        if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
+            continue
+        frame = tables[table]
+        for _, r in frame[(frame["source_id"] == source_id).fillna(False) & frame["quote"].notna()].iterrows():
+            row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
+            rows.append(RowRef(table, str(row[pk[0]]), _href(table, str(row[pk[0]]), row), str(row["quote"])))
+    return place(source_id, text, rows)
+
+
+def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
+    """The rows' quotes placed in text, the seed of source_id, each where it first occurs; the rows are given their anchors."""
+    quotes = list(dict.fromkeys(normalise(ref.quote) for ref in rows))
+    spans = {q: (-1, -1) if found is None else (found.start, found.end) for q, found in zip(quotes, Seed(text).find(quotes), strict=True)}
+    ordered = sorted({s for s in spans.values() if s[0] >= 0})
+    passages = [Passage(f"passage-{n}", start, end) for n, (start, end) in enumerate(ordered, start=1)]
+    by_span = {(p.start, p.end): p for p in passages}
+    missing = []
+    for ref in rows:
+        span = spans[normalise(ref.quote)]
+        if span[0] < 0:
+            missing.append(ref)
+            continue
+        ref.anchor = by_span[span].anchor
+        by_span[span].rows.append(ref)
+    rows.sort(key=lambda r: (r.anchor is None, int(r.anchor.split("-")[1]) if r.anchor else 0, r.table, r.key))
+    return Passages(source_id, text, passages, rows, missing)
+
+
+__all__ = ["Passage", "Passages", "RowRef", "place", "source_passages"]

@@ -1,0 +1,170 @@
+"""The site's plot: medians and percentages per arm, lenalidomide against its control, as static SVG.
+
+Drawn with matplotlib's object API (no pyplot, no global state) into plain SVG with text kept
+as text; the same findings give the same bytes. Points come from the findings view: rows of an
+experimental or control arm that state a median or a percentage (or a median not reached) on
+their own, not as a comparison. Hedged values keep their hedge in the label, a median not
+reached is drawn as an arrow off the scale, and a study whose patients are counted in another
+(pooled_in) is marked in its label and in the caption.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..model.rulefacts import CONTROL, EXPERIMENTAL, HEDGES, MEDIAN, MONTHS, NOT_REACHED, PERCENT, PERCENTAGE, RATIO, YEARS
+
+ROLES = (EXPERIMENTAL, CONTROL)
+COLOURS = {EXPERIMENTAL: "#1b5e9e", CONTROL: "#a64b00"}
+MARKERS = {EXPERIMENTAL: "o", CONTROL: "s"}
+PANELS = ((MEDIAN, MONTHS, "Median, months"), (MEDIAN, YEARS, "Median, years"), (PERCENTAGE, PERCENT, "Percentage of patients"))
+
+
+@dataclass
+class Row:
+    """One line of the plot: a study's endpoint in one population at one time point, with a point per arm."""
+
+    label: str
+    panel: str
+    points: dict[str, tuple[float | None, str]] = field(default_factory=dict)  # role -> (value or None if not reached, label)
+    finding_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plot:
+    svg: str
+    alt: str
+    rows: list[Row]
+    notes: list[str]
+
+
+def number(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def value_label(value: Any, qualifier: Any, unit: Any) -> str:
+    if qualifier == NOT_REACHED:
+        return "not reached"
+    suffix = {PERCENT: "%", RATIO: "×"}.get(str(unit), f" {unit}")
+    hedge = HEDGES.get(str(qualifier))
+    return f"{hedge} {number(value)}{suffix}" if hedge else f"{number(value)}{suffix}"
+
+
+def words(term: Any) -> str:
+    return str(term).replace("-", " ")
+
+
+def plot_rows(findings: pd.DataFrame, studies: pd.DataFrame) -> tuple[list[Row], list[str]]:
+    """The rows of the plot and the overlap notes, from the findings view and the studies table."""
+    names = dict(zip(studies["study_id"], studies["name"], strict=True))
+    pooled = {s: p for s, p in zip(studies["study_id"], studies["pooled_in"], strict=True) if not pd.isna(p)}
+    wanted = (findings["arm_role"].isin(ROLES) & findings["comparator_arm_id"].isna()
+              & (findings["value"].notna() | findings["qualifier"].eq(NOT_REACHED).fillna(False)))
+    rows: dict[tuple[Any, ...], Row] = {}
+    for _, f in findings[wanted.fillna(False)].iterrows():
+        panel = next((title for stat, unit, title in PANELS if f["statistic"] == stat and (f["unit"] == unit or pd.isna(f["unit"]))), None)
+        if panel is None:
+            continue
+        what = f["endpoint"] if not pd.isna(f["endpoint"]) else f["event"]
+        key = tuple(None if pd.isna(v) else str(v) for v in (f["study_id"], what, f["population"], f["time_value"], f["time_unit"], panel))
+        if key not in rows:
+            label = words(what)
+            if f["population"] != "all":
+                label += f", {words(f['population'])}"
+            if not pd.isna(f["time_value"]):
+                label += f", at {number(f['time_value'])} {f['time_unit']}"
+            study = f"{names[f['study_id']]}{_overlap(f['study_id'], names, pooled)}"
+            rows[key] = Row("\n".join(textwrap.wrap(study, 34) + textwrap.wrap(label, 34)), panel)
+        value = None if pd.isna(f["value"]) else float(f["value"])
+        rows[key].points[str(f["arm_role"])] = (value, value_label(f["value"], f["qualifier"], f["unit"]))
+        rows[key].finding_ids.append(str(f["finding_id"]))
+    order = [title for _, _, title in PANELS]
+    ordered = sorted(rows.items(), key=lambda item: (order.index(item[1].panel), item[1].label))
+    shown = {key[0] for key in rows}
+    notes = [f"{names[s]}'s patients are also counted in {names.get(p, p)}: do not pool the two as independent evidence."
+             for s, p in sorted(pooled.items()) if s in shown or p in shown]
+    return [row for _, row in ordered], notes
+
+
+def _overlap(study: str, names: dict[str, str], pooled: dict[str, str]) -> str:
+    marks = []
+    if study in pooled:
+        marks.append(f"counted in {names.get(pooled[study], pooled[study])}")
+    inner = [names[s] for s, p in sorted(pooled.items()) if p == study]
+    if inner:
+        marks.append(f"includes {', '.join(inner)}")
+    return f" ({'; '.join(marks)})" if marks else ""
+
+
+def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
+    """The SVG of the plot, or None when there is nothing to draw."""
+    if not rows:
+        return None
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    panels = [p for _, _, p in PANELS if any(r.panel == p for r in rows)]
+    heights = [sum(_height(r) for r in rows if r.panel == p) + 0.8 for p in panels]
+    total = sum(heights) + 0.5
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmdata", "font.family": "sans-serif", "font.size": 10}):
+        figure = Figure(figsize=(9, total))
+        FigureCanvasSVG(figure)
+        axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
+        for ax, panel in zip(axes, panels, strict=True):
+            _panel(ax, panel, [r for r in rows if r.panel == panel])
+        handles = [ax.plot([], [], MARKERS[r], color=COLOURS[r], markerfacecolor=COLOURS[r] if r == EXPERIMENTAL else "white", label=label)[0]
+                   for r, label in ((EXPERIMENTAL, "lenalidomide (experimental arm)"), (CONTROL, "control arm"))]
+        figure.legend(handles=handles, loc="upper center", ncols=2, frameon=False)
+        figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / total))
+        out = io.StringIO()
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    return Plot(out.getvalue(), _alt(rows, notes, title), rows, notes)
+
+
+def _height(row: Row) -> float:
+    return 0.2 * max(row.label.count("\n") + 1, 2) + 0.2
+
+
+def _panel(ax: Any, panel: str, rows: list[Row]) -> None:
+    known = [v for r in rows for v, _ in r.points.values() if v is not None]
+    top = 100.0 if panel.startswith("Percentage") else max(known, default=1.0) * 1.35 or 1.0
+    centres, y = [], 0.0
+    for row in rows:
+        centres.append(y + _height(row) / 2)
+        y += _height(row)
+    for centre, row in zip(centres, rows, strict=True):
+        for role, (value, label) in row.points.items():
+            at = centre + (-0.09 if role == EXPERIMENTAL else 0.09)
+            if value is None:  # not reached: an arrow off the right of the scale
+                ax.annotate("", xy=(top, at), xytext=(top * 0.88, at), arrowprops={"arrowstyle": "->", "color": COLOURS[role], "lw": 1.6})
+                ax.text(top * 0.87, at, label, ha="right", va="center", color=COLOURS[role], fontsize=9)
+                continue
+            filled = COLOURS[role] if role == EXPERIMENTAL else "white"
+            ax.plot([value], [at], MARKERS[role], color=COLOURS[role], markerfacecolor=filled, markersize=7)
+            ax.text(value + top * 0.015, at, label, va="center", color=COLOURS[role], fontsize=9)
+    ax.set_yticks(centres, [r.label for r in rows])
+    ax.set_xlim(0, top)
+    ax.set_ylim(y, 0)
+    ax.set_title(panel, loc="left", fontsize=10)
+    ax.grid(axis="x", color="#dddddd")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _alt(rows: list[Row], notes: list[str], title: str) -> str:
+    parts = [f"{title}."]
+    for row in rows:
+        values = "; ".join(f"{role}: {label}" for role, (_, label) in sorted(row.points.items(), key=lambda p: ROLES.index(p[0])))
+        parts.append(f"{row.label} ({row.panel.lower()}): {values}.")
+    return " ".join(parts + notes)
+
+
+__all__ = ["Plot", "Row", "draw", "plot_rows", "value_label"]

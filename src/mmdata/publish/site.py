@@ -1,0 +1,300 @@
+"""`mmdata site`: a static website of the data that works offline, from the file system or GitHub Pages.
+
+Plain HTML and one stylesheet, no script but the JSON-LD, no network access when viewed. Pages:
+the home page (what the data is, its version and date, the studies, downloads, how to cite,
+schema.org Dataset JSON-LD), one page per study (its findings grouped by endpoint, with a plot),
+one page per source document (its full text with every quoted passage highlighted, anchored and
+linked to the rows it supports; each row links back to its passage), and the data dictionary.
+Templates are Jinja2 with autoescaping; every value is escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import SiteError
+from ..io.files import read_file
+from ..model.load import typed_tables
+from ..model.package import Package
+from ..model.publishing import archive_name
+from ..model.rulefacts import NOT_REACHED
+from ..rules.validate import validated
+from . import findings as view
+from .export import export_files, require
+from .passages import Passages, source_passages
+from .plot import Plot, draw, number, plot_rows, value_label, words
+from .sqlite import described, findings_frame
+
+Frames = dict[str, pd.DataFrame]
+
+MARKER = ".mmdata-site"  # marks a folder that `mmdata site` built, and may therefore empty
+DEFAULT_OUT = "site"
+FORMATS = {"data.sqlite": "application/vnd.sqlite3", "metadata.json": "application/json", ".parquet": "application/vnd.apache.parquet",
+           ".csv": "text/csv", ".zip": "application/zip"}
+
+
+
+
+@dataclass
+class SiteResult:
+    out: Path
+    pages: list[str]  # relative paths of the HTML pages written
+    files: int  # every file written, pages included
+
+
+def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OUT, base_url: str | None = None,
+               release_url: str | None = None) -> SiteResult:
+    """Build the site of the package folder at package (or a Package of one, already opened) into out, replacing an
+    earlier build only once the new one is complete. The package is validated first, once (InvalidPackage).
+
+    release_url is the address the release archive of this version is published under (a
+    folder URL, such as a GitHub release's download address); without it the archive is linked
+    only when dist/ holds it.
+    """
+    out = Path(out)
+    _check_out(out)
+    for module in ("jinja2", "matplotlib", "pyarrow"):
+        require(module, "The site")
+    pkg = validated(package)
+    if pkg.root is None:
+        raise SiteError(f"{pkg.label}: the site is built from a package folder")
+    root = pkg.root
+    tables = typed_tables(pkg)
+    findings = findings_frame(tables, pkg.resources)
+    files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(pkg).items()}
+    for resource in pkg.usable:
+        files[f"downloads/csv/{resource.name}.csv"] = pkg.file(resource.path)
+    archive = root / "dist" / archive_name(pkg.version)
+    links: dict[str, str] = {}
+    if release_url:
+        base = release_url.rstrip("/") + "/"
+        links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
+    elif (published := read_file(root, f"dist/{archive.name}")) is not None:
+        files[f"downloads/{archive.name}"] = published
+        files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
+    passages = {sid: source_passages(pkg, tables, sid) for sid in tables["sources"]["source_id"]}
+    context = dict(_common(pkg, root, files), release_links=links)
+    env = _environment()
+    pages: dict[str, str] = {}
+    overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study")
+    if overview is not None:
+        files["plots/overview.svg"] = overview.svg.encode("utf-8")
+    pages["index.html"] = env.get_template("index.html").render(
+        context, root="", studies=_studies(tables, findings), sources=_sources(tables), plot=_figure(overview, "plots/overview.svg", ""),
+        downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
+    for study in _studies(tables, findings):
+        rows, notes = plot_rows(findings[findings["study_id"] == study["study_id"]], tables["studies"])
+        plot = draw(rows, notes, f"{study['name']}: lenalidomide against its control")
+        if plot is not None:
+            files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
+        pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
+            context, root="../", study=study, arms=_arms(tables, study["study_id"], passages),
+            groups=_groups(findings[findings["study_id"] == study["study_id"]], passages),
+            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=_link(passages, "studies", study["study_id"]))
+    for source in _sources(tables):
+        found = passages[source["source_id"]]
+        pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
+            context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
+    pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
+    files.update({name: html.encode("utf-8") for name, html in pages.items()})
+    files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
+    files[".nojekyll"] = b""
+    files[MARKER] = b"built by mmdata site; the whole folder is replaced by the next build\n"
+    _write(out, files)
+    return SiteResult(out, sorted(pages), len(files))
+
+
+def _check_out(out: Path) -> None:
+    """Refuse, before any work, an out that is a file or a folder mmdata site did not build."""
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out} is a file; give a folder for the site")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SiteError(f"{out} is not empty and was not built by mmdata site; give an empty or new folder")
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
+    """Write the site beside out, then swap it in: a failed build leaves the previous site as it was."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+    try:
+        for rel, data in sorted(files.items()):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        staging.chmod(0o755)
+        if out.is_dir():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("mmdata.publish", "templates"), autoescape=select_autoescape(["html"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["words"] = words
+    return env
+
+
+def _download_path(rel: str) -> str:
+    return f"csv/{rel}" if rel.endswith(".csv") else rel
+
+
+def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]:
+    citation = (read_file(root, "CITATION.cff") or b"").decode("utf-8")  # never through a link (#13)
+    released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
+    licence = (pkg.descriptor.get("licenses") or [{}])[0]
+    return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,
+            "licence": licence, "citation": citation, "archive": archive_name(pkg.version)}
+
+
+def _present(value: Any) -> Any:
+    return None if pd.isna(value) else value
+
+
+def _record(frame: pd.DataFrame, key: str, value: str) -> dict[str, Any]:
+    row = frame[frame[key] == value].iloc[0]
+    return {k: _present(v) for k, v in row.items()}
+
+
+def _studies(tables: Frames, findings: pd.DataFrame) -> list[dict[str, Any]]:
+    studies = tables["studies"]
+    names = dict(zip(studies["study_id"], studies["name"], strict=True))
+    out = []
+    for study_id in sorted(studies["study_id"]):
+        study = _record(studies, "study_id", study_id)
+        study["size_text"] = None if study["size"] is None else value_label(study["size"], study["size_qualifier"], "patients")
+        study["pooled_in_name"] = names.get(study["pooled_in"]) if study["pooled_in"] else None
+        pooled = zip(studies["study_id"], studies["pooled_in"], strict=True)
+        study["pools"] = [{"study_id": s, "name": names[s]} for s, p in pooled if not pd.isna(p) and p == study_id]
+        study["arm_count"] = int((tables["arms"]["study_id"] == study_id).sum())
+        study["finding_count"] = int((findings["study_id"] == study_id).sum())
+        out.append(study)
+    return out
+
+
+def _sources(tables: Frames) -> list[dict[str, Any]]:
+    sources = tables["sources"]
+    out = []
+    for source_id in sorted(sources["source_id"]):
+        source = _record(sources, "source_id", source_id)
+        source["label"] = source["title"] or f"Untitled {words(source['document_type'])} ({source['seed_file']})"
+        out.append(source)
+    return out
+
+
+def _link(passages: dict[str, Passages], table: str, key: str) -> str | None:
+    for found in passages.values():
+        anchor = found.anchor_of(table, key)
+        if anchor:
+            return f"../sources/{found.source_id}.html#{anchor}"
+    return None
+
+
+def _arms(tables: Frames, study_id: str, passages: dict[str, Passages]) -> list[dict[str, Any]]:
+    arms = tables["arms"]
+    out = []
+    for arm_id in sorted(arms.loc[arms["study_id"] == study_id, "arm_id"]):
+        arm = _record(arms, "arm_id", arm_id)
+        arm["size_text"] = None if arm["size"] is None else value_label(arm["size"], arm["size_qualifier"], "patients")
+        arm["passage"] = _link(passages, "arms", arm_id)
+        out.append(arm)
+    return out
+
+
+def result_text(row: dict[str, Any]) -> str:
+    """What a finding states, in words: hedges, "not reached", directions and intervals kept as such."""
+    parts = []
+    if row["qualifier"] == NOT_REACHED:
+        parts.append("not reached")
+    elif row["value"] is not None:
+        parts.append(value_label(row["value"], row["qualifier"], row["unit"]))
+    if row["direction"]:
+        against = f" than in {row['comparator_arm_name']}" if row["comparator_arm_name"] and row["direction"] != "no-difference" else ""
+        where = f" in {row['arm_name']}" if row["arm_name"] and row["direction"] != "no-difference" else ""
+        parts.append(f"{words(row['direction']).replace(' in arm', '')}{where}{against}")
+    if row["significance"]:
+        parts.append(words(row["significance"]))
+    if row.get("ci_lower") is not None and row.get("ci_upper") is not None:
+        parts.append(f"CI {number(row['ci_lower'])} to {number(row['ci_upper'])}")
+    if row.get("p_value") is not None:
+        parts.append(f"p = {number(row['p_value'])}")
+    return "; ".join(parts) or "no number: see the finding"
+
+
+def _groups(findings: pd.DataFrame, passages: dict[str, Passages]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for _, f in findings.iterrows():
+        row = {k: _present(v) for k, v in f.items()}
+        what = row["endpoint"] or row["event"]
+        row["anchor"] = f"{row[view.KIND]}-{row[view.KEY]}"
+        row["result"] = result_text(row)
+        row["time_text"] = None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
+        row["passage"] = _link(passages, row[view.KIND], row[view.KEY])
+        groups.setdefault(str(what), []).append(row)
+    order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
+    return [{"name": name, "table": rows[0][view.KIND], "rows": rows} for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
+
+
+def _figure(plot: Plot | None, path: str, root: str) -> dict[str, Any] | None:
+    return None if plot is None else {"src": root + path, "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
+
+
+def _downloads(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    out = []
+    for rel, data in sorted(files.items()):
+        if rel.startswith("downloads/") and not rel.endswith(".sha256"):
+            kind = next((v for k, v in FORMATS.items() if rel.endswith(k)), "application/octet-stream")
+            out.append({"href": rel, "name": rel.removeprefix("downloads/"), "bytes": len(data), "format": kind})
+    return out
+
+
+def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base_url: str | None) -> str:
+    base = (base_url.rstrip("/") + "/") if base_url else ""
+    creators = [{"@type": "Organization", "name": c.get("title", "")} for c in pkg.descriptor.get("contributors", []) if c.get("role") == "author"]
+    variables = [{"@type": "PropertyValue", "name": f"{table}.{f.name}", "description": f.description or "",
+                  **({"unitText": f.unit} if f.unit is not None else {})}
+                 for table, resource in described(pkg.resources).items() for f in resource.fields]
+    data = {
+        "@context": "https://schema.org/", "@type": "Dataset",
+        "name": pkg.descriptor.get("title", pkg.descriptor.get("name")), "description": pkg.descriptor.get("description", ""),
+        "version": pkg.version, "license": context["licence"].get("path", ""), "creator": creators,
+        "keywords": pkg.descriptor.get("keywords", []), "isAccessibleForFree": True,
+        **({"datePublished": context["date"]} if context["date"] else {}),
+        "distribution": [{"@type": "DataDownload", "name": d["name"], "encodingFormat": d["format"], "contentUrl": base + d["href"]}
+                         for d in _downloads(files)],
+        "variableMeasured": variables,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+
+
+def _dictionary(pkg: Package) -> list[dict[str, Any]]:
+    out = []
+    for name, resource in described(pkg.resources).items():
+        fks = [(resource.key_text(fk.fields), fk.target(name), resource.key_text(fk.reference)) for fk in resource.foreign_keys]
+        out.append({"name": name, "title": resource.title, "description": resource.description, "path": resource.path,
+                    "primary_key": list(resource.primary_key), "foreign_keys": fks, "fields": resource.fields})
+    return out
+
+
+__all__ = ["DEFAULT_OUT", "SiteError", "SiteResult", "build_site", "result_text"]

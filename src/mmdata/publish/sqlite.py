@@ -1,0 +1,203 @@
+"""The package as one SQLite database, typed by its Table Schemas, and Datasette's metadata.json.
+
+Every table gets SQLite types from its schema (string TEXT, integer INTEGER, number REAL), NULL
+for a missing value, NOT NULL, UNIQUE, PRIMARY KEY, FOREIGN KEY and CHECK constraints (allowed
+values, minimum, maximum), and each column's description as an SQL comment. Two more tables
+describe the rest: ``_tables`` and ``_columns``. The findings view is `findings.view_sql`.
+
+The file is built in memory and serialised after VACUUM: the same tables give the same bytes
+with the same SQLite library (the header records the library's version).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ExportError
+from ..model.schema import Resource
+from . import findings
+from .findings import quote_name
+
+DATABASE = "data"  # Datasette names a database after its file: data.sqlite
+META_TABLES = {
+    "_tables": "One row per table and view of this database: its title, description, primary key and row count.",
+    "_columns": "One row per column of every table and view: its Table Schema type, SQLite type, unit, allowed values and description.",
+}
+
+
+def described(resources: dict[str, Resource]) -> dict[str, Resource]:
+    """The tables and the findings view, in the order of the outputs."""
+    return dict(resources, **{findings.NAME: findings.findings_resource(resources)})
+
+
+def check_names(resources: dict[str, Resource]) -> None:
+    """Refuse a table named like the view or a description table, and a findings view whose column names collide."""
+    for name in resources:
+        if name == findings.NAME or name in META_TABLES:
+            what = "the findings view" if name == findings.NAME else "a description table"
+            raise ExportError(f"a table is named '{name}', which the exports reserve for {what}; rename the resource")
+    names = findings.findings_resource(resources).field_names
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ExportError(f"the findings view would hold two columns named {', '.join(clashes)}; rename the column in its table")
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def table_sql(resource: Resource) -> str:
+    """CREATE TABLE for one table, with its constraints and each column's description as a comment."""
+    pk = list(resource.primary_key)
+    lines = []
+    for f in resource.fields:
+        cons = f.constraints
+        column = quote_name(f.name)
+        parts = [column, f.sql_type]
+        if f.required:
+            parts.append("NOT NULL")
+        if cons.unique and pk != [f.name]:
+            parts.append("UNIQUE")
+        if cons.enum is not None:
+            parts.append(f"CHECK ({column} IN ({', '.join(_literal(v) for v in cons.enum)}))")
+        if cons.minimum is not None:
+            parts.append(f"CHECK ({column} >= {_literal(cons.minimum)})")
+        if cons.maximum is not None:
+            parts.append(f"CHECK ({column} <= {_literal(cons.maximum)})")
+        lines.append((" ".join(parts), " ".join(str(f.description or "").split())))
+    lines += [(f"PRIMARY KEY ({', '.join(map(quote_name, pk))})", "")] if pk else []
+    for fk in resource.foreign_keys:
+        lines.append((f"FOREIGN KEY ({', '.join(map(quote_name, fk.fields))}) "
+                      f"REFERENCES {quote_name(fk.target(resource.name))} ({', '.join(map(quote_name, fk.reference))})", ""))
+    body = [f"  {sql}{',' if i < len(lines) - 1 else ''}" + (f" -- {comment}" if comment else "") for i, (sql, comment) in enumerate(lines)]
+    return f"CREATE TABLE {quote_name(resource.name)} (\n" + "\n".join(body) + "\n)"
+
+
+def records(frame: pd.DataFrame, resource: Resource) -> list[tuple[Any, ...]]:
+    """The rows of a typed table as Python values (None for missing), sorted by primary key."""
+    columns = []
+    for f in resource.fields:
+        convert = f.python_type
+        columns.append([None if pd.isna(v) else convert(v) for v in frame[f.name].astype(object)])
+    return resource.sorted_rows(resource.field_names, zip(*columns, strict=True))
+
+
+def build(conn: sqlite3.Connection, tables: dict[str, pd.DataFrame], resources: dict[str, Resource]) -> None:
+    """Create every table, the findings view and the two description tables in an empty database.
+
+    ExportError when the tables break a constraint of their schemas (a key twice, an empty
+    required cell, a key that points nowhere): `mmdata validate` names each.
+    """
+    check_names(resources)
+    conn.execute("BEGIN")
+    try:
+        for name, resource in resources.items():
+            conn.execute(table_sql(resource))
+            rows = records(tables[name], resource)
+            conn.executemany(f"INSERT INTO {quote_name(name)} VALUES ({', '.join('?' * len(resource.fields))})", rows)
+    except sqlite3.IntegrityError as exc:
+        conn.execute("ROLLBACK")
+        raise ExportError(f"the tables break a constraint of their schemas ({exc}); run `mmdata validate`") from None
+    conn.execute(findings.view_sql(resources))
+    dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        conn.execute("ROLLBACK")
+        raise ExportError(f"foreign keys do not resolve in {sorted({row[0] for row in dangling})}; run `mmdata validate`")
+    _describe(conn, described(resources))
+    conn.execute("COMMIT")
+
+
+def _describe(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
+    conn.execute('CREATE TABLE "_tables" ("name" TEXT NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL CHECK ("kind" IN (\'table\', \'view\')), '
+                 '"title" TEXT, "description" TEXT, "primary_key" TEXT NOT NULL, "rows" INTEGER NOT NULL)')
+    conn.execute('CREATE TABLE "_columns" ("table_name" TEXT NOT NULL REFERENCES "_tables" ("name"), "position" INTEGER NOT NULL, '
+                 '"column_name" TEXT NOT NULL, "type" TEXT NOT NULL, "sqlite_type" TEXT NOT NULL, "required" INTEGER NOT NULL, '
+                 '"unit" TEXT, "allowed_values" TEXT, "description" TEXT, PRIMARY KEY ("table_name", "column_name"))')
+    for name, resource in resources.items():
+        kind = "view" if name == findings.NAME else "table"
+        count = conn.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchone()[0]
+        conn.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?, ?, ?)',
+                     (name, kind, resource.title, resource.description or resource.entry_description,
+                      json.dumps(list(resource.primary_key), allow_nan=False), count))
+        for position, f in enumerate(resource.fields, start=1):
+            conn.execute('INSERT INTO "_columns" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', (
+                name, position, f.name, f.type, f.sql_type, int(f.required),
+                f.unit, json.dumps(list(f.enum), allow_nan=False) if f.enum is not None else None, f.description))
+
+
+def database_bytes(tables: dict[str, pd.DataFrame], resources: dict[str, Resource]) -> bytes:
+    """The database file, byte for byte the same for the same tables and SQLite library."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute("PRAGMA page_size = 4096")
+        build(conn, tables, resources)
+        conn.execute("VACUUM")
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def frame(rows: list[tuple[Any, ...]], resource: Resource) -> pd.DataFrame:
+    """Rows read from the database as a DataFrame typed like mmdata.load: string, Int64, Float64, categories."""
+    columns: dict[str, pd.Series] = {}
+    for i, f in enumerate(resource.fields):
+        values = pd.Series([row[i] for row in rows], dtype=object)
+        if f.categorical:
+            columns[f.name] = values.astype(pd.CategoricalDtype(categories=list(f.enum or ())))
+        elif f.type == "string":
+            columns[f.name] = values.astype("string")
+        else:
+            columns[f.name] = pd.to_numeric(values.astype("Float64")).astype(f.dtype)
+    return pd.DataFrame(columns)
+
+
+def findings_frame(tables: dict[str, pd.DataFrame], resources: dict[str, Resource]) -> pd.DataFrame:
+    """The findings view, queried from an in-memory database of the tables; ExportError as build gives it."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        build(conn, tables, resources)
+        rows = conn.execute(f"SELECT * FROM {quote_name(findings.NAME)}").fetchall()
+    finally:
+        conn.close()
+    return frame(rows, findings.findings_resource(resources))
+
+
+def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource]) -> dict[str, Any]:
+    """metadata.json for `datasette data.sqlite -m metadata.json`: titles, descriptions, units, licence, source."""
+    licence = (descriptor.get("licenses") or [{}])[0]
+    version = descriptor.get("version", "")
+    every = described(resources)
+    tables: dict[str, Any] = {}
+    units = sorted({f.unit for r in every.values() for f in r.fields if f.unit is not None})  # units of Table Schema fields, for Pint
+    for name, resource in every.items():
+        entry: dict[str, Any] = {
+            "title": resource.title,
+            "description": resource.description or resource.entry_description,
+            "columns": {f.name: f.description or "" for f in resource.fields},
+        }
+        table_units = {f.name: f.unit for f in resource.fields if f.unit is not None}
+        if table_units:
+            entry["units"] = table_units
+        required = [f.name for f in resource.fields if f.constraints.required]
+        label = next((c for c in ("name", "title") if c in required), None) or [*resource.primary_key, None][0]
+        if label and name != findings.NAME:
+            entry["label_column"] = label
+        tables[name] = entry
+    for name, text in META_TABLES.items():
+        tables[name] = {"title": name, "description": text}
+    return {
+        "title": descriptor.get("title", descriptor.get("name", "")),
+        "description": f"{descriptor.get('description', '')} Data version {version}. Not medical advice.",
+        "license": licence.get("name", ""),
+        "license_url": licence.get("path", ""),
+        "source": "the source documents in the sources table; every row quotes the passage it comes from",
+        "about": f"mmdata {version}",
+        "custom_units": [f"{unit} = [{unit}]" for unit in units],
+        "databases": {DATABASE: {"tables": tables}},
+    }

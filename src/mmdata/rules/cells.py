@@ -1,0 +1,128 @@
+"""Layer 2: every cell against its Table Schema, through a pandera schema generated from it (the one source of truth).
+
+The converter is explicit (see the style guide): ``nullable = not required``, a primary key
+becomes ``unique`` plus non-null, and ``strict=True, coerce=True``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import CELLS, KEYS, Code, Problem
+from ..io.jsonfile import SCHEMA_ERROR
+from ..model.schema import Constraints, Resource, Table, enum_message
+from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
+
+MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
+MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
+PATTERN_ERROR = Code("pattern-error", CELLS, "a text does not match the field's pattern")
+LENGTH_ERROR = Code("length-error", CELLS, "a text is shorter or longer than the field allows")
+PRIMARY_KEY = Code("primary-key", KEYS, "two rows share a primary key")
+UNIQUE_ERROR = Code("unique-error", KEYS, "two rows share a value of a unique field")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a generated pandera check means: its mmdata code and how to word a failure."""
+
+    code: str
+    message: Callable[[str], str]
+
+
+def pandera_schema(resource: Resource) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
+    """Build the pandera schema of a table's Table Schema, and the meaning of each column check."""
+    pk = list(resource.primary_key)
+    columns: dict[str, pa.Column] = {}
+    specs: dict[str, list[CheckSpec]] = {}
+    for f in resource.fields:
+        checks, meaning = _column_checks(f.constraints)
+        columns[f.name] = pa.Column(
+            f.dtype,
+            checks=checks,
+            nullable=not f.required,
+            unique=f.constraints.unique or pk == [f.name],
+            coerce=True,
+        )
+        specs[f.name] = meaning
+    frame_schema = pa.DataFrameSchema(columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None)
+    return frame_schema, specs
+
+
+def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
+    checks: list[pa.Check] = []
+    meaning: list[CheckSpec] = []
+    if cons.enum is not None:
+        allowed = list(cons.enum)
+        checks.append(pa.Check.isin(allowed))
+        meaning.append(CheckSpec(ENUM_ERROR, lambda v: enum_message(v, allowed)))
+    if cons.minimum is not None:
+        low = cons.minimum
+        checks.append(pa.Check.ge(low))
+        meaning.append(CheckSpec(MINIMUM_ERROR, lambda v: f"{v} is below minimum {low}"))
+    if cons.maximum is not None:
+        high = cons.maximum
+        checks.append(pa.Check.le(high))
+        meaning.append(CheckSpec(MAXIMUM_ERROR, lambda v: f"{v} is above maximum {high}"))
+    if cons.pattern is not None:
+        pattern = cons.pattern
+        checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
+        meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
+    if cons.min_length is not None or cons.max_length is not None:
+        shortest, longest = cons.min_length, cons.max_length
+        checks.append(pa.Check.str_length(min_value=shortest, max_value=longest))
+        meaning.append(CheckSpec(LENGTH_ERROR, lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
+    return checks, meaning
+
+
+def _length_words(shortest: int | None, longest: int | None) -> str:
+    if shortest is not None and longest is not None:
+        return f"{shortest} to {longest}"
+    return f"at least {shortest}" if longest is None else f"at most {longest}"
+
+
+def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """Validate typed cells against the table's generated pandera schema, collecting every failure."""
+    frame_schema, specs = pandera_schema(table.resource)
+    try:
+        frame_schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _translate(table, exc.failure_cases, specs)
+    return []
+
+
+def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[CheckSpec]]) -> list[Problem]:
+    """Turn pandera's failure cases into problems at file lines (row = table.lines[index])."""
+    problems: list[Problem] = []
+    pk = table.resource.primary_key
+    first_line: dict[tuple[str, str], int] = {}
+    ordered = failures.assign(file_line=[_line(table, i) for i in failures["index"]]).sort_values("file_line", na_position="first")
+    for case in ordered.itertuples(index=False):
+        column, check, line = case.column, str(case.check), case.file_line
+        if column not in table.frame.columns:  # a whole-frame failure: cannot happen for frames we build
+            problems.append(Problem(table.path, None, None, SCHEMA_ERROR, f"{check}: {case.failure_case}"))
+            continue
+        value = None if line is None else table.frame.at[int(case.index), column]
+        if check == "not_nullable":
+            if value is not None and not pd.isna(value):
+                continue  # only whitespace: typed_frame reported it
+            problems.append(Problem(table.path, line, column, REQUIRED_ERROR, "empty, but this field is required"))
+        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            key = (column, str(value))
+            if key not in first_line:
+                first_line[key] = line
+                continue
+            code = PRIMARY_KEY if column in pk else UNIQUE_ERROR
+            problems.append(Problem(table.path, line, column, code,
+                                    f"'{value}' already appears on line {first_line[key]}; {column} must be unique", value))
+        else:
+            spec = specs[column][int(case.check_number)]
+            problems.append(Problem(table.path, line, column, spec.code, spec.message(str(value)), value))
+    return problems
+
+
+def _line(table: Table, index: Any) -> int | None:
+    return None if index is None or pd.isna(index) else int(table.lines[int(index)])

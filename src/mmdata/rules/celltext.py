@@ -1,0 +1,72 @@
+"""Rules on the text of cells (#13): what a quote must be, characters that do not show, and cells
+a spreadsheet would run as a formula. Each is a problem; no cell is ever changed.
+
+The limits are stated here once; docs/curation.md states them in words, and a test checks the
+two agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CELLS, PROVENANCE, Code, Problem
+from ..model.schema import Table
+from ..terminal import INVISIBLE, character_name
+from .emit import QUOTED_TABLES
+
+INVISIBLE_CHARACTER = Code("invisible-character", CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)")
+FORMULA_LIKE = Code("formula-like", CELLS, "a free-text cell starts with = + - @, a tab or a carriage return, which a spreadsheet may run")
+QUOTE_TOO_SHORT = Code("quote-too-short", PROVENANCE, "a quote has too few words to prove its row",
+                       reads=dict.fromkeys(QUOTED_TABLES, ("quote",)))
+
+#: A quote holds at least this many words. A word is a run of letters: numbers and punctuation
+#: do not count, so a quote is more than the row's own numbers ("55.3") and more than a word ("the").
+MIN_QUOTE_WORDS = 3
+WORD_RE = re.compile(r"[^\W\d_]+")
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """An invisible character in any text cell without allowed values, and a formula-like start in a free-text cell."""
+    problems: list[Problem] = []
+    for f in table.resource.fields:
+        name = f.name
+        if f.type != "string" or f.enum is not None:
+            continue
+        column = typed[name]
+        hidden = column.str.contains(_INVISIBLE_RE.pattern, regex=True).fillna(False).astype(bool).to_numpy()
+        for i in hidden.nonzero()[0]:
+            text = str(column.iat[i])
+            at = next(k for k, c in enumerate(text) if c in INVISIBLE)
+            problems.append(Problem(table.path, int(table.lines[i]), name, INVISIBLE_CHARACTER,
+                                    f"character {at + 1} is {character_name(text[at])}, which does not show; delete it", text))
+        if f.free_text:
+            formula = column.str.startswith(FORMULA_STARTS).fillna(False).astype(bool).to_numpy()
+            for i in formula.nonzero()[0]:
+                text = str(column.iat[i])
+                problems.append(Problem(table.path, int(table.lines[i]), name, FORMULA_LIKE,
+                                        f"starts with {text[0]!r}, which a spreadsheet may run as a formula; "
+                                        "reword the text so that it starts with a letter, a digit or a bracket", text))
+    return problems
+
+
+def short_quotes(tables: dict[str, Table], frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A quote-too-short problem for every quote with fewer than MIN_QUOTE_WORDS words of letters."""
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        if "quote" not in frame:
+            continue
+        codes, distinct = pd.factorize(frame["quote"])  # each distinct quote counted once: linear at a million rows (#10)
+        counts = np.array([len(WORD_RE.findall(str(q))) for q in distinct.tolist()] + [MIN_QUOTE_WORDS], dtype=np.int64)
+        for row in np.flatnonzero(counts[codes] < MIN_QUOTE_WORDS).tolist():  # a missing quote (code -1) takes the last count
+            text, words, label = str(distinct[codes[row]]), int(counts[codes[row]]), frame.index[row]
+            problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", QUOTE_TOO_SHORT,
+                                    f"'{text}' has {words} word{'' if words == 1 else 's'}; a quote needs at least "
+                                    f"{MIN_QUOTE_WORDS} words (numbers and punctuation do not count): "
+                                    "quote the passage that states the row", text))
+    return problems

@@ -1,0 +1,217 @@
+"""Where quotes occur in a seed document: the one search behind `validate`, `mmdata quote` and the site (#21).
+
+The rule: a quote occurs in a seed when the quote, whitespace-normalised (every run of whitespace
+one space, none at either end: ``normalise``, Python's ``str.split``), is a substring of the seed
+normalised the same way. This module is its only implementation, and answers three questions:
+
+- which of a set of quotes occur in a seed (``Seed.occurs``: `validate`);
+- where each first occurs (``Seed.find``: the site highlights and anchors it);
+- every place some words occur, or occur when case is ignored (``Seed.find_every``: `mmdata quote`).
+
+An occurrence is a span of the seed's text as read (raw: line breaks, tabs, runs of spaces, no-break
+spaces and all) and of its normalised text. The raw span starts at the quote's first character and
+ends just after its last, so it holds exactly the quote's characters and the whitespace between its
+words, and normalises to the quote.
+
+Speed: searching each quote with ``str.find`` costs the seed's length per quote; here every window
+of the seed as long as the shortest long quote is hashed at once (a polynomial hash, vectorised
+with numpy), the windows whose hash starts some quote are the only candidates, and each candidate
+is confirmed by comparing the text itself, so a hash collision can never make a quote "found".
+Time is linear in the seed plus the quotes (plus the candidates confirmed); memory a few arrays as
+long as the seed. The raw positions are worked out only when a span is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import accumulate
+
+import numpy as np
+import pandas as pd
+
+#: Quotes shorter than this are searched with str.find: a short window would match too often.
+SHORT = 16
+#: Windows hashed at once (about 40 bytes each).
+CHUNK = 1 << 20
+#: Slots of the sieve that spares most windows a binary search (a power of two).
+SIEVE = 1 << 20
+_SHIFT = np.uint64(64 - SIEVE.bit_length() + 1)
+_BASE = np.uint64(1_000_003)  # odd, so it has an inverse modulo 2**64
+_INVERSE = np.uint64(pow(1_000_003, -1, 2**64))
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1), modulo 2**64."""
+    with np.errstate(over="ignore"):
+        return np.concatenate([np.ones(min(n, 1), dtype=np.uint64), np.cumprod(np.full(max(n - 1, 0), base, dtype=np.uint64))])
+
+
+def _window_hashes(codes: np.ndarray, width: int) -> np.ndarray:
+    """The hash of every window of width code points, as _hash gives it (needs len(codes) >= width)."""
+    n = len(codes)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * _powers(_BASE, n), dtype=np.uint64)])
+        return (prefix[width:] - prefix[:-width]) * _powers(_INVERSE, n - width + 1)
+
+
+def _hashes(prefixes: list[str], width: int) -> list[int]:
+    """The hash of each text of exactly width code points, all at once."""
+    codes = _codes("".join(prefixes)).reshape(len(prefixes), width)
+    with np.errstate(over="ignore"):
+        return [int(h) for h in np.asarray(np.sum(codes * _powers(_BASE, width), axis=1, dtype=np.uint64)).tolist()]
+
+
+def normalise(text: str) -> str:
+    """text with every run of whitespace as one space and none at either end, as quotes and seeds are compared."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """Where a quote occurs: start and end in the seed's raw text, and in its normalised text."""
+
+    start: int
+    end: int
+    normal_start: int
+    normal_end: int
+
+
+class Seed:
+    """A seed's text as read (raw) and whitespace-normalised, and where quotes occur in it.
+
+    Quotes are given whitespace-normalised (see ``normalise``); one that is not never occurs. The
+    empty quote occurs once, at the start, as an empty span.
+    """
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.normal = normalise(raw)
+
+    def occurs(self, quotes: Sequence[str]) -> list[bool]:
+        """For each quote, whether it occurs: one pass over the seed, whatever the number of quotes."""
+        return [at >= 0 for at in _first(self.normal, quotes)]
+
+    def find(self, quotes: Sequence[str]) -> list[Occurrence | None]:
+        """For each quote, its first occurrence, or None: one pass over the seed, whatever the number of quotes."""
+        return [None if at < 0 else self._occurrence(at, len(q)) for at, q in zip(_first(self.normal, quotes), quotes, strict=True)]
+
+    def find_every(self, quote: str, ignore_case: bool = False) -> list[Occurrence]:
+        """Every occurrence of quote, from the start, each beginning after the one before ends (as
+        ``re.finditer`` finds a literal); ignoring case compares each character by its simple case
+        folding (``fold``)."""
+        text, wanted = (fold(self.normal), fold(quote)) if ignore_case else (self.normal, quote)
+        if not wanted:
+            return [self._occurrence(0, 0)]
+        found, at = [], text.find(wanted)
+        while at >= 0:
+            found.append(self._occurrence(at, len(wanted)))
+            at = text.find(wanted, at + len(wanted))
+        return found
+
+    def _occurrence(self, at: int, size: int) -> Occurrence:
+        if not size:  # the empty quote, found at the start
+            return Occurrence(0, 0, 0, 0)
+        return Occurrence(self._raw(at), self._raw(at + size - 1) + 1, at, at + size)
+
+    def _raw(self, position: int) -> int:
+        """The position in the raw text of the character at position in the normalised text (not a space between words)."""
+        word = bisect_right(self._words[1], position) - 1
+        return self._words[0][word] + position - self._words[1][word]
+
+    @cached_property
+    def _words(self) -> tuple[list[int], list[int]]:
+        """Where each word starts in the raw text and in the normalised text (a word: a run of what
+        ``str.split`` does not split on, which is what ``\\S`` matches)."""
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(self.raw)]
+        normal = accumulate((end - start + 1 for start, end in spans), initial=0)  # a word and its space
+        return [start for start, _ in spans], list(normal)[:len(spans)]
+
+
+_WORD = re.compile(r"\S+")
+
+
+def fold(text: str) -> str:
+    """text with each character replaced by its simple case folding, one character for one, so
+    that positions in text are positions in the result ('ſ', 'S' and 's' all become 's')."""
+    return text.lower() if text.isascii() else "".join(map(_fold, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    for folded in (char.upper().lower(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
+
+
+def _first(seed: str, quotes: Sequence[str]) -> list[int]:
+    """For each quote, where it first occurs in seed, or -1."""
+    found = [-1] * len(quotes)
+    long = [i for i, q in enumerate(quotes) if len(q) >= SHORT]
+    for i, q in enumerate(quotes):
+        if len(q) < SHORT:
+            found[i] = seed.find(q)
+    if not long or len(seed) < SHORT:
+        return found
+    width = min(len(quotes[i]) for i in long)
+    wanted: dict[int, list[int]] = defaultdict(list)
+    for i, key in zip(long, _hashes([quotes[i][:width] for i in long], width), strict=True):
+        wanted[key].append(i)
+    keys = np.sort(np.fromiter(wanted, dtype=np.uint64, count=len(wanted)))
+    sieve = np.zeros(SIEVE, dtype=bool)  # by the hash's top bits: a few windows pass, only those are looked up
+    sieve[keys >> _SHIFT] = True
+    codes = _codes(seed)
+    for start in range(0, len(codes) - width + 1, CHUNK):  # bounded memory for a long seed
+        hashes = _window_hashes(codes[start:start + CHUNK + width - 1], width)
+        passed = np.flatnonzero(sieve[hashes >> _SHIFT])
+        candidates = passed[keys[np.minimum(np.searchsorted(keys, hashes[passed]), len(keys) - 1)] == hashes[passed]]
+        for position, key in zip((candidates + start).tolist(), hashes[candidates].tolist(), strict=True):  # from the start
+            for i in wanted[key]:
+                if found[i] < 0 and seed.startswith(quotes[i], position):
+                    found[i] = position
+    return found
+
+
+class CitedPairs:
+    """The distinct (source, quote) pairs of one table's rows, and which pair each row cites."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        codes, distinct = pd.factorize(frame["quote"])  # the row's quote as a number; -1 when missing
+        sources, names = pd.factorize(frame["source_id"])
+        self.codes = codes
+        self.quotes = [normalise(str(q)) for q in distinct.tolist()]
+        self.names = [str(n) for n in names.tolist()]
+        self.checked = (codes >= 0) & (sources >= 0)  # rows without a quote or a source pass
+        width = len(self.quotes) + 1  # a pair as one integer: source * width + quote
+        distinct_pairs, self.inverse = np.unique(sources[self.checked].astype(np.int64) * width + codes[self.checked], return_inverse=True)
+        self.source, self.quote = distinct_pairs // width, distinct_pairs % width  # sorted by source
+
+    def by_source(self) -> list[tuple[str, list[str]]]:
+        """Per source cited: its name, and the (normalised) quotes of its pairs in pair order."""
+        starts = np.flatnonzero(np.diff(self.source, prepend=-1))
+        bounds = np.append(starts, len(self.source)).tolist()
+        quote_of = self.quotes.__getitem__
+        return [(self.names[int(self.source[a])], list(map(quote_of, self.quote[a:b].tolist())))
+                for a, b in zip(bounds, bounds[1:], strict=False)]
+
+    def absent(self, found: dict[str, set[str]]) -> np.ndarray:
+        """Rows whose quote is not found in the seed of their own source; a source without a readable seed passes."""
+        missing = np.zeros(len(self.source), dtype=bool)
+        start = 0
+        for source_id, quotes in self.by_source():
+            if source_id in found:
+                hits = found[source_id]
+                missing[start:start + len(quotes)] = [q not in hits for q in quotes]
+            start += len(quotes)
+        absent = np.zeros(len(self.codes), dtype=bool)
+        absent[self.checked] = missing[self.inverse]
+        return absent

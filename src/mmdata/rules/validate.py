@@ -1,0 +1,155 @@
+"""Validate a package in five layers and return every problem found.
+
+The package is opened the one way every command opens one (model/package.py's open_package), so a
+folder, a release archive and a git revision are checked alike, and a Package a command already
+opened is validated as it is: its descriptor is not read again. The report, and the typed tables
+of a valid package, are kept on the Package, so that export, site, release and add-row hand them
+on instead of validating again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problems
+from ..io.jsonfile import SCHEMA_ERROR
+from ..io.snapshot import Snapshot
+from ..model.package import TABLES, Package, Report, declared_paths, open_package, read_tables
+from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
+from ..model.schema import Table
+from ..model.typed import typed_frame
+from . import celltext, crossfield, curation, keys, provenance
+from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
+from .emit import Frames
+
+
+def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
+    """The union of mappings from a name to strings: each name once, its strings sorted."""
+    union: dict[str, set[str]] = {}
+    for part in parts:
+        for name, items in part.items():
+            union.setdefault(name, set()).update(items)
+    return {name: tuple(sorted(items)) for name, items in sorted(union.items())}
+
+
+#: Every problem code, each declared once beside the code that emits it (errors.Code), by layer and
+#: then code. Importing this module imports every rule, so every declaration (a test checks that no
+#: module declares a code this misses). The registries below are derived from these declarations.
+DECLARED: tuple[Code, ...] = tuple(declared_codes())
+#: mmdata.CODES: each code's layer and meaning.
+CODES: dict[str, tuple[int, str]] = {str(code): (code.layer, code.meaning) for code in DECLARED}
+#: Fields the rules read by name, per table (the codes' reads). A schema without one is a schema-error.
+RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLARED)
+#: Allowed values the rules' code names literally, per table and field (the codes' values); one
+#: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
+RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
+
+
+def fact_problems(tables: dict[str, Table], rule_values: RuleValues, output_values: RuleValues = OUTPUT_VALUES) -> list[Problem]:
+    """A schema-error for every value a rule names (rule_values, or a fact of the schema, model.rulefacts) or
+    the outputs name (output_values: the plot, the site) that its field does not allow: renaming an allowed
+    value can never silently switch a rule off (#12) or drop a panel of the plot (#21)."""
+    problems = []
+    for name, table in tables.items():
+        by_rules = named_values(name, table.resource, rule_values)
+        by_outputs = {field: set(values) for field, values in output_values.get(name, {}).items()}
+        for field in [*by_rules, *(f for f in by_outputs if f not in by_rules)]:
+            enum = table.resource.fact(field).enum
+            if enum is None:
+                continue  # a field without allowed values takes any value the rules name
+            allowed, ruled = set(map(str, enum)), by_rules.get(field, set())
+            for value in sorted(ruled - allowed):
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
+                                        f"mmdata's rules name '{value}', which is not an allowed value of {name}.{field}; "
+                                        "rename it in the schema's mmdata: properties too, or restore the value"))
+            for value in sorted(by_outputs.get(field, set()) - allowed - ruled):
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
+                                        f"mmdata's plot and site name '{value}', which is not an allowed value of {name}.{field}; "
+                                        "rename it in OUTPUT_VALUES (src/mmdata/model/rulefacts.py) too, or restore the value"))
+    return problems
+
+
+def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
+    """Check the package (a folder, a release archive, a git revision's Snapshot, or a Package already opened);
+    raise PackageReadError only when datapackage.json cannot be read. The report is also kept on the Package."""
+    pkg = open_package(source)
+    clock = _Clock()
+    loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
+    clock.lap("read")
+    frames, readable = {}, {}
+    for name, table in loaded.items():
+        typed, type_problems, unreadable = typed_frame(table)
+        problems += type_problems
+        problems += check_cells(table, typed)
+        problems += celltext.cell_text_problems(table, typed)
+        frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
+    clock.lap("cells")
+    problems += keys.foreign_keys(loaded, frames)
+    problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
+    clock.lap("keys")
+    ruled = {}
+    for name, frame in readable.items():
+        lacking = [f for f in RULE_FIELDS.get(name, ()) if f not in frame.columns]
+        if lacking:
+            problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
+                                    f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
+        else:
+            ruled[name] = frame
+    tables = {name: loaded[name] for name in ruled}
+    problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
+    problems += crossfield.cross_field_rules(tables, ruled)
+    clock.lap("rules")
+    seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
+    problems += seed_problems
+    problems += provenance.quote_checks(tables, ruled, texts)
+    problems += celltext.short_quotes(tables, ruled)
+    known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
+    problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known)  # the curation guide's rules across rows, seeds and reference facts (#21)
+    clock.lap("provenance")
+    report = Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
+    pkg.report = report
+    pkg.typed = {name: (loaded[name], frames[name]) for name in loaded} if report.valid else None
+    return report
+
+
+def _rows_known(loaded: dict[str, Table], frames: Frames, problems: list[Problem]) -> bool:
+    """Whether the package's rows are all known: every table read and checked by the rules, no row left out as
+    unreadable, every key unique and resolved. The curation rules of what is still to record (curation.PENDING)
+    run only then: otherwise their problems would only repeat those that left a table, a row or a link out."""
+    every_row = all(name in frames and len(frames[name]) == len(loaded[name].frame) for name in (*loaded, *TABLES))
+    return every_row and not any(p.code in (PRIMARY_KEY, UNIQUE_ERROR, keys.FOREIGN_KEY) for p in problems)
+
+
+def validated(source: str | Path | Snapshot | Package) -> Package:
+    """The package at source (a folder, an archive, a Package already opened), validated once: InvalidPackage when it
+    does not validate, since nothing is exported or built from it."""
+    pkg = open_package(source)
+    report = pkg.report if pkg.report is not None else validate_package(pkg)
+    if not report.valid:
+        n = len(report.problems)
+        raise InvalidPackage(f"{pkg.label}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
+                             "Run `mmdata validate` to see them")
+    return pkg
+
+
+def validate_source(package: str | Path = ".", rev: str | None = None) -> Report:
+    """validate_package of a folder, a release archive (.zip), or with rev the git revision rev of the repository package."""
+    from ..io.snapshot import git_snapshot
+
+    if rev is not None:
+        return validate_package(git_snapshot(rev, Path(package)))
+    return validate_package(package)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now

@@ -1,0 +1,82 @@
+"""The one CSV reader: the Arrow fast path and the exact csv-module path give the same cells and file lines (#10)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmdata.errors import Problem
+from mmdata.io.frames import read_cells, regular
+
+pytest.importorskip("pyarrow")
+
+FIELDS = ["a", "b", "c"]
+
+
+def both(raw: bytes) -> tuple[tuple, tuple]:
+    """(cells, lines, problems) by the exact reader, and by the fast reader."""
+    out = []
+    for fast in (False, True):
+        problems: list[Problem] = []
+        table = read_cells("t.csv", raw, FIELDS, [""], problems, fast=fast)
+        cells = None if table is None else table.frame.astype(object).where(table.frame.notna(), None).values.tolist()
+        out.append((cells, None if table is None else table.lines.tolist(), problems))
+    return out[0], out[1]
+
+
+# Bytes near the edge of CSV: quotes, commas, every line break, spaces, non-ASCII, a byte that is not UTF-8.
+pieces = st.sampled_from([b"x", b"1", b",", b'"', b'""', b"\n", b"\r\n", b"\r", b" ", "\u00e9".encode(), b"\xff", b"\x00"])
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(pieces, max_size=40))
+def test_fast_reader_reads_any_file_as_the_exact_reader_issue_10(body: list[bytes]) -> None:
+    raw = b"a,b,c\n" + b"".join(body)
+    exact, fast = both(raw)
+    assert fast == exact
+
+
+@pytest.mark.parametrize("raw, lines", [
+    (b'a,b,c\n1,"two\nlines",3\n4,5,6\n', [2, 4]),  # a cell over two lines: the next row starts on line 4
+    (b'a,b,c\r\n1,"x\r\ny\r\nz",3\r\n4,5,6', [2, 5]),  # Windows line endings, no final line break
+    (b'\xef\xbb\xbfa,b,c\n1,,3\n', [2]),  # byte-order mark
+])
+def test_file_lines_of_multi_line_cells_issue_10(raw: bytes, lines: list[int]) -> None:
+    exact, fast = both(raw)
+    assert fast == exact
+    assert fast[1] == lines
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b'1,"a""b",3\n', True),
+    (b'1,"a,b",3\n', True),
+    (b'1,"",3\n', True),
+    (b'1,"ab"c,3\n', False),  # text after a closing quote: the csv module refuses it, Arrow would not
+    (b'1,"a,"b,3\n', False),
+    (b'1,a"b,3\n', False),  # a quote inside an unquoted cell: left to the exact reader
+    (b'1,2,3\n\n', False),  # a blank line
+    (b'1,2,3\r4,5,6\n', False),  # a lone carriage return
+])
+def test_what_the_fast_reader_leaves_to_the_exact_reader_issue_10(raw: bytes, expected: bool) -> None:
+    assert regular(raw) is expected
+
+
+def test_missing_values_are_na_in_both_readers_issue_10() -> None:
+    for fast in (False, True):
+        table = read_cells("t.csv", b"a,b,c\nNA,,x\n", FIELDS, ["", "NA"], [], fast=fast)
+        assert table is not None
+        assert table.frame.isna().values.tolist() == [[True, True, False]]
+        assert isinstance(table.frame["c"].dtype, pd.StringDtype)
+
+
+@pytest.mark.parametrize("at", range(1, 10))
+def test_a_blank_line_is_seen_wherever_the_byte_scan_splits_the_file_issue_10(at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.io.frames
+
+    monkeypatch.setattr(mmdata.io.frames, "CHUNK", 4)  # chunks of 4 bytes: the blank line falls inside one, or across two
+    assert not regular(b"x" * at + b"\n\ny\n")
+    assert regular(b"x" * at + b"\ny\n")
+    assert regular(b"x" * at + b',"a"\ny\n')  # a quote at the start of a chunk is counted once
+    assert regular(b'"a\r\nb"\r\n' + b"x" * at + b"\r\n") and not regular(b"a\r\n\r\n" + b"x" * at)

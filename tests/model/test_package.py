@@ -1,0 +1,146 @@
+"""Reading a package: line numbers that match the file whatever its shape, and a descriptor or schema
+of the wrong JSON type located by every command that reads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import mmdata
+from mmdata.cli import cli
+
+from ..conftest import ROOT, build_fixture
+
+
+def where(problems: list[mmdata.Problem]) -> list[tuple[str, int | None, str | None, str]]:
+    return [(p.path, p.row, p.column, p.code) for p in problems]
+
+
+def test_crlf_endings_keep_line_numbers(tmp_path: Path) -> None:
+    pkg = build_fixture("type-error", tmp_path)
+    arms = pkg / "data/arms.csv"
+    arms.write_bytes(arms.read_bytes().replace(b"\n", b"\r\n"))
+    assert where(mmdata.validate(pkg))[:2] == [
+        ("data/arms.csv", 2, "size", "type-error"),
+        ("data/arms.csv", 3, "size", "minimum-error"),
+    ]
+
+
+def test_byte_order_mark_is_read_as_utf8(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    arms = pkg / "data/arms.csv"
+    arms.write_bytes(b"\xef\xbb\xbf" + arms.read_bytes())
+    assert mmdata.validate(pkg) == []
+
+
+def test_cell_spanning_lines_shifts_later_rows(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    arms = pkg / "data/arms.csv"
+    text = arms.read_text().replace("60 received the drug,", '60 received the drug,"first line\nsecond line"', 1)
+    arms.write_text(text.replace("control,60,", "control,six,"))
+    assert where(mmdata.validate(pkg)) == [("data/arms.csv", 4, "size", "type-error")]
+
+
+def test_blank_lines_do_not_shift_line_numbers(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    arms = pkg / "data/arms.csv"
+    lines = arms.read_text().splitlines(keepends=True)
+    arms.write_text(lines[0] + "\n\n" + lines[1] + lines[2].replace("control,60,", "control,six,"))
+    assert where(mmdata.validate(pkg)) == [
+        ("data/arms.csv", 2, None, "blank-row"),
+        ("data/arms.csv", 3, None, "blank-row"),
+        ("data/arms.csv", 5, "size", "type-error"),
+    ]
+
+
+def test_empty_file_is_reported_not_crashed(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    (pkg / "data/adverse_events.csv").write_text("")
+    assert where(mmdata.validate(pkg)) == [("data/adverse_events.csv", 1, None, "header-error")]
+
+
+def test_folder_in_place_of_a_file(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    (pkg / "data/arms.csv").unlink()
+    (pkg / "data/arms.csv").mkdir()
+    problems = mmdata.validate(pkg)
+    assert [p.to_line() for p in problems][0] == (
+        "datapackage.json:resources/2/path: 'data/arms.csv' is a folder, not a file [file-error]"
+    )
+
+
+def test_type_error_hides_no_other_check(tmp_path: Path) -> None:
+    """One unreadable cell leaves the column's other cells and the other rows' rules checked."""
+    pkg = build_fixture("_base", tmp_path)
+    outcomes = pkg / "data/outcomes.csv"
+    text = outcomes.read_text().replace("median,12.5,months", "median,12.5 months,months")
+    outcomes.write_text(text.replace("median,8,months", "median,8,percent"))
+    assert where(mmdata.validate(pkg)) == [
+        ("data/outcomes.csv", 2, "value", "type-error"),
+        ("data/outcomes.csv", 4, "unit", "unit-mismatch"),
+    ]
+
+
+def test_problems_come_in_layer_order(tmp_path: Path) -> None:
+    pkg = build_fixture("_base", tmp_path)
+    outcomes = pkg / "data/outcomes.csv"
+    text = outcomes.read_text().replace("0.41,0.56,0.001", "0.56,0.41,0.001")  # layer 4
+    text = text.replace("trial-a-placebo,,all,", "trial-a-placebo,,everyone,")  # layer 2
+    outcomes.write_text(text.replace("12.5 months with the drug", "12.5 months with a drug"))  # layer 5
+    assert [p.code for p in mmdata.validate(pkg)] == ["enum-error", "ci-order", "quote-not-in-seed"]
+
+
+# ---------------------------------------------------------------- descriptors and schemas of the wrong JSON type
+# Cases the exit-code property test (tests/test_contract.py) found (#13): each was an internal error
+# (exit 3), each is now a located message.
+def edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    value = json.loads(path.read_text(encoding="utf-8"))
+    change(value)
+    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stderr
+
+
+def test_a_resource_path_that_is_an_object_is_a_path_error_issue_13(package: Path) -> None:
+    edit_json(package / "datapackage.json", lambda d: d["resources"][1].update(path={}))
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert "datapackage.json:resources/1/path: must be a relative path written as a string [path-error]" in stderr.splitlines()
+
+
+def test_constraints_that_are_not_an_object_are_a_schema_error_for_every_reader_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][6].update(constraints="t"))
+    name = json.loads((package / "schemas/arms.schema.json").read_text(encoding="utf-8"))["fields"][6]["name"]
+    problem = f"schemas/arms.schema.json: field '{name}': 'constraints' has the wrong JSON type; see the Table Schema specification [schema-error]"
+    assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
+    assert run("diff", str(ROOT), str(package)) == (
+        1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")
+    assert run("fmt", "--check", str(package)) == (1, f"{problem} (left untouched)\n")
+
+
+def test_an_enum_that_is_not_a_list_is_a_schema_error_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][6]["constraints"].update(enum={}))
+    code, stderr = run("diff", str(ROOT), str(package))
+    assert code == 1 and "'constraints/enum' has the wrong JSON type" in stderr
+
+
+def test_a_foreign_key_whose_fields_are_not_names_is_a_schema_error_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/adverse_events.schema.json", lambda s: s["foreignKeys"][0]["reference"].update(fields=True))
+    problem = ("schemas/adverse_events.schema.json: each foreign key names its 'fields' and its 'reference' 'fields' (a name or a list "
+               "of names) and a 'resource' as a string [schema-error]")
+    assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
+    assert run("diff", str(ROOT), str(package)) == (
+        1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")
+
+
+def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_tables_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/outcomes.schema.json", lambda s: s["fields"].__setitem__(3, 0))
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
+    assert "internal error" not in stderr

@@ -1,0 +1,125 @@
+"""Hostile but plausible cells (#13): impossible dates, numbers that cannot be stored as written,
+blank required cells. Each must be one located problem, the same through both CSV readers,
+`mmdata validate` and `mmdata.load()`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import mmdata
+from mmdata.io.frames import read_cells
+from mmdata.model.schema import Table
+from mmdata.model.typed import typed_frame
+
+from ..conftest import ROOT, build_fixture, set_cell
+
+SOURCES, STUDIES, ARMS, OUTCOMES = "data/sources.csv", "data/studies.csv", "data/arms.csv", "data/outcomes.csv"
+KEYS = {SOURCES: "test-doc", STUDIES: "trial-a", ARMS: "trial-a-drug", OUTCOMES: "trial-a-pfs-drug"}
+
+
+@pytest.fixture
+def pkg(tmp_path: Path) -> Path:
+    return build_fixture("_base", tmp_path / "pkg")
+
+
+def everywhere(pkg: Path, path: str, column: str, text: str) -> list[tuple[int | None, str | None, str, str]]:
+    """The problems of one cell set to text, asserted equal through both readers, validate and load."""
+    line = set_cell(pkg / path, KEYS[path], column, text)
+    name = Path(path).stem
+    resource = mmdata.open_package(pkg).resources[name]
+    seen = []
+    for fast in (False, True):
+        cells = read_cells(path, (pkg / path).read_bytes(), resource.field_names, resource.missing_values, [], fast=fast)
+        assert cells is not None
+        seen.append(typed_frame(Table(resource, cells.frame, cells.lines, cells.broken))[1])
+    assert seen[0] == seen[1]
+    validated = [p for p in mmdata.validate(pkg) if p.path == path and p.row == line and p.column == column]
+    assert validated == seen[0]
+    with pytest.raises(mmdata.LoadError) as caught:
+        mmdata.load(name, path=pkg)
+    assert [p for p in caught.value.problems if p.column == column] == seen[0]
+    return [(p.row, p.column, p.code, p.message) for p in validated]
+
+
+def one(pkg: Path, path: str, column: str, text: str, code: str, message: str) -> None:
+    line = set_cell(pkg / path, KEYS[path], column, "")  # the line, before the cell is set
+    assert everywhere(pkg, path, column, text) == [(line, column, code, message)]
+
+
+# ---------------------------------------------------------------- dates
+@pytest.mark.parametrize(("text", "why"), [
+    ("2021-02-30", "February 2021 has 28 days"),
+    ("2023-02-29", "February 2023 has 28 days"),
+    ("2021-04-31", "April 2021 has 30 days"),
+    ("2021-13-45", "there is no month 13"),
+    ("2021-00", "there is no month 00"),
+    ("2021-01-00", "January 2021 has 31 days"),
+    ("0000-01-01", "there is no year 0000"),
+    ("0000", "there is no year 0000"),
+    ("2021-2-3", "write it YYYY, YYYY-MM or YYYY-MM-DD, with no spaces"),
+    ("2021-01-01 ", "write it YYYY, YYYY-MM or YYYY-MM-DD, with no spaces"),
+    (" 2021", "write it YYYY, YYYY-MM or YYYY-MM-DD, with no spaces"),
+])
+def test_an_impossible_date_is_a_located_type_error_issue_13(text: str, why: str, pkg: Path) -> None:
+    one(pkg, SOURCES, "published_date", text, "type-error", f"'{text}' is not a date: {why}")
+
+
+@pytest.mark.parametrize("text", ["2024-02-29", "2000-02-29", "2021-12-31", "2021-01-01", "2021-12", "2021", "0001-01-01"])
+def test_a_real_date_passes_issue_13(text: str, pkg: Path) -> None:
+    set_cell(pkg / SOURCES, "test-doc", "published_date", text)
+    assert mmdata.validate(pkg) == []
+    assert mmdata.load("sources", path=pkg)["published_date"].tolist() == [text]
+
+
+def test_the_shipped_date_columns_are_declared_issue_13() -> None:
+    schema = json.loads((ROOT / "schemas/sources.schema.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in schema["fields"] if f.get("mmdata:date")] == ["published_date"]
+
+
+# ---------------------------------------------------------------- numbers that cannot be stored as written
+@pytest.mark.parametrize("text", ["99999999999999999999", "-99999999999999999999", "9223372036854775808", "-9223372036854775809",
+                                  "9223372036854775807", "9007199254740993", "-9007199254740993", "+0009007199254740993"])
+@pytest.mark.parametrize(("path", "column"), [(STUDIES, "size"), (ARMS, "size")])
+def test_an_integer_beyond_2_to_the_53_is_named_not_wrapped_issue_13(text: str, path: str, column: str, pkg: Path) -> None:
+    one(pkg, path, column, text, "type-error",
+        f"'{text}' is beyond the whole numbers mmdata keeps exactly (-9007199254740992 to 9007199254740992); "
+        "check the number, or store it as text in another column if it is right")
+
+
+@pytest.mark.parametrize("text", ["9007199254740992", "-9007199254740992", "+0009007199254740992"])
+def test_an_integer_at_2_to_the_53_is_read_and_checked_issue_13(text: str, pkg: Path) -> None:
+    line = set_cell(pkg / ARMS, "trial-a-drug", "size", text)
+    found = [(p.row, p.column, p.code) for p in mmdata.validate(pkg) if p.path == ARMS]
+    high = not text.startswith("-")
+    assert found == [(line, "size", "arm-larger-than-study" if high else "minimum-error"), (line, "size", "number-not-in-quote")]
+
+
+@pytest.mark.parametrize(("text", "size"), [("1e400", "large: it would be stored as infinity"),
+                                            ("-1e400", "large: it would be stored as infinity"),
+                                            ("1e-400", "small: it would be stored as 0")])
+@pytest.mark.parametrize("column", ["value", "ci_lower", "p_value", "time_value"])
+def test_a_number_beyond_a_float_is_named_issue_13(text: str, size: str, column: str, pkg: Path) -> None:
+    one(pkg, OUTCOMES, column, text, "type-error", f"'{text}' is too {size}; check the number, or store it as text in another column if it is right")
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "+Infinity", "nan", "NaN", "Infinity"])
+@pytest.mark.parametrize("column", ["value", "ci_upper"])
+def test_infinity_and_nan_are_not_values_issue_13(text: str, column: str, pkg: Path) -> None:
+    one(pkg, OUTCOMES, column, text, "type-error",
+        f"'{text}' is not a number (digits, '.' for decimals, no thousands separator): "
+        "infinity and NaN are not values here; write the number, or leave the cell empty")
+
+
+# ---------------------------------------------------------------- blank required cells
+@pytest.mark.parametrize("text", [" ", "  \t ", "\u00a0"])
+@pytest.mark.parametrize(("path", "column"), [(ARMS, "quote"), (ARMS, "name"), (STUDIES, "name"), (SOURCES, "sha256"), (OUTCOMES, "quote")])
+def test_a_whitespace_only_required_cell_is_empty_issue_13(text: str, path: str, column: str, pkg: Path) -> None:
+    one(pkg, path, column, text, "required-error", "only whitespace, but this field is required")
+
+
+def test_a_whitespace_only_cell_is_kept_as_written_issue_13(pkg: Path) -> None:
+    set_cell(pkg / STUDIES, "trial-a", "caveat", " ")
+    assert mmdata.load("studies", path=pkg).set_index("study_id").at["trial-a", "caveat"] == " "

@@ -1,0 +1,288 @@
+"""`mmdata export`: typed SQLite and Parquet, the findings view, byte-identical rebuilds (#11)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import mmdata
+from mmdata.cli import cli
+from mmdata.publish import export as export_module
+from mmdata.publish import findings as view
+from mmdata.publish.export import ExportError, export_files
+
+from ..conftest import ROOT, read_rows, set_cell
+
+TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
+SQL_TYPES = {"string": "text", "integer": "integer", "number": "real"}
+
+
+def schema(table: str) -> dict:
+    return json.loads((ROOT / f"schemas/{table}.schema.json").read_text())
+
+
+def schemas() -> dict[str, dict]:
+    return {t: schema(t) for t in TABLES}
+
+
+def view_schema() -> dict:
+    """The findings view's Table Schema, as the exports generate it from the package's tables."""
+    return view.findings_schema(mmdata.open_package(ROOT).resources)
+
+
+def view_parts() -> list[tuple[str, str]]:
+    return view.parts(mmdata.open_package(ROOT).resources)
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    return export_files(ROOT)
+
+
+@pytest.fixture(scope="module")
+def db(files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
+    path = tmp_path_factory.mktemp("export") / "data.sqlite"
+    path.write_bytes(files["data.sqlite"])
+    return sqlite3.connect(path)
+
+
+def test_files_of_an_export(files: dict[str, bytes]) -> None:
+    assert list(files) == sorted(["data.sqlite", "metadata.json", "findings.csv"] + [f"parquet/{t}.parquet" for t in [*TABLES, "findings"]])
+
+
+def test_rebuilding_gives_the_same_bytes(files: dict[str, bytes]) -> None:
+    again = export_files(ROOT)
+    assert {k: hashlib.sha256(v).hexdigest() for k, v in again.items()} == {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_sqlite_cells_have_the_schema_types_and_null_for_missing(db: sqlite3.Connection, table: str) -> None:
+    header, rows = read_rows(ROOT / f"data/{table}.csv")
+    for i, field in enumerate(schema(table)["fields"]):
+        name = field["name"]
+        types = dict(db.execute(f'SELECT typeof("{name}"), count(*) FROM "{table}" GROUP BY 1').fetchall())
+        empty = sum(1 for r in rows if r[i] == "")
+        assert types.get("null", 0) == empty, name
+        assert set(types) - {"null"} <= {SQL_TYPES[field["type"]]}, name
+
+
+def test_numbers_compare_as_numbers_issue_11(db: sqlite3.Connection) -> None:
+    outcomes = mmdata.load("outcomes")
+    expected = int((outcomes["value"] > 30).sum())
+    assert db.execute("SELECT count(*) FROM outcomes WHERE value > 30").fetchone() == (expected,)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_sqlite_keys_come_from_the_schema(db: sqlite3.Connection, table: str) -> None:
+    spec = schema(table)
+    pk = [row[1] for row in sorted(db.execute(f'PRAGMA table_info("{table}")').fetchall(), key=lambda r: r[5]) if row[5]]
+    assert pk == spec["primaryKey"]
+    declared = sorted((fk["fields"], fk["reference"]["resource"] or table, fk["reference"]["fields"]) for fk in spec.get("foreignKeys", []))
+    found = sorted((row[3], row[2], row[4]) for row in db.execute(f'PRAGMA foreign_key_list("{table}")').fetchall())
+    assert found == declared
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_sqlite_checks_allowed_values_and_required_cells(files: dict[str, bytes], tmp_path: Path) -> None:
+    path = tmp_path / "data.sqlite"
+    path.write_bytes(files["data.sqlite"])
+    conn = sqlite3.connect(path)
+    arm = conn.execute("SELECT * FROM arms LIMIT 1").fetchone()
+    columns = [r[1] for r in conn.execute('PRAGMA table_info("arms")')]
+    for column, value, check in (("role", "treatment", "CHECK constraint"), ("size", 0, "CHECK constraint"), ("name", None, "NOT NULL")):
+        row = list(arm)
+        row[columns.index("arm_id")] = "new-arm"
+        row[columns.index(column)] = value
+        with pytest.raises(sqlite3.IntegrityError, match=check):
+            conn.execute(f"INSERT INTO arms VALUES ({', '.join('?' * len(row))})", row)
+
+
+def test_columns_table_describes_every_column(db: sqlite3.Connection) -> None:
+    rows = db.execute("SELECT table_name, column_name, type, unit, description FROM _columns ORDER BY rowid").fetchall()
+    every = dict(schemas(), findings=view_schema())
+    assert rows == [(t, f["name"], f["type"], f.get("unit"), f["description"]) for t, s in every.items() for f in s["fields"]]
+    tables = db.execute("SELECT name, kind, rows FROM _tables ORDER BY rowid").fetchall()
+    assert tables == [(t, "table", len(read_rows(ROOT / f"data/{t}.csv")[1])) for t in TABLES] + [
+        ("findings", "view", sum(len(read_rows(ROOT / f"data/{t}.csv")[1]) for t, _ in view_parts()))]
+
+
+def test_findings_view_joins_without_collisions(db: sqlite3.Connection) -> None:
+    cursor = db.execute("SELECT * FROM findings")
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    assert names == [f["name"] for f in view_schema()["fields"]]
+    assert len(names) == len(set(names))
+    assert {"study_name", "study_design", "study_pooled_in", "arm_name", "arm_role", "comparator_arm_name", "comparator_arm_role",
+            "source_title"} <= set(names)
+    arms = {r["arm_id"]: r for r in mmdata.load("arms").astype(object).to_dict("records")}
+    studies = {r["study_id"]: r for r in mmdata.load("studies").astype(object).to_dict("records")}
+    keys = sorted((t, k) for t, key in view_parts() for k in mmdata.load(t)[key])
+    assert [(r["finding_table"], r["finding_id"]) for r in rows] == keys
+    for r in rows:
+        assert r["study_name"] == studies[r["study_id"]]["name"]
+        assert r["study_pooled_in"] == (None if pd.isna(studies[r["study_id"]]["pooled_in"]) else studies[r["study_id"]]["pooled_in"])
+        for prefix in ("arm", "comparator_arm"):
+            arm = arms.get(r[f"{prefix}_id"])
+            assert (r[f"{prefix}_name"], r[f"{prefix}_role"]) == ((arm["name"], arm["role"]) if arm else (None, None))
+
+
+def test_median_pfs_per_study_in_one_query_issue_11(db: sqlite3.Connection) -> None:
+    """The issue's question, answered without a merge: which median PFS each study reports per arm."""
+    rows = db.execute("SELECT study_name, arm_role, value, qualifier FROM findings WHERE endpoint = 'progression-free-survival' "
+                      "AND statistic = 'median' AND comparator_arm_id IS NULL ORDER BY study_name, arm_role").fetchall()
+    outcomes = mmdata.load("outcomes")
+    chosen = outcomes[(outcomes["endpoint"] == "progression-free-survival") & (outcomes["statistic"] == "median") & outcomes["comparator_arm_id"].isna()]
+    assert len(rows) == len(chosen) > 0
+
+
+def test_load_findings_equals_the_view(db: sqlite3.Connection) -> None:
+    frame = mmdata.load("findings")
+    assert list(frame.columns) == [d[0] for d in db.execute("SELECT * FROM findings").description]
+    from_db = pd.read_sql_query("SELECT * FROM findings", db)
+    assert frame.astype(object).where(frame.notna(), None).values.tolist() == from_db.astype(object).where(from_db.notna(), None).values.tolist()
+    spec = {f["name"]: f for f in view_schema()["fields"]}
+    for name, dtype in frame.dtypes.items():
+        field = spec[name]
+        expected = "category" if "enum" in field.get("constraints", {}) else {"string": "string", "integer": "Int64", "number": "Float64"}[field["type"]]
+        assert str(dtype) == expected, name
+    outcomes = mmdata.load("outcomes")
+    for name in set(outcomes.columns) & set(frame.columns):
+        if str(outcomes[name].dtype) != "category":
+            assert frame[name].dtype == outcomes[name].dtype, name
+
+
+def test_findings_csv_is_the_view(files: dict[str, bytes], db: sqlite3.Connection) -> None:
+    rows = list(csv.reader(io.StringIO(files["findings.csv"].decode("utf-8"))))
+    cursor = db.execute("SELECT * FROM findings")
+    assert rows[0] == [d[0] for d in cursor.description]
+    as_text = [["" if v is None else (format(v, "g") if isinstance(v, float) and v == int(v) else str(v)) for v in r] for r in cursor.fetchall()]
+    assert rows[1:] == as_text
+    loaded = pd.read_csv(io.BytesIO(files["findings.csv"]), dtype=str, keep_default_na=False)
+    outcomes = pd.read_csv(ROOT / "data/outcomes.csv", dtype=str, keep_default_na=False).set_index("outcome_id")
+    mine = loaded[loaded["finding_table"] == "outcomes"].set_index("finding_id")
+    for column in ("value", "time_value", "ci_lower", "ci_upper", "p_value", "quote"):  # numbers keep the text of the source table
+        assert mine[column].to_dict() == outcomes.loc[mine.index, column].to_dict(), column
+
+
+@pytest.mark.parametrize("table", [*TABLES, "findings"])
+def test_parquet_types_and_descriptions_come_from_the_schema(files: dict[str, bytes], table: str) -> None:
+    parquet = pq.read_table(io.BytesIO(files[f"parquet/{table}.parquet"]))
+    spec = view_schema() if table == "findings" else schema(table)
+    kinds = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
+    assert parquet.schema.names == [f["name"] for f in spec["fields"]]
+    for field in spec["fields"]:
+        arrow = parquet.schema.field(field["name"])
+        cons = field.get("constraints", {})
+        if "enum" in cons:
+            assert arrow.type == pa.dictionary(pa.int32(), pa.string())
+            assert json.loads(arrow.metadata[b"enum"]) == cons["enum"]
+        else:
+            assert arrow.type == kinds[field["type"]]
+        assert arrow.nullable == (not cons.get("required") and field["name"] not in spec["primaryKey"])
+        assert arrow.metadata[b"description"].decode() == field["description"]
+    expected = mmdata.load(table)
+    got = parquet.to_pandas()
+    for name in expected.columns:
+        left = expected[name].astype(object).where(expected[name].notna(), None).tolist()
+        right = got[name].astype(object).where(got[name].notna(), None).tolist()
+        assert left == right, (table, name)
+
+
+def test_release_archive_carries_the_exports(released_template) -> None:
+    from ..releases import FIRST
+
+    result = released_template.result
+    with zipfile.ZipFile(result.archive) as archive:
+        names = archive.namelist()
+        inside = {n.removeprefix(f"mmdata-data-{FIRST}/exports/"): archive.read(n) for n in names if "/exports/" in n}
+    assert inside == export_files(result.archive.parent.parent)
+    assert json.loads(inside["metadata.json"])["about"] == f"mmdata {FIRST}"
+
+
+def test_export_command_writes_the_chosen_formats(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(out), "--format", "sqlite", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {out}/data.sqlite\nwrote {out}/findings.csv\nwrote {out}/metadata.json\n3 files written to {out}\n"
+    assert sorted(p.name for p in out.iterdir()) == ["data.sqlite", "findings.csv", "metadata.json"]
+
+
+@pytest.mark.parametrize(("table", "key", "column", "value"), [
+    ("arms", "myeloma-xi-lenalidomide", "study_id", "no-such-study"),  # a dangling key
+    ("outcomes", "ifm-2005-02-relapse-3y-relative", "qualifier", "roughly"),  # "about 2" must not become an exact 2
+    ("outcomes", "ifm-2005-02-relapse-3y-relative", "value", "abc"),  # a cell that cannot be typed
+])
+def test_export_refuses_an_invalid_package_and_writes_nothing(package: Path, tmp_path: Path, table: str, key: str, column: str,
+                                                             value: str) -> None:
+    set_cell(package / f"data/{table}.csv", key, column, value)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(out)])
+    assert (result.exit_code, result.stdout) == (1, "")  # refused, as an invalid package is
+    problems = len(mmdata.validate(package))
+    assert problems >= 1
+    assert result.stderr == (f"Error: {package}: the package is not valid ({problems} problem{'' if problems == 1 else 's'}); "
+                             "nothing was written. Run `mmdata validate` to see them\n")
+    assert not out.exists()
+    with pytest.raises(mmdata.LoadError) as caught:  # the findings view is built from the typed tables, with no validation (#21)
+        mmdata.load("findings", path=package)
+    if column == "study_id":  # the tables load, but the view's join would lose the arm
+        assert str(caught.value) == (f"{package}: cannot build the findings view: foreign keys do not resolve in ['arms']; "
+                                     "run `mmdata validate`")
+    else:  # the same error as loading the table
+        with pytest.raises(mmdata.LoadError) as table_error:
+            mmdata.load(table, path=package)
+        assert (str(caught.value), caught.value.problems) == (str(table_error.value), table_error.value.problems)
+
+
+def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(blocker / "sub"), "--format", "csv"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: {blocker / 'sub' / 'findings.csv'}: cannot write: ")
+    assert blocker.read_text() == "not a folder\n"
+
+
+@pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])
+def test_a_table_named_like_an_export_object_is_refused(name: str) -> None:
+    from mmdata.publish.sqlite import check_names
+
+    resources = mmdata.open_package(ROOT).resources
+    with pytest.raises(ExportError, match=f"a table is named '{name}', which the exports reserve"):
+        check_names(dict(resources, **{name: resources["arms"]}))
+
+
+def test_findings_view_column_collisions_are_refused() -> None:
+    import dataclasses
+
+    from mmdata.model.schema import Field
+    from mmdata.publish.sqlite import check_names
+
+    resources = mmdata.open_package(ROOT).resources
+    outcomes = resources["outcomes"]
+    resources["outcomes"] = dataclasses.replace(outcomes, fields=(*outcomes.fields, Field("study_name")))
+    with pytest.raises(ExportError, match="two columns named study_name"):
+        check_names(resources)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path), "--format", "parquet"])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
+                             "install the export extra: pip install 'mmdata[export]'\n")
+    assert export_module.FORMATS == ("sqlite", "parquet", "csv")

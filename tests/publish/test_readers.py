@@ -1,0 +1,117 @@
+"""The README's Readers examples run as written, on a fresh export (#11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mmdata
+from mmdata.publish.export import export
+
+from ..conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BIN = Path(sys.executable).parent
+
+
+def snippet(name: str, language: str) -> str:
+    match = re.search(rf"<!-- snippet: {name} -->\n```{language}\n(.*?)```", README, re.S)
+    assert match, name
+    return match.group(1)
+
+
+def analyst_commands() -> list[str]:
+    match = re.search(r"<!-- commands: analysts -->\n```sh\n(.*?)```", README, re.S)
+    assert match
+    return match.group(1).splitlines()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder like a clone after the README's analyst command: the package, build/ exported."""
+    work = tmp_path_factory.mktemp("readers")
+    for part in ("data", "schemas", "seeds", "datapackage.json"):
+        (work / part).symlink_to(ROOT / part)
+    export(ROOT, work / "build")
+    return work
+
+
+def above_30() -> int:
+    outcomes = mmdata.load("outcomes")
+    return int((outcomes["value"] > 30).sum())
+
+
+def test_pandas_example(workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(workdir)
+    scope: dict = {}
+    exec(snippet("reader-pandas", "python"), scope)  # noqa: S102 - the README's own example
+    assert str(scope["outcomes"]["value"].dtype) == "Float64" and str(scope["outcomes"]["endpoint"].dtype) == "category"
+    pfs = scope["pfs"]
+    assert len(pfs) > 0 and set(pfs["statistic"]) == {"median"}
+    assert "study_name" in capsys.readouterr().out
+
+
+def test_sqlite_example(workdir: Path) -> None:
+    statements = [s.strip() for s in snippet("reader-sqlite", "sql").split(";") if s.strip()]
+    conn = sqlite3.connect(workdir / "build/data.sqlite")
+    results = [conn.execute(s).fetchall() for s in statements]
+    assert results[0] == [(above_30(),)]
+    assert results[1] and all(row[2] is not None or row[3] == "not-reached" for row in results[1])
+    assert [r[0] for r in results[2]] == [f["name"] for f in json.loads((ROOT / "schemas/arms.schema.json").read_text())["fields"]]
+    if shutil.which("sqlite3"):  # the command-line shell the README names, when installed
+        done = subprocess.run(["sqlite3", "build/data.sqlite", statements[0]], cwd=workdir, capture_output=True, text=True, check=True)
+        assert done.stdout == f"{above_30()}\n"
+
+
+def test_datasette_example_links_tables(workdir: Path) -> None:
+    command = analyst_commands()[1]
+    assert command == ".venv/bin/datasette build/data.sqlite -m build/metadata.json"
+    args = [str(BIN / "datasette"), *command.split()[1:]]
+
+    def get(path: str) -> str:
+        return subprocess.run([*args, "--get", path], cwd=workdir, capture_output=True, text=True, check=True).stdout
+
+    rows = json.loads(get("/data/arms.json?_labels=on&_shape=array&_size=max"))
+    studies = mmdata.load("studies").set_index("study_id")
+    assert len(rows) == len(mmdata.load("arms"))
+    for row in rows:
+        assert row["study_id"]["label"] == studies.loc[row["study_id"]["value"], "name"]
+    page = get("/data/outcomes")
+    assert 'href="/data/arms/' in page and 'href="/data/studies/' in page and 'href="/data/sources/' in page
+    assert "CC-BY-4.0" in page  # the licence, from metadata.json
+    metadata = json.loads(get("/-/metadata.json"))
+    assert metadata["license"] == json.loads((ROOT / "datapackage.json").read_text())["licenses"][0]["name"]
+    arms_page = get("/data/arms")
+    assert json.loads((ROOT / "schemas/arms.schema.json").read_text())["fields"][2]["description"] in arms_page
+    assert "patients" in arms_page  # the unit of size
+
+
+def test_duckdb_example(workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(workdir)
+    exec(snippet("reader-duckdb", "python"), {})  # noqa: S102
+    out = capsys.readouterr().out
+    findings = mmdata.load("findings")
+    pfs = findings[(findings["endpoint"] == "progression-free-survival") & (findings["statistic"] == "median") & findings["comparator_arm_id"].isna()]
+    for name in pfs["study_name"]:
+        assert name in out
+    for role in ("experimental", "control"):
+        assert out.count(role) == int((pfs["arm_role"] == role).sum())
+
+
+def test_r_example(workdir: Path) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        message = "R is not installed (apt-get install r-base-core); the R example runs where Rscript is"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must run it")  # .ci/run installs it
+        pytest.skip(message)
+    done = subprocess.run([rscript, "-e", snippet("reader-r", "r")], cwd=workdir, capture_output=True, text=True, check=True)
+    assert done.stdout == f"{above_30()} outcomes above 30\n"
