@@ -1,7 +1,7 @@
 """The shipped data: `mmdata validate` finds no problem (#21).
 
 This is the only test over the shipped rows, and it holds no copy of them. Every rule of the
-curation guide is a rule of the validator, with a code, a place and a fix (tests/test_curation.py
+curation guide is a rule of the validator, with a code, a place and a fix (tests/rules/test_curation.py
 tests them on the tiny fixture package): a contributor who adds a source through the documented
 commands meets them there, never here. The values themselves are not pinned by a test: the
 released tables are recorded with their sha256, and `mmdata diff` shows every changed cell.

@@ -1,6 +1,6 @@
 """The curation guide's rules across rows, seeds and reference facts, as rules of `mmdata validate` (#21).
 
-They were tests of the shipped data (tests/test_data.py, tests/test_zenodo.py) that a contributor met
+They were tests of the shipped data (tests/test_data.py, tests/edit/test_zenodo.py) that a contributor met
 only as bare asserts; each is now a problem with a code, a place and a fix. They run on the tiny
 fixture package, so no fact of the shipped data is typed here.
 """
