@@ -55,8 +55,8 @@ def caveat(rng: random.Random, n: int) -> str | None:
     if pick < 0.6:
         return None
     if pick < 0.9995:
-        return f'Lay wording ("{rng.choice(WORDS)}"), not confirmed; see note {n}, and the publication.'
-    return f"First line of a long caveat {n}.\nSecond line, after a line break.\nThird line."
+        return f'Lay wording ("{rng.choice(WORDS)}"), not confirmed; see the note on {rng.choice(WORDS)}, and the publication.'
+    return "First line of a long caveat.\nSecond line, after a line break.\nThird line."  # no figure: it would need the reference facts
 
 
 def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
@@ -69,7 +69,7 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
     n_studies = max(2, outcomes // 100)
     n_sources = max(2, min(999, n_studies // 20))
     writers = {t: Writer(out / f"data/{t}.csv", t) for t in ("sources", "studies", "arms", "outcomes", "adverse_events")}
-    seeds: list[list[str]] = [[f"Synthetic source document {s}.", "It reports results of maintenance therapy."] for s in range(n_sources)]
+    seeds: list[list[str]] = [["A synthetic source document.", "It reports results of maintenance therapy."] for s in range(n_sources)]
     studies = []
     for k in range(n_studies):
         source = k % n_sources
@@ -113,21 +113,24 @@ def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
 
 
 def _results(rng: random.Random, w: Writer, studies: list, seeds: list[list[str]], count: int, kind: str) -> None:
-    """Groups of up to six rows sharing one quote: two medians, a hazard ratio with its interval and p, a comparison, a percentage, a finding."""
+    """Groups of up to six rows sharing one quote and population: a hazard ratio with its interval and p, two medians, a
+    percentage, a comparison, a finding. Each comparison row comes before the per-arm rows it compares, so that a group
+    cut short at the end still has it (#21)."""
     n = 0
     group = 0
     while n < count:
         sid, source, arms = studies[group % len(studies)]
         a, b = arms[0], arms[1 + group % (len(arms) - 1)]
         src = f"source-{source:03d}"
+        population = rng.choice(POPULATIONS)
         if kind == "adverse":
             pa, pb, at_risk = rng.randint(1, 30), rng.randint(1, 30), rng.randint(50, 400)
             quote = f"In group {group} of study {sid}, {pa}% of {at_risk} patients had a second cancer, against {pb}% with observation."
-            rows = [dict(arm_id=a, statistic="percentage", value=pa, unit="percent", at_risk=at_risk),
-                    dict(arm_id=b, statistic="percentage", value=pb, unit="percent"),
-                    dict(arm_id=a, comparator_arm_id=b, statistic="percentage", direction="higher-in-arm" if pa > pb else "lower-in-arm")]
+            rows = [dict(arm_id=a, comparator_arm_id=b, statistic="percentage", direction="higher-in-arm" if pa > pb else "lower-in-arm"),
+                    dict(arm_id=a, statistic="percentage", value=pa, unit="percent", at_risk=at_risk),
+                    dict(arm_id=b, statistic="percentage", value=pb, unit="percent")]
             for r in rows[: count - n]:
-                w.row(adverse_event_id=f"{kind}-{n:08d}", study_id=sid, population=rng.choice(POPULATIONS), event="second-primary-malignancy",
+                w.row(adverse_event_id=f"{kind}-{n:08d}", study_id=sid, population=population, event="second-primary-malignancy",
                       source_id=src, quote=quote, caveat=caveat(rng, n), **r)
                 n += 1
         else:
@@ -136,18 +139,18 @@ def _results(rng: random.Random, w: Writer, studies: list, seeds: list[list[str]
             low, high, p = round(hr - 0.1, 2), round(hr + 0.1, 2), rng.choice(("0.001", "0.01", "0.03", "0.2"))
             reached = group % 9 != 0
             median_a = f"{ma} months" if reached else "not reached"
-            quote = (f"Group {group} of {sid}: median survival was {median_a} with lenalidomide and {mb} months with observation "
+            quote = (f"Group {group} of {sid}: median survival was {median_a} with lenalidomide compared with {mb} months with observation "
                      f"(hazard ratio {hr}, 95% CI {low} to {high}; p = {p}) after {t} months; {int(ma)}% were alive.")
             endpoint = ENDPOINTS[group % len(ENDPOINTS)]
-            rows = [dict(arm_id=a, statistic="median", **(dict(value=ma, unit="months") if reached else dict(qualifier="not-reached"))),
-                    dict(arm_id=b, statistic="median", value=mb, unit="months", qualifier="about" if group % 5 == 0 else None),
-                    dict(arm_id=a, comparator_arm_id=b, statistic="hazard-ratio", value=hr, unit="ratio", direction="lower-in-arm",
+            rows = [dict(arm_id=a, comparator_arm_id=b, statistic="hazard-ratio", value=hr, unit="ratio", direction="lower-in-arm",
                          significance="significant", ci_lower=low, ci_upper=high, p_value=p),
-                    dict(arm_id=a, statistic="percentage", value=int(ma), unit="percent", time_value=t, time_unit="months"),
+                    dict(arm_id=a, statistic="median", **(dict(value=ma, unit="months") if reached else dict(qualifier="not-reached"))),
+                    dict(arm_id=b, statistic="median", value=mb, unit="months", qualifier="about" if group % 5 == 0 else None),
+                    dict(statistic="percentage", value=int(ma), unit="percent", time_value=t, time_unit="months"),
                     dict(arm_id=a, comparator_arm_id=b, statistic="not-stated", direction="higher-in-arm"),
                     dict(statistic="qualitative", finding=f"Maintenance helped in group {group}, the authors say.")]
             for r in rows[: count - n]:
-                w.row(outcome_id=f"{kind}-{n:08d}", study_id=sid, population=rng.choice(POPULATIONS), endpoint=endpoint,
+                w.row(outcome_id=f"{kind}-{n:08d}", study_id=sid, population=population, endpoint=endpoint,
                       source_id=src, quote=quote, caveat=caveat(rng, n), **r)
                 n += 1
         seeds[source].append(quote)

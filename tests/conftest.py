@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "seeds")
+#: docs/references.md: the reference facts that the schemas name and the curation rules read (#21).
+PACKAGE_PARTS = ("datapackage.json", "data", "schemas", "seeds", "docs/references.md")
 
 
 def shipped_descriptor() -> dict:
@@ -40,13 +41,14 @@ def summary(rows: int | None = None) -> str:
 
 
 def copy_package(source: Path, target: Path) -> Path:
-    """Copy the parts of a package (descriptor, data, schemas, seeds) into target."""
+    """Copy the parts of a package (descriptor, data, schemas, seeds, reference facts) into target."""
     target.mkdir(parents=True, exist_ok=True)
     for part in PACKAGE_PARTS:
         src = source / part
         if src.is_dir():
             shutil.copytree(src, target / part, dirs_exist_ok=True)
         elif src.is_file():
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / part)
     return target
 

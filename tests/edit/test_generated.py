@@ -30,7 +30,7 @@ def repository(target: Path) -> Path:
     """The package with the files mmdata docs generates into."""
     copy_package(ROOT, target)
     for name in ("README.md", "LICENSE-DATA.md", "docs"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, target / name)
+        shutil.copytree(ROOT / name, target / name, dirs_exist_ok=True) if (ROOT / name).is_dir() else shutil.copy2(ROOT / name, target / name)
     return target
 
 

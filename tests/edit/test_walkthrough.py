@@ -28,7 +28,7 @@ def block(name: str) -> str:
 def test_the_walkthrough_ends_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_package(ROOT, tmp_path / "repo")
     for name in ("README.md", "LICENSE-DATA.md", "docs"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, root / name)
+        shutil.copytree(ROOT / name, root / name, dirs_exist_ok=True) if (ROOT / name).is_dir() else shutil.copy2(ROOT / name, root / name)
     (root / "new-summary.txt").write_text(block("new-summary.txt"), encoding="utf-8")
     monkeypatch.chdir(root)
     before = {t: row_count(t, root) for t in ("sources", "studies", "arms", "outcomes")}

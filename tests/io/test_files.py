@@ -201,7 +201,7 @@ def test_a_table_inside_a_linked_folder_is_refused_issue_13(package: Path, tmp_p
 
 def test_docs_never_writes_through_a_link_issue_13(package: Path, tmp_path: Path) -> None:
     target = outside_file(tmp_path, b"precious\n")
-    (package / "docs").mkdir()
+    (package / "docs").mkdir(exist_ok=True)  # the package holds docs/references.md
     (package / "docs/data-dictionary.md").symlink_to(target)
     for args in (["docs", str(package)], ["docs", "--check", str(package)]):
         result = CliRunner().invoke(cli, args)
@@ -211,6 +211,7 @@ def test_docs_never_writes_through_a_link_issue_13(package: Path, tmp_path: Path
 
 def test_docs_never_writes_into_a_linked_folder_issue_13(package: Path, tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
+    shutil.rmtree(package / "docs")  # its references.md: docs/ is the link here
     (package / "docs").symlink_to(tmp_path / "elsewhere")
     result = CliRunner().invoke(cli, ["docs", str(package)])
     assert (result.exit_code, result.stderr) == (1, "Error: docs/data-dictionary.md: not written: it is reached through a symbolic "

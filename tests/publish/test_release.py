@@ -22,7 +22,22 @@ from mmdata.model.publishing import PIN_REGIONS, render_pins
 from mmdata.publish.release import release
 
 from ..conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from ..releases import DAY, FIRST, Released, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
+from ..releases import (
+    DAY,
+    FIRST,
+    Released,
+    add_changelog_line,
+    after,
+    all_bytes,
+    assert_counts,
+    canonical,
+    commit,
+    copy_row,
+    refusal,
+    region,
+    removable_row,
+    repo_copy,
+)
 
 
 def test_archive_is_reproducible_and_checksummed(tmp_path: Path, released_template: Released) -> None:
@@ -177,8 +192,8 @@ def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkey
 def released_pair(root: Path) -> tuple[Path, Path, dict[str, str]]:
     """From FIRST released, committed and tagged at root: change one cell, remove a row and add one; release the next minor."""
     _, outcomes = read_rows(root / "data/outcomes.csv")
-    _, events = read_rows(root / "data/adverse_events.csv")
-    facts = {"changed": outcomes[0][0], "removed": events[-1][0], "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
+    facts = {"changed": outcomes[0][0], "removed": removable_row(root, "adverse_events"),
+             "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
     set_cell(root / "data/outcomes.csv", facts["changed"], "caveat", "Edited in a test.")
     events_file = root / "data/adverse_events.csv"
     events_file.write_text("".join(x for x in events_file.read_text().splitlines(keepends=True) if not x.startswith(facts["removed"] + ",")))

@@ -20,7 +20,7 @@ from mmdata.model.package import checksums
 from mmdata.publish.release import release
 
 from ..conftest import VERSION, set_cell
-from ..releases import DAY, FIRST, add_changelog_line, after, canonical, commit, copy_row, git, refusal, remove_column, repo_copy
+from ..releases import DAY, FIRST, add_changelog_line, after, canonical, commit, copy_row, git, refusal, removable_row, remove_column, repo_copy
 
 MINOR, MAJOR, PATCH = after(FIRST, "minor"), after(FIRST, "major"), after(FIRST, "patch")
 NOT_FOUND = (f"Error: cannot find release {FIRST}, the last one: there is no git tag v{FIRST} and no commit whose "
@@ -160,8 +160,8 @@ def test_a_row_added_needs_a_minor_version_issue_9(first_release: Callable[..., 
 
 def test_a_row_removed_needs_a_minor_version(first_release: Callable[..., Path]) -> None:
     root = first_release()
-    path = root / "data/adverse_events.csv"
-    path.write_text("".join(path.read_text().splitlines(keepends=True)[:-1]))
+    path, key = root / "data/adverse_events.csv", removable_row(root, "adverse_events")
+    path.write_text("".join(x for x in path.read_text().splitlines(keepends=True) if not x.startswith(key + ",")))
     canonical(root)
     assert refusal(root, PATCH) == needs(PATCH, "minor", "minor: adverse_events: 1 row removed")
     released(root, MINOR)

@@ -11,7 +11,7 @@ The search goes in three steps and stops at the first that finds something:
 3. fuzzy: the sentences that share the most words with them, a misspelt word counting when it is
    close to a word of the sentence (difflib ratio at least 0.8).
 
-The numbers come from ``rules.provenance.quote_numbers``, the validator's own reading (one source of truth).
+The numbers come from ``rules.numbers.quote_numbers``, the validator's own reading (one source of truth).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 def find_passages(root: str | Path, source_id: str, words: str, limit: int = LIMIT) -> QuoteResult:
     """The passages of source_id's seed that best match words (see the module docstring)."""
-    from ..rules.provenance import quote_numbers  # the validator's reading of numbers
+    from ..rules.numbers import quote_numbers  # the validator's reading of numbers
 
     wanted = normalise(words)
     if not wanted:

@@ -20,7 +20,6 @@ installed, only faster.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from .arrow import arrow_available
 from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
 
 BOM = b"\xef\xbb\xbf"
@@ -42,10 +42,6 @@ class Cells:
     frame: pd.DataFrame  # string dtype, columns in the order asked for
     lines: np.ndarray  # file line (header = 1) of each row of frame
     broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
-
-
-def arrow_available() -> bool:
-    return importlib.util.find_spec("pyarrow") is not None
 
 
 def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[str], problems: list[Problem],

@@ -47,6 +47,13 @@ FOLDER = "mmdata:folder"  # on seed_file: the folder of the seed documents
 DATE = "mmdata:date"  # a text field holding a calendar date YYYY, YYYY-MM or YYYY-MM-DD
 ROLE = "mmdata:role"  # on a schema: what its table's rows are (ROLES)
 KEY_PARTS = "mmdata:keyParts"  # on a schema: the columns a new row's key is made of (mmdata add-row)
+RETIRED = "mmdata:retired"  # on a key field: the keys retired from its table
+DIRECTION_WORDS = "mmdata:directionWords"  # on direction: the words that state each direction
+DIRECTION_OF_VALUE = "mmdata:directionOfValue"  # on direction: the statistics whose value states the direction
+COMPARING_WORDS = "mmdata:comparingWords"  # on comparator_arm_id: the words that set one arm against another
+CONFIRMED_IN = "mmdata:confirmedIn"  # on an identifier field: the file of reference facts that confirms its values
+CONFIRMED_AS = "mmdata:confirmedAs"  # on an identifier field: how that file marks a value confirmed ("{}" for the value)
+FIGURES_CONFIRMED_IN = "mmdata:figuresConfirmedIn"  # on caveat: the file of reference facts that confirms its figures
 #: The roles of tables: source documents, studies, arms of studies, and findings (a result a source
 #: states about a study or its arms: outcomes and adverse events).
 ROLES = ("source", "study", "arm", "finding")
@@ -86,6 +93,13 @@ class Field:
     units_of_statistic: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, hash=False)
     upper_bound: tuple[str, ...] = ()
     folder: str | None = None
+    retired: tuple[Mapping[str, Any], ...] = dataclasses.field(default=(), hash=False)  # {"key", "replacedBy", "why"} each
+    direction_words: Mapping[str, tuple[str, ...]] | None = dataclasses.field(default=None, hash=False)  # None: none declared
+    direction_of_value: tuple[str, ...] = ()
+    comparing_words: tuple[str, ...] = ()
+    confirmed_in: str | None = None
+    confirmed_as: str = "{} **confirmed**"
+    figures_confirmed_in: str | None = None
 
     @property
     def supported(self) -> bool:
@@ -257,6 +271,7 @@ def _field(f: Mapping[str, Any], pk: tuple[str, ...]) -> Field:
     units = f.get(UNITS)
     upper = f.get(UPPER_BOUND)
     folder = f.get(FOLDER)
+    retired, words = f.get(RETIRED), f.get(DIRECTION_WORDS)
     return Field(
         name=name, type=_text(f.get("type")) or "string", format=_text(f.get("format")) or "default",
         description=f["description"] if isinstance(f.get("description"), str) else None, unit=None if f.get("unit") is None else str(f.get("unit")),
@@ -265,11 +280,21 @@ def _field(f: Mapping[str, Any], pk: tuple[str, ...]) -> Field:
         units_of_statistic={str(s): tuple(map(str, us)) for s, us in units.items() if isinstance(us, list)} if isinstance(units, dict) else {},
         upper_bound=tuple(map(str, upper)) if isinstance(upper, list) else (),
         folder=None if folder is None else str(folder),
+        retired=tuple(e for e in retired if isinstance(e, dict)) if isinstance(retired, list) else (),
+        direction_words={str(d): tuple(map(str, w)) for d, w in words.items() if isinstance(w, list)} if isinstance(words, dict) else None,
+        direction_of_value=_texts(f.get(DIRECTION_OF_VALUE)), comparing_words=_texts(f.get(COMPARING_WORDS)),
+        confirmed_in=None if f.get(CONFIRMED_IN) is None else str(f.get(CONFIRMED_IN)),
+        confirmed_as=str(f.get(CONFIRMED_AS, "{} **confirmed**")),
+        figures_confirmed_in=None if f.get(FIGURES_CONFIRMED_IN) is None else str(f.get(FIGURES_CONFIRMED_IN)),
     )
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(map(str, value)) if isinstance(value, list) else ()
 
 
 @dataclass

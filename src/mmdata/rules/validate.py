@@ -16,12 +16,13 @@ from pathlib import Path
 from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problems
 from ..io.jsonfile import SCHEMA_ERROR
 from ..io.snapshot import Snapshot
-from ..model.package import Package, Report, declared_paths, open_package, read_tables
+from ..model.package import TABLES, Package, Report, declared_paths, open_package, read_tables
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import Table
 from ..model.typed import typed_frame
-from . import celltext, crossfield, keys, provenance
-from .cells import check_cells
+from . import celltext, crossfield, curation, keys, provenance
+from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
+from .emit import Frames
 
 
 def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
@@ -87,6 +88,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
     problems += keys.foreign_keys(loaded, frames)
+    problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
     clock.lap("keys")
     ruled = {}
     for name, frame in readable.items():
@@ -104,11 +106,21 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     problems += seed_problems
     problems += provenance.quote_checks(tables, ruled, texts)
     problems += celltext.short_quotes(tables, ruled)
+    known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
+    problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known)  # the curation guide's rules across rows, seeds and reference facts (#21)
     clock.lap("provenance")
     report = Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
     pkg.report = report
     pkg.typed = {name: (loaded[name], frames[name]) for name in loaded} if report.valid else None
     return report
+
+
+def _rows_known(loaded: dict[str, Table], frames: Frames, problems: list[Problem]) -> bool:
+    """Whether the package's rows are all known: every table read and checked by the rules, no row left out as
+    unreadable, every key unique and resolved. The curation rules of what is still to record (curation.PENDING)
+    run only then: otherwise their problems would only repeat those that left a table, a row or a link out."""
+    every_row = all(name in frames and len(frames[name]) == len(loaded[name].frame) for name in (*loaded, *TABLES))
+    return every_row and not any(p.code in (PRIMARY_KEY, UNIQUE_ERROR, keys.FOREIGN_KEY) for p in problems)
 
 
 def validated(source: str | Path | Snapshot | Package) -> Package:

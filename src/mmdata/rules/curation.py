@@ -1,0 +1,396 @@
+"""Rules of the curation guide that read rows together, the seeds' findings and the reference facts
+(#21): rules of `mmdata validate`, no longer tests of the shipped data.
+
+- layer 3: retired-key (a key retired from a table never comes back);
+- layer 5: marker-not-in-seed and number-not-quoted (every number of a seed's findings is in some
+  quote of its source), direction-not-in-quote (a comparison row's quote words its direction),
+  comparison-missing (a comparison the document words has its comparison row),
+  identifier-unconfirmed (identifiers only when confirmed or stated in the seed), figure-unconfirmed
+  and figure-uncited (a caveat's figure from a publication is confirmed and names it).
+
+The facts they rest on are declared in the Table Schemas (model/rulefacts.py) and in the sources'
+findings_start, findings_end and not_findings columns. A file of reference facts that a schema
+names (docs/references.md) is read through the package's snapshot, so that a folder, a release
+archive and a git revision are checked alike; a release archive holds it.
+
+Two codes are work still to do rather than a wrong row (PENDING): a number of a document that no
+quote holds yet, a comparison row not yet added. `add-source` and `add-row` (edit/add.py) do not refuse for them,
+since a source is added before its rows; `mmdata validate` lists them until the rows are there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import KEYS, PATH_ERROR, PROVENANCE, Code, Problem, UnsafeFile
+from ..io.snapshot import Snapshot, safe_relative_path
+from ..model.rulefacts import (
+    comparing_words,
+    confirmed_identifiers,
+    direction_of_value,
+    direction_words,
+    figures_confirmed_in,
+    reference_files,
+    retired_keys,
+)
+from ..model.schema import Table
+from .emit import Frames, emit
+from .numbers import NUMBER_WORDS, numbers_of, quote_numbers
+
+RETIRED_KEY = Code("retired-key", KEYS, "a row has a key that its table's schema lists as retired")
+MARKER_NOT_IN_SEED = Code("marker-not-in-seed", PROVENANCE,
+                          "a source's findings_start, findings_end or not_findings passage does not occur in its seed")
+NUMBER_NOT_QUOTED = Code("number-not-quoted", PROVENANCE, "a number of a seed's findings occurs in no quote of its source")
+DIRECTION_NOT_IN_QUOTE = Code("direction-not-in-quote", PROVENANCE, "a comparison row's quote holds no word that states its direction")
+COMPARISON_MISSING = Code("comparison-missing", PROVENANCE,
+                          "a result of one arm is set against another arm, in its quote's words or its sentences, but no comparison row records it")
+IDENTIFIER_UNCONFIRMED = Code("identifier-unconfirmed", PROVENANCE,
+                              "an identifier is neither marked confirmed in the reference facts nor stated in the seed")
+FIGURE_UNCONFIRMED = Code("figure-unconfirmed", PROVENANCE, "a caveat holds a number that neither its seed's findings nor the reference facts state")
+FIGURE_UNCITED = Code("figure-uncited", PROVENANCE, "a caveat holds a number its seed's findings do not state, without naming the publication")
+
+#: Problems that only rows still to add resolve: add-source and add-row do not refuse for them.
+PENDING = frozenset({NUMBER_NOT_QUOTED, COMPARISON_MISSING})
+#: The columns of sources.csv that bound a seed's findings, and name passages of them that report none.
+START, END, NOT_FINDINGS = "findings_start", "findings_end", "not_findings"
+#: Separates the passages of a not_findings cell: one passage a line.
+SEPARATOR = "\n"
+#: "more than 1,000", "fewer than two": a hedge of a number, not a comparison; nor is "rather than" or "other than".
+_HEDGE_RE = re.compile(r"\b(?:(?:more|less|fewer) than(?= (?:\d|(?:" + "|".join(NUMBER_WORDS) + r")\b))|(?:rather|other) than\b)")
+#: A key in a caveat (singhal-mehta-2007-review): its digits are no figure.
+_KEY_RE = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
+#: How a caveat names a publication: a capitalised word and a year ("Jackson 2019", "Haematol 2021").
+_CITATION_RE = re.compile(r"([A-Z][A-Za-z]+) ((?:19|20)[0-9]{2})\b")
+
+
+def _said(message: str) -> Callable[[pd.Series], str]:
+    """A message that names nothing of the row (for emit)."""
+    return lambda row: message
+
+
+# ---------------------------------------------------------------- layer 3
+def retired_key_problems(tables: dict[str, Table], frames: Frames) -> list[Problem]:
+    """No row has a key its table retired. (The keys that replaced one are named for readers, not checked: a
+    replacing row may itself be withdrawn later, and the schema is shared by every package built on it.)"""
+    problems: list[Problem] = []
+    for name, table in tables.items():
+        keys = table.resource.primary_key
+        if len(keys) != 1 or name not in frames or keys[0] not in frames[name]:
+            continue
+        column = frames[name][keys[0]]
+        for entry in retired_keys(table.resource, keys[0]):
+            old, new = str(entry.get("key", "")), ", ".join(map(str, entry.get("replacedBy", []))) or "none"
+            why = f"{entry['why']}; " if entry.get("why") else ""
+            problems += emit(table, column.eq(old), keys[0], RETIRED_KEY,
+                              _said(f"{old} is a retired key ({why}replaced by {new}); a key is never reused, "
+                                    "since downstream joins may still name it: give this row a new key"))
+    return problems
+
+
+# ---------------------------------------------------------------- layer 5
+class _Findings:
+    """Each source's seed text, where its findings start and end, and the passages of them that report none."""
+
+    def __init__(self, table: Table, sources: pd.DataFrame, texts: dict[str, str]) -> None:
+        self.problems: list[Problem] = []
+        self.text: dict[str, str] = {}
+        self.span: dict[str, tuple[int, int]] = {}
+        self.excluded: dict[str, list[tuple[int, int]]] = {}
+        self.file: dict[str, str] = {}
+        for label, sid in sources["source_id"].dropna().items():
+            if str(sid) not in texts:
+                continue  # no readable seed: seed_checks says why
+            text, row, where = texts[str(sid)], table.frame.loc[label], int(table.lines[label])
+            start, end, excluded, before = 0, len(text), [], len(self.problems)
+            for column in (START, END):
+                marker = row.get(column)
+                if isinstance(marker, str) and marker.split():
+                    found = _find(text, marker, start, len(text))
+                    if found is None:
+                        self._missing(table, where, column, marker, row, "after findings_start" if column == END and start else "")
+                    elif column == START:
+                        start = found[0]
+                    else:
+                        end = found[0]
+            passages = row.get(NOT_FINDINGS)
+            for passage in (passages.split(SEPARATOR) if isinstance(passages, str) else []):
+                spans = [m.span() for m in _pattern(passage).finditer(text, start, end)] if passage.split() else [(0, 0)]
+                if not spans:
+                    self._missing(table, where, NOT_FINDINGS, passage, row, "between findings_start and findings_end")
+                excluded += spans
+            if len(self.problems) == before:  # a source whose findings cannot be bounded is left to its marker-not-in-seed
+                self.text[str(sid)], self.span[str(sid)], self.excluded[str(sid)] = text, (start, end), excluded
+                self.file[str(sid)] = str(row["seed_file"])
+
+    def _missing(self, table: Table, line: int, column: str, passage: str, row: pd.Series, where: str) -> None:
+        self.problems.append(Problem(table.path, line, column, MARKER_NOT_IN_SEED,
+                                     f"'{passage.strip()}' does not occur in {row['seed_file']}{' ' + where if where else ''}; copy the "
+                                     f"words from the document (`mmdata quote {row['source_id']} WORDS` prints them), or empty the cell", passage))
+
+    def numbers(self, sid: str) -> set[float]:
+        """The numbers of a source's findings, passages that report none included."""
+        start, end = self.span[sid]
+        return set(numbers_of([self.text[sid][start:end]])[1].tolist())
+
+
+def _pattern(passage: str) -> re.Pattern[str]:
+    return re.compile(r"\s+".join(map(re.escape, passage.split())))
+
+
+def _find(text: str, passage: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where passage first occurs in text[start:end], any run of whitespace matching any other."""
+    found = _pattern(passage).search(text, start, end)
+    return None if found is None else found.span()
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _files(snap: Snapshot, rels: Iterable[str]) -> tuple[dict[str, str | None], list[Problem]]:
+    """The text of each file of reference facts (None when it cannot be read), and why one cannot be."""
+    texts: dict[str, str | None] = {}
+    problems = []
+    for rel in rels:
+        texts[rel] = None
+        why = safe_relative_path(rel)
+        if why is not None:
+            problems.append(Problem(rel, None, None, PATH_ERROR, f"named by a schema's mmdata: property: {why}"))
+            continue
+        try:
+            data = snap.read(rel)
+        except UnsafeFile as exc:
+            problems.append(Problem(rel, None, None, exc.code, exc.reason))
+            continue
+        texts[rel] = None if data is None else data.decode("utf-8", "replace")
+    return texts, problems
+
+
+def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, texts: dict[str, str], complete: bool = True) -> list[Problem]:
+    """Every layer-5 problem of the curation rules; texts are the seeds' texts by source_id; complete: rows_known."""
+    refs, problems = _files(snap, reference_files(t.resource for t in tables.values()))
+    findings = _Findings(tables["sources"], frames["sources"], texts) if "sources" in frames else None
+    problems += findings.problems if findings else []
+    seeds = {sid: " ".join(text.split()) for sid, text in texts.items()}
+    quoted = {name: frame for name, frame in frames.items() if {"quote", "source_id"} <= set(frame.columns)}
+    if findings and complete:
+        problems += _unquoted_numbers(findings, quoted, tables["sources"].path)
+    publication = {}
+    if "studies" in frames and "publication" in frames["studies"]:
+        publication = dict(zip(frames["studies"]["study_id"].astype(str), frames["studies"]["publication"].fillna("").astype(str), strict=True))
+    for name, frame in frames.items():
+        table = tables[name]
+        problems += _directions(table, frame) + (_comparisons(table, frame, seeds) if complete else []) + _identifiers(table, frame, refs, seeds)
+        if findings:
+            problems += _figures(table, frame, refs, findings, publication)
+    return problems
+
+
+def _unquoted_numbers(findings: _Findings, quoted: Frames, sources_path: str) -> list[Problem]:
+    """Each number of a seed's findings that no quote of its source states, at its first line in the seed."""
+    pairs = pd.concat([f[["source_id", "quote"]].dropna() for f in quoted.values()]).drop_duplicates() if quoted else pd.DataFrame()
+    problems = []
+    for sid, text in findings.text.items():
+        quotes = pairs["quote"][pairs["source_id"] == sid] if len(pairs) else pd.Series([], dtype="string")
+        in_quotes = set(quote_numbers(quotes.astype("string"))["number"].tolist())
+        start, end = findings.span[sid]
+        body, at = [], start
+        for a, b in sorted(findings.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
+            if b > at:
+                body += [text[at:max(a, at)], re.sub(r"[^\n]", " ", text[max(a, at):b])]
+                at = b
+        body.append(text[at:end])
+        first = text.count("\n", 0, start) + 1
+        owner, values = numbers_of("".join(body).split("\n"))
+        seen: set[float] = set()
+        for line, value in zip(owner.tolist(), values.tolist(), strict=True):
+            if value not in in_quotes and value not in seen:
+                seen.add(value)
+                problems.append(Problem(findings.file[sid], first + line, None, NUMBER_NOT_QUOTED,
+                                        f"{_number(value)} is in no quote of source {sid}: record the finding that states it, or, if this "
+                                        f"passage reports none, add it to {sid}'s not_findings (or move its findings_start or findings_end) "
+                                        f"in {sources_path}", _number(value)))
+    return problems
+
+
+def _words_re(words: Iterable[str]) -> re.Pattern[str] | None:
+    alternatives = sorted({re.escape(" ".join(w.lower().split())) for w in words if w.split()}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b") if alternatives else None
+
+
+def _plain(quotes: pd.Series) -> pd.Series:
+    """Quotes as the word rules read them: lower case, whitespace collapsed, hedges of numbers taken out."""
+    codes, distinct = pd.factorize(quotes)
+    plain = [_HEDGE_RE.sub(" ", " ".join(str(q).lower().split())) for q in distinct.tolist()] + [""]
+    return pd.Series(np.array(plain, dtype=object)[codes], index=quotes.index, dtype=object)
+
+
+def _first_word(plain: pd.Series, pattern: re.Pattern[str] | None) -> pd.Series:
+    """The first of the words that each text holds, or '' (computed once per distinct text)."""
+    if pattern is None:
+        return pd.Series("", index=plain.index, dtype=object)
+    codes, distinct = pd.factorize(plain)
+    found = [m.group(0) if (m := pattern.search(t)) else "" for t in distinct.tolist()] + [""]
+    return pd.Series(np.array(found, dtype=object)[codes], index=plain.index, dtype=object)
+
+
+def _directions(table: Table, df: pd.DataFrame) -> list[Problem]:
+    """A comparison row's quote holds a word of its direction, unless its value states it (a hazard ratio)."""
+    words = direction_words(table.resource)
+    if words is None or not {"direction", "quote", "statistic", "value"} <= set(df.columns):
+        return []
+    by_value = df["statistic"].isin(direction_of_value(table.resource)) & df["value"].notna()
+    checked = (df["direction"].notna() & df["quote"].notna() & ~by_value.fillna(False)).astype(bool)
+    plain = _plain(df["quote"])
+    problems: list[Problem] = []
+    allowed = table.resource.fact("direction").enum
+    for direction in sorted(set(df.loc[checked, "direction"].astype(str))):
+        if allowed is not None and direction not in allowed:
+            continue  # not a direction at all: its enum-error says so
+        rows = (checked & df["direction"].eq(direction)).fillna(False).astype(bool)
+        listed = words.get(direction, ())
+        worded = _first_word(plain[rows], _words_re(listed)).ne("")
+        none = ", ".join(listed) or "(no words declared)"
+        problems += emit(table, rows & ~worded.reindex(df.index, fill_value=False), "direction", DIRECTION_NOT_IN_QUOTE,
+                          _said(f"{direction} is not worded in the quote: it holds none of {none}; quote the passage that compares "
+                                f"the arms, or add the document's own word for it to mmdata:directionWords of {table.name}.direction"))
+    return problems
+
+
+def _comparisons(table: Table, df: pd.DataFrame, seeds: dict[str, str]) -> list[Problem]:
+    """A result of one arm that its quote's words, or the sentences it shares with another arm's result, set against
+    another arm has a comparison row for its study, endpoint (or event), population, time point and arm."""
+    what = "endpoint" if "endpoint" in df else "event"
+    point = ["study_id", what, "population", "time_value", "time_unit"]
+    if not {*point, "arm_id", "comparator_arm_id", "statistic", "quote", "source_id"} <= set(df.columns):
+        return []
+    keys = pd.DataFrame({c: df[c].astype("string").fillna("") for c in [*point, "arm_id", "comparator_arm_id", "source_id"]})
+    compares = df["comparator_arm_id"].notna()
+    compared = set()
+    for arm in ("arm_id", "comparator_arm_id"):
+        compared |= set(keys.loc[compares, [*point, arm]].itertuples(index=False, name=None))
+    # a point whose comparison row compares an arm with itself is left to that row's comparison-error
+    compared |= {(*t, "*") for t in keys.loc[compares & df["comparator_arm_id"].eq(df["arm_id"]).fillna(False), point].itertuples(index=False, name=None)}
+    per_arm = df["arm_id"].notna() & ~compares & df["statistic"].ne("qualitative").fillna(True)
+    covered = pd.Series([t in compared or (*t[:-1], "*") in compared for t in keys.loc[per_arm, [*point, "arm_id"]].itertuples(index=False, name=None)],
+                        index=df.index[per_arm.to_numpy()], dtype=bool).reindex(df.index, fill_value=True)
+    word = _first_word(_plain(df["quote"].where(per_arm & ~covered)), _words_re(comparing_words(table.resource)))
+    other = _same_sentences(keys[per_arm.to_numpy()], df.loc[per_arm, "quote"], point, seeds)
+    key = table.resource.primary_key
+    ids = table.frame[key[0]] if len(key) == 1 else table.frame.index.to_series().astype(str)
+    set_against = per_arm & ~covered & (word.ne("") | df.index.to_series().isin(list(other)))
+
+    def message(r: pd.Series) -> str:
+        why = f"its quote compares: '{word[r.name]}'" if word[r.name] else f"its quote and that of {ids[other[r.name]]} come from the same sentences"
+        time = f"time point {r['time_value']} {r['time_unit']}" if isinstance(r["time_value"], str) else "no time point"
+        return (f"{r['arm_id']} is set against another arm ({why}), but no comparison row of {r['study_id']} records it for "
+                f"{what} {r[what]}, population {r['population']}, {time}: add a row with {r['arm_id']} as arm_id or comparator_arm_id, "
+                "the other arm and the direction, quoting the comparison (curation guide, section 2)")
+
+    return emit(table, set_against, "arm_id", COMPARISON_MISSING, message)
+
+
+def _same_sentences(keys: pd.DataFrame, quotes: pd.Series, point: list[str], seeds: dict[str, str]) -> dict[Any, Any]:
+    """For each per-arm row whose quote's sentences overlap those of another arm's row at the same point of the same
+    source, the label of one such row."""
+    grouped = keys.groupby([*point, "source_id"], sort=False)
+    group, arms = grouped.ngroup(), grouped["arm_id"].transform("nunique")
+    spans: dict[tuple[str, str], tuple[int, int] | None] = {}
+    items: dict[Any, list[tuple[int, int, str, Any]]] = {}
+    for label in keys.index[(arms > 1).to_numpy()]:
+        source, quote = keys.at[label, "source_id"], " ".join(str(quotes[label]).split())
+        if (source, quote) not in spans:
+            spans[(source, quote)] = _sentence_span(seeds.get(source, ""), quote)
+        span = spans[(source, quote)]
+        if span is not None:
+            items.setdefault(group[label], []).append((span[0], span[1], keys.at[label, "arm_id"], label))
+    other: dict[Any, Any] = {}
+    for members in items.values():
+        members.sort(key=lambda m: m[0])
+        best: list[tuple[tuple[int, str, Any], tuple[int, str, Any] | None]] = []  # per prefix: the latest end, and the latest of another arm
+        top: tuple[int, str, Any] = (-1, "", None)
+        second: tuple[int, str, Any] | None = None
+        for _, end, arm, label in members:
+            if end > top[0]:
+                second, top = (top if top[1] != arm else second), (end, arm, label)
+            elif arm != top[1] and (second is None or end > second[0]):
+                second = (end, arm, label)
+            best.append((top, second))
+        starts = [m[0] for m in members]
+        for start, end, arm, label in members:
+            first, runner = best[max(bisect.bisect_left(starts, end) - 1, 0)]
+            match = first if first[1] != arm else runner
+            if match is not None and match[0] > start:
+                other[label] = match[2]
+    return other
+
+
+def _sentence_span(seed: str, quote: str) -> tuple[int, int] | None:
+    """The span of the (whitespace-collapsed) seed that a quote covers, widened to whole sentences."""
+    at = seed.find(quote) if quote else -1
+    if at < 0:
+        return None  # quote-not-in-seed says so
+    end = seed.find(". ", at + len(quote) - 1)
+    return seed.rfind(". ", 0, at) + 1, len(seed) if end < 0 else end
+
+
+def _identifiers(table: Table, df: pd.DataFrame, refs: dict[str, str | None], seeds: dict[str, str]) -> list[Problem]:
+    """An identifier is marked confirmed in the reference facts, or stated in its row's seed."""
+    problems: list[Problem] = []
+    for column, (rel, marker) in confirmed_identifiers(table.resource).items():
+        if column not in df or "source_id" not in df:
+            continue
+        text = refs.get(rel)
+        for label, value in df[column].dropna().astype(str).items():
+            confirmed = marker.replace("{}", value)
+            stated = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", seeds.get(str(df.at[label, "source_id"]), ""))
+            if (text is not None and confirmed in text) or stated:
+                continue
+            where = f"{rel} does not exist" if text is None else f"{rel} does not mark it confirmed ('{confirmed}')"
+            problems.append(Problem(table.path, int(table.lines[label]), column, IDENTIFIER_UNCONFIRMED,
+                                    f"{value}: {where}, and the seed of {df.at[label, 'source_id']} does not state it; write an identifier "
+                                    "only when the reference facts confirm it or the seed states it, else leave the cell empty and name "
+                                    "it in caveat as unconfirmed", value))
+    return problems
+
+
+def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings, publication: dict[str, str]) -> list[Problem]:
+    """A number in a caveat that its seed's findings do not state is confirmed in the reference facts, and the
+    caveat names the publication (author or journal, and year, both in the study's publication)."""
+    problems: list[Problem] = []
+    bodies = {sid: findings.numbers(sid) for sid in findings.text} if figures_confirmed_in(table.resource) else {}
+    for column, rel in figures_confirmed_in(table.resource).items():
+        if not {column, "source_id", "study_id"} <= set(df.columns):
+            continue
+        text = refs.get(rel)
+        confirmed = set(numbers_of([text])[1].tolist()) if text is not None else set()
+        caveats = df[column].dropna().astype(str).str.replace(_KEY_RE, " ", regex=True)
+        found = quote_numbers(caveats.astype("string"))
+        foreign: dict[Any, set[float]] = {}
+        for label, number in zip(found["quote"].tolist(), found["number"].tolist(), strict=True):
+            sid = str(df.at[label, "source_id"])
+            if sid in bodies and number not in bodies[sid]:
+                foreign.setdefault(label, set()).add(number)
+        for label, numbers in foreign.items():
+            line, study, shown = int(table.lines[label]), str(df.at[label, "study_id"]), ", ".join(map(_number, sorted(numbers)))
+            unconfirmed = sorted(numbers - confirmed)
+            if unconfirmed:
+                where = f"{rel} does not exist" if text is None else f"{rel} does not state {'it' if len(unconfirmed) == 1 else 'them'}"
+                problems.append(Problem(table.path, line, column, FIGURE_UNCONFIRMED,
+                                        f"{', '.join(map(_number, unconfirmed))}: the seed's findings do not state "
+                                        f"{'it' if len(unconfirmed) == 1 else 'them'} and {where}; a caveat cites only figures the "
+                                        "reference facts confirm, naming the publication: correct the number or confirm it there",
+                                        df.at[label, column]))
+            cited = publication.get(study, "")
+            if not any(re.search(rf"\b{w}\b", cited) and re.search(rf"\b{y}\b", cited) for w, y in _CITATION_RE.findall(caveats[label])):
+                problems.append(Problem(table.path, line, column, FIGURE_UNCITED,
+                                        f"{shown}: the seed's findings do not state {'it' if len(numbers) == 1 else 'them'}, and the "
+                                        f"caveat names no publication of study {study}: name it by author or journal and year, "
+                                        f"as studies.publication has them ({cited or 'empty: fill it'})", df.at[label, column]))
+    return problems
