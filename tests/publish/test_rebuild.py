@@ -16,7 +16,7 @@ from mmdata.cli import cli
 from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, all_bytes, commit, git, repo_copy
+from ..releases import DAY, FIRST, add_changelog_line, all_bytes, commit, git, repo_copy
 
 NAME = f"mmdata-data-{FIRST}.zip"
 RECORD = f"releases/{NAME}.sha256"
@@ -126,23 +126,59 @@ def ci_rebuild(repo: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(ROOT / ".ci/rebuild-release"), str(repo)], capture_output=True, text=True, env=env, check=False)
 
 
-def test_ci_script_passes_without_tags(tmp_path: Path) -> None:
+def test_ci_script_passes_when_no_release_is_recorded(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "repo")
     commit(root, "Not released yet")
     done = ci_rebuild(root)
-    assert (done.returncode, done.stdout) == (0, f"no release tag (v*) in {root}: nothing to rebuild\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, f"no release recorded in {root}/releases: nothing to rebuild\n"), done.stderr
 
 
-def test_ci_script_rebuilds_every_tag_and_fails_on_a_mismatch(tmp_path: Path) -> None:
+def test_ci_script_rebuilds_every_recorded_release_without_tags_issue_23(tmp_path: Path) -> None:
+    """A clone carries no tag: each release recorded in releases/ is rebuilt from the commit that added its record."""
     root, digest = released_repo(tmp_path)
-    done = ci_rebuild(root)
+    release_commit = git(root, "rev-parse", "HEAD")
+    add_changelog_line(root, "- A later change.")
+    commit(root, "A later commit")
+    clone = subprocess.run(["git", "clone", "-q", "--no-tags", f"file://{root}", str(tmp_path / "clone")], check=True)
+    clone = tmp_path / "clone"
+    assert git(clone, "tag") == ""
+    done = ci_rebuild(clone)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
-    assert done.stdout.splitlines() == [f"v{FIRST}: fresh clone, rebuilding", f"rebuilt {FIRST}: dist/{NAME}", f"sha256 {digest}",
-                                        f"sha256 matches {RECORD}"]
-    (root / "LICENSE").write_text((root / "LICENSE").read_text() + "\n")
-    commit(root, "A changed licence file, tagged as a release")
-    git(root, "tag", "v9.9.9")  # a tag whose files are not the release it names
+    assert done.stdout.splitlines() == [f"{FIRST}: release commit {release_commit[:12]}, fresh clone, rebuilding",
+                                        f"rebuilt {FIRST}: dist/{NAME}", f"sha256 {digest}", f"sha256 matches {RECORD}"]
+
+
+def test_ci_script_fails_when_a_recorded_release_does_not_rebuild_issue_23(tmp_path: Path) -> None:
+    root, digest = released_repo(tmp_path)
+    (root / "releases/mmdata-data-9.9.9.zip.sha256").write_text(f"{digest}  mmdata-data-9.9.9.zip\n")
+    fake = commit(root, "A record for a release that was never made")
     done = ci_rebuild(root)
     assert done.returncode == 1
-    assert done.stdout.splitlines()[4:] == ["v9.9.9: fresh clone, rebuilding"]
+    assert done.stdout.splitlines()[4:] == [f"9.9.9: release commit {fake[:12]}, fresh clone, rebuilding"]
     assert done.stderr == f"Error: datapackage.json holds version {FIRST}, not 9.9.9; rebuild from the release's commit (git checkout v9.9.9)\n"
+
+
+def test_ci_script_fails_when_a_record_changed_after_its_release_or_is_not_a_record_issue_23(tmp_path: Path) -> None:
+    root, digest = released_repo(tmp_path)
+    (root / RECORD).write_text(f"{'0' * 64}  {NAME}\n")
+    (root / "releases/notes.txt").write_text("not a record\n")
+    commit(root, "A record rewritten after its release")
+    done = ci_rebuild(root)
+    assert (done.returncode, done.stdout) == (1, ""), done.stdout
+    assert done.stderr.splitlines() == [
+        "releases/notes.txt is not a release record (releases/mmdata-data-X.Y.Z.zip.sha256 or .zip.SHA256SUMS)",
+        f"{RECORD} changed after its release commit {git(root, 'rev-parse', 'HEAD~1')[:12]}: a published sha256 is never rewritten",
+    ]
+
+
+def test_ci_script_refuses_a_shallow_clone_issue_23(tmp_path: Path) -> None:
+    """A shallow clone's oldest commit seems to add every file: the release commits cannot be told."""
+    root, _ = released_repo(tmp_path)
+    add_changelog_line(root, "- A later change.")
+    commit(root, "A later commit")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(shallow)], check=True)
+    done = ci_rebuild(shallow)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"{shallow} is a shallow clone, whose history cannot show which commit made each release; "
+                           "clone with the full history (actions/checkout: fetch-depth: 0)\n")
