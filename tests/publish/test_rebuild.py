@@ -16,7 +16,7 @@ from mmdata.cli import cli
 from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, add_changelog_line, all_bytes, commit, git, repo_copy
+from ..releases import DAY, FIRST, add_changelog_line, all_bytes, commit, git, refusal, repo_copy
 
 NAME = f"mmdata-data-{FIRST}.zip"
 RECORD = f"releases/{NAME}.sha256"
@@ -182,3 +182,89 @@ def test_ci_script_refuses_a_shallow_clone_issue_23(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (f"{shallow} is a shallow clone, whose history cannot show which commit made each release; "
                            "clone with the full history (actions/checkout: fetch-depth: 0)\n")
+
+
+def test_a_record_reached_through_a_link_is_refused_issue_23(tmp_path: Path) -> None:
+    """The record is read as every package file is (io/files.py): through no link, so nothing outside is read."""
+    root, digest = released_repo(tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text(f"{digest}  {NAME}\n")  # even a well-formed line: a link is not the repository's record
+    (root / RECORD).unlink()
+    (root / RECORD).symlink_to(outside)
+    before = all_bytes(root)
+    result = rebuild(root)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {RECORD}: is reached through a symbolic link; mmdata follows no link: put the file itself there; "
+                             "a release's record is a regular file of the repository\n")
+    assert all_bytes(root) == before
+
+
+def test_recorded_sums_through_a_link_or_malformed_are_never_echoed_issue_23(tmp_path: Path) -> None:
+    """A mismatch names the files that differ only from a well-formed SHA256SUMS of the repository itself."""
+    root, _ = released_repo(tmp_path)
+    (root / "LICENSE").write_text((root / "LICENSE").read_text() + "\n")  # so that the rebuild differs
+    secret = f"{'0' * 64}  root:x:0:0:secret\n"
+    outside = tmp_path / "passwd"
+    outside.write_text(secret)
+    (root / SUMS).unlink()
+    (root / SUMS).symlink_to(outside)
+    result = rebuild(root)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "secret" not in result.stderr
+    assert result.stderr == (f"Error: {SUMS}: is reached through a symbolic link; mmdata follows no link: put the file itself there; "
+                             "a release's record is a regular file of the repository\n")
+    (root / SUMS).unlink()
+    (root / SUMS).write_text(secret + "not a line of sums\n")
+    result = rebuild(root)
+    assert "secret" not in result.stderr
+    assert result.stderr.endswith(f"; {SUMS} is not a SHA256SUMS file as `mmdata release` writes it, so the files that differ "
+                                  "cannot be named\n")
+
+
+def test_release_refuses_a_file_git_would_commit_with_other_bytes_issue_23(tmp_path: Path) -> None:
+    """With core.autocrlf, git commits a CRLF file with LF endings: an archive built from the work tree's bytes
+    could then never be rebuilt from the release commit, so the release is refused, changing nothing."""
+    root = repo_copy(tmp_path / "repo")
+    commit(root, "Before the release")
+    git(root, "config", "core.autocrlf", "true")
+    curation = root / "docs/curation.md"
+    curation.write_bytes(curation.read_bytes().replace(b"\n", b"\r\n"))  # an editor that saves CRLF
+    assert refusal(root, FIRST) == (
+        "Error: docs/curation.md: git would commit other bytes than the work tree holds (it converts line endings: "
+        ".gitattributes, core.autocrlf), so the release could never be rebuilt from its commit; save the file with LF "
+        "line endings\n")
+    curation.write_bytes(curation.read_bytes().replace(b"\r\n", b"\n"))
+    (root / ".gitignore").write_text((root / ".gitignore").read_text() + "docs/references.md\n")
+    git(root, "rm", "-q", "--cached", "docs/references.md")
+    assert refusal(root, FIRST) == ("Error: docs/references.md: git ignores it (.gitignore), so the release commit would not "
+                                    "hold it; stop ignoring it\n")
+
+
+def test_a_checkout_that_converted_line_endings_is_named_issue_23(tmp_path: Path) -> None:
+    root, _ = released_repo(tmp_path)
+    clone = fresh_clone(root, tmp_path / "clone")
+    git(clone, "config", "core.autocrlf", "true")
+    licence = clone / "LICENSE"
+    licence.write_bytes(licence.read_bytes().replace(b"\n", b"\r\n"))  # as a checkout with core.autocrlf writes it
+    before = all_bytes(clone)
+    result = rebuild(clone)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: LICENSE: the work tree holds other bytes than git commits (line endings converted: "
+                             ".gitattributes, core.autocrlf), so the rebuild cannot match; clone again with "
+                             "`git clone -c core.autocrlf=false`\n")
+    assert all_bytes(clone) == before
+
+
+def test_a_clone_with_autocrlf_rebuilds_the_release_issue_23(tmp_path: Path) -> None:
+    """.gitattributes keeps every text file LF in any work tree (eol=lf), whatever the clone's core.autocrlf."""
+    root = repo_copy(tmp_path / "repo")
+    (root / ".gitattributes").write_bytes((ROOT / ".gitattributes").read_bytes())
+    digest = release(root, FIRST, today=DAY).sha256
+    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", "--branch", f"v{FIRST}", f"file://{root}", str(clone)],
+                   check=True, capture_output=True)
+    assert b"\r\n" not in (clone / "LICENSE").read_bytes()
+    result = rebuild(clone)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert result.stdout.splitlines()[1] == f"sha256 {digest}"

@@ -117,6 +117,7 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
     if not (root / "CITATION.cff").is_file():  # before the generated files, one of which reads it
         raise ReleaseRefused("CITATION.cff is missing")
     _refuse_unless_clean(root)
+    _refuse_unless_committed_as_is(root, archive_names(root, descriptor))  # a release rebuilds from its commit (#23)
     before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
     now = open_snapshot(root)
     diffs = diff_snapshots(before, now) if before is not None else None
@@ -293,13 +294,47 @@ def _citation(root: Path, version: str, when: dt.date) -> bytes:
     return text.encode("utf-8")
 
 
+def archive_names(root: Path, descriptor: dict[str, Any]) -> list[str]:
+    """The files of the package at root that its release archive holds (besides the exports and SHA256SUMS), sorted."""
+    seeds = {f"seeds/{p.name}" for p in (root / "seeds").iterdir() if p.is_symlink() or not p.is_dir()} if (root / "seeds").is_dir() else set()
+    return sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | seeds)
+
+
+def git_would_change(root: Path, names: list[str]) -> tuple[list[str], list[str]]:
+    """Which of the files names (relative to root) git would commit with other bytes than the work tree
+    holds (it converts line endings: .gitattributes, core.autocrlf), and which git ignores; ([], [])
+    when root is not in a git work tree (#23).
+
+    An archive holds the work tree's bytes and is rebuilt from the release commit's: both must be
+    the same bytes, or the release can never be rebuilt bit for bit.
+    """
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return [], []
+    present = [name for name in names if not (root / name).is_symlink() and (root / name).is_file()]  # the others are refused when read
+    if not present:
+        return [], []
+    cleaned, raw = _git(root, "hash-object", "--", *present), _git(root, "hash-object", "--no-filters", "--", *present)
+    converted = [] if cleaned is None or raw is None else [
+        name for name, a, b in zip(present, cleaned.split(), raw.split(), strict=False) if a != b]
+    ignored = set((_git(root, "check-ignore", "--", *present) or "").splitlines())
+    return converted, [name for name in present if name in ignored]
+
+
+def _refuse_unless_committed_as_is(root: Path, names: list[str]) -> None:
+    converted, ignored = git_would_change(root, names)
+    if converted:
+        raise ReleaseRefused(f"{', '.join(converted)}: git would commit other bytes than the work tree holds (it converts line "
+                             "endings: .gitattributes, core.autocrlf), so the release could never be rebuilt from its commit; "
+                             f"save the file{'s' if len(converted) > 1 else ''} with LF line endings")
+    if ignored:
+        raise ReleaseRefused(f"{', '.join(ignored)}: git ignores {'it' if len(ignored) == 1 else 'them'} (.gitignore), so the release "
+                             f"commit would not hold {'it' if len(ignored) == 1 else 'them'}; stop ignoring {'it' if len(ignored) == 1 else 'them'}")
+
+
 def archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> bytes:
     """The release archive, byte for byte the same for the same inputs: sorted entries, fixed times and modes."""
-    descriptor = json.loads(replaced[DESCRIPTOR])
-    seeds = {f"seeds/{p.name}" for p in (root / "seeds").iterdir() if p.is_symlink() or not p.is_dir()} if (root / "seeds").is_dir() else set()
-    names = sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | seeds)
     contents = {}
-    for name in names:
+    for name in archive_names(root, json.loads(replaced[DESCRIPTOR])):
         content = replaced[name] if name in replaced else _read(root, name)
         if content is None:
             raise ReleaseRefused(f"{name} is missing; every release holds it")
