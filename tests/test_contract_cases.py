@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
 
 from .conftest import ROOT
+from .releases import FIRST, all_bytes, repo_copy
 
 
 def edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -73,3 +75,20 @@ def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_t
     assert code == 1
     assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
     assert "internal error" not in stderr
+
+
+@pytest.mark.parametrize("name", ["CITATION.cff", "README.md", "LICENSE-DATA.md", "CHANGELOG.md"])
+def test_a_document_that_is_not_utf8_is_an_encoding_error_issue_23(name: str, tmp_path: Path) -> None:
+    """The texts docs, site and release read besides the tables (CITATION.cff, the README...) are UTF-8 or refused, located."""
+    root = repo_copy(tmp_path / "pkg")
+    path = root / name
+    line = path.read_bytes().count(b"\n") + 2
+    path.write_bytes(path.read_bytes() + b"\nna\xefve\n")
+    error = f"Error: {name}: is not valid UTF-8 (invalid continuation byte, line {line}); save the file as UTF-8\n"
+    before = all_bytes(root)
+    docs = run("docs", "--check", str(root))
+    assert docs == ((2, error) if name != "CHANGELOG.md" else (0, ""))  # docs reads no changelog
+    assert run("release", FIRST, "--package-dir", str(root)) == (1 if name == "CHANGELOG.md" else 2, error)
+    site = run("site", "--out", str(tmp_path / "site"), str(root))
+    assert site == ((2, error) if name == "CITATION.cff" else (0, ""))  # the site reads the citation only
+    assert all_bytes(root) == before

@@ -4,6 +4,7 @@ and `.ci/rebuild-release`, checked against the sha256 the release committed in r
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from mmdata.cli import cli
 from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, add_changelog_line, all_bytes, commit, git, refusal, repo_copy
+from ..releases import DAY, FIRST, add_changelog_line, all_bytes, canonical, commit, git, refusal, repo_copy
 
 NAME = f"mmdata-data-{FIRST}.zip"
 RECORD = f"releases/{NAME}.sha256"
@@ -268,3 +269,26 @@ def test_a_clone_with_autocrlf_rebuilds_the_release_issue_23(tmp_path: Path) -> 
     result = rebuild(clone)
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     assert result.stdout.splitlines()[1] == f"sha256 {digest}"
+
+
+def test_the_archive_holds_the_seeds_of_the_folder_the_schema_names_issue_23(tmp_path: Path) -> None:
+    """The seeds' folder is a fact of the sources schema (mmdata:folder), not a name the release assumes."""
+    root = repo_copy(tmp_path / "repo")
+    schema_path = root / "schemas/sources.schema.json"
+    schema = json.loads(schema_path.read_text())
+    field = next(f for f in schema["fields"] if f["name"] == "seed_file")
+    field["mmdata:folder"], field["constraints"]["pattern"] = "documents", field["constraints"]["pattern"].replace("seeds/", "documents/")
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n")
+    (root / "seeds").rename(root / "documents")
+    (root / "seeds").mkdir()
+    (root / "seeds/notes.txt").write_text("a file of no release\n")  # outside the package's folders
+    seeds = sorted(f"documents/{p.name}" for p in (root / "documents").iterdir())
+    sources = root / "data/sources.csv"
+    sources.write_text(sources.read_text().replace(",seeds/", ",documents/"))
+    canonical(root)
+    validated = CliRunner().invoke(cli, ["validate", str(root)])
+    assert validated.exit_code == 0, validated.output
+    release(root, FIRST, today=DAY)
+    with zipfile.ZipFile(root / f"dist/{NAME}") as zipped:
+        held = [n.split("/", 1)[1] for n in zipped.namelist()]
+    assert [n for n in held if n.startswith(("documents/", "seeds/"))] == seeds

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..about import DISTRIBUTION
 from ..errors import DocsError, Problem
 from ..io.csvfile import header_ok
-from ..io.files import current, write_file
+from ..io.files import current, decoded, read_file, write_file
 from ..io.jsonfile import dumps
 from ..io.locking import unless_checking
 from ..model.package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
@@ -170,7 +170,7 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:
-            out[name] = fill_regions(text.decode("utf-8"), regions, name).encode("utf-8")
+            out[name] = fill_regions(decoded(name, text), regions, name).encode("utf-8")
     if current(root, ZENODO) is not None:
         out[ZENODO] = zenodo_file(root, descriptor, rows)
     out[DESCRIPTOR] = current(root, DESCRIPTOR) or b""  # only its sources are generated: its layout is its own
@@ -183,9 +183,10 @@ def generated_files(root: str | Path) -> dict[str, bytes]:
 def zenodo_file(root: Path, descriptor: dict, rows: Rows, citation: str | None = None) -> bytes:
     """.zenodo.json for descriptor, from CITATION.cff (as given, or as at root) and the studies (#14)."""
     if citation is None:
-        if not (root / CITATION).is_file():
+        content = read_file(root, CITATION)  # never through a link (#23): UnsafeFile, as for any package file
+        if content is None:
             raise DocsError(f"{CITATION} is missing; {ZENODO} takes its title and creators from it")
-        citation = (root / CITATION).read_text(encoding="utf-8")
+        citation = decoded(CITATION, content)
     return render_zenodo(descriptor, citation, rows.of("studies"))
 
 
@@ -196,7 +197,7 @@ def release_readme(root: str | Path, version: str) -> bytes | None:
     if text is None:
         return None
     regions = {RELEASED: render_contents(read_rows(Path(root)), version), **render_pins(version, DISTRIBUTION)}
-    return fill_regions(text.decode("utf-8"), regions, README).encode("utf-8")
+    return fill_regions(decoded(README, text), regions, README).encode("utf-8")
 
 
 @dataclass

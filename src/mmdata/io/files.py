@@ -22,7 +22,7 @@ import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
+from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
 
 #: The largest file mmdata reads, per kind: a table (.csv), a JSON file (datapackage.json, a Table
 #: Schema), any other file (a seed, a document). A larger file is refused, naming it.
@@ -109,6 +109,15 @@ def read_file(root: Path, rel: str) -> bytes | None:
     if len(content) > limit(rel):
         raise too_large(rel, f"more than {len(content) - 1}", limit(rel))
     return content
+
+
+def decoded(rel: str, content: bytes) -> str:
+    """The text of a package file read as UTF-8; UnsafeFile (an encoding-error, with its line) when it is not UTF-8 (#23)."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise UnsafeFile(rel, f"is not valid UTF-8 ({exc.reason}, line {line}); save the file as UTF-8", ENCODING_ERROR) from None
 
 
 def write_file(root: Path, rel: str, content: bytes) -> None:

@@ -18,12 +18,22 @@ from ..edit.diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_versi
 from ..edit.generated import README, read_rows, release_readme, zenodo_file
 from ..errors import ReleaseRefused, UnsafeFile, multiline
 from ..io import journal
-from ..io.files import read_file
+from ..io.files import decoded, read_file
 from ..io.jsonfile import dumps, read_json
 from ..io.locking import package_lock
-from ..io.snapshot import PACKAGE_ERROR, Snapshot, declared_files, git_snapshot, open_snapshot
+from ..io.snapshot import (
+    PACKAGE_ERROR,
+    SCHEMA_ERROR,
+    FolderSnapshot,
+    Snapshot,
+    declared_files,
+    git_snapshot,
+    open_snapshot,
+    safe_relative_path,
+)
 from ..model.package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
 from ..model.publishing import ZENODO, archive_name
+from ..model.rulefacts import seed_folder
 from ..terminal import printable
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -110,7 +120,7 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         raise ReleaseRefused(f"git tag v{version} already exists")
     if (root / record_paths(version)[0]).exists():
         raise ReleaseRefused(f"{record_paths(version)[0]} already exists; release {version} was made before")
-    changelog = (_read(root, "CHANGELOG.md") or b"").decode("utf-8")
+    changelog = _text(root, "CHANGELOG.md")
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
@@ -166,6 +176,15 @@ def _read(root: Path, name: str) -> bytes | None:
         return read_file(root, name)
     except UnsafeFile as exc:
         raise ReleaseRefused(f"{exc}; a release holds only regular files from inside the package") from None
+
+
+def _text(root: Path, name: str) -> str:
+    """A text file of the package as UTF-8 ('' when missing); refused as _read refuses, or when it is not UTF-8 (#23)."""
+    content = _read(root, name) or b""
+    try:
+        return decoded(name, content)
+    except UnsafeFile as exc:
+        raise ReleaseRefused(str(exc)) from None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -285,10 +304,9 @@ def _changelog_with_release(changelog: str, version: str, when: dt.date, summary
 
 
 def _citation(root: Path, version: str, when: dt.date) -> bytes:
-    content = _read(root, "CITATION.cff")
-    if content is None:
+    if _read(root, "CITATION.cff") is None:
         raise ReleaseRefused("CITATION.cff is missing")
-    text = content.decode("utf-8")
+    text = _text(root, "CITATION.cff")
     text = re.sub(r"^version: .*$", f'version: "{version}"', text, flags=re.M)
     text = re.sub(r"^date-released: .*$", f'date-released: "{when.isoformat()}"', text, flags=re.M)
     return text.encode("utf-8")
@@ -296,8 +314,21 @@ def _citation(root: Path, version: str, when: dt.date) -> bytes:
 
 def archive_names(root: Path, descriptor: dict[str, Any]) -> list[str]:
     """The files of the package at root that its release archive holds (besides the exports and SHA256SUMS), sorted."""
-    seeds = {f"seeds/{p.name}" for p in (root / "seeds").iterdir() if p.is_symlink() or not p.is_dir()} if (root / "seeds").is_dir() else set()
-    return sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | seeds)
+    folder = _seed_folder(root, descriptor)
+    return sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | set(FolderSnapshot(root).listing(folder)))
+
+
+def _seed_folder(root: Path, descriptor: dict[str, Any]) -> str:
+    """The seeds' folder, as the sources schema names it (mmdata:folder), never a name assumed here (#23)."""
+    ref = next((r.get("schema") for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("name") == "sources"), None)
+    schema = ref
+    if isinstance(ref, str) and safe_relative_path(ref) is None:
+        schema, _ = read_json(ref, _read(root, ref) or b"null", SCHEMA_ERROR)
+    folder = seed_folder(schema if isinstance(schema, dict) else {})
+    if safe_relative_path(folder) is not None:
+        raise ReleaseRefused(f"the seeds' folder that the sources schema names (mmdata:folder) is not a folder of the package: "
+                             f"{safe_relative_path(folder)}")
+    return folder
 
 
 def git_would_change(root: Path, names: list[str]) -> tuple[list[str], list[str]]:

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SiteError
-from ..io.files import read_file
+from ..io.files import decoded, read_file
 from ..model.publishing import archive_name
 from . import findings as view
 from .export import Package, export_files, require
@@ -150,7 +150,7 @@ def _download_path(rel: str) -> str:
 
 
 def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]:
-    citation = (read_file(root, "CITATION.cff") or b"").decode("utf-8")  # never through a link (#13)
+    citation = decoded("CITATION.cff", read_file(root, "CITATION.cff") or b"")  # never through a link (#13), UTF-8 (#23)
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = (pkg.descriptor.get("licenses") or [{}])[0]
     return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,
