@@ -142,3 +142,22 @@ def test_the_descriptor_layout_is_its_own(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["docs", "--check", str(root)]).exit_code == 0
     assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
     assert descriptor.read_bytes() == before
+
+
+@pytest.mark.parametrize("marker", ["<!-- end -->", "<!-- generated: seeds -->\n"])
+def test_a_cell_holding_a_region_marker_cannot_end_or_open_a_region_issue_23(marker: str, tmp_path: Path) -> None:
+    """A title with `<!-- end -->` once made `docs` grow the README on every run: generated text never holds a marker."""
+    root = repository(tmp_path / "pkg")
+    key = csv_rows(root / "data/sources.csv")[1][0][0]
+    set_cell(root / "data/sources.csv", key, "title", f"A title {marker} that goes on")
+    assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
+    once = all_bytes(root)
+    assert CliRunner().invoke(cli, ["docs", str(root)]).stdout.count("wrote") == 0  # a second run has nothing to write
+    check = CliRunner().invoke(cli, ["docs", "--check", str(root)])
+    assert (check.exit_code, check.stderr) == (0, "")
+    assert all_bytes(root) == once
+    for name in ("README.md", "LICENSE-DATA.md"):
+        text = once[name].decode()
+        assert text.count("<!-- end -->") == (ROOT / name).read_text().count("<!-- end -->")
+        line = next(line for line in region(text, "seeds").splitlines() if f"(`{key}`)" in line)
+        assert f"A title &lt;!--{marker[4:].split(chr(10))[0]} that goes on" in line.replace("\n", " ")

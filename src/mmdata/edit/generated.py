@@ -13,7 +13,8 @@ it otherwise, and two pull requests adding rows for different sources would conf
 `mmdata docs` leaves it as it is and `mmdata docs --check` does not compare it.
 
 A file that does not exist is skipped (a bare package folder has no README); a region is only
-written where its marks are. `mmdata docs --check` compares, `mmdata docs` writes. Only csvfile
+written where its marks are, and what it holds never holds a mark: a cell's ``<!-- end -->`` is
+written ``&lt;!-- end -->``, which Markdown shows as written (#23). `mmdata docs --check` compares, `mmdata docs` writes. Only csvfile
 is used to read the tables, so this stays free of pandas.
 """
 
@@ -44,6 +45,8 @@ REGIONS = ("contents", "seeds", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
 RELEASED = "contents"
 REGION = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end -->)", re.S)
+#: What REGION finds of a region's marks: never left in what a region holds (see unmarked).
+MARKS = ("<!-- end -->", "<!-- generated:")
 
 
 @dataclass
@@ -143,6 +146,14 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def unmarked(body: str) -> str:
+    """A region's text with each mark REGION looks for ('<!-- end -->', '<!-- generated:') written with '&lt;' for its
+    '<', which Markdown shows as '<': a cell holding a mark can neither end its region early nor open another (#23)."""
+    for mark in MARKS:
+        body = body.replace(mark, "&lt;" + mark[1:])
+    return body
+
+
 def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
     """text with the body of every region in regions replaced, the other known regions kept as they
     are; DocsError for a region mmdata does not know."""
@@ -150,7 +161,7 @@ def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
         name = match["name"]
         if name not in REGIONS:
             raise DocsError(f"{path}: unknown generated region '{name}'; known: {', '.join(REGIONS)}")
-        return f"{match[1]}{regions[name]}{match[4]}" if name in regions else match[0]
+        return f"{match[1]}{unmarked(regions[name])}{match[4]}" if name in regions else match[0]
 
     return REGION.sub(body, text)
 
