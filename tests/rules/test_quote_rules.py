@@ -15,7 +15,7 @@ import mmdata
 import mmdata.rules.suggest
 from mmdata.rules.celltext import FORMULA_STARTS, MIN_QUOTE_WORDS
 from mmdata.rules.suggest import SUGGESTION_LIMIT, QuoteAdvice
-from mmdata.terminal import INVISIBLE
+from mmdata.terminal import INVISIBLE, INVISIBLE_RANGES
 
 from ..conftest import ROOT, build_fixture, read_rows, set_cell
 
@@ -134,10 +134,23 @@ def test_validate_keeps_to_the_limit_in_file_order_issue_13(pkg: Path, monkeypat
 
 
 # ---------------------------------------------------------------- invisible characters and formula-like cells
-@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u2066", *sorted(INVISIBLE)])
+#: The first and the last character of each range of invisible ones, and those the issues named.
+SOME_INVISIBLE = sorted({chr(c) for first, last in INVISIBLE_RANGES for c in (first, last)} | set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u202e\u2066\u061c"))
+
+
+@pytest.mark.parametrize("char", SOME_INVISIBLE)
 def test_an_invisible_character_in_a_free_text_cell_is_reported_issue_13(char: str, pkg: Path) -> None:
     line = set_cell(pkg / STUDIES, "trial-a", "caveat", f"Read{char} carefully.")
     assert [(r, c, code) for r, c, code, _ in found(pkg, "invisible-character")] == [(line, "caveat", "invisible-character")]
+
+
+def test_the_arabic_letter_mark_in_a_quote_is_reported_issue_23(pkg: Path) -> None:
+    """U+061C reorders text as the other bidirectional controls do (Trojan Source)."""
+    quote = read_rows(pkg / OUTCOMES)[1][0][read_rows(pkg / OUTCOMES)[0].index("quote")]
+    line = set_cell(pkg / OUTCOMES, read_rows(pkg / OUTCOMES)[1][0][0], "quote", quote.replace(" ", " \u061c", 1))
+    assert [(r, c, code, m) for r, c, code, m in found(pkg, "invisible-character")] == [
+        (line, "quote", "invisible-character",
+         f"character {quote.index(' ') + 2} is U+061C ARABIC LETTER MARK, which does not show; delete it")]
 
 
 def test_an_invisible_character_behind_a_loose_pattern_is_reported_issue_13(pkg: Path) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import CELLS, PROVENANCE, Code, Problem
 from ..io.frames import Table
-from ..terminal import INVISIBLE, character_name
+from ..terminal import INVISIBLE, INVISIBLE_PATTERN, character_name
 from .emit import QUOTED_TABLES
 
 INVISIBLE_CHARACTER = Code("invisible-character", CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)")
@@ -26,7 +26,7 @@ QUOTE_TOO_SHORT = Code("quote-too-short", PROVENANCE, "a quote has too few words
 #: do not count, so a quote is more than the row's own numbers ("55.3") and more than a word ("the").
 MIN_QUOTE_WORDS = 3
 WORD_RE = re.compile(r"[^\W\d_]+")
-_INVISIBLE_RE = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
+_INVISIBLE_RE = re.compile(INVISIBLE_PATTERN)
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
