@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,37 @@ def without_checksums(root: Path) -> Path:
 def package(tmp_path: Path) -> Path:
     """A private copy of the shipped package, safe to break: as between releases, with no recorded checksums."""
     return without_checksums(copy_package(ROOT, tmp_path / "pkg"))
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the shipped package (`mmdata site`), built once per test run for the site and browser tests: never change it."""
+    from mmdata.publish.site import build_site
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(ROOT, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def released_template(tmp_path_factory: pytest.TempPathFactory):
+    """The repository released as FIRST and committed, made once per test run (tests/releases.py, Released).
+    Never change it: read its archive, or take a copy with released_copy."""
+    from .releases import make_release
+
+    return make_release(tmp_path_factory.mktemp("released") / "repo")
+
+
+@pytest.fixture
+def released_copy(released_template, tmp_path: Path) -> Callable[..., Path]:
+    """Makes a private copy of the released repository (default: tmp_path/pkg), as released_template is:
+    committed (committed=False: as the release left it, before the commit), tagged vFIRST if tag=True."""
+    from .releases import copy_release
+
+    def copy(target: Path | None = None, *, committed: bool = True, tag: bool = False) -> Path:
+        return copy_release(released_template, target or tmp_path / "pkg", committed=committed, tag=tag)
+
+    return copy
 
 
 #: Under mutation testing (`mutmut run`, which stops at a mutant's first failing test), the test

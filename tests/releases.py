@@ -4,6 +4,7 @@ derived from the shipped data's version (so that a real release breaks no test).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -18,7 +19,9 @@ from mmdata.cli import cli
 from mmdata.edit.diff import next_version
 from mmdata.edit.generated import COUNTED, describe_source
 from mmdata.edit.generated import read_rows as package_rows
-from mmdata.publish.release import EXTRA_FILES, parse_version
+from mmdata.io import journal
+from mmdata.io.snapshot import Snapshot
+from mmdata.publish.release import EXTRA_FILES, ReleaseResult, parse_version, release
 
 from .conftest import ROOT, VERSION, copy_package, without_checksums
 
@@ -72,6 +75,54 @@ def commit(root: Path, message: str, tag: str | None = None) -> str:
     if tag:
         git(root, "tag", tag)
     return git(root, "rev-parse", "HEAD")
+
+
+@dataclasses.dataclass(frozen=True)
+class Released:
+    """A repository copy released as FIRST on DAY and committed (not tagged), as a maintainer does.
+
+    A release takes about a second and some forty tests start from this one, so it is made once per
+    test run (the session fixture `released_template` in conftest.py) and never changed: a test takes
+    its own copy (the fixture `released_copy`, or copy_release).
+    """
+
+    root: Path
+    result: ReleaseResult
+    #: What the release's commit phase was given (io/journal.commit): the files it writes, the archive's bytes.
+    commit_phase: dict
+
+
+def make_release(target: Path) -> Released:
+    """Release FIRST on DAY from repo_copy(target), recording what the commit phase is given, then commit it."""
+    root = repo_copy(target)
+    given: dict = {}
+    real = journal.commit
+
+    def spy(root: Path, version: str, files: dict[str, bytes], archive: Path, content: bytes) -> None:
+        given.update(files=files, content=content)
+        real(root, version, files, archive, content)
+
+    journal.commit = spy
+    try:
+        result = release(root, FIRST, today=DAY)
+    finally:
+        journal.commit = real
+    commit(root, f"Release {FIRST}")
+    return Released(root, result, given)
+
+
+def copy_release(released: Released, target: Path, *, committed: bool = True, tag: bool = False) -> Path:
+    """A copy of the released repository at target: committed (committed=False: as the release left it,
+    with no .git), and tagged vFIRST when tag."""
+    shutil.copytree(released.root, target, symlinks=True, ignore=None if committed else shutil.ignore_patterns(".git"))
+    if tag:
+        git(target, "tag", f"v{FIRST}")
+    return target
+
+
+def result_at(released: Released, root: Path) -> ReleaseResult:
+    """What release() returned, for the copy of the release at root (its archive there)."""
+    return dataclasses.replace(released.result, archive=root / released.result.archive.relative_to(released.root))
 
 
 def add_changelog_line(root: Path, line: str) -> None:
@@ -134,13 +185,13 @@ def contents_lines(text: str) -> list[str]:
     return region(text, "contents").splitlines()[4:]
 
 
-def assert_counts(root: Path, readme: str) -> None:
-    """The README's rows per source are the counts of the tables at root."""
+def assert_counts(root: Path | Snapshot, readme: str) -> None:
+    """The README's rows per source are the counts of the tables at root (a folder, or a release read from git)."""
     rows = package_rows(root)
     table = contents_lines(readme)
     assert len(table) == len(rows.of("sources"))
     for source in rows.of("sources"):
         line = next(x for x in table if x.startswith(f"| `{source['source_id']}` |"))
         counts = [sum(r["source_id"] == source["source_id"] for r in rows.of(t)) for t in COUNTED]
-        assert line.endswith(f"| {', '.join(map(str, counts))} |")
-        assert describe_source(source) in line
+        assert line.endswith(f"| {', '.join(map(str, counts))} |"), (line, counts)
+        assert describe_source(source) in line, (line, describe_source(source))

@@ -124,7 +124,7 @@ COMMANDS = [
     ("mmdata.edit.add", "add_row", ["add-row", "arms", "--set", "name=x", "--package-dir", str(ROOT)]),
     ("mmdata.edit.quote", "find_passages", ["quote", "x", "words", "--package-dir", str(ROOT)]),
     ("mmdata.publish.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
-    ("mmdata.edit.diff", "diff_snapshots", ["diff", str(ROOT), str(ROOT)]),
+    ("mmdata.edit.diff", "diff_packages", ["diff", str(ROOT), str(ROOT)]),
 ]
 
 

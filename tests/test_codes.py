@@ -161,3 +161,14 @@ def test_the_readme_lists_every_code_as_declared() -> None:
     changed = [expected[code] for code in expected if listed[code] != expected[code]]
     assert changed == [], "the README's rows for these codes differ from their declarations (codes are API: a meaning is clarified, never changed)"
     assert match[2] == code_table(), f"README.md's table of codes should read:\n{code_table()}"
+
+
+def test_the_tables_the_declarations_read_are_the_shipped_tables_of_their_role_issue_21() -> None:
+    """The codes' reads= name the finding tables and the quoted tables of the shipped package; which tables a
+    rule checks is read from the schemas' mmdata:role: the two must name the same tables."""
+    from mmdata.model.package import open_package
+    from mmdata.rules.emit import QUOTED_TABLES, RESULT_TABLES
+
+    resources = open_package(ROOT).resources
+    assert tuple(r.name for r in resources.values() if r.role == "finding") == RESULT_TABLES
+    assert tuple(r.name for r in resources.values() if "quote" in r.field_names) == QUOTED_TABLES

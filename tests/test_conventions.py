@@ -63,7 +63,7 @@ LAYERS = {"base": 0, "io": 1, "model": 2, "rules": 3, "edit": 4, "publish": 5, "
 BASE = {"mmdata.errors", "mmdata.terminal", "mmdata.about"}
 FACE = {"mmdata", "mmdata.cli", "mmdata.__main__"}
 #: The longest chain of imports between the modules of src/mmdata/, lazy imports included.
-MAX_LEVELS = 13
+MAX_LEVELS = 10
 
 
 def module_name(path: Path) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import mmdata
 
-from .conftest import ROOT, TABLE_NAMES, row_count
+from .conftest import ROOT, TABLE_NAMES, VERSION, row_count
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = re.findall(r"```sh\n(python3 -m venv .*)\n```", README)
@@ -92,20 +95,27 @@ def test_pip_snippet_runs() -> None:
     assert str(scope["outcomes"]["value"].dtype) == "Float64"
 
 
+def test_library_snippet_runs_issue_21(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's library example, run in the repository: the shipped package, opened once and valid."""
+    monkeypatch.chdir(ROOT)
+    schema = json.loads((ROOT / "schemas/outcomes.schema.json").read_text(encoding="utf-8"))
+    required = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("required") or f["name"] in schema["primaryKey"]]
+    scope: dict = {}
+    exec(snippet("library"), scope)  # noqa: S102 - the README's own example
+    assert capsys.readouterr().out == f"{VERSION} ('outcome_id',) {required}\n"
+    assert scope["report"].valid and scope["package"].report is scope["report"]
+
+
 def code_blocks(text: str, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
-def released(tmp_path):
+def released(tmp_path, released_template):
     """A copy of the repository released as FIRST, committed and tagged, at a path a GitHub URL can be mapped to."""
-    from mmdata.publish.release import release
+    from .releases import copy_release, result_at
 
-    from .releases import DAY, FIRST, commit, repo_copy
-
-    root = repo_copy(tmp_path / "github" / "owner" / "mmdata.git")
-    result = release(root, FIRST, today=DAY)
-    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
-    return root, result, (root / "README.md").read_text(encoding="utf-8")
+    root = copy_release(released_template, tmp_path / "github" / "owner" / "mmdata.git", tag=True)
+    return root, result_at(released_template, root), (root / "README.md").read_text(encoding="utf-8")
 
 
 def region_of(text: str, name: str) -> str:
@@ -123,13 +133,13 @@ def test_readme_pins_the_version_in_datapackage_json_issue_14() -> None:
     assert placeholders == []  # a reader sets REPO; no command holds a placeholder to fill in
 
 
-def test_git_tag_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch) -> None:
+def test_git_tag_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch, released_template) -> None:
     """The README of a release clones its tag as written (github.com mapped to the copy) and reads it."""
     import subprocess
 
     from .releases import FIRST
 
-    root, _, readme = released(tmp_path)
+    root, _, readme = released(tmp_path, released_template)
     (command,) = code_blocks(region_of(readme, "pin-git"), "sh")
     assert f"--branch v{FIRST} " in command
     work = tmp_path / "work"
@@ -143,7 +153,7 @@ def test_git_tag_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path,
     assert len(scope["outcomes"]) == row_count("outcomes", root)
 
 
-def test_archive_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch, capsys) -> None:
+def test_archive_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path, monkeypatch, capsys, released_template) -> None:
     """The README of a release downloads the files the release workflow attaches, checks and loads them."""
     import shlex
     import subprocess
@@ -152,7 +162,7 @@ def test_archive_commands_run_against_a_release_cut_in_a_copy_issue_14(tmp_path,
 
     from .releases import FIRST
 
-    root, result, readme = released(tmp_path)
+    root, result, readme = released(tmp_path, released_template)
     *downloads, check = code_blocks(region_of(readme, "pin-archive"), "sh")[0].splitlines()
     workflow = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
     attached = shlex.split(workflow["jobs"]["release"]["steps"][-1]["run"].replace("\\\n", " ").splitlines()[-1])

@@ -37,12 +37,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .rules.validate import Report
+    from .model.package import Package, Report
 
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
     "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "validate", "validate_report",
+    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "open_package", "validate", "validate_report",
 ]
 
 
@@ -56,15 +56,36 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def validate(path: str | Path = ".") -> list[Problem]:
-    """Every problem of the package at path, in reporting order; an empty list means valid.
+def open_package(source: str | Path, repo: str | Path = ".") -> Package:
+    """The package at source (a folder, a release archive, or a git revision of the repository repo), read once.
+
+    A Package holds the descriptor (``package.descriptor``), the typed tables' schemas
+    (``package.resources["outcomes"].fields``, each Field with its dtype, effective ``required``,
+    allowed values, unit and rule facts) and ``package.version``; pass it to validate or
+    validate_report instead of a path, and it is not read again. Raises PackageReadError when
+    datapackage.json cannot be read; every other problem is in ``package.problems`` (validation
+    reports them all).
+
+    Example:
+        >>> import mmdata
+        >>> package = mmdata.open_package("path/to/package")  # doctest: +SKIP
+        >>> [f.name for f in package.resources["arms"].fields if f.required]  # doctest: +SKIP
+    """
+    from .model.package import open_package as _open_package
+
+    return _open_package(source, repo)
+
+
+def validate(path: str | Path | Package = ".") -> list[Problem]:
+    """Every problem of the package at path (or of a Package opened with open_package), in reporting order; an
+    empty list means valid.
 
     Raises PackageReadError when datapackage.json cannot be read at all.
     """
     return validate_report(path).problems
 
 
-def validate_report(path: str | Path = ".") -> Report:
+def validate_report(path: str | Path | Package = ".") -> Report:
     """Like validate, with counts of the tables, rows and seeds checked."""
     from .rules.validate import validate_package
 
@@ -77,9 +98,11 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
     By default the data shipped with this installation; path= names a package folder or a
     release archive. Recorded checksums are verified first (IntegrityError); a cell that cannot
     be read as its declared type raises LoadError naming its file, line and column.
-    See mmdata.loading.load.
+    See mmdata.model.load.load.
     ``load("findings")`` gives the findings view: every outcome and adverse event with its
-    study, arms and source (see mmdata.findings).
+    study, arms and source (see mmdata.publish.findings), built from the typed tables without
+    validating the package, so it raises what ``load()`` raises (LoadError, IntegrityError),
+    and LoadError too when the tables break a key the view's joins rest on.
     """
     if table == "findings":
         from .publish.export import load_findings

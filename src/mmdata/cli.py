@@ -229,10 +229,11 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 
         mmdata diff v0.1.0 .
     """
-    from .edit.diff import as_dict, diff_snapshots, render_text
+    from .edit.diff import as_dict, diff_packages, render_text
     from .io.snapshot import open_snapshot
+    from .model.package import open_package
 
-    diffs = diff_snapshots(open_snapshot(old, repo), open_snapshot(new, repo))
+    diffs = diff_packages(open_package(open_snapshot(old, repo)), open_package(open_snapshot(new, repo)))
     if fmt == "json":
         import json
 

@@ -4,6 +4,9 @@ changes nothing. They work on the tiny fixture package, so no fact of the shippe
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +16,11 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 from mmdata.edit.add import make_key
+from mmdata.io.journal import JOURNAL
 from mmdata.rules.provenance import quote_numbers
 
-from ..conftest import build_fixture, read_rows
-from ..releases import all_bytes
+from ..conftest import ROOT, build_fixture, read_rows
+from ..releases import all_bytes, repo_copy
 
 DOCUMENT = ("Trial B: a made-up note.\n\nIn trial B, 40 patients took part: 20 received the drug\n"
             "and 20 received placebo.\nAt three years, 75% of patients on the drug were alive.\n")
@@ -222,6 +226,156 @@ def test_add_row_refuses_a_table_not_in_canonical_form(pkg: Path) -> None:
      "s-second-primary-malignancy-count-other-arm"),
 ])
 def test_key_rule(table: str, row: dict, key: str) -> None:
-    assert make_key(table, row, set()) == key
-    assert make_key(table, row, {key}) == f"{key}-2"
-    assert make_key(table, row, {key, f"{key}-2"}) == f"{key}-3"
+    """The parts of a key are the schema's mmdata:keyParts (#21)."""
+    resource = mmdata.open_package(ROOT).resources[table]
+    assert make_key(resource, row, set()) == key
+    assert make_key(resource, row, {key}) == f"{key}-2"
+    assert make_key(resource, row, {key, f"{key}-2"}) == f"{key}-3"
+
+
+# ---------------------------------------------------------------- writing through one transaction (#21, #23)
+#: Characters that str.splitlines breaks a line at but a CSV file holds as text inside a cell.
+SPLITLINES = "\u2028\u2029\x85\x0c\x0b\x1c\x1d\x1e"
+NEW_ARM = ["--set", "study_id=trial-a", "--set", "name=Z", "--set", "intervention=Lenalidomide", "--set", "role=experimental",
+           "--set", "source_id=test-doc", "--set", "quote=60 received the drug"]
+
+
+def test_add_row_inserts_at_the_parsers_record_offset_issue_23(pkg: Path) -> None:
+    """Before the insertion point, an unquoted cell holding every character str.splitlines breaks at and a
+    quoted cell over two lines: the new row goes in exactly before the next key, every other byte kept."""
+    header = (pkg / "data/arms.csv").read_bytes().split(b"\n", 1)[0]
+    drug = f'trial-a-drug,trial-a,Drug{SPLITLINES}x,Lenalidomide,experimental,60,,test-doc,60 received the drug,"One line,\nand{SPLITLINES}two"\n'
+    placebo = "trial-a-placebo,trial-a,Placebo,Placebo,control,60,,test-doc,60 received the drug and 60 received placebo,\n"
+    (pkg / "data/arms.csv").write_bytes(header + b"\n" + drug.encode() + placebo.encode())
+    before = all_bytes(pkg)
+    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
+                 "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc", "--set", "quote=60 received the drug")
+    line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,"
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:4: {line}\n", "")  # line 4: the caveat spans 2 and 3
+    assert (pkg / "data/arms.csv").read_bytes() == header + b"\n" + drug.encode() + line.encode() + b"\n" + placebo.encode()
+    assert {n: d for n, d in all_bytes(pkg).items() if n != "data/arms.csv"} == {n: d for n, d in before.items() if n != "data/arms.csv"}
+    assert [row[0] for row in read_rows(pkg / "data/arms.csv")[1]] == ["trial-a-drug", "trial-a-low-dose", "trial-a-placebo"]
+
+
+def test_add_row_at_the_end_after_a_line_without_its_line_break_issue_21(pkg: Path) -> None:
+    content = (pkg / "data/arms.csv").read_bytes()
+    (pkg / "data/arms.csv").write_bytes(content.rstrip(b"\n"))
+    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
+    line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,"
+    assert (result.exit_code, result.stdout) == (0, f"added data/arms.csv:4: {line}\n")
+    assert (pkg / "data/arms.csv").read_bytes() == content + line.encode() + b"\n"
+
+
+def test_add_row_refuses_when_the_file_would_not_read_back_issue_21(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inserted row is checked by parsing the file again: a wrong offset is refused, nothing written."""
+    from mmdata.edit import add
+
+    monkeypatch.setattr(add, "record_offsets", lambda raw, lines: [line - 1 for line in lines])  # inside the header
+    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM) == (
+        "Error: data/arms.csv: the row cannot be inserted without changing another; nothing written: please report this as a bug in mmdata\n")
+
+
+def test_add_row_writes_through_the_journal_and_a_failure_puts_every_file_back_issue_21(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table and datapackage.json (its checksums dropped) are written all or none."""
+    from mmdata.io import journal
+
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"][2].update(bytes=1, hash="sha256:" + "0" * 64)  # arms, as a release recorded it
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    before = all_bytes(pkg)
+    real = journal.atomic_write
+
+    def write(path: Path, data: bytes) -> None:
+        if path.name == "datapackage.json":
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(journal, "atomic_write", write)
+    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: cannot write datapackage.json: No space left on device; nothing was changed\n"
+    assert all_bytes(pkg) == before
+
+
+def kill_add_source(pkg: Path, document: Path, at: str) -> None:
+    """Run add-source in another process, SIGKILLed as it writes the file named at."""
+    code = ("import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from mmdata.io import files, journal\n"
+            "from mmdata.edit.add import add_source\n"
+            "real = files.atomic_write\n"
+            "def write(path, data):\n"
+            "    if path.name == sys.argv[3]:\n"
+            "        os.kill(os.getpid(), signal.SIGKILL)\n"
+            "    real(path, data)\n"
+            "files.atomic_write = journal.atomic_write = write\n"
+            "add_source(Path(sys.argv[1]), sys.argv[2], 'trial-b-doc', 'lay-summary')\n")
+    done = subprocess.run([sys.executable, "-c", code, str(pkg), str(document), at], capture_output=True, text=True)
+    assert done.returncode == -9, done.stderr
+
+
+SEED = f"901_{hashlib.sha256(DOCUMENT.encode()).hexdigest()[:16]}.txt"
+
+
+@pytest.mark.parametrize("at", [SEED, "sources.csv", "datapackage.json"])
+def test_add_source_killed_then_run_again_completes_issue_23(at: str, pkg: Path, document: Path, tmp_path: Path) -> None:
+    """Killed after its first write (the journal, then the seed...): running it again puts back what it
+    wrote and adds the source, byte for byte as an uninterrupted run; no orphan seed is left."""
+    reference = build_fixture("_base", tmp_path / "reference")
+    assert run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(reference)).exit_code == 0
+    kill_add_source(pkg, document, at)
+    assert (pkg / JOURNAL).is_file()
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(pkg))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert all_bytes(pkg) == all_bytes(reference)
+
+
+@pytest.mark.parametrize("command", [["fmt"], ["docs"], ["add-row", "arms", "--set", "name=x", "--set", "nme=y", "--package-dir"]])
+def test_add_source_killed_then_any_command_that_writes_puts_it_back_issue_23(command: list[str], pkg: Path, document: Path,
+                                                                              tmp_path: Path) -> None:
+    """The next command that writes, whichever it is, first puts back what the killed add-source wrote:
+    the package ends as if that command alone had run (add-row is refused after the recovery: no column 'nme')."""
+    reference = build_fixture("_base", tmp_path / "reference")
+    run(*command, str(reference))
+    kill_add_source(pkg, document, "sources.csv")
+    assert (pkg / f"seeds/{SEED}").is_file()  # the orphan seed of #23
+    run(*command, str(pkg))
+    assert all_bytes(pkg) == all_bytes(reference)
+
+
+def test_add_source_leaves_every_generated_file_current_issue_21(tmp_path: Path, document: Path) -> None:
+    """What add-source regenerates is what `mmdata docs` generates (README, LICENSE-DATA.md, the
+    dictionary, .zenodo.json, datapackage.json), never a list of its own: docs has nothing left to do."""
+    root = repo_copy(tmp_path / "repo")
+    assert run("docs", "--check", str(root)).exit_code == 0
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    assert result.stdout.splitlines()[2:] == ["wrote README.md", "wrote LICENSE-DATA.md", "wrote datapackage.json"]
+    check = run("docs", "--check", str(root))
+    assert (check.exit_code, check.stderr) == (0, "")
+
+
+def test_add_source_puts_back_zenodo_json_when_a_later_write_fails_issue_21(tmp_path: Path, document: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """.zenodo.json was missing from add-source's hand-kept restore list: once it changes with the sources
+    (here made to), a failure after it is written left it changed. Now every file is put back."""
+    from mmdata.edit import generated
+    from mmdata.io import files, journal
+
+    root = repo_copy(tmp_path / "repo")
+    real_zenodo = generated.zenodo_file
+    monkeypatch.setattr(generated, "zenodo_file", lambda root, descriptor, rows, citation=None: real_zenodo(root, descriptor, rows, citation)
+                        + json.dumps([s["source_id"] for s in rows.of("sources")]).encode())
+    assert run("docs", str(root)).exit_code == 0
+    before = all_bytes(root)
+    real = files.atomic_write
+
+    def write(path: Path, data: bytes) -> None:
+        if path.name == "datapackage.json":  # written after .zenodo.json
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(files, "atomic_write", write)
+    monkeypatch.setattr(journal, "atomic_write", write)
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    assert all_bytes(root) == before
+    assert (result.exit_code, result.stderr) == (2, "Error: cannot write datapackage.json: No space left on device; nothing was changed\n")

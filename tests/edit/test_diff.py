@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from mmdata.cli import cli
 from mmdata.edit.diff import SchemaChange, TableDiff, bump_kind, next_version, required_bump, schema_changes
+from mmdata.model.schema import resource_of
 
 from ..conftest import ROOT
 
@@ -18,6 +19,11 @@ BASE = {"fields": [
     {"name": "kind", "type": "string", "constraints": {"enum": ["a", "b"]}},
     {"name": "n", "type": "integer", "constraints": {"minimum": 0, "maximum": 10}},
 ], "primaryKey": ["id"]}
+
+
+def changes(old: dict, new: dict) -> list[SchemaChange]:
+    """schema_changes of two Table Schemas, read into the model as the package reader reads them."""
+    return schema_changes("t", resource_of(old, "t"), resource_of(new, "t"))
 
 
 def changed(**edits: dict) -> dict:
@@ -40,13 +46,13 @@ def changed(**edits: dict) -> dict:
     ({"fields": [*BASE["fields"], {"name": "note", "type": "string"}], "primaryKey": ["id"]}, [("note", "added", False)]),
 ])
 def test_schema_changes(new: dict, expected: list[tuple[str, str, bool]]) -> None:
-    assert [(c.field, c.change, c.breaking) for c in schema_changes("t", BASE, new)] == expected
+    assert [(c.field, c.change, c.breaking) for c in changes(BASE, new)] == expected
 
 
 def test_a_key_written_as_a_string_or_a_list_is_the_same_key_issue_9() -> None:
-    assert schema_changes("t", BASE, dict(BASE, primaryKey="id")) == []
-    assert schema_changes("t", dict(BASE, primaryKey="id"), BASE) == []
-    assert [(c.change, c.breaking) for c in schema_changes("t", BASE, dict(BASE, primaryKey=["id", "n"]))] == [
+    assert changes(BASE, dict(BASE, primaryKey="id")) == []
+    assert changes(dict(BASE, primaryKey="id"), BASE) == []
+    assert [(c.change, c.breaking) for c in changes(BASE, dict(BASE, primaryKey=["id", "n"]))] == [
         ("primary key id -> id, n", True)]
 
 
@@ -54,7 +60,7 @@ def test_allowed_values_dropped_from_a_field_are_breaking_issue_9() -> None:
     """Without an enum, mmdata.load gives the column as text instead of categories."""
     new = changed()
     del next(f for f in new["fields"] if f["name"] == "kind")["constraints"]["enum"]
-    assert [(c.field, c.change, c.breaking) for c in schema_changes("t", BASE, new)] == [
+    assert [(c.field, c.change, c.breaking) for c in changes(BASE, new)] == [
         ("kind", "allowed values dropped: any value is allowed, and mmdata.load gives text, not categories", True)]
 
 
@@ -80,7 +86,7 @@ FK = {"fields": "kind", "reference": {"resource": "kinds", "fields": "id"}}
     (BASE, changed(n={"constraints": {"enum": [1, 2]}}), [("allowed values added where any value was allowed", True)]),
 ])
 def test_table_level_and_constraint_changes(old: dict, new: dict, expected: list[tuple[str, bool]]) -> None:
-    assert [(c.change, c.breaking) for c in schema_changes("t", old, new)] == expected
+    assert [(c.change, c.breaking) for c in changes(old, new)] == expected
 
 
 def diff(table: str = "t", **kwargs: object) -> TableDiff:
@@ -157,14 +163,14 @@ def test_an_enum_of_100000_values_is_compared_in_linear_time_issue_13() -> None:
     values = [f"v{i}" for i in range(100_000)]
     old = {"fields": [{"name": "k", "constraints": {"enum": values}}]}
     new = {"fields": [{"name": "k", "constraints": {"enum": [*values[:5], *values[6:], "w"]}}]}
-    assert [(c.change, c.breaking) for c in schema_changes("t", old, new)] == [
+    assert [(c.change, c.breaking) for c in changes(old, new)] == [
         ("allowed values removed: v5", True), ("allowed values added: w", False)]
 
 
 def test_allowed_values_of_another_json_type_are_other_values_issue_13() -> None:
     old = {"fields": [{"name": "k", "constraints": {"enum": [1, "a"]}}]}
     new = {"fields": [{"name": "k", "constraints": {"enum": [True, "a"]}}]}
-    assert [c.change for c in schema_changes("t", old, new)] == ["allowed values removed: 1", "allowed values added: True"]
+    assert [c.change for c in changes(old, new)] == ["allowed values removed: 1", "allowed values added: True"]
 
 
 def test_diff_refuses_a_schema_field_that_is_not_an_object_issue_13(package: Path) -> None:

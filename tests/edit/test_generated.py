@@ -15,11 +15,13 @@ from click.testing import CliRunner
 
 from mmdata.cli import cli
 from mmdata.edit.generated import contents_heading, read_rows
+from mmdata.errors import ReleaseRefused
 from mmdata.model.package import checksum_mismatches
+from mmdata.publish.release import previous_release
 
 from ..conftest import ROOT, copy_package, set_cell
 from ..conftest import read_rows as csv_rows
-from ..releases import all_bytes, assert_counts, region
+from ..releases import FIRST, all_bytes, assert_counts, git, region, repo_copy
 
 GENERATED = ("docs/data-dictionary.md", "README.md", "LICENSE-DATA.md", "datapackage.json")
 
@@ -45,14 +47,23 @@ def test_readme_and_licence_hold_the_generated_regions() -> None:
 
 
 def test_contents_counts_the_rows_of_the_last_release() -> None:
-    """The table counts the tables as released: when no table changed since the release (every
-    checksum recorded and matching), its counts are the tables' counts."""
+    """The table counts the tables of the release its heading names, the version in datapackage.json:
+    the tables as they are when none changed since (every checksum recorded and matching), and between
+    releases, when they have moved on, the tables as that release committed them, found as `mmdata
+    release` finds it (its tag, or the commit that set the version, checked against its checksums)."""
     descriptor = json.loads((ROOT / "datapackage.json").read_text())
     readme = (ROOT / "README.md").read_text()
-    released = all("hash" in r and not checksum_mismatches(r, (ROOT / r["path"]).read_bytes()) for r in descriptor["resources"])
-    if not released or region(readme, "contents").splitlines()[0] != contents_heading(descriptor["version"]):
-        pytest.skip("the tables changed since the last release; its counts are checked by tests/publish/test_release.py")
-    assert_counts(ROOT, readme)
+    assert region(readme, "contents").splitlines()[0] == contents_heading(descriptor["version"])
+    if all("hash" in r and not checksum_mismatches(r, (ROOT / r["path"]).read_bytes()) for r in descriptor["resources"]):
+        assert_counts(ROOT, readme)  # released, and nothing changed since
+        return
+    repository = Path(git(ROOT, "rev-parse", "--show-toplevel"))
+    try:
+        release = previous_release(repository, descriptor["version"])
+    except ReleaseRefused as exc:
+        pytest.fail(f"{exc}: this clone must hold the last release (git fetch --unshallow --tags)")
+    assert release is not None
+    assert_counts(release, readme)
 
 
 def test_descriptor_lists_every_seed_from_sources_csv() -> None:
@@ -144,6 +155,16 @@ def test_the_descriptor_layout_is_its_own(tmp_path: Path) -> None:
     assert descriptor.read_bytes() == before
 
 
+def test_docs_reports_a_header_that_lacks_columns_issue_13(package: Path) -> None:
+    path = package / "data/sources.csv"
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")  # the header line dropped
+    result = CliRunner().invoke(cli, ["docs", "--check", str(package)])
+    code, stderr = result.exit_code, result.stderr
+    assert code == 2
+    assert stderr.startswith("Error: data/sources.csv:1:source_id: column 'source_id' is missing from the header [header-error]; ")
+    assert "internal error" not in stderr
+
+
 @pytest.mark.parametrize("marker", ["<!-- end -->", "<!-- generated: seeds -->\n"])
 def test_a_cell_holding_a_region_marker_cannot_end_or_open_a_region_issue_23(marker: str, tmp_path: Path) -> None:
     """A title with `<!-- end -->` once made `docs` grow the README on every run: generated text never holds a marker."""
@@ -161,3 +182,23 @@ def test_a_cell_holding_a_region_marker_cannot_end_or_open_a_region_issue_23(mar
         assert text.count("<!-- end -->") == (ROOT / name).read_text().count("<!-- end -->")
         line = next(line for line in region(text, "seeds").splitlines() if f"(`{key}`)" in line)
         assert f"A title &lt;!--{marker[4:].split(chr(10))[0]} that goes on" in line.replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", ["CITATION.cff", "README.md", "LICENSE-DATA.md", "CHANGELOG.md"])
+def test_a_document_that_is_not_utf8_is_an_encoding_error_issue_23(name: str, tmp_path: Path) -> None:
+    """The texts docs, site and release read besides the tables (CITATION.cff, the README...) are UTF-8 or refused, located."""
+    root = repo_copy(tmp_path / "pkg")
+    path = root / name
+    line = path.read_bytes().count(b"\n") + 2
+    path.write_bytes(path.read_bytes() + b"\nna\xefve\n")
+    error = f"Error: {name}: is not valid UTF-8 (invalid continuation byte, line {line}); save the file as UTF-8\n"
+    before = all_bytes(root)
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, list(args))
+        return result.exit_code, result.stderr
+
+    assert run("docs", "--check", str(root)) == ((2, error) if name != "CHANGELOG.md" else (0, ""))  # docs reads no changelog
+    assert run("release", FIRST, "--package-dir", str(root)) == (1 if name == "CHANGELOG.md" else 2, error)
+    assert run("site", "--out", str(tmp_path / "site"), str(root)) == ((2, error) if name == "CITATION.cff" else (0, ""))  # the site reads the citation only
+    assert all_bytes(root) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,9 @@ import yaml
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, repo_copy
+from ..releases import FIRST, repo_copy
 
 ZENODO = json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))
 CITATION = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
@@ -72,9 +72,8 @@ def test_a_citation_without_title_or_authors_is_reported(citation: str, message:
     assert (result.exit_code, result.stderr) == (2, message)  # an input docs cannot read
 
 
-def test_release_writes_the_new_version_and_leaves_every_generated_file_current(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "pkg")
-    release(root, FIRST, today=DAY)
+def test_release_writes_the_new_version_and_leaves_every_generated_file_current(released_copy: Callable[..., Path]) -> None:
+    root = released_copy(committed=False)
     written = json.loads((root / ".zenodo.json").read_text(encoding="utf-8"))
     assert written == dict(ZENODO, version=FIRST)
     assert yaml.safe_load((root / "CITATION.cff").read_text())["version"] == FIRST

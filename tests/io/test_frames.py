@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmdata.errors import Problem
-from mmdata.io.frames import read_table, regular
+from mmdata.io.frames import read_cells, regular
 
 pytest.importorskip("pyarrow")
 
-SCHEMA = {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}
+FIELDS = ["a", "b", "c"]
 
 
 def both(raw: bytes) -> tuple[tuple, tuple]:
@@ -20,7 +20,7 @@ def both(raw: bytes) -> tuple[tuple, tuple]:
     out = []
     for fast in (False, True):
         problems: list[Problem] = []
-        table = read_table("t", "t.csv", raw, SCHEMA, problems, fast=fast)
+        table = read_cells("t.csv", raw, FIELDS, [""], problems, fast=fast)
         cells = None if table is None else table.frame.astype(object).where(table.frame.notna(), None).values.tolist()
         out.append((cells, None if table is None else table.lines.tolist(), problems))
     return out[0], out[1]
@@ -64,9 +64,8 @@ def test_what_the_fast_reader_leaves_to_the_exact_reader_issue_10(raw: bytes, ex
 
 
 def test_missing_values_are_na_in_both_readers_issue_10() -> None:
-    schema = dict(SCHEMA, missingValues=["", "NA"])
     for fast in (False, True):
-        table = read_table("t", "t.csv", b"a,b,c\nNA,,x\n", schema, [], fast=fast)
+        table = read_cells("t.csv", b"a,b,c\nNA,,x\n", FIELDS, ["", "NA"], [], fast=fast)
         assert table is not None
         assert table.frame.isna().values.tolist() == [[True, True, False]]
         assert isinstance(table.frame["c"].dtype, pd.StringDtype)

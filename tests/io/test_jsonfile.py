@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.edit.diff import diff_snapshots
+from mmdata.edit.diff import diff_packages
 from mmdata.errors import DiffRefused, Problem
 from mmdata.io.jsonfile import MAX_DEPTH, dumps, read_json
-from mmdata.io.snapshot import FolderSnapshot
+from mmdata.model.package import open_package
 
 
 def where(problems: list[Problem]) -> list[tuple[int | None, str | None, str]]:
@@ -150,7 +150,7 @@ def test_diff_refuses_a_schema_with_a_duplicate_key_issue_13(package: Path) -> N
     path = package / "schemas/arms.schema.json"
     edit_schema(package, "arms", path.read_text(encoding="utf-8").replace('"required": true', '"required": true, "required": false', 1))
     with pytest.raises(DiffRefused, match="key 'required' appears more than once.*diff compares well-formed packages"):
-        diff_snapshots(FolderSnapshot(package), FolderSnapshot(package))
+        diff_packages(open_package(package), open_package(package))
 
 
 def test_the_shipped_json_files_are_strict_json() -> None:

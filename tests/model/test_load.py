@@ -18,10 +18,9 @@ from click.testing import CliRunner
 import mmdata
 import mmdata.errors
 from mmdata.cli import cli
-from mmdata.publish.release import release
 
 from ..conftest import ROOT, TABLE_NAMES, VERSION, build_fixture, copy_package, read_rows, row_count, set_cell
-from ..releases import DAY, FIRST, repo_copy
+from ..releases import FIRST, Released
 
 KINDS = {"string": "string", "integer": "Int64", "number": "Float64"}
 
@@ -70,9 +69,8 @@ def test_unknown_table_is_a_clear_error() -> None:
         mmdata.load("outcome")
 
 
-def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "pkg")
-    archive = release(root, FIRST, today=DAY).archive
+def test_load_from_a_release_archive_verifies_checksums(tmp_path: Path, released_template: Released) -> None:
+    archive = released_template.result.archive  # read, never changed
     assert mmdata.data_version(archive) == FIRST
     assert len(mmdata.load("arms", path=archive)) == row_count("arms")
     tampered = tmp_path / "tampered.zip"
@@ -184,11 +182,10 @@ def test_an_empty_cell_is_missing_in_every_type(tmp_path: Path) -> None:
         assert [pd.isna(outcomes.iat[i, j]) for j in range(len(header))] == [cell == "" for cell in row]
 
 
-def test_data_version_of_a_folder_and_an_archive_issue_9(tmp_path: Path) -> None:
+def test_data_version_of_a_folder_and_an_archive_issue_9(released_template: Released) -> None:
     assert mmdata.data_version(path=ROOT) == VERSION == mmdata.data_version()
-    archive = release(repo_copy(tmp_path / "pkg"), FIRST, today=DAY).archive
-    assert mmdata.data_version(path=archive) == FIRST
-    assert mmdata.data_version(path=tmp_path / "pkg") == FIRST
+    assert mmdata.data_version(path=released_template.result.archive) == FIRST
+    assert mmdata.data_version(path=released_template.root) == FIRST
 
 
 def test_data_version_of_a_folder_without_a_package_is_a_clear_error_issue_9(tmp_path: Path) -> None:

@@ -1,12 +1,17 @@
-"""Reading CSV files: line numbers that match the file whatever its shape."""
+"""Reading a package: line numbers that match the file whatever its shape, and a descriptor or schema
+of the wrong JSON type located by every command that reads it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import mmdata
+from click.testing import CliRunner
 
-from ..conftest import build_fixture
+import mmdata
+from mmdata.cli import cli
+
+from ..conftest import ROOT, build_fixture
 
 
 def where(problems: list[mmdata.Problem]) -> list[tuple[str, int | None, str | None, str]]:
@@ -85,3 +90,57 @@ def test_problems_come_in_layer_order(tmp_path: Path) -> None:
     text = text.replace("trial-a-placebo,,all,", "trial-a-placebo,,everyone,")  # layer 2
     outcomes.write_text(text.replace("12.5 months with the drug", "12.5 months with a drug"))  # layer 5
     assert [p.code for p in mmdata.validate(pkg)] == ["enum-error", "ci-order", "quote-not-in-seed"]
+
+
+# ---------------------------------------------------------------- descriptors and schemas of the wrong JSON type
+# Cases the exit-code property test (tests/test_contract.py) found (#13): each was an internal error
+# (exit 3), each is now a located message.
+def edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    value = json.loads(path.read_text(encoding="utf-8"))
+    change(value)
+    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stderr
+
+
+def test_a_resource_path_that_is_an_object_is_a_path_error_issue_13(package: Path) -> None:
+    edit_json(package / "datapackage.json", lambda d: d["resources"][1].update(path={}))
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert "datapackage.json:resources/1/path: must be a relative path written as a string [path-error]" in stderr.splitlines()
+
+
+def test_constraints_that_are_not_an_object_are_a_schema_error_for_every_reader_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][6].update(constraints="t"))
+    name = json.loads((package / "schemas/arms.schema.json").read_text(encoding="utf-8"))["fields"][6]["name"]
+    problem = f"schemas/arms.schema.json: field '{name}': 'constraints' has the wrong JSON type; see the Table Schema specification [schema-error]"
+    assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
+    assert run("diff", str(ROOT), str(package)) == (
+        1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")
+    assert run("fmt", "--check", str(package)) == (1, f"{problem} (left untouched)\n")
+
+
+def test_an_enum_that_is_not_a_list_is_a_schema_error_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][6]["constraints"].update(enum={}))
+    code, stderr = run("diff", str(ROOT), str(package))
+    assert code == 1 and "'constraints/enum' has the wrong JSON type" in stderr
+
+
+def test_a_foreign_key_whose_fields_are_not_names_is_a_schema_error_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/adverse_events.schema.json", lambda s: s["foreignKeys"][0]["reference"].update(fields=True))
+    problem = ("schemas/adverse_events.schema.json: each foreign key names its 'fields' and its 'reference' 'fields' (a name or a list "
+               "of names) and a 'resource' as a string [schema-error]")
+    assert run("docs", "--check", str(package)) == (2, f"Error: {problem}; run `mmdata validate` to see why\n")
+    assert run("diff", str(ROOT), str(package)) == (
+        1, f"Error: {package}: {problem}; diff compares well-formed packages: run `mmdata validate`\n")
+
+
+def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_tables_issue_13(package: Path) -> None:
+    edit_json(package / "schemas/outcomes.schema.json", lambda s: s["fields"].__setitem__(3, 0))
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
+    assert "internal error" not in stderr

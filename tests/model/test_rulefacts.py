@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 import mmdata
-from mmdata.model import rulefacts
+from mmdata.model import rulefacts, schema
 from mmdata.rules.validate import RULE_FIELDS, RULE_VALUES
 
 from ..conftest import ROOT, apply_patch, build_fixture
 
 SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
-KNOWN = {rulefacts.IN_QUOTE, rulefacts.UNITS, rulefacts.UPPER_BOUND, rulefacts.FOLDER, rulefacts.DATE}
+KNOWN = set(rulefacts.PROPERTIES)
+RESOURCES = mmdata.open_package(ROOT).resources
 
 
 def codes(pkg: Path) -> list[tuple[str, int | None, str | None, str]]:
@@ -34,17 +35,20 @@ def test_every_mmdata_property_is_one_the_rules_read(table: str) -> None:
 def test_rule_fields_and_named_values_are_in_the_schemas(table: str) -> None:
     fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
     assert set(RULE_FIELDS[table]) <= set(fields)
-    for field, values in rulefacts.named_values(table, SCHEMAS[table], RULE_VALUES).items():
+    for field, values in rulefacts.named_values(table, RESOURCES[table], RULE_VALUES).items():
         assert values <= set(fields[field]["constraints"]["enum"]), (table, field)
 
 
 def test_the_shipped_schemas_declare_the_facts() -> None:
-    assert rulefacts.seed_folder(SCHEMAS["sources"]) == "seeds"
+    assert schema.seed_folder(RESOURCES["sources"]) == "seeds"
     assert SCHEMAS["sources"]["fields"][1]["constraints"]["pattern"].startswith("^seeds/")
     for table in ("studies", "arms", "outcomes", "adverse_events"):
-        assert rulefacts.in_quote_columns(SCHEMAS[table])  # every table with a quote has numbers to find in it
-    assert rulefacts.upper_bound_qualifiers(SCHEMAS["studies"])
-    assert rulefacts.units_of_statistic(SCHEMAS["outcomes"]) and rulefacts.units_of_statistic(SCHEMAS["adverse_events"])
+        assert rulefacts.in_quote_columns(RESOURCES[table])  # every table with a quote has numbers to find in it
+    assert rulefacts.upper_bound_qualifiers(RESOURCES["studies"])
+    assert rulefacts.units_of_statistic(RESOURCES["outcomes"]) and rulefacts.units_of_statistic(RESOURCES["adverse_events"])
+    assert {name: r.role for name, r in RESOURCES.items()} == {
+        "sources": "source", "studies": "study", "arms": "arm", "outcomes": "finding", "adverse_events": "finding"}
+    assert all(set(r.key_parts) <= set(r.field_names) for r in RESOURCES.values())  # add-row makes keys of them
 
 
 def test_renaming_an_allowed_value_the_rules_name_is_a_schema_error(tmp_path: Path) -> None:
@@ -96,3 +100,23 @@ def test_the_seed_folder_follows_its_fact(tmp_path: Path) -> None:
     assert [p.to_line() for p in mmdata.validate(pkg)] == [
         "data/sources.csv:2:seed_file: seeds/900_00000000000000aa.txt is not a file of documents/; "
         "a seed is a document kept in documents/ itself [path-error]"]
+
+
+def test_renaming_an_allowed_value_the_plot_names_is_a_schema_error_issue_21(tmp_path: Path) -> None:
+    """The plot's panels, arm roles and hedges name allowed values (rulefacts.OUTPUT_VALUES): a schema that
+    renames one is told so, instead of a plot that silently loses a panel or a hedge."""
+    pkg = build_fixture("_base", tmp_path)
+    schema = json.loads((pkg / "schemas/outcomes.schema.json").read_text())
+    qualifier = next(f for f in schema["fields"] if f["name"] == "qualifier")
+    qualifier["constraints"]["enum"] = [("nearly" if q == "almost" else q) for q in qualifier["constraints"]["enum"]]
+    (pkg / "schemas/outcomes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+    assert [p.to_line() for p in mmdata.validate(pkg)] == [
+        "data/outcomes.csv:qualifier: mmdata's plot and site name 'almost', which is not an allowed value of outcomes.qualifier; "
+        "rename it in OUTPUT_VALUES (src/mmdata/model/rulefacts.py) too, or restore the value [schema-error]"]
+
+
+@pytest.mark.parametrize("table", sorted(rulefacts.OUTPUT_VALUES))
+def test_the_values_the_outputs_name_are_allowed_in_the_shipped_schemas_issue_21(table: str) -> None:
+    fields = {f["name"]: f for f in SCHEMAS[table]["fields"]}
+    for field, values in rulefacts.OUTPUT_VALUES[table].items():
+        assert set(values) <= set(fields[field]["constraints"]["enum"]), (table, field)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import mmdata
-from mmdata.io.frames import read_table
+from mmdata.io.frames import read_cells
+from mmdata.model.schema import Table
 from mmdata.model.typed import typed_frame
 
 from ..conftest import ROOT, build_fixture, set_cell
@@ -28,12 +29,12 @@ def everywhere(pkg: Path, path: str, column: str, text: str) -> list[tuple[int |
     """The problems of one cell set to text, asserted equal through both readers, validate and load."""
     line = set_cell(pkg / path, KEYS[path], column, text)
     name = Path(path).stem
-    schema = json.loads((pkg / f"schemas/{name}.schema.json").read_text(encoding="utf-8"))
+    resource = mmdata.open_package(pkg).resources[name]
     seen = []
     for fast in (False, True):
-        table = read_table(name, path, (pkg / path).read_bytes(), schema, [], fast=fast)
-        assert table is not None
-        seen.append(typed_frame(table)[1])
+        cells = read_cells(path, (pkg / path).read_bytes(), resource.field_names, resource.missing_values, [], fast=fast)
+        assert cells is not None
+        seen.append(typed_frame(Table(resource, cells.frame, cells.lines, cells.broken))[1])
     assert seen[0] == seen[1]
     validated = [p for p in mmdata.validate(pkg) if p.path == path and p.row == line and p.column == column]
     assert validated == seen[0]

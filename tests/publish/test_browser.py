@@ -16,8 +16,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from mmdata.publish.site import build_site
-
 from ..conftest import ROOT, read_rows
 
 ARTIFACTS = Path(os.environ.get("MMDATA_ARTIFACTS", ROOT / "test-artifacts"))
@@ -34,11 +32,9 @@ def chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    build_site(ROOT, out)
-    return out
+@pytest.fixture
+def site(shipped_site: Path) -> Path:
+    return shipped_site
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,17 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
 from mmdata.publish.release import release
 
 from ..conftest import ROOT
-from ..releases import DAY, FIRST, add_changelog_line, all_bytes, canonical, commit, git, refusal, repo_copy
+from ..releases import DAY, FIRST, Released, add_changelog_line, all_bytes, canonical, commit, git, refusal, repo_copy
 
 NAME = f"mmdata-data-{FIRST}.zip"
 RECORD = f"releases/{NAME}.sha256"
@@ -25,12 +27,10 @@ SUMS = f"releases/{NAME}.SHA256SUMS"
 MMDATA = str(Path(sys.executable).with_name("mmdata"))
 
 
-def released_repo(tmp_path: Path) -> tuple[Path, str]:
+@pytest.fixture
+def released_repo(released_copy: Callable[..., Path], released_template: Released) -> tuple[Path, str]:
     """A repository copy released as FIRST, committed and tagged as the maintainer does; its archive's sha256."""
-    root = repo_copy(tmp_path / "repo")
-    result = release(root, FIRST, today=DAY)
-    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
-    return root, result.sha256
+    return released_copy(tag=True), released_template.result.sha256
 
 
 def fresh_clone(root: Path, target: Path, ref: str = f"v{FIRST}") -> Path:
@@ -42,8 +42,8 @@ def rebuild(root: Path, version: str = FIRST):
     return CliRunner().invoke(cli, ["release", version, "--rebuild", "--package-dir", str(root)])
 
 
-def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     archive = (root / f"dist/{NAME}").read_bytes()
     assert (root / RECORD).read_text() == f"{digest}  {NAME}\n" == (root / f"dist/{NAME}.sha256").read_text()
     with zipfile.ZipFile(root / f"dist/{NAME}") as zipped:
@@ -53,8 +53,8 @@ def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(tmp_p
     assert git(root, "ls-files", "releases") == f"{SUMS}\n{RECORD}"  # committed with the release
 
 
-def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     clone = fresh_clone(root, tmp_path / "clone")
     assert not (clone / "dist").exists()
     result = rebuild(clone)
@@ -64,8 +64,8 @@ def test_a_fresh_clone_of_the_tag_rebuilds_the_same_archive(tmp_path: Path) -> N
     assert (clone / f"dist/{NAME}.sha256").read_text() == f"{digest}  {NAME}\n"
 
 
-def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     clone = fresh_clone(root, tmp_path / "clone")
     readme = clone / "README.md"
     readme.write_bytes(readme.read_bytes().replace(b"mmdata", b"mmdatA", 1))
@@ -79,15 +79,15 @@ def test_a_changed_byte_is_a_mismatch_naming_the_file(tmp_path: Path) -> None:
     assert all_bytes(clone) == before  # nothing written
 
 
-def test_without_the_recorded_sums_the_mismatch_says_so(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_without_the_recorded_sums_the_mismatch_says_so(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     (root / "LICENSE").write_text((root / "LICENSE").read_text() + "\n")
     (root / SUMS).unlink()
     assert rebuild(root).stderr.endswith(f"; {NAME}.SHA256SUMS is not recorded, so the files that differ cannot be named\n")
 
 
-def test_a_table_that_is_not_the_released_one_is_refused(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_a_table_that_is_not_the_released_one_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     table = root / "data/arms.csv"
     table.write_bytes(table.read_bytes() + b"\n")
     result = rebuild(root)
@@ -95,15 +95,15 @@ def test_a_table_that_is_not_the_released_one_is_refused(tmp_path: Path) -> None
                                                      f"these are not the files of release {FIRST}\n")
 
 
-def test_another_version_than_the_checked_out_one_is_refused(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_another_version_than_the_checked_out_one_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     result = rebuild(root, "9.9.9")
     assert (result.exit_code, result.stderr) == (1, f"Error: datapackage.json holds version {FIRST}, not 9.9.9; "
                                                      "rebuild from the release's commit (git checkout v9.9.9)\n")
 
 
-def test_an_unrecorded_or_unreadable_record_is_refused(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_an_unrecorded_or_unreadable_record_is_refused(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     (root / RECORD).write_text(f"{digest}  other.zip\n")
     assert rebuild(root).stderr == f"Error: {RECORD} is not a sha256 line for {NAME} ('<64 hex digits>  {NAME}')\n"
     (root / RECORD).write_text(f"{digest[:-1]}  {NAME}\n")  # one digit short
@@ -134,9 +134,9 @@ def test_ci_script_passes_when_no_release_is_recorded(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (0, f"no release recorded in {root}/releases: nothing to rebuild\n"), done.stderr
 
 
-def test_ci_script_rebuilds_every_recorded_release_without_tags_issue_23(tmp_path: Path) -> None:
+def test_ci_script_rebuilds_every_recorded_release_without_tags_issue_23(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
     """A clone carries no tag: each release recorded in releases/ is rebuilt from the commit that added its record."""
-    root, digest = released_repo(tmp_path)
+    root, digest = released_repo
     release_commit = git(root, "rev-parse", "HEAD")
     add_changelog_line(root, "- A later change.")
     commit(root, "A later commit")
@@ -149,8 +149,8 @@ def test_ci_script_rebuilds_every_recorded_release_without_tags_issue_23(tmp_pat
                                         f"rebuilt {FIRST}: dist/{NAME}", f"sha256 {digest}", f"sha256 matches {RECORD}"]
 
 
-def test_ci_script_fails_when_a_recorded_release_does_not_rebuild_issue_23(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_ci_script_fails_when_a_recorded_release_does_not_rebuild_issue_23(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     (root / "releases/mmdata-data-9.9.9.zip.sha256").write_text(f"{digest}  mmdata-data-9.9.9.zip\n")
     fake = commit(root, "A record for a release that was never made")
     done = ci_rebuild(root)
@@ -159,8 +159,8 @@ def test_ci_script_fails_when_a_recorded_release_does_not_rebuild_issue_23(tmp_p
     assert done.stderr == f"Error: datapackage.json holds version {FIRST}, not 9.9.9; rebuild from the release's commit (git checkout v9.9.9)\n"
 
 
-def test_ci_script_fails_when_a_record_changed_after_its_release_or_is_not_a_record_issue_23(tmp_path: Path) -> None:
-    root, digest = released_repo(tmp_path)
+def test_ci_script_fails_when_a_record_changed_after_its_release_or_is_not_a_record_issue_23(released_repo: tuple[Path, str]) -> None:
+    root, digest = released_repo
     (root / RECORD).write_text(f"{'0' * 64}  {NAME}\n")
     (root / "releases/notes.txt").write_text("not a record\n")
     commit(root, "A record rewritten after its release")
@@ -172,9 +172,9 @@ def test_ci_script_fails_when_a_record_changed_after_its_release_or_is_not_a_rec
     ]
 
 
-def test_ci_script_refuses_a_shallow_clone_issue_23(tmp_path: Path) -> None:
+def test_ci_script_refuses_a_shallow_clone_issue_23(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
     """A shallow clone's oldest commit seems to add every file: the release commits cannot be told."""
-    root, _ = released_repo(tmp_path)
+    root, _ = released_repo
     add_changelog_line(root, "- A later change.")
     commit(root, "A later commit")
     shallow = tmp_path / "shallow"
@@ -185,9 +185,9 @@ def test_ci_script_refuses_a_shallow_clone_issue_23(tmp_path: Path) -> None:
                            "clone with the full history (actions/checkout: fetch-depth: 0)\n")
 
 
-def test_a_record_reached_through_a_link_is_refused_issue_23(tmp_path: Path) -> None:
+def test_a_record_reached_through_a_link_is_refused_issue_23(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
     """The record is read as every package file is (io/files.py): through no link, so nothing outside is read."""
-    root, digest = released_repo(tmp_path)
+    root, digest = released_repo
     outside = tmp_path / "outside.txt"
     outside.write_text(f"{digest}  {NAME}\n")  # even a well-formed line: a link is not the repository's record
     (root / RECORD).unlink()
@@ -200,9 +200,9 @@ def test_a_record_reached_through_a_link_is_refused_issue_23(tmp_path: Path) -> 
     assert all_bytes(root) == before
 
 
-def test_recorded_sums_through_a_link_or_malformed_are_never_echoed_issue_23(tmp_path: Path) -> None:
+def test_recorded_sums_through_a_link_or_malformed_are_never_echoed_issue_23(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
     """A mismatch names the files that differ only from a well-formed SHA256SUMS of the repository itself."""
-    root, _ = released_repo(tmp_path)
+    root, _ = released_repo
     (root / "LICENSE").write_text((root / "LICENSE").read_text() + "\n")  # so that the rebuild differs
     secret = f"{'0' * 64}  root:x:0:0:secret\n"
     outside = tmp_path / "passwd"
@@ -241,8 +241,8 @@ def test_release_refuses_a_file_git_would_commit_with_other_bytes_issue_23(tmp_p
                                     "hold it; stop ignoring it\n")
 
 
-def test_a_checkout_that_converted_line_endings_is_named_issue_23(tmp_path: Path) -> None:
-    root, _ = released_repo(tmp_path)
+def test_a_checkout_that_converted_line_endings_is_named_issue_23(tmp_path: Path, released_repo: tuple[Path, str]) -> None:
+    root, _ = released_repo
     clone = fresh_clone(root, tmp_path / "clone")
     git(clone, "config", "core.autocrlf", "true")
     licence = clone / "LICENSE"

@@ -7,6 +7,7 @@ import json
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,16 +22,16 @@ from mmdata.model.publishing import PIN_REGIONS, render_pins
 from mmdata.publish.release import release
 
 from ..conftest import ROOT, TABLE_NAMES, VERSION, read_rows, row_count, set_cell
-from ..releases import DAY, FIRST, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
+from ..releases import DAY, FIRST, Released, add_changelog_line, after, all_bytes, assert_counts, canonical, commit, copy_row, refusal, region, repo_copy
 
 
-def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
-    first = release(repo_copy(tmp_path / "a"), FIRST, today=DAY)
+def test_archive_is_reproducible_and_checksummed(tmp_path: Path, released_template: Released) -> None:
+    first = released_template.result  # the same release, made elsewhere before
     second = release(repo_copy(tmp_path / "b"), FIRST, today=DAY)
     assert first.archive.read_bytes() == second.archive.read_bytes()
     assert first.sha256 == second.sha256 == hashlib.sha256(first.archive.read_bytes()).hexdigest()
     name = f"mmdata-data-{FIRST}.zip"
-    assert (tmp_path / f"a/dist/{name}.sha256").read_text() == f"{first.sha256}  {name}\n"
+    assert (tmp_path / f"b/dist/{name}.sha256").read_text() == f"{first.sha256}  {name}\n"
     with zipfile.ZipFile(first.archive) as archive:
         infos = archive.infolist()
         names = [i.filename for i in infos]
@@ -52,9 +53,9 @@ def test_archive_is_reproducible_and_checksummed(tmp_path: Path) -> None:
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-def test_archive_holds_everything_its_documents_link_to_issue_9(tmp_path: Path) -> None:
+def test_archive_holds_everything_its_documents_link_to_issue_9(released_template: Released) -> None:
     """A reader of the archive alone can follow every link: the curation guide, the data dictionary..."""
-    archive = release(repo_copy(tmp_path / "pkg"), FIRST, today=DAY).archive
+    archive = released_template.result.archive
     with zipfile.ZipFile(archive) as zipped:
         files = {n.split("/", 1)[1]: zipped.read(n) for n in zipped.namelist()}
     links = []
@@ -98,9 +99,8 @@ def test_refuses_bad_versions(version: str, message: str, tmp_path: Path) -> Non
     assert refusal(repo_copy(tmp_path / "pkg"), version) == message
 
 
-def test_refuses_a_version_below_the_current_one(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "pkg")
-    release(root, FIRST, today=DAY)
+def test_refuses_a_version_below_the_current_one(released_copy: Callable[..., Path]) -> None:
+    root = released_copy(committed=False)
     add_changelog_line(root, "- nothing (test).")
     assert refusal(root, VERSION) == f"Error: version {VERSION} is not greater than the current version {FIRST}\n"
 
@@ -174,11 +174,8 @@ def test_a_failed_write_restores_every_file(failing: str, tmp_path: Path, monkey
     assert not (root / f"dist/mmdata-data-{FIRST}.zip").exists()
 
 
-def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
-    """Release FIRST and commit it; change one cell, remove a row and add one; release the next minor."""
-    root = repo_copy(tmp_path / "pkg")
-    release(root, FIRST, today=DAY)
-    commit(root, f"Release {FIRST}", tag=f"v{FIRST}")
+def released_pair(root: Path) -> tuple[Path, Path, dict[str, str]]:
+    """From FIRST released, committed and tagged at root: change one cell, remove a row and add one; release the next minor."""
     _, outcomes = read_rows(root / "data/outcomes.csv")
     _, events = read_rows(root / "data/adverse_events.csv")
     facts = {"changed": outcomes[0][0], "removed": events[-1][0], "caveat": outcomes[0][read_rows(root / "data/outcomes.csv")[0].index("caveat")]}
@@ -191,8 +188,8 @@ def released_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     return root / f"dist/mmdata-data-{FIRST}.zip", root / f"dist/mmdata-data-{after(FIRST, 'minor')}.zip", facts
 
 
-def test_diff_between_two_releases_lists_exactly_the_changed_rows(tmp_path: Path) -> None:
-    old, new, facts = released_pair(tmp_path)
+def test_diff_between_two_releases_lists_exactly_the_changed_rows(tmp_path: Path, released_copy: Callable[..., Path]) -> None:
+    old, new, facts = released_pair(released_copy(tag=True))
     result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -295,12 +292,11 @@ def without_released_regions(text: str) -> str:
     return text
 
 
-def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(tmp_path: Path) -> None:
+def test_release_writes_the_rows_per_source_of_the_released_tables_issue_12(released_copy: Callable[..., Path]) -> None:
     """The README's rows per source are written by the release, as of that release, and by nothing
     between releases: a data pull request leaves README.md as it is."""
-    root = repo_copy(tmp_path / "pkg")
-    readme = (root / "README.md").read_text()
-    release(root, FIRST, today=DAY)
+    readme = (ROOT / "README.md").read_text()  # what repo_copy copies, and the release rewrote
+    root = released_copy(committed=False)
     first = (root / "README.md").read_text()
     assert region(first, "contents").splitlines()[0] == contents_heading(FIRST) == (
         f"Rows per source document in release {FIRST}, written by `mmdata release`:")

@@ -23,7 +23,7 @@ from mmdata.io.locking import busy_message, package_lock
 from mmdata.model.publishing import archive_name
 from mmdata.publish.release import release, release_date
 
-from ..releases import DAY, FIRST, all_bytes, refusal, repo_copy
+from ..releases import DAY, FIRST, Released, all_bytes, refusal, repo_copy
 
 ARCHIVE = f"dist/{archive_name(FIRST)}"
 #: Every file the commit phase writes, in the order it writes them.
@@ -34,23 +34,10 @@ class Killed(BaseException):
     """Stands for SIGKILL: raised at a write, with nothing put back afterwards."""
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
+@pytest.fixture
+def reference(released_template: Released) -> dict:
     """An uninterrupted release of FIRST on DAY: every byte of the package after it, and what its commit phase was given."""
-    root = repo_copy(tmp_path_factory.mktemp("reference") / "pkg")
-    given: dict = {}
-    real = journal.commit
-
-    def spy(root: Path, version: str, files: dict[str, bytes], archive: Path, content: bytes) -> None:
-        given.update(files=files, content=content)
-        real(root, version, files, archive, content)
-
-    journal.commit = spy
-    try:
-        release(root, FIRST, today=DAY)
-    finally:
-        journal.commit = real
-    return {"bytes": all_bytes(root), **given}
+    return {"bytes": all_bytes(released_template.root), **released_template.commit_phase}
 
 
 def failing_at(monkeypatch: pytest.MonkeyPatch, root: Path, step: str, error: BaseException) -> None:

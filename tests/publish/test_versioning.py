@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,17 @@ def needs(asked: str, level: str, *reasons: str) -> str:
             + "".join(f"  {r}\n" for r in reasons))
 
 
-def first_release(tmp_path: Path, tag: bool = False) -> Path:
-    """A copy of the repository with FIRST released and committed, dist/ gone."""
-    root = repo_copy(tmp_path / "pkg")
-    release(root, FIRST, today=DAY)
-    commit(root, f"Release {FIRST}", tag=f"v{FIRST}" if tag else None)
-    shutil.rmtree(root / "dist")
-    add_changelog_line(root, "- a change (test).")
-    return root
+@pytest.fixture
+def first_release(released_copy: Callable[..., Path]) -> Callable[..., Path]:
+    """Makes a copy of the repository with FIRST released and committed (tagged if tag=True), dist/ gone, a change in the changelog."""
+
+    def make(tag: bool = False) -> Path:
+        root = released_copy(tag=tag)
+        shutil.rmtree(root / "dist")
+        add_changelog_line(root, "- a change (test).")
+        return root
+
+    return make
 
 
 def released(root: Path, version: str, *options: str) -> None:
@@ -51,22 +55,22 @@ def released(root: Path, version: str, *options: str) -> None:
 
 
 # ---------------------------------------------------------------- hole 1: the guard cannot be skipped
-def test_guard_runs_without_dist_from_the_release_commit_issue_9(tmp_path: Path) -> None:
+def test_guard_runs_without_dist_from_the_release_commit_issue_9(first_release: Callable[..., Path]) -> None:
     """The reproduction of the issue: release, delete dist/, remove a column, release a minor."""
-    root = first_release(tmp_path)
+    root = first_release()
     remove_column(root, "arms", "caveat")
     assert refusal(root, MINOR) == needs(MINOR, "major", "major: arms.caveat: removed (or renamed)")
     released(root, MAJOR)
 
 
-def test_guard_runs_from_the_tag(tmp_path: Path) -> None:
-    root = first_release(tmp_path, tag=True)
+def test_guard_runs_from_the_tag(first_release: Callable[..., Path]) -> None:
+    root = first_release(tag=True)
     remove_column(root, "arms", "caveat")
     assert refusal(root, MINOR) == needs(MINOR, "major", "major: arms.caveat: removed (or renamed)")
 
 
-def test_refuses_when_a_release_exists_but_cannot_be_found_issue_9(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_refuses_when_a_release_exists_but_cannot_be_found_issue_9(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     shutil.rmtree(root / ".git")
     remove_column(root, "arms", "caveat")
     assert refusal(root, MINOR) == NOT_FOUND
@@ -81,10 +85,10 @@ def test_a_dated_changelog_entry_alone_shows_an_earlier_release(tmp_path: Path) 
     assert refusal(root, FIRST) == message
 
 
-def test_previous_names_the_release_archive_issue_9(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "pkg")
+def test_previous_names_the_release_archive_issue_9(tmp_path: Path, released_copy: Callable[..., Path]) -> None:
+    root = released_copy(committed=False)
     published = tmp_path / f"mmdata-data-{FIRST}.zip"
-    shutil.copy2(release(root, FIRST, today=DAY).archive, published)
+    shutil.copy2(root / f"dist/{published.name}", published)
     shutil.rmtree(root / "dist")
     add_changelog_line(root, "- a change (test).")
     remove_column(root, "arms", "caveat")
@@ -92,22 +96,22 @@ def test_previous_names_the_release_archive_issue_9(tmp_path: Path) -> None:
     released(root, MAJOR, "--previous", str(published))
 
 
-def test_previous_must_be_the_last_release(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_previous_must_be_the_last_release(tmp_path: Path, first_release: Callable[..., Path]) -> None:
+    root = first_release()
     older = repo_copy(tmp_path / "older")
     assert refusal(root, MINOR, "--previous", str(older)) == (
         f"Error: --previous {older} holds version {VERSION}, but datapackage.json says the last release is {FIRST}\n")
 
 
-def test_previous_that_cannot_be_read_exits_2(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_previous_that_cannot_be_read_exits_2(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     result = CliRunner().invoke(cli, ["release", MINOR, "--package-dir", str(root), "--previous", "no-such-release"])
     assert (result.exit_code, result.stderr) == (2, f"Error: no-such-release: not a folder, a zip archive or a git revision of {root}\n")
 
 
-def test_previous_release_is_the_commit_that_set_the_version_not_a_later_one(tmp_path: Path) -> None:
+def test_previous_release_is_the_commit_that_set_the_version_not_a_later_one(first_release: Callable[..., Path]) -> None:
     """Later commits keep the version but change the data: the diff is taken against the release commit."""
-    root = first_release(tmp_path)
+    root = first_release()
     copy_row(root, "outcomes")
     descriptor = root / "datapackage.json"
     descriptor.write_text(json.dumps(json.loads(descriptor.read_text()), indent=4) + "\n")  # touches the version line
@@ -128,8 +132,8 @@ def test_a_commit_whose_files_do_not_match_its_checksums_is_not_taken_for_the_re
         "its datapackage.json; give the release with --previous ARCHIVE|REVISION\n")
 
 
-def test_a_tag_on_another_version_is_refused(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_tag_on_another_version_is_refused(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     git(root, "checkout", "-q", "-b", "other")
     descriptor = root / "datapackage.json"
     descriptor.write_text(descriptor.read_text().replace(f'"version": "{FIRST}"', '"version": "0.0.1"'))
@@ -146,16 +150,16 @@ def test_the_first_release_needs_no_previous_one(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- hole 2: semantic versions are enforced
-def test_a_row_added_needs_a_minor_version_issue_9(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_row_added_needs_a_minor_version_issue_9(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     key = copy_row(root, "outcomes")
     assert refusal(root, PATCH) == needs(PATCH, "minor", "minor: outcomes: 1 row added")
     released(root, MINOR)
     assert key
 
 
-def test_a_row_removed_needs_a_minor_version(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_row_removed_needs_a_minor_version(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     path = root / "data/adverse_events.csv"
     path.write_text("".join(path.read_text().splitlines(keepends=True)[:-1]))
     canonical(root)
@@ -163,8 +167,8 @@ def test_a_row_removed_needs_a_minor_version(tmp_path: Path) -> None:
     released(root, MINOR)
 
 
-def test_a_column_added_needs_a_minor_version(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_column_added_needs_a_minor_version(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     schema_path = root / "schemas/arms.schema.json"
     schema = json.loads(schema_path.read_text())
     schema["fields"].append({"name": "note", "type": "string", "description": "A note added in a test, nothing more."})
@@ -176,34 +180,34 @@ def test_a_column_added_needs_a_minor_version(tmp_path: Path) -> None:
     released(root, MINOR)
 
 
-def test_a_corrected_value_is_a_patch(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_corrected_value_is_a_patch(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     set_cell(root / "data/arms.csv", "myeloma-xi-lenalidomide", "caveat", "Corrected in a test.")
     canonical(root)
     released(root, PATCH)
 
 
 @pytest.mark.parametrize("level", ["minor", "major"])
-def test_a_larger_bump_than_needed_is_allowed(level: str, tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_larger_bump_than_needed_is_allowed(level: str, first_release: Callable[..., Path]) -> None:
+    root = first_release()
     released(root, after(FIRST, level))
 
 
-def test_a_removed_table_needs_a_major_version(tmp_path: Path) -> None:
+def test_a_removed_table_needs_a_major_version(first_release: Callable[..., Path]) -> None:
     """Reading the release and the package as snapshots: a table gone from the descriptor is breaking."""
-    from mmdata.edit.diff import diff_snapshots, required_bump
-    from mmdata.io.snapshot import open_snapshot
+    from mmdata.edit.diff import diff_packages, required_bump
+    from mmdata.model.package import open_package
 
-    root = first_release(tmp_path)
+    root = first_release()
     descriptor = json.loads((root / "datapackage.json").read_text())
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "adverse_events"]
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
-    bump = required_bump(diff_snapshots(open_snapshot("HEAD", repo=root), open_snapshot(root)))
+    bump = required_bump(diff_packages(open_package("HEAD", repo=root), open_package(root)))
     assert (bump.level, [(r.level, r.change) for r in bump.reasons]) == ("major", [("major", "adverse_events: table removed")])
 
 
-def test_the_release_commit_is_the_first_with_the_version_even_if_it_changed_back_later(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_the_release_commit_is_the_first_with_the_version_even_if_it_changed_back_later(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     descriptor = root / "datapackage.json"
     released_text = descriptor.read_text()
     descriptor.write_text(released_text.replace(f'"version": "{FIRST}"', '"version": "0.0.1"'))
@@ -214,8 +218,8 @@ def test_the_release_commit_is_the_first_with_the_version_even_if_it_changed_bac
     assert refusal(root, PATCH) == needs(PATCH, "minor", "minor: outcomes: 1 row added")
 
 
-def test_a_refusal_names_only_the_changes_that_need_more_than_was_asked(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_a_refusal_names_only_the_changes_that_need_more_than_was_asked(first_release: Callable[..., Path]) -> None:
+    root = first_release()
     copy_row(root, "outcomes")
     remove_column(root, "arms", "caveat")
     assert refusal(root, MINOR) == needs(MINOR, "major", "major: arms.caveat: removed (or renamed)")
@@ -235,8 +239,8 @@ def test_recorded_checksums_alone_show_an_earlier_release(recorded: tuple[str, .
     assert refusal(root, FIRST) == NOT_FOUND.replace(FIRST, VERSION)
 
 
-def test_previous_without_a_version_is_refused(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_previous_without_a_version_is_refused(tmp_path: Path, first_release: Callable[..., Path]) -> None:
+    root = first_release()
     older = repo_copy(tmp_path / "older")
     descriptor = json.loads((older / "datapackage.json").read_text())
     del descriptor["version"]
@@ -245,8 +249,8 @@ def test_previous_without_a_version_is_refused(tmp_path: Path) -> None:
         f"Error: --previous {older} holds version (none), but datapackage.json says the last release is {FIRST}\n")
 
 
-def test_previous_that_records_no_checksums_is_not_a_release(tmp_path: Path) -> None:
-    root = first_release(tmp_path)
+def test_previous_that_records_no_checksums_is_not_a_release(tmp_path: Path, first_release: Callable[..., Path]) -> None:
+    root = first_release()
     unreleased = repo_copy(tmp_path / "unreleased")
     path = unreleased / "datapackage.json"
     path.write_text(path.read_text().replace(f'"version": "{VERSION}"', f'"version": "{FIRST}"'))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+import mmdata
 import mmdata.rules.cells as cells
 from mmdata.errors import Problem
-from mmdata.io.frames import read_table
+from mmdata.io.frames import read_cells
+from mmdata.model.schema import Table
 from mmdata.model.typed import typed_frame
 
 from ..conftest import ROOT
@@ -18,10 +18,11 @@ ARMS = "data/arms.csv"
 
 def arms(body: bytes) -> list[Problem]:
     """The problems check_cells finds in data/arms.csv with body under its header."""
-    schema = json.loads((ROOT / "schemas/arms.schema.json").read_text(encoding="utf-8"))
+    arms = mmdata.open_package(ROOT).resources["arms"]
     header = (ROOT / ARMS).read_bytes().split(b"\n", 1)[0]
-    table = read_table("arms", ARMS, header + b"\n" + body, schema, [])
-    assert table is not None
+    read = read_cells(ARMS, header + b"\n" + body, arms.field_names, arms.missing_values, [])
+    assert read is not None
+    table = Table(arms, read.frame, read.lines, read.broken)
     typed, _, _ = typed_frame(table)
     return cells.check_cells(table, typed)
 

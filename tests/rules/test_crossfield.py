@@ -207,3 +207,50 @@ def test_a_study_pooled_in_a_study_that_is_not_a_meta_analysis(pkg: Path) -> Non
     set_cell(pkg / STUDIES, "trial-a", "pooled_in", "")
     line = set_cell(pkg / STUDIES, "meta-m", "pooled_in", "trial-a")
     assert found(pkg, "pooled-in-error") == [(STUDIES, line, "pooled_in", "trial-a is a randomised-trial, not a meta-analysis")]
+
+
+# ---------------------------------------------------------------- a row after a multi-line cell (#21)
+#: A caveat over several lines (a line feed, a carriage return and line feed), holding too every other
+#: character str.splitlines breaks at: only the line breaks count towards file lines.
+MULTILINE = "First line of a caveat,\nsecond line\u2028third\u2029fourth\x85fifth\x0csixth\x0bseventh\x1c\x1d\x1e\r\nlast line."
+#: Every cross-field rule at its own cell: each of VARIANTS, and the rules that compare rows.
+ACROSS = [
+    *VARIANTS,
+    (OUTCOMES, "trial-a-pfs-hr", {"ci_lower": "0.49"}, "ci-order", "ci_lower", "0.49 is above value 0.48"),
+    (EVENTS, "trial-a-spm-drug", {"value": "101"}, "percentage-range", "value", "101 is not a percentage between 0 and 100"),
+    (ARMS, "trial-a-drug", {"size": "121", "size_qualifier": "about"}, "arm-larger-than-study", "size",
+     "121 patients, more than the 120 of study trial-a"),
+    (STUDIES, "trial-a", {"size": "119", "quote": "In trial A, 119 patients took part"}, "arms-exceed-study", "size",
+     "its arms add up to 120 patients, more than the study's 119"),
+    (STUDIES, "meta-m", {"pooled_in": "trial-a"}, "pooled-in-error", "pooled_in", "trial-a is a randomised-trial, not a meta-analysis"),
+]
+
+
+def after_a_multiline_cell(path: Path, key: str) -> None:
+    """Move row key to the end of path, after a row whose caveat is MULTILINE (a copy of row key, with
+    another key, when it is the only row)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    row = next(r for r in rows if r[0] == key)
+    before = [r for r in rows if r[0] != key] or [[f"{key}-copy", *row[1:]]]
+    before[-1][header.index("caveat")] = MULTILINE
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *before, row])
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+
+
+def file_line(path: Path, key: str) -> int:
+    """The file line row key starts on, counted by line feeds (as an editor numbers lines)."""
+    text = path.read_bytes()
+    return text.count(b"\n", 0, text.index(f"\n{key},".encode())) + 2
+
+
+@pytest.mark.parametrize(("path", "key", "edits", "code", "column", "message"), ACROSS)
+def test_each_rule_locates_a_row_after_a_multiline_cell_at_its_own_line_issue_21(path: str, key: str, edits: dict[str, str], code: str,
+                                                                                column: str, message: str, pkg: Path) -> None:
+    after_a_multiline_cell(pkg / path, key)
+    for name, text in edits.items():
+        set_cell(pkg / path, key, name, text)
+    line = file_line(pkg / path, key)
+    assert line == len((pkg / path).read_bytes().split(b"\n")) - 1  # the last row, after the two line feeds of the caveat
+    assert found(pkg, code) == [(path, line, column, message)]

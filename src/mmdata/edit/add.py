@@ -8,7 +8,8 @@ Rules, documented in CONTRIBUTING.md:
 
 - a seed's name is ``seeds/NNN_<first 16 hex digits of its sha256>.txt``, NNN the next free number
   (one more than the highest number in seeds/), so that the name says which bytes it holds;
-- an omitted key is made from the row (see ``make_key``), with ``-2``, ``-3``... when it is taken;
+- an omitted key is made from the row (see ``make_key``) out of the columns its schema's
+  ``mmdata:keyParts`` names, with ``-2``, ``-3``... when it is taken;
 - a new row goes in at its place in key order, every other line of the file kept byte for byte;
 - the row is refused when validating the package with it gives any problem the package did not
   have before: a problem of the row itself or one it causes elsewhere (an arm larger than its study).
@@ -16,6 +17,7 @@ Rules, documented in CONTRIBUTING.md:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import shutil
@@ -27,21 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AddRefused, Problem, UnsafeFile, did_you_mean, multiline
-from ..io.csvfile import canonical_csv
-from ..io.files import MAX_FILE_BYTES, current, human, read_file, write_file
+from ..io.csvfile import ParsedCsv, canonical_csv, line_starts, parse_csv_bytes, record_offsets
+from ..io.files import MAX_FILE_BYTES, current, human, read_file
+from ..io.journal import transaction
 from ..io.jsonfile import dumps
-from ..io.locking import package_lock
-from ..model.package import DESCRIPTOR, Resource, as_snapshot, declared_resources, parse_table, primary_key, read_descriptor, safe_relative_path
-from ..model.rulefacts import seed_folder
+from ..model.package import DESCRIPTOR, Package, declared_paths, open_package, safe_relative_path
+from ..model.schema import Resource
 
 SEED_NAME = re.compile(r"^([0-9]{3})_")
-#: What the key of a new row is made of, per table, when it is omitted (see make_key).
-KEY_PARTS = {
-    "studies": ("name",),
-    "arms": ("study_id", "name"),
-    "outcomes": ("study_id", "endpoint", "statistic", "time", "arm_id", "comparator_arm_id"),
-    "adverse_events": ("study_id", "event", "statistic", "time", "arm_id", "comparator_arm_id"),
-}
 #: The note of a new source unless one is given ({licence} is the data package's licence).
 NOTE = "Third-party text kept verbatim only so that quotes can be checked; not covered by the dataset's {licence} licence."
 
@@ -55,9 +50,9 @@ class Added:
     written: list[str]  # every file written, in order
 
 
-def _resource(root: Path, table: str) -> Resource:
-    problems: list[Problem] = []
-    resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
+def _resource(pkg: Package, table: str) -> Resource:
+    pkg.refuse_ambiguous()
+    resources = pkg.resources
     if table not in resources:
         names = [str(n) for n in resources]
         raise AddRefused(f"no table '{table}'{did_you_mean(table, names)}; one of: {', '.join(names)}")
@@ -69,27 +64,30 @@ def slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def make_key(table: str, row: dict[str, str], taken: set[str]) -> str:
-    """The key of a new row of table, from the columns KEY_PARTS names.
+def make_key(resource: Resource, row: dict[str, str], taken: set[str]) -> str:
+    """The key of a new row of a table, from the columns its schema's mmdata:keyParts names.
 
-    studies: the name; arms: the study_id and the name; outcomes and adverse events: the study_id,
-    the endpoint (or event), the statistic, the time point ("3y"), the arm without its study's
-    prefix and "vs-" the comparator arm. A key already taken gets "-2", "-3"...
+    Each part is the column's cell as a slug, with three rules: a time_value is written with the
+    first letter of its time_unit ("3y"), an arm_id without its study's prefix, and a
+    comparator_arm_id the same way after "vs-". The shipped schemas make a study's key of its name,
+    an arm's of its study_id and name, and a finding's of its study_id, endpoint (or event),
+    statistic, time point, arm and comparator arm. A key already taken gets "-2", "-3"...
     """
-    if table not in KEY_PARTS:
+    table = resource.name
+    if not resource.key_parts:
         raise AddRefused(f"give the key of a {table} row: it has no rule to make one")
     study = row.get("study_id", "")
     parts = []
-    for part in KEY_PARTS[table]:
+    for part in resource.key_parts:
         value = row.get(part, "")
-        if part == "time":
-            value = f"{row.get('time_value', '')}{row.get('time_unit', '')[:1]}" if row.get("time_value") else ""
+        if part == "time_value":
+            value = f"{value}{row.get('time_unit', '')[:1]}" if value else ""
         elif part in ("arm_id", "comparator_arm_id") and value:
             value = ("vs-" if part == "comparator_arm_id" else "") + value.removeprefix(f"{study}-")
         parts.append(slug(value))
     key = "-".join(p for p in parts if p)
     if not key:
-        raise AddRefused(f"cannot make a key for this {table} row; give {', '.join(KEY_PARTS[table])} or the key itself")
+        raise AddRefused(f"cannot make a key for this {table} row; give {', '.join(resource.key_parts)} or the key itself")
     candidate, n = key, 1
     while candidate in taken:
         n += 1
@@ -100,48 +98,55 @@ def make_key(table: str, row: dict[str, str], taken: set[str]) -> str:
 def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     """Add one row to table: in schema order, at its place in key order, after validating it and its links.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    with package_lock(root):
-        return _add_row(root, table, values)
+    with transaction(root, "add-row") as staged:  # opened under the lock, after the journal put back a crashed write
+        added, files = _plan_row(open_package(Path(root)), table, values, {})
+        for name, data in files.items():
+            staged.write(name, data)
+    return added
 
 
-def _add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
-    """add_row, with the lock held."""
-    root = Path(root)
-    resource = _resource(root, table)
-    schema = resource.schema or {"fields": []}
-    fields = [f["name"] for f in schema["fields"]]
+def _plan_row(pkg: Package, table: str, values: dict[str, str], extra: dict[str, bytes]) -> tuple[Added, dict[str, bytes]]:
+    """The row add_row adds to the package folder pkg, and the new bytes of every file it changes (the table,
+    and the descriptor when it drops the table's checksums); AddRefused when the package with them and the
+    extra files (a new seed) would have a problem it does not have now."""
+    _folder(pkg)
+    resource = _resource(pkg, table)
+    fields = resource.field_names
     unknown = [c for c in values if c not in fields]
     if unknown:
         raise AddRefused("; ".join(f"no column '{c}' in {table}{did_you_mean(c, fields)}" for c in unknown))
     problems: list[Problem] = []
-    parsed = parse_table(root, resource.rel, problems)
+    parsed = pkg.parsed(resource, problems)
     if parsed is None or parsed.header != fields:
-        raise AddRefused(f"{resource.rel} is not in canonical form or cannot be read; run `mmdata fmt` and `mmdata validate` first")
-    keys = primary_key(schema)
-    if len(keys) != 1:
+        raise AddRefused(f"{resource.path} is not in canonical form or cannot be read; run `mmdata fmt` and `mmdata validate` first")
+    if len(resource.primary_key) != 1:
         raise AddRefused(f"{table} has no single-column primary key")
-    key_column = keys[0]
-    existing = {r[fields.index(key_column)] for r in parsed.records}
+    key_column = resource.primary_key[0]
+    key_of = resource.row_key(fields)
+    existing = {resource.key_text(key_of(r)) for r in parsed.records}
     row = {f: values.get(f, "") for f in fields}
     if not row[key_column]:
-        row[key_column] = make_key(table, row, existing)
-    text = canonical_csv(fields, [[row[f] for f in fields]]).decode("utf-8").split("\n", 1)[1]
-    content = as_snapshot(root).file(resource.rel)
-    new_content, line = _insert(content, text, parsed.lines, [r[fields.index(key_column)] for r in parsed.records], row[key_column])
-    replaced = {resource.rel: new_content, **_without_checksums(root, resource.rel)}
-    _refuse_new_problems(root, replaced, {})
-    for name in replaced:
-        current(root, name)  # refuse a link before writing anything (#13)
-    for name, data in replaced.items():
-        write_file(root, name, data)
-    return Added(resource.rel, line, row[key_column], text.rstrip("\n"), list(replaced))
+        row[key_column] = make_key(resource, row, existing)
+    record = [row[f] for f in fields]
+    text = canonical_csv(fields, [record]).split(b"\n", 1)[1]
+    content = pkg.file(resource.path)
+    new_content, line = insert_record(resource.path, content, parsed, [key_of(r) for r in parsed.records], key_of(record), record, text)
+    replaced = {resource.path: new_content, **_without_checksums(pkg, resource.path)}
+    _refuse_new_problems(pkg, replaced, extra)
+    return Added(resource.path, line, row[key_column], text.decode("utf-8").rstrip("\n"), list(replaced)), replaced
 
 
-def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
+def _folder(pkg: Package) -> Path:
+    if pkg.root is None:
+        raise AddRefused(f"{pkg.label}: rows and sources are added to a package folder")
+    return pkg.root
+
+
+def _without_checksums(pkg: Package, rel: str) -> dict[str, bytes]:
     """datapackage.json without the checksums a release recorded for rel, as `mmdata fmt` drops them once it changes; {} when none."""
-    descriptor = read_descriptor(root)
+    descriptor = copy.deepcopy(pkg.descriptor)  # the Package's own stays as it was read
     recorded = [r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("path") == rel and ("hash" in r or "bytes" in r)]
     for resource in recorded:
         resource.pop("hash", None)
@@ -149,37 +154,51 @@ def _without_checksums(root: Path, rel: str) -> dict[str, bytes]:
     return {DESCRIPTOR: dumps(descriptor).encode("utf-8")} if recorded else {}
 
 
-def _insert(content: bytes, text: str, lines: list[int], keys: list[str], key: str) -> tuple[bytes, int]:
-    """content with text inserted as the record before the first record whose key sorts after key."""
-    after = [line for line, k in zip(lines, keys, strict=True) if k > key]
-    physical = content.decode("utf-8").splitlines(keepends=True)
-    if physical and not physical[-1].endswith("\n"):
-        physical[-1] += "\n"
-    at = min(after) - 1 if after else len(physical)
-    physical.insert(at, text)
-    return "".join(physical).encode("utf-8"), at + 1
+def insert_record(rel: str, content: bytes, parsed: ParsedCsv, keys: list[tuple[str, ...]], key: tuple[str, ...], record: list[str],
+                  text: bytes) -> tuple[bytes, int]:
+    """content with text (the CSV of record, ending in a line break) inserted before the first record of
+    the file whose key (keys, by Resource.row_key) sorts after record's (key), or at the end; and the file line it starts on.
+
+    The place is the byte offset the CSV parser reports for that record (csvfile.record_offsets), so
+    a character that str.splitlines would break at (U+2028, U+0085, a form feed...) or a quoted cell
+    over several lines never moves it: every other byte of the file is kept as it was (#21). The
+    result is parsed again and must hold exactly the old records with this one in its place, else
+    AddRefused, writing nothing.
+    """
+    after = [i for i, k in enumerate(keys) if k > key]
+    if after:
+        index = after[0]  # the records are in file order
+        at = record_offsets(content, [parsed.lines[index]])[0]
+        new, line = content[:at] + text + content[at:], parsed.lines[index]
+    else:
+        index = len(parsed.records)
+        body = content if content.endswith((b"\n", b"\r")) else content + b"\n"
+        new, line = body + text, len(line_starts(body))  # body ends with a line break: its last start is the new line's
+    again = parse_csv_bytes(rel, new, [])
+    expected = [*parsed.records[:index], record, *parsed.records[index:]]
+    if again is None or again.records != expected or again.lines[index] != line:
+        raise AddRefused(f"{rel}: the row cannot be inserted without changing another; nothing written: please report this as a bug in mmdata")
+    return new, line
 
 
 @contextmanager
-def _candidate(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> Iterator[Path]:
-    """A temporary copy of the package's descriptor, schemas, tables and seeds, with some files replaced or added."""
+def _candidate(pkg: Package, replaced: dict[str, bytes], extra: dict[str, bytes], also: tuple[str, ...] = ()) -> Iterator[Path]:
+    """A temporary copy of the package's descriptor, schemas, tables, seeds and the files also names, with some files replaced or added."""
+    root = _folder(pkg)
     with tempfile.TemporaryDirectory(prefix="mmdata-add-") as tmp:
-        copy = Path(tmp)
-        names = {DESCRIPTOR}
-        for resource in read_descriptor(root).get("resources", []):
-            if isinstance(resource, dict):
-                names |= {v for v in (resource.get("path"), resource.get("schema")) if isinstance(v, str)}
-        for name in sorted(names):
+        target = Path(tmp)
+        for name in sorted({DESCRIPTOR, *also} | declared_paths(pkg.descriptor)):
             if safe_relative_path(name) is None and _regular(root, name):
-                (copy / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(root / name, copy / name)
-        folder = seed_folder(_resource(root, "sources").schema or {})
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / name, target / name)
+        _resource(pkg, "sources")  # refused when the package has no sources table
+        folder = pkg.seeds
         if (root / folder).is_dir():
-            shutil.copytree(root / folder, copy / folder, symlinks=True)  # a link stays a link, reported alike
+            shutil.copytree(root / folder, target / folder, symlinks=True)  # a link stays a link, reported alike
         for name, data in {**replaced, **extra}.items():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            (copy / name).write_bytes(data)
-        yield copy
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(data)
+        yield target
 
 
 def _regular(root: Path, name: str) -> bool:
@@ -190,31 +209,45 @@ def _regular(root: Path, name: str) -> bool:
         return False
 
 
-def _refuse_new_problems(root: Path, replaced: dict[str, bytes], extra: dict[str, bytes]) -> None:
-    """Refuse when the package with the replaced and extra files has a problem it does not have now."""
+def _refuse_new_problems(pkg: Package, replaced: dict[str, bytes], extra: dict[str, bytes]) -> None:
+    """Refuse when the package with the replaced and extra files has a problem it does not have now.
+
+    Each of the two packages is opened once and validated once (#21)."""
     from ..rules.validate import validate_package
 
-    before = {_identity(root, p) for p in validate_package(root).problems}
-    with _candidate(root, replaced, extra) as copy:
-        after = validate_package(copy).problems
-        new = [p for p in after if _identity(copy, p) not in before]
+    before_keys = _Keys(pkg)
+    before = {before_keys.identity(p) for p in validate_package(pkg).problems}
+    with _candidate(pkg, replaced, extra) as copy:
+        candidate = open_package(copy)
+        after_keys = _Keys(candidate)
+        after = validate_package(candidate).problems
+        new = [p for p in after if after_keys.identity(p) not in before]
     if new:
         shown = "\n".join(p.to_line() for p in new)
         raise multiline(AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}"))
 
 
-def _identity(root: Path, problem: Problem) -> tuple[Any, ...]:
-    """A problem without its line number, which an inserted row shifts: the row's key stands for it."""
-    return (problem.path, _key_at(root, problem.path, problem.row), problem.column, problem.code, problem.message)
+class _Keys:
+    """The key of the row at each line of each table of a package, each table read once, when a problem names it."""
 
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self.by_path = {r.path: r for r in pkg.usable}
+        self.keys: dict[str, dict[int, str]] = {}
 
-def _key_at(root: Path, rel: str, line: int | None) -> str | None:
-    if line is None or not rel.endswith(".csv"):
-        return None if line is None else str(line)
-    parsed = parse_table(root, rel, [])
-    if parsed is None or line not in parsed.lines:
-        return str(line)
-    return parsed.records[parsed.lines.index(line)][0]
+    def identity(self, problem: Problem) -> tuple[Any, ...]:
+        """A problem without its line number, which an inserted row shifts: the row's key stands for it."""
+        return (problem.path, self.key_at(problem.path, problem.row), problem.column, problem.code, problem.message)
+
+    def key_at(self, rel: str, line: int | None) -> str | None:
+        if line is None or not rel.endswith(".csv"):
+            return None if line is None else str(line)
+        if rel not in self.keys:
+            resource = self.by_path.get(rel)
+            parsed = None if resource is None else self.pkg.parsed(resource, [])
+            self.keys[rel] = {} if resource is None or parsed is None else dict(
+                zip(parsed.lines, map(resource.key_text, map(resource.row_key(parsed.header), parsed.records)), strict=True))
+        return self.keys[rel].get(line, str(line))
 
 
 @dataclass
@@ -262,65 +295,68 @@ def add_source(root: str | Path, document: str | Path, source_id: str, document_
     summarises, note); the note defaults to NOTE. Refuses, writing nothing, a document already in
     the package (same sha256), a source_id already used, or a file that is not UTF-8 text.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes in one transaction, holding the package's write lock (mmdata.io.journal): killed at any
+    point, it leaves a package that the next command that writes puts back as it was (#21, #23).
     """
-    with package_lock(root):
-        return _add_source(root, document, source_id, document_type, **columns)
+    with transaction(root, "add-source") as staged:  # opened under the lock, after the journal put back a crashed write
+        added = _plan_source(open_package(Path(root)), document, source_id, document_type, **columns)
+        for name, data in added.files.items():
+            staged.write(name, data)
+    return AddedSource(added.source_id, added.seed_file, added.sha256, added.row, list(added.files))
 
 
-def _add_source(root: str | Path, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> AddedSource:
-    """add_source, with the lock held."""
-    from .generated import generated_files
+@dataclass
+class _Source:
+    source_id: str
+    seed_file: str
+    sha256: str
+    row: Added
+    files: dict[str, bytes]  # the new bytes of every file add_source changes, in the order it lists them
 
-    root = Path(root)
+
+def _plan_source(pkg: Package, document: str | Path, source_id: str, document_type: str, **columns: str | None) -> _Source:
+    """What add_source writes: the seed, its sources row, and every generated file that changes with them."""
+    root = _folder(pkg)
     content = read_document(Path(document))
     digest = hashlib.sha256(content).hexdigest()
-    resource = _resource(root, "sources")
-    parsed = parse_table(root, resource.rel, [])
+    resource = _resource(pkg, "sources")
+    parsed = pkg.parsed(resource, [])
     if parsed is None:
-        raise AddRefused(f"{resource.rel} cannot be read; run `mmdata validate` to see why")
+        raise AddRefused(f"{resource.path} cannot be read; run `mmdata validate` to see why")
     rows = [dict(zip(parsed.header, r, strict=True)) for r in parsed.records]
     same = [r for r in rows if r.get("sha256") == digest]
     if same:
         raise AddRefused(f"{document} is already in the package as {same[0].get('seed_file')} (source {same[0].get('source_id')})")
-    folder = seed_folder(resource.schema or {})
+    folder = pkg.seeds
     names = [p.name for p in ((root / folder).iterdir() if (root / folder).is_dir() else [])]
     copies = [name for name in names if _regular(root, f"{folder}/{name}") and read_file(root, f"{folder}/{name}") == content]
     if copies:
         raise AddRefused(f"{document} is already in the package as {folder}/{copies[0]}")
     if source_id in {r.get("source_id") for r in rows}:
-        raise AddRefused(f"source_id '{source_id}' is already used in {resource.rel}; choose another")
+        raise AddRefused(f"source_id '{source_id}' is already used in {resource.path}; choose another")
     seed_file = seed_name(root, folder, digest)
-    licence = next((lic.get("name") for lic in read_descriptor(root).get("licenses", []) if isinstance(lic, dict)), "dataset")
+    licence = next((lic.get("name") for lic in pkg.descriptor.get("licenses", []) if isinstance(lic, dict)), "dataset")
     values = {k: v for k, v in columns.items() if v}
     values = {"source_id": source_id, "seed_file": seed_file, "sha256": digest, "document_type": document_type,
               "note": NOTE.format(licence=licence), **values}
-    with _staged(root, {seed_file: content}):
-        row = add_row(root, "sources", values)
-        generated = generated_files(root)
-        written = [seed_file, *row.written]
-        for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
-            now = current(root, name)
-            if now is not None and now != data:
-                write_file(root, name, data)
-                written.append(name)
-    return AddedSource(source_id, seed_file, digest, row, list(dict.fromkeys(written)))
+    row, replaced = _plan_row(pkg, "sources", values, {seed_file: content})
+    files = {seed_file: content, **replaced}
+    files.update(_regenerated(pkg, files))
+    return _Source(source_id, seed_file, digest, row, files)
 
 
-@contextmanager
-def _staged(root: Path, new_files: dict[str, bytes]) -> Iterator[None]:
-    """Write new files and run the block; if anything fails, remove them and restore every file the block changed."""
-    watched = [DESCRIPTOR, "README.md", "LICENSE-DATA.md", "docs/data-dictionary.md"]
-    watched += [r.rel for r in declared_resources(root, read_descriptor(root), [], check=False)]
-    originals = {name: data for name in watched if (data := current(root, name)) is not None}
-    for name, data in new_files.items():
-        write_file(root, name, data)
-    try:
-        yield
-    except BaseException:
-        for name in new_files:
-            (root / name).unlink(missing_ok=True)
-        for name, data in originals.items():
-            if read_file(root, name) != data:
-                write_file(root, name, data)
-        raise
+def _regenerated(pkg: Package, files: dict[str, bytes]) -> dict[str, bytes]:
+    """Every file `mmdata docs` generates that the package has and that changes once files are written
+    (the lists of the seeds, datapackage.json's sources, .zenodo.json...): what generated.py
+    generates, from a copy of the package with files, never a list kept here."""
+    from .generated import INPUTS, generated_files
+
+    root = _folder(pkg)
+    with _candidate(pkg, files, {}, also=INPUTS) as copy:
+        generated = generated_files(copy)
+    out = {}
+    for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
+        now = files[name] if name in files else current(root, name)
+        if now is not None and now != data:
+            out[name] = data
+    return out

@@ -16,9 +16,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import DiffRefused
-from ..io.snapshot import PACKAGE_ERROR, SCHEMA_ERROR, Snapshot
-from ..model.package import RESOURCE_ERROR, declared_resources, field_names, primary_key, read_descriptor
+from ..errors import DiffRefused, Problem, SnapshotError
+from ..io.jsonfile import PACKAGE_ERROR, SCHEMA_ERROR
+from ..model.package import RESOURCE_ERROR, Package
+from ..model.schema import Field, Resource
 from ..terminal import printable
 
 PATCH, MINOR, MAJOR = "patch", "minor", "major"
@@ -70,11 +71,11 @@ class TableDiff:
         return not (self.added or self.removed or self.changed or self.schema)
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot) -> list[TableDiff]:
+def diff_packages(old: Package, new: Package) -> list[TableDiff]:
     """Compare two packages table by table (tables in the order of the new descriptor)."""
-    for snap in (old, new):
-        _comparable(snap)
-    old_res, new_res = old.resources(), new.resources()
+    for pkg in (old, new):
+        _comparable(pkg)
+    old_res, new_res = old.names, new.names
     names = list(new_res) + [n for n in old_res if n not in new_res]
     result = []
     for name in names:
@@ -83,9 +84,9 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> list[TableDiff]:
             diff.schema.append(SchemaChange(name, None, "table added" if name not in old_res else "table removed", name not in new_res))
             result.append(diff)
             continue
-        old_schema, new_schema = old.schema(name), new.schema(name)
-        diff.schema = schema_changes(name, old_schema, new_schema)
-        before, after = _rows(old, name, old_schema), _rows(new, name, new_schema)
+        old_table, new_table = _resource(old, name), _resource(new, name)
+        diff.schema = schema_changes(name, old_table, new_table)
+        before, after = _rows(old, old_table), _rows(new, new_table)
         diff.added = sorted(set(after) - set(before))
         diff.removed = sorted(set(before) - set(after))
         for key in sorted(set(before) & set(after)):
@@ -127,32 +128,42 @@ def next_version(current: tuple[int, int, int], level: str) -> str:
 UNCOMPARABLE = (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR)
 
 
-def _comparable(snap: Snapshot) -> None:
-    """DiffRefused when the descriptor or a schema of snap is malformed (a resource or field that is not
+def _comparable(pkg: Package) -> None:
+    """DiffRefused when the descriptor or a schema of pkg is malformed (a resource or field that is not
     an object, a field without a name): what diff would compare is not there."""
-    problems: list[Any] = []
-    declared_resources(snap, read_descriptor(snap, problems), problems, check=False)
-    bad = [p for p in problems if p.code in UNCOMPARABLE]
+    bad = [p for p in pkg.problems if p.code in UNCOMPARABLE]
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise DiffRefused(f"{snap.label}: {printable(bad[0].to_line())}{more}; diff compares well-formed packages: run `mmdata validate`")
+        raise DiffRefused(f"{pkg.label}: {printable(bad[0].to_line())}{more}; diff compares well-formed packages: run `mmdata validate`")
 
 
-def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[str, str]]:
+def _resource(pkg: Package, name: str) -> Resource:
+    """The table called name; SnapshotError (or UnsafeFile) naming its file when that cannot be read."""
+    resource = pkg.resources.get(name)
+    if resource is None:
+        entry = next(e for e in pkg.entries if e.declared.get("name") == name)
+        pkg.file(str(entry.declared.get("path")))  # raises: the file is missing, unsafe or not a regular file
+        raise SnapshotError(f"{pkg.label}: cannot read the table {name}; run `mmdata validate`")
+    return resource
+
+
+def _rows(pkg: Package, resource: Resource) -> dict[str, dict[str, str]]:
     """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
-    parsed = snap.table(name)
-    where = f"{snap.label}: {snap.resources()[name].get('path')}"
+    problems: list[Problem] = []
+    parsed = pkg.parsed(resource, problems)
+    if parsed is None:
+        raise SnapshotError(f"{pkg.label}: " + "; ".join(p.to_line() for p in problems))
+    where = f"{pkg.label}: {resource.path}"
     position: dict[str, int] = {}
     for i, column in enumerate(parsed.header):
         if column in position:
             raise DiffRefused(f"{where}: column '{column}' appears more than once; diff compares cells by column: run `mmdata validate`")
         position[column] = i
-    key_columns = primary_key(schema)
-    lacking = [k for k in key_columns if k not in position]
+    lacking = [k for k in resource.primary_key if k not in position]
     if lacking or not parsed.header:
         raise DiffRefused(f"{where}: the header lacks the key column '{lacking[0] if lacking else ''}'; diff matches rows by key: "
                           "run `mmdata validate`")
-    idx = [position[k] for k in key_columns] or [0]
+    key_of = resource.row_key(parsed.header) if resource.primary_key else (lambda record: (record[0],))  # no key: the first column
     rows: dict[str, dict[str, str]] = {}
     first_line: dict[str, int] = {}
     broken = next((line for line, bad in zip(parsed.lines, parsed.broken, strict=True) if bad), None)
@@ -160,7 +171,7 @@ def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[s
         raise DiffRefused(f"{where}:{broken}: the row's cells do not match the header's columns; diff compares cells by column: "
                           "run `mmdata validate`")
     for record, line in zip(parsed.records, parsed.lines, strict=True):
-        key = "+".join(record[i] for i in idx)
+        key = resource.key_text(key_of(record))
         if key in rows:
             raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
                               "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
@@ -168,77 +179,77 @@ def _rows(snap: Snapshot, name: str, schema: dict[str, Any]) -> dict[str, dict[s
     return rows
 
 
-def schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
-    """What changed between two Table Schemas, each change marked breaking or not."""
+def schema_changes(table: str, old: Resource, new: Resource) -> list[SchemaChange]:
+    """What changed between two tables' Table Schemas, each change marked breaking or not."""
     changes = []
-    old_fields = {f["name"]: f for f in old.get("fields", [])}
-    new_fields = {f["name"]: f for f in new.get("fields", [])}
+    old_fields = {f.name: f for f in old.fields}
+    new_fields = {f.name: f for f in new.fields}
     for name in old_fields:
         if name not in new_fields:
             changes.append(SchemaChange(table, name, "removed (or renamed)", True))
     for name, f in new_fields.items():
         if name not in old_fields:
-            required = f.get("constraints", {}).get("required", False)
-            changes.append(SchemaChange(table, name, "added" + (" as required" if required else ""), False))
+            changes.append(SchemaChange(table, name, "added" + (" as required" if f.constraints.required else ""), False))
             continue
         changes += _field_changes(table, name, old_fields[name], f)
     kept = [n for n in old_fields if n in new_fields]
     if kept != [n for n in new_fields if n in old_fields]:
         changes.append(SchemaChange(table, None, f"columns reordered: {', '.join(n for n in new_fields if n in old_fields)}", False))
-    if primary_key(old) != primary_key(new):
-        changes.append(SchemaChange(table, None, f"primary key {_names(primary_key(old))} -> {_names(primary_key(new))}", True))
+    if old.primary_key != new.primary_key:
+        changes.append(SchemaChange(table, None, f"primary key {_names(old.primary_key)} -> {_names(new.primary_key)}", True))
     old_fks, new_fks = _foreign_keys(old), _foreign_keys(new)
     changes += [SchemaChange(table, None, f"foreign key removed: {fk}", False) for fk in old_fks if fk not in new_fks]
     changes += [SchemaChange(table, None, f"foreign key added: {fk}", True) for fk in new_fks if fk not in old_fks]
-    missing_old, missing_new = old.get("missingValues", [""]), new.get("missingValues", [""])
+    missing_old, missing_new = list(old.missing_values), list(new.missing_values)
     if missing_old != missing_new:
         changes.append(SchemaChange(table, None, f"missing values {missing_old} -> {missing_new}", True))
     return changes
 
 
-def _names(fields: list[str]) -> str:
+def _names(fields: tuple[str, ...]) -> str:
     return ", ".join(fields) or "(none)"
 
 
-def _foreign_keys(schema: dict[str, Any]) -> list[str]:
+def _foreign_keys(resource: Resource) -> list[str]:
     """Each foreign key of a schema in words, the same however its fields are written."""
-    out = []
-    for fk in schema.get("foreignKeys", []):
-        reference = fk.get("reference", {})
-        out.append(f"{'+'.join(field_names(fk.get('fields')))} -> {reference.get('resource') or 'itself'}."
-                   f"{'+'.join(field_names(reference.get('fields')))}")
-    return out
+    return [f"{Resource.key_text(fk.fields)} -> {fk.resource or 'itself'}.{Resource.key_text(fk.reference)}" for fk in resource.foreign_keys]
 
 
-def _field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
+#: The constraints diff compares, with their Table Schema names and when a change narrows them.
+BOUNDS = (("minimum", "minimum", lambda x, y: y > x), ("minLength", "min_length", lambda x, y: y > x),
+          ("maximum", "maximum", lambda x, y: y < x), ("maxLength", "max_length", lambda x, y: y < x))
+
+
+def _field_changes(table: str, name: str, old: Field, new: Field) -> list[SchemaChange]:
     out = []
-    if old.get("type", "string") != new.get("type", "string"):
-        out.append(SchemaChange(table, name, f"type {old.get('type', 'string')} -> {new.get('type', 'string')}", True))
-    if old.get("format", "default") != new.get("format", "default"):
-        out.append(SchemaChange(table, name, f"format {old.get('format', 'default')} -> {new.get('format', 'default')}", True))
-    a, b = old.get("constraints", {}), new.get("constraints", {})
+    if old.type != new.type:
+        out.append(SchemaChange(table, name, f"type {old.type} -> {new.type}", True))
+    if old.format != new.format:
+        out.append(SchemaChange(table, name, f"format {old.format} -> {new.format}", True))
+    a, b = old.constraints, new.constraints
     for flag in ("required", "unique"):
-        if bool(a.get(flag)) != bool(b.get(flag)):
-            out.append(SchemaChange(table, name, f"{flag} {'added' if b.get(flag) else 'dropped'}", bool(b.get(flag))))
-    if "enum" in a or "enum" in b:
-        old_values, new_values = _values(a.get("enum", [])), _values(b.get("enum", []))  # sets: linear in the number of values (#13)
-        lost = [v for v in a.get("enum", []) if "enum" in b and _value(v) not in new_values]
-        gained = [v for v in b.get("enum", []) if _value(v) not in old_values]
-        if "enum" not in a:
+        if getattr(a, flag) != getattr(b, flag):
+            out.append(SchemaChange(table, name, f"{flag} {'added' if getattr(b, flag) else 'dropped'}", getattr(b, flag)))
+    if a.enum is not None or b.enum is not None:
+        old_values, new_values = _values(a.enum or ()), _values(b.enum or ())  # sets: linear in the number of values (#13)
+        lost = [v for v in a.enum or () if b.enum is not None and _value(v) not in new_values]
+        gained = [v for v in b.enum or () if _value(v) not in old_values]
+        if a.enum is None:
             out.append(SchemaChange(table, name, "allowed values added where any value was allowed", True))
-        elif "enum" not in b:
+        elif b.enum is None:
             out.append(SchemaChange(table, name, "allowed values dropped: any value is allowed, and mmdata.load gives text, not categories", True))
         elif lost:
             out.append(SchemaChange(table, name, f"allowed values removed: {', '.join(map(str, lost))}", True))
-        if "enum" in a and gained:
+        if a.enum is not None and gained:
             out.append(SchemaChange(table, name, f"allowed values added: {', '.join(map(str, gained))}", False))
-    for key, narrower in (("minimum", lambda x, y: y > x), ("minLength", lambda x, y: y > x),
-                          ("maximum", lambda x, y: y < x), ("maxLength", lambda x, y: y < x)):
-        if a.get(key) != b.get(key):
-            breaking = key not in a or (key in b and narrower(a[key], b[key]))
-            out.append(SchemaChange(table, name, f"{key} {a.get(key, 'none')} -> {b.get(key, 'none')}", breaking))
-    if a.get("pattern") != b.get("pattern"):
-        out.append(SchemaChange(table, name, f"pattern {a.get('pattern', 'none')} -> {b.get('pattern', 'none')}", "pattern" in b))
+    for key, attribute, narrower in BOUNDS:
+        x, y = getattr(a, attribute), getattr(b, attribute)
+        if x != y:
+            breaking = x is None or (y is not None and narrower(x, y))
+            out.append(SchemaChange(table, name, f"{key} {'none' if x is None else x} -> {'none' if y is None else y}", breaking))
+    if a.pattern != b.pattern:
+        old_pattern, new_pattern = ("none" if p is None else p for p in (a.pattern, b.pattern))
+        out.append(SchemaChange(table, name, f"pattern {old_pattern} -> {new_pattern}", b.pattern is not None))
     return out
 
 
@@ -247,8 +258,8 @@ def _value(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _values(values: Any) -> set[str]:
-    return {_value(v) for v in values} if isinstance(values, list) else set()
+def _values(values: tuple[Any, ...]) -> set[str]:
+    return {_value(v) for v in values}
 
 
 def render_text(diffs: list[TableDiff]) -> list[str]:

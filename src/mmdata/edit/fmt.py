@@ -12,15 +12,15 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem, sort_problems
+from ..errors import PackageReadError, Problem, sort_problems
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
-from ..io.files import write_file
+from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
-from ..io.locking import unless_checking
-from ..model.package import DESCRIPTOR, as_snapshot, checksum_mismatches, declared_resources, primary_key, read_descriptor
+from ..model.package import DESCRIPTOR, Package, checksum_mismatches, open_package
 from ..terminal import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
@@ -46,51 +46,55 @@ class FormatResult:
         return [f"{verb} {path}" for path in self.changed] + [summary]
 
 
-@unless_checking
 def format_package(root: str | Path = ".", check: bool = False) -> FormatResult:
     """Bring every table of the package at root into canonical form (with check, only report).
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes every changed file in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    root = Path(root)
-    result = FormatResult()
-    snap = as_snapshot(root)
-    resources = declared_resources(snap, read_descriptor(snap), result.problems, check=False)
+    if check:
+        return format_opened(open_package(Path(root)))
+    with transaction(root, "fmt") as staged:  # opened under the lock, after the journal put back a crashed write
+        return format_opened(open_package(Path(root)), staged)
+
+
+def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResult:
+    """format_package of a package already opened (a folder); staged collects the writes, None to only report
+    (`mmdata release` checks the package it validated)."""
+    if pkg.root is None:
+        raise PackageReadError(f"{pkg.label}: not a directory; give the folder that holds {DESCRIPTOR}")
+    pkg.refuse_ambiguous()
+    result = FormatResult(problems=list(pkg.problems))
     canonical_of: dict[str, bytes] = {}
-    for resource in resources:
+    for resource in pkg.usable:
         found: list[Problem] = []
-        if resource.schema is None:  # declared_resources lists only usable resources by default
-            continue
-        raw = snap.file(resource.rel)
-        parsed = parse_csv_bytes(resource.rel, raw, found)
-        fields = [f["name"] for f in resource.schema["fields"]]
+        raw = pkg.file(resource.path)
+        parsed = parse_csv_bytes(resource.path, raw, found)
+        fields = resource.field_names
         blocking = [p for p in found if p.code not in REPAIRABLE]
         if parsed is not None and not blocking:
             header_problems: list[Problem] = []
-            if not header_ok(resource.rel, parsed.header, fields, header_problems):
+            if not header_ok(resource.path, parsed.header, fields, header_problems):
                 blocking = header_problems
         if parsed is None or blocking:
             result.problems += [p for p in (blocking or found)]
             continue
         position = {name: i for i, name in enumerate(parsed.header)}
         order = [position[f] for f in fields]
-        records = [[record[i] for i in order] for record in parsed.records]
-        keys = [fields.index(k) for k in primary_key(resource.schema) if k in fields]
-        records.sort(key=lambda record: [record[i] for i in keys])
+        records = resource.sorted_rows(fields, [[record[i] for i in order] for record in parsed.records])
         canonical = canonical_csv(fields, records)
-        lost = _lost(resource.rel, canonical, fields, records)
+        lost = _lost(resource.path, canonical, fields, records)
         if lost is not None:
             result.problems.append(lost)
             continue
-        canonical_of[resource.rel] = canonical
+        canonical_of[resource.path] = canonical
         if canonical == raw:
-            result.unchanged.append(resource.rel)
+            result.unchanged.append(resource.path)
             continue
-        result.changed.append(resource.rel)
-        if not check:
-            write_file(root, resource.rel, canonical)
+        result.changed.append(resource.path)
+        if staged is not None:
+            staged.write(resource.path, canonical)
     if not result.problems:
-        _drop_stale_checksums(root, result, canonical_of, check)
+        _drop_stale_checksums(pkg, result, canonical_of, staged)
     result.problems = sort_problems(result.problems)
     return result
 
@@ -109,9 +113,9 @@ def _lost(rel: str, canonical: bytes, fields: list[str], records: list[list[str]
                                                      "differently); it is left as it is: please report this as a bug in mmdata")
 
 
-def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[str, bytes], check: bool) -> None:
+def _drop_stale_checksums(pkg: Package, result: FormatResult, canonical_of: dict[str, bytes], staged: Transaction | None) -> None:
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
-    descriptor = read_descriptor(root)
+    descriptor = copy.deepcopy(pkg.descriptor)  # the Package's own stays as it was read
     stale = False
     for resource in descriptor.get("resources", []):
         if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
@@ -122,8 +126,8 @@ def _drop_stale_checksums(root: Path, result: FormatResult, canonical_of: dict[s
     if not stale:
         return
     result.changed.append(DESCRIPTOR)
-    if not check:
-        write_file(root, DESCRIPTOR, dumps(descriptor).encode("utf-8"))
+    if staged is not None:
+        staged.write(DESCRIPTOR, dumps(descriptor).encode("utf-8"))
 
 
-__all__ = ["FormatResult", "format_package"]
+__all__ = ["FormatResult", "format_opened", "format_package"]

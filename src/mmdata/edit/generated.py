@@ -20,6 +20,7 @@ is used to read the tables, so this stays free of pandas.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -28,10 +29,10 @@ from pathlib import Path
 from ..about import DISTRIBUTION
 from ..errors import DocsError, Problem
 from ..io.csvfile import header_ok
-from ..io.files import current, decoded, read_file, write_file
+from ..io.files import current, decoded, read_file
+from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
-from ..io.locking import unless_checking
-from ..model.package import DESCRIPTOR, declared_resources, parse_table, primary_key, read_descriptor
+from ..model.package import DESCRIPTOR, Package, open_package
 from ..model.publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 
 README = "README.md"
@@ -40,6 +41,9 @@ LICENCE = "LICENSE-DATA.md"
 THIRD_PARTY = "third-party text, not covered by the dataset's licence"
 #: The tables counted per source in the README, in the order of its column.
 COUNTED = ("studies", "arms", "outcomes", "adverse_events")
+#: The files besides the descriptor, the schemas and the tables that generated_files reads, when the
+#: package has them: a copy of the package with these generates the same files (see edit.add).
+INPUTS = (README, LICENCE, ZENODO, CITATION)
 #: Every region mmdata writes: "contents" by `mmdata release`, the others by `mmdata docs` (the pins also by the release, #14).
 REGIONS = ("contents", "seeds", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
@@ -59,21 +63,22 @@ class Rows:
         return self.tables.get(table, [])
 
 
-def read_rows(root: Path) -> Rows:
-    """Every declared table of the package at root, sorted by primary key; DocsError when one cannot be read."""
-    problems: list[Problem] = []
+def read_rows(source: Package | str | Path) -> Rows:
+    """Every declared table of the package (opened, or at a folder), sorted by primary key; DocsError when one cannot be read."""
+    pkg = open_package(source)
+    pkg.refuse_ambiguous()
+    problems: list[Problem] = list(pkg.problems)
     tables: dict[str, list[dict[str, str]]] = {}
-    for resource in declared_resources(root, read_descriptor(root), problems, check=False):
-        parsed = parse_table(root, resource.rel, problems)
+    for resource in pkg.usable:
+        parsed = pkg.parsed(resource, problems)
         if parsed is None:
             continue
         found: list[Problem] = []  # the listings name columns by the schema: a header without them is reported (#13)
-        if not header_ok(resource.rel, parsed.header, [f["name"] for f in (resource.schema or {}).get("fields", [])], found):
+        if not header_ok(resource.path, parsed.header, resource.field_names, found):
             problems += found
             continue
-        keys = [parsed.header.index(k) for k in primary_key(resource.schema or {}) if k in parsed.header]
-        records = sorted(parsed.records, key=lambda r: [r[i] for i in keys])
-        tables[str(resource.name)] = [dict(zip(parsed.header, record, strict=True)) for record in records]
+        records = resource.sorted_rows(parsed.header, parsed.records)
+        tables[resource.name] = [dict(zip(parsed.header, record, strict=True)) for record in records]
     if problems:
         raise DocsError("; ".join(p.to_line() for p in problems) + "; run `mmdata validate` to see why")
     return Rows(tables)
@@ -166,18 +171,20 @@ def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
     return REGION.sub(body, text)
 
 
-def generated_files(root: str | Path) -> dict[str, bytes]:
+def generated_files(source: Package | str | Path) -> dict[str, bytes]:
     """What every file `mmdata docs` generates should hold, by package-relative path (the README's
-    rows per source are kept as the last release wrote them: see release_readme)."""
+    rows per source are kept as the last release wrote them: see release_readme), for a package
+    folder (opened, or its path)."""
     from .dictionary import DICTIONARY, render_dictionary
 
-    root = Path(root)
-    rows = read_rows(root)
-    descriptor = read_descriptor(root)
+    pkg = open_package(source)
+    root = _folder(pkg)
+    rows = read_rows(pkg)
+    descriptor = copy.deepcopy(pkg.descriptor)  # its sources are regenerated below; the Package's own stays as read
     regions = {"seeds": render_seeds(rows)}
     if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
         regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
-    out = {DICTIONARY: render_dictionary(root).encode("utf-8")}
+    out = {DICTIONARY: render_dictionary(pkg).encode("utf-8")}
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:
@@ -201,13 +208,14 @@ def zenodo_file(root: Path, descriptor: dict, rows: Rows, citation: str | None =
     return render_zenodo(descriptor, citation, rows.of("studies"))
 
 
-def release_readme(root: str | Path, version: str) -> bytes | None:
-    """The README of the package at root with its rows per source counted for release version;
+def release_readme(source: Package | str | Path, version: str) -> bytes | None:
+    """The README of the package (a folder) with its rows per source counted for release version;
     None when the package has no README. Only `mmdata release` writes it (#12)."""
-    text = current(Path(root), README)
+    pkg = open_package(source)
+    text = current(_folder(pkg), README)
     if text is None:
         return None
-    regions = {RELEASED: render_contents(read_rows(Path(root)), version), **render_pins(version, DISTRIBUTION)}
+    regions = {RELEASED: render_contents(read_rows(pkg), version), **render_pins(version, DISTRIBUTION)}
     return fill_regions(decoded(README, text), regions, README).encode("utf-8")
 
 
@@ -217,18 +225,34 @@ class DocsResult:
     stale: list[str]  # differ from what is generated (written unless check)
 
 
-@unless_checking
 def write_generated(root: str | Path = ".", check: bool = False) -> DocsResult:
     """Compare every generated file with what it should hold; unless check, write those that differ.
 
-    Holds the package's write lock while it writes (mmdata.locking).
+    Writes them in one transaction, holding the package's write lock (mmdata.io.journal).
     """
-    root = Path(root)
+    if check:
+        return generated_opened(open_package(Path(root)))
+    with transaction(root, "docs") as staged:  # opened under the lock, after the journal put back a crashed write
+        return generated_opened(open_package(Path(root)), staged)
+
+
+def generated_opened(pkg: Package, staged: Transaction | None = None) -> DocsResult:
+    """write_generated of a package folder already opened; staged collects the writes, None to only compare
+    (`mmdata release` checks the package it validated)."""
+    root = _folder(pkg)
     result = DocsResult([], [])
-    generated = generated_files(root)
-    for name, content in generated.items():  # every file is checked before any is written (#13)
-        (result.current if current(root, name) == content else result.stale).append(name)
-    if not check:
-        for name in result.stale:
-            write_file(root, name, generated[name])
+    for name, content in generated_files(pkg).items():  # every file is checked before any is written (#13)
+        if current(root, name) == content:
+            result.current.append(name)
+        else:
+            result.stale.append(name)
+            if staged is not None:
+                staged.write(name, content)
     return result
+
+
+def _folder(pkg: Package) -> Path:
+    """The folder of a package that mmdata docs writes (a folder, never an archive or revision)."""
+    if pkg.root is None:
+        raise DocsError(f"{pkg.label}: the generated files are written in a package folder")
+    return pkg.root

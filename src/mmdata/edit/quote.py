@@ -5,12 +5,13 @@ A passage is a sentence of the seed (or the sentences a match spans), whitespace
 way the validator compares quotes, so that it always occurs in the seed as the validator reads it.
 The search goes in three steps and stops at the first that finds something:
 
-1. exact: the words as typed (spaces normalised) occur in the seed;
-2. loose: they occur when case is ignored;
+1. exact: the words as typed (spaces normalised) occur in the seed, as the validator decides it
+   (``rules.seedsearch``, the one search of quotes in seeds);
+2. loose: they occur when case is ignored (the same search, case folded);
 3. fuzzy: the sentences that share the most words with them, a misspelt word counting when it is
    close to a word of the sentence (difflib ratio at least 0.8).
 
-The numbers come from ``checks.quote_numbers``, the validator's own reading (one source of truth).
+The numbers come from ``rules.provenance.quote_numbers``, the validator's own reading (one source of truth).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, QuoteError, UnsafeFile, did_you_mean
-from ..io.files import read_file
-from ..model.package import declared_resources, parse_table, read_descriptor, safe_relative_path
+from ..model.package import Package, open_package, safe_relative_path
+from ..rules.seedsearch import Occurrence, Seed, normalise
 
 #: How a match was found, in the order tried.
 KINDS = ("exact", "loose", "fuzzy")
@@ -46,22 +47,24 @@ class QuoteResult:
     passages: list[Passage]
 
 
-def seed_of(root: Path, source_id: str) -> tuple[str, str]:
+def seed_of(source: Package | str | Path, source_id: str) -> tuple[str, str]:
     """The seed file and the text of a source, read from sources.csv; QuoteError when it cannot be had."""
+    pkg = open_package(source)
+    pkg.refuse_ambiguous()
     problems: list[Problem] = []
-    resources = {r.name: r for r in declared_resources(root, read_descriptor(root), problems, check=False)}
-    if "sources" not in resources:
+    sources = pkg.resources.get("sources")
+    if sources is None:
         raise QuoteError("the package declares no sources table; run `mmdata validate` to see why")
-    parsed = parse_table(root, resources["sources"].rel, problems)
+    parsed = pkg.parsed(sources, problems)
     if parsed is None or "source_id" not in parsed.header or "seed_file" not in parsed.header:
-        raise QuoteError(f"{resources['sources'].rel} cannot be read; run `mmdata validate` to see why")
+        raise QuoteError(f"{sources.path} cannot be read; run `mmdata validate` to see why")
     seeds = {r[parsed.header.index("source_id")]: r[parsed.header.index("seed_file")] for r in parsed.records}
     if source_id not in seeds:
-        raise QuoteError(f"no source '{source_id}' in {resources['sources'].rel}{did_you_mean(source_id, seeds)}; "
+        raise QuoteError(f"no source '{source_id}' in {sources.path}{did_you_mean(source_id, seeds)}; "
                          f"one of: {', '.join(sorted(seeds))}")
     rel = seeds[source_id]
     try:
-        content = read_file(root, rel) if safe_relative_path(rel) is None else None
+        content = pkg.snapshot.read(rel) if safe_relative_path(rel) is None else None
     except UnsafeFile as exc:
         raise QuoteError(f"{rel}, the seed of {source_id}, {exc.reason}") from None
     if content is None:
@@ -92,11 +95,6 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def normalise(text: str) -> str:
-    """Whitespace-normalised text, as the validator compares quotes with seeds."""
-    return " ".join(text.split())
-
-
 def find_passages(root: str | Path, source_id: str, words: str, limit: int = LIMIT) -> QuoteResult:
     """The passages of source_id's seed that best match words (see the module docstring)."""
     from ..rules.provenance import quote_numbers  # the validator's reading of numbers
@@ -104,17 +102,10 @@ def find_passages(root: str | Path, source_id: str, words: str, limit: int = LIM
     wanted = normalise(words)
     if not wanted:
         raise QuoteError("give the words to look for")
-    seed_file, text = seed_of(Path(root), source_id)
-    normal = normalise(text)
-    spans = sentences(text)
-    kind, found = "exact", _matches(normal, spans, re.compile(re.escape(wanted)))
-    if not found:
-        kind, found = "loose", _matches(normal, spans, re.compile(re.escape(wanted), re.IGNORECASE))
-    if not found:
-        kind, found = "fuzzy", _fuzzy(normal, spans, wanted)
-    if not found:
+    seed_file, text = seed_of(open_package(Path(root)), source_id)
+    kind, texts = passages_in(text, wanted, limit)
+    if not texts:
         raise QuoteError(f"no passage of {seed_file} shares a word with '{wanted}'")
-    texts = list(dict.fromkeys(normal[a:b] for a, b in found))[:limit]
     import pandas as pd
 
     numbers = quote_numbers(pd.Series(texts, dtype="string"))
@@ -122,12 +113,26 @@ def find_passages(root: str | Path, source_id: str, words: str, limit: int = LIM
     return QuoteResult(source_id, seed_file, kind, passages)
 
 
-def _matches(normal: str, spans: list[tuple[int, int]], pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Each match widened to the sentences it touches."""
+def passages_in(text: str, words: str, limit: int = LIMIT) -> tuple[str, list[str]]:
+    """How words (whitespace-normalised) were found in a seed's text (one of KINDS), and the
+    passages that hold them, best first, each exactly as a row must quote it; none when no
+    sentence shares a word with them."""
+    seed = Seed(text)
+    spans = sentences(text)
+    kind, found = "exact", _widened(spans, seed.find_every(words))
+    if not found:
+        kind, found = "loose", _widened(spans, seed.find_every(words, ignore_case=True))
+    if not found:
+        kind, found = "fuzzy", _fuzzy(seed.normal, spans, words)
+    return kind, list(dict.fromkeys(seed.normal[a:b] for a, b in found))[:limit]
+
+
+def _widened(spans: list[tuple[int, int]], occurrences: list[Occurrence]) -> list[tuple[int, int]]:
+    """Each occurrence widened to the sentences it touches (in the normalised text)."""
     found = []
-    for match in pattern.finditer(normal):
-        start = max(a for a, _ in spans if a <= match.start())
-        end = min(b for _, b in spans if b >= match.end())
+    for occurrence in occurrences:
+        start = max(a for a, _ in spans if a <= occurrence.normal_start)
+        end = min(b for _, b in spans if b >= occurrence.normal_end)
         found.append((start, end))
     return found
 

@@ -160,6 +160,24 @@ def _too_long(rel: str, line: int, record: list[str], header: list[str] | None, 
     return len(found)
 
 
+#: Where a file line ends, as the parser counts lines (ParsedCsv.lines): a line feed, a carriage
+#: return and line feed, or a lone carriage return; never another character that str.splitlines
+#: breaks at (U+2028, U+2029, U+0085, a form feed, a vertical tab...), which is text inside a cell.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def line_starts(raw: bytes) -> list[int]:
+    """The byte offset in raw at which each file line starts (line 1 at 0), counted as the parser counts
+    them; when raw ends with a line break, the last is len(raw), where a line added at the end starts."""
+    return [0, *(match.end() for match in _LINE_END.finditer(raw))]
+
+
+def record_offsets(raw: bytes, lines: list[int]) -> list[int]:
+    """The byte offset in raw at which each of lines (file lines, header = 1; ParsedCsv.lines for a record) starts."""
+    starts = line_starts(raw)
+    return [starts[line - 1] for line in lines]
+
+
 def parse_header(line: bytes) -> list[str]:
     """The cells of a header line (a line without quotes or line breaks inside cells)."""
     return next(csv.reader([line.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")]), [])

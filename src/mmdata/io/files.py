@@ -63,9 +63,9 @@ def _reason(exc: OSError) -> tuple[str, str]:
     return f"cannot be opened: {exc.strerror}", FILE_ERROR
 
 
-def check(root: Path, rel: str) -> os.stat_result | None:
-    """The status of root/rel when it is a regular file of a safe size reached through no link; None
-    when there is no such file; UnsafeFile when it is there but must not be read."""
+def check(root: Path, rel: str, bound: int | None = None) -> os.stat_result | None:
+    """The status of root/rel when it is a regular file of a safe size (bound, else its kind's) reached
+    through no link; None when there is no such file; UnsafeFile when it is there but must not be read."""
     parts = PurePosixPath(rel).parts
     path = Path(root)
     for i, part in enumerate(parts):
@@ -85,14 +85,17 @@ def check(root: Path, rel: str) -> os.stat_result | None:
         raise UnsafeFile(rel, "is a folder, not a file")
     if not stat.S_ISREG(status.st_mode):
         raise UnsafeFile(rel, "is not a regular file (a FIFO, a socket or a device); mmdata reads only regular files")
-    if status.st_size > limit(rel):
-        raise too_large(rel, status.st_size, limit(rel))
+    bound = limit(rel) if bound is None else bound
+    if status.st_size > bound:
+        raise too_large(rel, status.st_size, bound)
     return status
 
 
-def read_file(root: Path, rel: str) -> bytes | None:
-    """The bytes of the package file root/rel; None when there is none; UnsafeFile when it must not be read."""
-    if check(root, rel) is None:
+def read_file(root: Path, rel: str, bound: int | None = None) -> bytes | None:
+    """The bytes of the package file root/rel; None when there is none; UnsafeFile when it must not be
+    read (larger than bound, else than its kind's limit)."""
+    bound = limit(rel) if bound is None else bound
+    if check(root, rel, bound) is None:
         return None
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -103,11 +106,11 @@ def read_file(root: Path, rel: str) -> bytes | None:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since check: never read a FIFO
             raise UnsafeFile(rel, "is not a regular file (a FIFO, a socket or a device); mmdata reads only regular files")
         try:
-            content = fh.read(limit(rel) + 1)
+            content = fh.read(bound + 1)
         except OSError as exc:
             raise UnsafeFile(rel, *_reason(exc)) from None
-    if len(content) > limit(rel):
-        raise too_large(rel, f"more than {len(content) - 1}", limit(rel))
+    if len(content) > bound:
+        raise too_large(rel, f"more than {len(content) - 1}", bound)
     return content
 
 
@@ -128,6 +131,22 @@ def write_file(root: Path, rel: str, content: bytes) -> None:
 
 def writable(root: Path, rel: str) -> Path:
     """The path of package file rel, its folders made, once no link and nothing but a regular file is on its way (else WriteRefused)."""
+    check_writable(root, rel)
+    (Path(root) / rel).parent.mkdir(parents=True, exist_ok=True)
+    return Path(root) / rel
+
+
+def check_writable(root: Path, rel: str) -> None:
+    """WriteRefused, changing nothing, when package file rel cannot be written safely (see unwritable)."""
+    why = unwritable(root, rel)
+    if why is not None:
+        raise WriteRefused(f"{rel}: not written: {why}")
+
+
+def unwritable(root: Path, rel: str) -> str | None:
+    """Why package file rel cannot be written safely: a folder on its way or the file itself is a
+    symbolic link, a folder on its way is not a folder, or the file is there but is not a regular
+    file; None when it can be (folders that do not exist yet are made by writable)."""
     parts = PurePosixPath(rel).parts
     path = Path(root)
     for i, part in enumerate(parts):
@@ -135,15 +154,13 @@ def writable(root: Path, rel: str) -> Path:
         try:
             status = os.lstat(path)
         except FileNotFoundError:
-            break  # created below
+            return None  # created by writable
         if stat.S_ISLNK(status.st_mode):
-            raise WriteRefused(f"{rel}: not written: {'/'.join(parts[:i + 1])} is a symbolic link, and mmdata never writes "
-                               "through one; replace the link by the file or folder itself")
+            return (f"{'/'.join(parts[:i + 1])} is a symbolic link, and mmdata never writes through one; "
+                    "replace the link by the file or folder itself")
         if not (stat.S_ISDIR if i < len(parts) - 1 else stat.S_ISREG)(status.st_mode):
-            raise WriteRefused(f"{rel}: not written: {'/'.join(parts[:i + 1])} is not a regular "
-                               f"{'folder' if i < len(parts) - 1 else 'file'}")
-    (Path(root) / rel).parent.mkdir(parents=True, exist_ok=True)
-    return Path(root) / rel
+            return f"{'/'.join(parts[:i + 1])} is not a regular {'folder' if i < len(parts) - 1 else 'file'}"
+    return None
 
 
 def atomic_write(path: Path, content: bytes) -> None:

@@ -21,6 +21,7 @@ installed, only faster.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,10 @@ CHUNK = 1 << 24
 
 
 @dataclass
-class Table:
-    """One CSV resource: its schema and its cells as written (missing values as NA)."""
+class Cells:
+    """A CSV file's cells as written (missing values as NA), with the file line of every row."""
 
-    name: str
-    path: str  # as declared in datapackage.json, for example "data/outcomes.csv"
-    schema: dict[str, Any]
-    frame: pd.DataFrame  # string dtype, columns in schema order
+    frame: pd.DataFrame  # string dtype, columns in the order asked for
     lines: np.ndarray  # file line (header = 1) of each row of frame
     broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
 
@@ -51,13 +49,14 @@ def arrow_available() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
-def read_table(name: str, rel: str, raw: bytes, schema: dict[str, Any], problems: list[Problem], fast: bool | None = None) -> Table | None:
-    """The Table of a CSV file's bytes, with its layer-1 problems reported; None when it cannot be read as the schema's table.
+def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[str], problems: list[Problem],
+               fast: bool | None = None) -> Cells | None:
+    """The cells of a CSV file's bytes, columns in the order of fields, with its layer-1 problems reported; None when
+    it cannot be read as a table of these fields. A cell that is one of the missing values is NA.
 
     fast: use the Arrow reader when the file allows it (default: when pyarrow is installed).
     """
-    fields = [f["name"] for f in schema["fields"]]
-    missing = schema.get("missingValues", [""])
+    fields, missing = list(fields), list(missing)
     if fast is None:
         fast = arrow_available()
     header = _arrow_header(raw) if fast else None
@@ -70,15 +69,14 @@ def read_table(name: str, rel: str, raw: bytes, schema: dict[str, Any], problems
             columns, lines = cells
             position = {name: i for i, name in enumerate(header)}
             frame = pd.DataFrame({f: _strings(columns[position[f]]) for f in fields})
-            return Table(name, rel, schema, frame, lines, np.zeros(len(frame), dtype=bool))
+            return Cells(frame, lines, np.zeros(len(frame), dtype=bool))
         del problems[checked:]  # the exact reader checks the header again
     parsed = parse_csv_bytes(rel, raw, problems)
     if parsed is None or not header_ok(rel, parsed.header, fields, problems):
         return None
     frame = pd.DataFrame(parsed.records, columns=parsed.header, dtype="string")[fields]
     frame = frame.mask(frame.isin(missing))
-    return Table(name, rel, schema, frame.reset_index(drop=True),
-                 np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))
+    return Cells(frame.reset_index(drop=True), np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))
 
 
 def regular(raw: bytes, start: int = 0) -> bool:

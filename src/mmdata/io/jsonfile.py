@@ -20,9 +20,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..errors import ENCODING_ERROR, Problem
+from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
+from ..errors import ENCODING_ERROR, Code, Problem
 from ..terminal import UTF8_BOM, foreign_encoding, foreign_encoding_message, printable
 
+#: The codes of the package's two kinds of JSON document: read_json reports with them (model/package.py),
+#: as does what the standards and mmdata find wrong in them.
+PACKAGE_ERROR = Code("package-error", DESCRIPTOR_LAYER, "datapackage.json breaks the Data Package standard")
+SCHEMA_ERROR = Code("schema-error", DESCRIPTOR_LAYER, "a Table Schema is invalid or cannot be read")
 #: The deepest nesting of objects and arrays mmdata reads; a Table Schema needs 4.
 MAX_DEPTH = 64
 

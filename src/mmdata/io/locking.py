@@ -17,14 +17,12 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from ..errors import PackageBusy
 
-T = TypeVar("T")
 _held = threading.local()  # folders this thread holds: a command that calls another locks once
 
 
@@ -63,13 +61,3 @@ def package_lock(root: str | Path) -> Iterator[None]:
     finally:
         os.close(fd)  # releases the lock
 
-
-def unless_checking(command: Callable[[str | Path, bool], T]) -> Callable[..., T]:
-    """command(root, check), holding the package's write lock unless check: a check only reads, so it never waits for a writer."""
-    def locked(root: str | Path = ".", check: bool = False) -> T:
-        if check:
-            return command(root, check)
-        with package_lock(root):
-            return command(root, check)
-    locked.__name__, locked.__doc__ = command.__name__, command.__doc__
-    return locked

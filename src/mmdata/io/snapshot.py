@@ -1,7 +1,7 @@
 """Where a package's bytes come from: a folder, a release archive, or a git revision.
 
-This is the first step of the one way mmdata reads a package (see package.py for the second):
-every command reads files through a Snapshot, which only ever hands out regular files inside the
+This is the first step of the one way mmdata reads a package (model/package.py's open_package reads
+the descriptor and schemas once, from a Snapshot): every command reads files through a Snapshot, which only ever hands out regular files inside the
 package (no absolute paths, no ``..``, no URLs, no symbolic link: see files.py), each of a bounded
 size; an archive entry is decompressed as a stream and refused once it expands past its bound,
 whatever its header says. Files are read when asked for and not kept, so a large table is in
@@ -14,24 +14,13 @@ import stat
 import subprocess
 import zipfile
 import zlib
-from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
-from ..errors import PATH_ERROR, Code, SnapshotError, UnsafeFile
+from ..errors import PATH_ERROR, SnapshotError, UnsafeFile
 from . import files
 
 DESCRIPTOR = "datapackage.json"
-PACKAGE_ERROR = Code("package-error", DESCRIPTOR_LAYER, "datapackage.json breaks the Data Package standard")
-SCHEMA_ERROR = Code("schema-error", DESCRIPTOR_LAYER, "a Table Schema is invalid or cannot be read")
-# Emitted for the package (model/package.py) and for a release archive against its SHA256SUMS (sums.py).
-FILE_MISSING = Code("file-missing", DESCRIPTOR_LAYER, "a file named by datapackage.json does not exist")
-FILE_UNLISTED = Code("file-unlisted", DESCRIPTOR_LAYER,
-                     "a file beside the tables or schemas that datapackage.json does not declare (no release holds it), "
-                     "or a file of an archive that its SHA256SUMS does not list")
-HASH_MISMATCH = Code("hash-mismatch", DESCRIPTOR_LAYER,
-                     "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records")
+
 
 
 def safe_relative_path(value: object) -> str | None:
@@ -88,33 +77,6 @@ class Snapshot:
         if content is None:
             raise SnapshotError(f"{self.label}: has no {rel}")
         return content
-
-    @cached_property
-    def descriptor(self) -> dict[str, Any]:
-        return _json(self.label, DESCRIPTOR, self.file(DESCRIPTOR))
-
-    @property
-    def version(self) -> str:
-        return str(self.descriptor.get("version", ""))
-
-    def resources(self) -> dict[str, dict[str, Any]]:
-        return {r["name"]: r for r in self.descriptor.get("resources", []) if isinstance(r, dict) and "name" in r}
-
-    def schema(self, name: str) -> dict[str, Any]:
-        ref = self.resources()[name].get("schema")
-        return ref if isinstance(ref, dict) else _json(self.label, str(ref), self.file(str(ref)))
-
-    def table(self, name: str) -> Any:
-        """The ParsedCsv of a table; SnapshotError when it cannot be parsed."""
-        from ..errors import Problem
-        from .csvfile import parse_csv_bytes
-
-        rel = str(self.resources()[name]["path"])
-        problems: list[Problem] = []
-        parsed = parse_csv_bytes(rel, self.file(rel), problems)
-        if parsed is None:
-            raise SnapshotError(f"{self.label}: " + "; ".join(p.to_line() for p in problems))
-        return parsed
 
 
 def _posix(rel: str) -> str:
@@ -238,30 +200,6 @@ class GitSnapshot(Snapshot):
 
     def _names(self) -> list[str]:
         return sorted(self.names)
-
-
-def _json(label: str, rel: str, raw: bytes) -> dict[str, Any]:
-    from .jsonfile import read_json
-
-    value, problems = read_json(rel, raw, SCHEMA_ERROR if rel != DESCRIPTOR else PACKAGE_ERROR)
-    if problems:
-        raise SnapshotError(f"{label}: " + "; ".join(p.to_line() for p in problems))
-    if not isinstance(value, dict):
-        raise SnapshotError(f"{label}: {rel} must hold a JSON object")
-    return value
-
-
-def declared_files(descriptor: dict[str, Any]) -> list[str]:
-    """The package-relative files a descriptor names: tables, schemas and sources (seeds)."""
-    names = [DESCRIPTOR]
-    for resource in descriptor.get("resources", []):
-        if isinstance(resource, dict):
-            names += [v for v in (resource.get("path"), resource.get("schema")) if isinstance(v, str)]
-    names += [s["path"] for s in descriptor.get("sources", []) if isinstance(s, dict) and isinstance(s.get("path"), str)]
-    for name in names:
-        if safe_relative_path(name) is not None:
-            raise SnapshotError(f"{DESCRIPTOR} names an unsafe path: {safe_relative_path(name)}")
-    return sorted(set(names))
 
 
 def open_snapshot(ref: str | Path, repo: str | Path = ".") -> Snapshot:

@@ -13,17 +13,37 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Protocol
 
-from ..errors import Problem, UnsafeFile
-from .snapshot import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, Snapshot, ZipSnapshot
+from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
+from ..errors import Code, Problem, UnsafeFile
+
+# Emitted for the package (model/package.py) and for a release archive against its SHA256SUMS (here).
+FILE_MISSING = Code("file-missing", DESCRIPTOR_LAYER, "a file named by datapackage.json does not exist")
+FILE_UNLISTED = Code("file-unlisted", DESCRIPTOR_LAYER,
+                     "a file beside the tables or schemas that datapackage.json does not declare (no release holds it), "
+                     "or a file of an archive that its SHA256SUMS does not list")
+HASH_MISMATCH = Code("hash-mismatch", DESCRIPTOR_LAYER,
+                     "a file's size or sha256 differs from what datapackage.json or an archive's SHA256SUMS records")
 
 SUMS = "SHA256SUMS"
 LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
-def sums_problems(snap: Snapshot) -> list[Problem]:
-    """What differs between an archive's SHA256SUMS and its files; [] for a folder, a revision, or an archive without SHA256SUMS."""
-    if not isinstance(snap, ZipSnapshot) or SUMS not in snap.names:
+class Archive(Protocol):
+    """What is checked: the files of a release archive (snapshot.ZipSnapshot)."""
+
+    names: set[str]
+
+    def file(self, rel: str) -> bytes: ...
+
+    def read(self, rel: str) -> bytes | None: ...
+
+
+def sums_problems(snap: Archive) -> list[Problem]:
+    """What differs between an archive's SHA256SUMS and its files; [] for an archive without SHA256SUMS
+    (a folder or a revision has none to check: snapshot.Snapshot.sums_problems)."""
+    if SUMS not in snap.names:
         return []
     problems: list[Problem] = []
     listed: set[str] = set()

@@ -1,25 +1,26 @@
 """`mmdata.load()`: the tables as pandas DataFrames with the types their schemas declare.
 
 Tables are read by the same parser and typed by the same code as `mmdata validate`
-(snapshot, package, frames.read_table, schemas.typed_frame), so that a cell reads the
-same everywhere. Nothing is lost on the way: a cell that cannot be read as its declared type, a
-value outside its field's allowed values, or a row that is not a clean CSV record raises
-LoadError naming file, line and column, instead of coming back as a missing value.
+(open_package, frames.read_cells, typed.typed_frame), so that a cell reads the same everywhere.
+Nothing is lost on the way: a cell that cannot be read as its declared type, a value outside its
+field's allowed values, or a row that is not a clean CSV record raises LoadError naming file, line
+and column, instead of coming back as a missing value. A package that validation found valid
+hands on the tables it typed (typed_tables), so they are not read twice.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn, overload
+from typing import NoReturn, overload
 
 import pandas as pd
 
 from ..errors import IntegrityError, LoadError, MmdataError, Problem, SnapshotError, multiline
-from ..io.frames import read_table
-from ..io.snapshot import Snapshot, open_snapshot
+from ..io.snapshot import DESCRIPTOR, ZipSnapshot, open_snapshot
 from ..io.sums import SUMS, sums_problems
-from .package import DESCRIPTOR, DTYPES, Resource, checksum_mismatches, declared_resources
-from .typed import ENUM_ERROR, enum_message, typed_frame
+from .package import Package, checksum_mismatches, descriptor_check, open_package
+from .schema import Resource
+from .typed import loaded_frame, typed_frame
 
 #: Problems listed in a LoadError's message (all of them are in its problems attribute).
 SHOWN = 5
@@ -34,21 +35,26 @@ def bundled_root() -> Path:
     raise MmdataError("this installation holds no data package; pass path= to mmdata.load")
 
 
-def _open(path: str | Path | None) -> Snapshot:
-    """The bundled package, or the package folder or release archive at path."""
+def package_at(path: str | Path | None) -> Package:
+    """The bundled package, or the package folder or release archive at path, opened."""
     if path is None:
-        return open_snapshot(bundled_root())
-    if not Path(path).exists():
+        snap = open_snapshot(bundled_root())
+    elif not Path(path).exists():
         raise SnapshotError(f"{path}: no such package folder or release archive")
-    return open_snapshot(path)
+    else:
+        snap = open_snapshot(path)
+    pkg = open_package(snap)
+    if pkg.descriptor_problems:  # a descriptor that reads two ways gives no tables
+        raise SnapshotError(f"{pkg.label}: " + "; ".join(p.to_line() for p in pkg.descriptor_problems))
+    return pkg
 
 
 def data_version(path: str | Path | None = None) -> str:
     """The version of the data package: the bundled one, or the folder or release archive at path."""
-    snap = _open(path)
-    if not snap.version:
-        raise SnapshotError(f"{snap.label}: {DESCRIPTOR} records no version")
-    return snap.version
+    pkg = package_at(path)
+    if not pkg.version:
+        raise SnapshotError(f"{pkg.label}: {DESCRIPTOR} records no version")
+    return pkg.version
 
 
 @overload
@@ -70,62 +76,69 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
         >>> import mmdata
         >>> outcomes = mmdata.load("outcomes")  # doctest: +SKIP
     """
-    snap = _open(path)
-    verified = sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
-    if verified:
-        shown = "\n".join(p.to_line() for p in verified[:SHOWN])
-        raise IntegrityError(f"{snap.label}: does not match its {SUMS}:\n{shown}")
-    names = list(snap.resources())
-    if table is not None and table not in names:
-        raise MmdataError(f"no table named '{table}'; the tables are {', '.join(names)}")
-    wanted = [table] if table else names
-    problems: list[Problem] = []
-    usable = {r.name: r for r in declared_resources(snap, snap.descriptor, problems, check=False)}
+    pkg = package_at(path)
+    frames = typed_tables(pkg, None if table is None else [table])
+    return frames[table] if table is not None else frames
+
+
+def typed_tables(pkg: Package, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of pkg (all of them, or those named) as `load` types them: handed on by validation when pkg was
+    validated and valid, else read now. The errors of `load`: IntegrityError, LoadError, MmdataError for an unknown table."""
+    names = pkg.names
+    unknown = [t for t in tables or [] if t not in names]
+    if unknown:
+        raise MmdataError(f"no table named '{unknown[0]}'; the tables are {', '.join(names)}")
+    wanted = tables or names
+    if pkg.frames is None and pkg.report is not None and pkg.report.valid and pkg.typed is not None:
+        pkg.frames = {name: loaded_frame(table, typed)[0] for name, (table, typed) in pkg.typed.items()}
+    if pkg.frames is not None and all(name in pkg.frames for name in wanted):
+        return {name: pkg.frames[name] for name in wanted}
+    if isinstance(pkg.snapshot, ZipSnapshot):
+        verified = sums_problems(pkg.snapshot)  # a release archive: every file against its SHA256SUMS (#13)
+        if verified:
+            shown = "\n".join(p.to_line() for p in verified[:SHOWN])
+            raise IntegrityError(f"{pkg.label}: does not match its {SUMS}:\n{shown}")
+    usable = pkg.resources
     for name in wanted:
         if name not in usable:  # no path, no readable schema, a link, a folder or FIFO: as validate says (#13)
-            where = f"resources/{next(i for i, r in enumerate(snap.descriptor['resources']) if isinstance(r, dict) and r.get('name') == name)}/"
-            _raise(snap.label, [p for p in problems if (p.column or "").startswith(where) or p.path != DESCRIPTOR] or problems)
-    frames = {name: _checked_frame(snap, usable[name]) for name in wanted}
-    return frames[table] if table else frames
+            where = f"resources/{next(e.index for e in pkg.entries if e.declared.get('name') == name)}/"
+            _raise(pkg.label, [p for p in pkg.problems if (p.column or "").startswith(where) or p.path != DESCRIPTOR] or pkg.problems)
+    frames = {name: _checked_frame(pkg, usable[name]) for name in wanted}
+    if tables is None:
+        pkg.frames = frames
+    return frames
 
 
-def _checked_frame(snap: Snapshot, resource: Resource) -> pd.DataFrame:
-    """_frame, with a schema malformed in a way only frictionless tells (an enum that is not a list) raising LoadError."""
+def _checked_frame(pkg: Package, resource: Resource) -> pd.DataFrame:
+    """_frame, with a schema malformed in a way only frictionless tells raising LoadError."""
     try:
-        return _frame(snap, resource)
+        return _frame(pkg, resource)
     except (KeyError, TypeError, AttributeError, ValueError):
-        found: list[Problem] = []
-        declared_resources(snap, snap.descriptor, found, check=True)
+        found, _ = descriptor_check(pkg)
         if not found:
             raise
-        _raise(snap.label, found)
+        _raise(pkg.label, found)
 
 
-def _frame(snap: Snapshot, resource: Resource) -> pd.DataFrame:
-    rel, schema = resource.rel, resource.schema or {}
-    content = snap.file(rel)
-    _verify(snap.label, resource.declared, content)
-    unsupported = [f"{f['name']} ({f.get('type')})" for f in schema["fields"] if f.get("type", "string") not in DTYPES]
+def _frame(pkg: Package, resource: Resource) -> pd.DataFrame:
+    rel = resource.path
+    content = pkg.file(rel)
+    for key, recorded, actual in checksum_mismatches(resource.checksums, content)[:1]:
+        raise IntegrityError(f"{pkg.label}: {rel} does not match datapackage.json: recorded {key} {recorded}, found {actual}")
+    unsupported = [f"{f.name} ({f.type})" for f in resource.fields if not f.supported]
     if unsupported:
-        raise LoadError(f"{snap.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
+        raise LoadError(f"{pkg.label}: {rel}: fields of a type mmdata cannot load: {', '.join(unsupported)}")
     problems: list[Problem] = []
-    parsed = read_table(str(resource.name), rel, content, schema, problems)
-    if parsed is None:
-        _raise(snap.label, problems)
-    typed, type_problems, _ = typed_frame(parsed)
+    table = pkg.table(resource, content, problems)
+    if table is None:
+        _raise(pkg.label, problems)
+    typed, type_problems, _ = typed_frame(table)
     problems += type_problems
-    categories = {f["name"]: list(f["constraints"]["enum"]) for f in schema["fields"]
-                  if "enum" in f.get("constraints", {}) and f.get("type", "string") == "string"}
-    for name, enum in categories.items():
-        column = typed[name]
-        for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
-            value = str(column.iat[i])
-            problems.append(Problem(rel, int(parsed.lines[i]), name, ENUM_ERROR, enum_message(value, enum), value))
+    loaded, enum_problems = loaded_frame(table, typed)
+    problems += enum_problems
     if problems:
-        _raise(snap.label, problems)
-    for name, enum in categories.items():  # only now: pandas turns a value outside the categories into NaN
-        typed[name] = typed[name].astype(pd.CategoricalDtype(categories=enum))
-    return typed.reset_index(drop=True)
+        _raise(pkg.label, problems)
+    return loaded
 
 
 def _raise(label: str, problems: list[Problem]) -> NoReturn:
@@ -136,9 +149,4 @@ def _raise(label: str, problems: list[Problem]) -> NoReturn:
                               problems))
 
 
-def _verify(label: str, resource: dict[str, Any], content: bytes) -> None:
-    for key, recorded, actual in checksum_mismatches(resource, content)[:1]:
-        raise IntegrityError(f"{label}: {resource['path']} does not match datapackage.json: recorded {key} {recorded}, found {actual}")
-
-
-__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load"]
+__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load", "package_at", "typed_tables"]

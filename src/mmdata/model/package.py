@@ -1,34 +1,40 @@
-"""Read a package's descriptor and Table Schemas: the second step of the one reader.
+"""The package, opened once: `open_package` reads datapackage.json and its Table Schemas into a Package (#21).
 
-A byte source (snapshot.py: a folder, a release archive, a git revision) gives the files; this
-module reads datapackage.json and the schemas it names, reporting layer-1 problems (descriptor,
-schemas, paths, encoding declarations) as values. The third step, the CSV files as typed
-frames, is frames.py. Standard library only: `mmdata fmt`, `docs` and `diff` read packages
-through here without importing pandas; only validation asks frictionless about the descriptor.
+A byte source (io/snapshot.py: a folder, a release archive, a git revision) gives the files; this
+module parses the descriptor once and each schema once, and builds the typed model of
+schema.py: every command opens the package here and passes the Package down, so nothing reads the
+descriptor twice or walks a raw Table Schema. Layer-1 problems (the descriptor and its schemas
+against the standards, paths, encodings, checksums, an archive's SHA256SUMS, files nobody
+declared, CSV structure) are produced here and only here, as values: what reading finds is in
+``Package.problems``, and :func:`read_tables` adds what only validation checks. Standard library
+only: `mmdata fmt`, `docs` and `diff` read packages through here without importing pandas; only
+validation asks frictionless about the descriptor.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
-from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, Code, PackageReadError, Problem, UnsafeFile
+from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, Code, PackageReadError, Problem, SnapshotError, UnsafeFile
 from ..io.csvfile import SOURCE_ERROR, ParsedCsv, parse_csv_bytes
-from ..io.jsonfile import read_json
+from ..io.jsonfile import PACKAGE_ERROR, SCHEMA_ERROR, read_json
 from ..io.snapshot import (
     DESCRIPTOR,
-    FILE_MISSING,
-    FILE_UNLISTED,
-    HASH_MISMATCH,
-    PACKAGE_ERROR,
-    SCHEMA_ERROR,
     FolderSnapshot,
     Snapshot,
+    ZipSnapshot,
+    open_snapshot,
     safe_relative_path,
 )
+from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
+from .schema import SUPPORTED_TYPES, Resource, Table, resource_of, seed_folder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESOURCE_ERROR = Code("resource-error", DESCRIPTOR_LAYER, "a resource entry in datapackage.json is invalid")
 FIELD_ERROR = Code("field-error", DESCRIPTOR_LAYER, "a field of a Table Schema is invalid")
@@ -36,21 +42,6 @@ RESOURCE_MISSING = Code("resource-missing", DESCRIPTOR_LAYER, "one of the five t
 
 #: The tables every mmdata package holds, in the order they are reported.
 TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
-#: Table Schema field types mmdata understands, and the nullable pandas dtype each becomes.
-DTYPES = {"string": "string", "integer": "Int64", "number": "Float64"}
-SUPPORTED_TYPES = tuple(DTYPES)
-
-
-def field_names(value: object) -> list[str]:
-    """Field names written as one string or as a list, which Table Schema allows for keys: always a list."""
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-
-
-def primary_key(schema: dict[str, Any]) -> list[str]:
-    """The primary key of a Table Schema as a list of field names; [] when it declares none."""
-    return field_names(schema.get("primaryKey"))
 
 
 def checksums(content: bytes) -> dict[str, Any]:
@@ -58,10 +49,141 @@ def checksums(content: bytes) -> dict[str, Any]:
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
 
 
-def checksum_mismatches(resource: dict[str, Any], content: bytes) -> list[tuple[str, Any, Any]]:
-    """(key, recorded, actual) for each of `bytes` and `hash` that the resource records wrongly."""
+def checksum_mismatches(recorded: Any, content: bytes) -> list[tuple[str, Any, Any]]:
+    """(key, recorded, actual) for each of `bytes` and `hash` that recorded (a resource's entry or Resource.checksums) gets wrong."""
     actual = checksums(content)
-    return [(key, resource[key], actual[key]) for key in ("bytes", "hash") if key in resource and resource[key] != actual[key]]
+    return [(key, recorded[key], actual[key]) for key in ("bytes", "hash") if key in recorded and recorded[key] != actual[key]]
+
+
+@dataclass
+class Report:
+    """The problems of one validation run, in reporting order, and what was checked."""
+
+    problems: list[Problem] = field(default_factory=list)
+    tables: int = 0
+    rows: int = 0
+    seeds: int = 0
+    #: Seconds spent per step ("read", "cells", "keys", "rules", "provenance"), for the benchmark.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Entry:
+    """One resource as datapackage.json declares it, read as far as it can be."""
+
+    index: int
+    declared: dict[str, Any]  # the entry as written
+    path: str | None  # the data file, when it is a safe path to a file that exists
+    schema: dict[str, Any] | None  # the Table Schema: a JSON object with a list of fields; None when it cannot be read
+    schema_label: str  # where the schema is: its path, or datapackage.json for an inline one
+    problems: list[Problem]  # what reading the path and the schema found (reported in every mode)
+    resource: Resource | None = None  # the typed resource, when its name, file and schema can be used as they are read
+
+    @property
+    def name(self) -> str | None:
+        name = self.declared.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def where(self) -> str:
+        return f"resources/{self.index}"
+
+    def typed(self) -> Resource:
+        """The typed resource of this entry's schema (which must be readable), however its shape was judged."""
+        if self.resource is not None:
+            return self.resource
+        return resource_of(self.schema or {}, str(self.name), self.path or "", self.declared, self.where)
+
+
+@dataclass(eq=False, repr=False)
+class Package:
+    """A data package as mmdata reads it: its snapshot, descriptor and typed resources, read once.
+
+    Validation (rules/validate.py) records its report and the typed tables here, so that what it
+    checked is handed on to export, site, release and add-row instead of being read again.
+    """
+
+    snapshot: Snapshot
+    descriptor: dict[str, Any]
+    entries: list[Entry]  # every resource object of the descriptor, in order
+    descriptor_problems: list[Problem]  # a key written twice, a number JSON cannot hold (jsonfile.read_json)
+    problems: list[Problem]  # everything reading found, in order: the descriptor's problems, then each unusable resource's
+    report: Report | None = None  # set once the package is validated
+    typed: dict[str, tuple[Table, pd.DataFrame]] | None = None  # the tables validation typed, kept when it found them valid
+    frames: dict[str, pd.DataFrame] | None = None  # every table typed as mmdata.load types them, once asked for (load.typed_tables)
+
+    def __repr__(self) -> str:
+        return f"<Package {self.label} {self.version}: {', '.join(self.resources)}>"
+
+    @property
+    def label(self) -> str:
+        return self.snapshot.label
+
+    @property
+    def root(self) -> Path | None:
+        return self.snapshot.root
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    @property
+    def usable(self) -> list[Resource]:
+        """The resources with a name, an existing file and a readable schema, in the descriptor's order."""
+        return [e.resource for e in self.entries if e.resource is not None]
+
+    @property
+    def resources(self) -> dict[str, Resource]:
+        """The usable resources by name."""
+        return {r.name: r for r in self.usable}
+
+    @property
+    def names(self) -> list[str]:
+        """The name of every resource the descriptor declares, usable or not."""
+        return list(dict.fromkeys(str(e.declared["name"]) for e in self.entries if "name" in e.declared))
+
+    @property
+    def seeds(self) -> str:
+        """The folder of the seed documents (mmdata:folder of sources.seed_file)."""
+        return seed_folder(self.resources.get("sources"))
+
+    def with_role(self, role: str) -> list[Resource]:
+        """The usable resources whose schema gives them this role (schema.ROLES), in the descriptor's order."""
+        return [r for r in self.usable if r.role == role]
+
+    def refuse_ambiguous(self) -> None:
+        """PackageReadError when the descriptor reads two ways (a key written twice, a number a float would change):
+        a command that writes files writes nothing from it."""
+        if self.descriptor_problems:
+            raise PackageReadError("; ".join(p.to_line().removesuffix(f" [{p.code}]") for p in self.descriptor_problems))
+
+    def file(self, rel: str) -> bytes:
+        """The bytes of a file of the package; SnapshotError when it has none."""
+        return self.snapshot.file(rel)
+
+    def parsed(self, resource: Resource, problems: list[Problem]) -> ParsedCsv | None:
+        """A table's text (every cell as written, with its file line); None, with the problems, when it cannot be had."""
+        rel = resource.path
+        try:
+            content = self.snapshot.read(rel)
+        except UnsafeFile as exc:
+            problems.append(Problem(rel, None, None, exc.code, exc.reason))
+            return None
+        if content is None:
+            problems.append(Problem(rel, None, None, SOURCE_ERROR, "cannot be read; run `mmdata validate` to see why"))
+            return None
+        return parse_csv_bytes(rel, content, problems)
+
+    def table(self, resource: Resource, content: bytes, problems: list[Problem]) -> Table | None:
+        """A table's cells (content is its file), with their file lines; None, with the problems, when they cannot be read."""
+        from ..io.frames import read_cells
+
+        cells = read_cells(resource.path, content, resource.field_names, resource.missing_values, problems)
+        return None if cells is None else Table(resource, cells.frame, cells.lines, cells.broken)
 
 
 def as_snapshot(source: str | Path | Snapshot) -> Snapshot:
@@ -74,14 +196,44 @@ def as_snapshot(source: str | Path | Snapshot) -> Snapshot:
     return FolderSnapshot(root)
 
 
-def read_descriptor(source: str | Path | Snapshot, problems: list[Problem] | None = None) -> dict[str, Any]:
-    """Read datapackage.json; raise PackageReadError when it cannot be read as a JSON object.
+def open_package(source: str | Path | Snapshot | Package, repo: str | Path = ".") -> Package:
+    """The package at source: a folder, a release archive (.zip), a git revision of repo, or a Snapshot of one.
 
-    A key written twice or a number JSON cannot hold (jsonfile.read_json) is added to problems;
-    without problems (a command that rewrites files) it is refused with PackageReadError, so
-    that nothing is written from an ambiguous descriptor.
+    datapackage.json is parsed once and each schema once. Raises PackageReadError when
+    datapackage.json cannot be read as a JSON object (SnapshotError when source is none of the
+    three); every other problem is recorded in Package.problems. A Package is returned as it is.
+
+    Example:
+        >>> import mmdata
+        >>> package = mmdata.open_package("path/to/package")  # doctest: +SKIP
+        >>> package.version, list(package.resources)  # doctest: +SKIP
     """
-    snap = as_snapshot(source)
+    if isinstance(source, Package):
+        return source
+    if isinstance(source, Snapshot) or Path(source).is_dir():
+        snap = as_snapshot(source)
+    else:
+        snap = open_snapshot(source, repo)
+    descriptor_problems: list[Problem] = []
+    descriptor = _read_descriptor(snap, descriptor_problems)
+    problems = list(descriptor_problems)
+    entries = []
+    resources = descriptor.get("resources")
+    for index, declared in enumerate(resources if isinstance(resources, list) else []):
+        if not isinstance(declared, dict):
+            continue
+        entry = _read_entry(snap, index, declared)
+        problems += entry.problems
+        shape = _shape_problems(entry)
+        problems += shape
+        if entry.path is not None and entry.schema is not None and entry.name is not None and not shape:
+            entry.resource = entry.typed()
+        entries.append(entry)
+    return Package(snap, descriptor, entries, descriptor_problems, problems)
+
+
+def _read_descriptor(snap: Snapshot, problems: list[Problem]) -> dict[str, Any]:
+    """datapackage.json's object, its two-way readings added to problems; PackageReadError when it cannot be read as a JSON object."""
     where = f"{snap.root / DESCRIPTOR}" if snap.root is not None else f"{snap.label}: {DESCRIPTOR}"
     try:
         raw = snap.read(DESCRIPTOR)
@@ -90,87 +242,51 @@ def read_descriptor(source: str | Path | Snapshot, problems: list[Problem] | Non
     if raw is None:
         raise PackageReadError(f"{where}: no {DESCRIPTOR} here; give the package folder")
     descriptor, found = read_json(DESCRIPTOR, raw, PACKAGE_ERROR)
-    if descriptor is None or (found and problems is None):
+    if descriptor is None:
         raise PackageReadError("; ".join(p.to_line().removesuffix(f" [{p.code}]") for p in found))
-    if problems is not None:
-        problems += found
+    problems += found
     if not isinstance(descriptor, dict):
         raise PackageReadError(f"{DESCRIPTOR}: must hold a JSON object, not {type(descriptor).__name__}")
     return descriptor
 
 
-@dataclass
-class Resource:
-    """A declared resource whose data file exists inside the package; schema is None when it cannot be used."""
-
-    name: str | None
-    rel: str  # the path as declared, for example "data/outcomes.csv"
-    schema: dict[str, Any] | None
-    declared: dict[str, Any]  # the resource's entry in datapackage.json
-    where: str  # "resources/3", to name it in problems
-
-
-def declared_resources(source: str | Path | Snapshot, descriptor: dict[str, Any], problems: list[Problem], check: bool = True,
-                       with_unusable: bool = False) -> list[Resource]:
-    """The usable resources of a descriptor (a name, an existing file, a readable schema); what makes one unusable is reported.
-
-    With check=False the schemas are only read, not validated (no frictionless import), and
-    descriptor-level requirements are not reported: enough for rewriting files. With
-    with_unusable, resources whose file exists but whose name or schema is unusable are listed
-    too (schema None), so that their checksums can still be checked.
-    """
-    snap = as_snapshot(source)
-    if check:
-        problems += _frictionless_problems(snap, descriptor)
-    resources = descriptor.get("resources")
-    if not isinstance(resources, list):
-        return []  # frictionless reports it
-    if check:
-        declared = {r.get("name") for r in resources if isinstance(r, dict)}
-        for table in TABLES:
-            if table not in declared:
-                problems.append(Problem(DESCRIPTOR, None, None, RESOURCE_MISSING,
-                                        f"no resource named '{table}'; every mmdata package has the tables {', '.join(TABLES)}"))
-    usable = []
-    for index, resource in enumerate(resources):
-        if not isinstance(resource, dict):
-            continue
-        name, where = resource.get("name"), f"resources/{index}"
-        data_path = resolve(snap, resource.get("path"), f"{where}/path", problems)
-        encoding = str(resource.get("encoding", "")).lower().replace("_", "-")
-        if check and encoding not in ("utf-8", "utf8"):
-            problems.append(Problem(DESCRIPTOR, None, f"{where}/encoding", ENCODING_ERROR,
-                                    'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
-        schema = _load_schema(snap, resource.get("schema"), f"{where}/schema", problems, check)
-        ok = schema is not None and isinstance(name, str)
-        if data_path is not None and (ok or with_unusable):
-            usable.append(Resource(name if isinstance(name, str) else None, data_path, schema if ok else None, resource, where))
-    return usable
+def _read_entry(snap: Snapshot, index: int, declared: dict[str, Any]) -> Entry:
+    """A resource's data path and Table Schema, read; what makes either unusable is in the entry's problems."""
+    where = f"resources/{index}"
+    problems: list[Problem] = []
+    path = resolve(snap, declared.get("path"), f"{where}/path", problems)
+    ref = declared.get("schema")
+    if isinstance(ref, dict):
+        value: Any = ref
+        label = DESCRIPTOR
+    else:
+        rel = resolve(snap, ref, f"{where}/schema", problems)
+        if rel is None:
+            return Entry(index, declared, path, None, DESCRIPTOR, problems)
+        label = rel
+        try:
+            value, found = read_json(rel, snap.file(rel), SCHEMA_ERROR)
+        except UnsafeFile as exc:
+            problems.append(Problem(label, None, None, FILE_ERROR, exc.reason))
+            return Entry(index, declared, path, None, label, problems)
+        if found:  # a schema read two ways (a duplicate key) or not at all checks nothing: the table is left out
+            problems.extend(found)
+            return Entry(index, declared, path, None, label, problems)
+    if not isinstance(value, dict) or not isinstance(value.get("fields"), list):
+        problems.append(Problem(label, None, None, SCHEMA_ERROR, "a Table Schema is a JSON object with a list of fields"))
+        return Entry(index, declared, path, None, label, problems)
+    return Entry(index, declared, path, value, label, problems)
 
 
-def unlisted_files(snap: Snapshot, descriptor: dict[str, Any], seeds: str) -> list[Problem]:
-    """A problem for each file in a folder of declared tables or schemas (not the package's top folder, nor
-    the seeds' folder, which sources.csv lists) that datapackage.json does not declare: no release holds it (#13)."""
-    declared = {v for r in descriptor.get("resources", []) if isinstance(r, dict)
-                for v in (r.get("path"), r.get("schema")) if isinstance(v, str) and safe_relative_path(v) is None}
-    folders = {str(PurePosixPath(v).parent) for v in declared} - {".", seeds}
-    return [Problem(rel, None, None, FILE_UNLISTED, f"not declared in {DESCRIPTOR}, so no release holds it; declare it as a "
-                                                      "resource or move it out of the folder")
-            for folder in sorted(folders) for rel in snap.listing(folder) if rel not in declared]
-
-
-def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[Problem]:
-    """Check the descriptor against the Data Package standard with the frictionless library."""
-    from frictionless import Package
-
-    report = Package.validate_descriptor(descriptor, basepath=str(snap.root or "."))
-    return [_frictionless_problem(DESCRIPTOR, e) for e in report.flatten(["type", "note"])]
-
-
-def _frictionless_problem(path: str, error: list[str]) -> Problem:
-    kind, note = error
-    code = kind if kind in (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR, FIELD_ERROR) else PACKAGE_ERROR
-    return Problem(path, None, None, code, note)
+def _shape_problems(entry: Entry) -> list[Problem]:
+    """Why a readable schema cannot be used as it is read, without frictionless (#13): [] when it can."""
+    schema = entry.schema
+    if schema is None:
+        return []
+    if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
+        return [Problem(entry.schema_label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name")]
+    shape = _misshapen(schema)
+    return [] if shape is None else [Problem(entry.schema_label, None, None, SCHEMA_ERROR, shape)]
 
 
 def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) -> str | None:
@@ -189,56 +305,6 @@ def resolve(snap: Snapshot, rel: object, where: str, problems: list[Problem]) ->
         problems.append(Problem(DESCRIPTOR, None, where, FILE_MISSING, f"'{rel}' does not exist; add the file or fix the path"))
         return None
     return rel
-
-
-def checksum_problems(resource: Resource, content: bytes) -> list[Problem]:
-    """hash-mismatch problems of a resource whose `bytes` or `hash` is recorded wrongly."""
-    return [Problem(DESCRIPTOR, None, f"{resource.where}/{key}", HASH_MISMATCH,
-                    f"{resource.rel} has {key} {actual}, not {recorded} as recorded; run `mmdata fmt`, which drops a stale checksum (releases record new ones)")
-            for key, recorded, actual in checksum_mismatches(resource.declared, content)]
-
-
-def _load_schema(snap: Snapshot, ref: object, where: str, problems: list[Problem], check: bool = True) -> dict[str, Any] | None:
-    """Load a schema given inline or as a path; with check, validate it with frictionless and for mmdata support."""
-    if isinstance(ref, dict):
-        schema, label = ref, DESCRIPTOR
-    else:
-        rel = resolve(snap, ref, where, problems)
-        if rel is None:
-            return None
-        label = rel
-        try:
-            schema, found = read_json(rel, snap.file(rel), SCHEMA_ERROR)
-        except UnsafeFile as exc:
-            problems.append(Problem(label, None, None, FILE_ERROR, exc.reason))
-            return None
-        if found:  # a schema read two ways (a duplicate key) or not at all checks nothing: the table is left out
-            problems.extend(found)
-            return None
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-        problems.append(Problem(label, None, None, SCHEMA_ERROR, "a Table Schema is a JSON object with a list of fields"))
-        return None
-    if not check:
-        if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
-            problems.append(Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name"))
-            return None
-        shape = _misshapen(schema)
-        if shape is not None:
-            problems.append(Problem(label, None, None, SCHEMA_ERROR, shape))
-            return None
-        return schema
-    if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
-        problems.append(Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name"))
-        return None
-    from frictionless import Schema
-
-    found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
-    for f in [] if found else schema["fields"]:
-        if f.get("type", "string") not in SUPPORTED_TYPES:
-            found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
-                                 f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
-    problems.extend(found)
-    return None if found else schema
 
 
 def _misshapen(schema: dict[str, Any]) -> str | None:
@@ -265,18 +331,127 @@ def _names(value: object) -> bool:
     return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
-__all__ = ["DESCRIPTOR", "Resource", "as_snapshot", "checksum_problems", "checksums", "declared_resources", "read_descriptor",
-           "safe_relative_path"]
+# ---------------------------------------------------------------- what only validation checks
+def read_tables(pkg: Package) -> tuple[dict[str, Table], list[Problem]]:
+    """Every readable table of the package, and every layer-1 problem: the one place they are all produced.
+
+    Beyond what reading found: the descriptor and each schema against the Data Package and Table
+    Schema standards (frictionless), the five tables declared, UTF-8 declared, types mmdata
+    reads, recorded checksums, an archive's SHA256SUMS, files beside the tables and schemas that
+    no release holds, and each CSV file's structure (encoding, rows, header).
+    """
+    snap = pkg.snapshot
+    problems, unusable = descriptor_check(pkg)
+    tables: dict[str, Table] = {}
+    checked: list[Resource] = []
+    for entry in pkg.entries:
+        if entry.path is None:
+            continue
+        try:
+            content = snap.file(entry.path)
+        except UnsafeFile as exc:  # there, but it cannot be opened (a file its mode forbids reading) (#13)
+            problems.append(Problem(DESCRIPTOR, None, f"{entry.where}/path", exc.code, f"'{entry.path}' {exc.reason}"))
+            continue
+        if "hash" in entry.declared or "bytes" in entry.declared:
+            problems += [Problem(DESCRIPTOR, None, f"{entry.where}/{key}", HASH_MISMATCH,
+                                 f"{entry.path} has {key} {actual}, not {recorded} as recorded; run `mmdata fmt`, which drops a stale "
+                                 "checksum (releases record new ones)")
+                         for key, recorded, actual in checksum_mismatches(entry.declared, content)]
+        if entry.schema is not None and entry.index not in unusable and entry.name is not None:
+            resource = entry.typed()
+            checked.append(resource)
+            table = pkg.table(resource, content, problems)
+            if table is not None:
+                tables[table.name] = table
+        del content  # only the parsed table stays in memory
+    if isinstance(snap, ZipSnapshot):
+        problems += sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
+    sources = next((r for r in checked if r.name == "sources"), None)
+    problems += unlisted_files(snap, pkg.descriptor, seed_folder(sources))
+    return tables, problems
 
 
-def parse_table(source: str | Path | Snapshot, rel: str, problems: list[Problem]) -> ParsedCsv | None:
-    """Parse one CSV file of a package, read through its snapshot (so path-safe); None when it cannot be had."""
-    try:
-        content = as_snapshot(source).read(rel)
-    except UnsafeFile as exc:
-        problems.append(Problem(rel, None, None, exc.code, exc.reason))
-        return None
-    if content is None:
-        problems.append(Problem(rel, None, None, SOURCE_ERROR, "cannot be read; run `mmdata validate` to see why"))
-        return None
-    return parse_csv_bytes(rel, content, problems)
+def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
+    """The problems of the descriptor and its schemas: what reading found, then the Data Package and Table Schema
+    standards (frictionless), the five tables, UTF-8 declared, the types mmdata reads; and the index of each
+    entry whose schema is not to be used."""
+    problems = list(pkg.descriptor_problems)
+    problems += _frictionless_problems(pkg.snapshot, pkg.descriptor)
+    if isinstance(pkg.descriptor.get("resources"), list):  # else frictionless reports it
+        declared = {e.declared.get("name") for e in pkg.entries}
+        for table in TABLES:
+            if table not in declared:
+                problems.append(Problem(DESCRIPTOR, None, None, RESOURCE_MISSING,
+                                        f"no resource named '{table}'; every mmdata package has the tables {', '.join(TABLES)}"))
+    unusable = set()
+    for entry in pkg.entries:
+        problems += entry.problems
+        encoding = str(entry.declared.get("encoding", "")).lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8"):
+            problems.append(Problem(DESCRIPTOR, None, f"{entry.where}/encoding", ENCODING_ERROR,
+                                    'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
+        found = _standard_problems(entry)
+        if found:
+            unusable.add(entry.index)
+        problems += found
+    return problems, unusable
+
+
+def _standard_problems(entry: Entry) -> list[Problem]:
+    """What frictionless and mmdata's supported types find wrong in a readable schema."""
+    schema, label = entry.schema, entry.schema_label
+    if schema is None:
+        return []
+    if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
+        return [Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name")]
+    from frictionless import Schema
+
+    found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
+    for f in [] if found else schema["fields"]:
+        if f.get("type", "string") not in SUPPORTED_TYPES:
+            found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
+                                 f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
+    return found
+
+
+def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[Problem]:
+    """Check the descriptor against the Data Package standard with the frictionless library."""
+    from frictionless import Package as FrictionlessPackage
+
+    report = FrictionlessPackage.validate_descriptor(descriptor, basepath=str(snap.root or "."))
+    return [_frictionless_problem(DESCRIPTOR, e) for e in report.flatten(["type", "note"])]
+
+
+def _frictionless_problem(path: str, error: list[str]) -> Problem:
+    kind, note = error
+    code = kind if kind in (PACKAGE_ERROR, RESOURCE_ERROR, SCHEMA_ERROR, FIELD_ERROR) else PACKAGE_ERROR
+    return Problem(path, None, None, code, note)
+
+
+def unlisted_files(snap: Snapshot, descriptor: dict[str, Any], seeds: str) -> list[Problem]:
+    """A problem for each file in a folder of declared tables or schemas (not the package's top folder, nor
+    the seeds' folder, which sources.csv lists) that datapackage.json does not declare: no release holds it (#13)."""
+    declared = {v for v in declared_paths(descriptor) if safe_relative_path(v) is None}
+    folders = {str(PurePosixPath(v).parent) for v in declared} - {".", seeds}
+    return [Problem(rel, None, None, FILE_UNLISTED, f"not declared in {DESCRIPTOR}, so no release holds it; declare it as a "
+                                                      "resource or move it out of the folder")
+            for folder in sorted(folders) for rel in snap.listing(folder) if rel not in declared]
+
+
+def declared_paths(descriptor: dict[str, Any]) -> set[str]:
+    """The tables and schemas a descriptor names (as written)."""
+    return {v for r in descriptor.get("resources", []) if isinstance(r, dict) for v in (r.get("path"), r.get("schema")) if isinstance(v, str)}
+
+
+def declared_files(descriptor: dict[str, Any]) -> list[str]:
+    """The package-relative files a descriptor names: itself, tables, schemas and sources (seeds); SnapshotError for an unsafe one."""
+    names = [DESCRIPTOR, *declared_paths(descriptor)]
+    names += [s["path"] for s in descriptor.get("sources", []) if isinstance(s, dict) and isinstance(s.get("path"), str)]
+    for name in names:
+        if safe_relative_path(name) is not None:
+            raise SnapshotError(f"{DESCRIPTOR} names an unsafe path: {safe_relative_path(name)}")
+    return sorted(set(names))
+
+
+__all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "declared_files",
+           "descriptor_check", "open_package", "read_tables", "safe_relative_path"]

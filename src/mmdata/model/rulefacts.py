@@ -9,7 +9,13 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
   upper bound on the true number (exact sizes are too);
 - ``"mmdata:folder"`` on ``seed_file``: the folder that holds the seed documents;
 - ``"mmdata:date": true`` on a text field: a calendar date written YYYY, YYYY-MM or YYYY-MM-DD,
-  whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types.
+  whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types;
+- ``"mmdata:role"`` on a schema: what its table's rows are, one of source, study, arm and finding
+  (the cross-field rules of results and the findings view take the finding tables);
+- ``"mmdata:keyParts"`` on a schema: the columns of which `mmdata add-row` makes a new row's key.
+
+schema.py reads them into each Field and Resource (field.in_quote, resource.role...); this module
+says what the rules make of them.
 
 The few allowed values that the rules' code names itself are declared with the codes of those
 rules (errors.Code values), and rules.validate.RULE_VALUES collects them. Every value a fact or
@@ -20,74 +26,59 @@ renaming an allowed value can never silently switch a rule off.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from ..errors import Problem
-from ..io.frames import Table
-from ..io.snapshot import SCHEMA_ERROR
+from .schema import DATE, FOLDER, IN_QUOTE, KEY_PARTS, ROLE, UNITS, UPPER_BOUND, Resource
 
-IN_QUOTE = "mmdata:inQuote"
-UNITS = "mmdata:unitsOfStatistic"
-UPPER_BOUND = "mmdata:upperBound"
-FOLDER = "mmdata:folder"
-DATE = "mmdata:date"
-#: Where seeds are when the sources schema does not say.
-DEFAULT_FOLDER = "seeds"
+#: Every mmdata: property a schema may hold (a misspelt one would be ignored: a test checks the schemas hold no other).
+PROPERTIES = (IN_QUOTE, UNITS, UPPER_BOUND, FOLDER, DATE, ROLE, KEY_PARTS)
 #: Allowed values named per table and field (rules.validate.RULE_VALUES).
 RuleValues = Mapping[str, Mapping[str, tuple[str, ...]]]
 
+#: The allowed values mmdata's code names literally: the rules (whose codes declare the ones each names,
+#: errors.Code values) and the published outputs (OUTPUT_VALUES) take them from here, never as strings of their own.
+NOT_REACHED, QUALITATIVE, META_ANALYSIS = "not-reached", "qualitative", "meta-analysis"
+MEDIAN, PERCENTAGE = "median", "percentage"
+MONTHS, YEARS, PERCENT, RATIO = "months", "years", "percent", "ratio"
+EXPERIMENTAL, CONTROL = "experimental", "control"
+#: The qualifiers that hedge a number ("about 1,200"), as the plot and the site word them.
+HEDGES = {"about": "about", "almost": "almost", "more-than": "more than"}
+#: The allowed values the plot (its panels, arm roles and hedges) and the site's result texts name, per
+#: table and field. rules.validate.RULE_VALUES includes them, so that a schema renaming one is a
+#: schema-error, not a plot that silently loses a panel (#21).
+OUTPUT_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "outcomes": {"statistic": (MEDIAN, PERCENTAGE), "unit": (MONTHS, YEARS, PERCENT, RATIO), "qualifier": (NOT_REACHED, *HEDGES)},
+    "adverse_events": {"statistic": (PERCENTAGE,), "unit": (PERCENT,), "qualifier": (NOT_REACHED, *HEDGES)},
+    "arms": {"role": (EXPERIMENTAL, CONTROL)},
+}
 
-def _field(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    return next((f for f in schema.get("fields", []) if isinstance(f, dict) and f.get("name") == name), {})
 
-
-def in_quote_columns(schema: dict[str, Any]) -> tuple[str, ...]:
+def in_quote_columns(resource: Resource) -> tuple[str, ...]:
     """The number fields whose values must occur in the row's quote."""
-    return tuple(f["name"] for f in schema.get("fields", []) if isinstance(f, dict) and f.get(IN_QUOTE) is True)
+    return tuple(f.name for f in resource.fields if f.in_quote)
 
 
-def date_columns(schema: dict[str, Any]) -> tuple[str, ...]:
+def date_columns(resource: Resource) -> tuple[str, ...]:
     """The text fields that hold calendar dates."""
-    return tuple(f["name"] for f in schema.get("fields", []) if isinstance(f, dict) and f.get(DATE) is True)
+    return tuple(f.name for f in resource.fields if f.date)
 
 
-def units_of_statistic(schema: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def units_of_statistic(resource: Resource) -> dict[str, tuple[str, ...]]:
     """The units each statistic may carry."""
-    return {stat: tuple(units) for stat, units in _field(schema, "unit").get(UNITS, {}).items()}
+    return dict(resource.fact("unit").units_of_statistic)
 
 
-def upper_bound_qualifiers(schema: dict[str, Any]) -> tuple[str, ...]:
+def upper_bound_qualifiers(resource: Resource) -> tuple[str, ...]:
     """The size qualifiers under which a size bounds the true number from above."""
-    return tuple(_field(schema, "size_qualifier").get(UPPER_BOUND, ()))
+    return resource.fact("size_qualifier").upper_bound
 
 
-def seed_folder(schema: dict[str, Any]) -> str:
-    """The folder of the seed documents, relative to the package."""
-    return str(_field(schema, "seed_file").get(FOLDER, DEFAULT_FOLDER))
-
-
-def named_values(table: str, schema: dict[str, Any], rule_values: RuleValues) -> dict[str, set[str]]:
+def named_values(table: str, resource: Resource, rule_values: RuleValues) -> dict[str, set[str]]:
     """Every allowed value the rules name for a table, per field: the rules' own (rule_values) and the schema's facts."""
     named: dict[str, set[str]] = {field: set(values) for field, values in rule_values.get(table, {}).items()}
-    units = units_of_statistic(schema)
+    units = units_of_statistic(resource)
     if units:
         named.setdefault("statistic", set()).update(units)
         named.setdefault("unit", set()).update(u for us in units.values() for u in us)
-    if upper_bound_qualifiers(schema):
-        named.setdefault("size_qualifier", set()).update(upper_bound_qualifiers(schema))
+    if upper_bound_qualifiers(resource):
+        named.setdefault("size_qualifier", set()).update(upper_bound_qualifiers(resource))
     return named
-
-
-def fact_problems(tables: dict[str, Table], rule_values: RuleValues) -> list[Problem]:
-    """A schema-error for every value a rule names (rule_values, or a fact of the schema) that its field does not allow."""
-    problems = []
-    for name, table in tables.items():
-        for field, values in named_values(name, table.schema, rule_values).items():
-            enum = _field(table.schema, field).get("constraints", {}).get("enum")
-            if enum is None:
-                continue  # a field without allowed values takes any value the rules name
-            for value in sorted(values - set(map(str, enum))):
-                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
-                                        f"mmdata's rules name '{value}', which is not an allowed value of {name}.{field}; "
-                                        "rename it in the schema's mmdata: properties too, or restore the value"))
-    return problems

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import CELLS, Code, Problem, did_you_mean
-from ..io.frames import Table
-from .package import primary_key
-from .rulefacts import date_columns
+from ..errors import CELLS, Code, Problem
+from .schema import Field, Table, enum_message
 
 TYPE_ERROR = Code("type-error", CELLS, "a cell cannot be read as its field's type")
 REQUIRED_ERROR = Code("required-error", CELLS, "a required cell is empty")
@@ -41,10 +38,6 @@ INTEGER_LIMIT = 2**53
 NOT_A_VALUE = re.compile(r"[+-]?(?:inf(?:inity)?|nan)", re.IGNORECASE)
 
 
-def enum_message(value: str, allowed: list[Any]) -> str:
-    return f"'{value}' is not an allowed value{did_you_mean(value, map(str, allowed))}; use one of: {', '.join(map(str, allowed))}"
-
-
 def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     """Read every cell as its field's type; a cell that cannot be read is reported and set to NA.
 
@@ -56,13 +49,12 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     problems: list[Problem] = []
     unreadable = pd.Series(table.broken, index=table.frame.index)
     columns: dict[str, pd.Series] = {}
-    dates = date_columns(table.schema)
-    for f in table.schema["fields"]:
-        name, kind = f["name"], f.get("type", "string")
+    for f in table.resource.fields:
+        name, kind = f.name, f.type
         raw = table.frame[name]
         if kind == "string":
             wrong = _blank_required(table, f, raw, problems)
-            if name in dates:
+            if f.date:
                 wrong |= _impossible_dates(table, name, raw, problems)
             unreadable |= wrong
             columns[name] = raw.where(~wrong)  # reported once here: no pattern or other check repeats it
@@ -95,18 +87,18 @@ def _out_of_range(value: str, kind: str) -> str:
     return f"'{value}' is too {size}; check the number, or store it as text in another column if it is right"
 
 
-def _blank_required(table: Table, field: dict[str, Any], raw: pd.Series, problems: list[Problem]) -> pd.Series:
+def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[Problem]) -> pd.Series:
     """Cells of a required text field that hold only whitespace: empty in all but name, so a required-error (#13).
 
     frictionless counts " " as a value; mmdata is stricter, since a blank required cell (a quote,
     a name) proves nothing. The file is never changed; the typed cell is NA, so that no pattern
     or length check repeats the problem.
     """
-    if not (field.get("constraints", {}).get("required") or field["name"] in primary_key(table.schema)):
+    if not field.required:
         return pd.Series(False, index=raw.index)
     blank = raw.str.fullmatch(r"\s+").fillna(False).astype(bool)
     for i in np.flatnonzero(blank.to_numpy()):
-        problems.append(Problem(table.path, int(table.lines[i]), field["name"], REQUIRED_ERROR,
+        problems.append(Problem(table.path, int(table.lines[i]), field.name, REQUIRED_ERROR,
                                 "only whitespace, but this field is required", raw.iat[i]))
     return blank
 
@@ -153,3 +145,22 @@ def _as_type(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     nonzero = text.str.replace(r"[eE].*$", "", regex=True).str.contains("[1-9]").fillna(False).astype(bool)
     out_of_range = (number.isin([np.inf, -np.inf]) | (number.eq(0) & nonzero)).fillna(False).astype(bool)
     return number, out_of_range
+
+
+def loaded_frame(table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """typed (what typed_frame read) as mmdata.load gives a table: each text field with allowed values a category
+    (in the order the schema lists them), rows numbered from 0; and an enum-error for each value outside them,
+    which a category would turn into a missing value (then the frame is not to be used)."""
+    problems: list[Problem] = []
+    categories = [f for f in table.resource.fields if f.categorical]
+    for f in categories:
+        column, enum = typed[f.name], list(f.enum or ())
+        for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
+            value = str(column.iat[i])
+            problems.append(Problem(table.path, int(table.lines[i]), f.name, ENUM_ERROR, enum_message(value, enum), value))
+    if problems:
+        return typed, problems
+    loaded = typed.copy() if categories else typed
+    for f in categories:  # only now: pandas turns a value outside the categories into NaN
+        loaded[f.name] = loaded[f.name].astype(pd.CategoricalDtype(categories=list(f.enum or ())))
+    return loaded.reset_index(drop=True), problems

@@ -20,20 +20,25 @@ gives byte-identical files (tests check it).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExportError, InvalidPackage
+from ..errors import ExportError, LoadError
 from ..io.csvfile import canonical_csv
 from ..io.files import atomic_write
 from ..io.jsonfile import dumps
+from ..io.snapshot import Snapshot
+from ..model.load import package_at, typed_tables
+from ..model.package import Package
+from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
+from ..rules.validate import validated
 from . import findings
 from .findings import quote_name
-from .sqlite import build, database_bytes, datasette_metadata, findings_frame, primary_key
+from .sqlite import build, database_bytes, datasette_metadata, described, findings_frame
 
 FORMATS = ("sqlite", "parquet", "csv")
 DEFAULT_DIR = "build"
@@ -46,70 +51,54 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9
                                    "write_statistics": True, "store_schema": True}
 
 
-class Package:
-    """The typed tables of a package (read through mmdata.load) with their schemas and titles."""
-
-    def __init__(self, path: str | Path | None) -> None:
-        from ..io.snapshot import open_snapshot
-        from ..model.load import bundled_root, load
-
-        root = path if path is not None else bundled_root()
-        if Path(root).is_dir():
-            _require_valid(Path(root))
-        snap = open_snapshot(root)
-        self.snapshot = snap
-        self.descriptor = snap.descriptor
-        self.tables = load(path=path)
-        self.schemas = {name: snap.schema(name) for name in snap.resources()}
-        self.titles = {name: (str(r.get("title", name)), str(r.get("description", ""))) for name, r in snap.resources().items()}
-
-    @property
-    def version(self) -> str:
-        return str(self.descriptor.get("version", ""))
-
-    def all_schemas(self) -> dict[str, dict[str, Any]]:
-        """The tables' schemas and the findings view's, in the order of the outputs."""
-        return dict(self.schemas, **{findings.NAME: findings.findings_schema(self.schemas)})
-
-
 def load_findings(path: str | Path | None = None) -> Any:
-    """The findings view as a typed DataFrame (what ``mmdata.load("findings")`` returns)."""
-    pkg = Package(path)
-    return findings_frame(pkg.tables, pkg.schemas)
+    """The findings view as a typed DataFrame (what ``mmdata.load("findings")`` returns): built from the tables as
+    mmdata.load types them, with no validation, so it raises what mmdata.load raises (IntegrityError, LoadError), and
+    LoadError too when the tables break a key or another constraint the view's joins rest on."""
+    pkg = package_at(path)
+    tables = typed_tables(pkg)
+    try:
+        return findings_frame(tables, pkg.resources)
+    except ExportError as exc:
+        raise LoadError(f"{pkg.label}: cannot build the findings view: {exc}") from None
 
 
-def export_files(path: str | Path | None, formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
-    """Every export file of the package at path, by relative path, in memory."""
+def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+    """Every export file of the package (a folder, an archive, or a Package already opened), by relative path, in
+    memory; it is validated first, once (InvalidPackage when it does not validate), unless it already was."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ExportError(f"unknown format {unknown[0]}; use one of {', '.join(FORMATS)}")
     if "parquet" in formats:
         require("pyarrow", "Parquet")
-    pkg = Package(path)
+    return _files(validated(source), formats)
+
+
+def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one)."""
+    tables, resources = typed_tables(pkg), pkg.resources
+    every = described(resources)
     files: dict[str, bytes] = {}
-    rows = _rows(pkg)
-    schemas = pkg.all_schemas()
+    rows = _rows(tables, resources)
     if "sqlite" in formats:
-        files[SQLITE_FILE] = database_bytes(pkg.tables, pkg.schemas, pkg.titles)
-        metadata = datasette_metadata(pkg.descriptor, pkg.schemas, pkg.titles)
-        files[METADATA_FILE] = dumps(metadata).encode("utf-8")
+        files[SQLITE_FILE] = database_bytes(tables, resources)
+        files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
     if "parquet" in formats:
-        for name, schema in schemas.items():
-            title, description = pkg.titles.get(name, (findings.TITLE, findings.DESCRIPTION))
-            files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], schema, {
-                "name": name, "title": title, "description": schema.get("description") or description,
+        for name, resource in every.items():
+            files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], resource, {
+                "name": name, "title": resource.title, "description": resource.description or resource.entry_description,
                 "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
             })
     if "csv" in formats:
-        header = [f["name"] for f in schemas[findings.NAME]["fields"]]
-        files[FINDINGS_CSV] = canonical_csv(header, [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
-                                                     for row in rows[findings.NAME]])
+        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names,
+                                            [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
+                                             for row in rows[findings.NAME]])
     return dict(sorted(files.items()))
 
 
-def export(path: str | Path = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the export files of the package at path into the folder to; return the paths written."""
-    files = export_files(path, formats)
+def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the export files of the package (a folder, or a Package already opened) into the folder to; return the paths written."""
+    files = export_files(source, formats)
     written = []
     for rel, content in files.items():
         target = Path(to) / rel
@@ -122,24 +111,23 @@ def export(path: str | Path = ".", to: str | Path = DEFAULT_DIR, formats: tuple[
     return written
 
 
-def archive_exports(contents: dict[str, bytes]) -> dict[str, bytes]:
-    """The export files of a release archive's contents, under exports/, for `mmdata release`."""
-    with tempfile.TemporaryDirectory(prefix="mmdata-export-") as tmp:
-        for rel, content in contents.items():
-            target = Path(tmp) / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        return {f"{ARCHIVE_DIR}/{rel}": data for rel, data in export_files(tmp).items()}
+def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes]:
+    """The export files of a release archive, under exports/: those of pkg with the archive's descriptor (its version
+    and checksums). `mmdata release` hands the package it validated; `release --rebuild` the release's files, which
+    the recorded sha256 vouches for. Not validated here."""
+    require("pyarrow", "Parquet")
+    released = dataclasses.replace(pkg, descriptor=descriptor)
+    return {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, FORMATS).items()}
 
 
-def _rows(pkg: Package) -> dict[str, list[tuple[Any, ...]]]:
+def _rows(tables: dict[str, Any], resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
     """Each table in primary-key order and the findings view, as read back from the database."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
-        build(conn, pkg.tables, pkg.schemas, pkg.titles)
+        build(conn, tables, resources)
         rows = {}
-        for name, schema in pkg.all_schemas().items():
-            order = ", ".join(quote_name(k) for k in primary_key(schema))
+        for name, resource in described(resources).items():
+            order = ", ".join(quote_name(k) for k in resource.primary_key)
             rows[name] = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
         return rows
     finally:
@@ -161,17 +149,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _require_valid(root: Path) -> None:
-    """Refuse a package that does not validate: its exports would silently drop what cannot be typed."""
-    from ..rules.validate import validate_package
-
-    report = validate_package(root)
-    if not report.valid:
-        n = len(report.problems)
-        raise InvalidPackage(f"{root}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
-                          "Run `mmdata validate` to see them")
-
-
 def require(module: str, what: str) -> None:
     """Raise ExportError, saying how to install it, when an optional module of the export extra is missing."""
     import importlib.util
@@ -180,31 +157,28 @@ def require(module: str, what: str) -> None:
         raise ExportError(f"{what} output needs {module}, which is not installed; install the export extra: pip install 'mmdata[export]'")
 
 
-def parquet_bytes(rows: list[tuple[Any, ...]], schema: dict[str, Any], metadata: dict[str, str]) -> bytes:
+def parquet_bytes(rows: list[tuple[Any, ...]], resource: Resource, metadata: dict[str, str]) -> bytes:
     """One Parquet file: Arrow types from the Table Schema, allowed values dictionary-encoded, descriptions as field metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    kinds = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
-    pk = primary_key(schema)
     fields, arrays = [], []
-    for i, f in enumerate(schema["fields"]):
+    for i, f in enumerate(resource.fields):
         values = [row[i] for row in rows]
-        cons = f.get("constraints", {})
-        enum = cons.get("enum")
-        if enum is not None and f.get("type", "string") == "string":
-            index = {v: n for n, v in enumerate(enum)}
+        enum = f.enum
+        if f.categorical:
+            index = {v: n for n, v in enumerate(enum or ())}
             array = pa.DictionaryArray.from_arrays(pa.array([None if v is None else index[v] for v in values], pa.int32()),
-                                                   pa.array(list(enum), pa.string()))
+                                                   pa.array(list(enum or ()), pa.string()))
         else:
-            array = pa.array(values, kinds[f.get("type", "string")])
-        meta = {"description": f.get("description", ""), "type": f.get("type", "string")}
-        meta.update({"unit": f["unit"]} if "unit" in f else {})
-        meta.update({"enum": json.dumps(enum, allow_nan=False)} if enum is not None else {})
-        required = bool(cons.get("required")) or f["name"] in pk
-        fields.append(pa.field(f["name"], array.type, nullable=not required, metadata=meta))
+            array = pa.array(values, getattr(pa, f.arrow_type)())
+        meta = {"description": f.description or "", "type": f.type}
+        meta.update({"unit": f.unit} if f.unit is not None else {})
+        meta.update({"enum": json.dumps(list(enum), allow_nan=False)} if enum is not None else {})
+        fields.append(pa.field(f.name, array.type, nullable=not f.required, metadata=meta))
         arrays.append(array)
-    table_meta = dict(metadata, primaryKey=json.dumps(pk, allow_nan=False), foreignKeys=json.dumps(schema.get("foreignKeys", []), allow_nan=False))
+    table_meta = dict(metadata, primaryKey=json.dumps(list(resource.primary_key), allow_nan=False),
+                      foreignKeys=json.dumps([fk.written for fk in resource.foreign_keys], allow_nan=False))
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=table_meta))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **PARQUET_OPTIONS)

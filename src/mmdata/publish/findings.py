@@ -1,9 +1,10 @@
 """The findings view: one row per outcome and adverse event, with its study, arms and source.
 
-Its definition lives here and only here: the finding tables (PARTS), the tables they join
-(JOINS) and the columns taken from each (JOINED). Everything else is generated from that and
-from the Table Schemas in schemas/: the view's own Table Schema (`findings_schema`) and its SQL
-(`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")`, the Parquet file and the
+Its definition lives here and only here: the tables they join (JOINS) and the columns taken from
+each (JOINED); the finding tables are those whose schema gives them the role "finding"
+(``mmdata:role``, `parts`). Everything else is generated from that and from the Table Schemas in
+schemas/: the view's own Table Schema (`findings_schema`, read into a Resource like any table's by
+`findings_resource`) and its SQL (`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")`, the Parquet file and the
 CSV file are that same VIEW queried, so no second definition of any column exists.
 
 Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``), so they
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ..model.schema import Field, Resource, resource_of
 
 NAME = "findings"
 TITLE = "Findings"
@@ -32,8 +35,8 @@ class Join:
     key: str  # the joined table's key
 
 
-#: The finding tables, in the order of the view, with the column that holds each one's key.
-PARTS = (("outcomes", "outcome_id"), ("adverse_events", "adverse_event_id"))
+#: The role of the tables the view stacks (schema.ROLES).
+ROLE = "finding"
 JOINS = (
     Join("study", "studies", "study_id", "study_id"),
     Join("arm", "arms", "arm_id", "arm_id"),
@@ -52,34 +55,44 @@ KEY = "finding_id"
 PRIMARY_KEY = [KIND, KEY]
 
 
-def findings_schema(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The Table Schema of the findings view, built from the schemas of the tables it reads."""
+def parts(resources: dict[str, Resource]) -> list[tuple[str, str]]:
+    """The finding tables (role "finding"), in the order of the descriptor, with the column that holds each one's key."""
+    return [(r.name, r.primary_key[0]) for r in resources.values() if r.role == ROLE and len(r.primary_key) == 1]
+
+
+def findings_resource(resources: dict[str, Resource]) -> Resource:
+    """The findings view as a Resource, like the tables it reads (no file: its path is "")."""
+    return resource_of(findings_schema(resources), NAME, entry={"title": TITLE, "description": DESCRIPTION})
+
+
+def findings_schema(resources: dict[str, Resource]) -> dict[str, Any]:
+    """The Table Schema of the findings view, built from the tables it reads."""
+    stacked = parts(resources)
     fields = [
         {"name": KIND, "type": "string",
-         "description": "Table the finding comes from: " + ", ".join(t for t, _ in PARTS) + ".",
-         "constraints": {"required": True, "enum": [t for t, _ in PARTS]}},
+         "description": "Table the finding comes from: " + ", ".join(t for t, _ in stacked) + ".",
+         "constraints": {"required": True, "enum": [t for t, _ in stacked]}},
         {"name": KEY, "type": "string",
-         "description": "Key of the finding in its table: " + ", ".join(f"{k} of {t}" for t, k in PARTS) + ".",
+         "description": "Key of the finding in its table: " + ", ".join(f"{k} of {t}" for t, k in stacked) + ".",
          "constraints": {"required": True}},
     ]
-    for name in own_columns(schemas):
-        fields.append(_own_field(name, schemas))
+    for name in own_columns(resources):
+        fields.append(_own_field(name, resources))
         for join in JOINS:
             if join.local == name:
-                fields += [_joined_field(join, field, schemas) for alias, field in JOINED if alias == join.alias]
+                fields += [_joined_field(join, field, resources) for alias, field in JOINED if alias == join.alias]
     foreign = [{"fields": j.local, "reference": {"resource": j.table, "fields": j.key}} for j in JOINS]
     return {"description": DESCRIPTION, "fields": fields, "primaryKey": list(PRIMARY_KEY), "foreignKeys": foreign,
             "missingValues": [""]}
 
 
-def own_columns(schemas: dict[str, dict[str, Any]]) -> list[str]:
+def own_columns(resources: dict[str, Resource]) -> list[str]:
     """The finding tables' columns but their keys, merged in order: a column of a later table
     goes right after the column that precedes it there (``event`` after ``population``)."""
     merged: list[str] = []
-    for table, key in PARTS:
+    for table, key in parts(resources):
         previous: str | None = None
-        for f in schemas[table]["fields"]:
-            name = f["name"]
+        for name in resources[table].field_names:
             if name == key:
                 continue
             if name not in merged:
@@ -88,47 +101,51 @@ def own_columns(schemas: dict[str, dict[str, Any]]) -> list[str]:
     return merged
 
 
-def _fields(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f["name"]: f for f in schema["fields"]}
-
-
-def _own_field(name: str, schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    having = [(t, _fields(schemas[t])[name]) for t, _ in PARTS if name in _fields(schemas[t])]
+def _own_field(name: str, resources: dict[str, Resource]) -> dict[str, Any]:
+    stacked = parts(resources)
+    having: list[tuple[str, Field]] = [(t, f) for t, _ in stacked if (f := resources[t].field(name)) is not None]
     first = having[0][1]
-    kinds = {f.get("type", "string") for _, f in having}
+    kinds = {f.type for _, f in having}
     if len(kinds) > 1:
         raise ValueError(f"{name} has the types {sorted(kinds)} in {[t for t, _ in having]}; the findings view needs one")
-    field: dict[str, Any] = {"name": name, "type": first.get("type", "string")}
-    description = first.get("description", "")
-    if len(having) < len(PARTS):
+    field: dict[str, Any] = {"name": name, "type": first.type}
+    description = first.description or ""
+    if len(having) < len(stacked):
         description += f" ({', '.join(t for t, _ in having)} only; empty for the other findings.)"
     field["description"] = description
-    if "unit" in first:
-        field["unit"] = first["unit"]
+    if first.unit is not None:
+        field["unit"] = first.unit
     constraints: dict[str, Any] = {}
-    if len(having) == len(PARTS) and all(f.get("constraints", {}).get("required") for _, f in having):
+    if len(having) == len(stacked) and all(f.constraints.required for _, f in having):
         constraints["required"] = True
-    enums = [f.get("constraints", {}).get("enum") for _, f in having]
+    enums = [f.enum for _, f in having]
     if all(e is not None for e in enums):
-        constraints["enum"] = list(dict.fromkeys(v for e in enums for v in e or []))
+        constraints["enum"] = list(dict.fromkeys(v for e in enums for v in e or ()))
     if constraints:
         field["constraints"] = constraints
     return field
 
 
-def _joined_field(join: Join, name: str, schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    remote = _fields(schemas[join.table])[name]
-    local_required = all(_fields(schemas[t])[join.local].get("constraints", {}).get("required") for t, _ in PARTS)
-    field: dict[str, Any] = {"name": f"{join.alias}_{name}", "type": remote.get("type", "string"),
-                             "description": f"{join.table}.{name} of the row that {join.local} names: {remote.get('description', '')}"}
-    if "unit" in remote:
-        field["unit"] = remote["unit"]
-    constraints = {k: v for k, v in remote.get("constraints", {}).items() if k == "enum"}
-    if local_required and remote.get("constraints", {}).get("required"):
+def _joined_field(join: Join, name: str, resources: dict[str, Resource]) -> dict[str, Any]:
+    remote = _field(resources[join.table], name)
+    local_required = all(_field(resources[t], join.local).constraints.required for t, _ in parts(resources))
+    field: dict[str, Any] = {"name": f"{join.alias}_{name}", "type": remote.type,
+                             "description": f"{join.table}.{name} of the row that {join.local} names: {remote.description or ''}"}
+    if remote.unit is not None:
+        field["unit"] = remote.unit
+    constraints: dict[str, Any] = {} if remote.enum is None else {"enum": list(remote.enum)}
+    if local_required and remote.constraints.required:
         constraints["required"] = True
     if constraints:
         field["constraints"] = constraints
     return field
+
+
+def _field(resource: Resource, name: str) -> Field:
+    found = resource.field(name)
+    if found is None:
+        raise KeyError(f"the findings view takes {resource.name}.{name}, which its schema does not declare")
+    return found
 
 
 def quote_name(name: str) -> str:
@@ -136,14 +153,15 @@ def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def view_sql(schemas: dict[str, dict[str, Any]]) -> str:
+def view_sql(resources: dict[str, Resource]) -> str:
     """CREATE VIEW findings: each finding table joined to its study, arms and source, then stacked."""
-    columns = [f["name"] for f in findings_schema(schemas)["fields"]]
+    columns = findings_resource(resources).field_names
+    stacked = parts(resources)
     selects = []
-    for table, key in PARTS:
-        own = _fields(schemas[table])
+    for table, key in stacked:
+        own = set(resources[table].field_names)
         joined = {f"{j.alias}_{field}": (j.alias, field) for j in JOINS for alias, field in JOINED if alias == j.alias}
-        parts = []
+        exprs = []
         for column in columns:
             if column == KIND:
                 expr = f"'{table}'"
@@ -156,12 +174,13 @@ def view_sql(schemas: dict[str, dict[str, Any]]) -> str:
                 expr = f"f.{quote_name(column)}"
             else:
                 expr = "NULL"
-            parts.append(f"  {expr} AS {quote_name(column)}")
+            exprs.append(f"  {expr} AS {quote_name(column)}")
         joins = [f"LEFT JOIN {quote_name(j.table)} AS {quote_name(j.alias)} ON {quote_name(j.alias)}.{quote_name(j.key)} = f.{quote_name(j.local)}"
                  for j in JOINS]
-        selects.append("SELECT\n" + ",\n".join(parts) + f"\nFROM {quote_name(table)} AS f\n" + "\n".join(joins))
+        selects.append("SELECT\n" + ",\n".join(exprs) + f"\nFROM {quote_name(table)} AS f\n" + "\n".join(joins))
     order = ", ".join(quote_name(c) for c in PRIMARY_KEY)
     return f"CREATE VIEW {quote_name(NAME)} AS\n" + "\nUNION ALL\n".join(selects) + f"\nORDER BY {order}"
 
 
-__all__ = ["DESCRIPTION", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PARTS", "PRIMARY_KEY", "TITLE", "findings_schema", "own_columns", "view_sql"]
+__all__ = ["DESCRIPTION", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PRIMARY_KEY", "ROLE", "TITLE", "findings_resource", "findings_schema",
+           "own_columns", "parts", "view_sql"]

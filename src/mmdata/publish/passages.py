@@ -1,23 +1,22 @@
 """Where each quote is in its source document: passages to highlight, anchor and link, for the site.
 
-A quote matches its seed as the validator matches it: the same words, whitespace aside. Every
-row of a table that has both ``source_id`` and ``quote`` columns is placed; a row whose quote
-cannot be found (a package that does not validate) is listed as missing, never guessed.
+A quote is placed where it first occurs in its seed, found by the validator's own search
+(``rules.seedsearch``: the same words, whitespace aside), and its passage spans exactly the quote's
+characters in the seed as read. Every row of a table that has both ``source_id`` and ``quote``
+columns is placed; a row whose quote cannot be found (a package that does not validate) is listed
+as missing, never guessed.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .sqlite import primary_key
-
-if TYPE_CHECKING:
-    from .export import Package
+from ..model.package import Package
+from ..rules.seedsearch import Seed, normalise
 
 
 @dataclass
@@ -63,42 +62,38 @@ class Passages:
         return Markup("".join(out))
 
 
-def _pattern(quote: str) -> re.Pattern[str]:
-    return re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
-
-
 def _href(table: str, key: str, row: dict[str, Any]) -> str:
     study = row.get("study_id") or key
     return f"../studies/{study}.html#{table}-{key}"
 
 
-def find_passages(pkg: Package, source_id: str) -> Passages:
-    """Every quoted passage of one source document, in the order of the text."""
-    sources = pkg.tables["sources"]
+def source_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_id: str) -> Passages:
+    """Every quoted passage of one source document, in the order of the text (tables: pkg's, typed)."""
+    sources = tables["sources"]
     seed = str(sources.loc[sources["source_id"] == source_id, "seed_file"].iloc[0])
-    text = pkg.snapshot.file(seed).decode("utf-8")
+    text = pkg.file(seed).decode("utf-8")
     rows: list[RowRef] = []
-    for table, schema in pkg.schemas.items():
-        names = {f["name"] for f in schema["fields"]}
-        pk = primary_key(schema)
-        if not {"source_id", "quote"} <= names or len(pk) != 1:
+    for table, resource in pkg.resources.items():
+        pk = resource.primary_key
+        if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
             continue
-        frame = pkg.tables[table]
+        frame = tables[table]
         for _, r in frame[(frame["source_id"] == source_id).fillna(False) & frame["quote"].notna()].iterrows():
             row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
             rows.append(RowRef(table, str(row[pk[0]]), _href(table, str(row[pk[0]]), row), str(row["quote"])))
-    spans: dict[str, tuple[int, int]] = {}
-    for ref in rows:
-        words = " ".join(ref.quote.split())
-        if words not in spans:
-            match = _pattern(words).search(text)
-            spans[words] = (match.start(), match.end()) if match else (-1, -1)
+    return place(source_id, text, rows)
+
+
+def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
+    """The rows' quotes placed in text, the seed of source_id, each where it first occurs; the rows are given their anchors."""
+    quotes = list(dict.fromkeys(normalise(ref.quote) for ref in rows))
+    spans = {q: (-1, -1) if found is None else (found.start, found.end) for q, found in zip(quotes, Seed(text).find(quotes), strict=True)}
     ordered = sorted({s for s in spans.values() if s[0] >= 0})
     passages = [Passage(f"passage-{n}", start, end) for n, (start, end) in enumerate(ordered, start=1)]
     by_span = {(p.start, p.end): p for p in passages}
     missing = []
     for ref in rows:
-        span = spans[" ".join(ref.quote.split())]
+        span = spans[normalise(ref.quote)]
         if span[0] < 0:
             missing.append(ref)
             continue
@@ -108,4 +103,4 @@ def find_passages(pkg: Package, source_id: str) -> Passages:
     return Passages(source_id, text, passages, rows, missing)
 
 
-__all__ = ["Passage", "Passages", "RowRef", "find_passages"]
+__all__ = ["Passage", "Passages", "RowRef", "place", "source_passages"]

@@ -17,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-ROLES = ("experimental", "control")
-COLOURS = {"experimental": "#1b5e9e", "control": "#a64b00"}
-MARKERS = {"experimental": "o", "control": "s"}
-PANELS = (("median", "months", "Median, months"), ("median", "years", "Median, years"), ("percentage", "percent", "Percentage of patients"))
-QUALIFIERS = {"about": "about ", "almost": "almost ", "more-than": "more than "}
+from ..model.rulefacts import CONTROL, EXPERIMENTAL, HEDGES, MEDIAN, MONTHS, NOT_REACHED, PERCENT, PERCENTAGE, RATIO, YEARS
+
+ROLES = (EXPERIMENTAL, CONTROL)
+COLOURS = {EXPERIMENTAL: "#1b5e9e", CONTROL: "#a64b00"}
+MARKERS = {EXPERIMENTAL: "o", CONTROL: "s"}
+PANELS = ((MEDIAN, MONTHS, "Median, months"), (MEDIAN, YEARS, "Median, years"), (PERCENTAGE, PERCENT, "Percentage of patients"))
 
 
 @dataclass
@@ -48,10 +49,11 @@ def number(value: float) -> str:
 
 
 def value_label(value: Any, qualifier: Any, unit: Any) -> str:
-    if qualifier == "not-reached":
+    if qualifier == NOT_REACHED:
         return "not reached"
-    suffix = {"percent": "%", "ratio": "×"}.get(str(unit), f" {unit}")
-    return f"{QUALIFIERS.get(str(qualifier), '')}{number(value)}{suffix}"
+    suffix = {PERCENT: "%", RATIO: "×"}.get(str(unit), f" {unit}")
+    hedge = HEDGES.get(str(qualifier))
+    return f"{hedge} {number(value)}{suffix}" if hedge else f"{number(value)}{suffix}"
 
 
 def words(term: Any) -> str:
@@ -63,7 +65,7 @@ def plot_rows(findings: pd.DataFrame, studies: pd.DataFrame) -> tuple[list[Row],
     names = dict(zip(studies["study_id"], studies["name"], strict=True))
     pooled = {s: p for s, p in zip(studies["study_id"], studies["pooled_in"], strict=True) if not pd.isna(p)}
     wanted = (findings["arm_role"].isin(ROLES) & findings["comparator_arm_id"].isna()
-              & (findings["value"].notna() | findings["qualifier"].eq("not-reached").fillna(False)))
+              & (findings["value"].notna() | findings["qualifier"].eq(NOT_REACHED).fillna(False)))
     rows: dict[tuple[Any, ...], Row] = {}
     for _, f in findings[wanted.fillna(False)].iterrows():
         panel = next((title for stat, unit, title in PANELS if f["statistic"] == stat and (f["unit"] == unit or pd.isna(f["unit"]))), None)
@@ -117,8 +119,8 @@ def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
         axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
         for ax, panel in zip(axes, panels, strict=True):
             _panel(ax, panel, [r for r in rows if r.panel == panel])
-        handles = [ax.plot([], [], MARKERS[r], color=COLOURS[r], markerfacecolor=COLOURS[r] if r == "experimental" else "white", label=label)[0]
-                   for r, label in (("experimental", "lenalidomide (experimental arm)"), ("control", "control arm"))]
+        handles = [ax.plot([], [], MARKERS[r], color=COLOURS[r], markerfacecolor=COLOURS[r] if r == EXPERIMENTAL else "white", label=label)[0]
+                   for r, label in ((EXPERIMENTAL, "lenalidomide (experimental arm)"), (CONTROL, "control arm"))]
         figure.legend(handles=handles, loc="upper center", ncols=2, frameon=False)
         figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / total))
         out = io.StringIO()
@@ -139,12 +141,12 @@ def _panel(ax: Any, panel: str, rows: list[Row]) -> None:
         y += _height(row)
     for centre, row in zip(centres, rows, strict=True):
         for role, (value, label) in row.points.items():
-            at = centre + (-0.09 if role == "experimental" else 0.09)
+            at = centre + (-0.09 if role == EXPERIMENTAL else 0.09)
             if value is None:  # not reached: an arrow off the right of the scale
                 ax.annotate("", xy=(top, at), xytext=(top * 0.88, at), arrowprops={"arrowstyle": "->", "color": COLOURS[role], "lw": 1.6})
                 ax.text(top * 0.87, at, label, ha="right", va="center", color=COLOURS[role], fontsize=9)
                 continue
-            filled = COLOURS[role] if role == "experimental" else "white"
+            filled = COLOURS[role] if role == EXPERIMENTAL else "white"
             ax.plot([value], [at], MARKERS[role], color=COLOURS[role], markerfacecolor=filled, markersize=7)
             ax.text(value + top * 0.015, at, label, va="center", color=COLOURS[role], fontsize=9)
     ax.set_yticks(centres, [r.label for r in rows])

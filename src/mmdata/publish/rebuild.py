@@ -15,12 +15,14 @@ import re
 from pathlib import Path, PurePosixPath
 
 from ..errors import ReleaseRefused, UnsafeFile
-from ..io.files import read_file, write_file
+from ..io.files import read_file
+from ..io.journal import Transaction, transaction
 from ..io.snapshot import safe_relative_path
 from ..io.sums import LINE
-from ..model.package import DESCRIPTOR, checksum_mismatches, read_descriptor
+from ..model.package import DESCRIPTOR, checksum_mismatches, open_package
 from ..model.publishing import archive_name
-from .release import ReleaseResult, archive_bytes, archive_names, archive_sums, git_would_change, parse_version, record_paths, sha256_line
+from .archive import ReleaseResult, archive_bytes, archive_names, archive_sums, git_would_change, parse_version, record_paths, sha256_line
+from .export import archive_exports
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -35,11 +37,18 @@ def rebuild(root: str | Path, version: str) -> ReleaseResult:
     """
     root = Path(root)
     parse_version(version)
-    descriptor = read_descriptor(root)
+    with transaction(root, "release --rebuild") as staged:  # the lock held; an interrupted command put back first (#21)
+        return _rebuild(root, version, staged)
+
+
+def _rebuild(root: Path, version: str, staged: Transaction) -> ReleaseResult:
+    pkg = open_package(root)  # once, under the lock; not validated again: the recorded sha256 vouches for every byte (#21)
+    pkg.refuse_ambiguous()
+    descriptor = pkg.descriptor
     if str(descriptor.get("version")) != version:
         raise ReleaseRefused(f"{DESCRIPTOR} holds version {descriptor.get('version', '(none)')}, not {version}; "
                              f"rebuild from the release's commit (git checkout v{version})")
-    converted, _ = git_would_change(root, archive_names(root, descriptor))
+    converted, _ = git_would_change(root, archive_names(root, descriptor, pkg.seeds))
     if converted:  # a checkout that converted line endings (#23): the work tree is not the commit
         raise ReleaseRefused(f"{', '.join(converted)}: the work tree holds other bytes than git commits (line endings converted: "
                              ".gitattributes, core.autocrlf), so the rebuild cannot match; clone again with "
@@ -51,14 +60,14 @@ def rebuild(root: str | Path, version: str) -> ReleaseResult:
         rel = str(resource.get("path"))
         if "hash" not in resource or checksum_mismatches(resource, read_file(root, rel) or b""):
             raise ReleaseRefused(f"{rel} does not match the sha256 recorded in {DESCRIPTOR}: these are not the files of release {version}")
-    content = archive_bytes(root, version, {DESCRIPTOR: read_file(root, DESCRIPTOR) or b""})
+    content = archive_bytes(root, version, {DESCRIPTOR: read_file(root, DESCRIPTOR) or b""}, descriptor, archive_exports(pkg, descriptor), pkg.seeds)
     digest = hashlib.sha256(content).hexdigest()
     if digest != recorded:
         raise ReleaseRefused(f"the rebuilt archive of release {version} has sha256 {digest}, but {record} records {recorded}"
                              f"{_differing(sums, recorded_sums, archive_sums(content, version))}")
     archive = root / "dist" / archive_name(version)
-    write_file(root, f"dist/{archive.name}", content)  # never through a symbolic link (#13)
-    write_file(root, f"dist/{archive.name}.sha256", sha256_line(content, archive.name))
+    staged.write(f"dist/{archive.name}", content)  # both or neither, never through a symbolic link (#13, #21)
+    staged.write(f"dist/{archive.name}.sha256", sha256_line(content, archive.name))
     return ReleaseResult(version, archive, digest, [f"sha256 matches {record}"])
 
 

@@ -4,85 +4,41 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import json
 import os
 import re
 import subprocess
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..edit.diff import LEVELS, TableDiff, bump_kind, diff_snapshots, next_version, required_bump
+from ..edit.diff import LEVELS, TableDiff, bump_kind, diff_packages, next_version, required_bump
 from ..edit.generated import README, read_rows, release_readme, zenodo_file
-from ..errors import ReleaseRefused, UnsafeFile, multiline
+from ..errors import Problem, ReleaseRefused, UnsafeFile, multiline
 from ..io import journal
-from ..io.files import decoded, read_file
-from ..io.jsonfile import dumps, read_json
+from ..io.files import decoded
+from ..io.jsonfile import PACKAGE_ERROR, dumps, read_json
 from ..io.locking import package_lock
-from ..io.snapshot import (
-    PACKAGE_ERROR,
-    SCHEMA_ERROR,
-    FolderSnapshot,
-    Snapshot,
-    declared_files,
-    git_snapshot,
-    open_snapshot,
-    safe_relative_path,
-)
-from ..model.package import DESCRIPTOR, checksum_mismatches, checksums, read_descriptor
+from ..io.snapshot import git_snapshot, open_snapshot
+from ..model.package import DESCRIPTOR, Package, checksum_mismatches, checksums, open_package
 from ..model.publishing import ZENODO, archive_name
-from ..model.rulefacts import seed_folder
 from ..terminal import printable
+from .archive import (
+    EXTRA_FILES,
+    FIXED_TIME,
+    RECORDS,
+    SEMVER,
+    ReleaseResult,
+    archive_bytes,
+    archive_names,
+    archive_sums,
+    git_would_change,
+    parse_version,
+    read_regular,
+    record_paths,
+    sha256_line,
+)
 
-SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-#: Files of the repository that every release archive holds besides the declared ones: everything
-#: the README and these documents link to, so that the archive is complete on its own.
-EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "CONTRIBUTING.md",
-               "docs/data-dictionary.md", "docs/curation.md", "docs/references.md")
 #: A dated entry in the changelog: written by a release.
 RELEASED_ENTRY = re.compile(r"^## [0-9]+\.[0-9]+\.[0-9]+ \(", re.M)
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
-#: The committed record of every release: its archive's sha256 and the SHA256SUMS inside it (#14).
-RECORDS = "releases"
-
-
-@dataclass
-class ReleaseResult:
-    version: str
-    archive: Path
-    sha256: str
-    summary: list[str]  # what changed since the previous release, as written into the changelog
-
-    def lines(self, rebuilt: bool = False) -> list[str]:
-        """What `mmdata release` prints: the archive, its sha256, the changes, and (unless rebuilt) what to do next."""
-        done = [f"{'rebuilt' if rebuilt else 'released'} {self.version}: dist/{self.archive.name}", f"sha256 {self.sha256}", *self.summary]
-        return done if rebuilt else [*done, f"next: commit, then tag: git add -A && git commit -m 'Release {self.version}' && git tag v{self.version}"]
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    match = SEMVER.fullmatch(text)
-    if not match:
-        raise ReleaseRefused(f"'{text}' is not a semantic version MAJOR.MINOR.PATCH, for example 1.2.0")
-    major, minor, patch = (int(g) for g in match.groups())
-    return major, minor, patch
-
-
-def record_paths(version: str) -> tuple[str, str]:
-    """Where a release records, in the repository, its archive's sha256 and the archive's SHA256SUMS (#14)."""
-    return f"{RECORDS}/{archive_name(version)}.sha256", f"{RECORDS}/{archive_name(version)}.SHA256SUMS"
-
-
-def sha256_line(content: bytes, name: str) -> bytes:
-    """The line `sha256sum` prints for content under name, which `sha256sum -c` checks."""
-    return f"{hashlib.sha256(content).hexdigest()}  {name}\n".encode()
-
-
-def archive_sums(content: bytes, version: str) -> bytes:
-    """The SHA256SUMS file inside a release archive."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return archive.read(f"mmdata-data-{version}/SHA256SUMS")
 
 
 def release(root: str | Path, version: str, today: dt.date | None = None, previous: str | Path | None = None) -> ReleaseResult:
@@ -107,7 +63,9 @@ def release(root: str | Path, version: str, today: dt.date | None = None, previo
 
 
 def _release(root: Path, version: str, when: dt.date, previous: str | Path | None) -> ReleaseResult:
-    descriptor = read_descriptor(root)
+    pkg = open_package(root)  # once: validated, checked, compared and archived as it is read here (#21)
+    pkg.refuse_ambiguous()
+    descriptor = pkg.descriptor
     current = str(descriptor.get("version", "0.0.0"))
     if parse_version(version) <= parse_version(current):
         raise ReleaseRefused(f"version {version} is not greater than the current version {current}")
@@ -126,61 +84,56 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
     if not (root / "CITATION.cff").is_file():  # before the generated files, one of which reads it
         raise ReleaseRefused("CITATION.cff is missing")
-    _refuse_unless_clean(root)
-    _refuse_unless_committed_as_is(root, archive_names(root, descriptor))  # a release rebuilds from its commit (#23)
+    _refuse_unless_clean(pkg)
+    _refuse_unless_committed_as_is(root, archive_names(root, descriptor, pkg.seeds))  # a release rebuilds from its commit (#23)
     before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
-    now = open_snapshot(root)
-    diffs = diff_snapshots(before, now) if before is not None else None
-    summary = _summary(diffs, now, current)
+    diffs = diff_packages(before, pkg) if before is not None else None
+    summary = _summary(diffs, pkg, current)
     if diffs is not None:
         _version_guard(diffs, current, version)
 
+    released = _descriptor_with_checksums(root, descriptor, version)
     files = {
-        DESCRIPTOR: _descriptor_with_checksums(root, descriptor, version),
+        DESCRIPTOR: dumps(released).encode("utf-8"),
         "CHANGELOG.md": _changelog_with_release(changelog, version, when, summary).encode("utf-8"),
         "CITATION.cff": _citation(root, version, when),
     }
-    readme = release_readme(root, version)  # its rows per source, written only here (#12), and the pinned release (#14)
+    readme = release_readme(pkg, version)  # its rows per source, written only here (#12), and the pinned release (#14)
     if readme is not None:
         files[README] = readme
     if (root / ZENODO).is_file():  # the new version, for Zenodo's DOI (#14)
-        files[ZENODO] = zenodo_file(root, json.loads(files[DESCRIPTOR]), read_rows(root), files["CITATION.cff"].decode("utf-8"))
-    content = archive_bytes(root, version, files)
+        files[ZENODO] = zenodo_file(root, released, read_rows(pkg), files["CITATION.cff"].decode("utf-8"))
+    from .export import archive_exports
+
+    content = archive_bytes(root, version, files, released, archive_exports(pkg, released), pkg.seeds)
     record, sums = record_paths(version)
     files[record], files[sums] = sha256_line(content, archive.name), archive_sums(content, version)  # what a rebuild is checked against
     journal.commit(root, version, files, archive, content)
     return ReleaseResult(version, archive, hashlib.sha256(content).hexdigest(), summary)
 
 
-def _refuse_unless_clean(root: Path) -> None:
-    from ..edit.fmt import format_package
-    from ..edit.generated import write_generated
+def _refuse_unless_clean(pkg: Package) -> None:
+    """Refuse a package that does not validate (validated here, once), is not canonical, or has stale generated files."""
+    from ..edit.fmt import format_opened
+    from ..edit.generated import generated_opened
     from ..rules.validate import validate_package
 
-    report = validate_package(root)
+    report = validate_package(pkg)
     if not report.valid:
         shown = "\n".join(p.to_line() for p in report.problems[:10])
         count = len(report.problems)
         raise multiline(ReleaseRefused(f"the package does not validate ({count} problem{'' if count == 1 else 's'}); run `mmdata validate`:\n{shown}"))
-    formatting = format_package(root, check=True)
+    formatting = format_opened(pkg)
     if formatting.changed or formatting.problems:
         raise ReleaseRefused(f"not in canonical form: {', '.join(formatting.changed) or 'unparseable files'}; run `mmdata fmt`")
-    stale = write_generated(root, check=True).stale
+    stale = generated_opened(pkg).stale
     if stale:
         raise ReleaseRefused(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} stale; run `mmdata docs`")
 
 
-def _read(root: Path, name: str) -> bytes | None:
-    """A file of the package, None when missing; refused when it is a link, not a regular file, or too large (#13)."""
-    try:
-        return read_file(root, name)
-    except UnsafeFile as exc:
-        raise ReleaseRefused(f"{exc}; a release holds only regular files from inside the package") from None
-
-
 def _text(root: Path, name: str) -> str:
-    """A text file of the package as UTF-8 ('' when missing); refused as _read refuses, or when it is not UTF-8 (#23)."""
-    content = _read(root, name) or b""
+    """A text file of the package as UTF-8 ('' when missing); refused as read_regular refuses, or when it is not UTF-8 (#23)."""
+    content = read_regular(root, name) or b""
     try:
         return decoded(name, content)
     except UnsafeFile as exc:
@@ -206,7 +159,7 @@ def _released_before(descriptor: dict[str, Any], changelog: str) -> bool:
     return recorded or RELEASED_ENTRY.search(changelog) is not None
 
 
-def previous_release(root: Path, current: str, given: str | Path | None = None, released: bool = True) -> Snapshot | None:
+def previous_release(root: Path, current: str, given: str | Path | None = None, released: bool = True) -> Package | None:
     """The release of version current, as committed: given (a folder, archive or revision), else the
     git tag vCURRENT, else the commit that set datapackage.json's version to current.
 
@@ -214,7 +167,7 @@ def previous_release(root: Path, current: str, given: str | Path | None = None, 
     was made but cannot be found, or when what is found is not version current exactly as released.
     """
     if given is not None:
-        snap, where = open_snapshot(given, repo=root), f"--previous {given}"
+        snap, where = open_package(open_snapshot(given, repo=root)), f"--previous {given}"
     elif not released:
         return None
     else:
@@ -225,28 +178,31 @@ def previous_release(root: Path, current: str, given: str | Path | None = None, 
         snap, where = found
     if snap.version != current:
         raise ReleaseRefused(f"{where} holds version {snap.version or '(none)'}, but {DESCRIPTOR} says the last release is {current}")
-    for resource in snap.resources().values():
+    for entry in snap.entries:
+        if "name" not in entry.declared:
+            continue
+        resource = entry.declared
         rel = str(resource.get("path"))
-        content = snap.read(rel)
+        content = snap.snapshot.read(rel)
         if "hash" not in resource or content is None or checksum_mismatches(resource, content):
             raise ReleaseRefused(f"{where} is not release {current} as published: {rel} does not match a sha256 recorded in its "
                                  f"{DESCRIPTOR}; give the release with --previous ARCHIVE|REVISION")
     return snap
 
 
-def _committed_release(root: Path, current: str) -> tuple[Snapshot, str] | None:
+def _committed_release(root: Path, current: str) -> tuple[Package, str] | None:
     """The tag vCURRENT, or else the oldest commit whose descriptor has version current.
 
     Only a release sets the version, and only to a greater one, so the first commit that carries
     it is the release; later commits keep the version but may change the data.
     """
     if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{current}^{{commit}}") is not None:
-        return git_snapshot(f"v{current}", root), f"git tag v{current}"
+        return open_package(git_snapshot(f"v{current}", root)), f"git tag v{current}"
     # Commits that changed a "version" line of the descriptor, oldest first.
     log = _git(root, "log", "--reverse", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
     for commit in (log or "").split():
         if _committed_version(root, commit) == current:
-            return git_snapshot(commit, root), f"commit {commit[:12]}"
+            return open_package(git_snapshot(commit, root)), f"commit {commit[:12]}"
     return None
 
 
@@ -256,10 +212,18 @@ def _committed_version(root: Path, commit: str) -> str | None:
     return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
-def _summary(diffs: list[TableDiff] | None, now: Snapshot, current: str) -> list[str]:
+def _summary(diffs: list[TableDiff] | None, now: Package, current: str) -> list[str]:
     if diffs is None:
-        return [f"- {name}: {len(now.table(name).records)} rows (no earlier release to compare with)" for name in now.resources()]
+        return [f"- {r.name}: {_row_count(now, r.name)} rows (no earlier release to compare with)" for r in now.usable]
     return [f"- {d.table}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed since {current}" for d in diffs]
+
+
+def _row_count(pkg: Package, name: str) -> int:
+    problems: list[Problem] = []
+    parsed = pkg.parsed(pkg.resources[name], problems)
+    if parsed is None:  # cannot happen to a package that validated
+        raise ReleaseRefused(f"{name} cannot be read: " + "; ".join(p.to_line() for p in problems))
+    return len(parsed.records)
 
 
 def _version_guard(diffs: list[TableDiff], current: str, version: str) -> None:
@@ -290,10 +254,11 @@ def release_date() -> dt.date:
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
 
 
-def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> bytes:
+def _descriptor_with_checksums(root: Path, descriptor: dict[str, Any], version: str) -> dict[str, Any]:
+    """The released descriptor: the version, and the size and sha256 of every table (a new object; descriptor is unchanged)."""
     updated = dict(descriptor, version=version)
-    updated["resources"] = [dict(r, **checksums(_read(root, r["path"]) or b"")) for r in descriptor["resources"]]
-    return dumps(updated).encode("utf-8")
+    updated["resources"] = [dict(r, **checksums(read_regular(root, r["path"]) or b"")) for r in descriptor["resources"]]
+    return updated
 
 
 def _changelog_with_release(changelog: str, version: str, when: dt.date, summary: list[str]) -> str:
@@ -304,51 +269,12 @@ def _changelog_with_release(changelog: str, version: str, when: dt.date, summary
 
 
 def _citation(root: Path, version: str, when: dt.date) -> bytes:
-    if _read(root, "CITATION.cff") is None:
+    if read_regular(root, "CITATION.cff") is None:
         raise ReleaseRefused("CITATION.cff is missing")
     text = _text(root, "CITATION.cff")
     text = re.sub(r"^version: .*$", f'version: "{version}"', text, flags=re.M)
     text = re.sub(r"^date-released: .*$", f'date-released: "{when.isoformat()}"', text, flags=re.M)
     return text.encode("utf-8")
-
-
-def archive_names(root: Path, descriptor: dict[str, Any]) -> list[str]:
-    """The files of the package at root that its release archive holds (besides the exports and SHA256SUMS), sorted."""
-    folder = _seed_folder(root, descriptor)
-    return sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | set(FolderSnapshot(root).listing(folder)))
-
-
-def _seed_folder(root: Path, descriptor: dict[str, Any]) -> str:
-    """The seeds' folder, as the sources schema names it (mmdata:folder), never a name assumed here (#23)."""
-    ref = next((r.get("schema") for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("name") == "sources"), None)
-    schema = ref
-    if isinstance(ref, str) and safe_relative_path(ref) is None:
-        schema, _ = read_json(ref, _read(root, ref) or b"null", SCHEMA_ERROR)
-    folder = seed_folder(schema if isinstance(schema, dict) else {})
-    if safe_relative_path(folder) is not None:
-        raise ReleaseRefused(f"the seeds' folder that the sources schema names (mmdata:folder) is not a folder of the package: "
-                             f"{safe_relative_path(folder)}")
-    return folder
-
-
-def git_would_change(root: Path, names: list[str]) -> tuple[list[str], list[str]]:
-    """Which of the files names (relative to root) git would commit with other bytes than the work tree
-    holds (it converts line endings: .gitattributes, core.autocrlf), and which git ignores; ([], [])
-    when root is not in a git work tree (#23).
-
-    An archive holds the work tree's bytes and is rebuilt from the release commit's: both must be
-    the same bytes, or the release can never be rebuilt bit for bit.
-    """
-    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
-        return [], []
-    present = [name for name in names if not (root / name).is_symlink() and (root / name).is_file()]  # the others are refused when read
-    if not present:
-        return [], []
-    cleaned, raw = _git(root, "hash-object", "--", *present), _git(root, "hash-object", "--no-filters", "--", *present)
-    converted = [] if cleaned is None or raw is None else [
-        name for name, a, b in zip(present, cleaned.split(), raw.split(), strict=False) if a != b]
-    ignored = set((_git(root, "check-ignore", "--", *present) or "").splitlines())
-    return converted, [name for name in present if name in ignored]
 
 
 def _refuse_unless_committed_as_is(root: Path, names: list[str]) -> None:
@@ -362,24 +288,5 @@ def _refuse_unless_committed_as_is(root: Path, names: list[str]) -> None:
                              f"commit would not hold {'it' if len(ignored) == 1 else 'them'}; stop ignoring {'it' if len(ignored) == 1 else 'them'}")
 
 
-def archive_bytes(root: Path, version: str, replaced: dict[str, bytes]) -> bytes:
-    """The release archive, byte for byte the same for the same inputs: sorted entries, fixed times and modes."""
-    contents = {}
-    for name in archive_names(root, json.loads(replaced[DESCRIPTOR])):
-        content = replaced[name] if name in replaced else _read(root, name)
-        if content is None:
-            raise ReleaseRefused(f"{name} is missing; every release holds it")
-        contents[name] = content
-    from .export import archive_exports
-
-    contents.update(archive_exports(contents))  # exports/: data.sqlite, metadata.json, Parquet, findings.csv (#11)
-    contents["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(contents.items())).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(contents):
-            info = zipfile.ZipInfo(f"mmdata-data-{version}/{name}", date_time=FIXED_TIME)
-            info.external_attr = 0o100644 << 16
-            info.create_system = 3
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, contents[name], compresslevel=9)
-    return buffer.getvalue()
+__all__ = ["EXTRA_FILES", "FIXED_TIME", "RECORDS", "SEMVER", "ReleaseResult", "archive_name", "archive_sums", "parse_version", "previous_release",
+           "record_paths", "release", "release_date", "sha256_line"]

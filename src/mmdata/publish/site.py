@@ -23,12 +23,18 @@ import pandas as pd
 
 from ..errors import SiteError
 from ..io.files import decoded, read_file
+from ..model.load import typed_tables
+from ..model.package import Package
 from ..model.publishing import archive_name
+from ..model.rulefacts import NOT_REACHED
+from ..rules.validate import validated
 from . import findings as view
-from .export import Package, export_files, require
-from .passages import Passages, find_passages
+from .export import export_files, require
+from .passages import Passages, source_passages
 from .plot import Plot, draw, number, plot_rows, value_label, words
-from .sqlite import findings_frame, primary_key
+from .sqlite import described, findings_frame
+
+Frames = dict[str, pd.DataFrame]
 
 MARKER = ".mmdata-site"  # marks a folder that `mmdata site` built, and may therefore empty
 DEFAULT_OUT = "site"
@@ -45,9 +51,10 @@ class SiteResult:
     files: int  # every file written, pages included
 
 
-def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: str | None = None,
+def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OUT, base_url: str | None = None,
                release_url: str | None = None) -> SiteResult:
-    """Build the site of the package at root into out, replacing an earlier build only once the new one is complete.
+    """Build the site of the package folder at package (or a Package of one, already opened) into out, replacing an
+    earlier build only once the new one is complete. The package is validated first, once (InvalidPackage).
 
     release_url is the address the release archive of this version is published under (a
     folder URL, such as a GitHub release's download address); without it the archive is linked
@@ -57,39 +64,43 @@ def build_site(root: str | Path = ".", out: str | Path = DEFAULT_OUT, base_url: 
     _check_out(out)
     for module in ("jinja2", "matplotlib", "pyarrow"):
         require(module, "The site")
-    pkg = Package(root)
-    findings = findings_frame(pkg.tables, pkg.schemas)
-    files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(root).items()}
-    for name, resource in pkg.snapshot.resources().items():
-        files[f"downloads/csv/{name}.csv"] = pkg.snapshot.file(str(resource["path"]))
-    archive = Path(root) / "dist" / archive_name(pkg.version)
+    pkg = validated(package)
+    if pkg.root is None:
+        raise SiteError(f"{pkg.label}: the site is built from a package folder")
+    root = pkg.root
+    tables = typed_tables(pkg)
+    findings = findings_frame(tables, pkg.resources)
+    files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(pkg).items()}
+    for resource in pkg.usable:
+        files[f"downloads/csv/{resource.name}.csv"] = pkg.file(resource.path)
+    archive = root / "dist" / archive_name(pkg.version)
     links: dict[str, str] = {}
     if release_url:
         base = release_url.rstrip("/") + "/"
         links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
-    elif (published := read_file(Path(root), f"dist/{archive.name}")) is not None:
+    elif (published := read_file(root, f"dist/{archive.name}")) is not None:
         files[f"downloads/{archive.name}"] = published
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
-    passages = {sid: find_passages(pkg, sid) for sid in pkg.tables["sources"]["source_id"]}
-    context = dict(_common(pkg, Path(root), files), release_links=links)
+    passages = {sid: source_passages(pkg, tables, sid) for sid in tables["sources"]["source_id"]}
+    context = dict(_common(pkg, root, files), release_links=links)
     env = _environment()
     pages: dict[str, str] = {}
-    overview = draw(*plot_rows(findings, pkg.tables["studies"]), "Lenalidomide against its control, by study")
+    overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study")
     if overview is not None:
         files["plots/overview.svg"] = overview.svg.encode("utf-8")
     pages["index.html"] = env.get_template("index.html").render(
-        context, root="", studies=_studies(pkg, findings), sources=_sources(pkg), plot=_figure(overview, "plots/overview.svg", ""),
+        context, root="", studies=_studies(tables, findings), sources=_sources(tables), plot=_figure(overview, "plots/overview.svg", ""),
         downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
-    for study in _studies(pkg, findings):
-        rows, notes = plot_rows(findings[findings["study_id"] == study["study_id"]], pkg.tables["studies"])
+    for study in _studies(tables, findings):
+        rows, notes = plot_rows(findings[findings["study_id"] == study["study_id"]], tables["studies"])
         plot = draw(rows, notes, f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
         pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
-            context, root="../", study=study, arms=_arms(pkg, study["study_id"], passages),
+            context, root="../", study=study, arms=_arms(tables, study["study_id"], passages),
             groups=_groups(findings[findings["study_id"] == study["study_id"]], passages),
             plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=_link(passages, "studies", study["study_id"]))
-    for source in _sources(pkg):
+    for source in _sources(tables):
         found = passages[source["source_id"]]
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
@@ -166,8 +177,8 @@ def _record(frame: pd.DataFrame, key: str, value: str) -> dict[str, Any]:
     return {k: _present(v) for k, v in row.items()}
 
 
-def _studies(pkg: Package, findings: pd.DataFrame) -> list[dict[str, Any]]:
-    studies = pkg.tables["studies"]
+def _studies(tables: Frames, findings: pd.DataFrame) -> list[dict[str, Any]]:
+    studies = tables["studies"]
     names = dict(zip(studies["study_id"], studies["name"], strict=True))
     out = []
     for study_id in sorted(studies["study_id"]):
@@ -176,14 +187,14 @@ def _studies(pkg: Package, findings: pd.DataFrame) -> list[dict[str, Any]]:
         study["pooled_in_name"] = names.get(study["pooled_in"]) if study["pooled_in"] else None
         pooled = zip(studies["study_id"], studies["pooled_in"], strict=True)
         study["pools"] = [{"study_id": s, "name": names[s]} for s, p in pooled if not pd.isna(p) and p == study_id]
-        study["arm_count"] = int((pkg.tables["arms"]["study_id"] == study_id).sum())
+        study["arm_count"] = int((tables["arms"]["study_id"] == study_id).sum())
         study["finding_count"] = int((findings["study_id"] == study_id).sum())
         out.append(study)
     return out
 
 
-def _sources(pkg: Package) -> list[dict[str, Any]]:
-    sources = pkg.tables["sources"]
+def _sources(tables: Frames) -> list[dict[str, Any]]:
+    sources = tables["sources"]
     out = []
     for source_id in sorted(sources["source_id"]):
         source = _record(sources, "source_id", source_id)
@@ -200,8 +211,8 @@ def _link(passages: dict[str, Passages], table: str, key: str) -> str | None:
     return None
 
 
-def _arms(pkg: Package, study_id: str, passages: dict[str, Passages]) -> list[dict[str, Any]]:
-    arms = pkg.tables["arms"]
+def _arms(tables: Frames, study_id: str, passages: dict[str, Passages]) -> list[dict[str, Any]]:
+    arms = tables["arms"]
     out = []
     for arm_id in sorted(arms.loc[arms["study_id"] == study_id, "arm_id"]):
         arm = _record(arms, "arm_id", arm_id)
@@ -214,7 +225,7 @@ def _arms(pkg: Package, study_id: str, passages: dict[str, Passages]) -> list[di
 def result_text(row: dict[str, Any]) -> str:
     """What a finding states, in words: hedges, "not reached", directions and intervals kept as such."""
     parts = []
-    if row["qualifier"] == "not-reached":
+    if row["qualifier"] == NOT_REACHED:
         parts.append("not reached")
     elif row["value"] is not None:
         parts.append(value_label(row["value"], row["qualifier"], row["unit"]))
@@ -261,9 +272,9 @@ def _downloads(files: dict[str, bytes]) -> list[dict[str, Any]]:
 def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base_url: str | None) -> str:
     base = (base_url.rstrip("/") + "/") if base_url else ""
     creators = [{"@type": "Organization", "name": c.get("title", "")} for c in pkg.descriptor.get("contributors", []) if c.get("role") == "author"]
-    variables = [{"@type": "PropertyValue", "name": f"{table}.{f['name']}", "description": f.get("description", ""),
-                  **({"unitText": f["unit"]} if "unit" in f else {})}
-                 for table, schema in pkg.all_schemas().items() for f in schema["fields"]]
+    variables = [{"@type": "PropertyValue", "name": f"{table}.{f.name}", "description": f.description or "",
+                  **({"unitText": f.unit} if f.unit is not None else {})}
+                 for table, resource in described(pkg.resources).items() for f in resource.fields]
     data = {
         "@context": "https://schema.org/", "@type": "Dataset",
         "name": pkg.descriptor.get("title", pkg.descriptor.get("name")), "description": pkg.descriptor.get("description", ""),
@@ -279,11 +290,10 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
 
 def _dictionary(pkg: Package) -> list[dict[str, Any]]:
     out = []
-    for name, schema in pkg.all_schemas().items():
-        resource = pkg.snapshot.resources().get(name, {})
-        fks = [(fk["fields"], fk["reference"].get("resource") or name, fk["reference"]["fields"]) for fk in schema.get("foreignKeys", [])]
-        out.append({"name": name, "title": resource.get("title", view.TITLE), "description": schema.get("description", ""),
-                    "path": resource.get("path"), "primary_key": primary_key(schema), "foreign_keys": fks, "fields": schema["fields"]})
+    for name, resource in described(pkg.resources).items():
+        fks = [(resource.key_text(fk.fields), fk.target(name), resource.key_text(fk.reference)) for fk in resource.foreign_keys]
+        out.append({"name": name, "title": resource.title, "description": resource.description, "path": resource.path,
+                    "primary_key": list(resource.primary_key), "foreign_keys": fks, "fields": resource.fields})
     return out
 
 

@@ -13,10 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import CELLS, KEYS, Code, Problem
-from ..io.frames import Table
-from ..io.snapshot import SCHEMA_ERROR
-from ..model.package import DTYPES, primary_key
-from ..model.typed import ENUM_ERROR, REQUIRED_ERROR, enum_message
+from ..io.jsonfile import SCHEMA_ERROR
+from ..model.schema import Constraints, Resource, Table, enum_message
+from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
 
 MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
 MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
@@ -34,50 +33,46 @@ class CheckSpec:
     message: Callable[[str], str]
 
 
-def pandera_schema(schema: dict[str, Any]) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
-    """Build the pandera schema of a Table Schema, and the meaning of each column check."""
-    pk = primary_key(schema)
+def pandera_schema(resource: Resource) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
+    """Build the pandera schema of a table's Table Schema, and the meaning of each column check."""
+    pk = list(resource.primary_key)
     columns: dict[str, pa.Column] = {}
     specs: dict[str, list[CheckSpec]] = {}
-    for f in schema["fields"]:
-        name, cons = f["name"], f.get("constraints", {})
-        checks, meaning = _column_checks(cons)
-        columns[name] = pa.Column(
-            DTYPES[f.get("type", "string")],
+    for f in resource.fields:
+        checks, meaning = _column_checks(f.constraints)
+        columns[f.name] = pa.Column(
+            f.dtype,
             checks=checks,
-            nullable=not (cons.get("required", False) or name in pk),
-            unique=bool(cons.get("unique", False)) or pk == [name],
+            nullable=not f.required,
+            unique=f.constraints.unique or pk == [f.name],
             coerce=True,
         )
-        specs[name] = meaning
-    frame_schema = pa.DataFrameSchema(
-        columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None,
-        name=schema.get("name"),
-    )
+        specs[f.name] = meaning
+    frame_schema = pa.DataFrameSchema(columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None)
     return frame_schema, specs
 
 
-def _column_checks(cons: dict[str, Any]) -> tuple[list[pa.Check], list[CheckSpec]]:
+def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
     checks: list[pa.Check] = []
     meaning: list[CheckSpec] = []
-    if "enum" in cons:
-        allowed = list(cons["enum"])
+    if cons.enum is not None:
+        allowed = list(cons.enum)
         checks.append(pa.Check.isin(allowed))
         meaning.append(CheckSpec(ENUM_ERROR, lambda v: enum_message(v, allowed)))
-    if "minimum" in cons:
-        low = cons["minimum"]
+    if cons.minimum is not None:
+        low = cons.minimum
         checks.append(pa.Check.ge(low))
         meaning.append(CheckSpec(MINIMUM_ERROR, lambda v: f"{v} is below minimum {low}"))
-    if "maximum" in cons:
-        high = cons["maximum"]
+    if cons.maximum is not None:
+        high = cons.maximum
         checks.append(pa.Check.le(high))
         meaning.append(CheckSpec(MAXIMUM_ERROR, lambda v: f"{v} is above maximum {high}"))
-    if "pattern" in cons:
-        pattern = cons["pattern"]
+    if cons.pattern is not None:
+        pattern = cons.pattern
         checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
         meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
-    if "minLength" in cons or "maxLength" in cons:
-        shortest, longest = cons.get("minLength"), cons.get("maxLength")
+    if cons.min_length is not None or cons.max_length is not None:
+        shortest, longest = cons.min_length, cons.max_length
         checks.append(pa.Check.str_length(min_value=shortest, max_value=longest))
         meaning.append(CheckSpec(LENGTH_ERROR, lambda v: f"'{v}' must be {_length_words(shortest, longest)} characters long"))
     return checks, meaning
@@ -97,7 +92,7 @@ def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
     rows with empty required cells gave pandera a failure case each (a gigabyte of them for two
     million rows) before a problem was worded (#23). The problems are the same.
     """
-    frame_schema, specs = pandera_schema(table.schema)
+    frame_schema, specs = pandera_schema(table.resource)
     required = [name for name, column in frame_schema.columns.items() if not column.nullable]
     problems = _missing_required(table, typed, required)
     frame_schema = frame_schema.update_columns({name: {"nullable": True} for name in required})
@@ -122,7 +117,7 @@ def _missing_required(table: Table, typed: pd.DataFrame, required: list[str]) ->
 def _translate(table: Table, failures: pd.DataFrame, specs: dict[str, list[CheckSpec]]) -> list[Problem]:
     """Turn pandera's failure cases into problems at file lines (row = table.lines[index])."""
     problems: list[Problem] = []
-    pk = primary_key(table.schema)
+    pk = table.resource.primary_key
     first_line: dict[tuple[str, str], int] = {}
     ordered = failures.assign(file_line=[_line(table, i) for i in failures["index"]]).sort_values("file_line", na_position="first")
     for case in ordered.itertuples(index=False):

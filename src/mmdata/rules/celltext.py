@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CELLS, PROVENANCE, Code, Problem
-from ..io.frames import Table
+from ..model.schema import Table
 from ..terminal import INVISIBLE, INVISIBLE_PATTERN, character_name
 from .emit import QUOTED_TABLES
 
@@ -31,19 +31,12 @@ _INVISIBLE_RE = re.compile(INVISIBLE_PATTERN)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def free_text_columns(schema: dict) -> list[str]:
-    """Text fields whose cells are free text: no allowed values and no pattern constrain them."""
-    return [f["name"] for f in schema["fields"] if f.get("type", "string") == "string"
-            and not {"enum", "pattern"} & set(f.get("constraints", {}))]
-
-
 def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
     """An invisible character in any text cell without allowed values, and a formula-like start in a free-text cell."""
     problems: list[Problem] = []
-    free = set(free_text_columns(table.schema))
-    for f in table.schema["fields"]:
-        name = f["name"]
-        if f.get("type", "string") != "string" or "enum" in f.get("constraints", {}):
+    for f in table.resource.fields:
+        name = f.name
+        if f.type != "string" or f.enum is not None:
             continue
         column = typed[name]
         hidden = column.str.contains(_INVISIBLE_RE.pattern, regex=True).fillna(False).astype(bool).to_numpy()
@@ -52,7 +45,7 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
             at = next(k for k, c in enumerate(text) if c in INVISIBLE)
             problems.append(Problem(table.path, int(table.lines[i]), name, INVISIBLE_CHARACTER,
                                     f"character {at + 1} is {character_name(text[at])}, which does not show; delete it", text))
-        if name in free:
+        if f.free_text:
             formula = column.str.startswith(FORMULA_STARTS).fillna(False).astype(bool).to_numpy()
             for i in formula.nonzero()[0]:
                 text = str(column.iat[i])

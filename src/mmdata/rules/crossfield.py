@@ -10,12 +10,12 @@ from typing import TypeVar
 import pandas as pd
 
 from ..errors import RULES, Code, Problem
-from ..io.frames import Table
-from ..model.rulefacts import units_of_statistic, upper_bound_qualifiers
+
+# The allowed values these rules name (each code below declares the ones it names: RULE_VALUES).
+from ..model.rulefacts import META_ANALYSIS, NOT_REACHED, PERCENT, QUALITATIVE, units_of_statistic, upper_bound_qualifiers
+from ..model.schema import Table
 from .emit import RESULT_TABLES, Frames, emit, equals
 
-#: The allowed values these rules name (each code below declares the ones it names: RULE_VALUES).
-NOT_REACHED, QUALITATIVE, PERCENT, META_ANALYSIS = "not-reached", "qualitative", "percent", "meta-analysis"
 T = TypeVar("T")
 
 
@@ -57,8 +57,8 @@ POOLED_IN_ERROR = Code("pooled-in-error", RULES, "pooled_in names the study itse
 
 def cross_field_rules(tables: dict[str, Table], frames: Frames) -> list[Problem]:
     problems: list[Problem] = []
-    for name in RESULT_TABLES:
-        if name in frames:
+    for name in frames:  # the finding tables (mmdata:role "finding"): their results
+        if tables[name].resource.role == "finding":
             problems += _result_rules(tables[name], frames[name], frames.get("arms"))
             if "ci_lower" in frames[name]:
                 problems += _interval_rules(tables[name], frames[name])
@@ -87,7 +87,7 @@ def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> 
                lambda r: "a qualitative row must state its finding in plain words")
     p += emit(table, has_value & unit.isna(), "unit", UNIT_MISSING, lambda r: f"value {r['value']} has no unit")
     p += emit(table, ~has_value & unit.notna(), "unit", UNIT_MISSING, lambda r: f"unit {r['unit']} given without a value")
-    units_of = units_of_statistic(table.schema)
+    units_of = units_of_statistic(table.resource)
     pairs = pd.MultiIndex.from_tuples([(s, u) for s, units in units_of.items() for u in units], names=["statistic", "unit"])
     fits = ~stat.isin(list(units_of)) | pd.Series(pd.MultiIndex.from_arrays([stat, unit]).isin(pairs), index=df.index)
     p += emit(table, unit.notna() & ~fits, "unit", UNIT_MISMATCH,
@@ -146,7 +146,7 @@ def _pooled_rules(table: Table, studies: pd.DataFrame) -> list[Problem]:
 
 def _arm_size_rules(tables: dict[str, Table], studies: pd.DataFrame, arms: pd.DataFrame) -> list[Problem]:
     """No arm, and no sum of exact arm sizes, exceeds its study's size when that size is an upper bound."""
-    upper = studies["size_qualifier"].isna() | studies["size_qualifier"].isin(upper_bound_qualifiers(tables["studies"].schema))
+    upper = studies["size_qualifier"].isna() | studies["size_qualifier"].isin(upper_bound_qualifiers(tables["studies"].resource))
     bound_of = pd.Series(studies["size"].where(upper).to_numpy(), index=studies["study_id"].to_numpy())
     bound_of = bound_of[~bound_of.index.duplicated()]
     p = emit(tables["arms"], arms["size"] > arms["study_id"].map(bound_of), "size", ARM_LARGER_THAN_STUDY,

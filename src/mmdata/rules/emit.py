@@ -7,13 +7,14 @@ from collections.abc import Callable
 import pandas as pd
 
 from ..errors import Problem
-from ..io.frames import Table
+from ..model.schema import Table
 
 Frames = dict[str, pd.DataFrame]
 
-
+#: The shipped tables the rules' code declarations read (errors.Code reads=): the finding tables
+#: (their schemas' mmdata:role is "finding"; tests/test_codes.py checks the two agree) and the
+#: tables whose rows cite a quote from a source. Which tables a rule checks is read from the roles.
 RESULT_TABLES = ("outcomes", "adverse_events")
-#: The tables whose rows cite a quote from a source.
 QUOTED_TABLES = ("studies", "arms", *RESULT_TABLES)
 
 

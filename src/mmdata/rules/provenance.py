@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FILE_ERROR, PATH_ERROR, PROVENANCE, Code, Problem, UnsafeFile
-from ..io.frames import Table, arrow_available
+from ..io.frames import arrow_available
 from ..io.snapshot import Snapshot, safe_relative_path
-from ..model.package import read_descriptor
-from ..model.rulefacts import in_quote_columns, seed_folder
+from ..model.rulefacts import in_quote_columns
+from ..model.schema import Table, seed_folder
 from .emit import QUOTED_TABLES, Frames, emit
-from .seedsearch import CitedPairs, occurs
+from .seedsearch import CitedPairs, Seed, normalise
 from .suggest import QuoteAdvice
 
 SEED_MISSING = Code("seed-missing", PROVENANCE, "a seed file named in sources.csv does not exist", reads={"sources": ("seed_file",)})
@@ -116,13 +116,14 @@ def _number_word(match: re.Match[str]) -> str:
     return match.group(0) if digits is None else f" {digits} "
 
 
-def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
-    """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id."""
+def seed_checks(snap: Snapshot, data_files: set[str], tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
+    """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id.
+
+    data_files: the tables and schemas the descriptor declares, which are never a seed."""
     if "sources" not in frames:
         return [], {}
     table, sources = tables["sources"], frames["sources"]
-    folder = seed_folder(table.schema)
-    data_files = _data_files(snap)
+    folder = seed_folder(table.resource)
     texts: dict[str, str] = {}
     missing, digests, refused = [], [], {}
     for label, source_id, rel in zip(sources.index, sources["source_id"], sources["seed_file"], strict=True):
@@ -151,13 +152,7 @@ def seed_checks(snap: Snapshot, tables: dict[str, Table], frames: Frames) -> tup
     return p, texts
 
 
-def _data_files(snap: Snapshot) -> set[object]:
-    """The tables and schemas the descriptor declares (its own problems are reported by the reader)."""
-    resources = [r for r in read_descriptor(snap, []).get("resources", []) if isinstance(r, dict)]
-    return {value for r in resources for key in ("path", "schema") if isinstance(value := r.get(key), str)}
-
-
-def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[object]) -> tuple[bytes | None, tuple[str, str] | None]:
+def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[str]) -> tuple[bytes | None, tuple[str, str] | None]:
     """The bytes of a seed, or (code, why) it cannot be one: outside the seeds' folder, a declared file of
     the package, a symbolic link, not a regular file, too large (#13)."""
     if safe_relative_path(rel) is not None or str(PurePosixPath(rel).parent) != folder:
@@ -178,7 +173,7 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     that cite it (see seedsearch).
     """
     problems: list[Problem] = []
-    seeds = {k: " ".join(v.split()) for k, v in texts.items()}
+    seeds = {k: Seed(v) for k, v in texts.items()}
     cited = {name: CitedPairs(frames[name]) for name in tables if name in frames and "quote" in frames[name]}
     wanted: dict[str, set[str]] = {}
     for pairs in cited.values():
@@ -188,13 +183,13 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     for source_id, cited_quotes in wanted.items():
         if source_id in seeds:  # a seed that could not be read: seed_checks reports it
             ordered = sorted(cited_quotes)
-            found[source_id] = {q for q, hit in zip(ordered, occurs(seeds[source_id], ordered), strict=True) if hit}
-    advice = QuoteAdvice(seeds)
+            found[source_id] = {q for q, hit in zip(ordered, seeds[source_id].occurs(ordered), strict=True) if hit}
+    advice = QuoteAdvice({k: seed.normal for k, seed in seeds.items()})
     for name, pairs in cited.items():
         absent = pairs.absent(found)
         problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", QUOTE_NOT_IN_SEED,
-                          lambda r: advice.message(" ".join(str(r["quote"]).split()), str(r["source_id"])), None)
-        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].schema))
+                          lambda r: advice.message(normalise(str(r["quote"])), str(r["source_id"])), None)
+        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].resource))
     return problems
 
 

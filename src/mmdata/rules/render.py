@@ -13,7 +13,7 @@ from ..io.files import read_file
 from ..terminal import count, printable
 
 if TYPE_CHECKING:
-    from .validate import Report
+    from ..model.package import Report
 
 
 def as_json(problems: list[Problem]) -> str:

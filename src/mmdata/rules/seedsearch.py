@@ -1,18 +1,35 @@
-"""Which quotes occur in a seed document: one pass over the seed, whatever the number of quotes.
+"""Where quotes occur in a seed document: the one search behind `validate`, `mmdata quote` and the site (#21).
 
-A quote occurs when it is a substring of the seed (both whitespace-normalised by the caller).
-Searching each quote with ``str.find`` costs the seed's length per quote; here every window of
-the seed as long as the shortest long quote is hashed at once (a polynomial hash, vectorised with
-numpy), the windows whose hash starts some quote are the only candidates, and each candidate is
-confirmed by comparing the text itself, so a hash collision can never make a quote "found".
-Time is linear in the seed plus the quotes (plus the candidates confirmed); memory a few arrays
-as long as the seed.
+The rule: a quote occurs in a seed when the quote, whitespace-normalised (every run of whitespace
+one space, none at either end: ``normalise``, Python's ``str.split``), is a substring of the seed
+normalised the same way. This module is its only implementation, and answers three questions:
+
+- which of a set of quotes occur in a seed (``Seed.occurs``: `validate`);
+- where each first occurs (``Seed.find``: the site highlights and anchors it);
+- every place some words occur, or occur when case is ignored (``Seed.find_every``: `mmdata quote`).
+
+An occurrence is a span of the seed's text as read (raw: line breaks, tabs, runs of spaces, no-break
+spaces and all) and of its normalised text. The raw span starts at the quote's first character and
+ends just after its last, so it holds exactly the quote's characters and the whitespace between its
+words, and normalises to the quote.
+
+Speed: searching each quote with ``str.find`` costs the seed's length per quote; here every window
+of the seed as long as the shortest long quote is hashed at once (a polynomial hash, vectorised
+with numpy), the windows whose hash starts some quote are the only candidates, and each candidate
+is confirmed by comparing the text itself, so a hash collision can never make a quote "found".
+Time is linear in the seed plus the quotes (plus the candidates confirmed); memory a few arrays as
+long as the seed. The raw positions are worked out only when a span is asked for.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -53,13 +70,96 @@ def _hashes(prefixes: list[str], width: int) -> list[int]:
         return [int(h) for h in np.asarray(np.sum(codes * _powers(_BASE, width), axis=1, dtype=np.uint64)).tolist()]
 
 
-def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
-    """For each quote, whether it occurs in seed."""
-    found = [False] * len(quotes)
+def normalise(text: str) -> str:
+    """text with every run of whitespace as one space and none at either end, as quotes and seeds are compared."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """Where a quote occurs: start and end in the seed's raw text, and in its normalised text."""
+
+    start: int
+    end: int
+    normal_start: int
+    normal_end: int
+
+
+class Seed:
+    """A seed's text as read (raw) and whitespace-normalised, and where quotes occur in it.
+
+    Quotes are given whitespace-normalised (see ``normalise``); one that is not never occurs. The
+    empty quote occurs once, at the start, as an empty span.
+    """
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.normal = normalise(raw)
+
+    def occurs(self, quotes: Sequence[str]) -> list[bool]:
+        """For each quote, whether it occurs: one pass over the seed, whatever the number of quotes."""
+        return [at >= 0 for at in _first(self.normal, quotes)]
+
+    def find(self, quotes: Sequence[str]) -> list[Occurrence | None]:
+        """For each quote, its first occurrence, or None: one pass over the seed, whatever the number of quotes."""
+        return [None if at < 0 else self._occurrence(at, len(q)) for at, q in zip(_first(self.normal, quotes), quotes, strict=True)]
+
+    def find_every(self, quote: str, ignore_case: bool = False) -> list[Occurrence]:
+        """Every occurrence of quote, from the start, each beginning after the one before ends (as
+        ``re.finditer`` finds a literal); ignoring case compares each character by its simple case
+        folding (``fold``)."""
+        text, wanted = (fold(self.normal), fold(quote)) if ignore_case else (self.normal, quote)
+        if not wanted:
+            return [self._occurrence(0, 0)]
+        found, at = [], text.find(wanted)
+        while at >= 0:
+            found.append(self._occurrence(at, len(wanted)))
+            at = text.find(wanted, at + len(wanted))
+        return found
+
+    def _occurrence(self, at: int, size: int) -> Occurrence:
+        if not size:  # the empty quote, found at the start
+            return Occurrence(0, 0, 0, 0)
+        return Occurrence(self._raw(at), self._raw(at + size - 1) + 1, at, at + size)
+
+    def _raw(self, position: int) -> int:
+        """The position in the raw text of the character at position in the normalised text (not a space between words)."""
+        word = bisect_right(self._words[1], position) - 1
+        return self._words[0][word] + position - self._words[1][word]
+
+    @cached_property
+    def _words(self) -> tuple[list[int], list[int]]:
+        """Where each word starts in the raw text and in the normalised text (a word: a run of what
+        ``str.split`` does not split on, which is what ``\\S`` matches)."""
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(self.raw)]
+        normal = accumulate((end - start + 1 for start, end in spans), initial=0)  # a word and its space
+        return [start for start, _ in spans], list(normal)[:len(spans)]
+
+
+_WORD = re.compile(r"\S+")
+
+
+def fold(text: str) -> str:
+    """text with each character replaced by its simple case folding, one character for one, so
+    that positions in text are positions in the result ('ſ', 'S' and 's' all become 's')."""
+    return text.lower() if text.isascii() else "".join(map(_fold, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    for folded in (char.upper().lower(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
+
+
+def _first(seed: str, quotes: Sequence[str]) -> list[int]:
+    """For each quote, where it first occurs in seed, or -1."""
+    found = [-1] * len(quotes)
     long = [i for i, q in enumerate(quotes) if len(q) >= SHORT]
     for i, q in enumerate(quotes):
         if len(q) < SHORT:
-            found[i] = q in seed
+            found[i] = seed.find(q)
     if not long or len(seed) < SHORT:
         return found
     width = min(len(quotes[i]) for i in long)
@@ -74,10 +174,10 @@ def occurs(seed: str, quotes: Sequence[str]) -> list[bool]:
         hashes = _window_hashes(codes[start:start + CHUNK + width - 1], width)
         passed = np.flatnonzero(sieve[hashes >> _SHIFT])
         candidates = passed[keys[np.minimum(np.searchsorted(keys, hashes[passed]), len(keys) - 1)] == hashes[passed]]
-        for position, key in zip((candidates + start).tolist(), hashes[candidates].tolist(), strict=True):
+        for position, key in zip((candidates + start).tolist(), hashes[candidates].tolist(), strict=True):  # from the start
             for i in wanted[key]:
-                if not found[i] and seed.startswith(quotes[i], position):
-                    found[i] = True
+                if found[i] < 0 and seed.startswith(quotes[i], position):
+                    found[i] = position
     return found
 
 
@@ -88,7 +188,7 @@ class CitedPairs:
         codes, distinct = pd.factorize(frame["quote"])  # the row's quote as a number; -1 when missing
         sources, names = pd.factorize(frame["source_id"])
         self.codes = codes
-        self.quotes = [" ".join(str(q).split()) for q in distinct.tolist()]
+        self.quotes = [normalise(str(q)) for q in distinct.tolist()]
         self.names = [str(n) for n in names.tolist()]
         self.checked = (codes >= 0) & (sources >= 0)  # rows without a quote or a source pass
         width = len(self.quotes) + 1  # a pair as one integer: source * width + quote

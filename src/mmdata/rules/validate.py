@@ -1,22 +1,24 @@
 """Validate a package in five layers and return every problem found.
 
-The package is read the one way every command reads one (snapshot → package → frames), so a
-folder, a release archive and a git revision are checked alike.
+The package is opened the one way every command opens one (model/package.py's open_package), so a
+folder, a release archive and a git revision are checked alike, and a Package a command already
+opened is validated as it is: its descriptor is not read again. The report, and the typed tables
+of a valid package, are kept on the Package, so that export, site, release and add-row hand them
+on instead of validating again.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Code, Problem, declared_codes, sort_problems
-from ..io.frames import Table, read_table
-from ..io.snapshot import SCHEMA_ERROR, Snapshot
-from ..io.sums import sums_problems
-from ..model.package import as_snapshot, checksum_problems, declared_resources, read_descriptor, unlisted_files
-from ..model.rulefacts import fact_problems, seed_folder
+from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problems
+from ..io.jsonfile import SCHEMA_ERROR
+from ..io.snapshot import Snapshot
+from ..model.package import Package, Report, declared_paths, open_package, read_tables
+from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
+from ..model.schema import Table
 from ..model.typed import typed_frame
 from . import celltext, crossfield, keys, provenance
 from .cells import check_cells
@@ -40,54 +42,41 @@ CODES: dict[str, tuple[int, str]] = {str(code): (code.layer, code.meaning) for c
 #: Fields the rules read by name, per table (the codes' reads). A schema without one is a schema-error.
 RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLARED)
 #: Allowed values the rules' code names literally, per table and field (the codes' values); one
-#: that its field does not allow is a schema-error (model.rulefacts.fact_problems).
+#: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
 RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
 
 
-@dataclass
-class Report:
-    """The problems of one validation run, in reporting order, and what was checked."""
-
-    problems: list[Problem] = field(default_factory=list)
-    tables: int = 0
-    rows: int = 0
-    seeds: int = 0
-    #: Seconds spent per step ("read", "cells", "keys", "rules", "provenance"), for the benchmark.
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.problems
-
-
-def load_package(source: str | Path | Snapshot) -> tuple[dict[str, Table], list[Problem]]:
-    """Every readable table of the package, and every layer-1 problem (descriptor, schemas, files, CSV structure)."""
-    snap = as_snapshot(source)
-    problems: list[Problem] = []
-    tables: dict[str, Table] = {}
-    descriptor = read_descriptor(snap, problems)
-    declared = declared_resources(snap, descriptor, problems, with_unusable=True)
-    for resource in declared:
-        content = snap.file(resource.rel)
-        if "hash" in resource.declared or "bytes" in resource.declared:
-            problems += checksum_problems(resource, content)
-        if resource.schema is not None and resource.name is not None:
-            table = read_table(resource.name, resource.rel, content, resource.schema, problems)
-            if table is not None:
-                tables[table.name] = table
-        del content  # only the parsed table stays in memory
-    problems += sums_problems(snap)  # a release archive: every file against its SHA256SUMS (#13)
-    sources = next((r.schema for r in declared if r.name == "sources" and r.schema is not None), {})
-    problems += unlisted_files(snap, descriptor, seed_folder(sources))
-    return tables, problems
+def fact_problems(tables: dict[str, Table], rule_values: RuleValues, output_values: RuleValues = OUTPUT_VALUES) -> list[Problem]:
+    """A schema-error for every value a rule names (rule_values, or a fact of the schema, model.rulefacts) or
+    the outputs name (output_values: the plot, the site) that its field does not allow: renaming an allowed
+    value can never silently switch a rule off (#12) or drop a panel of the plot (#21)."""
+    problems = []
+    for name, table in tables.items():
+        by_rules = named_values(name, table.resource, rule_values)
+        by_outputs = {field: set(values) for field, values in output_values.get(name, {}).items()}
+        for field in [*by_rules, *(f for f in by_outputs if f not in by_rules)]:
+            enum = table.resource.fact(field).enum
+            if enum is None:
+                continue  # a field without allowed values takes any value the rules name
+            allowed, ruled = set(map(str, enum)), by_rules.get(field, set())
+            for value in sorted(ruled - allowed):
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
+                                        f"mmdata's rules name '{value}', which is not an allowed value of {name}.{field}; "
+                                        "rename it in the schema's mmdata: properties too, or restore the value"))
+            for value in sorted(by_outputs.get(field, set()) - allowed - ruled):
+                problems.append(Problem(table.path, None, field, SCHEMA_ERROR,
+                                        f"mmdata's plot and site name '{value}', which is not an allowed value of {name}.{field}; "
+                                        "rename it in OUTPUT_VALUES (src/mmdata/model/rulefacts.py) too, or restore the value"))
+    return problems
 
 
-def validate_package(source: str | Path | Snapshot = ".") -> Report:
-    """Check the package (a folder, or a Snapshot of an archive or revision); raise PackageReadError only when datapackage.json cannot be read."""
-    snap = as_snapshot(source)
+def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
+    """Check the package (a folder, a release archive, a git revision's Snapshot, or a Package already opened);
+    raise PackageReadError only when datapackage.json cannot be read. The report is also kept on the Package."""
+    pkg = open_package(source)
     clock = _Clock()
-    loaded, problems = load_package(snap)
+    loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():
@@ -111,22 +100,36 @@ def validate_package(source: str | Path | Snapshot = ".") -> Report:
     problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
     problems += crossfield.cross_field_rules(tables, ruled)
     clock.lap("rules")
-    seed_problems, texts = provenance.seed_checks(snap, tables, ruled)
+    seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
     problems += seed_problems
     problems += provenance.quote_checks(tables, ruled, texts)
     problems += celltext.short_quotes(tables, ruled)
     clock.lap("provenance")
-    return Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
+    report = Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
+    pkg.report = report
+    pkg.typed = {name: (loaded[name], frames[name]) for name in loaded} if report.valid else None
+    return report
+
+
+def validated(source: str | Path | Snapshot | Package) -> Package:
+    """The package at source (a folder, an archive, a Package already opened), validated once: InvalidPackage when it
+    does not validate, since nothing is exported or built from it."""
+    pkg = open_package(source)
+    report = pkg.report if pkg.report is not None else validate_package(pkg)
+    if not report.valid:
+        n = len(report.problems)
+        raise InvalidPackage(f"{pkg.label}: the package is not valid ({n} problem{'' if n == 1 else 's'}); nothing was written. "
+                             "Run `mmdata validate` to see them")
+    return pkg
 
 
 def validate_source(package: str | Path = ".", rev: str | None = None) -> Report:
     """validate_package of a folder, a release archive (.zip), or with rev the git revision rev of the repository package."""
-    from ..io.snapshot import git_snapshot, open_snapshot
+    from ..io.snapshot import git_snapshot
 
-    path = Path(package)
     if rev is not None:
-        return validate_package(git_snapshot(rev, path))
-    return validate_package(path if path.is_dir() else open_snapshot(path))
+        return validate_package(git_snapshot(rev, Path(package)))
+    return validate_package(package)
 
 
 class _Clock:

@@ -1,5 +1,6 @@
-"""Hostile but plausible CSV files (issue 13): `mmdata fmt` loses no cell or refuses, one cell-length
-limit for every command, UTF-16/32 files named, and header checks linear in the header's width."""
+"""The CSV reader and writer (io/csvfile.py) on hostile but plausible files (#13): `mmdata fmt`
+loses no cell or refuses, one cell-length limit for every command, UTF-16/32 files named, and header
+checks linear in the header's width."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import mmdata.edit.fmt
 from mmdata.cli import cli
 from mmdata.errors import LoadError, Problem
 from mmdata.io.csvfile import MAX_CELL_CHARS, MAX_ROW_PROBLEMS, canonical_csv, header_ok, parse_csv_bytes
-from mmdata.io.frames import arrow_available, read_table
+from mmdata.io.frames import arrow_available, read_cells
 
 from ..conftest import ROOT, TABLE_NAMES
 
@@ -101,13 +102,11 @@ def test_a_utf8_bom_is_accepted_and_dropped_by_fmt(package: Path) -> None:
                                                          f"mmdata reads at most {MAX_CELL_CHARS:,} in one cell: shorten it")]),
 ])
 def test_one_cell_limit_for_both_readers_issue_13(length: int, problems: list, fast: bool) -> None:
-    import json
-
-    schema = json.loads((ROOT / "schemas/arms.schema.json").read_text(encoding="utf-8"))
     header, *rows = (ROOT / ARMS).read_bytes().split(b"\n", 2)
     raw = b"\n".join([header, rows[0] + b"x" * length, rows[1]])
     found: list[Problem] = []
-    table = read_table("arms", ARMS, raw, schema, found, fast=fast)
+    arms = mmdata.open_package(ROOT).resources["arms"]
+    table = read_cells(ARMS, raw, arms.field_names, arms.missing_values, found, fast=fast)
     assert [(p.row, p.column, p.code, p.message) for p in found] == problems
     assert (table is None) == bool(problems)
 
@@ -180,14 +179,12 @@ def test_a_column_without_a_name_is_named_by_its_position_issue_13() -> None:
 def test_empty_rows_are_listed_up_to_a_limit_issue_23(row: bytes, message: str, fast: bool) -> None:
     """A table of 2 million empty rows kept validate busy for minutes, a problem a cell: an empty row is one
     blank-row, and at most MAX_ROW_PROBLEMS of one kind are listed per file, then one problem counts the rest."""
-    import json
-
-    schema = json.loads((ROOT / "schemas/arms.schema.json").read_text(encoding="utf-8"))
+    arms = mmdata.open_package(ROOT).resources["arms"]
     header, first, rest = (ROOT / ARMS).read_bytes().split(b"\n", 2)
     empty = MAX_ROW_PROBLEMS + 500
     raw = header + b"\n" + first + b"\n" + (row + b"\n") * empty + rest
     found: list[Problem] = []
-    table = read_table("arms", ARMS, raw, schema, found, fast=fast)
+    table = read_cells(ARMS, raw, arms.field_names, arms.missing_values, found, fast=fast)
     assert table is not None and len(table.frame) == len(rest.splitlines()) + 1  # the empty rows are not rows
     assert [(p.row, p.code, p.message) for p in found] == [
         *((line, "blank-row", message) for line in range(3, 3 + MAX_ROW_PROBLEMS)),
@@ -203,12 +200,11 @@ def test_a_header_that_is_not_the_schemas_is_reported_without_reading_the_rows_i
     made = []
     original = pd.Series
     monkeypatch.setattr(pd, "Series", lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
-    schema = {"fields": [{"name": "a"}, {"name": "b"}]}
     wide = b"a,b," + b",".join(b"c%d" % i for i in range(50_000))
     for raw in (wide + b"\n", wide + b"\n" + b"1," * 50_001 + b"2\n"):
         for fast in ([False, True] if arrow_available() else [False]):
             found: list[Problem] = []
             made.clear()
-            assert read_table("t", "t.csv", raw, schema, found, fast=fast) is None
+            assert read_cells("t.csv", raw, ["a", "b"], [""], found, fast=fast) is None
             assert len(found) == 50_000
             assert len(made) < 10  # not a column each
