@@ -212,3 +212,16 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_site_out_that_is_a_link_is_refused_issue_23(tmp_path: Path) -> None:
+    """`site --out` onto a link worked once (the link replaced by the site), then failed and left a .old folder behind."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "real")
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "out")])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (f"Error: {tmp_path / 'out'} is a symbolic link; give the folder itself: mmdata site replaces the whole "
+                                 "folder and follows no link\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "real"]
+    assert (tmp_path / "out").is_symlink() and not any((tmp_path / "real").iterdir())

@@ -148,6 +148,8 @@ def unwritable(root: Path, rel: str) -> str | None:
     symbolic link, a folder on its way is not a folder, or the file is there but is not a regular
     file; None when it can be (folders that do not exist yet are made by writable)."""
     parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or any(part in (".", "..") for part in parts):
+        return "is not a path inside the folder; mmdata writes nowhere else"  # a name such as '../x' (#23)
     path = Path(root)
     for i, part in enumerate(parts):
         path = path / part
@@ -166,13 +168,15 @@ def unwritable(root: Path, rel: str) -> str | None:
 def atomic_write(path: Path, content: bytes) -> None:
     """Write content to path atomically: readers see the old file or the new one, never half.
 
-    An existing file keeps its permissions; a new one gets 0644. A link at path is replaced, never
-    followed (package files go through write_file, which refuses links first).
+    An existing regular file keeps its permissions; a new one gets 0644, and so does one that replaces
+    a link (whose own mode, 0777, would make it world-writable, #23). A link at path is replaced,
+    never followed (package files go through write_file, which refuses links first).
     """
     try:
-        mode = os.lstat(path).st_mode & 0o777
+        status = os.lstat(path)
     except FileNotFoundError:
-        mode = 0o644
+        status = None
+    mode = status.st_mode & 0o777 if status is not None and stat.S_ISREG(status.st_mode) else 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import SiteError
 from ..io.files import decoded, read_file
+from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
 from ..model.package import Package
 from ..model.publishing import archive_name
@@ -114,7 +115,9 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
 
 
 def _check_out(out: Path) -> None:
-    """Refuse, before any work, an out that is a file or a folder mmdata site did not build."""
+    """Refuse, before any work, an out that is a link, a file or a folder mmdata site did not build."""
+    if out.is_symlink():  # the swap would replace the link, and leave its folder behind as .NAME.old (#23)
+        raise SiteError(f"{out} is a symbolic link; give the folder itself: mmdata site replaces the whole folder and follows no link")
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} is a file; give a folder for the site")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -128,6 +131,10 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+    unsafe = next((rel for rel in files if safe_relative_path(rel) is not None), None)
+    if unsafe is not None:  # validation refuses the names that make one (#23)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{unsafe}: not a path inside {out}; nothing was written")
     try:
         for rel, data in sorted(files.items()):
             target = staging / rel
