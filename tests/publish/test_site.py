@@ -264,3 +264,12 @@ def test_a_javascript_licence_is_refused_before_the_site_is_built_issue_23(packa
     result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1
     assert not (tmp_path / "site").exists()
+
+
+def test_a_study_name_with_dollar_signs_is_text_in_the_plot_issue_23(package: Path, tmp_path: Path) -> None:
+    """A study named with `$\\cmd$` stopped the site with an internal error (exit 3): matplotlib read it as mathtext."""
+    set_cell(package / "data/studies.csv", "ifm-2005-02", "name", r"IFM $\cmd$ 2005-02")
+    result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "site")])
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    svg = (tmp_path / "site/plots/overview.svg").read_text(encoding="utf-8")
+    assert r"IFM $\cmd$" in svg  # as written, not typeset
