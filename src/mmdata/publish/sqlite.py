@@ -164,6 +164,8 @@ def findings_frame(tables: dict[str, pd.DataFrame], resources: dict[str, Resourc
     try:
         build(conn, tables, resources)
         rows = conn.execute(f"SELECT * FROM {quote_name(findings.NAME)}").fetchall()
+    except sqlite3.Error as exc:  # tables no validation checked (an archive loaded as it is) never stop with sqlite3's own error (#23)
+        raise ExportError(f"the tables cannot be joined into the findings view ({exc}); run `mmdata validate`") from None
     finally:
         conn.close()
     return frame(rows, findings.findings_resource(resources))
