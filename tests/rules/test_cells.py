@@ -44,3 +44,20 @@ def test_empty_required_cells_are_found_without_a_pandera_failure_each_issue_23(
 def test_a_required_cell_of_whitespace_or_unreadable_is_not_reported_twice_issue_23() -> None:
     problems = arms(b'a1,s, ,x,cohort-group,12x,,src,"The quote, quoted.",\n')
     assert sorted((p.row, p.column, p.code) for p in problems) == []  # typed_frame reports the whitespace and the size
+
+
+def test_allowed_value_suggestions_are_once_per_distinct_value_and_bounded_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.errors as errors
+
+    calls: list[str] = []
+    original = errors.did_you_mean
+    monkeypatch.setattr(errors, "did_you_mean", lambda value, *a, **k: calls.append(value) or original(value, *a, **k))
+    distinct = errors.SUGGESTIONS + 50
+    body = b"".join(b"a%d,s,n,x,controls-%d,,,src,q,\n" % (i, i % distinct) for i in range(2 * distinct))
+    problems = [p for p in arms(body) if p.code == "enum-error"]
+    assert len(problems) == 2 * distinct
+    assert len(calls) == errors.SUGGESTIONS
+    messages = {p.value: p.message for p in problems}
+    allowed = "use one of: experimental, control, cohort-group"
+    assert messages["controls-1"] == f"'controls-1' is not an allowed value (did you mean 'control'?); {allowed}"
+    assert messages[f"controls-{distinct - 1}"] == f"'controls-{distinct - 1}' is not an allowed value; {allowed}"

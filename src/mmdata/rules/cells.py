@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from ..errors import CELLS, KEYS, Code, Problem
+from ..errors import CELLS, KEYS, Code, Problem, Suggester
 from ..io.jsonfile import SCHEMA_ERROR
 from ..model.schema import Constraints, Resource, Table, enum_message
 from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
@@ -58,7 +58,8 @@ def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
     if cons.enum is not None:
         allowed = list(cons.enum)
         checks.append(pa.Check.isin(allowed))
-        meaning.append(CheckSpec(ENUM_ERROR, lambda v: enum_message(v, allowed)))
+        suggest = Suggester(map(str, allowed))  # once per distinct value, bounded (#23)
+        meaning.append(CheckSpec(ENUM_ERROR, lambda v: enum_message(v, allowed, suggest)))
     if cons.minimum is not None:
         low = cons.minimum
         checks.append(pa.Check.ge(low))
