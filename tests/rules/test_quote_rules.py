@@ -200,3 +200,31 @@ def test_rows_sharing_a_short_quote_each_get_the_problem_at_their_own_line_issue
     lines = [set_cell(pkg / OUTCOMES, key, "quote", "months with") for key in keys[1:3]]
     set_cell(pkg / OUTCOMES, keys[0], "value", "not a number")  # this row is left out of the later layers
     assert [(row, code) for row, _, code, _ in found(pkg, "quote-too-short")] == [(line, "quote-too-short") for line in lines]
+
+
+def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzy suggestions on a 100 MB seed ran over 90 s: each quote not found split the whole seed and indexed its every
+    word again, and a word such as "the" voted once per occurrence. Now the seed is indexed once per run, and a word
+    occurring more than COMMON times votes only when the quote has no rarer word."""
+    from mmdata.rules import suggest
+
+    text = " ".join(f"the patient {i} was seen by the team." for i in range(20_000)) + " The rare phrase of lenalidomide dosing."
+    indexed: list[int] = []
+    original = suggest.SeedWords.__init__
+    monkeypatch.setattr(suggest.SeedWords, "__init__", lambda self, t: indexed.append(len(t)) or original(self, t))
+    voted: list[int] = []
+    counter = suggest.Counter
+
+    class Counting(counter):  # type: ignore[misc,valid-type]
+        def update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            items = list(args[0]) if args and args[0] is not None else []
+            voted.append(len(items))
+            return super().update(items, **kwargs)
+
+    monkeypatch.setattr(suggest, "Counter", Counting)
+    advice = QuoteAdvice({"doc": text})
+    messages = [advice.message(f"The rare phrase of lenalidomide dose{'s' * i}", "doc") for i in range(3)]
+    assert messages[0] == ('quote not found in the seed of doc; closest passage: "The rare phrase of lenalidomide dosing." '
+                           "(the quote has 'dose' where the seed has 'dosing.')")
+    assert indexed == [len(text)]  # once, not once a quote
+    assert max(voted) <= suggest.COMMON  # "the" (40,001 times) does not vote beside rarer words
