@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from click.testing import CliRunner
 
 from mmdata.cli import cli
 from mmdata.io.csvfile import canonical_csv
-from mmdata.terminal import printable
+from mmdata.terminal import INVISIBLE, INVISIBLE_PATTERN, printable
 
 from .conftest import ROOT
 
@@ -130,3 +132,26 @@ def test_counts_read_as_english(n: int, noun: str, expected: str) -> None:
     from mmdata.terminal import count
 
     assert count(n, noun) == expected
+
+
+#: The Unicode Bidi_Control characters (PropList.txt), written out rather than read from the code:
+#: ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI. Each can reorder what a reader sees (Trojan Source).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: Format characters (category Cf) that show: the prepended concatenation marks, written before the digits they mark.
+VISIBLE_FORMAT = "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+#: Default-ignorable characters of other categories than Cf (DerivedCoreProperties.txt): joiners, fillers, variation selectors.
+IGNORABLE = "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\ufe00\ufe0f\uffa0\U000e0100\U000e01ef"
+
+
+def test_every_bidirectional_control_is_invisible_issue_23() -> None:
+    assert sorted(set(BIDI_CONTROLS) - INVISIBLE) == []
+
+
+def test_every_format_character_that_does_not_show_is_invisible_issue_23() -> None:
+    """Every character of category Cf in this Python's Unicode database but the prepended marks, and the default-ignorable ones."""
+    format_characters = {chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
+    assert sorted(f"U+{ord(c):04X}" for c in format_characters - set(VISIBLE_FORMAT) - INVISIBLE) == []
+    assert sorted(f"U+{ord(c):04X}" for c in set(IGNORABLE) - INVISIBLE) == []
+    assert not set(VISIBLE_FORMAT) & INVISIBLE
+    assert all(re.fullmatch(INVISIBLE_PATTERN, c) for c in sorted(INVISIBLE))
+    assert not re.search(INVISIBLE_PATTERN, "".join(map(chr, range(0x10000))).translate(dict.fromkeys(map(ord, INVISIBLE))))

@@ -47,10 +47,21 @@ def foreign_encoding_message(encoding: str) -> str:
     return f"the file is {encoding} (it starts with a {encoding} byte-order mark); save it as UTF-8"
 
 
-#: Characters that take no room on screen: zero-width spaces and joiners, the word joiner, the
-#: byte-order mark, the soft hyphen and the bidirectional controls. No cell may hold one.
-INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
-                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Characters that take no room on screen, as ranges of code points (first, last), written out so
+#: that every Python reads them alike: every format character (category Cf) but the prepended
+#: concatenation marks, which show (U+0600-U+0605, U+06DD, U+070F, U+0890, U+0891, U+08E2,
+#: U+110BD, U+110CD), and the other default-ignorable characters (Unicode's DerivedCoreProperties).
+#: Among them the soft hyphen, the zero-width space and joiners, the word joiner, the byte-order mark,
+#: every bidirectional control (U+061C ARABIC LETTER MARK, U+200E, U+200F, U+202A-U+202E,
+#: U+2066-U+2069: Trojan Source), the Hangul fillers, the variation selectors and the tag characters
+#: (which can carry hidden text). No cell may hold one (#13, #23).
+INVISIBLE_RANGES = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB), (0x13430, 0x1343F),
+                    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+INVISIBLE = frozenset(chr(c) for first, last in INVISIBLE_RANGES for c in range(first, last + 1))
+#: A regular expression (Python's and RE2's) that matches one invisible character.
+INVISIBLE_PATTERN = "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in INVISIBLE_RANGES) + "]"
 
 
 def character_name(char: str) -> str:

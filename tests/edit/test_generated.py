@@ -21,7 +21,7 @@ from mmdata.publish.release import previous_release
 
 from ..conftest import ROOT, copy_package, set_cell
 from ..conftest import read_rows as csv_rows
-from ..releases import all_bytes, assert_counts, git, region
+from ..releases import FIRST, all_bytes, assert_counts, git, region, repo_copy
 
 GENERATED = ("docs/data-dictionary.md", "README.md", "LICENSE-DATA.md", "datapackage.json")
 
@@ -163,3 +163,42 @@ def test_docs_reports_a_header_that_lacks_columns_issue_13(package: Path) -> Non
     assert code == 2
     assert stderr.startswith("Error: data/sources.csv:1:source_id: column 'source_id' is missing from the header [header-error]; ")
     assert "internal error" not in stderr
+
+
+@pytest.mark.parametrize("marker", ["<!-- end -->", "<!-- generated: seeds -->\n"])
+def test_a_cell_holding_a_region_marker_cannot_end_or_open_a_region_issue_23(marker: str, tmp_path: Path) -> None:
+    """A title with `<!-- end -->` once made `docs` grow the README on every run: generated text never holds a marker."""
+    root = repository(tmp_path / "pkg")
+    key = csv_rows(root / "data/sources.csv")[1][0][0]
+    set_cell(root / "data/sources.csv", key, "title", f"A title {marker} that goes on")
+    assert CliRunner().invoke(cli, ["docs", str(root)]).exit_code == 0
+    once = all_bytes(root)
+    assert CliRunner().invoke(cli, ["docs", str(root)]).stdout.count("wrote") == 0  # a second run has nothing to write
+    check = CliRunner().invoke(cli, ["docs", "--check", str(root)])
+    assert (check.exit_code, check.stderr) == (0, "")
+    assert all_bytes(root) == once
+    for name in ("README.md", "LICENSE-DATA.md"):
+        text = once[name].decode()
+        assert text.count("<!-- end -->") == (ROOT / name).read_text().count("<!-- end -->")
+        line = next(line for line in region(text, "seeds").splitlines() if f"(`{key}`)" in line)
+        assert f"A title &lt;!--{marker[4:].split(chr(10))[0]} that goes on" in line.replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", ["CITATION.cff", "README.md", "LICENSE-DATA.md", "CHANGELOG.md"])
+def test_a_document_that_is_not_utf8_is_an_encoding_error_issue_23(name: str, tmp_path: Path) -> None:
+    """The texts docs, site and release read besides the tables (CITATION.cff, the README...) are UTF-8 or refused, located."""
+    root = repo_copy(tmp_path / "pkg")
+    path = root / name
+    line = path.read_bytes().count(b"\n") + 2
+    path.write_bytes(path.read_bytes() + b"\nna\xefve\n")
+    error = f"Error: {name}: is not valid UTF-8 (invalid continuation byte, line {line}); save the file as UTF-8\n"
+    before = all_bytes(root)
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, list(args))
+        return result.exit_code, result.stderr
+
+    assert run("docs", "--check", str(root)) == ((2, error) if name != "CHANGELOG.md" else (0, ""))  # docs reads no changelog
+    assert run("release", FIRST, "--package-dir", str(root)) == (1 if name == "CHANGELOG.md" else 2, error)
+    assert run("site", "--out", str(tmp_path / "site"), str(root)) == ((2, error) if name == "CITATION.cff" else (0, ""))  # the site reads the citation only
+    assert all_bytes(root) == before

@@ -76,3 +76,18 @@ def test_release_writes_the_new_version_and_leaves_every_generated_file_current(
     assert yaml.safe_load((root / "CITATION.cff").read_text())["version"] == FIRST
     check = CliRunner().invoke(cli, ["docs", "--check", str(root)])
     assert (check.exit_code, check.stderr) == (0, ""), check.output
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_citation_reached_through_a_link_is_not_read_issue_23(check: bool, tmp_path: Path) -> None:
+    """CITATION.cff is read as every package file is: never through a link, so .zenodo.json takes nothing from outside."""
+    root = repo_copy(tmp_path / "pkg")
+    outside = tmp_path / "outside.cff"
+    outside.write_text('title: "Not this package"\nauthors:\n  - name: "Someone else"\n')
+    (root / "CITATION.cff").unlink()
+    (root / "CITATION.cff").symlink_to(outside)
+    before = (root / ".zenodo.json").read_bytes()
+    result = CliRunner().invoke(cli, ["docs", *(["--check"] if check else []), str(root)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: CITATION.cff: is reached through a symbolic link; mmdata follows no link: put the file itself there\n"
+    assert (root / ".zenodo.json").read_bytes() == before

@@ -13,7 +13,7 @@ import mmdata
 import mmdata.edit.fmt
 from mmdata.cli import cli
 from mmdata.errors import LoadError, Problem
-from mmdata.io.csvfile import MAX_CELL_CHARS, canonical_csv, header_ok, parse_csv_bytes
+from mmdata.io.csvfile import MAX_CELL_CHARS, MAX_ROW_PROBLEMS, canonical_csv, header_ok, parse_csv_bytes
 from mmdata.io.frames import arrow_available, read_cells
 
 from ..conftest import ROOT, TABLE_NAMES
@@ -145,6 +145,7 @@ def test_the_readme_states_the_limits_issue_13() -> None:
     limits = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
     assert f"a cell or a column name holds at most {MAX_CELL_CHARS:,} characters" in limits
     assert f"nested at most {MAX_DEPTH} levels deep" in limits
+    assert f"listed up to {MAX_ROW_PROBLEMS:,} of each kind in a table" in " ".join(limits.split())
 
 
 def test_a_header_of_100000_columns_is_checked_in_linear_time_issue_13() -> None:
@@ -171,3 +172,39 @@ def test_a_column_without_a_name_is_named_by_its_position_issue_13() -> None:
         "t.csv:1:b: column 'b' is missing from the header [header-error]",
         "t.csv:1: column 2 has no name; name it as the schema does or remove it [header-error]",
         "t.csv:1: column 3 has no name; name it as the schema does or remove it [header-error]"]
+
+
+@pytest.mark.parametrize("fast", [False, True] if arrow_available() else [False])
+@pytest.mark.parametrize(("row", "message"), [(b"", "empty line; remove it"), (b",,,,,,,,,", "every cell is empty; remove the row")])
+def test_empty_rows_are_listed_up_to_a_limit_issue_23(row: bytes, message: str, fast: bool) -> None:
+    """A table of 2 million empty rows kept validate busy for minutes, a problem a cell: an empty row is one
+    blank-row, and at most MAX_ROW_PROBLEMS of one kind are listed per file, then one problem counts the rest."""
+    arms = mmdata.open_package(ROOT).resources["arms"]
+    header, first, rest = (ROOT / ARMS).read_bytes().split(b"\n", 2)
+    empty = MAX_ROW_PROBLEMS + 500
+    raw = header + b"\n" + first + b"\n" + (row + b"\n") * empty + rest
+    found: list[Problem] = []
+    table = read_cells(ARMS, raw, arms.field_names, arms.missing_values, found, fast=fast)
+    assert table is not None and len(table.frame) == len(rest.splitlines()) + 1  # the empty rows are not rows
+    assert [(p.row, p.code, p.message) for p in found] == [
+        *((line, "blank-row", message) for line in range(3, 3 + MAX_ROW_PROBLEMS)),
+        (3 + MAX_ROW_PROBLEMS, "blank-row", f"{message} (and 499 more lines like it after this one, not listed one by one: "
+                                            f"mmdata lists the first {MAX_ROW_PROBLEMS:,} of each kind in a file)")]
+    assert [int(line) for line in table.lines[:2]] == [2, 3 + empty]
+
+
+def test_a_header_that_is_not_the_schemas_is_reported_without_reading_the_rows_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A header of 50,000 columns kept validate busy: its columns were read, one frame column each, before the header was checked."""
+    import pandas as pd
+
+    made = []
+    original = pd.Series
+    monkeypatch.setattr(pd, "Series", lambda *args, **kwargs: made.append(1) or original(*args, **kwargs))
+    wide = b"a,b," + b",".join(b"c%d" % i for i in range(50_000))
+    for raw in (wide + b"\n", wide + b"\n" + b"1," * 50_001 + b"2\n"):
+        for fast in ([False, True] if arrow_available() else [False]):
+            found: list[Problem] = []
+            made.clear()
+            assert read_cells("t.csv", raw, ["a", "b"], [""], found, fast=fast) is None
+            assert len(found) == 50_000
+            assert len(made) < 10  # not a column each

@@ -300,3 +300,34 @@ def test_the_bundled_data_is_found_in_the_wheel_layout_or_the_source_tree(tmp_pa
     copy_package(ROOT, tmp_path / "site/mmdata/_data")
     assert mmdata.model.load.bundled_root() == tmp_path / "site/mmdata/_data"
     assert mmdata.data_version() == VERSION
+
+
+def zipped(root: Path, target: Path) -> Path:
+    """The package folder root as a zip archive without SHA256SUMS, as a hand-made archive is."""
+    with zipfile.ZipFile(target, "w") as out:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            out.write(path, f"pkg/{path.relative_to(root)}")
+    return target
+
+
+def test_findings_of_an_inconsistent_archive_is_mmdatas_own_error_issue_23(package: Path, tmp_path: Path) -> None:
+    """load("findings") builds the view from tables no validation checked: a key twice, or two columns SQLite cannot tell
+    apart, is a LoadError naming the archive, never an sqlite3 error."""
+    arms = package / "data/arms.csv"
+    header, first, rest = arms.read_text(encoding="utf-8").split("\n", 2)
+    arms.write_text("\n".join([header, first, first, rest]), encoding="utf-8")
+    archive = zipped(package, tmp_path / "twice.zip")
+    with pytest.raises(mmdata.LoadError) as caught:
+        mmdata.load("findings", path=archive)
+    assert str(caught.value) == (f"{archive}: cannot build the findings view: the tables break a constraint of their schemas "
+                                 "(UNIQUE constraint failed: arms.arm_id); run `mmdata validate`")
+    arms.write_text("\n".join([header + ",Caveat", first + ",", rest.replace("\n", ",\n")]), encoding="utf-8")
+    schema = package / "schemas/arms.schema.json"
+    data = json.loads(schema.read_text(encoding="utf-8"))
+    data["fields"].append({"name": "Caveat", "type": "string"})
+    schema.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    archive = zipped(package, tmp_path / "case.zip")
+    with pytest.raises(mmdata.LoadError) as caught:
+        mmdata.load("findings", path=archive)
+    assert str(caught.value) == (f"{archive}: cannot build the findings view: the tables cannot be joined into the findings view "
+                                 "(duplicate column name: Caveat); run `mmdata validate`")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import mmdata
@@ -144,3 +145,77 @@ def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_t
     assert code == 1
     assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
     assert "internal error" not in stderr
+
+
+# ---------------------------------------------------------------- what the standards allow but no export can hold (#23)
+# Each of these validated, then `export` or `site` wrote outside its folder or stopped with an internal error (exit 3).
+def add_resource(package: Path, name: str) -> None:
+    """A sixth resource, a copy of the arms entry under another name."""
+    edit_json(package / "datapackage.json", lambda d: d["resources"].append(dict(d["resources"][2], name=name)))
+
+
+def test_a_resource_name_that_is_no_file_name_is_refused_issue_23(package: Path, tmp_path: Path) -> None:
+    """'../../../escaped' passed validate, and export and site then wrote parquet/../../../escaped.parquet outside their folders."""
+    add_resource(package, "../../../escaped")
+    assert run("validate", str(package)) == (1, (
+        "datapackage.json:resources/5/name: '../../../escaped' is not a resource name mmdata can use: write lower-case letters, "
+        "digits, '.', '_' and '-' only, starting with a letter or a digit (it names files and an SQLite table) [resource-error]\n"))
+    code, stderr = run("export", "--to", str(tmp_path / "a/b/build"), str(package))
+    assert (code, stderr) == (1, f"Error: {package}: the package is not valid (1 problem); nothing was written. Run `mmdata validate` to see them\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]  # nothing written, inside the folder or out of it
+
+
+def test_a_resource_named_like_sqlites_own_tables_is_refused_issue_23(package: Path) -> None:
+    add_resource(package, "sqlite_stat1")
+    assert run("validate", str(package)) == (1, (
+        "datapackage.json:resources/5/name: 'sqlite_stat1' starts with 'sqlite_', which SQLite reserves for its own tables; "
+        "rename the resource [resource-error]\n"))
+
+
+@pytest.mark.parametrize(("enum", "shown"), [(["about", None], "null"), (["about", 3], "3"), (["about", ["x"]], '["x"]')])
+def test_allowed_values_not_of_the_fields_type_are_a_field_error_issue_23(enum: list, shown: str, package: Path) -> None:
+    """null and numbers in a string field's allowed values stopped export (exit 3); a nested list stopped validate itself."""
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][6]["constraints"].update(enum=enum))
+    assert run("validate", str(package)) == (1, (
+        f"schemas/arms.schema.json:size_qualifier: allowed value {shown} is not a string; write every allowed value of a string "
+        "field as a JSON string [field-error]\n"))
+
+
+def test_numbers_are_the_allowed_values_of_a_number_field_issue_23(package: Path) -> None:
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"][5]["constraints"].update(enum=[10, 2.5]))
+    assert run("validate", str(package)) == (1, (
+        "schemas/arms.schema.json:size: allowed value 2.5 is not an integer; write every allowed value of an integer field as "
+        "a JSON number [field-error]\n"))
+
+
+def test_two_columns_differing_only_in_case_are_a_field_error_issue_23(package: Path) -> None:
+    """SQLite's column names are case-insensitive: 'caveat' and 'Caveat' stopped the SQLite export (exit 3)."""
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"].append(dict(s["fields"][9], name="Caveat")))
+    assert run("validate", str(package)) == (1, (
+        "schemas/arms.schema.json:Caveat: 'Caveat' and 'caveat' differ only in case, which SQLite and most tools do not tell "
+        "apart; rename one [field-error]\n"))
+
+
+def test_more_columns_than_sqlite_holds_is_a_schema_error_issue_23(package: Path) -> None:
+    from mmdata.model.package import MAX_COLUMNS
+
+    extra = MAX_COLUMNS - 10 + 1
+    edit_json(package / "schemas/arms.schema.json",
+              lambda s: s["fields"].extend({"name": f"c{i}", "type": "string", "description": "x"} for i in range(extra)))
+    assert run("validate", str(package)) == (1, (
+        f"schemas/arms.schema.json: {MAX_COLUMNS + 1:,} fields, more than the {MAX_COLUMNS:,} an SQLite table holds; split the "
+        "table [schema-error]\n"))
+    edit_json(package / "schemas/arms.schema.json", lambda s: s["fields"].pop())
+    code, stderr = run("validate", str(package))
+    assert (code, "schema-error" in stderr) == (1, False)  # at the limit: only the header's missing columns are reported
+
+
+@pytest.mark.parametrize("where", ["field", "schema"])
+def test_a_control_character_in_a_description_is_a_schema_error_issue_23(where: str, package: Path) -> None:
+    """A NUL in a description stopped the SQLite export (exit 3): the description is an SQL comment and a _columns cell."""
+    edit_json(package / "schemas/arms.schema.json",
+              lambda s: (s["fields"][9] if where == "field" else s).update(description="Notes\x00 on the arm."))
+    column = "caveat" if where == "field" else ""
+    assert run("validate", str(package)) == (1, (
+        f"schemas/arms.schema.json:{column + ':' if column else ''} the description holds the control character U+0000; "
+        "remove it [schema-error]\n"))

@@ -286,3 +286,54 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.Monkey
     assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
                              "install the export extra: pip install 'mmdata[export]'\n")
     assert export_module.FORMATS == ("sqlite", "parquet", "csv")
+
+
+# ---------------------------------------------------------------- nothing written outside the folder named (#23)
+def outside_tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+@pytest.mark.parametrize("link", ["parquet", "metadata.json"])
+def test_export_writes_through_no_link_in_its_folder_issue_23(link: str, tmp_path: Path) -> None:
+    """`export --to build` with build/parquet a link wrote the Parquet files into the folder it points to; a
+    build/metadata.json link was replaced by a file with the link's mode, world-writable."""
+    out, outside = tmp_path / "build", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    (outside / "metadata.json").write_text("mine\n")
+    (out / link).symlink_to(outside if link == "parquet" else outside / "metadata.json")
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(out)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    first = "parquet/adverse_events.parquet" if link == "parquet" else "metadata.json"
+    assert result.stderr == (f"Error: {out / first}: not written: {link} is a symbolic link, and mmdata never writes through one; "
+                             "replace the link by the file or folder itself; nothing was exported\n")
+    assert outside_tree(outside) == {"metadata.json": b"mine\n"}
+    assert sorted(p.name for p in out.iterdir()) == [link]  # nothing written beside it either
+
+
+def test_export_files_are_not_world_writable_issue_23(tmp_path: Path) -> None:
+    from mmdata.io.files import atomic_write
+
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    atomic_write(tmp_path / "link", b"x")  # a link replaced, as atomic_write documents: its mode (0777) is not kept
+    assert ((tmp_path / "link").is_symlink(), (tmp_path / "link").stat().st_mode & 0o777) == (False, 0o644)
+    out = tmp_path / "build"
+    assert CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(out)]).exit_code == 0
+    modes = {str(p.relative_to(out)): p.stat().st_mode & 0o777 for p in out.rglob("*") if p.is_file()}
+    assert set(modes.values()) == {0o644}
+    assert "metadata.json" in modes
+
+
+@pytest.mark.parametrize("to", [".", "data", "schemas/sub", "seeds"])
+def test_export_into_the_packages_own_folders_is_refused_issue_23(to: str, package: Path) -> None:
+    """`export --to data` wrote data.sqlite and parquet/ into data/, and the package no longer validated."""
+    before = outside_tree(package)
+    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(package / to)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    folder = to.split("/")[0]
+    assert result.stderr == (f"Error: {package / to}: is the package folder; export to a folder of its own (the default is build/)\n"
+                             if to == "." else
+                             f"Error: {package / to}: is inside the package's folder {folder}/, whose files the export would change; "
+                             "export to a folder of its own (the default is build/)\n")
+    assert outside_tree(package) == before
+    assert CliRunner().invoke(cli, ["export", str(package), "--to", str(package / "build"), "--format", "csv"]).exit_code == 0  # build/ is not the package's

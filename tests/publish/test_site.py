@@ -212,3 +212,64 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_site_out_that_is_a_link_is_refused_issue_23(tmp_path: Path) -> None:
+    """`site --out` onto a link worked once (the link replaced by the site), then failed and left a .old folder behind."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "real")
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "out")])
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (f"Error: {tmp_path / 'out'} is a symbolic link; give the folder itself: mmdata site replaces the whole "
+                                 "folder and follows no link\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "real"]
+    assert (tmp_path / "out").is_symlink() and not any((tmp_path / "real").iterdir())
+
+
+@pytest.mark.parametrize(("value", "relative", "safe"), [
+    ("https://creativecommons.org/licenses/by/4.0/", False, True), ("HTTP://example.org/a", False, True),
+    ("LICENSE-DATA.md", True, True), ("LICENSE-DATA.md", False, False), ("downloads/csv/arms.csv", True, True),
+    ("javascript:alert(1)", True, False), ("JavaScript:alert(1)", True, False), ("java\tscript:alert(1)", True, False),
+    (" javascript:alert(1)", True, False), ("data:text/html,<script>alert(1)</script>", True, False),
+    ("vbscript:msgbox", True, False), ("https:alert(1)", True, False), ("//evil.example/x", True, False), ("", True, False),
+])
+def test_only_http_addresses_and_relative_paths_are_links_issue_23(value: str, relative: bool, safe: bool) -> None:
+    from mmdata.model.publishing import safe_link
+
+    assert safe_link(value, relative=relative) is safe
+
+
+def test_every_link_and_source_of_the_site_is_http_or_relative_issue_23(site: Path) -> None:
+    """A licence path of javascript:alert(1) was a link on every page; validate refuses it (unsafe-link), and no page links one."""
+    import html
+
+    from mmdata.model.publishing import safe_link
+    from mmdata.publish.site import LINKS
+
+    found = [html.unescape(link) for page in site.rglob("*.html") for link in LINKS.findall(page.read_text(encoding="utf-8"))]
+    assert len(found) > 100
+    assert [link for link in found if not safe_link(link)] == []
+
+
+def test_a_javascript_licence_is_refused_before_the_site_is_built_issue_23(package: Path, tmp_path: Path) -> None:
+    descriptor = package / "datapackage.json"
+    data = json.loads(descriptor.read_text(encoding="utf-8"))
+    data["licenses"][0]["path"] = "javascript:alert(1)"
+    descriptor.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    validated = CliRunner().invoke(cli, ["validate", str(package)])
+    assert (validated.exit_code, validated.stderr) == (1, (
+        "datapackage.json:licenses/0/path: 'javascript:alert(1)' is not an http or https address or a relative path; a page would "
+        "make it a link that runs or opens something else: write the address, starting with https:// [unsafe-link]\n"))
+    result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_study_name_with_dollar_signs_is_text_in_the_plot_issue_23(package: Path, tmp_path: Path) -> None:
+    """A study named with `$\\cmd$` stopped the site with an internal error (exit 3): matplotlib read it as mathtext."""
+    set_cell(package / "data/studies.csv", "ifm-2005-02", "name", r"IFM $\cmd$ 2005-02")
+    result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "site")])
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    svg = (tmp_path / "site/plots/overview.svg").read_text(encoding="utf-8")
+    assert r"IFM $\cmd$" in svg  # as written, not typeset

@@ -15,7 +15,7 @@ import mmdata
 import mmdata.rules.suggest
 from mmdata.rules.celltext import FORMULA_STARTS, MIN_QUOTE_WORDS
 from mmdata.rules.suggest import SUGGESTION_LIMIT, QuoteAdvice
-from mmdata.terminal import INVISIBLE
+from mmdata.terminal import INVISIBLE, INVISIBLE_RANGES
 
 from ..conftest import ROOT, build_fixture, read_rows, set_cell
 
@@ -134,10 +134,23 @@ def test_validate_keeps_to_the_limit_in_file_order_issue_13(pkg: Path, monkeypat
 
 
 # ---------------------------------------------------------------- invisible characters and formula-like cells
-@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u2066", *sorted(INVISIBLE)])
+#: The first and the last character of each range of invisible ones, and those the issues named.
+SOME_INVISIBLE = sorted({chr(c) for first, last in INVISIBLE_RANGES for c in (first, last)} | set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u202e\u2066\u061c"))
+
+
+@pytest.mark.parametrize("char", SOME_INVISIBLE)
 def test_an_invisible_character_in_a_free_text_cell_is_reported_issue_13(char: str, pkg: Path) -> None:
     line = set_cell(pkg / STUDIES, "trial-a", "caveat", f"Read{char} carefully.")
     assert [(r, c, code) for r, c, code, _ in found(pkg, "invisible-character")] == [(line, "caveat", "invisible-character")]
+
+
+def test_the_arabic_letter_mark_in_a_quote_is_reported_issue_23(pkg: Path) -> None:
+    """U+061C reorders text as the other bidirectional controls do (Trojan Source)."""
+    quote = read_rows(pkg / OUTCOMES)[1][0][read_rows(pkg / OUTCOMES)[0].index("quote")]
+    line = set_cell(pkg / OUTCOMES, read_rows(pkg / OUTCOMES)[1][0][0], "quote", quote.replace(" ", " \u061c", 1))
+    assert [(r, c, code, m) for r, c, code, m in found(pkg, "invisible-character")] == [
+        (line, "quote", "invisible-character",
+         f"character {quote.index(' ') + 2} is U+061C ARABIC LETTER MARK, which does not show; delete it")]
 
 
 def test_an_invisible_character_behind_a_loose_pattern_is_reported_issue_13(pkg: Path) -> None:
@@ -187,3 +200,31 @@ def test_rows_sharing_a_short_quote_each_get_the_problem_at_their_own_line_issue
     lines = [set_cell(pkg / OUTCOMES, key, "quote", "months with") for key in keys[1:3]]
     set_cell(pkg / OUTCOMES, keys[0], "value", "not a number")  # this row is left out of the later layers
     assert [(row, code) for row, _, code, _ in found(pkg, "quote-too-short")] == [(line, "quote-too-short") for line in lines]
+
+
+def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzy suggestions on a 100 MB seed ran over 90 s: each quote not found split the whole seed and indexed its every
+    word again, and a word such as "the" voted once per occurrence. Now the seed is indexed once per run, and a word
+    occurring more than COMMON times votes only when the quote has no rarer word."""
+    from mmdata.rules import suggest
+
+    text = " ".join(f"the patient {i} was seen by the team." for i in range(20_000)) + " The rare phrase of lenalidomide dosing."
+    indexed: list[int] = []
+    original = suggest.SeedWords.__init__
+    monkeypatch.setattr(suggest.SeedWords, "__init__", lambda self, t: indexed.append(len(t)) or original(self, t))
+    voted: list[int] = []
+    counter = suggest.Counter
+
+    class Counting(counter):  # type: ignore[misc,valid-type]
+        def update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            items = list(args[0]) if args and args[0] is not None else []
+            voted.append(len(items))
+            return super().update(items, **kwargs)
+
+    monkeypatch.setattr(suggest, "Counter", Counting)
+    advice = QuoteAdvice({"doc": text})
+    messages = [advice.message(f"The rare phrase of lenalidomide dose{'s' * i}", "doc") for i in range(3)]
+    assert messages[0] == ('quote not found in the seed of doc; closest passage: "The rare phrase of lenalidomide dosing." '
+                           "(the quote has 'dose' where the seed has 'dosing.')")
+    assert indexed == [len(text)]  # once, not once a quote
+    assert max(voted) <= suggest.COMMON  # "the" (40,001 times) does not vote beside rarer words

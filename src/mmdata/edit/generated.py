@@ -13,7 +13,8 @@ it otherwise, and two pull requests adding rows for different sources would conf
 `mmdata docs` leaves it as it is and `mmdata docs --check` does not compare it.
 
 A file that does not exist is skipped (a bare package folder has no README); a region is only
-written where its marks are. `mmdata docs --check` compares, `mmdata docs` writes. Only csvfile
+written where its marks are, and what it holds never holds a mark: a cell's ``<!-- end -->`` is
+written ``&lt;!-- end -->``, which Markdown shows as written (#23). `mmdata docs --check` compares, `mmdata docs` writes. Only csvfile
 is used to read the tables, so this stays free of pandas.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from ..about import DISTRIBUTION
 from ..errors import DocsError, Problem
 from ..io.csvfile import header_ok
-from ..io.files import current
+from ..io.files import current, decoded, read_file
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
 from ..model.package import DESCRIPTOR, Package, open_package
@@ -48,6 +49,8 @@ REGIONS = ("contents", "seeds", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
 RELEASED = "contents"
 REGION = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end -->)", re.S)
+#: What REGION finds of a region's marks: never left in what a region holds (see unmarked).
+MARKS = ("<!-- end -->", "<!-- generated:")
 
 
 @dataclass
@@ -148,6 +151,14 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def unmarked(body: str) -> str:
+    """A region's text with each mark REGION looks for ('<!-- end -->', '<!-- generated:') written with '&lt;' for its
+    '<', which Markdown shows as '<': a cell holding a mark can neither end its region early nor open another (#23)."""
+    for mark in MARKS:
+        body = body.replace(mark, "&lt;" + mark[1:])
+    return body
+
+
 def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
     """text with the body of every region in regions replaced, the other known regions kept as they
     are; DocsError for a region mmdata does not know."""
@@ -155,7 +166,7 @@ def fill_regions(text: str, regions: dict[str, str], path: str) -> str:
         name = match["name"]
         if name not in REGIONS:
             raise DocsError(f"{path}: unknown generated region '{name}'; known: {', '.join(REGIONS)}")
-        return f"{match[1]}{regions[name]}{match[4]}" if name in regions else match[0]
+        return f"{match[1]}{unmarked(regions[name])}{match[4]}" if name in regions else match[0]
 
     return REGION.sub(body, text)
 
@@ -177,7 +188,7 @@ def generated_files(source: Package | str | Path) -> dict[str, bytes]:
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:
-            out[name] = fill_regions(text.decode("utf-8"), regions, name).encode("utf-8")
+            out[name] = fill_regions(decoded(name, text), regions, name).encode("utf-8")
     if current(root, ZENODO) is not None:
         out[ZENODO] = zenodo_file(root, descriptor, rows)
     out[DESCRIPTOR] = current(root, DESCRIPTOR) or b""  # only its sources are generated: its layout is its own
@@ -190,9 +201,10 @@ def generated_files(source: Package | str | Path) -> dict[str, bytes]:
 def zenodo_file(root: Path, descriptor: dict, rows: Rows, citation: str | None = None) -> bytes:
     """.zenodo.json for descriptor, from CITATION.cff (as given, or as at root) and the studies (#14)."""
     if citation is None:
-        if not (root / CITATION).is_file():
+        content = read_file(root, CITATION)  # never through a link (#23): UnsafeFile, as for any package file
+        if content is None:
             raise DocsError(f"{CITATION} is missing; {ZENODO} takes its title and creators from it")
-        citation = (root / CITATION).read_text(encoding="utf-8")
+        citation = decoded(CITATION, content)
     return render_zenodo(descriptor, citation, rows.of("studies"))
 
 
@@ -204,7 +216,7 @@ def release_readme(source: Package | str | Path, version: str) -> bytes | None:
     if text is None:
         return None
     regions = {RELEASED: render_contents(read_rows(pkg), version), **render_pins(version, DISTRIBUTION)}
-    return fill_regions(text.decode("utf-8"), regions, README).encode("utf-8")
+    return fill_regions(decoded(README, text), regions, README).encode("utf-8")
 
 
 @dataclass

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,22 +121,27 @@ def passages_in(text: str, words: str, limit: int = LIMIT) -> tuple[str, list[st
     sentence shares a word with them."""
     seed = Seed(text)
     spans = sentences(text)
-    kind, found = "exact", _widened(spans, seed.find_every(words))
+    kind, found = "exact", _widened(seed.normal, spans, seed.each(words), limit)
     if not found:
-        kind, found = "loose", _widened(spans, seed.find_every(words, ignore_case=True))
+        kind, found = "loose", _widened(seed.normal, spans, seed.each(words, ignore_case=True), limit)
     if not found:
-        kind, found = "fuzzy", _fuzzy(seed.normal, spans, words)
-    return kind, list(dict.fromkeys(seed.normal[a:b] for a, b in found))[:limit]
+        kind, found = "fuzzy", list(dict.fromkeys(seed.normal[a:b] for a, b in _fuzzy(seed.normal, spans, words)))
+    return kind, found[:limit]
 
 
-def _widened(spans: list[tuple[int, int]], occurrences: list[Occurrence]) -> list[tuple[int, int]]:
-    """Each occurrence widened to the sentences it touches (in the normalised text)."""
-    found = []
+def _widened(normal: str, spans: list[tuple[int, int]], occurrences: Iterable[Occurrence], limit: int) -> list[str]:
+    """The first limit distinct passages the occurrences touch, each an occurrence widened to the sentences it touches
+    (in the normalised text). Occurrences are read only until limit passages are found, and each finds its sentences
+    by bisection: `quote SOURCE the` on a seed of megabytes compared every occurrence with every sentence (#23)."""
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    found: dict[str, None] = {}
     for occurrence in occurrences:
-        start = max(a for a, _ in spans if a <= occurrence.normal_start)
-        end = min(b for _, b in spans if b >= occurrence.normal_end)
-        found.append((start, end))
-    return found
+        start = starts[bisect_right(starts, occurrence.normal_start) - 1]
+        end = ends[bisect_left(ends, occurrence.normal_end)]
+        found[normal[start:end]] = None
+        if len(found) >= limit:
+            break
+    return list(found)
 
 
 def _fuzzy(normal: str, spans: list[tuple[int, int]], wanted: str) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ library, so the formatter stays fast.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections import Counter
@@ -29,6 +30,10 @@ EXTRA_CELL = Code("extra-cell", CELLS, "a row has more cells than the header")
 #: load, fmt, docs, diff (merge-table leaves such a file to git). A longer cell is a
 #: `cell-too-long` problem and the file is not read further; the README's Limits section states this number.
 MAX_CELL_CHARS = 100_000
+#: At most this many problems of one kind about whole rows (blank-row, missing-cell, extra-cell) are
+#: listed per file; one more problem, at the first line not listed, counts the rest (#23). The README's
+#: Limits section states this number.
+MAX_ROW_PROBLEMS = 1_000
 #: The csv module's own field limit while mmdata parses (larger than MAX_CELL_CHARS, so that every
 #: too-long cell is found and located by mmdata, not cut short by the csv module).
 _READER_FIELD_LIMIT = 2**31 - 1
@@ -80,6 +85,7 @@ def _long_fields() -> Iterator[None]:
 def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline=""), strict=True)
     parsed = ParsedCsv([], [], [], [])
+    rows = _RowProblems(rel, problems)
     too_long = 0
     try:
         header = next(reader, None)
@@ -93,13 +99,15 @@ def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
             start, last = last + 1, reader.line_num
             too_long += _too_long(rel, start, record, header, problems)
             if not record:
-                problems.append(Problem(rel, start, None, BLANK_ROW, "empty line; remove it"))
+                rows.add(start, BLANK_ROW, "empty line; remove it")
+                continue
+            if len(record) > 1 and not any(record):  # frictionless's blank-row too: a row of empty cells is no row (#23)
+                rows.add(start, BLANK_ROW, "every cell is empty; remove the row")
                 continue
             misshapen = len(record) != len(header)
             if misshapen:
                 code = MISSING_CELL if len(record) < len(header) else EXTRA_CELL
-                problems.append(Problem(rel, start, None, code,
-                                        f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma"))
+                rows.add(start, code, f"row has {len(record)} cells but the header has {len(header)}; check for a missing or extra comma")
                 record = (record + [""] * len(header))[: len(header)]
             parsed.records.append(record)
             parsed.lines.append(start)
@@ -107,7 +115,36 @@ def _parse(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv | None:
     except csv.Error as exc:
         problems.append(Problem(rel, reader.line_num, None, SOURCE_ERROR, f"cannot parse the CSV: {exc}"))
         return None
+    finally:
+        rows.close()
     return None if too_long else parsed
+
+
+class _RowProblems:
+    """Problems about whole rows, listed up to MAX_ROW_PROBLEMS of each kind; the first one not listed
+    counts the others (#23), so that a file of millions of blank rows is reported in bounded time and memory."""
+
+    def __init__(self, rel: str, problems: list[Problem]) -> None:
+        self.rel, self.problems = rel, problems
+        self.listed: Counter[str] = Counter()
+        self.first: dict[str, Problem] = {}  # of each kind, the first problem not listed
+        self.more: Counter[str] = Counter()
+
+    def add(self, line: int, code: str, message: str) -> None:
+        if self.listed[code] < MAX_ROW_PROBLEMS:
+            self.listed[code] += 1
+            self.problems.append(Problem(self.rel, line, None, code, message))
+        elif code in self.first:
+            self.more[code] += 1
+        else:
+            self.first[code] = Problem(self.rel, line, None, code, message)
+
+    def close(self) -> None:
+        for code, first in self.first.items():
+            self.problems.append(dataclasses.replace(first, message=(
+                f"{first.message} (and {self.more[code]:,} more lines like it after this one, not listed one by one: "
+                f"mmdata lists the first {MAX_ROW_PROBLEMS:,} of each kind in a file)")))
+        self.first.clear()
 
 
 def _too_long(rel: str, line: int, record: list[str], header: list[str] | None, problems: list[Problem]) -> int:

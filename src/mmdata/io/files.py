@@ -22,7 +22,7 @@ import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
+from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
 
 #: The largest file mmdata reads, per kind: a table (.csv), a JSON file (datapackage.json, a Table
 #: Schema), any other file (a seed, a document). A larger file is refused, naming it.
@@ -114,6 +114,15 @@ def read_file(root: Path, rel: str, bound: int | None = None) -> bytes | None:
     return content
 
 
+def decoded(rel: str, content: bytes) -> str:
+    """The text of a package file read as UTF-8; UnsafeFile (an encoding-error, with its line) when it is not UTF-8 (#23)."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise UnsafeFile(rel, f"is not valid UTF-8 ({exc.reason}, line {line}); save the file as UTF-8", ENCODING_ERROR) from None
+
+
 def write_file(root: Path, rel: str, content: bytes) -> None:
     """Write a package file atomically, never through a symbolic link: WriteRefused, changing nothing,
     when rel or a folder on its way is a link, or rel is there but is not a regular file."""
@@ -139,6 +148,8 @@ def unwritable(root: Path, rel: str) -> str | None:
     symbolic link, a folder on its way is not a folder, or the file is there but is not a regular
     file; None when it can be (folders that do not exist yet are made by writable)."""
     parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or any(part in (".", "..") for part in parts):
+        return "is not a path inside the folder; mmdata writes nowhere else"  # a name such as '../x' (#23)
     path = Path(root)
     for i, part in enumerate(parts):
         path = path / part
@@ -157,13 +168,15 @@ def unwritable(root: Path, rel: str) -> str | None:
 def atomic_write(path: Path, content: bytes) -> None:
     """Write content to path atomically: readers see the old file or the new one, never half.
 
-    An existing file keeps its permissions; a new one gets 0644. A link at path is replaced, never
-    followed (package files go through write_file, which refuses links first).
+    An existing regular file keeps its permissions; a new one gets 0644, and so does one that replaces
+    a link (whose own mode, 0777, would make it world-writable, #23). A link at path is replaced,
+    never followed (package files go through write_file, which refuses links first).
     """
     try:
-        mode = os.lstat(path).st_mode & 0o777
+        status = os.lstat(path)
     except FileNotFoundError:
-        mode = 0o644
+        status = None
+    mode = status.st_mode & 0o777 if status is not None and stat.S_ISREG(status.st_mode) else 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

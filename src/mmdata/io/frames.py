@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,14 +55,18 @@ def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[st
     fields, missing = list(fields), list(missing)
     if fast is None:
         fast = arrow_available()
-    cells = _arrow_cells(raw, missing) if fast else None
-    if cells is not None:
-        header, columns, lines = cells
+    header = _arrow_header(raw) if fast else None
+    if header is not None:
+        checked = len(problems)
         if not header_ok(rel, header, fields, problems):
-            return None
-        position = {name: i for i, name in enumerate(header)}
-        frame = pd.DataFrame({f: columns[position[f]] for f in fields})
-        return Cells(frame, lines, np.zeros(len(frame), dtype=bool))
+            return None  # before the rows are read: a header of 50,000 columns costs no column of cells (#23)
+        cells = _arrow_cells(raw, missing, header)
+        if cells is not None:
+            columns, lines = cells
+            position = {name: i for i, name in enumerate(header)}
+            frame = pd.DataFrame({f: _strings(columns[position[f]]) for f in fields})
+            return Cells(frame, lines, np.zeros(len(frame), dtype=bool))
+        del problems[checked:]  # the exact reader checks the header again
     parsed = parse_csv_bytes(rel, raw, problems)
     if parsed is None or not header_ok(rel, parsed.header, fields, problems):
         return None
@@ -104,12 +109,8 @@ def regular(raw: bytes, start: int = 0) -> bool:
     return bool(opens_ok.all() and closes_ok.all())
 
 
-def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Series], np.ndarray] | None:
-    """Header, columns (NA for missing values) and file lines by the Arrow reader; None when the file needs the exact reader."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
+def _arrow_header(raw: bytes) -> list[str] | None:
+    """The header, when the Arrow reader may read raw (see the module docstring); None when the file needs the exact reader."""
     start = len(BOM) if raw.startswith(BOM) else 0
     end = raw.find(b"\n", start)
     first = raw[start:] if end < 0 else raw[start:end + 1]
@@ -121,10 +122,22 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
         return None
     if not header or len(set(header)) != len(header) or max(map(len, header)) > MAX_CELL_CHARS:
         return None
-    offset = start + len(first)
+    return header
+
+
+def _arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list[Any], np.ndarray] | None:
+    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header by the
+    Arrow reader; None when the file needs the exact reader."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    start = len(BOM) if raw.startswith(BOM) else 0
+    end = raw.find(b"\n", start)
+    offset = len(raw) if end < 0 else end + 1
     names = [str(i) for i in range(len(header))]
     if offset == len(raw):  # a header and no rows
-        return header, [pd.Series([], dtype=pd.StringDtype("pyarrow")) for _ in names], np.empty(0, dtype=np.int64)
+        return [pa.chunked_array([], type=pa.large_string()) for _ in names], np.empty(0, dtype=np.int64)
     body = pa.py_buffer(raw)[offset:]
     try:
         table = pacsv.read_csv(
@@ -140,6 +153,8 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
     longest = [pc.max(pc.utf8_length(column)).as_py() for column in table.columns]
     if max((n for n in longest if n is not None), default=0) > MAX_CELL_CHARS:
         return None  # the exact reader reports each cell that is too long, at its line and column
+    if len(names) > 1 and table.num_rows and _any_empty_row(table):
+        return None  # a row of empty cells is a blank-row: the exact reader reports it (#23)
     rows = table.num_rows
     physical = raw.count(b"\n", offset) + (not raw.endswith(b"\n"))
     breaks = np.zeros(rows, dtype=np.int64)
@@ -149,5 +164,20 @@ def _arrow_cells(raw: bytes, missing: list[str]) -> tuple[list[str], list[pd.Ser
         if rows + int(breaks.sum()) != physical:
             return None
     lines = np.arange(2, rows + 2, dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64)[:rows]
-    columns = [pd.Series(pd.arrays.ArrowStringArray(column), dtype=pd.StringDtype("pyarrow")) for column in table.columns]
-    return header, columns, lines
+    return list(table.columns), lines
+
+
+def _any_empty_row(table: Any) -> bool:
+    """Whether a row may hold only empty cells: every cell null (the empty text, or a declared missing value) or empty."""
+    import pyarrow.compute as pc
+
+    filled = None
+    for column in table.columns:
+        cell = pc.fill_null(pc.greater(pc.utf8_length(column), 0), False)  # null (empty, or a missing value) may be empty: the exact reader decides
+        filled = cell if filled is None else pc.or_(filled, cell)
+    return not pc.all(filled).as_py()
+
+
+def _strings(column: Any) -> pd.Series:
+    """An Arrow column of text as a pandas Series of Arrow-backed strings, without a copy per cell."""
+    return pd.Series(pd.arrays.ArrowStringArray(column), dtype=pd.StringDtype("pyarrow"))

@@ -46,14 +46,18 @@ def sums_problems(snap: Archive) -> list[Problem]:
     if SUMS not in snap.names:
         return []
     problems: list[Problem] = []
-    listed: set[str] = set()
+    listed: dict[str, int] = {}  # the line that first lists each file
+    again: dict[str, list[int]] = {}  # the lines that list it again: never read and hashed again (#23)
     for number, line in enumerate(snap.file(SUMS).decode("utf-8", "replace").splitlines(), 1):
         match = LINE.fullmatch(line)
         if match is None:
             problems.append(Problem(SUMS, number, None, HASH_MISMATCH, "not a line 'SHA256  FILE' as `mmdata release` writes them"))
             continue
         digest, name = match.groups()
-        listed.add(name)
+        if name in listed:
+            again.setdefault(name, []).append(number)
+            continue
+        listed[name] = number
         try:
             content = snap.read(name)
         except UnsafeFile as exc:
@@ -65,7 +69,11 @@ def sums_problems(snap: Archive) -> list[Problem]:
             problems.append(Problem(SUMS, number, None, HASH_MISMATCH,
                                     f"{name} has sha256 {hashlib.sha256(content).hexdigest()}, not {digest} as listed: it was changed "
                                     "after the release; use the archive as published"))
-    for name in sorted(snap.names - listed - {SUMS}):
+    for name, lines in again.items():
+        more = f" and {len(lines) - 1:,} more lines" if len(lines) > 1 else ""
+        problems.append(Problem(SUMS, lines[0], None, HASH_MISMATCH, f"{name} is listed again (first at line {listed[name]}){more}; "
+                                                                    f"{SUMS} lists each file once: use the archive as published"))
+    for name in sorted(snap.names - set(listed) - {SUMS}):
         problems.append(Problem(name, None, None, FILE_UNLISTED, f"in the archive but not in {SUMS}, so nothing vouches for it; "
                                                                    "use the archive as published"))
     return problems

@@ -14,6 +14,8 @@ validation asks frictionless about the descriptor.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,11 @@ RESOURCE_MISSING = Code("resource-missing", DESCRIPTOR_LAYER, "one of the five t
 
 #: The tables every mmdata package holds, in the order they are reported.
 TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
+#: A resource name mmdata can use as a file name (the exports' parquet/<name>.parquet, the site's downloads/csv/<name>.csv)
+#: and an SQL table name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (#23).
+RESOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+#: The most columns a table may have: SQLite's limit (SQLITE_MAX_COLUMN), which the SQLite export must meet (#23).
+MAX_COLUMNS = 2_000
 
 
 def checksums(content: bytes) -> dict[str, Any]:
@@ -386,6 +393,7 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
     unusable = set()
     for entry in pkg.entries:
         problems += entry.problems
+        problems += _name_problems(entry)
         encoding = str(entry.declared.get("encoding", "")).lower().replace("_", "-")
         if encoding not in ("utf-8", "utf8"):
             problems.append(Problem(DESCRIPTOR, None, f"{entry.where}/encoding", ENCODING_ERROR,
@@ -411,7 +419,71 @@ def _standard_problems(entry: Entry) -> list[Problem]:
         if f.get("type", "string") not in SUPPORTED_TYPES:
             found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
                                  f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
+    return found or _exportable_problems(label, schema)
+
+
+def _name_problems(entry: Entry) -> list[Problem]:
+    """A resource name that cannot name a file of the exports or an SQLite table (#23): '../../x' would write outside the
+    output folder, 'sqlite_x' is SQLite's own."""
+    name = entry.declared.get("name")
+    if not isinstance(name, str):
+        return []  # frictionless reports it
+    if not RESOURCE_NAME.fullmatch(name):
+        why = ("is not a resource name mmdata can use: write lower-case letters, digits, '.', '_' and '-' only, "
+               "starting with a letter or a digit (it names files and an SQLite table)")
+    elif name.startswith("sqlite_"):
+        why = "starts with 'sqlite_', which SQLite reserves for its own tables; rename the resource"
+    else:
+        return []
+    return [Problem(DESCRIPTOR, None, f"{entry.where}/name", RESOURCE_ERROR, f"'{name}' {why}")]
+
+
+def _exportable_problems(label: str, schema: dict[str, Any]) -> list[Problem]:
+    """What the standards allow but no SQLite table, Parquet file or page can hold (#23): allowed values that are not
+    of the field's type, two names that differ only in case (SQLite's names do not), more than MAX_COLUMNS columns,
+    and a control character in a title or a description."""
+    found = []
+    fields = schema["fields"]
+    if len(fields) > MAX_COLUMNS:
+        found.append(Problem(label, None, None, SCHEMA_ERROR,
+                             f"{len(fields):,} fields, more than the {MAX_COLUMNS:,} an SQLite table holds; split the table"))
+    seen: dict[str, str] = {}
+    for f in fields:
+        name = str(f["name"])
+        other = seen.setdefault(name.casefold(), name)
+        if other != name:
+            found.append(Problem(label, None, name, FIELD_ERROR,
+                                 f"'{name}' and '{other}' differ only in case, which SQLite and most tools do not tell apart; rename one"))
+        enum = f.get("constraints", {}).get("enum")
+        kind = str(f.get("type", "string"))
+        wrong = [v for v in enum if not _of_type(v, kind)] if isinstance(enum, list) else []
+        if wrong:
+            found.append(Problem(label, None, name, FIELD_ERROR,
+                                 f"allowed value {json.dumps(wrong[0], allow_nan=False)} is not {_a(kind)}; write every allowed value of "
+                                 f"{_a(kind)} field as a JSON {'string' if kind == 'string' else 'number'}"))
+    for column, key, text in _texts(schema):
+        control = next((c for c in text if (ord(c) < 0x20 and c not in "\t\n") or ord(c) == 0x7F), None)
+        if control is not None:
+            found.append(Problem(label, None, column, SCHEMA_ERROR, f"the {key} holds the control character U+{ord(control):04X}; remove it"))
     return found
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _of_type(value: object, kind: str) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    return isinstance(value, int | float) and not isinstance(value, bool) and (kind == "number" or float(value).is_integer())
+
+
+def _texts(schema: dict[str, Any]) -> list[tuple[str | None, str, str]]:
+    """The titles and descriptions of a schema and its fields, as (field name or None, title or description, text)."""
+    texts: list[tuple[str | None, str, str]] = [(None, key, schema[key]) for key in ("title", "description") if isinstance(schema.get(key), str)]
+    for f in schema["fields"]:
+        texts += [(str(f["name"]), key, f[key]) for key in ("title", "description") if isinstance(f.get(key), str)]
+    return texts
 
 
 def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[Problem]:

@@ -22,6 +22,20 @@ from ..io.jsonfile import dumps
 
 ZENODO = ".zenodo.json"
 CITATION = "CITATION.cff"
+#: A URL scheme at the start of a link ("javascript:", "https:").
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def safe_link(value: object, relative: bool = True) -> bool:
+    """Whether value may be a link of a page, a JSON-LD or a Datasette metadata.json (#23): an http or https address,
+    or (when relative) a path with no scheme; never `javascript:`, `data:` or another scheme a browser would run or
+    open. A whitespace or control character anywhere refuses it too: browsers drop them, so that "java\tscript:" runs."""
+    if not isinstance(value, str) or not value or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return False
+    scheme = _SCHEME.match(value)
+    if scheme is None:
+        return relative and not value.startswith(("//", "\\"))
+    return scheme.group(1).lower() in ("http", "https") and value[scheme.end():].startswith("//")
 #: The identifier columns of studies.csv that Zenodo can link, with Zenodo's scheme for each (it has none for a PMCID).
 SCHEMES = {"doi": "doi", "pmid": "pmid"}
 #: How the dataset relates to the publications: it records what documents about them say, and cites them.

@@ -217,10 +217,11 @@ def seed_folder(sources: Resource | None) -> str:
     return DEFAULT_FOLDER if folder is None else folder
 
 
-def enum_message(value: str, allowed: Iterable[Any]) -> str:
-    """Why value is not one of allowed, with the closest allowed value."""
+def enum_message(value: str, allowed: Iterable[Any], suggest: Callable[[str], str] | None = None) -> str:
+    """Why value is not one of allowed, with the closest allowed value (as suggest gives it, when given: errors.Suggester)."""
     allowed = list(allowed)
-    return f"'{value}' is not an allowed value{did_you_mean(value, map(str, allowed))}; use one of: {', '.join(map(str, allowed))}"
+    hint = suggest(value) if suggest is not None else did_you_mean(value, map(str, allowed))
+    return f"'{value}' is not an allowed value{hint}; use one of: {', '.join(map(str, allowed))}"
 
 
 def field_names(value: object) -> list[str]:

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import CELLS, Code, Problem
+from ..errors import CELLS, Code, Problem, Suggester
 from .schema import Field, Table, enum_message
 
 TYPE_ERROR = Code("type-error", CELLS, "a cell cannot be read as its field's type")
@@ -155,9 +155,10 @@ def loaded_frame(table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[
     categories = [f for f in table.resource.fields if f.categorical]
     for f in categories:
         column, enum = typed[f.name], list(f.enum or ())
+        suggest = Suggester(map(str, enum))  # once per distinct value, bounded (#23)
         for i in (column.notna() & ~column.isin(enum)).to_numpy().nonzero()[0]:
             value = str(column.iat[i])
-            problems.append(Problem(table.path, int(table.lines[i]), f.name, ENUM_ERROR, enum_message(value, enum), value))
+            problems.append(Problem(table.path, int(table.lines[i]), f.name, ENUM_ERROR, enum_message(value, enum, suggest), value))
     if problems:
         return typed, problems
     loaded = typed.copy() if categories else typed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..errors import ReleaseRefused, UnsafeFile
 from ..io.files import read_file
+from ..io.snapshot import FolderSnapshot, safe_relative_path
 from ..model.package import DESCRIPTOR, declared_files
 from ..model.publishing import archive_name
 
@@ -75,15 +77,52 @@ def read_regular(root: Path, name: str) -> bytes | None:
         raise ReleaseRefused(f"{exc}; a release holds only regular files from inside the package") from None
 
 
-def archive_bytes(root: Path, version: str, replaced: dict[str, bytes], descriptor: dict[str, Any], exports: dict[str, bytes]) -> bytes:
+def archive_names(root: Path, descriptor: dict[str, Any], seeds: str) -> list[str]:
+    """The files of the package at root that its release archive holds besides the exports and SHA256SUMS, sorted:
+    the files descriptor declares, EXTRA_FILES and every file of seeds, the seeds' folder the sources schema names (#23)."""
+    unsafe = safe_relative_path(seeds)
+    if unsafe is not None:
+        raise ReleaseRefused(f"the seeds' folder that the sources schema names (mmdata:folder) is not a folder of the package: {unsafe}")
+    return sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | set(FolderSnapshot(root).listing(seeds)))
+
+
+def git_would_change(root: Path, names: list[str]) -> tuple[list[str], list[str]]:
+    """Which of the files names (relative to root) git would commit with other bytes than the work tree
+    holds (it converts line endings: .gitattributes, core.autocrlf), and which git ignores; ([], [])
+    when root is not in a git work tree (#23).
+
+    An archive holds the work tree's bytes and is rebuilt from the release commit's: both must be
+    the same bytes, or the release can never be rebuilt bit for bit.
+    """
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return [], []
+    present = [name for name in names if not (root / name).is_symlink() and (root / name).is_file()]  # the others are refused when read
+    if not present:
+        return [], []
+    cleaned, raw = _git(root, "hash-object", "--", *present), _git(root, "hash-object", "--no-filters", "--", *present)
+    converted = [] if cleaned is None or raw is None else [
+        name for name, a, b in zip(present, cleaned.split(), raw.split(), strict=False) if a != b]
+    ignored = set((_git(root, "check-ignore", "--", *present) or "").splitlines())
+    return converted, [name for name in present if name in ignored]
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def archive_bytes(root: Path, version: str, replaced: dict[str, bytes], descriptor: dict[str, Any], exports: dict[str, bytes],
+                  seeds: str) -> bytes:
     """The release archive, byte for byte the same for the same inputs: sorted entries, fixed times and modes.
 
-    It holds the files the descriptor (the released one, whose bytes are replaced[datapackage.json])
-    declares, EXTRA_FILES and the seeds, each as replaced gives it or as root holds it, the export
-    files, and a SHA256SUMS of them all.
+    It holds the files archive_names lists (the released descriptor's bytes are
+    replaced[datapackage.json]), each as replaced gives it or as root holds it, the export files, and
+    a SHA256SUMS of them all.
     """
-    seeds = {f"seeds/{p.name}" for p in (root / "seeds").iterdir() if p.is_symlink() or not p.is_dir()} if (root / "seeds").is_dir() else set()
-    names = sorted(set(declared_files(descriptor)) | set(EXTRA_FILES) | seeds)
+    names = archive_names(root, descriptor, seeds)
     contents = {}
     for name in names:
         content = replaced[name] if name in replaced else read_regular(root, name)
@@ -103,5 +142,5 @@ def archive_bytes(root: Path, version: str, replaced: dict[str, bytes], descript
     return buffer.getvalue()
 
 
-__all__ = ["DESCRIPTOR", "EXTRA_FILES", "FIXED_TIME", "RECORDS", "ReleaseResult", "archive_bytes", "archive_sums", "parse_version",
-           "read_regular", "record_paths", "sha256_line"]
+__all__ = ["DESCRIPTOR", "EXTRA_FILES", "FIXED_TIME", "RECORDS", "ReleaseResult", "archive_bytes", "archive_names", "archive_sums",
+           "git_would_change", "parse_version", "read_regular", "record_paths", "sha256_line"]

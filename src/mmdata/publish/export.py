@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import ExportError, LoadError
+from ..errors import ExportError, LoadError, WriteRefused
 from ..io.csvfile import canonical_csv
-from ..io.files import atomic_write
+from ..io.files import unwritable, write_file
 from ..io.jsonfile import dumps
 from ..io.snapshot import Snapshot
 from ..model.load import package_at, typed_tables
-from ..model.package import Package
+from ..model.package import Package, declared_files, open_package
 from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
@@ -97,18 +98,41 @@ def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
 
 
 def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the export files of the package (a folder, or a Package already opened) into the folder to; return the paths written."""
-    files = export_files(source, formats)
+    """Write the export files of the package (a folder, or a Package already opened) into the folder to; return the paths written.
+
+    Refused, writing nothing, when to is the package folder or inside a folder of the package's own files (data/,
+    schemas/, the seeds), which the export would change (ExportError), or when a file or folder on the way inside to
+    is a symbolic link (WriteRefused): nothing is written outside to (#23).
+    """
+    pkg, out = open_package(source), Path(to)
+    if pkg.root is not None:
+        _refuse_inside(pkg, out)
+    files = export_files(pkg, formats)
     written = []
-    for rel, content in files.items():
-        target = Path(to) / rel
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, content)
-        except OSError as exc:
-            raise ExportError(f"{target}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
-        written.append(target)
+    try:
+        for rel in files:
+            why = unwritable(out, rel)
+            if why is not None:
+                raise WriteRefused(f"{out / rel}: not written: {why}; nothing was exported")
+        for rel, content in files.items():
+            written.append(out / rel)
+            write_file(out, rel, content)
+    except OSError as exc:
+        raise ExportError(f"{out / rel}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
     return written
+
+
+def _refuse_inside(pkg: Package, out: Path) -> None:
+    """ExportError when out is the package folder or inside one of the folders that hold its files (#23)."""
+    root, where = Path(os.path.realpath(pkg.root or ".")), Path(os.path.realpath(out))
+    folders = {PurePosixPath(rel).parts[0] for rel in declared_files(pkg.descriptor) if len(PurePosixPath(rel).parts) > 1}
+    folders.add(PurePosixPath(pkg.seeds).parts[0])
+    if where == root:
+        raise ExportError(f"{out}: is the package folder; export to a folder of its own (the default is {DEFAULT_DIR}/)")
+    inside = next((f for f in sorted(folders) if where == root / f or root / f in where.parents), None)
+    if inside is not None:
+        raise ExportError(f"{out}: is inside the package's folder {inside}/, whose files the export would change; "
+                          f"export to a folder of its own (the default is {DEFAULT_DIR}/)")
 
 
 def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes]:

@@ -113,7 +113,8 @@ def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
     panels = [p for _, _, p in PANELS if any(r.panel == p for r in rows)]
     heights = [sum(_height(r) for r in rows if r.panel == p) + 0.8 for p in panels]
     total = sum(heights) + 0.5
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmdata", "font.family": "sans-serif", "font.size": 10}):
+    # text.parse_math off: a study named $\cmd$ is text, not matplotlib mathtext, which refused it (#23)
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmdata", "font.family": "sans-serif", "font.size": 10, "text.parse_math": False}):
         figure = Figure(figsize=(9, total))
         FigureCanvasSVG(figure)
         axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]

@@ -12,8 +12,9 @@ from typing import Any
 
 from ..edit.diff import LEVELS, TableDiff, bump_kind, diff_packages, next_version, required_bump
 from ..edit.generated import README, read_rows, release_readme, zenodo_file
-from ..errors import Problem, ReleaseRefused, multiline
+from ..errors import Problem, ReleaseRefused, UnsafeFile, multiline
 from ..io import journal
+from ..io.files import decoded
 from ..io.jsonfile import PACKAGE_ERROR, dumps, read_json
 from ..io.locking import package_lock
 from ..io.snapshot import git_snapshot, open_snapshot
@@ -27,7 +28,9 @@ from .archive import (
     SEMVER,
     ReleaseResult,
     archive_bytes,
+    archive_names,
     archive_sums,
+    git_would_change,
     parse_version,
     read_regular,
     record_paths,
@@ -75,13 +78,14 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         raise ReleaseRefused(f"git tag v{version} already exists")
     if (root / record_paths(version)[0]).exists():
         raise ReleaseRefused(f"{record_paths(version)[0]} already exists; release {version} was made before")
-    changelog = (read_regular(root, "CHANGELOG.md") or b"").decode("utf-8")
+    changelog = _text(root, "CHANGELOG.md")
     unreleased = _unreleased(changelog)
     if not unreleased.strip():
         raise ReleaseRefused("CHANGELOG.md has no entry under '## Unreleased'; describe the change first")
     if not (root / "CITATION.cff").is_file():  # before the generated files, one of which reads it
         raise ReleaseRefused("CITATION.cff is missing")
     _refuse_unless_clean(pkg)
+    _refuse_unless_committed_as_is(root, archive_names(root, descriptor, pkg.seeds))  # a release rebuilds from its commit (#23)
     before = previous_release(root, current, previous, released=_released_before(descriptor, changelog))
     diffs = diff_packages(before, pkg) if before is not None else None
     summary = _summary(diffs, pkg, current)
@@ -101,7 +105,7 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         files[ZENODO] = zenodo_file(root, released, read_rows(pkg), files["CITATION.cff"].decode("utf-8"))
     from .export import archive_exports
 
-    content = archive_bytes(root, version, files, released, archive_exports(pkg, released))
+    content = archive_bytes(root, version, files, released, archive_exports(pkg, released), pkg.seeds)
     record, sums = record_paths(version)
     files[record], files[sums] = sha256_line(content, archive.name), archive_sums(content, version)  # what a rebuild is checked against
     journal.commit(root, version, files, archive, content)
@@ -125,6 +129,15 @@ def _refuse_unless_clean(pkg: Package) -> None:
     stale = generated_opened(pkg).stale
     if stale:
         raise ReleaseRefused(f"{', '.join(stale)} {'is' if len(stale) == 1 else 'are'} stale; run `mmdata docs`")
+
+
+def _text(root: Path, name: str) -> str:
+    """A text file of the package as UTF-8 ('' when missing); refused as read_regular refuses, or when it is not UTF-8 (#23)."""
+    content = read_regular(root, name) or b""
+    try:
+        return decoded(name, content)
+    except UnsafeFile as exc:
+        raise ReleaseRefused(str(exc)) from None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -256,13 +269,23 @@ def _changelog_with_release(changelog: str, version: str, when: dt.date, summary
 
 
 def _citation(root: Path, version: str, when: dt.date) -> bytes:
-    content = read_regular(root, "CITATION.cff")
-    if content is None:
+    if read_regular(root, "CITATION.cff") is None:
         raise ReleaseRefused("CITATION.cff is missing")
-    text = content.decode("utf-8")
+    text = _text(root, "CITATION.cff")
     text = re.sub(r"^version: .*$", f'version: "{version}"', text, flags=re.M)
     text = re.sub(r"^date-released: .*$", f'date-released: "{when.isoformat()}"', text, flags=re.M)
     return text.encode("utf-8")
+
+
+def _refuse_unless_committed_as_is(root: Path, names: list[str]) -> None:
+    converted, ignored = git_would_change(root, names)
+    if converted:
+        raise ReleaseRefused(f"{', '.join(converted)}: git would commit other bytes than the work tree holds (it converts line "
+                             "endings: .gitattributes, core.autocrlf), so the release could never be rebuilt from its commit; "
+                             f"save the file{'s' if len(converted) > 1 else ''} with LF line endings")
+    if ignored:
+        raise ReleaseRefused(f"{', '.join(ignored)}: git ignores {'it' if len(ignored) == 1 else 'them'} (.gitignore), so the release "
+                             f"commit would not hold {'it' if len(ignored) == 1 else 'them'}; stop ignoring {'it' if len(ignored) == 1 else 'them'}")
 
 
 __all__ = ["EXTRA_FILES", "FIXED_TIME", "RECORDS", "SEMVER", "ReleaseResult", "archive_name", "archive_sums", "parse_version", "previous_release",

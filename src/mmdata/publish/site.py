@@ -11,6 +11,7 @@ Templates are Jinja2 with autoescaping; every value is escaped.
 from __future__ import annotations
 
 import hashlib
+import html as html_text
 import json
 import re
 import shutil
@@ -22,10 +23,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SiteError
-from ..io.files import read_file
+from ..io.files import decoded, read_file
+from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
 from ..model.package import Package
-from ..model.publishing import archive_name
+from ..model.publishing import archive_name, safe_link
 from ..model.rulefacts import NOT_REACHED
 from ..rules.validate import validated
 from . import findings as view
@@ -105,6 +107,8 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
+    for name, page in pages.items():
+        _refuse_unsafe_links(name, page)
     files.update({name: html.encode("utf-8") for name, html in pages.items()})
     files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
     files[".nojekyll"] = b""
@@ -113,8 +117,22 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     return SiteResult(out, sorted(pages), len(files))
 
 
+#: Every address a page links or loads.
+LINKS = re.compile(r'\b(?:href|src|action|formaction)\s*=\s*"([^"]*)"')
+
+
+def _refuse_unsafe_links(name: str, page: str) -> None:
+    """SiteError when a page would link or load anything but an http(s) address or a relative path (#23): validation
+    refuses the cells and paths that would make one, so this only guards the templates."""
+    for found in LINKS.findall(page):
+        if not safe_link(html_text.unescape(found)):
+            raise SiteError(f"{name} would link {found!r}, which is not an http(s) address or a relative path; nothing was written")
+
+
 def _check_out(out: Path) -> None:
-    """Refuse, before any work, an out that is a file or a folder mmdata site did not build."""
+    """Refuse, before any work, an out that is a link, a file or a folder mmdata site did not build."""
+    if out.is_symlink():  # the swap would replace the link, and leave its folder behind as .NAME.old (#23)
+        raise SiteError(f"{out} is a symbolic link; give the folder itself: mmdata site replaces the whole folder and follows no link")
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} is a file; give a folder for the site")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -128,6 +146,10 @@ def _write(out: Path, files: dict[str, bytes]) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+    unsafe = next((rel for rel in files if safe_relative_path(rel) is not None), None)
+    if unsafe is not None:  # validation refuses the names that make one (#23)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(f"{unsafe}: not a path inside {out}; nothing was written")
     try:
         for rel, data in sorted(files.items()):
             target = staging / rel
@@ -161,9 +183,10 @@ def _download_path(rel: str) -> str:
 
 
 def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]:
-    citation = (read_file(root, "CITATION.cff") or b"").decode("utf-8")  # never through a link (#13)
+    citation = decoded("CITATION.cff", read_file(root, "CITATION.cff") or b"")  # never through a link (#13), UTF-8 (#23)
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
-    licence = (pkg.descriptor.get("licenses") or [{}])[0]
+    licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
+    licence["href"] = licence.get("path") if safe_link(licence.get("path")) else None  # never javascript: (#23)
     return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,
             "licence": licence, "citation": citation, "archive": archive_name(pkg.version)}
 
@@ -278,7 +301,7 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
     data = {
         "@context": "https://schema.org/", "@type": "Dataset",
         "name": pkg.descriptor.get("title", pkg.descriptor.get("name")), "description": pkg.descriptor.get("description", ""),
-        "version": pkg.version, "license": context["licence"].get("path", ""), "creator": creators,
+        "version": pkg.version, "license": context["licence"]["href"] or "", "creator": creators,
         "keywords": pkg.descriptor.get("keywords", []), "isAccessibleForFree": True,
         **({"datePublished": context["date"]} if context["date"] else {}),
         "distribution": [{"@type": "DataDownload", "name": d["name"], "encodingFormat": d["format"], "contentUrl": base + d["href"]}

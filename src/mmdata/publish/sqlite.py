@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ExportError
+from ..model.publishing import safe_link
 from ..model.schema import Resource
 from . import findings
 from .findings import quote_name
@@ -163,6 +164,8 @@ def findings_frame(tables: dict[str, pd.DataFrame], resources: dict[str, Resourc
     try:
         build(conn, tables, resources)
         rows = conn.execute(f"SELECT * FROM {quote_name(findings.NAME)}").fetchall()
+    except sqlite3.Error as exc:  # tables no validation checked (an archive loaded as it is) never stop with sqlite3's own error (#23)
+        raise ExportError(f"the tables cannot be joined into the findings view ({exc}); run `mmdata validate`") from None
     finally:
         conn.close()
     return frame(rows, findings.findings_resource(resources))
@@ -195,7 +198,7 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
         "title": descriptor.get("title", descriptor.get("name", "")),
         "description": f"{descriptor.get('description', '')} Data version {version}. Not medical advice.",
         "license": licence.get("name", ""),
-        "license_url": licence.get("path", ""),
+        "license_url": licence.get("path", "") if safe_link(licence.get("path")) else "",  # Datasette links it (#23)
         "source": "the source documents in the sources table; every row quotes the passage it comes from",
         "about": f"mmdata {version}",
         "custom_units": [f"{unit} = [{unit}]" for unit in units],

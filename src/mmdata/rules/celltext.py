@@ -8,16 +8,21 @@ two agree.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CELLS, PROVENANCE, Code, Problem
+from ..io.snapshot import DESCRIPTOR
+from ..model.publishing import safe_link
 from ..model.schema import Table
-from ..terminal import INVISIBLE, character_name
+from ..terminal import INVISIBLE, INVISIBLE_PATTERN, character_name
 from .emit import QUOTED_TABLES
 
 INVISIBLE_CHARACTER = Code("invisible-character", CELLS, "a text holds a character that does not show (a zero-width space, a soft hyphen)")
+UNSAFE_LINK = Code("unsafe-link", CELLS, "a link (a uri cell, a licence's path) that is neither an http(s) address nor a relative "
+                   "path, such as javascript:, which a page would run")
 FORMULA_LIKE = Code("formula-like", CELLS, "a free-text cell starts with = + - @, a tab or a carriage return, which a spreadsheet may run")
 QUOTE_TOO_SHORT = Code("quote-too-short", PROVENANCE, "a quote has too few words to prove its row",
                        reads=dict.fromkeys(QUOTED_TABLES, ("quote",)))
@@ -26,7 +31,7 @@ QUOTE_TOO_SHORT = Code("quote-too-short", PROVENANCE, "a quote has too few words
 #: do not count, so a quote is more than the row's own numbers ("55.3") and more than a word ("the").
 MIN_QUOTE_WORDS = 3
 WORD_RE = re.compile(r"[^\W\d_]+")
-_INVISIBLE_RE = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
+_INVISIBLE_RE = re.compile(INVISIBLE_PATTERN)
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,6 +57,31 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
                 problems.append(Problem(table.path, int(table.lines[i]), name, FORMULA_LIKE,
                                         f"starts with {text[0]!r}, which a spreadsheet may run as a formula; "
                                         "reword the text so that it starts with a letter, a digit or a bracket", text))
+        if f.format == "uri":
+            codes, distinct = pd.factorize(column)  # each distinct address checked once
+            bad = np.array([not safe_link(v, relative=False) for v in distinct.tolist()] + [False], dtype=bool)
+            for i in np.flatnonzero(bad[codes]).tolist():
+                text = str(column.iat[i])
+                problems.append(Problem(table.path, int(table.lines[i]), name, UNSAFE_LINK,
+                                        f"{text!r} is not an http or https address; write the document's address, "
+                                        "starting with https://", text))
+    return problems
+
+
+def descriptor_links(descriptor: dict[str, Any]) -> list[Problem]:
+    """An unsafe-link problem for each licence path, source path or homepage of datapackage.json that is not an http(s)
+    address or a relative path: the site, the JSON-LD and Datasette's metadata.json link them (#23)."""
+    problems = []
+    places = [("homepage", descriptor.get("homepage"))]
+    for key in ("licenses", "sources"):
+        entries = descriptor.get(key)
+        places += [(f"{key}/{i}/path", e.get("path")) for i, e in enumerate(entries if isinstance(entries, list) else [])
+                   if isinstance(e, dict) and "path" in e]
+    for where, value in places:
+        if value is not None and not safe_link(value):
+            problems.append(Problem(DESCRIPTOR, None, where, UNSAFE_LINK,
+                                    f"{value!r} is not an http or https address or a relative path; a page would make it a link "
+                                    "that runs or opens something else: write the address, starting with https://"))
     return problems
 
 

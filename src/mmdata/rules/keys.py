@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import KEYS, Code, Problem, did_you_mean
+from ..errors import KEYS, Code, Problem, Suggester
 from ..model.schema import Resource, Table
 from .emit import Frames, emit
 
@@ -26,9 +26,9 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
             found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
             where = f"{target}.{Resource.key_text(ref_fields)}"
-            keys = [Resource.key_text(k) for k in known]
+            suggest = Suggester((Resource.key_text(k) for k in known), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
             problems += emit(table, present & ~found, fields[0], FOREIGN_KEY,
-                              lambda r: f"'{_key(r, fields)}' is not a key of {where}{did_you_mean(_key(r, fields), keys, n=3, cutoff=0.8)}")
+                              lambda r: f"'{_key(r, fields)}' is not a key of {where}{suggest(_key(r, fields))}")
     return problems
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -108,14 +108,18 @@ class Seed:
         """Every occurrence of quote, from the start, each beginning after the one before ends (as
         ``re.finditer`` finds a literal); ignoring case compares each character by its simple case
         folding (``fold``)."""
+        return list(self.each(quote, ignore_case))
+
+    def each(self, quote: str, ignore_case: bool = False) -> Iterator[Occurrence]:
+        """The occurrences find_every lists, one at a time: a caller that needs the first few stops early (#23)."""
         text, wanted = (fold(self.normal), fold(quote)) if ignore_case else (self.normal, quote)
         if not wanted:
-            return [self._occurrence(0, 0)]
-        found, at = [], text.find(wanted)
+            yield self._occurrence(0, 0)
+            return
+        at = text.find(wanted)
         while at >= 0:
-            found.append(self._occurrence(at, len(wanted)))
+            yield self._occurrence(at, len(wanted))
             at = text.find(wanted, at + len(wanted))
-        return found
 
     def _occurrence(self, at: int, size: int) -> Occurrence:
         if not size:  # the empty quote, found at the start

@@ -8,7 +8,7 @@ from collections import Counter
 from .lookalike import Skeletons
 
 
-def closest_passage(quote: str, text: str) -> tuple[str, str]:
+def closest_passage(quote: str, text: str | SeedWords) -> tuple[str, str]:
     """The passage of text (whitespace-normalised) most like quote, and how they differ.
 
     Candidate passages are runs of words as long as the quote, give or take two words (a word
@@ -16,16 +16,19 @@ def closest_passage(quote: str, text: str) -> tuple[str, str]:
     quote found in the text votes for the start it implies (its place in the text minus its place
     in the quote), and only the ANCHORS starts with most votes are tried, two words either side
     (#13: scanning every start cost a second per quote on a long seed). difflib's cheap upper
-    bound ranks the candidates; only the best few get the exact ratio. Time is linear in the text
-    plus the quote's words times their occurrences.
+    bound ranks the candidates; only the best few get the exact ratio. A word of the text is
+    indexed once per seed (SeedWords), and a word that occurs more than COMMON times votes only
+    when no word of the quote is rarer (#23: "the" voted a million times a quote on a 100 MB seed).
+    Time is linear in the text once, plus the quote's words times their (bounded) occurrences.
     """
-    words, wanted = text.split(), quote.split()
+    seed = text if isinstance(text, SeedWords) else SeedWords(text)
+    words, wanted = seed.words, quote.split()
     if not words:
         return "", "the seed is empty"
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(quote)
     ranked = []
-    for start, size in _candidates(words, wanted):
+    for start, size in _candidates(seed, wanted):
         matcher.set_seq1(" ".join(words[start:start + size]))
         ranked.append((matcher.quick_ratio(), start, size))
     candidates = sorted(ranked, reverse=True)[:EXACT]
@@ -34,6 +37,18 @@ def closest_passage(quote: str, text: str) -> tuple[str, str]:
     return " ".join(passage), _difference(wanted, passage)
 
 
+class SeedWords:
+    """A seed's words and where each occurs (case folded): built once per seed, whatever the number of quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.words = text.split()
+        self.where: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            self.where.setdefault(word.casefold(), []).append(i)
+
+
+#: A word of the quote that occurs more often than this in the seed votes only when the quote has no rarer word (#23).
+COMMON = 1_000
 #: Starts tried per quote: those most of the quote's words agree on.
 ANCHORS = 3
 #: Candidates, best by difflib's upper bound, that get the exact ratio.
@@ -48,6 +63,7 @@ class QuoteAdvice:
 
     def __init__(self, seeds: dict[str, str]) -> None:
         self.seeds = seeds
+        self.indexed: dict[str, SeedWords] = {}  # each seed's words, indexed at its first quote not found (#23)
         self.skeletons = Skeletons(seeds)
         self.given: dict[tuple[str, str], str] = {}
         self.suggested = 0
@@ -67,20 +83,22 @@ class QuoteAdvice:
             return (f"no closest passage shown: only the first {SUGGESTION_LIMIT} quotes not found get one; "
                     "fix those and validate again")
         self.suggested += 1
-        passage, difference = closest_passage(quote, self.seeds[source_id])
+        if source_id not in self.indexed:
+            self.indexed[source_id] = SeedWords(self.seeds[source_id])
+        passage, difference = closest_passage(quote, self.indexed[source_id])
         return f'closest passage: "{passage}" ({difference})'
 
 
-def _candidates(words: list[str], wanted: list[str]) -> list[tuple[int, int]]:
+def _candidates(seed: SeedWords, wanted: list[str]) -> list[tuple[int, int]]:
     """(start, size) of the passages worth comparing with the quote."""
-    where: dict[str, list[int]] = {}
-    for i, word in enumerate(words):
-        where.setdefault(word.casefold(), []).append(i)
+    places = [(j, seed.where.get(word.casefold(), [])) for j, word in enumerate(wanted)]
+    rare = [(j, found) for j, found in places if len(found) <= COMMON]
     votes: Counter[int] = Counter()
-    for j, word in enumerate(wanted):
-        votes.update(i - j for i in where.get(word.casefold(), ()))
+    voters = rare if any(found for _, found in rare) else [(j, found[:COMMON]) for j, found in places]
+    for j, found in voters:
+        votes.update(i - j for i in found)
     anchors = [start for start, _ in sorted(votes.items(), key=lambda v: (-v[1], v[0]))[:ANCHORS]] or [0]
-    last = max(0, len(words) - 1)
+    last = max(0, len(seed.words) - 1)
     starts = sorted({min(max(0, a + d), last) for a in anchors for d in range(-2, 3)})
     return [(start, size) for start in starts for size in range(max(1, len(wanted) - 2), len(wanted) + 3)]
 

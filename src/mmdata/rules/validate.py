@@ -78,6 +78,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     pkg = open_package(source)
     clock = _Clock()
     loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
+    problems += celltext.descriptor_links(pkg.descriptor)
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():

@@ -1,0 +1,63 @@
+"""The cell rules (rules/cells.py): work bounded by the cells, not by the problems pandera would list (#23)."""
+
+from __future__ import annotations
+
+import pytest
+
+import mmdata
+import mmdata.rules.cells as cells
+from mmdata.errors import Problem
+from mmdata.io.frames import read_cells
+from mmdata.model.schema import Table
+from mmdata.model.typed import typed_frame
+
+from ..conftest import ROOT
+
+ARMS = "data/arms.csv"
+
+
+def arms(body: bytes) -> list[Problem]:
+    """The problems check_cells finds in data/arms.csv with body under its header."""
+    arms = mmdata.open_package(ROOT).resources["arms"]
+    header = (ROOT / ARMS).read_bytes().split(b"\n", 1)[0]
+    read = read_cells(ARMS, header + b"\n" + body, arms.field_names, arms.missing_values, [])
+    assert read is not None
+    table = Table(arms, read.frame, read.lines, read.broken)
+    typed, _, _ = typed_frame(table)
+    return cells.check_cells(table, typed)
+
+
+def test_empty_required_cells_are_found_without_a_pandera_failure_each_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2 million rows of one filled cell gave pandera 12 million failure cases (a gigabyte) before one problem was worded:
+    required cells are checked at once, column by column, with the same problems."""
+    listed: list[int] = []
+    translate = cells._translate
+    monkeypatch.setattr(cells, "_translate", lambda table, failures, specs: listed.append(len(failures)) or translate(table, failures, specs))
+    rows = 2_000
+    problems = arms(b"".join(b"a%d,,,,,,,,,\n" % i for i in range(rows)))
+    required = ["intervention", "name", "quote", "role", "source_id", "study_id"]
+    assert sorted((p.row, p.column, p.code, p.message) for p in problems) == sorted(
+        (line, column, "required-error", "empty, but this field is required") for line in range(2, rows + 2) for column in required)
+    assert sum(listed) == 0  # no failure case for a missing required cell
+
+
+def test_a_required_cell_of_whitespace_or_unreadable_is_not_reported_twice_issue_23() -> None:
+    problems = arms(b'a1,s, ,x,cohort-group,12x,,src,"The quote, quoted.",\n')
+    assert sorted((p.row, p.column, p.code) for p in problems) == []  # typed_frame reports the whitespace and the size
+
+
+def test_allowed_value_suggestions_are_once_per_distinct_value_and_bounded_issue_23(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.errors as errors
+
+    calls: list[str] = []
+    original = errors.did_you_mean
+    monkeypatch.setattr(errors, "did_you_mean", lambda value, *a, **k: calls.append(value) or original(value, *a, **k))
+    distinct = errors.SUGGESTIONS + 50
+    body = b"".join(b"a%d,s,n,x,controls-%d,,,src,q,\n" % (i, i % distinct) for i in range(2 * distinct))
+    problems = [p for p in arms(body) if p.code == "enum-error"]
+    assert len(problems) == 2 * distinct
+    assert len(calls) == errors.SUGGESTIONS
+    messages = {p.value: p.message for p in problems}
+    allowed = "use one of: experimental, control, cohort-group"
+    assert messages["controls-1"] == f"'controls-1' is not an allowed value (did you mean 'control'?); {allowed}"
+    assert messages[f"controls-{distinct - 1}"] == f"'controls-{distinct - 1}' is not an allowed value; {allowed}"

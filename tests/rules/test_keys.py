@@ -1,0 +1,41 @@
+"""Foreign keys (rules/keys.py): did-you-mean worked out once per distinct key and bounded (#23)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mmdata
+import mmdata.errors as errors
+import mmdata.rules.keys as keys
+from mmdata.errors import SUGGESTIONS
+
+
+def test_foreign_key_suggestions_are_once_per_distinct_key_and_bounded_issue_23(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each failing row ran a did-you-mean over every parent key (35 ms a row with 13,510 keys): a re-keyed table of a
+    million rows took hours. Now each distinct key gets one, and only the first SUGGESTIONS distinct keys."""
+    distinct, rows = SUGGESTIONS + 50, 3 * (SUGGESTIONS + 50)
+    outcomes = package / "data/outcomes.csv"
+    header, first, rest = outcomes.read_text(encoding="utf-8").split("\n", 2)
+    column = header.split(",").index("study_id")
+    cells = first.split(",")
+    assert cells[column] == "cmrg-retrospective"
+    made = []
+    for i in range(rows):
+        copy = list(cells)
+        copy[0], copy[column] = f"zz-copy-{i:04d}", f"myeloma-xi-{i % distinct}"
+        made.append(",".join(copy))
+    outcomes.write_text("\n".join([header, first, rest.rstrip("\n"), *made]) + "\n", encoding="utf-8")
+    calls: list[str] = []
+    original = errors.did_you_mean
+    counting = lambda value, *a, **k: calls.append(value) or original(value, *a, **k)  # noqa: E731
+    monkeypatch.setattr(errors, "did_you_mean", counting)
+    monkeypatch.setattr(keys, "did_you_mean", counting, raising=False)  # where a rule imported it by name
+    found = [p for p in mmdata.validate(package) if p.code == "foreign-key" and p.column == "study_id" and p.path == "data/outcomes.csv"]
+    assert len(found) == rows
+    assert len([c for c in calls if c.startswith("myeloma-xi-")]) == SUGGESTIONS
+    by_key = {p.value: p.message for p in found}
+    assert by_key["myeloma-xi-0"] == "'myeloma-xi-0' is not a key of studies.study_id (did you mean 'myeloma-xi'?)"
+    assert by_key[f"myeloma-xi-{SUGGESTIONS}"] == f"'myeloma-xi-{SUGGESTIONS}' is not a key of studies.study_id"
+    assert len({p.message for p in found}) == distinct
