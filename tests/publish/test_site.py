@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -212,3 +213,17 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_the_text_of_a_source_page_is_escaped_issue_23(package: Path, tmp_path: Path) -> None:
+    header, rows = read_rows(package / "data/sources.csv")
+    source = dict(zip(header, next(r for r in rows if r[0] == "hughes-myeloma-xi-summary"), strict=True))
+    seed = package / source["seed_file"]
+    seed.write_bytes(seed.read_bytes() + b"\n<script>alert(1)</script> & <b>bold</b>\n")
+    set_cell(package / "data/sources.csv", source["source_id"], "sha256", hashlib.sha256(seed.read_bytes()).hexdigest())
+    build_site(package, tmp_path / "s")
+    html = (tmp_path / "s/sources/hughes-myeloma-xi-summary.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "<b>bold" not in html
+    assert "\n&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</div>" in html
+    assert all("alert" not in script for script in Page(html).scripts)  # no script element holds the seed's
