@@ -24,7 +24,7 @@ from mmdata.publish import findings as view
 from mmdata.publish.export import ExportError, export_files
 from mmdata.publish.sqlite import table_sql
 
-from ..conftest import ROOT, read_rows, set_cell
+from ..conftest import ROOT, read_rows, set_cell, shared
 
 TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
 SQL_TYPES = {"string": "text", "integer": "integer", "number": "real"}
@@ -47,12 +47,12 @@ def view_parts() -> list[tuple[str, str]]:
     return view.parts(mmdata.open_package(ROOT).resources)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def files() -> dict[str, bytes]:
     return export_files(ROOT)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def db(files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     path = tmp_path_factory.mktemp("export") / "data.sqlite"
     path.write_bytes(files["data.sqlite"])
