@@ -16,6 +16,7 @@ import mmdata
 from mmdata.cli import cli
 from mmdata.publish import findings as view
 from mmdata.publish.site import build_site
+from mmdata.rules.seedsearch import Seed, normalise
 
 from ..conftest import ROOT, copy_package, read_rows, set_cell
 
@@ -227,3 +228,64 @@ def test_the_text_of_a_source_page_is_escaped_issue_23(package: Path, tmp_path: 
     assert "<b>bold" not in html
     assert "\n&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</div>" in html
     assert all("alert" not in script for script in Page(html).scripts)  # no script element holds the seed's
+
+
+class SeedText(HTMLParser):
+    """The full text of a source page as a reader sees it, and where its passages are marked, anchored and linked to their rows."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.text, self.anchors, self.marked, self.links = "", [], set(), []
+        self._mark: int | None = None
+        self._rows: list[str] | None = None
+        self._number: str | None = None
+        self.feed(page.split('<div class="seed">', 1)[1].split("</div>", 1)[0])
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "span" and found.get("class") == "anchor":
+            self.anchors.append((found["id"], len(self.text)))
+        elif tag == "span" and found.get("class") == "rows":
+            self._rows = []
+        elif tag == "mark":
+            self._mark = len(self.text)
+        elif tag == "a" and self._rows is not None:
+            if found.get("class") == "passage-number":
+                self._number = str(found["href"])
+            else:
+                self._rows.append(str(found["href"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark" and self._mark is not None:
+            self.marked |= set(range(self._mark, len(self.text)))
+            self._mark = None
+        elif tag == "span" and self._rows is not None:
+            self.links.append((len(self.text), self._number, sorted(self._rows)))
+            self._rows = None
+
+    def handle_data(self, data: str) -> None:
+        if self._rows is None:
+            self.text += data
+
+
+def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passage_issue_23(site: Path) -> None:
+    header, sources = read_rows(ROOT / "data/sources.csv")
+    for source in (dict(zip(header, record, strict=True)) for record in sources):
+        text = (ROOT / source["seed_file"]).read_bytes().decode("utf-8")
+        rows: dict[str, list[str]] = {}  # quote (whitespace-normalised): links to the rows that quote it
+        for table in ("studies", "arms", "outcomes", "adverse_events"):
+            columns, records = read_rows(ROOT / f"data/{table}.csv")
+            for row in (dict(zip(columns, record, strict=True)) for record in records):
+                if row["source_id"] == source["source_id"] and row["quote"]:
+                    href = f"../studies/{row.get('study_id') or row[columns[0]]}.html#{table}-{row[columns[0]]}"
+                    rows.setdefault(normalise(row["quote"]), []).append(href)
+        spans = {}
+        for quote, found in zip(rows, Seed(text).find(list(rows)), strict=True):
+            spans.setdefault((found.start, found.end), []).extend(rows[quote])
+        ordered = sorted(spans)
+        page = SeedText((site / f"sources/{source['source_id']}.html").read_text(encoding="utf-8"))
+        assert page.text == text, source["source_id"]
+        assert page.anchors == [(f"passage-{n}", start) for n, (start, _) in enumerate(ordered, start=1)]
+        assert page.marked == {i for start, end in ordered for i in range(start, end)}
+        assert sorted(page.links) == sorted((end, f"#passage-{n}", sorted(spans[(start, end)]))
+                                            for n, (start, end) in enumerate(ordered, start=1))
