@@ -289,3 +289,11 @@ def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passag
         assert page.marked == {i for start, end in ordered for i in range(start, end)}
         assert sorted(page.links) == sorted((end, f"#passage-{n}", sorted(spans[(start, end)]))
                                             for n, (start, end) in enumerate(ordered, start=1))
+
+
+@pytest.mark.parametrize("epoch", ["1e9", "0", "abc"])
+def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib dates an SVG from it, and fails on one that is no whole number
+    result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "s/plots").iterdir()} == {p.name: p.read_bytes() for p in (site / "plots").iterdir()}
