@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 from mmdata.publish import findings as view
+from mmdata.publish.passages import RowRef, place
 from mmdata.publish.site import build_site
 from mmdata.rules.seedsearch import Seed, normalise
 
@@ -235,7 +236,7 @@ class SeedText(HTMLParser):
 
     def __init__(self, page: str) -> None:
         super().__init__()
-        self.text, self.anchors, self.marked, self.links = "", [], set(), []
+        self.text, self.anchors, self.marked, self.links, self.labels, self._label = "", [], set(), [], [], ""
         self._mark: int | None = None
         self._rows: list[str] | None = None
         self._number: str | None = None
@@ -246,7 +247,7 @@ class SeedText(HTMLParser):
         if tag == "span" and found.get("class") == "anchor":
             self.anchors.append((found["id"], len(self.text)))
         elif tag == "span" and found.get("class") == "rows":
-            self._rows = []
+            self._rows, self._label = [], ""
         elif tag == "mark":
             self._mark = len(self.text)
         elif tag == "a" and self._rows is not None:
@@ -261,11 +262,14 @@ class SeedText(HTMLParser):
             self._mark = None
         elif tag == "span" and self._rows is not None:
             self.links.append((len(self.text), self._number, sorted(self._rows)))
+            self.labels.append(self._label)
             self._rows = None
 
     def handle_data(self, data: str) -> None:
         if self._rows is None:
             self.text += data
+        else:
+            self._label += data
 
 
 def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passage_issue_23(site: Path) -> None:
@@ -273,15 +277,18 @@ def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passag
     for source in (dict(zip(header, record, strict=True)) for record in sources):
         text = (ROOT / source["seed_file"]).read_bytes().decode("utf-8")
         rows: dict[str, list[str]] = {}  # quote (whitespace-normalised): links to the rows that quote it
+        labels: dict[str, list[str]] = {}  # quote: the rows, as the links name them
         for table in ("studies", "arms", "outcomes", "adverse_events"):
             columns, records = read_rows(ROOT / f"data/{table}.csv")
             for row in (dict(zip(columns, record, strict=True)) for record in records):
                 if row["source_id"] == source["source_id"] and row["quote"]:
                     href = f"../studies/{row.get('study_id') or row[columns[0]]}.html#{table}-{row[columns[0]]}"
                     rows.setdefault(normalise(row["quote"]), []).append(href)
-        spans = {}
+                    labels.setdefault(normalise(row["quote"]), []).append(f"{table}: {row[columns[0]]}")
+        spans, named = {}, {}
         for quote, found in zip(rows, Seed(text).find(list(rows)), strict=True):
             spans.setdefault((found.start, found.end), []).extend(rows[quote])
+            named.setdefault((found.start, found.end), []).extend(labels[quote])
         ordered = sorted(spans)
         page = SeedText((site / f"sources/{source['source_id']}.html").read_text(encoding="utf-8"))
         assert page.text == text, source["source_id"]
@@ -289,6 +296,15 @@ def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passag
         assert page.marked == {i for start, end in ordered for i in range(start, end)}
         assert sorted(page.links) == sorted((end, f"#passage-{n}", sorted(spans[(start, end)]))
                                             for n, (start, end) in enumerate(ordered, start=1))
+        assert sorted(page.labels) == sorted(f" [passage-{n} supports {', '.join(named[span])}]" for n, span in enumerate(ordered, start=1))
+
+
+def test_a_quote_not_in_the_seed_is_listed_missing_never_placed_issue_23() -> None:
+    found = place("s", "The trial enrolled 460 patients.", [RowRef("arms", "a", "../studies/t.html#arms-a", "enrolled  460"),
+                                                             RowRef("arms", "b", "../studies/t.html#arms-b", "enrolled 461")])
+    assert [(p.anchor, p.start, p.end, [r.key for r in p.rows]) for p in found.passages] == [("passage-1", 10, 22, ["a"])]
+    assert [(r.key, r.anchor) for r in found.missing] == [("b", None)]
+    assert [(r.key, r.anchor) for r in found.rows] == [("a", "passage-1"), ("b", None)]
 
 
 @pytest.mark.parametrize("epoch", ["1e9", "0", "abc"])
