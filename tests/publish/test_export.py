@@ -330,3 +330,15 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.Monkey
     assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
                              "install the export extra: pip install 'mmdata[export]'\n")
     assert export_module.FORMATS == ("sqlite", "parquet", "csv")
+
+
+def test_sqlite_allowed_values_holding_quotes_stay_literals_issue_23() -> None:
+    allowed = ["it's", "'); DROP TABLE t; --", 'say "no"']
+    resource = resource_of({"fields": [{"name": "v", "type": "string", "constraints": {"enum": allowed}}]}, "t")
+    conn = sqlite3.connect(":memory:")
+    conn.execute(table_sql(resource))
+    conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in allowed])
+    for value in ("its", "it''s", "'"):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            conn.execute("INSERT INTO t VALUES (?)", (value,))
+    assert conn.execute("SELECT v FROM t").fetchall() == [(v,) for v in allowed]
