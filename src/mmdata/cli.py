@@ -380,8 +380,6 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 
     result = add(package_dir, table, values)
     echo(f"added {result.path}:{result.line}: {result.text}")
-    for name in [n for n in result.written if n not in (result.path, "datapackage.json")]:  # the generated texts that show the row
-        echo(f"wrote {name}")
 
 
 @cli.command("merge-table")

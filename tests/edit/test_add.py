@@ -379,18 +379,3 @@ def test_add_source_puts_back_zenodo_json_when_a_later_write_fails_issue_21(tmp_
     result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
     assert all_bytes(root) == before
     assert (result.exit_code, result.stderr) == (2, "Error: cannot write datapackage.json: No space left on device; nothing was changed\n")
-
-
-def test_a_row_first_in_key_order_regenerates_the_data_dictionary_issue_23(tmp_path: Path) -> None:
-    root = repo_copy(tmp_path / "repo")  # the shipped package, whose data dictionary shows each table's first row
-    before = all_bytes(root)
-    quote = read_rows(root / "data/arms.csv")[1][1][8]
-    result = run("add-row", "arms", "--set", "arm_id=aaa-first", "--set", "study_id=cmrg-retrospective", "--set", "name=First",
-                 "--set", "intervention=Lenalidomide", "--set", "role=cohort-group", "--set", "source_id=cmrg-retrospective-summary",
-                 "--set", f"quote={quote}", "--package-dir", str(root))
-    assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout.splitlines()[1:] == ["wrote docs/data-dictionary.md"]
-    after = all_bytes(root)
-    assert sorted(n for n in after if after[n] != before.get(n)) == ["data/arms.csv", "docs/data-dictionary.md"]
-    assert "| `aaa-first` |" in after["docs/data-dictionary.md"].decode()
-    assert run("docs", "--check", str(root)).exit_code == 0

@@ -101,10 +101,7 @@ def add_row(root: str | Path, table: str, values: dict[str, str]) -> Added:
     Writes in one transaction, holding the package's write lock (mmdata.io.journal).
     """
     with transaction(root, "add-row") as staged:  # opened under the lock, after the journal put back a crashed write
-        pkg = open_package(Path(root))
-        added, files = _plan_row(pkg, table, values, {})
-        files.update(_regenerated_current(pkg, files))  # a row first in key order is the data dictionary's example (#23)
-        added.written = list(files)
+        added, files = _plan_row(open_package(Path(root)), table, values, {})
         for name, data in files.items():
             staged.write(name, data)
     return added
@@ -346,18 +343,6 @@ def _plan_source(pkg: Package, document: str | Path, source_id: str, document_ty
     files = {seed_file: content, **replaced}
     files.update(_regenerated(pkg, files))
     return _Source(source_id, seed_file, digest, row, files)
-
-
-def _regenerated_current(pkg: Package, files: dict[str, bytes]) -> dict[str, bytes]:
-    """What _regenerated writes, of the generated files that are current now: one already stale stays as it is."""
-    from .generated import INPUTS, generated_files
-
-    changed = _regenerated(pkg, files)
-    if not changed:
-        return {}
-    with _candidate(pkg, {}, {}, also=INPUTS) as copy:
-        now = generated_files(copy)
-    return {name: data for name, data in changed.items() if current(_folder(pkg), name) == now.get(name)}
 
 
 def _regenerated(pkg: Package, files: dict[str, bytes]) -> dict[str, bytes]:
