@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 
 import mmdata
 from mmdata.cli import cli
+from mmdata.edit.add import NOTE
 from mmdata.io.journal import JOURNAL
 
 from .conftest import ROOT, shipped_descriptor
@@ -383,7 +384,7 @@ def test_a_write_that_succeeds_is_right_and_a_refused_one_changes_nothing_issue_
         found += violations("add-source", result, changed, True)
         found += write_problems(result, changed, {sources, seed, *GENERATED})
         if result.exit_code == 0:
-            row = [source_id, seed, digest, title, "lay-summary", "", "", "", "", "", note]
+            row = [source_id, seed, digest, title, "lay-summary", "", "", "", "", "", note or NOTE.format(licence="CC-BY-4.0")]  # the default
             found += insertion_problems(before[sources], after[sources], row, "sources", root)
             found += [] if after.get(seed) == document else [f"add-source: {seed} does not hold the document's bytes"]
         for check in passed:  # a check that passed before the writes passes after them: a write adds no problem
