@@ -342,3 +342,13 @@ def test_sqlite_allowed_values_holding_quotes_stay_literals_issue_23() -> None:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
             conn.execute("INSERT INTO t VALUES (?)", (value,))
     assert conn.execute("SELECT v FROM t").fetchall() == [(v,) for v in allowed]
+
+
+def test_sqlite_keys_uniques_and_descriptions_of_a_table_issue_23() -> None:
+    resource = resource_of({"fields": [{"name": "id", "type": "string", "constraints": {"unique": True}, "description": "The key."},
+                                       {"name": "code", "type": "string", "constraints": {"unique": True}, "description": "A code,\n  unique."},
+                                       {"name": "note", "type": "string"}], "primaryKey": ["id"]}, "t")
+    assert table_sql(resource) == ('CREATE TABLE "t" (\n  "id" TEXT NOT NULL, -- The key.\n  "code" TEXT UNIQUE, -- A code, unique.\n  "note" TEXT,\n'
+                                   '  PRIMARY KEY ("id")\n)')
+    without_key = resource_of({"fields": [{"name": "v", "type": "integer"}]}, "u")
+    assert table_sql(without_key) == 'CREATE TABLE "u" (\n  "v" INTEGER\n)'
