@@ -165,7 +165,18 @@ def package(tmp_path: Path) -> Path:
     return without_checksums(copy_package(ROOT, tmp_path / "pkg"))
 
 
-@pytest.fixture(scope="session")
+def shared(scope: str) -> Callable[[str, pytest.Config], str]:
+    """The scope of a fixture built once for many tests (scope: "session" or "module"), except under mutation
+    testing: mutmut runs against a mutant only the tests its first run saw calling the mutated function, and
+    a fixture built once is seen calling it from the first test that asks for it only (#23)."""
+
+    def decide(fixture_name: str, config: pytest.Config) -> str:
+        return "function" if os.environ.get("MUTANT_UNDER_TEST") else scope
+
+    return decide
+
+
+@pytest.fixture(scope=shared("session"))
 def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site of the shipped package (`mmdata site`), built once per test run for the site and browser tests: never change it."""
     from mmdata.publish.site import build_site
@@ -175,7 +186,7 @@ def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared("session"))
 def released_template(tmp_path_factory: pytest.TempPathFactory):
     """The repository released as FIRST and committed, made once per test run (tests/releases.py, Released).
     Never change it: read its archive, or take a copy with released_copy."""

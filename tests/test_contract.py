@@ -4,8 +4,17 @@ Hypothesis mutates a copy of the shipped package (bytes spliced into a file, hos
 headers reordered, duplicated or emptied, descriptors and schemas with wrong types, deep nesting,
 duplicate keys, NaN, resources missing or added) and runs every command on it. Whatever the
 input: exit 0, 1 or 2, never a traceback or an internal error (exit 3); every line on stderr is a
-located problem (`path:line:column: message [code]`) or an `Error: ...`; and a write command that
-exits non-zero changes no file (fmt: none but those it lists as reformatted).
+located problem (`path:line:column: message [code]`) or an `Error: ...`; a write command that
+exits non-zero changes no file (fmt: none but those it lists as reformatted); a command that only
+reads the package (quote, export, site...) changes none of its files; export and site write
+nowhere but in the folder they are given (#23).
+
+Two more properties (#23): add-row and add-source, beside cells holding every kind of line break
+and with hostile values, either refuse and change nothing, or write exactly the new row at its
+place in key order with every other byte of the table unchanged, touch no file but theirs, and
+leave validate, docs --check and fmt --check passing when they passed before; and `release
+--rebuild` of a release whose files, record or texts were changed refuses or rebuilds the very
+archive the release made, writing nothing but that archive.
 
 The normal run tries a few examples, the same ones every time (derandomised), to stay fast. To
 search harder, set MMDATA_CONTRACT_EXAMPLES (for example 500): examples are then random.
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -25,16 +35,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import mmdata
 from mmdata.cli import cli
+from mmdata.edit.add import NOTE
 from mmdata.io.journal import JOURNAL
 
 from .conftest import ROOT, shipped_descriptor
-from .releases import FIRST, all_bytes, repo_copy
+from .releases import FIRST, all_bytes, copy_release, repo_copy
 
 EXAMPLES = int(os.environ.get("MMDATA_CONTRACT_EXAMPLES", "0"))
 LOG = os.environ.get("MMDATA_CONTRACT_LOG")
@@ -189,6 +201,10 @@ def violations(command: str, result: Result, changed: list[str], write: bool) ->
         found += [f"unlocated line {line}" for line in lines if not (LOCATED.match(line) or STALE.match(line)) or CONTROL.search(line)]
     if command == "validate-json" and result.exit_code in (0, 1):
         json.loads(result.stdout)  # the list of problems, nothing else
+    if "report this as a bug" in result.stderr:
+        found.append(f"a bug reported as a refusal: {result.stderr[-300:]}")
+    if not write:
+        found += [f"changed {name}, and it only reads the package" for name in changed]
     if write and result.exit_code != 0:
         listed = {line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("reformatted ")} if command == "fmt" else set()
         found += [f"changed {name} and exited {result.exit_code}" for name in changed if name not in listed]
@@ -207,6 +223,10 @@ def commands(root: Path, original: Path, value: str) -> list[tuple[str, list[str
         ("docs-check", ["docs", "--check", r], False),
         ("diff", ["diff", str(original), r], False),
         ("quote", ["quote", "--package-dir", r, "hughes-myeloma-xi-summary", "--", value or "patients"], False),
+        ("export", ["export", r, "--to", str(root.parent / "export")], False),
+        ("site", ["site", r, "--out", str(root.parent / "site")], False),
+        ("add-source", ["add-source", str(root.parent / "document.txt"), "--id", "zz-hostile", "--type", "lay-summary", "--title", value,
+                        "--package-dir", r], True),
         ("add-row", ["add-row", "arms", "--set", "study_id=myeloma-xi", "--set", "name=Hostile", "--set", f"size=x{value}",
                      "--package-dir", r], True),
         ("release", ["release", FIRST, "--package-dir", r], True),
@@ -218,12 +238,16 @@ def commands(root: Path, original: Path, value: str) -> list[tuple[str, list[str
 def check_package(root: Path, original: Path, operations: list, value: str, epoch: str | None) -> list[str]:
     """Run every command on the package at root; return each violation of the contract, described."""
     found = []
+    work = root.parent
+    (work / "document.txt").write_bytes(value.encode("utf-8", "replace"))  # for add-source: text with the hostile cell
     for name, args, write in commands(root, original, value):
-        before = all_bytes(root)
+        before = all_bytes(work)
         result = CliRunner(env={"SOURCE_DATE_EPOCH": epoch}).invoke(cli, args)
-        after = all_bytes(root)
-        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-        for problem in violations(name, result, changed, write):
+        after = all_bytes(work)
+        everywhere = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        changed = [n.removeprefix(f"{root.name}/") for n in everywhere if n.startswith(f"{root.name}/")]
+        outside = [n for n in everywhere if not n.startswith((f"{root.name}/", f"{name}/"))]  # export and site write in their folder
+        for problem in violations(name, result, changed, write) + [f"wrote {n} outside the package and its output folder" for n in outside]:
             found.append(f"{name}: {problem!r:.400}\n  operations: {operations!r:.600}, value {value!r:.80}, SOURCE_DATE_EPOCH {epoch!r:.20}\n  "
                              f"exit {result.exit_code}, stderr: {result.stderr[-600:]!r}")
     try:
@@ -253,3 +277,151 @@ def test_every_command_keeps_the_exit_code_contract_on_hostile_input_issue_13(op
             log.write("\n".join(found) + "\n")
         return
     assert found == []
+
+
+# ---------------------------------------------------------------- a write that succeeds is right (#23)
+#: Keys for a new row: ones the pattern allows (landing anywhere in key order) and ones it refuses.
+keys = st.one_of(st.from_regex(r"[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,2}", fullmatch=True),
+                 st.sampled_from(["", "A", "a_b", "../x", "a--b", "-a", "a ", "zz\n", "cmrg-retrospective-group-1"]))
+#: A neighbour's cell beside which a row is written: every character some reader takes for a line break.
+NEIGHBOURS = ["\u2028", "x, \u2028 y", "\u2029", "\x85", '"\x85"', "\x0b", "\x0c", "\x1c\x1d\x1e", "\r", "\n", "\r\n", "a\rb", '"', "x,y", "\ufeff"]
+#: Documents for add-source: text with markup and line breaks of every kind, a byte-order mark, bytes that are not UTF-8.
+documents = st.one_of(st.sampled_from([b"", b"\xff\xfe", b"a\x00b", b"\xef\xbb\xbfA seed.\n", "Text <b>&</b>\u2028\x85 \r\n".encode(),
+                                       b"x" * 70_000]), st.text(min_size=1, max_size=30).map(str.encode), st.binary(max_size=20))
+
+
+def records_of(data: bytes) -> tuple[list[list[str]], list[int]]:
+    """The CSV records of data and the byte offset where each ends (after its line break), as a CSV reader sees them."""
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        for line in io.StringIO(data.decode("utf-8"), newline=""):
+            consumed += len(line.encode("utf-8"))
+            yield line
+
+    records, ends = [], []
+    for record in csv.reader(lines()):
+        records.append(record)
+        ends.append(consumed)
+    return records, ends
+
+
+def insertion_problems(before: bytes, after: bytes, row: list[str], table: str, root: Path) -> list[str]:
+    """What is wrong with after as before with row inserted as one record at its place in key order, every other byte unchanged."""
+    old, ends = records_of(before)
+    new, _ = records_of(after)
+    at = next((i for i, record in enumerate(new) if i >= len(old) or record != old[i]), len(new))
+    if new[at:at + 1] != [row] or new[:at] + new[at + 1:] != old:
+        return [f"{table}: not the rows before with {row!r:.200} inserted once: {new[at:at + 2]!r:.300}"]
+    resource = mmdata.open_package(root).resources[table]
+    if resource.sorted_rows(new[0], new[1:]) != new[1:]:
+        return [f"{table}: the new row {row[:1]!r:.80} is out of key order (at file record {at})"]
+    head = ends[at - 1]
+    chunk = after[head:len(after) - (len(before) - head)]
+    if after[:head] != before[:head] or after[head + len(chunk):] != before[head:] or records_of(chunk)[0] != [row]:
+        return [f"{table}: the bytes around the new row changed: {after[head - 40:head + len(chunk) + 40]!r:.300}"]
+    return []
+
+
+def write_problems(result: Result, changed: list[str], allowed: set[str]) -> list[str]:
+    """What breaks the contract of a write: a refusal that changes a file, a success that changes one it must not."""
+    if result.exit_code != 0:
+        return [f"changed {name} and exited {result.exit_code}" for name in changed]
+    return [f"changed {name}, which it must not" for name in changed if name not in allowed]
+
+
+#: The texts `mmdata docs` generates, which a write regenerates when they show what it wrote (the descriptor: also its checksums).
+GENERATED = {"datapackage.json", "README.md", "LICENSE-DATA.md", "docs/data-dictionary.md", ".zenodo.json"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped package with the files a release and `docs` read, built once for the property tests of writes."""
+    return repo_copy(tmp_path_factory.mktemp("contract") / "template")
+
+
+def run(args: list[str]) -> Result:
+    return CliRunner().invoke(cli, args)
+
+
+@settings(max_examples=EXAMPLES or 4, derandomize=not EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@example(neighbour=(8, "x, \u2028 y"), key="myeloma-xi-m", name='Hostile <b> & \u2028 text', caveat="", document=b"A seed.\r\n",
+         source_id="aa-hostile", title="T\u2028<b>&", note="=1+1")
+@given(st.tuples(st.integers(0, 60), st.sampled_from(NEIGHBOURS)), keys, cells, cells, documents, keys, cells, cells)
+def test_a_write_that_succeeds_is_right_and_a_refused_one_changes_nothing_issue_23(
+        template: Path, neighbour: tuple[int, str], key: str, name: str, caveat: str, document: bytes, source_id: str, title: str,
+        note: str) -> None:
+    found: list[str] = []
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(shutil.copytree(template, Path(work) / "pkg"))
+        apply(root, ("cell", "arms", neighbour[0], 9, neighbour[1]))  # the caveat of a row the new one may land beside
+        checks = [["validate", str(root)], ["docs", "--check", str(root)], ["fmt", "--check", str(root)]]
+        passed = [check for check in checks if run(check).exit_code == 0]
+        arms = TABLES["arms"][0]
+        before = all_bytes(root)
+        header = records_of(before[arms])[0][0]
+        cells_of = {"arm_id": key, "study_id": "cmrg-retrospective", "name": name, "intervention": "Hostile", "role": "cohort-group",
+                    "source_id": "cmrg-retrospective-summary", "caveat": caveat,
+                    "quote": "Group 2 included 161 patients who received LMT and other chemotherapy at relapse."}
+        result = run(["add-row", "arms", *(f for c, v in cells_of.items() for f in ("--set", f"{c}={v}")), "--package-dir", str(root)])
+        after = all_bytes(root)
+        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        found += violations("add-row", result, changed, True) + write_problems(result, changed, {arms, *GENERATED})
+        if result.exit_code == 0 and arms in changed:
+            found += insertion_problems(before[arms], after[arms], [cells_of.get(c, "") for c in header], "arms", root)
+        (Path(work) / "document.txt").write_bytes(document)
+        sources = TABLES["sources"][0]
+        before = all_bytes(root)
+        seeds = [r[1] for r in records_of(before[sources])[0][1:]]
+        digest = hashlib.sha256(document).hexdigest()
+        seed = f"seeds/{1 + max(int(s[6:9]) for s in seeds):03d}_{digest[:16]}.txt"
+        result = run(["add-source", str(Path(work) / "document.txt"), "--id", source_id, "--type", "lay-summary", "--title", title,
+                      "--note", note, "--package-dir", str(root)])
+        after = all_bytes(root)
+        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        found += violations("add-source", result, changed, True)
+        found += write_problems(result, changed, {sources, seed, *GENERATED})
+        if result.exit_code == 0:
+            row = [source_id, seed, digest, title, "lay-summary", "", "", "", "", "", note or NOTE.format(licence="CC-BY-4.0")]  # the default
+            found += insertion_problems(before[sources], after[sources], row, "sources", root)
+            found += [] if after.get(seed) == document else [f"add-source: {seed} does not hold the document's bytes"]
+        for check in passed:  # a check that passed before the writes passes after them: a write adds no problem
+            if (done := run(check)).exit_code != 0:
+                found.append(f"{' '.join(check[:-1])} exits {done.exit_code} after the writes: {done.stderr[-400:]!r}")
+    assert found == [], f"neighbour {neighbour!r}, key {key!r}, name {name!r:.40}, caveat {caveat!r:.40}, id {source_id!r}, title {title!r:.40}"
+
+
+# ---------------------------------------------------------------- release --rebuild of a changed release (#23)
+#: The files a rebuild reads besides the tables: its record in releases/ and the texts the archive carries.
+RECORDS = [f"releases/mmdata-data-{FIRST}.zip.sha256", f"releases/mmdata-data-{FIRST}.zip.SHA256SUMS", "README.md", "CHANGELOG.md",
+           "CITATION.cff", "datapackage.json"]
+release_operations = st.one_of(operations, st.tuples(st.just("splice"), st.sampled_from(RECORDS), st.floats(0, 1), pieces))
+
+
+@settings(max_examples=EXAMPLES or 3, derandomize=not EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@example(operations=[])  # the release as made: rebuilt bit for bit
+@example(operations=[("cell", "arms", 3, 9, "\u2028")])  # a table that no longer matches its recorded checksum
+@example(operations=[("splice", RECORDS[0], 0.0, b"\xff")])  # a record that is not text
+@example(operations=[("splice", RECORDS[1], 0.5, b"\n\n")])  # a list of sums with a blank line
+@given(st.lists(release_operations, min_size=1, max_size=2))
+def test_rebuild_of_a_changed_release_keeps_the_contract_and_writes_only_its_archive_issue_23(released_template, operations: list) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        root = copy_release(released_template, Path(work) / "pkg", committed=False)
+        archive = f"dist/mmdata-data-{FIRST}.zip"
+        (root / archive).unlink()
+        (root / f"{archive}.sha256").unlink(missing_ok=True)
+        for operation in operations:
+            apply(root, operation)
+        before = all_bytes(root)
+        result = run(["release", FIRST, "--rebuild", "--package-dir", str(root)])
+        after = all_bytes(root)
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    found = violations("rebuild", result, changed, True) + write_problems(result, changed, {archive, f"{archive}.sha256"})
+    if result.exit_code == 0:  # rebuilt: the archive the release made, byte for byte
+        found += [] if after.get(archive) == released_template.result.archive.read_bytes() else ["rebuilt an archive that differs"]
+    if not operations:
+        found += [] if result.exit_code == 0 else [f"the release as made does not rebuild: {result.stderr!r:.300}"]
+    assert found == [], f"operations {operations!r:.600}, exit {result.exit_code}, stderr {result.stderr[-600:]!r}"

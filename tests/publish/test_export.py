@@ -18,11 +18,13 @@ from click.testing import CliRunner
 
 import mmdata
 from mmdata.cli import cli
+from mmdata.model.schema import resource_of
 from mmdata.publish import export as export_module
 from mmdata.publish import findings as view
 from mmdata.publish.export import ExportError, export_files
+from mmdata.publish.sqlite import table_sql
 
-from ..conftest import ROOT, read_rows, set_cell
+from ..conftest import ROOT, read_rows, set_cell, shared
 
 TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
 SQL_TYPES = {"string": "text", "integer": "integer", "number": "real"}
@@ -45,12 +47,12 @@ def view_parts() -> list[tuple[str, str]]:
     return view.parts(mmdata.open_package(ROOT).resources)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def files() -> dict[str, bytes]:
     return export_files(ROOT)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def db(files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     path = tmp_path_factory.mktemp("export") / "data.sqlite"
     path.write_bytes(files["data.sqlite"])
@@ -106,6 +108,48 @@ def test_sqlite_checks_allowed_values_and_required_cells(files: dict[str, bytes]
         row[columns.index(column)] = value
         with pytest.raises(sqlite3.IntegrityError, match=check):
             conn.execute(f"INSERT INTO arms VALUES ({', '.join('?' * len(row))})", row)
+
+
+
+#: (table, column, bound, value): every bound of the shipped schemas, the value on it and the nearest beyond it.
+BOUNDS = [(table, f["name"], kind, f["constraints"][kind]) for table in TABLES for f in schema(table)["fields"]
+          for kind in ("minimum", "maximum") if kind in f.get("constraints", {})]
+
+
+@pytest.mark.parametrize(("table", "column", "kind", "bound"), BOUNDS)
+def test_sqlite_accepts_a_value_on_its_bound_and_refuses_one_beyond_issue_23(files: dict[str, bytes], tmp_path: Path, table: str,
+                                                                            column: str, kind: str, bound: float) -> None:
+    path = tmp_path / "data.sqlite"
+    path.write_bytes(files["data.sqlite"])
+    conn = sqlite3.connect(path)
+    columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    key = schema(table)["primaryKey"]
+    step = 1 if isinstance(bound, int) else 0.001
+    for suffix, value, accepted in (("on", bound, True), ("beyond", bound + (step if kind == "maximum" else -step), False)):
+        row = list(conn.execute(f'SELECT * FROM "{table}" LIMIT 1').fetchone())
+        row[columns.index(key[0])] = f"bound-{suffix}"
+        row[columns.index(column)] = value
+        insert = f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(row))})'
+        if accepted:
+            conn.execute(insert, row)
+        else:
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+                conn.execute(insert, row)
+    assert conn.execute(f'SELECT "{column}" FROM "{table}" WHERE "{key[0]}" LIKE \'bound-%\'').fetchall() == [(bound,)]
+
+
+def test_sqlite_equal_bounds_admit_exactly_their_value_issue_23() -> None:
+    resource = resource_of({"fields": [{"name": "id", "type": "string"},
+                                       {"name": "n", "type": "integer", "constraints": {"minimum": 3, "maximum": 3}},
+                                       {"name": "x", "type": "number", "constraints": {"minimum": 0.5, "maximum": 0.5}}],
+                            "primaryKey": ["id"]}, "t")
+    conn = sqlite3.connect(":memory:")
+    conn.execute(table_sql(resource))
+    conn.execute("INSERT INTO t VALUES ('a', 3, 0.5)")
+    for n, x in ((2, 0.5), (4, 0.5), (3, 0.499), (3, 0.501)):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            conn.execute("INSERT INTO t VALUES ('b', ?, ?)", (n, x))
+    assert conn.execute("SELECT * FROM t").fetchall() == [("a", 3, 0.5)]
 
 
 def test_columns_table_describes_every_column(db: sqlite3.Connection) -> None:
@@ -337,3 +381,23 @@ def test_export_into_the_packages_own_folders_is_refused_issue_23(to: str, packa
                              "export to a folder of its own (the default is build/)\n")
     assert outside_tree(package) == before
     assert CliRunner().invoke(cli, ["export", str(package), "--to", str(package / "build"), "--format", "csv"]).exit_code == 0  # build/ is not the package's
+def test_sqlite_allowed_values_holding_quotes_stay_literals_issue_23() -> None:
+    allowed = ["it's", "'); DROP TABLE t; --", 'say "no"']
+    resource = resource_of({"fields": [{"name": "v", "type": "string", "constraints": {"enum": allowed}}]}, "t")
+    conn = sqlite3.connect(":memory:")
+    conn.execute(table_sql(resource))
+    conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in allowed])
+    for value in ("its", "it''s", "'"):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            conn.execute("INSERT INTO t VALUES (?)", (value,))
+    assert conn.execute("SELECT v FROM t").fetchall() == [(v,) for v in allowed]
+
+
+def test_sqlite_keys_uniques_and_descriptions_of_a_table_issue_23() -> None:
+    resource = resource_of({"fields": [{"name": "id", "type": "string", "constraints": {"unique": True}, "description": "The key."},
+                                       {"name": "code", "type": "string", "constraints": {"unique": True}, "description": "A code,\n  unique."},
+                                       {"name": "note", "type": "string"}], "primaryKey": ["id"]}, "t")
+    assert table_sql(resource) == ('CREATE TABLE "t" (\n  "id" TEXT NOT NULL, -- The key.\n  "code" TEXT UNIQUE, -- A code, unique.\n  "note" TEXT,\n'
+                                   '  PRIMARY KEY ("id")\n)')
+    without_key = resource_of({"fields": [{"name": "v", "type": "integer"}]}, "u")
+    assert table_sql(without_key) == 'CREATE TABLE "u" (\n  "v" INTEGER\n)'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -14,7 +15,9 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 from mmdata.publish import findings as view
+from mmdata.publish.passages import RowRef, place
 from mmdata.publish.site import build_site
+from mmdata.rules.seedsearch import Seed, normalise
 
 from ..conftest import ROOT, copy_package, read_rows, set_cell
 
@@ -273,3 +276,99 @@ def test_a_study_name_with_dollar_signs_is_text_in_the_plot_issue_23(package: Pa
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     svg = (tmp_path / "site/plots/overview.svg").read_text(encoding="utf-8")
     assert r"IFM $\cmd$" in svg  # as written, not typeset
+def test_the_text_of_a_source_page_is_escaped_issue_23(package: Path, tmp_path: Path) -> None:
+    header, rows = read_rows(package / "data/sources.csv")
+    source = dict(zip(header, next(r for r in rows if r[0] == "hughes-myeloma-xi-summary"), strict=True))
+    seed = package / source["seed_file"]
+    seed.write_bytes(seed.read_bytes() + b"\n<script>alert(1)</script> & <b>bold</b>\n")
+    set_cell(package / "data/sources.csv", source["source_id"], "sha256", hashlib.sha256(seed.read_bytes()).hexdigest())
+    build_site(package, tmp_path / "s")
+    html = (tmp_path / "s/sources/hughes-myeloma-xi-summary.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "<b>bold" not in html
+    assert "\n&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;\n</div>" in html
+    assert all("alert" not in script for script in Page(html).scripts)  # no script element holds the seed's
+
+
+class SeedText(HTMLParser):
+    """The full text of a source page as a reader sees it, and where its passages are marked, anchored and linked to their rows."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.text, self.anchors, self.marked, self.links, self.labels, self._label = "", [], set(), [], [], ""
+        self._mark: int | None = None
+        self._rows: list[str] | None = None
+        self._number: str | None = None
+        self.feed(page.split('<div class="seed">', 1)[1].split("</div>", 1)[0])
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "span" and found.get("class") == "anchor":
+            self.anchors.append((found["id"], len(self.text)))
+        elif tag == "span" and found.get("class") == "rows":
+            self._rows, self._label = [], ""
+        elif tag == "mark":
+            self._mark = len(self.text)
+        elif tag == "a" and self._rows is not None:
+            if found.get("class") == "passage-number":
+                self._number = str(found["href"])
+            else:
+                self._rows.append(str(found["href"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark" and self._mark is not None:
+            self.marked |= set(range(self._mark, len(self.text)))
+            self._mark = None
+        elif tag == "span" and self._rows is not None:
+            self.links.append((len(self.text), self._number, sorted(self._rows)))
+            self.labels.append(self._label)
+            self._rows = None
+
+    def handle_data(self, data: str) -> None:
+        if self._rows is None:
+            self.text += data
+        else:
+            self._label += data
+
+
+def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passage_issue_23(site: Path) -> None:
+    header, sources = read_rows(ROOT / "data/sources.csv")
+    for source in (dict(zip(header, record, strict=True)) for record in sources):
+        text = (ROOT / source["seed_file"]).read_bytes().decode("utf-8")
+        rows: dict[str, list[str]] = {}  # quote (whitespace-normalised): links to the rows that quote it
+        labels: dict[str, list[str]] = {}  # quote: the rows, as the links name them
+        for table in ("studies", "arms", "outcomes", "adverse_events"):
+            columns, records = read_rows(ROOT / f"data/{table}.csv")
+            for row in (dict(zip(columns, record, strict=True)) for record in records):
+                if row["source_id"] == source["source_id"] and row["quote"]:
+                    href = f"../studies/{row.get('study_id') or row[columns[0]]}.html#{table}-{row[columns[0]]}"
+                    rows.setdefault(normalise(row["quote"]), []).append(href)
+                    labels.setdefault(normalise(row["quote"]), []).append(f"{table}: {row[columns[0]]}")
+        spans, named = {}, {}
+        for quote, found in zip(rows, Seed(text).find(list(rows)), strict=True):
+            spans.setdefault((found.start, found.end), []).extend(rows[quote])
+            named.setdefault((found.start, found.end), []).extend(labels[quote])
+        ordered = sorted(spans)
+        page = SeedText((site / f"sources/{source['source_id']}.html").read_text(encoding="utf-8"))
+        assert page.text == text, source["source_id"]
+        assert page.anchors == [(f"passage-{n}", start) for n, (start, _) in enumerate(ordered, start=1)]
+        assert page.marked == {i for start, end in ordered for i in range(start, end)}
+        assert sorted(page.links) == sorted((end, f"#passage-{n}", sorted(spans[(start, end)]))
+                                            for n, (start, end) in enumerate(ordered, start=1))
+        assert sorted(page.labels) == sorted(f" [passage-{n} supports {', '.join(named[span])}]" for n, span in enumerate(ordered, start=1))
+
+
+def test_a_quote_not_in_the_seed_is_listed_missing_never_placed_issue_23() -> None:
+    found = place("s", "The trial enrolled 460 patients.", [RowRef("arms", "a", "../studies/t.html#arms-a", "enrolled  460"),
+                                                             RowRef("arms", "b", "../studies/t.html#arms-b", "enrolled 461")])
+    assert [(p.anchor, p.start, p.end, [r.key for r in p.rows]) for p in found.passages] == [("passage-1", 10, 22, ["a"])]
+    assert [(r.key, r.anchor) for r in found.missing] == [("b", None)]
+    assert [(r.key, r.anchor) for r in found.rows] == [("a", "passage-1"), ("b", None)]
+
+
+@pytest.mark.parametrize("epoch", ["1e9", "0", "abc"])
+def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib dates an SVG from it, and fails on one that is no whole number
+    result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "s/plots").iterdir()} == {p.name: p.read_bytes() for p in (site / "plots").iterdir()}

@@ -113,10 +113,18 @@ def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
     panels = [p for _, _, p in PANELS if any(r.panel == p for r in rows)]
     heights = [sum(_height(r) for r in rows if r.panel == p) + 0.8 for p in panels]
     total = sum(heights) + 0.5
+    class Canvas(FigureCanvasSVG):
+        """An SVG canvas that never dates its output, not even the drafts tight_layout draws to measure text,
+        which matplotlib otherwise dates from SOURCE_DATE_EPOCH, failing on one that is not a whole number (#23)."""
+
+        def print_svg(self, filename: Any, **kwargs: Any) -> None:
+            super().print_svg(filename, bbox_inches_restore=kwargs.get("bbox_inches_restore"),
+                              metadata={"Date": None, "Creator": None, **(kwargs.get("metadata") or {})})
+
     # text.parse_math off: a study named $\cmd$ is text, not matplotlib mathtext, which refused it (#23)
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmdata", "font.family": "sans-serif", "font.size": 10, "text.parse_math": False}):
         figure = Figure(figsize=(9, total))
-        FigureCanvasSVG(figure)
+        Canvas(figure)
         axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
         for ax, panel in zip(axes, panels, strict=True):
             _panel(ax, panel, [r for r in rows if r.panel == panel])
