@@ -1,8 +1,10 @@
-"""The site in a real browser: headless Chromium loads every page from the file system (#11).
+"""The site in a real browser: headless Chromium loads every page from the file system (#11, #19).
 
 Uses the system's Chromium (Debian's `chromium`, or `MMDATA_CHROMIUM`), driven by Playwright;
 no browser is downloaded. Without a browser the tests skip, except in CI (CI=true), where they
-fail. Screenshots of the home page and of one source page are kept in test-artifacts/.
+fail. Provenance is checked with scripts disabled, as a reader without JavaScript sees it: what is
+highlighted is read from the rendered page (the computed style of every character of the source
+text, with and without the URL's target). Screenshots are kept in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from ..conftest import ROOT, read_rows
+
+QUOTED = ("studies", "arms", "outcomes", "adverse_events")
 
 ARTIFACTS = Path(os.environ.get("MMDATA_ARTIFACTS", ROOT / "test-artifacts"))
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -51,7 +55,18 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """A page that records console errors and warnings, script errors, failed loads and any request off the file system."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    yield from _page(browser, javascript=True)
+
+
+@pytest.fixture
+def static_page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
+    """The same, with scripts disabled: the page as a reader without JavaScript sees it."""
+    yield from _page(browser, javascript=False)
+
+
+def _page(browser: Any, javascript: bool) -> Iterator[tuple[Any, list[str]]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
@@ -66,7 +81,7 @@ def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
 
     page.route("**/*", only_files)
     yield page, problems
-    page.close()
+    context.close()
 
 
 def test_every_page_loads_with_no_console_error_and_no_broken_link(site: Path, page: tuple[Any, list[str]]) -> None:
@@ -112,4 +127,110 @@ def test_screenshots_of_the_home_page_and_a_source_page(site: Path, page: tuple[
         browser_page.screenshot(path=str(ARTIFACTS / name), full_page=name == "home.png")
         assert (ARTIFACTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert browser_page.evaluate("document.querySelector(':target') !== null")
+    assert problems == []
+
+
+#: The computed style of every text node under selector: what a reader sees change.
+STYLES = """selector => {
+  const look = el => { const s = getComputedStyle(el);
+    return [s.backgroundColor, s.outlineStyle, s.outlineColor, s.textDecorationLine, s.boxShadow, s.color, s.fontWeight].join("|"); };
+  const root = document.querySelector(selector);
+  if (root === null) return null;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) out.push([node.data, look(node.parentElement)]);
+  return out;
+}"""
+#: The computed style of each cell of the element with this id (a table row), or of the element itself (a heading).
+CELLS = """id => { const el = document.getElementById(id); if (el === null) return null;
+  const look = e => { const s = getComputedStyle(e);
+    return [s.backgroundColor, s.outlineStyle, s.outlineColor, s.textDecorationLine, s.boxShadow].join("|"); };
+  const cells = [...el.querySelectorAll(":scope > th, :scope > td")];
+  return (cells.length ? cells : [el]).map(look); }"""
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quoted_rows() -> dict[tuple[str, str], dict[str, str]]:
+    """Every row that quotes a source, by (table, key)."""
+    out = {}
+    for table in QUOTED:
+        header, records = read_rows(ROOT / f"data/{table}.csv")
+        for record in records:
+            row = dict(zip(header, record, strict=True))
+            if row["quote"]:
+                out[(table, record[0])] = row
+    return out
+
+
+def highlighted(browser_page: Any, url: str, plain: list[list[str]]) -> str:
+    """The text of the source document that looks different at url (a passage's anchor) than with no target."""
+    browser_page.goto(url)
+    shown = browser_page.evaluate(STYLES, ".seed")
+    assert [text for text, _ in shown] == [text for text, _ in plain], url
+    return normalise("".join(text for (text, look), (_, before) in zip(shown, plain, strict=True) if look != before))
+
+
+def test_every_passage_anchor_highlights_exactly_its_quote_issue_19(site: Path, static_page: tuple[Any, list[str]]) -> None:
+    """Every link to a passage (each row's link on its study page, the rows table and the passage numbers of the
+    source page), followed with scripts disabled, highlights exactly the characters of the quote: nested, overlapping
+    and same-start quotes included."""
+    browser_page, problems = static_page
+    rows = quoted_rows()
+    plain: dict[str, list[list[str]]] = {}
+    for source in {row["source_id"] for row in rows.values()}:
+        browser_page.goto((site / f"sources/{source}.html").as_uri())
+        plain[source] = browser_page.evaluate(STYLES, ".seed")
+    links: list[tuple[str, str, set[str]]] = []  # (where the link is, its absolute URL, the quotes its passage must show)
+    for (table, key), row in sorted(rows.items()):
+        browser_page.goto((site / f"studies/{row['study_id']}.html").as_uri())
+        where = ".facts" if table == "studies" else f'[id="{table}-{key}"]'
+        hrefs = browser_page.eval_on_selector_all(f'{where} a[href*="/sources/"]', "els => els.map(e => e.href)")
+        assert len(hrefs) == 1, (table, key, hrefs)
+        links.append((f"studies/{row['study_id']}.html {table}-{key}", hrefs[0], {normalise(row["quote"])}))
+    for source in sorted(plain):
+        page_url = (site / f"sources/{source}.html").as_uri()
+        browser_page.goto(page_url)
+        table = browser_page.eval_on_selector_all("#rows + table tbody tr, #rows ~ * tbody tr", """trs => trs.map(tr =>
+            [tr.querySelector("th a").href.split("#")[1], tr.querySelector("td:last-child a").href])""")
+        spans = browser_page.eval_on_selector_all(".seed .rows", """spans => spans.map(s =>
+            [s.querySelector("a.passage-number").href, [...s.querySelectorAll("a:not(.passage-number)")].map(a => a.href.split("#")[1])])""")
+        by_key = {f"{t}-{k}": normalise(r["quote"]) for (t, k), r in rows.items() if r["source_id"] == source}
+        assert sorted(anchor for anchor, _ in table) == sorted(by_key), source
+        links += [(f"{source} rows table {anchor}", href, {by_key[anchor]}) for anchor, href in table]
+        links += [(f"{source} passage number", href, {by_key[a] for a in anchors}) for href, anchors in spans]
+    wrong = []
+    for where, url, quotes in links:
+        assert len(quotes) == 1, (where, quotes)  # the rows of one passage quote the same words
+        source = urlsplit(url).path.rsplit("/", 1)[1].removesuffix(".html")
+        shown = highlighted(browser_page, url, plain[source])
+        if shown != next(iter(quotes)):
+            wrong.append((where, shown, next(iter(quotes))))
+    assert wrong == [], f"{len(wrong)} of {len(links)} passage links highlight other words"
+    assert len(links) >= 2 * len(rows)
+    assert problems == []
+
+
+def test_every_back_link_highlights_its_row_issue_19(site: Path, static_page: tuple[Any, list[str]]) -> None:
+    """Every link from a source page to a row of a study page lands on the row and highlights it (every cell)."""
+    browser_page, problems = static_page
+    followed = 0
+    plain: list[str] = []
+    for source in sorted((site / "sources").glob("*.html")):
+        browser_page.goto(source.as_uri())
+        for url in sorted(set(browser_page.eval_on_selector_all('a[href*="/studies/"]', "els => els.map(e => e.href)"))):
+            target = urlsplit(url).fragment
+            browser_page.goto(url.split("#")[0])
+            before = browser_page.evaluate(CELLS, target)
+            browser_page.goto(url)
+            after = browser_page.evaluate(CELLS, target)
+            assert browser_page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == target, url
+            assert before is not None, url
+            if not all(a != b for a, b in zip(after, before, strict=True)):
+                plain.append(f"{source.name} -> {url.rsplit('/', 1)[1]}")
+            followed += 1
+    assert plain == [], f"{len(plain)} of {followed} back-links land on a row that is not highlighted"
+    assert followed == len(quoted_rows())
     assert problems == []

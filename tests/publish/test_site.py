@@ -14,6 +14,7 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 from mmdata.publish import findings as view
+from mmdata.publish.passages import RowRef, place
 from mmdata.publish.site import build_site
 
 from ..conftest import ROOT, copy_package, read_rows, set_cell
@@ -111,7 +112,7 @@ def test_every_quoted_row_links_to_its_highlighted_passage_and_back(site: Path) 
             source_page = found[f"sources/{row['source_id']}.html"]
             assert f"../studies/{study}.html#{table}-{record[0]}" in source_page.links
     text = "".join((site / f"sources/{s}.html").read_text() for s in [r[0] for r in read_rows(ROOT / "data/sources.csv")[1]])
-    assert text.count("<mark>") >= 1 and "not found" not in text
+    assert text.count('<mark class="in-passage-') >= 1 and "not found" not in text
     assert rows > 0
 
 
@@ -212,3 +213,20 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_overlapping_and_nested_quotes_are_marked_piece_by_piece_issue_19() -> None:
+    """Each passage's pieces, and only they, carry its class, after its anchor: its page's rule highlights exactly its words."""
+    text = "Intro. One two\n three. Four  five six. Outro."
+    quotes = ["One two three.", "One two three. Four five", "two three. Four five six.", "three", "Four five six."]
+    found = place("s", text, [RowRef("outcomes", f"row-{n}", f"../studies/x.html#outcomes-row-{n}", q) for n, q in enumerate(quotes)])
+    html = str(found.html())
+    pieces = re.findall(r'<span class="anchor" id="([^"]+)"></span>|<mark class="([^"]+)">([^<]*)</mark>', html)
+    for passage in found.passages:
+        start = pieces.index((passage.anchor, "", ""))
+        marked = "".join(piece for _, classes, piece in pieces if f"in-{passage.anchor}" in classes.split())
+        after = "".join(piece for _, classes, piece in pieces[start:] if f"in-{passage.anchor}" in classes.split())
+        assert marked == after == text[passage.start:passage.end]
+        assert f"#{passage.anchor}:target ~ .in-{passage.anchor}" in found.css()
+    assert {" ".join(q.split()) for q in quotes} == {" ".join(text[p.start:p.end].split()) for p in found.passages}
+    assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text  # the text itself, whole

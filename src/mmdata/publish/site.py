@@ -1,6 +1,7 @@
 """`mmdata site`: a static website of the data that works offline, from the file system or GitHub Pages.
 
-Plain HTML and one stylesheet, no script but the JSON-LD, no network access when viewed. Pages:
+Plain HTML and one stylesheet (and, on a source page, the one rule that highlights the passage a link
+points at), no script but the JSON-LD, no network access when viewed. Pages:
 the home page (what the data is, its version and date, the studies, downloads, how to cite,
 schema.org Dataset JSON-LD), one page per study (its findings grouped by endpoint, with a plot),
 one page per source document (its full text with every quoted passage highlighted, anchored and
@@ -103,7 +104,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     for source in _sources(tables):
         found = passages[source["source_id"]]
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
-            context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
+            context, root="../", source=source, text=found.html(), highlight=found.css(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
     files.update({name: html.encode("utf-8") for name, html in pages.items()})
     files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
