@@ -32,7 +32,9 @@ class Page(HTMLParser):
         self.headings: list[int] = []
         self.scripts: list[str] = []
         self.images: list[dict[str, str | None]] = []
+        self.anchors: list[tuple[str, str]] = []  # (href, text) of every link
         self._script = False
+        self._link: list[str] | None = None
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -46,14 +48,21 @@ class Page(HTMLParser):
             self.headings.append(int(tag[1]))
         if tag == "img":
             self.images.append(found)
+        if tag == "a" and found.get("href"):
+            self._link = [str(found["href"])]
         self._script = tag == "script"
 
     def handle_data(self, data: str) -> None:
         if self._script:
             self.scripts.append(data)
+        if self._link is not None:
+            self._link.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         self._script = False
+        if tag == "a" and self._link is not None:
+            self.anchors.append((self._link[0], " ".join("".join(self._link[1:]).split())))
+            self._link = None
 
 
 @pytest.fixture
@@ -213,6 +222,32 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_links_to_passages_name_the_passage_and_its_source_issue_19(site: Path) -> None:
+    """A study page's links to source passages say which passage of which document, not just "passage"."""
+    labels = {r[0]: r[3] or None for r in read_rows(ROOT / "data/sources.csv")[1]}
+    found = 0
+    for name, page in pages(site).items():
+        if not name.startswith("studies/"):
+            continue
+        named: dict[str, set[str]] = {}
+        for href, text in page.anchors:
+            parts = urlsplit(href)
+            if not parts.path.startswith("../sources/"):
+                continue
+            source = parts.path.removeprefix("../sources/").removesuffix(".html")
+            number = parts.fragment.removeprefix("passage-")
+            label = labels[source] or "Untitled"
+            assert text.startswith(f"passage {number} of ") and label in text, (name, href, text)
+            named.setdefault(text, set()).add(href)
+            found += 1
+        assert all(len(hrefs) == 1 for hrefs in named.values()), name  # one name, one place
+    quoted = 0
+    for table in ("studies", "arms", "outcomes", "adverse_events"):
+        header, records = read_rows(ROOT / f"data/{table}.csv")
+        quoted += sum(1 for r in records if r[header.index("quote")])
+    assert found == quoted
 
 
 def test_overlapping_and_nested_quotes_are_marked_piece_by_piece_issue_19() -> None:
