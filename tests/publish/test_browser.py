@@ -21,6 +21,7 @@ import pytest
 from ..conftest import ROOT, read_rows
 
 QUOTED = ("studies", "arms", "outcomes", "adverse_events")
+PHONE = 390  # CSS pixels: the viewport of a common phone
 
 ARTIFACTS = Path(os.environ.get("MMDATA_ARTIFACTS", ROOT / "test-artifacts"))
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -55,17 +56,23 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """A page that records console errors and warnings, script errors, failed loads and any request off the file system."""
-    yield from _page(browser, javascript=True)
+    yield from _page(browser, javascript=True, width=1280)
 
 
 @pytest.fixture
 def static_page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """The same, with scripts disabled: the page as a reader without JavaScript sees it."""
-    yield from _page(browser, javascript=False)
+    yield from _page(browser, javascript=False, width=1280)
 
 
-def _page(browser: Any, javascript: bool) -> Iterator[tuple[Any, list[str]]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+@pytest.fixture
+def phone(browser: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A page as wide as a phone's screen (390 CSS pixels), scripts disabled."""
+    yield from _page(browser, javascript=False, width=PHONE)
+
+
+def _page(browser: Any, javascript: bool, width: int) -> Iterator[tuple[Any, list[str]]]:
+    context = browser.new_context(viewport={"width": width, "height": 900 if width > PHONE else 844}, java_script_enabled=javascript)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
@@ -114,6 +121,28 @@ def test_keyboard_reaches_the_content_first(site: Path, page: tuple[Any, list[st
     for _ in range(3):
         browser_page.keyboard.press("Tab")
     assert browser_page.evaluate("document.activeElement.tagName") == "A"
+    assert problems == []
+
+
+@pytest.mark.parametrize("screen", ["phone", "page"])
+def test_every_page_fits_the_screen_issue_19(site: Path, screen: str, request: pytest.FixtureRequest) -> None:
+    """No page is wider than the screen, at 390 and at 1280 CSS pixels (tables scroll in their own box), and a
+    screenshot of each kind of page is kept."""
+    browser_page, problems = request.getfixturevalue(screen)
+    width = browser_page.viewport_size["width"]
+    shots = ARTIFACTS / f"{width}px"
+    shots.mkdir(parents=True, exist_ok=True)
+    kept = {"index.html", "dictionary.html", "studies/myeloma-xi.html", "sources/hughes-myeloma-xi-summary.html"}
+    too_wide = []
+    for html in sorted(site.rglob("*.html")):
+        name = html.relative_to(site).as_posix()
+        browser_page.goto(html.as_uri())
+        if (wide := browser_page.evaluate("document.documentElement.scrollWidth")) > width:
+            too_wide.append(f"{name}: {wide} px")
+        if name in kept:
+            browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"), full_page=True)
+    assert too_wide == [], f"wider than {width} px: {too_wide}"
+    assert len(list(shots.glob("*.png"))) == len(kept)
     assert problems == []
 
 
