@@ -10,6 +10,7 @@ text, with and without the URL's target). Screenshots are kept in test-artifacts
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..conftest import ROOT, read_rows
 
 QUOTED = ("studies", "arms", "outcomes", "adverse_events")
 PHONE = 390  # CSS pixels: the viewport of a common phone
+SMALLEST_TEXT = 11  # CSS pixels: the least height of text in the plot as rendered
 
 ARTIFACTS = Path(os.environ.get("MMDATA_ARTIFACTS", ROOT / "test-artifacts"))
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -124,25 +126,41 @@ def test_keyboard_reaches_the_content_first(site: Path, page: tuple[Any, list[st
     assert problems == []
 
 
+def smallest_text(svg: Path, shown_width: float) -> float:
+    """The smallest font size of an SVG drawn shown_width CSS pixels wide, in CSS pixels."""
+    text = svg.read_text(encoding="utf-8")
+    view_width = float(re.search(r'viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) ', text).group(1))
+    sizes = [float(size) for size in re.findall(r"font-size: ?([0-9.]+)px", text)]
+    assert sizes, svg
+    return min(sizes) * shown_width / view_width
+
+
 @pytest.mark.parametrize("screen", ["phone", "page"])
-def test_every_page_fits_the_screen_issue_19(site: Path, screen: str, request: pytest.FixtureRequest) -> None:
-    """No page is wider than the screen, at 390 and at 1280 CSS pixels (tables scroll in their own box), and a
-    screenshot of each kind of page is kept."""
+def test_every_page_fits_the_screen_and_its_plot_is_legible_issue_19(site: Path, screen: str, request: pytest.FixtureRequest) -> None:
+    """No page is wider than the screen, at 390 and at 1280 CSS pixels (tables scroll in their own box), the plot's
+    smallest text is at least 11 CSS pixels high as drawn, and a screenshot of each kind of page is kept."""
     browser_page, problems = request.getfixturevalue(screen)
     width = browser_page.viewport_size["width"]
     shots = ARTIFACTS / f"{width}px"
     shots.mkdir(parents=True, exist_ok=True)
     kept = {"index.html", "dictionary.html", "studies/myeloma-xi.html", "sources/hughes-myeloma-xi-summary.html"}
-    too_wide = []
+    too_wide, too_small, plots = [], [], 0
     for html in sorted(site.rglob("*.html")):
         name = html.relative_to(site).as_posix()
         browser_page.goto(html.as_uri())
         if (wide := browser_page.evaluate("document.documentElement.scrollWidth")) > width:
             too_wide.append(f"{name}: {wide} px")
+        images = browser_page.eval_on_selector_all("figure img", "els => els.map(e => [e.currentSrc, e.getBoundingClientRect().width, e.naturalWidth])")
+        for src, shown, loaded in images:
+            plots += 1
+            assert loaded > 0, (name, src)
+            if (smallest := smallest_text(Path(unquote(urlsplit(src).path)), shown)) < SMALLEST_TEXT:
+                too_small.append(f"{name}: {src.rsplit('/', 1)[1]} drawn {shown:.0f} px wide, text {smallest:.1f} px")
         if name in kept:
             browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"), full_page=True)
     assert too_wide == [], f"wider than {width} px: {too_wide}"
-    assert len(list(shots.glob("*.png"))) == len(kept)
+    assert too_small == [], f"plot text under {SMALLEST_TEXT} px at {width} px: {too_small}"
+    assert plots > 0 and len(list(shots.glob("*.png"))) == len(kept)
     assert problems == []
 
 

@@ -90,6 +90,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study")
     if overview is not None:
         files["plots/overview.svg"] = overview.svg.encode("utf-8")
+        files["plots/overview-narrow.svg"] = overview.narrow_svg.encode("utf-8")
     pages["index.html"] = env.get_template("index.html").render(
         context, root="", studies=_studies(tables, findings), sources=_sources(tables), plot=_figure(overview, "plots/overview.svg", ""),
         downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
@@ -98,6 +99,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         plot = draw(rows, notes, f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
+            files[f"plots/{study['study_id']}-narrow.svg"] = plot.narrow_svg.encode("utf-8")
         pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
             context, root="../", study=study, arms=_arms(tables, study["study_id"], passages, labels),
             groups=_groups(findings[findings["study_id"] == study["study_id"]], passages, labels),
@@ -261,7 +263,10 @@ def _groups(findings: pd.DataFrame, passages: dict[str, Passages], labels: dict[
 
 
 def _figure(plot: Plot | None, path: str, root: str) -> dict[str, Any] | None:
-    return None if plot is None else {"src": root + path, "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
+    """The plot for a page: its drawing, and the one for narrow screens (path with -narrow), picked by screen width."""
+    if plot is None:
+        return None
+    return {"src": root + path, "narrow": root + path.replace(".svg", "-narrow.svg"), "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
 
 
 def _downloads(files: dict[str, bytes]) -> list[dict[str, Any]]:
