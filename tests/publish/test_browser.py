@@ -24,6 +24,7 @@ from ..conftest import ROOT, read_rows
 QUOTED = ("studies", "arms", "outcomes", "adverse_events")
 PHONE = 390  # CSS pixels: the viewport of a common phone
 SMALLEST_TEXT = 11  # CSS pixels: the least height of text in the plot as rendered
+NARROWEST_COLUMN = 112  # CSS pixels (7rem): a table of many columns scrolls rather than shrink a column to a word a line
 
 ARTIFACTS = Path(os.environ.get("MMDATA_ARTIFACTS", ROOT / "test-artifacts"))
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -137,19 +138,23 @@ def smallest_text(svg: Path, shown_width: float) -> float:
 
 @pytest.mark.parametrize("screen", ["phone", "page"])
 def test_every_page_fits_the_screen_and_its_plot_is_legible_issue_19(site: Path, screen: str, request: pytest.FixtureRequest) -> None:
-    """No page is wider than the screen, at 390 and at 1280 CSS pixels (tables scroll in their own box), the plot's
-    smallest text is at least 11 CSS pixels high as drawn, and a screenshot of each kind of page is kept."""
+    """No page is wider than the screen, at 390 and at 1280 CSS pixels (tables scroll in their own box, and a table
+    of many columns scrolls rather than squeeze them), the plot's smallest text is at least 11 CSS pixels high as
+    drawn, and a screenshot of each kind of page is kept."""
     browser_page, problems = request.getfixturevalue(screen)
     width = browser_page.viewport_size["width"]
     shots = ARTIFACTS / f"{width}px"
     shots.mkdir(parents=True, exist_ok=True)
     kept = {"index.html", "dictionary.html", "studies/myeloma-xi.html", "sources/hughes-myeloma-xi-summary.html"}
-    too_wide, too_small, plots = [], [], 0
+    too_wide, too_small, squeezed, plots = [], [], [], 0
     for html in sorted(site.rglob("*.html")):
         name = html.relative_to(site).as_posix()
         browser_page.goto(html.as_uri())
         if (wide := browser_page.evaluate("document.documentElement.scrollWidth")) > width:
             too_wide.append(f"{name}: {wide} px")
+        narrowest = browser_page.eval_on_selector_all("table", """tables => tables.filter(t => t.rows[0].cells.length >= 5)
+            .map(t => Math.min(...[...t.querySelectorAll("tbody tr > *")].map(cell => cell.getBoundingClientRect().width)))""")
+        squeezed += [f"{name}: a column {round(w)} px wide" for w in narrowest if w < NARROWEST_COLUMN]
         images = browser_page.eval_on_selector_all("figure img", "els => els.map(e => [e.currentSrc, e.getBoundingClientRect().width, e.naturalWidth])")
         for src, shown, loaded in images:
             plots += 1
@@ -160,6 +165,7 @@ def test_every_page_fits_the_screen_and_its_plot_is_legible_issue_19(site: Path,
             browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"), full_page=True)
     assert too_wide == [], f"wider than {width} px: {too_wide}"
     assert too_small == [], f"plot text under {SMALLEST_TEXT} px at {width} px: {too_small}"
+    assert squeezed == [], f"tables of five columns or more squeezed at {width} px: {squeezed}"
     assert plots > 0 and len(list(shots.glob("*.png"))) == len(kept)
     assert problems == []
 
