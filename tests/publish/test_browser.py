@@ -254,6 +254,8 @@ def test_every_passage_anchor_highlights_exactly_its_quote_issue_19(site: Path, 
         assert sorted(anchor for anchor, _ in table) == sorted(by_key), source
         links += [(f"{source} rows table {anchor}", href, {by_key[anchor]}) for anchor, href in table]
         links += [(f"{source} passage number", href, {by_key[a] for a in anchors}) for href, anchors in spans]
+        anchors = browser_page.eval_on_selector_all(".seed .anchor", "els => els.map(e => e.id)")
+        assert sorted(urlsplit(href).fragment for href, _ in spans) == sorted(anchors), source  # every anchor is followed
     wrong = []
     for where, url, quotes in sorted(links, key=lambda link: link[1]):  # page by page: a new fragment only moves the target
         assert len(quotes) == 1, (where, quotes)  # the rows of one passage quote the same words
