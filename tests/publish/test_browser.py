@@ -155,12 +155,12 @@ def test_every_page_fits_the_screen_and_its_plot_is_legible_issue_19(site: Path,
         narrowest = browser_page.eval_on_selector_all("table", """tables => tables.filter(t => t.rows[0].cells.length >= 5)
             .map(t => Math.min(...[...t.querySelectorAll("tbody tr > *")].map(cell => cell.getBoundingClientRect().width)))""")
         squeezed += [f"{name}: a column {round(w)} px wide" for w in narrowest if w < NARROWEST_COLUMN]
-        images = browser_page.eval_on_selector_all("figure img", "els => els.map(e => [e.currentSrc, e.getBoundingClientRect().width, e.naturalWidth])")
+        images = browser_page.eval_on_selector_all("figure img", "els => els.map(e => [e.currentSrc, e.clientWidth, e.naturalWidth])")
         for src, shown, loaded in images:
             plots += 1
             assert loaded > 0, (name, src)
             if (smallest := smallest_text(Path(unquote(urlsplit(src).path)), shown)) < SMALLEST_TEXT:
-                too_small.append(f"{name}: {src.rsplit('/', 1)[1]} drawn {shown:.0f} px wide, text {smallest:.1f} px")
+                too_small.append(f"{name}: {src.rsplit('/', 1)[1]} drawn {shown} px wide, text {smallest:.1f} px")
         if name in kept:
             browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"), full_page=True)
     assert too_wide == [], f"wider than {width} px: {too_wide}"
