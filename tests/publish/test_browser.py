@@ -80,7 +80,7 @@ def _page(browser: Any, javascript: bool, width: int) -> Iterator[tuple[Any, lis
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}: {r.failure}"))
 
     def only_files(route: Any) -> None:
         if route.request.url.startswith("file:"):
@@ -161,13 +161,18 @@ def test_every_page_fits_the_screen_and_its_plot_is_legible_issue_19(site: Path,
             assert loaded > 0, (name, src)
             if (smallest := smallest_text(Path(unquote(urlsplit(src).path)), shown)) < SMALLEST_TEXT:
                 too_small.append(f"{name}: {src.rsplit('/', 1)[1]} drawn {shown} px wide, text {smallest:.1f} px")
-        if name in kept:
-            browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"), full_page=True)
     assert too_wide == [], f"wider than {width} px: {too_wide}"
     assert too_small == [], f"plot text under {SMALLEST_TEXT} px at {width} px: {too_small}"
     assert squeezed == [], f"tables of five columns or more squeezed at {width} px: {squeezed}"
-    assert plots > 0 and len(list(shots.glob("*.png"))) == len(kept)
+    assert plots > 0
     assert problems == []
+    height = browser_page.viewport_size["height"]
+    for name in sorted(kept):  # the whole page: the viewport made as tall as the page, as wide as before
+        browser_page.goto((site / name).as_uri())
+        browser_page.set_viewport_size({"width": width, "height": browser_page.evaluate("document.documentElement.scrollHeight")})
+        browser_page.screenshot(path=str(shots / f"{name.replace('/', '-').removesuffix('.html')}.png"))
+        browser_page.set_viewport_size({"width": width, "height": height})
+    assert len(list(shots.glob("*.png"))) == len(kept)
 
 
 #: The computed style of every text node under selector: what a reader sees change.
