@@ -34,7 +34,9 @@ class Page(HTMLParser):
         self.headings: list[int] = []
         self.scripts: list[str] = []
         self.images: list[dict[str, str | None]] = []
+        self.anchors: list[tuple[str, str]] = []  # (href, text) of every link
         self._script = False
+        self._link: list[str] | None = None
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -48,14 +50,21 @@ class Page(HTMLParser):
             self.headings.append(int(tag[1]))
         if tag == "img":
             self.images.append(found)
+        if tag == "a" and found.get("href"):
+            self._link = [str(found["href"])]
         self._script = tag == "script"
 
     def handle_data(self, data: str) -> None:
         if self._script:
             self.scripts.append(data)
+        if self._link is not None:
+            self._link.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         self._script = False
+        if tag == "a" and self._link is not None:
+            self.anchors.append((self._link[0], " ".join("".join(self._link[1:]).split())))
+            self._link = None
 
 
 @pytest.fixture
@@ -114,7 +123,7 @@ def test_every_quoted_row_links_to_its_highlighted_passage_and_back(site: Path) 
             source_page = found[f"sources/{row['source_id']}.html"]
             assert f"../studies/{study}.html#{table}-{record[0]}" in source_page.links
     text = "".join((site / f"sources/{s}.html").read_text() for s in [r[0] for r in read_rows(ROOT / "data/sources.csv")[1]])
-    assert text.count("<mark>") >= 1 and "not found" not in text
+    assert text.count('<mark class="in-passage-') >= 1 and "not found" not in text
     assert rows > 0
 
 
@@ -276,6 +285,8 @@ def test_a_study_name_with_dollar_signs_is_text_in_the_plot_issue_23(package: Pa
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     svg = (tmp_path / "site/plots/overview.svg").read_text(encoding="utf-8")
     assert r"IFM $\cmd$" in svg  # as written, not typeset
+
+
 def test_the_text_of_a_source_page_is_escaped_issue_23(package: Path, tmp_path: Path) -> None:
     header, rows = read_rows(package / "data/sources.csv")
     source = dict(zip(header, next(r for r in rows if r[0] == "hughes-myeloma-xi-summary"), strict=True))
@@ -372,3 +383,46 @@ def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path
     result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
     assert (result.exit_code, result.stderr) == (0, "")
     assert {p.name: p.read_bytes() for p in (tmp_path / "s/plots").iterdir()} == {p.name: p.read_bytes() for p in (site / "plots").iterdir()}
+
+
+def test_links_to_passages_name_the_passage_and_its_source_issue_19(site: Path) -> None:
+    """A study page's links to source passages say which passage of which document, not just "passage"."""
+    labels = {r[0]: r[3] or None for r in read_rows(ROOT / "data/sources.csv")[1]}
+    found = 0
+    for name, page in pages(site).items():
+        if not name.startswith("studies/"):
+            continue
+        named: dict[str, set[str]] = {}
+        for href, text in page.anchors:
+            parts = urlsplit(href)
+            if not parts.path.startswith("../sources/"):
+                continue
+            source = parts.path.removeprefix("../sources/").removesuffix(".html")
+            number = parts.fragment.removeprefix("passage-")
+            label = labels[source] or "Untitled"
+            assert text.startswith(f"passage {number} of ") and label in text, (name, href, text)
+            named.setdefault(text, set()).add(href)
+            found += 1
+        assert all(len(hrefs) == 1 for hrefs in named.values()), name  # one name, one place
+    quoted = 0
+    for table in ("studies", "arms", "outcomes", "adverse_events"):
+        header, records = read_rows(ROOT / f"data/{table}.csv")
+        quoted += sum(1 for r in records if r[header.index("quote")])
+    assert found == quoted
+
+
+def test_overlapping_and_nested_quotes_are_marked_piece_by_piece_issue_19() -> None:
+    """Each passage's pieces, and only they, carry its class, after its anchor: its page's rule highlights exactly its words."""
+    text = "Intro. One two\n three. Four  five six. Outro."
+    quotes = ["One two three.", "One two three. Four five", "two three. Four five six.", "three", "Four five six."]
+    found = place("s", text, [RowRef("outcomes", f"row-{n}", f"../studies/x.html#outcomes-row-{n}", q) for n, q in enumerate(quotes)])
+    html = str(found.html())
+    pieces = re.findall(r'<span class="anchor" id="([^"]+)"></span>|<mark class="([^"]+)">([^<]*)</mark>', html)
+    for passage in found.passages:
+        start = pieces.index((passage.anchor, "", ""))
+        marked = "".join(piece for _, classes, piece in pieces if f"in-{passage.anchor}" in classes.split())
+        after = "".join(piece for _, classes, piece in pieces[start:] if f"in-{passage.anchor}" in classes.split())
+        assert marked == after == text[passage.start:passage.end]
+        assert f"#{passage.anchor}:target ~ .in-{passage.anchor}" in found.css()
+    assert {" ".join(q.split()) for q in quotes} == {" ".join(text[p.start:p.end].split()) for p in found.passages}
+    assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text  # the text itself, whole

@@ -48,18 +48,30 @@ class Passages:
         return next((r.anchor for r in self.rows if r.table == table and r.key == key), None)
 
     def html(self) -> Markup:
-        """The full text, each passage highlighted with an anchor at its start and links to its rows at its end."""
+        """The full text, each passage highlighted with an anchor at its start and links to its rows at its end.
+
+        Passages may overlap or nest (two quotes may start at the same place, or one may hold another),
+        so the text is cut wherever a passage starts or ends, and each piece is one flat ``<mark>``
+        whose classes name every passage it belongs to (``in-passage-3``). All anchors and pieces
+        are siblings, each anchor before the pieces of its passage, so that ``css`` can highlight
+        exactly one passage's pieces when its anchor is the target, without a script.
+        """
         cuts = sorted({0, len(self.text)} | {p.start for p in self.passages} | {p.end for p in self.passages})
         out: list[str] = []
         for a, b in zip(cuts, cuts[1:], strict=False):
             out += [f'<span class="anchor" id="{p.anchor}"></span>' for p in self.passages if p.start == a]
             segment = str(escape(self.text[a:b]))
-            covered = any(p.start <= a and b <= p.end for p in self.passages)
-            out.append(f"<mark>{segment}</mark>" if covered else segment)
+            inside = [p.anchor for p in self.passages if p.start <= a and b <= p.end]
+            out.append(f'<mark class="{" ".join(f"in-{anchor}" for anchor in inside)}">{segment}</mark>' if inside else segment)
             for p in (p for p in self.passages if p.end == b):
                 links = ", ".join(f'<a href="{escape(r.href)}">{escape(r.table)}: {escape(r.key)}</a>' for r in p.rows)
                 out.append(f'<span class="rows"> [<a href="#{p.anchor}" class="passage-number">{escape(p.anchor)}</a> supports {links}]</span>')
         return Markup("".join(out))
+
+    def css(self) -> Markup:
+        """The page's own style rule: the pieces of the passage whose anchor is the URL's target are highlighted."""
+        selectors = ",\n".join(f"#{p.anchor}:target ~ .in-{p.anchor}" for p in self.passages)
+        return Markup(f"{selectors} {{ background: var(--target); text-decoration: underline 2px var(--target-line); }}\n" if selectors else "")
 
 
 def _href(table: str, key: str, row: dict[str, Any]) -> str:

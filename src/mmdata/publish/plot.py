@@ -6,6 +6,10 @@ experimental or control arm that state a median or a percentage (or a median not
 their own, not as a comparison. Hedged values keep their hedge in the label, a median not
 reached is drawn as an arrow off the scale, and a study whose patients are counted in another
 (pooled_in) is marked in its label and in the caption.
+
+Each plot is drawn twice: wide (9 inches, labels beside the points) and narrow, for a phone
+(3.75 inches, each label above its points, no text smaller than 10 points), so that text is at
+least 11 CSS pixels high on a screen 390 pixels wide (the site picks the drawing by screen width).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Plot:
     alt: str
     rows: list[Row]
     notes: list[str]
+    narrow_svg: str = ""  # the same plot drawn for a narrow screen
 
 
 def number(value: float) -> str:
@@ -103,16 +108,22 @@ def _overlap(study: str, names: dict[str, str], pooled: dict[str, str]) -> str:
 
 
 def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
-    """The SVG of the plot, or None when there is nothing to draw."""
+    """The SVG of the plot, wide and narrow, or None when there is nothing to draw."""
     if not rows:
         return None
+    return Plot(_svg(rows, narrow=False), _alt(rows, notes, title), rows, notes, _svg(rows, narrow=True))
+
+
+def _svg(rows: list[Row], narrow: bool) -> str:
     from matplotlib import rc_context
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
     panels = [p for _, _, p in PANELS if any(r.panel == p for r in rows)]
-    heights = [sum(_height(r) for r in rows if r.panel == p) + 0.8 for p in panels]
-    total = sum(heights) + 0.5
+    heights = [sum(_height(r, narrow) for r in rows if r.panel == p) + 0.8 for p in panels]
+    legend = 0.7 if narrow else 0.4
+    total = sum(heights) + legend + 0.1
+
     class Canvas(FigureCanvasSVG):
         """An SVG canvas that never dates its output, not even the drafts tight_layout draws to measure text,
         which matplotlib otherwise dates from SOURCE_DATE_EPOCH, failing on one that is not a whole number (#23)."""
@@ -123,42 +134,56 @@ def draw(rows: list[Row], notes: list[str], title: str) -> Plot | None:
 
     # text.parse_math off: a study named $\cmd$ is text, not matplotlib mathtext, which refused it (#23)
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "mmdata", "font.family": "sans-serif", "font.size": 10, "text.parse_math": False}):
-        figure = Figure(figsize=(9, total))
+        figure = Figure(figsize=(3.75 if narrow else 9, total))
         Canvas(figure)
         axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
         for ax, panel in zip(axes, panels, strict=True):
-            _panel(ax, panel, [r for r in rows if r.panel == panel])
+            _panel(ax, panel, [r for r in rows if r.panel == panel], narrow)
         handles = [ax.plot([], [], MARKERS[r], color=COLOURS[r], markerfacecolor=COLOURS[r] if r == EXPERIMENTAL else "white", label=label)[0]
                    for r, label in ((EXPERIMENTAL, "lenalidomide (experimental arm)"), (CONTROL, "control arm"))]
-        figure.legend(handles=handles, loc="upper center", ncols=2, frameon=False)
-        figure.tight_layout(rect=(0, 0, 1, 1 - 0.4 / total))
+        figure.legend(handles=handles, loc="upper center", ncols=1 if narrow else 2, frameon=False)
+        figure.tight_layout(rect=(0, 0, 1, 1 - legend / total))
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    return Plot(out.getvalue(), _alt(rows, notes, title), rows, notes)
+    return out.getvalue()
 
 
-def _height(row: Row) -> float:
-    return 0.2 * max(row.label.count("\n") + 1, 2) + 0.2
+def _lines(row: Row) -> int:
+    return row.label.count("\n") + 1
 
 
-def _panel(ax: Any, panel: str, rows: list[Row]) -> None:
+def _height(row: Row, narrow: bool = False) -> float:
+    """Inches of one row: beside its label (wide), or below it (narrow)."""
+    return 0.19 * _lines(row) + 0.75 if narrow else 0.2 * max(_lines(row), 2) + 0.2
+
+
+def _panel(ax: Any, panel: str, rows: list[Row], narrow: bool) -> None:
     known = [v for r in rows for v, _ in r.points.values() if v is not None]
     top = 100.0 if panel.startswith("Percentage") else max(known, default=1.0) * 1.35 or 1.0
+    size = 10 if narrow else 9
     centres, y = [], 0.0
     for row in rows:
-        centres.append(y + _height(row) / 2)
-        y += _height(row)
+        if narrow:  # the label on its own lines, the points below it
+            ax.text(0.02, y + 0.12, row.label, transform=ax.get_yaxis_transform(), va="top", ha="left", fontsize=size, linespacing=1.15,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+            if y > 0:
+                ax.axhline(y, color="#bbbbbb", lw=0.6)
+        centres.append(y + (0.19 * _lines(row) + 0.45 if narrow else _height(row) / 2))
+        y += _height(row, narrow)
     for centre, row in zip(centres, rows, strict=True):
         for role, (value, label) in row.points.items():
-            at = centre + (-0.09 if role == EXPERIMENTAL else 0.09)
+            at = centre + (-0.09 if role == EXPERIMENTAL else 0.09) * (1.3 if narrow else 1)
             if value is None:  # not reached: an arrow off the right of the scale
                 ax.annotate("", xy=(top, at), xytext=(top * 0.88, at), arrowprops={"arrowstyle": "->", "color": COLOURS[role], "lw": 1.6})
-                ax.text(top * 0.87, at, label, ha="right", va="center", color=COLOURS[role], fontsize=9)
+                ax.text(top * 0.87, at, label, ha="right", va="center", color=COLOURS[role], fontsize=size)
                 continue
             filled = COLOURS[role] if role == EXPERIMENTAL else "white"
             ax.plot([value], [at], MARKERS[role], color=COLOURS[role], markerfacecolor=filled, markersize=7)
-            ax.text(value + top * 0.015, at, label, va="center", color=COLOURS[role], fontsize=9)
-    ax.set_yticks(centres, [r.label for r in rows])
+            if narrow and value > top * 0.6:  # no room on the right of a narrow plot: the label goes left of the point
+                ax.text(value - top * 0.03, at, label, ha="right", va="center", color=COLOURS[role], fontsize=size)
+            else:
+                ax.text(value + top * 0.015, at, label, va="center", color=COLOURS[role], fontsize=size)
+    ax.set_yticks([] if narrow else centres, [] if narrow else [r.label for r in rows])
     ax.set_xlim(0, top)
     ax.set_ylim(y, 0)
     ax.set_title(panel, loc="left", fontsize=10)

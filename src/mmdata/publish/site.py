@@ -1,6 +1,7 @@
 """`mmdata site`: a static website of the data that works offline, from the file system or GitHub Pages.
 
-Plain HTML and one stylesheet, no script but the JSON-LD, no network access when viewed. Pages:
+Plain HTML and one stylesheet (and, on a source page, the one rule that highlights the passage a link
+points at), no script but the JSON-LD, no network access when viewed. Pages:
 the home page (what the data is, its version and date, the studies, downloads, how to cite,
 schema.org Dataset JSON-LD), one page per study (its findings grouped by endpoint, with a plot),
 one page per source document (its full text with every quoted passage highlighted, anchored and
@@ -84,12 +85,14 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         files[f"downloads/{archive.name}"] = published
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
     passages = {sid: source_passages(pkg, tables, sid) for sid in tables["sources"]["source_id"]}
+    labels = {source["source_id"]: source["label"] for source in _sources(tables)}
     context = dict(_common(pkg, root, files), release_links=links)
     env = _environment()
     pages: dict[str, str] = {}
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study")
     if overview is not None:
         files["plots/overview.svg"] = overview.svg.encode("utf-8")
+        files["plots/overview-narrow.svg"] = overview.narrow_svg.encode("utf-8")
     pages["index.html"] = env.get_template("index.html").render(
         context, root="", studies=_studies(tables, findings), sources=_sources(tables), plot=_figure(overview, "plots/overview.svg", ""),
         downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
@@ -98,14 +101,15 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         plot = draw(rows, notes, f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
+            files[f"plots/{study['study_id']}-narrow.svg"] = plot.narrow_svg.encode("utf-8")
         pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
-            context, root="../", study=study, arms=_arms(tables, study["study_id"], passages),
-            groups=_groups(findings[findings["study_id"] == study["study_id"]], passages),
-            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=_link(passages, "studies", study["study_id"]))
+            context, root="../", study=study, arms=_arms(tables, study["study_id"], passages, labels),
+            groups=_groups(findings[findings["study_id"] == study["study_id"]], passages, labels),
+            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=_link(passages, labels, "studies", study["study_id"]))
     for source in _sources(tables):
         found = passages[source["source_id"]]
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
-            context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
+            context, root="../", source=source, text=found.html(), highlight=found.css(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
     for name, page in pages.items():
         _refuse_unsafe_links(name, page)
@@ -226,21 +230,23 @@ def _sources(tables: Frames) -> list[dict[str, Any]]:
     return out
 
 
-def _link(passages: dict[str, Passages], table: str, key: str) -> str | None:
+def _link(passages: dict[str, Passages], labels: dict[str, str], table: str, key: str) -> dict[str, str] | None:
+    """The link from a row to the passage it quotes, named by the passage and its document ("passage 3 of ...")."""
     for found in passages.values():
         anchor = found.anchor_of(table, key)
         if anchor:
-            return f"../sources/{found.source_id}.html#{anchor}"
+            number = anchor.removeprefix("passage-")
+            return {"href": f"../sources/{found.source_id}.html#{anchor}", "text": f"passage {number} of {labels[found.source_id]}"}
     return None
 
 
-def _arms(tables: Frames, study_id: str, passages: dict[str, Passages]) -> list[dict[str, Any]]:
+def _arms(tables: Frames, study_id: str, passages: dict[str, Passages], labels: dict[str, str]) -> list[dict[str, Any]]:
     arms = tables["arms"]
     out = []
     for arm_id in sorted(arms.loc[arms["study_id"] == study_id, "arm_id"]):
         arm = _record(arms, "arm_id", arm_id)
         arm["size_text"] = None if arm["size"] is None else value_label(arm["size"], arm["size_qualifier"], "patients")
-        arm["passage"] = _link(passages, "arms", arm_id)
+        arm["passage"] = _link(passages, labels, "arms", arm_id)
         out.append(arm)
     return out
 
@@ -265,7 +271,7 @@ def result_text(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "no number: see the finding"
 
 
-def _groups(findings: pd.DataFrame, passages: dict[str, Passages]) -> list[dict[str, Any]]:
+def _groups(findings: pd.DataFrame, passages: dict[str, Passages], labels: dict[str, str]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for _, f in findings.iterrows():
         row = {k: _present(v) for k, v in f.items()}
@@ -273,14 +279,17 @@ def _groups(findings: pd.DataFrame, passages: dict[str, Passages]) -> list[dict[
         row["anchor"] = f"{row[view.KIND]}-{row[view.KEY]}"
         row["result"] = result_text(row)
         row["time_text"] = None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
-        row["passage"] = _link(passages, row[view.KIND], row[view.KEY])
+        row["passage"] = _link(passages, labels, row[view.KIND], row[view.KEY])
         groups.setdefault(str(what), []).append(row)
     order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
     return [{"name": name, "table": rows[0][view.KIND], "rows": rows} for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
 def _figure(plot: Plot | None, path: str, root: str) -> dict[str, Any] | None:
-    return None if plot is None else {"src": root + path, "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
+    """The plot for a page: its drawing, and the one for narrow screens (path with -narrow), picked by screen width."""
+    if plot is None:
+        return None
+    return {"src": root + path, "narrow": root + path.replace(".svg", "-narrow.svg"), "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
 
 
 def _downloads(files: dict[str, bytes]) -> list[dict[str, Any]]:
