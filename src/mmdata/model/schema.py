@@ -47,6 +47,11 @@ FOLDER = "mmdata:folder"  # on seed_file: the folder of the seed documents
 DATE = "mmdata:date"  # a text field holding a calendar date YYYY, YYYY-MM or YYYY-MM-DD
 ROLE = "mmdata:role"  # on a schema: what its table's rows are (ROLES)
 KEY_PARTS = "mmdata:keyParts"  # on a schema: the columns a new row's key is made of (mmdata add-row)
+#: On a text field: its cells hold codes of the package's warning vocabulary, separated by one space (#20).
+#: On datapackage.json: that vocabulary, a list of {"name", "description"} objects.
+WARNINGS = "mmdata:warnings"
+#: How the codes of a warnings cell are separated.
+WARNING_SEPARATOR = " "
 #: The roles of tables: source documents, studies, arms of studies, and findings (a result a source
 #: states about a study or its arms: outcomes and adverse events).
 ROLES = ("source", "study", "arm", "finding")
@@ -86,6 +91,7 @@ class Field:
     units_of_statistic: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, hash=False)
     upper_bound: tuple[str, ...] = ()
     folder: str | None = None
+    warnings: bool = False  # its cells are codes of the package's warning vocabulary (WARNINGS)
 
     @property
     def supported(self) -> bool:
@@ -197,6 +203,11 @@ class Resource:
         return "+".join(key)
 
 
+def warning_codes(cell: str) -> list[str]:
+    """The codes a warnings cell holds, as written (an empty cell holds none)."""
+    return cell.split(WARNING_SEPARATOR) if cell else []
+
+
 def seed_folder(sources: Resource | None) -> str:
     """The folder of the seed documents, relative to the package (the default when the sources table cannot be read)."""
     folder = sources.fact("seed_file").folder if sources is not None else None
@@ -264,7 +275,7 @@ def _field(f: Mapping[str, Any], pk: tuple[str, ...]) -> Field:
         in_quote=f.get(IN_QUOTE) is True, date=f.get(DATE) is True,
         units_of_statistic={str(s): tuple(map(str, us)) for s, us in units.items() if isinstance(us, list)} if isinstance(units, dict) else {},
         upper_bound=tuple(map(str, upper)) if isinstance(upper, list) else (),
-        folder=None if folder is None else str(folder),
+        folder=None if folder is None else str(folder), warnings=f.get(WARNINGS) is True,
     )
 
 
@@ -291,4 +302,4 @@ class Table:
 
 
 __all__ = ["DTYPES", "SUPPORTED_TYPES", "TYPES", "Constraints", "Field", "ForeignKey", "Resource", "Table", "enum_message",
-           "field_names", "resource_of", "seed_folder"]
+           "field_names", "resource_of", "seed_folder", "warning_codes"]

@@ -20,7 +20,7 @@ from ..model.package import Package, Report, declared_paths, open_package, read_
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import Table
 from ..model.typed import typed_frame
-from . import celltext, crossfield, keys, provenance
+from . import celltext, crossfield, keys, provenance, vocabulary
 from .cells import check_cells
 
 
@@ -77,6 +77,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     pkg = open_package(source)
     clock = _Clock()
     loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
+    problems += vocabulary.vocabulary_problems(pkg.descriptor)  # the warning vocabulary (#20)
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():
@@ -84,6 +85,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
         problems += type_problems
         problems += check_cells(table, typed)
         problems += celltext.cell_text_problems(table, typed)
+        problems += vocabulary.warning_problems(table, pkg.warnings)
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
     problems += keys.foreign_keys(loaded, frames)
