@@ -111,10 +111,31 @@ def test_sqlite_checks_allowed_values_and_required_cells(files: dict[str, bytes]
 def test_columns_table_describes_every_column(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT table_name, column_name, type, unit, description FROM _columns ORDER BY rowid").fetchall()
     every = dict(schemas(), findings=view_schema())
-    assert rows == [(t, f["name"], f["type"], f.get("unit"), f["description"]) for t, s in every.items() for f in s["fields"]]
+    assert rows[:-3] == [(t, f["name"], f["type"], f.get("unit"), f["description"]) for t, s in every.items() for f in s["fields"]]
+    assert [r[:2] for r in rows[-3:]] == [("row_warnings", "table_name"), ("row_warnings", "row_id"), ("row_warnings", "warning")]
     tables = db.execute("SELECT name, kind, rows FROM _tables ORDER BY rowid").fetchall()
     assert tables == [(t, "table", len(read_rows(ROOT / f"data/{t}.csv")[1])) for t in TABLES] + [
-        ("findings", "view", sum(len(read_rows(ROOT / f"data/{t}.csv")[1]) for t, _ in view_parts()))]
+        ("findings", "view", sum(len(read_rows(ROOT / f"data/{t}.csv")[1]) for t, _ in view_parts())),
+        ("row_warnings", "view", sum(len(row.get("warnings", "").split()) for t in TABLES for row in read_dicts(t)))]
+
+
+def read_dicts(table: str) -> list[dict[str, str]]:
+    header, rows = read_rows(ROOT / f"data/{table}.csv")
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_warnings_view_has_one_row_per_code_of_each_row_issue_20(db: sqlite3.Connection) -> None:
+    got = db.execute("SELECT table_name, row_id, warning FROM row_warnings").fetchall()
+    expected = sorted((t, next(iter(row.values())), code) for t in TABLES for row in read_dicts(t) for code in row.get("warnings", "").split())
+    assert got == expected
+    assert ("outcomes", "myeloma-xi-os-3y-transplanted-observation", "arm-inferred") in got
+    assert len(got) == 73  # the codes of the shipped rows, as the data dictionary counts them
+
+
+def test_datasette_facets_on_each_warning_code_issue_20(files: dict[str, bytes]) -> None:
+    tables = json.loads(files["metadata.json"])["databases"]["data"]["tables"]
+    assert tables["row_warnings"]["facets"] == ["warning", "table_name"]
+    assert "warnings" in tables["findings"]["columns"] and "study_warnings" in tables["findings"]["columns"]
 
 
 def test_findings_view_joins_without_collisions(db: sqlite3.Connection) -> None:

@@ -22,8 +22,8 @@ from ..model.schema import Field, Resource, resource_of
 
 NAME = "findings"
 TITLE = "Findings"
-DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design "
-               "and pooled_in, the arm's and the comparator arm's name and role, and the source's title beside the "
+DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design, "
+               "pooled_in and warnings, the arm's and the comparator arm's name and role, and the source's title beside the "
                "finding's own columns. Derived from the five tables; never edited by hand.")
 
 
@@ -45,7 +45,7 @@ JOINS = (
 )
 #: (alias, field) of each joined column; each lands right after its join's local column.
 JOINED = (
-    ("study", "name"), ("study", "design"), ("study", "pooled_in"),
+    ("study", "name"), ("study", "design"), ("study", "pooled_in"), ("study", "warnings"),
     ("arm", "name"), ("arm", "role"),
     ("comparator_arm", "name"), ("comparator_arm", "role"),
     ("source", "title"),
