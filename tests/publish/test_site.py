@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -67,7 +68,7 @@ def pages(site: Path) -> dict[str, Page]:
 def test_one_page_per_study_and_source(site: Path) -> None:
     studies = [r[0] for r in read_rows(ROOT / "data/studies.csv")[1]]
     sources = [r[0] for r in read_rows(ROOT / "data/sources.csv")[1]]
-    assert sorted(pages(site)) == sorted(["index.html", "dictionary.html"] + [f"studies/{s}.html" for s in studies]
+    assert sorted(pages(site)) == sorted(["index.html", "dictionary.html", "scope.html"] + [f"studies/{s}.html" for s in studies]
                                          + [f"sources/{s}.html" for s in sources])
 
 
@@ -212,3 +213,20 @@ def test_release_url_links_the_published_archive(tmp_path: Path) -> None:
     assert f"https://example.org/releases/download/v1/{archive}.sha256" in links
     build_site(copy_package(ROOT, tmp_path / "pkg"), tmp_path / "plain")  # a package without dist/ (a clone)
     assert not [link for link in Page((tmp_path / "plain/index.html").read_text()).links if link.endswith(".zip")]
+
+
+def test_the_scope_page_shows_the_scope_record_and_every_warning_issue_20(site: Path) -> None:
+    text = (site / "scope.html").read_text(encoding="utf-8")
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for value in descriptor["mmdata:scope"].values():
+        if isinstance(value, str):
+            assert escaped(value) in text
+    for warning in descriptor["mmdata:warnings"]:
+        assert f'id="warning-{warning["name"]}"' in text and escaped(warning["description"]) in text
+    assert "<dd>Not recorded for any of the 5 sources.</dd>" in text
+    assert '<a href="scope.html">Scope</a>' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def escaped(text: str) -> str:
+    """text as Jinja's autoescape writes it (an apostrophe as &#39;, a double quote as &#34;)."""
+    return html.escape(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")

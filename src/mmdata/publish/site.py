@@ -27,6 +27,7 @@ from ..model.load import typed_tables
 from ..model.package import Package
 from ..model.publishing import archive_name
 from ..model.rulefacts import NOT_REACHED
+from ..model.scope import scope_items, scope_of
 from ..rules.validate import validated
 from . import findings as view
 from .export import export_files, require
@@ -105,6 +106,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
+    pages["scope.html"] = env.get_template("scope.html").render(context, root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
     files.update({name: html.encode("utf-8") for name, html in pages.items()})
     files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
     files[".nojekyll"] = b""
@@ -286,6 +288,12 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
         "variableMeasured": variables,
     }
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+
+
+def _scope(pkg: Package, tables: Frames) -> list[tuple[str, str, list[str]]]:
+    """The scope record as shown (#20); empty without one (validation refuses that)."""
+    scope = scope_of(pkg.descriptor)
+    return [] if scope is None else scope_items(scope, pkg.resources, [str(s) for s in tables["sources"]["source_id"]])
 
 
 def _dictionary(pkg: Package) -> list[dict[str, Any]]:

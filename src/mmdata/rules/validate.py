@@ -20,7 +20,7 @@ from ..model.package import Package, Report, declared_paths, open_package, read_
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import Table
 from ..model.typed import typed_frame
-from . import celltext, crossfield, keys, provenance, vocabulary
+from . import celltext, crossfield, keys, provenance, scope, vocabulary
 from .cells import check_cells
 
 
@@ -78,6 +78,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock = _Clock()
     loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
     problems += vocabulary.vocabulary_problems(pkg.descriptor)  # the warning vocabulary (#20)
+    problems += scope.scope_problems(pkg.descriptor, loaded.get("sources"))  # the scope record (#20)
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():
