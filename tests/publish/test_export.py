@@ -306,4 +306,5 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.Monkey
     assert result.exit_code == 2
     assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
                              "install the export extra: pip install 'mmdata[export]'\n")
-    assert export_module.FORMATS == ("sqlite", "parquet", "csv")
+    assert export_module.DEFAULT_FORMATS == ("sqlite", "parquet", "csv")  # fhir only when asked for (#20)
+    assert export_module.FORMATS == ("sqlite", "parquet", "csv", "fhir")
