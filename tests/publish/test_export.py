@@ -308,3 +308,18 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.Monkey
                              "install the export extra: pip install 'mmdata[export]'\n")
     assert export_module.DEFAULT_FORMATS == ("sqlite", "parquet", "csv")  # fhir only when asked for (#20)
     assert export_module.FORMATS == ("sqlite", "parquet", "csv", "fhir")
+
+
+def test_a_package_whose_studies_have_no_warnings_column_keeps_its_findings_view_issue_20() -> None:
+    """A package from before the warnings column (a release's, rebuilt) gets the view it had: no study_warnings."""
+    from mmdata.model.schema import resource_of
+
+    resources = {}
+    for name, schema in schemas().items():
+        if name == "studies":
+            schema = dict(schema, fields=[f for f in schema["fields"] if f["name"] != "warnings"])
+        resources[name] = resource_of(schema, name)
+    names = view.findings_resource(resources).field_names
+    assert "study_warnings" not in names and "study_pooled_in" in names
+    assert '"study"."warnings"' not in view.view_sql(resources)
+    assert "study_warnings" in view.findings_resource({n: resource_of(s, n) for n, s in schemas().items()}).field_names
