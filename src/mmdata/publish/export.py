@@ -24,8 +24,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..errors import ExportError, LoadError
 from ..io.csvfile import canonical_csv
@@ -37,7 +40,7 @@ from ..model.package import Package
 from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
-from . import fhir, findings
+from . import croissant, fhir, findings
 from .findings import quote_name
 from .sqlite import build, database_bytes, datasette_metadata, described, findings_frame
 
@@ -122,7 +125,20 @@ def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes
     the recorded sha256 vouches for. Not validated here."""
     require("pyarrow", "Parquet")
     released = dataclasses.replace(pkg, descriptor=descriptor)
-    return {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, DEFAULT_FORMATS).items()}
+    files = {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, DEFAULT_FORMATS).items()}
+    files[croissant.FILE] = croissant_bytes(released, lambda resource: resource.path)  # at the root, beside the tables it describes (#20)
+    return files
+
+
+def croissant_bytes(pkg: Package, locate: Callable[[Resource], str]) -> bytes:
+    """croissant.json of the package, each table's contentUrl given by locate (#20)."""
+    return dumps(croissant.croissant(pkg, study_rows(pkg), locate)).encode("utf-8")
+
+
+def study_rows(pkg: Package) -> list[dict[str, str]]:
+    """The studies as text (empty cells left out), for the links the metadata names (croissant.known_links)."""
+    frame = typed_tables(pkg, ["studies"])["studies"].astype(object)
+    return [{k: str(v) for k, v in row.items() if not pd.isna(v)} for row in frame.to_dict("records")]
 
 
 def _rows(tables: dict[str, Any], resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
@@ -190,5 +206,6 @@ def parquet_bytes(rows: list[tuple[Any, ...]], resource: Resource, metadata: dic
     return bytes(sink.getvalue().to_pybytes())
 
 
-__all__ = ["ARCHIVE_DIR", "DEFAULT_FORMATS", "require", "DEFAULT_DIR", "FORMATS", "ExportError", "archive_exports", "export", "export_files",
+__all__ = ["ARCHIVE_DIR", "DEFAULT_FORMATS", "croissant_bytes", "study_rows", "require", "DEFAULT_DIR", "FORMATS", "ExportError",
+           "archive_exports", "export", "export_files",
            "load_findings", "parquet_bytes"]
