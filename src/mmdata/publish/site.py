@@ -29,6 +29,7 @@ from ..model.publishing import archive_name
 from ..model.rulefacts import NOT_REACHED
 from ..model.scope import scope_items, scope_of
 from ..rules.validate import validated
+from . import feed
 from . import findings as view
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
@@ -112,6 +113,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
+    files[feed.FILE] = feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else "")  # the change feed (#20)
     pages["scope.html"] = env.get_template("scope.html").render(context, root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
     files.update({name: html.encode("utf-8") for name, html in pages.items()})
     files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
