@@ -246,9 +246,9 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 @cli.command()
 @PACKAGE_DIR
 @click.option("--to", default="build", show_default=True, type=click.Path(file_okay=False), help="The folder to write the files into.")
-@click.option("--format", "formats", type=click.Choice(("sqlite", "parquet", "csv")), multiple=True,
-              help="sqlite: data.sqlite and Datasette's metadata.json; parquet: parquet/<table>.parquet; csv: findings.csv. "
-                   "Repeat to choose several; all three by default.")
+@click.option("--format", "formats", type=click.Choice(("sqlite", "parquet", "csv", "fhir")), multiple=True,
+              help="sqlite: data.sqlite and Datasette's metadata.json; parquet: parquet/<table>.parquet; csv: findings.csv; "
+                   "fhir: fhir.json, the findings as a FHIR R5 Bundle. Repeat to choose several; sqlite, parquet and csv by default.")
 @reports_errors
 def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     """Write typed SQLite, Parquet and CSV files of PACKAGE_DIR, generated from its Table Schemas.
@@ -262,11 +262,13 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     Example:
 
         mmdata export --to build --format sqlite
+
+        mmdata export --to build --format fhir
     """
-    from .publish.export import FORMATS
+    from .publish.export import DEFAULT_FORMATS
     from .publish.export import export as write_export
 
-    written = write_export(package_dir, to, formats or FORMATS)
+    written = write_export(package_dir, to, formats or DEFAULT_FORMATS)
     for path in written:
         echo(f"wrote {path}")
     echo(f"{count(len(written), 'file')} written to {to}")

@@ -169,7 +169,7 @@ def test_add_row_makes_the_key_and_keeps_every_other_line(pkg: Path) -> None:
     before = (pkg / "data/arms.csv").read_text().splitlines()
     result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
                  "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc", "--set", "quote=60 received the drug")
-    line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,"
+    line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:3: {line}\n", "")
     assert (pkg / "data/arms.csv").read_text().splitlines() == [before[0], before[1], line, before[2]]  # in key order
     assert run("fmt", "--check", str(pkg)).exit_code == 0
@@ -247,13 +247,13 @@ def test_add_row_inserts_at_the_parsers_record_offset_issue_23(pkg: Path) -> Non
     """Before the insertion point, an unquoted cell holding every character str.splitlines breaks at and a
     quoted cell over two lines: the new row goes in exactly before the next key, every other byte kept."""
     header = (pkg / "data/arms.csv").read_bytes().split(b"\n", 1)[0]
-    drug = f'trial-a-drug,trial-a,Drug{SPLITLINES}x,Lenalidomide,experimental,60,,test-doc,60 received the drug,"One line,\nand{SPLITLINES}two"\n'
-    placebo = "trial-a-placebo,trial-a,Placebo,Placebo,control,60,,test-doc,60 received the drug and 60 received placebo,\n"
+    drug = f'trial-a-drug,trial-a,Drug{SPLITLINES}x,Lenalidomide,experimental,60,,test-doc,60 received the drug,"One line,\nand{SPLITLINES}two",\n'
+    placebo = "trial-a-placebo,trial-a,Placebo,Placebo,control,60,,test-doc,60 received the drug and 60 received placebo,,\n"
     (pkg / "data/arms.csv").write_bytes(header + b"\n" + drug.encode() + placebo.encode())
     before = all_bytes(pkg)
     result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
                  "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc", "--set", "quote=60 received the drug")
-    line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,"
+    line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:4: {line}\n", "")  # line 4: the caveat spans 2 and 3
     assert (pkg / "data/arms.csv").read_bytes() == header + b"\n" + drug.encode() + line.encode() + b"\n" + placebo.encode()
     assert {n: d for n, d in all_bytes(pkg).items() if n != "data/arms.csv"} == {n: d for n, d in before.items() if n != "data/arms.csv"}
@@ -264,7 +264,7 @@ def test_add_row_at_the_end_after_a_line_without_its_line_break_issue_21(pkg: Pa
     content = (pkg / "data/arms.csv").read_bytes()
     (pkg / "data/arms.csv").write_bytes(content.rstrip(b"\n"))
     result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
-    line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,"
+    line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout) == (0, f"added data/arms.csv:4: {line}\n")
     assert (pkg / "data/arms.csv").read_bytes() == content + line.encode() + b"\n"
 

@@ -66,7 +66,7 @@ def test_cells_keep_their_exact_text(tmp_path: Path) -> None:
     format_package(pkg)
     with arms.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[1][-1] == '  spaced, "quoted"\r\nand 1.50 kept  '  # the line break inside the cell is text
+    assert rows[1][-2] == '  spaced, "quoted"\r\nand 1.50 kept  '  # the caveat; the line break inside the cell is text
     assert arms.read_bytes().count(b"\r\n") == 1  # every line ending is LF again
 
 

@@ -134,7 +134,7 @@ def test_an_unknown_region_is_an_error_and_changes_nothing(tmp_path: Path) -> No
     before = all_bytes(root)
     result = CliRunner().invoke(cli, ["docs", str(root)])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "Error: README.md: unknown generated region 'totals'; known: contents, seeds, pin-pip, pin-git, pin-archive\n"
+    assert result.stderr == "Error: README.md: unknown generated region 'totals'; known: contents, seeds, scope, pin-pip, pin-git, pin-archive\n"
     assert all_bytes(root) == before
 
 

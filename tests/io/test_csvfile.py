@@ -28,10 +28,10 @@ def cells(raw: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def with_caveat(package: Path, raw_cell: bytes, ending: bytes = b"\n", swap: bool = False) -> bytes:
-    """Put raw_cell (as written in the file) into the caveat, the last column, of the first row of arms.csv;
-    with swap, put that row second, out of key order."""
+    """Put raw_cell (as written in the file) into the caveat, the column before the last (warnings, empty), of the first
+    row of arms.csv; with swap, put that row second, out of key order."""
     lines = (package / ARMS).read_bytes().split(b"\n")
-    lines[1] = lines[1] + raw_cell
+    lines[1] = lines[1].removesuffix(b",") + raw_cell + b","
     if swap:
         lines[1], lines[2] = lines[2], lines[1]
     content = ending.join(lines)
@@ -67,7 +67,7 @@ def test_fmt_refuses_and_writes_nothing_when_a_cell_would_read_back_differently_
         package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with_caveat(package, b"x", b"\r\n")
     before = (package / ARMS).read_bytes()
-    monkeypatch.setattr(mmdata.edit.fmt, "canonical_csv", lambda header, records: canonical_csv(header, records).replace(b",x\n", b",y\n"))
+    monkeypatch.setattr(mmdata.edit.fmt, "canonical_csv", lambda header, records: canonical_csv(header, records).replace(b",x,\n", b",y,\n"))
     result = CliRunner().invoke(cli, ["fmt", str(package)])
     assert result.exit_code == 1
     assert result.stderr == (f"{ARMS}: fmt cannot rewrite this file without changing a cell (row 1 in key order would read back differently); "
@@ -103,7 +103,7 @@ def test_a_utf8_bom_is_accepted_and_dropped_by_fmt(package: Path) -> None:
 ])
 def test_one_cell_limit_for_both_readers_issue_13(length: int, problems: list, fast: bool) -> None:
     header, *rows = (ROOT / ARMS).read_bytes().split(b"\n", 2)
-    raw = b"\n".join([header, rows[0] + b"x" * length, rows[1]])
+    raw = b"\n".join([header, rows[0].removesuffix(b",") + b"x" * length + b",", rows[1]])  # the caveat, before the empty warnings
     found: list[Problem] = []
     arms = mmdata.open_package(ROOT).resources["arms"]
     table = read_cells(ARMS, raw, arms.field_names, arms.missing_values, found, fast=fast)
@@ -162,7 +162,7 @@ def test_validate_a_table_of_100000_columns_finishes_issue_13(package: Path) -> 
     (package / ARMS).write_bytes(",".join(f"c{i}" for i in range(100_000)).encode() + b"\n")
     result = CliRunner().invoke(cli, ["validate", str(package)])
     assert result.exit_code == 1
-    assert len([line for line in result.stderr.splitlines() if line.startswith(f"{ARMS}:1:")]) == 100_010
+    assert len([line for line in result.stderr.splitlines() if line.startswith(f"{ARMS}:1:")]) == 100_011  # and the 11 columns missing
 
 
 def test_a_column_without_a_name_is_named_by_its_position_issue_13() -> None:

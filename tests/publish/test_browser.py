@@ -97,7 +97,7 @@ def _page(browser: Any, javascript: bool, width: int) -> Iterator[tuple[Any, lis
 def test_every_page_loads_with_no_console_error_and_no_broken_link(site: Path, page: tuple[Any, list[str]]) -> None:
     browser_page, problems = page
     html_pages = sorted(site.rglob("*.html"))
-    assert len(html_pages) == 2 + len(read_rows(ROOT / "data/studies.csv")[1]) + len(read_rows(ROOT / "data/sources.csv")[1])
+    assert len(html_pages) == 3 + len(read_rows(ROOT / "data/studies.csv")[1]) + len(read_rows(ROOT / "data/sources.csv")[1])  # index, dictionary, scope
     for html in html_pages:
         browser_page.goto(html.as_uri())
         for href in browser_page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):

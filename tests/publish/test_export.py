@@ -69,6 +69,8 @@ def test_rebuilding_gives_the_same_bytes(files: dict[str, bytes]) -> None:
 
 
 @pytest.mark.parametrize("table", TABLES)
+
+
 def test_sqlite_cells_have_the_schema_types_and_null_for_missing(db: sqlite3.Connection, table: str) -> None:
     header, rows = read_rows(ROOT / f"data/{table}.csv")
     for i, field in enumerate(schema(table)["fields"]):
@@ -86,6 +88,8 @@ def test_numbers_compare_as_numbers_issue_11(db: sqlite3.Connection) -> None:
 
 
 @pytest.mark.parametrize("table", TABLES)
+
+
 def test_sqlite_keys_come_from_the_schema(db: sqlite3.Connection, table: str) -> None:
     spec = schema(table)
     pk = [row[1] for row in sorted(db.execute(f'PRAGMA table_info("{table}")').fetchall(), key=lambda r: r[5]) if row[5]]
@@ -117,6 +121,8 @@ BOUNDS = [(table, f["name"], kind, f["constraints"][kind]) for table in TABLES f
 
 
 @pytest.mark.parametrize(("table", "column", "kind", "bound"), BOUNDS)
+
+
 def test_sqlite_accepts_a_value_on_its_bound_and_refuses_one_beyond_issue_23(files: dict[str, bytes], tmp_path: Path, table: str,
                                                                             column: str, kind: str, bound: float) -> None:
     path = tmp_path / "data.sqlite"
@@ -155,10 +161,31 @@ def test_sqlite_equal_bounds_admit_exactly_their_value_issue_23() -> None:
 def test_columns_table_describes_every_column(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT table_name, column_name, type, unit, description FROM _columns ORDER BY rowid").fetchall()
     every = dict(schemas(), findings=view_schema())
-    assert rows == [(t, f["name"], f["type"], f.get("unit"), f["description"]) for t, s in every.items() for f in s["fields"]]
+    assert rows[:-3] == [(t, f["name"], f["type"], f.get("unit"), f["description"]) for t, s in every.items() for f in s["fields"]]
+    assert [r[:2] for r in rows[-3:]] == [("row_warnings", "table_name"), ("row_warnings", "row_id"), ("row_warnings", "warning")]
     tables = db.execute("SELECT name, kind, rows FROM _tables ORDER BY rowid").fetchall()
     assert tables == [(t, "table", len(read_rows(ROOT / f"data/{t}.csv")[1])) for t in TABLES] + [
-        ("findings", "view", sum(len(read_rows(ROOT / f"data/{t}.csv")[1]) for t, _ in view_parts()))]
+        ("findings", "view", sum(len(read_rows(ROOT / f"data/{t}.csv")[1]) for t, _ in view_parts())),
+        ("row_warnings", "view", sum(len(row.get("warnings", "").split()) for t in TABLES for row in read_dicts(t)))]
+
+
+def read_dicts(table: str) -> list[dict[str, str]]:
+    header, rows = read_rows(ROOT / f"data/{table}.csv")
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_warnings_view_has_one_row_per_code_of_each_row_issue_20(db: sqlite3.Connection) -> None:
+    got = db.execute("SELECT table_name, row_id, warning FROM row_warnings").fetchall()
+    expected = sorted((t, next(iter(row.values())), code) for t in TABLES for row in read_dicts(t) for code in row.get("warnings", "").split())
+    assert got == expected
+    assert ("outcomes", "myeloma-xi-os-3y-transplanted-observation", "arm-inferred") in got
+    assert len(got) == 73  # the codes of the shipped rows, as the data dictionary counts them
+
+
+def test_datasette_facets_on_each_warning_code_issue_20(files: dict[str, bytes]) -> None:
+    tables = json.loads(files["metadata.json"])["databases"]["data"]["tables"]
+    assert tables["row_warnings"]["facets"] == ["warning", "table_name"]
+    assert "warnings" in tables["findings"]["columns"] and "study_warnings" in tables["findings"]["columns"]
 
 
 def test_findings_view_joins_without_collisions(db: sqlite3.Connection) -> None:
@@ -220,6 +247,8 @@ def test_findings_csv_is_the_view(files: dict[str, bytes], db: sqlite3.Connectio
 
 
 @pytest.mark.parametrize("table", [*TABLES, "findings"])
+
+
 def test_parquet_types_and_descriptions_come_from_the_schema(files: dict[str, bytes], table: str) -> None:
     parquet = pq.read_table(io.BytesIO(files[f"parquet/{table}.parquet"]))
     spec = view_schema() if table == "findings" else schema(table)
@@ -267,6 +296,8 @@ def test_export_command_writes_the_chosen_formats(tmp_path: Path) -> None:
     ("outcomes", "ifm-2005-02-relapse-3y-relative", "qualifier", "roughly"),  # "about 2" must not become an exact 2
     ("outcomes", "ifm-2005-02-relapse-3y-relative", "value", "abc"),  # a cell that cannot be typed
 ])
+
+
 def test_export_refuses_an_invalid_package_and_writes_nothing(package: Path, tmp_path: Path, table: str, key: str, column: str,
                                                              value: str) -> None:
     set_cell(package / f"data/{table}.csv", key, column, value)
@@ -299,6 +330,8 @@ def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])
+
+
 def test_a_table_named_like_an_export_object_is_refused(name: str) -> None:
     from mmdata.publish.sqlite import check_names
 
@@ -329,7 +362,8 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.Monkey
     assert result.exit_code == 2
     assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
                              "install the export extra: pip install 'mmdata[export]'\n")
-    assert export_module.FORMATS == ("sqlite", "parquet", "csv")
+    assert export_module.DEFAULT_FORMATS == ("sqlite", "parquet", "csv")  # fhir only when asked for (#20)
+    assert export_module.FORMATS == ("sqlite", "parquet", "csv", "fhir")
 
 
 # ---------------------------------------------------------------- nothing written outside the folder named (#23)
@@ -338,6 +372,8 @@ def outside_tree(root: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("link", ["parquet", "metadata.json"])
+
+
 def test_export_writes_through_no_link_in_its_folder_issue_23(link: str, tmp_path: Path) -> None:
     """`export --to build` with build/parquet a link wrote the Parquet files into the folder it points to; a
     build/metadata.json link was replaced by a file with the link's mode, world-writable."""
@@ -369,6 +405,8 @@ def test_export_files_are_not_world_writable_issue_23(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("to", [".", "data", "schemas/sub", "seeds"])
+
+
 def test_export_into_the_packages_own_folders_is_refused_issue_23(to: str, package: Path) -> None:
     """`export --to data` wrote data.sqlite and parquet/ into data/, and the package no longer validated."""
     before = outside_tree(package)
@@ -381,6 +419,8 @@ def test_export_into_the_packages_own_folders_is_refused_issue_23(to: str, packa
                              "export to a folder of its own (the default is build/)\n")
     assert outside_tree(package) == before
     assert CliRunner().invoke(cli, ["export", str(package), "--to", str(package / "build"), "--format", "csv"]).exit_code == 0  # build/ is not the package's
+
+
 def test_sqlite_allowed_values_holding_quotes_stay_literals_issue_23() -> None:
     allowed = ["it's", "'); DROP TABLE t; --", 'say "no"']
     resource = resource_of({"fields": [{"name": "v", "type": "string", "constraints": {"enum": allowed}}]}, "t")
@@ -401,3 +441,18 @@ def test_sqlite_keys_uniques_and_descriptions_of_a_table_issue_23() -> None:
                                    '  PRIMARY KEY ("id")\n)')
     without_key = resource_of({"fields": [{"name": "v", "type": "integer"}]}, "u")
     assert table_sql(without_key) == 'CREATE TABLE "u" (\n  "v" INTEGER\n)'
+
+
+def test_a_package_whose_studies_have_no_warnings_column_keeps_its_findings_view_issue_20() -> None:
+    """A package from before the warnings column (a release's, rebuilt) gets the view it had: no study_warnings."""
+    from mmdata.model.schema import resource_of
+
+    resources = {}
+    for name, schema in schemas().items():
+        if name == "studies":
+            schema = dict(schema, fields=[f for f in schema["fields"] if f["name"] != "warnings"])
+        resources[name] = resource_of(schema, name)
+    names = view.findings_resource(resources).field_names
+    assert "study_warnings" not in names and "study_pooled_in" in names
+    assert '"study"."warnings"' not in view.view_sql(resources)
+    assert "study_warnings" in view.findings_resource({n: resource_of(s, n) for n, s in schemas().items()}).field_names

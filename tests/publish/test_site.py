@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -79,7 +80,7 @@ def pages(site: Path) -> dict[str, Page]:
 def test_one_page_per_study_and_source(site: Path) -> None:
     studies = [r[0] for r in read_rows(ROOT / "data/studies.csv")[1]]
     sources = [r[0] for r in read_rows(ROOT / "data/sources.csv")[1]]
-    assert sorted(pages(site)) == sorted(["index.html", "dictionary.html"] + [f"studies/{s}.html" for s in studies]
+    assert sorted(pages(site)) == sorted(["index.html", "dictionary.html", "scope.html"] + [f"studies/{s}.html" for s in studies]
                                          + [f"sources/{s}.html" for s in sources])
 
 
@@ -246,6 +247,8 @@ def test_site_out_that_is_a_link_is_refused_issue_23(tmp_path: Path) -> None:
     (" javascript:alert(1)", True, False), ("data:text/html,<script>alert(1)</script>", True, False),
     ("vbscript:msgbox", True, False), ("https:alert(1)", True, False), ("//evil.example/x", True, False), ("", True, False),
 ])
+
+
 def test_only_http_addresses_and_relative_paths_are_links_issue_23(value: str, relative: bool, safe: bool) -> None:
     from mmdata.model.publishing import safe_link
 
@@ -378,6 +381,8 @@ def test_a_quote_not_in_the_seed_is_listed_missing_never_placed_issue_23() -> No
 
 
 @pytest.mark.parametrize("epoch", ["1e9", "0", "abc"])
+
+
 def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib dates an SVG from it, and fails on one that is no whole number
     result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
@@ -426,3 +431,20 @@ def test_overlapping_and_nested_quotes_are_marked_piece_by_piece_issue_19() -> N
         assert f"#{passage.anchor}:target ~ .in-{passage.anchor}" in found.css()
     assert {" ".join(q.split()) for q in quotes} == {" ".join(text[p.start:p.end].split()) for p in found.passages}
     assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text  # the text itself, whole
+
+
+def test_the_scope_page_shows_the_scope_record_and_every_warning_issue_20(site: Path) -> None:
+    text = (site / "scope.html").read_text(encoding="utf-8")
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for value in descriptor["mmdata:scope"].values():
+        if isinstance(value, str):
+            assert escaped(value) in text
+    for warning in descriptor["mmdata:warnings"]:
+        assert f'id="warning-{warning["name"]}"' in text and escaped(warning["description"]) in text
+    assert "<dd>Not recorded for any of the 5 sources.</dd>" in text
+    assert '<a href="scope.html">Scope</a>' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def escaped(text: str) -> str:
+    """text as Jinja's autoescape writes it (an apostrophe as &#39;, a double quote as &#34;)."""
+    return html.escape(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")

@@ -9,7 +9,7 @@ from ..io.csvfile import parse_csv_bytes
 from ..io.files import current as current_bytes
 from ..io.journal import transaction
 from ..model.package import Package, open_package
-from ..model.schema import Constraints, Resource
+from ..model.schema import Constraints, Resource, warning_codes
 
 DICTIONARY = "docs/data-dictionary.md"
 
@@ -31,9 +31,42 @@ def render_dictionary(source: Package | str | Path = ".") -> str:
         "Every table is a CSV file (UTF-8, LF line endings, a header row); an empty cell means the value is missing.",
         "The example of a field is its first non-empty value in the table's key order.",
     ]
+    out += _warnings(pkg)
     for resource in pkg.usable:
         out += _table(pkg, resource)
     return "\n".join(out) + "\n"
+
+
+def _warnings(pkg: Package) -> list[str]:
+    """The standard warnings (#20): each code of the vocabulary, what it means, and how many rows of each table carry it."""
+    if not pkg.warnings:
+        return []
+    marked = [r for r in pkg.usable if any(f.warnings for f in r.fields)]
+    counts = {r.name: _warning_counts(pkg.file(r.path), r) for r in marked}
+    lines = ["", "## Standard warnings", "",
+             "Codes in the `warnings` column of " + ", ".join(f"`{r.name}`" for r in marked) + ", beside the `caveat` that says the same "
+             "in words, so that rows can be filtered on them. A cell holds the codes that apply, separated by one space, in alphabetical "
+             "order; empty when none does. The vocabulary is `mmdata:warnings` in `datapackage.json`; `mmdata validate` reports any "
+             "other code. A warning is coded only when no column says it already: an approximate value is in `qualifier` or "
+             "`size_qualifier`, a trial pooled in a meta-analysis in `pooled_in`, a missing time point in an empty `time_value`.", "",
+             "| code | meaning | " + " | ".join(f"rows of {r.name}" for r in marked) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in marked) + " |"]
+    for code, description in pkg.warnings.items():
+        lines.append(f"| `{code}` | {_cell(description)} | " + " | ".join(str(counts[r.name].get(code, 0)) for r in marked) + " |")
+    return lines
+
+
+def _warning_counts(raw: bytes, resource: Resource) -> dict[str, int]:
+    problems: list[Problem] = []
+    parsed = parse_csv_bytes(resource.path, raw, problems)
+    if parsed is None:
+        raise DocsError("; ".join(p.to_line() for p in problems) or f"{resource.path}: cannot be read; run `mmdata validate` to see why")
+    columns = [parsed.header.index(f.name) for f in resource.fields if f.warnings and f.name in parsed.header]
+    counts: dict[str, int] = {}
+    for record in parsed.records:
+        for code in {c for i in columns if i < len(record) for c in warning_codes(record[i])}:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def _table(pkg: Package, resource: Resource) -> list[str]:

@@ -147,6 +147,11 @@ def _resource(pkg: Package, name: str) -> Resource:
     return resource
 
 
+def table_rows(pkg: Package, name: str) -> dict[str, dict[str, str]]:
+    """The rows of the table called name by key, each a dict of its cells as written: what diff compares (the change feed lists them, #20)."""
+    return _rows(pkg, _resource(pkg, name))
+
+
 def _rows(pkg: Package, resource: Resource) -> dict[str, dict[str, str]]:
     """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     problems: list[Problem] = []

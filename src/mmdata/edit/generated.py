@@ -34,6 +34,7 @@ from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
 from ..model.package import DESCRIPTOR, Package, open_package
 from ..model.publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
+from ..model.scope import scope_items, scope_of
 
 README = "README.md"
 LICENCE = "LICENSE-DATA.md"
@@ -45,7 +46,7 @@ COUNTED = ("studies", "arms", "outcomes", "adverse_events")
 #: package has them: a copy of the package with these generates the same files (see edit.add).
 INPUTS = (README, LICENCE, ZENODO, CITATION)
 #: Every region mmdata writes: "contents" by `mmdata release`, the others by `mmdata docs` (the pins also by the release, #14).
-REGIONS = ("contents", "seeds", *PIN_REGIONS)
+REGIONS = ("contents", "seeds", "scope", *PIN_REGIONS)
 #: The region written only at release time (see release_readme).
 RELEASED = "contents"
 REGION = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end -->)", re.S)
@@ -132,6 +133,22 @@ def _describe_study(study: dict[str, str]) -> str:
     return ": ".join([name, ", ".join(facts)]) if facts else name
 
 
+def render_scope(pkg: Package, rows: Rows) -> str:
+    """The README's scope region: the scope record of datapackage.json (model/scope.py), as a list (#20)."""
+    scope = scope_of(pkg.descriptor)
+    if scope is None:
+        return "No scope record: add `mmdata:scope` to datapackage.json.\n"
+    lines = []
+    for heading, text, values in scope_items(scope, pkg.resources, [r["source_id"] for r in rows.of("sources")]):
+        extra = "".join(f" {_sentence(v)}" for v in values) if text.endswith(".") else f" {'; '.join(values)}." if values else ""
+        lines.append(f"- **{heading}**: {_cell(text)}{extra}")
+    return "\n".join(lines) + "\n"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def render_seeds(rows: Rows) -> str:
     """The list of third-party documents in seeds/, one line per source."""
     return "".join(f"- `{s['seed_file']}` (`{s['source_id']}`): {_cell(describe_source(s))}.\n" for s in _by_seed(rows))
@@ -181,7 +198,7 @@ def generated_files(source: Package | str | Path) -> dict[str, bytes]:
     root = _folder(pkg)
     rows = read_rows(pkg)
     descriptor = copy.deepcopy(pkg.descriptor)  # its sources are regenerated below; the Package's own stays as read
-    regions = {"seeds": render_seeds(rows)}
+    regions = {"seeds": render_seeds(rows), "scope": render_scope(pkg, rows)}
     if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
         regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
     out = {DICTIONARY: render_dictionary(pkg).encode("utf-8")}

@@ -10,6 +10,7 @@ memory only while it is parsed. Standard library only.
 
 from __future__ import annotations
 
+import re
 import stat
 import subprocess
 import zipfile
@@ -200,6 +201,21 @@ class GitSnapshot(Snapshot):
 
     def _names(self) -> list[str]:
         return sorted(self.names)
+
+
+def release_tags(repo: Path) -> list[tuple[str, str]]:
+    """(tag, date) of each release tag vX.Y.Z of the git repository at repo, oldest version first, with its date in
+    ISO 8601 (the tagger's, or the commit's for a lightweight tag); [] when repo is not a git repository or git cannot run (#20)."""
+    try:
+        done = subprocess.run(["git", "-C", str(repo), "for-each-ref", "--sort=version:refname",
+                               "--format=%(refname:short)%09%(creatordate:iso-strict)", "refs/tags/v*"],
+                              capture_output=True, check=False)
+    except OSError:
+        return []
+    if done.returncode != 0:
+        return []
+    tags = [line.split("\t", 1) for line in done.stdout.decode("utf-8").splitlines() if "\t" in line]
+    return [(tag, date) for tag, date in tags if re.fullmatch(r"v[0-9]+\.[0-9]+\.[0-9]+", tag)]
 
 
 def open_snapshot(ref: str | Path, repo: str | Path = ".") -> Snapshot:

@@ -33,7 +33,7 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
-from .schema import SUPPORTED_TYPES, Resource, Table, resource_of, seed_folder
+from .schema import SUPPORTED_TYPES, WARNINGS, Resource, Table, resource_of, seed_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,6 +157,14 @@ class Package:
     def seeds(self) -> str:
         """The folder of the seed documents (mmdata:folder of sources.seed_file)."""
         return seed_folder(self.resources.get("sources"))
+
+    @property
+    def warnings(self) -> dict[str, str]:
+        """The package's warning vocabulary (mmdata:warnings of datapackage.json): each code's description, in the
+        descriptor's order; entries without a text name are left out (validation reports them, rules/vocabulary.py)."""
+        declared = self.descriptor.get(WARNINGS)
+        entries = declared if isinstance(declared, list) else []
+        return {str(e["name"]): str(e.get("description", "")) for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)}
 
     def with_role(self, role: str) -> list[Resource]:
         """The usable resources whose schema gives them this role (schema.ROLES), in the descriptor's order."""

@@ -12,7 +12,10 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
   whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types;
 - ``"mmdata:role"`` on a schema: what its table's rows are, one of source, study, arm and finding
   (the cross-field rules of results and the findings view take the finding tables);
-- ``"mmdata:keyParts"`` on a schema: the columns of which `mmdata add-row` makes a new row's key.
+- ``"mmdata:keyParts"`` on a schema: the columns of which `mmdata add-row` makes a new row's key;
+- ``"mmdata:warnings": true`` on a text field: its cells hold standard warnings, codes of the
+  vocabulary that datapackage.json declares under the same name (a list of objects with a
+  ``name`` and a ``description``), separated by one space, each once, in alphabetical order (#20).
 
 The curation rules (rules/curation.py, #21) rest on these:
 
@@ -64,12 +67,13 @@ from .schema import (
     ROLE,
     UNITS,
     UPPER_BOUND,
+    WARNINGS,
     Resource,
 )
 
 #: Every mmdata: property a schema may hold (a misspelt one would be ignored: a test checks the schemas hold no other).
 PROPERTIES = (IN_QUOTE, UNITS, UPPER_BOUND, FOLDER, DATE, ROLE, KEY_PARTS, RETIRED, DIRECTION_WORDS, DIRECTION_OF_VALUE,
-              COMPARING_WORDS, CONFIRMED_IN, CONFIRMED_AS, FIGURES_CONFIRMED_IN)
+              COMPARING_WORDS, CONFIRMED_IN, CONFIRMED_AS, FIGURES_CONFIRMED_IN, WARNINGS)
 #: Allowed values named per table and field (rules.validate.RULE_VALUES).
 RuleValues = Mapping[str, Mapping[str, tuple[str, ...]]]
 
@@ -94,6 +98,11 @@ OUTPUT_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 def in_quote_columns(resource: Resource) -> tuple[str, ...]:
     """The number fields whose values must occur in the row's quote."""
     return tuple(f.name for f in resource.fields if f.in_quote)
+
+
+def warning_columns(resource: Resource) -> tuple[str, ...]:
+    """The text fields that hold standard warnings."""
+    return tuple(f.name for f in resource.fields if f.warnings)
 
 
 def date_columns(resource: Resource) -> tuple[str, ...]:

@@ -54,6 +54,11 @@ COMPARING_WORDS = "mmdata:comparingWords"  # on comparator_arm_id: the words tha
 CONFIRMED_IN = "mmdata:confirmedIn"  # on an identifier field: the file of reference facts that confirms its values
 CONFIRMED_AS = "mmdata:confirmedAs"  # on an identifier field: how that file marks a value confirmed ("{}" for the value)
 FIGURES_CONFIRMED_IN = "mmdata:figuresConfirmedIn"  # on caveat: the file of reference facts that confirms its figures
+#: On a text field: its cells hold codes of the package's warning vocabulary, separated by one space (#20).
+#: On datapackage.json: that vocabulary, a list of {"name", "description"} objects.
+WARNINGS = "mmdata:warnings"
+#: How the codes of a warnings cell are separated.
+WARNING_SEPARATOR = " "
 #: The roles of tables: source documents, studies, arms of studies, and findings (a result a source
 #: states about a study or its arms: outcomes and adverse events).
 ROLES = ("source", "study", "arm", "finding")
@@ -100,6 +105,7 @@ class Field:
     confirmed_in: str | None = None
     confirmed_as: str = "{} **confirmed**"
     figures_confirmed_in: str | None = None
+    warnings: bool = False  # its cells are codes of the package's warning vocabulary (WARNINGS)
 
     @property
     def supported(self) -> bool:
@@ -211,6 +217,11 @@ class Resource:
         return "+".join(key)
 
 
+def warning_codes(cell: str) -> list[str]:
+    """The codes a warnings cell holds, as written (an empty cell holds none)."""
+    return cell.split(WARNING_SEPARATOR) if cell else []
+
+
 def seed_folder(sources: Resource | None) -> str:
     """The folder of the seed documents, relative to the package (the default when the sources table cannot be read)."""
     folder = sources.fact("seed_file").folder if sources is not None else None
@@ -287,6 +298,7 @@ def _field(f: Mapping[str, Any], pk: tuple[str, ...]) -> Field:
         confirmed_in=None if f.get(CONFIRMED_IN) is None else str(f.get(CONFIRMED_IN)),
         confirmed_as=str(f.get(CONFIRMED_AS, "{} **confirmed**")),
         figures_confirmed_in=None if f.get(FIGURES_CONFIRMED_IN) is None else str(f.get(FIGURES_CONFIRMED_IN)),
+        warnings=f.get(WARNINGS) is True,
     )
 
 
@@ -317,4 +329,4 @@ class Table:
 
 
 __all__ = ["DTYPES", "SUPPORTED_TYPES", "TYPES", "Constraints", "Field", "ForeignKey", "Resource", "Table", "enum_message",
-           "field_names", "resource_of", "seed_folder"]
+           "field_names", "resource_of", "seed_folder", "warning_codes"]

@@ -8,6 +8,7 @@ Layout of an export (``--to DIR``, default ``build``):
 
 - ``data.sqlite`` and ``metadata.json`` (sqlite): for ``datasette data.sqlite -m metadata.json``;
 - ``parquet/<table>.parquet`` for the five tables and the findings view (parquet);
+- ``fhir.json`` (fhir, only when asked for): the findings as a FHIR R5 Bundle (publish/fhir.py, #20);
 - ``findings.csv`` (csv): the findings view as a CSV file; the five tables already are CSV. It is
   meant for spreadsheets, so a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return is written with a ``'`` before it (OWASP's advice against CSV injection), even
@@ -24,8 +25,11 @@ import dataclasses
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+import pandas as pd
 
 from ..errors import ExportError, LoadError, WriteRefused
 from ..io.csvfile import canonical_csv
@@ -37,11 +41,13 @@ from ..model.package import Package, declared_files, open_package
 from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
-from . import findings
+from . import croissant, fhir, findings
 from .findings import quote_name
 from .sqlite import build, database_bytes, datasette_metadata, described, findings_frame
 
-FORMATS = ("sqlite", "parquet", "csv")
+FORMATS = ("sqlite", "parquet", "csv", "fhir")
+#: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
+DEFAULT_FORMATS = ("sqlite", "parquet", "csv")
 DEFAULT_DIR = "build"
 SQLITE_FILE = "data.sqlite"
 METADATA_FILE = "metadata.json"
@@ -64,7 +70,7 @@ def load_findings(path: str | Path | None = None) -> Any:
         raise LoadError(f"{pkg.label}: cannot build the findings view: {exc}") from None
 
 
-def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ...] = DEFAULT_FORMATS) -> dict[str, bytes]:
     """Every export file of the package (a folder, an archive, or a Package already opened), by relative path, in
     memory; it is validated first, once (InvalidPackage when it does not validate), unless it already was."""
     unknown = [f for f in formats if f not in FORMATS]
@@ -94,10 +100,12 @@ def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
         files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names,
                                             [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
                                              for row in rows[findings.NAME]])
+    if "fhir" in formats:
+        files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
     return dict(sorted(files.items()))
 
 
-def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
     """Write the export files of the package (a folder, or a Package already opened) into the folder to; return the paths written.
 
     Refused, writing nothing, when to is the package folder or inside a folder of the package's own files (data/,
@@ -141,7 +149,20 @@ def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes
     the recorded sha256 vouches for. Not validated here."""
     require("pyarrow", "Parquet")
     released = dataclasses.replace(pkg, descriptor=descriptor)
-    return {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, FORMATS).items()}
+    files = {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, DEFAULT_FORMATS).items()}
+    files[croissant.FILE] = croissant_bytes(released, lambda resource: resource.path)  # at the root, beside the tables it describes (#20)
+    return files
+
+
+def croissant_bytes(pkg: Package, locate: Callable[[Resource], str]) -> bytes:
+    """croissant.json of the package, each table's contentUrl given by locate (#20)."""
+    return dumps(croissant.croissant(pkg, study_rows(pkg), locate)).encode("utf-8")
+
+
+def study_rows(pkg: Package) -> list[dict[str, str]]:
+    """The studies as text (empty cells left out), for the links the metadata names (croissant.known_links)."""
+    frame = typed_tables(pkg, ["studies"])["studies"].astype(object)
+    return [{k: str(v) for k, v in row.items() if not pd.isna(v)} for row in frame.to_dict("records")]
 
 
 def _rows(tables: dict[str, Any], resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
@@ -209,4 +230,6 @@ def parquet_bytes(rows: list[tuple[Any, ...]], resource: Resource, metadata: dic
     return bytes(sink.getvalue().to_pybytes())
 
 
-__all__ = ["ARCHIVE_DIR", "require", "DEFAULT_DIR", "FORMATS", "ExportError", "archive_exports", "export", "export_files", "load_findings", "parquet_bytes"]
+__all__ = ["ARCHIVE_DIR", "DEFAULT_FORMATS", "croissant_bytes", "study_rows", "require", "DEFAULT_DIR", "FORMATS", "ExportError",
+           "archive_exports", "export", "export_files",
+           "load_findings", "parquet_bytes"]

@@ -22,8 +22,8 @@ from ..model.schema import Field, Resource, resource_of
 
 NAME = "findings"
 TITLE = "Findings"
-DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design "
-               "and pooled_in, the arm's and the comparator arm's name and role, and the source's title beside the "
+DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design, "
+               "pooled_in and warnings, the arm's and the comparator arm's name and role, and the source's title beside the "
                "finding's own columns. Derived from the five tables; never edited by hand.")
 
 
@@ -45,14 +45,23 @@ JOINS = (
 )
 #: (alias, field) of each joined column; each lands right after its join's local column.
 JOINED = (
-    ("study", "name"), ("study", "design"), ("study", "pooled_in"),
+    ("study", "name"), ("study", "design"), ("study", "pooled_in"), ("study", "warnings"),
     ("arm", "name"), ("arm", "role"),
     ("comparator_arm", "name"), ("comparator_arm", "role"),
     ("source", "title"),
 )
+#: Joined columns taken only when the joined table has them: a package from before the column (#20) has none.
+OPTIONAL = {("study", "warnings")}
 KIND = "finding_table"
 KEY = "finding_id"
 PRIMARY_KEY = [KIND, KEY]
+
+
+def joined(resources: dict[str, Resource]) -> list[tuple[str, str]]:
+    """JOINED, less the optional columns that the joined table lacks."""
+    tables = {j.alias: j.table for j in JOINS}
+    return [(alias, field) for alias, field in JOINED
+            if (alias, field) not in OPTIONAL or (tables[alias] in resources and resources[tables[alias]].field(field) is not None)]
 
 
 def parts(resources: dict[str, Resource]) -> list[tuple[str, str]]:
@@ -80,7 +89,7 @@ def findings_schema(resources: dict[str, Resource]) -> dict[str, Any]:
         fields.append(_own_field(name, resources))
         for join in JOINS:
             if join.local == name:
-                fields += [_joined_field(join, field, resources) for alias, field in JOINED if alias == join.alias]
+                fields += [_joined_field(join, field, resources) for alias, field in joined(resources) if alias == join.alias]
     foreign = [{"fields": j.local, "reference": {"resource": j.table, "fields": j.key}} for j in JOINS]
     return {"description": DESCRIPTION, "fields": fields, "primaryKey": list(PRIMARY_KEY), "foreignKeys": foreign,
             "missingValues": [""]}
@@ -160,15 +169,15 @@ def view_sql(resources: dict[str, Resource]) -> str:
     selects = []
     for table, key in stacked:
         own = set(resources[table].field_names)
-        joined = {f"{j.alias}_{field}": (j.alias, field) for j in JOINS for alias, field in JOINED if alias == j.alias}
+        taken = {f"{j.alias}_{field}": (j.alias, field) for j in JOINS for alias, field in joined(resources) if alias == j.alias}
         exprs = []
         for column in columns:
             if column == KIND:
                 expr = f"'{table}'"
             elif column == KEY:
                 expr = f"f.{quote_name(key)}"
-            elif column in joined:
-                alias, field = joined[column]
+            elif column in taken:
+                alias, field = taken[column]
                 expr = f"{quote_name(alias)}.{quote_name(field)}"
             elif column in own:
                 expr = f"f.{quote_name(column)}"

@@ -30,9 +30,13 @@ from ..model.load import typed_tables
 from ..model.package import Package
 from ..model.publishing import archive_name, safe_link
 from ..model.rulefacts import NOT_REACHED
+from ..model.scope import scope_items, scope_of
 from ..rules.validate import validated
+from . import feed
 from . import findings as view
-from .export import export_files, require
+from .croissant import FILE as CROISSANT
+from .croissant import known_links
+from .export import croissant_bytes, export_files, require, study_rows
 from .passages import Passages, source_passages
 from .plot import Plot, draw, number, plot_rows, value_label, words
 from .sqlite import described, findings_frame
@@ -41,7 +45,10 @@ Frames = dict[str, pd.DataFrame]
 
 MARKER = ".mmdata-site"  # marks a folder that `mmdata site` built, and may therefore empty
 DEFAULT_OUT = "site"
-FORMATS = {"data.sqlite": "application/vnd.sqlite3", "metadata.json": "application/json", ".parquet": "application/vnd.apache.parquet",
+#: The specification a package whose profile is tabular-data-package conforms to.
+TABULAR_DATA_PACKAGE = "https://specs.frictionlessdata.io/tabular-data-package/"
+FORMATS = {"data.sqlite": "application/vnd.sqlite3", "metadata.json": "application/json", "croissant.json": "application/ld+json",
+           ".parquet": "application/vnd.apache.parquet",
            ".csv": "text/csv", ".zip": "application/zip"}
 
 
@@ -76,6 +83,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(pkg).items()}
     for resource in pkg.usable:
         files[f"downloads/csv/{resource.name}.csv"] = pkg.file(resource.path)
+    files[f"downloads/{CROISSANT}"] = croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv")  # beside the copies it describes (#20)
     archive = root / "dist" / archive_name(pkg.version)
     links: dict[str, str] = {}
     if release_url:
@@ -111,6 +119,8 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), highlight=found.css(), rows=found.rows, missing=found.missing)
     pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
+    files[feed.FILE] = feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else "")  # the change feed (#20)
+    pages["scope.html"] = env.get_template("scope.html").render(context, root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
     for name, page in pages.items():
         _refuse_unsafe_links(name, page)
     files.update({name: html.encode("utf-8") for name, html in pages.items()})
@@ -312,12 +322,31 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
         "name": pkg.descriptor.get("title", pkg.descriptor.get("name")), "description": pkg.descriptor.get("description", ""),
         "version": pkg.version, "license": context["licence"]["href"] or "", "creator": creators,
         "keywords": pkg.descriptor.get("keywords", []), "isAccessibleForFree": True,
+        **_known(pkg, base),
         **({"datePublished": context["date"]} if context["date"] else {}),
         "distribution": [{"@type": "DataDownload", "name": d["name"], "encodingFormat": d["format"], "contentUrl": base + d["href"]}
                          for d in _downloads(files)],
         "variableMeasured": variables,
     }
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+
+
+def _scope(pkg: Package, tables: Frames) -> list[tuple[str, str, list[str]]]:
+    """The scope record as shown (#20); empty without one (validation refuses that)."""
+    scope = scope_of(pkg.descriptor)
+    return [] if scope is None else scope_items(scope, pkg.resources, [str(s) for s in tables["sources"]["source_id"]])
+
+
+def _known(pkg: Package, base: str) -> dict[str, Any]:
+    """url, identifier, conformsTo and isBasedOn, each only where known (#20): the site's address when --base-url gives
+    it (else datapackage.json's homepage), datapackage.json's id, the Data Package profile it conforms to, the
+    confirmed PubMed records of its studies."""
+    links = known_links(pkg, study_rows(pkg))
+    if base:
+        links["url"] = base
+    if pkg.descriptor.get("profile") == "tabular-data-package":
+        links["conformsTo"] = TABULAR_DATA_PACKAGE
+    return links
 
 
 def _dictionary(pkg: Package) -> list[dict[str, Any]]:

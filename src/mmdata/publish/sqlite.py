@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import ExportError
 from ..model.publishing import safe_link
 from ..model.schema import Resource
-from . import findings
+from . import findings, warningview
 from .findings import quote_name
 
 DATABASE = "data"  # Datasette names a database after its file: data.sqlite
@@ -38,8 +38,8 @@ def described(resources: dict[str, Resource]) -> dict[str, Resource]:
 def check_names(resources: dict[str, Resource]) -> None:
     """Refuse a table named like the view or a description table, and a findings view whose column names collide."""
     for name in resources:
-        if name == findings.NAME or name in META_TABLES:
-            what = "the findings view" if name == findings.NAME else "a description table"
+        if name in (findings.NAME, warningview.NAME) or name in META_TABLES:
+            what = {findings.NAME: "the findings view", warningview.NAME: "the warnings view"}.get(name, "a description table")
             raise ExportError(f"a table is named '{name}', which the exports reserve for {what}; rename the resource")
     names = findings.findings_resource(resources).field_names
     clashes = sorted({n for n in names if names.count(n) > 1})
@@ -106,12 +106,19 @@ def build(conn: sqlite3.Connection, tables: dict[str, pd.DataFrame], resources: 
         conn.execute("ROLLBACK")
         raise ExportError(f"the tables break a constraint of their schemas ({exc}); run `mmdata validate`") from None
     conn.execute(findings.view_sql(resources))
+    if warningview.marked(resources):
+        conn.execute(warningview.view_sql(resources))
     dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
     if dangling:
         conn.execute("ROLLBACK")
         raise ExportError(f"foreign keys do not resolve in {sorted({row[0] for row in dangling})}; run `mmdata validate`")
-    _describe(conn, described(resources))
+    _describe(conn, {**described(resources), **_warnings_view(resources)})
     conn.execute("COMMIT")
+
+
+def _warnings_view(resources: dict[str, Resource]) -> dict[str, Resource]:
+    """The warnings view by name, when a table has a warnings column (#20)."""
+    return {warningview.NAME: warningview.warnings_resource(resources)} if warningview.marked(resources) else {}
 
 
 def _describe(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
@@ -121,7 +128,7 @@ def _describe(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
                  '"column_name" TEXT NOT NULL, "type" TEXT NOT NULL, "sqlite_type" TEXT NOT NULL, "required" INTEGER NOT NULL, '
                  '"unit" TEXT, "allowed_values" TEXT, "description" TEXT, PRIMARY KEY ("table_name", "column_name"))')
     for name, resource in resources.items():
-        kind = "view" if name == findings.NAME else "table"
+        kind = "view" if name in (findings.NAME, warningview.NAME) else "table"
         count = conn.execute(f"SELECT count(*) FROM {quote_name(name)}").fetchone()[0]
         conn.execute('INSERT INTO "_tables" VALUES (?, ?, ?, ?, ?, ?)',
                      (name, kind, resource.title, resource.description or resource.entry_description,
@@ -175,7 +182,7 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
     """metadata.json for `datasette data.sqlite -m metadata.json`: titles, descriptions, units, licence, source."""
     licence = (descriptor.get("licenses") or [{}])[0]
     version = descriptor.get("version", "")
-    every = described(resources)
+    every = {**described(resources), **_warnings_view(resources)}
     tables: dict[str, Any] = {}
     units = sorted({f.unit for r in every.values() for f in r.fields if f.unit is not None})  # units of Table Schema fields, for Pint
     for name, resource in every.items():
@@ -189,8 +196,10 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
             entry["units"] = table_units
         required = [f.name for f in resource.fields if f.constraints.required]
         label = next((c for c in ("name", "title") if c in required), None) or [*resource.primary_key, None][0]
-        if label and name != findings.NAME:
+        if label and name not in (findings.NAME, warningview.NAME):
             entry["label_column"] = label
+        if name == warningview.NAME:
+            entry["facets"] = list(warningview.FACETS)  # one facet value per code (#20)
         tables[name] = entry
     for name, text in META_TABLES.items():
         tables[name] = {"title": name, "description": text}

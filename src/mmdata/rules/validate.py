@@ -20,7 +20,7 @@ from ..model.package import TABLES, Package, Report, declared_paths, open_packag
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import Table
 from ..model.typed import typed_frame
-from . import celltext, crossfield, curation, keys, provenance
+from . import celltext, crossfield, curation, keys, provenance, scope, vocabulary
 from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
 from .emit import Frames
 
@@ -79,6 +79,8 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock = _Clock()
     loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
     problems += celltext.descriptor_links(pkg.descriptor)
+    problems += vocabulary.vocabulary_problems(pkg.descriptor)  # the warning vocabulary (#20)
+    problems += scope.scope_problems(pkg.descriptor, loaded.get("sources"))  # the scope record (#20)
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():
@@ -86,6 +88,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
         problems += type_problems
         problems += check_cells(table, typed)
         problems += celltext.cell_text_problems(table, typed)
+        problems += vocabulary.warning_problems(table, pkg.warnings)
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
     problems += keys.foreign_keys(loaded, frames)
