@@ -42,6 +42,7 @@ from ..model.rulefacts import (
 from ..model.schema import Table
 from .emit import Frames, emit
 from .numbers import NUMBER_WORDS, numbers_of, quote_numbers
+from .seedsearch import Seed, normalise
 
 RETIRED_KEY = Code("retired-key", KEYS, "a row has a key that its table's schema lists as retired")
 MARKER_NOT_IN_SEED = Code("marker-not-in-seed", PROVENANCE,
@@ -103,6 +104,7 @@ class _Findings:
         self.span: dict[str, tuple[int, int]] = {}
         self.excluded: dict[str, list[tuple[int, int]]] = {}
         self.file: dict[str, str] = {}
+        self._numbers: dict[str, set[float]] = {}
         for label, sid in sources["source_id"].dropna().items():
             if str(sid) not in texts:
                 continue  # no readable seed: seed_checks says why
@@ -134,9 +136,11 @@ class _Findings:
                                      f"words from the document (`mmdata quote {row['source_id']} WORDS` prints them), or empty the cell", passage))
 
     def numbers(self, sid: str) -> set[float]:
-        """The numbers of a source's findings, passages that report none included."""
-        start, end = self.span[sid]
-        return set(numbers_of([self.text[sid][start:end]])[1].tolist())
+        """The numbers of a source's findings, passages that report none included (read once per source)."""
+        if sid not in self._numbers:
+            start, end = self.span[sid]
+            self._numbers[sid] = set(numbers_of([self.text[sid][start:end]])[1].tolist())
+        return self._numbers[sid]
 
 
 def _pattern(passage: str) -> re.Pattern[str]:
@@ -195,10 +199,15 @@ def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, 
 def _unquoted_numbers(findings: _Findings, quoted: Frames, sources_path: str) -> list[Problem]:
     """Each number of a seed's findings that no quote of its source states, at its first line in the seed."""
     pairs = pd.concat([f[["source_id", "quote"]].dropna() for f in quoted.values()]).drop_duplicates() if quoted else pd.DataFrame()
+    by_source: dict[str, set[float]] = {}
+    if len(pairs):  # the numbers of every quote read once, then gathered per source
+        pairs = pairs.reset_index(drop=True)
+        found = quote_numbers(pairs["quote"].astype("string"))
+        for sid, number in zip(pairs["source_id"].to_numpy()[found["quote"].to_numpy(dtype=int)].tolist(), found["number"].tolist(), strict=True):
+            by_source.setdefault(str(sid), set()).add(number)
     problems = []
     for sid, text in findings.text.items():
-        quotes = pairs["quote"][pairs["source_id"] == sid] if len(pairs) else pd.Series([], dtype="string")
-        in_quotes = set(quote_numbers(quotes.astype("string"))["number"].tolist())
+        in_quotes = by_source.get(sid, set())
         start, end = findings.span[sid]
         body, at = [], start
         for a, b in sorted(findings.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
@@ -301,15 +310,24 @@ def _same_sentences(keys: pd.DataFrame, quotes: pd.Series, point: list[str], see
     source, the label of one such row."""
     grouped = keys.groupby([*point, "source_id"], sort=False)
     group, arms = grouped.ngroup(), grouped["arm_id"].transform("nunique")
+    shared = (arms > 1).to_numpy()
+    labels = keys.index[shared]
+    sources = keys["source_id"].to_numpy()[shared]
+    said = [normalise(str(q)) for q in quotes.to_numpy()[shared]]
+    wanted: dict[str, set[str]] = {}
+    for source, quote in zip(sources, said, strict=True):
+        wanted.setdefault(source, set()).add(quote)
     spans: dict[tuple[str, str], tuple[int, int] | None] = {}
+    for source, distinct in wanted.items():  # each seed searched once for all its quotes: the one search (seedsearch)
+        seed, ordered = seeds.get(source, ""), sorted(distinct)
+        found = Seed(seed).starts(ordered) if seed else [-1] * len(ordered)  # the seed is normalised already
+        for quote, at in zip(ordered, found, strict=True):
+            spans[(source, quote)] = None if at < 0 or not quote else _sentence_span(seed, at, at + len(quote))
     items: dict[Any, list[tuple[int, int, str, Any]]] = {}
-    for label in keys.index[(arms > 1).to_numpy()]:
-        source, quote = keys.at[label, "source_id"], " ".join(str(quotes[label]).split())
-        if (source, quote) not in spans:
-            spans[(source, quote)] = _sentence_span(seeds.get(source, ""), quote)
+    for label, source, quote, arm, number in zip(labels, sources, said, keys["arm_id"].to_numpy()[shared], group.to_numpy()[shared], strict=True):
         span = spans[(source, quote)]
         if span is not None:
-            items.setdefault(group[label], []).append((span[0], span[1], keys.at[label, "arm_id"], label))
+            items.setdefault(number, []).append((span[0], span[1], arm, label))
     other: dict[Any, Any] = {}
     for members in items.values():
         members.sort(key=lambda m: m[0])
@@ -331,12 +349,9 @@ def _same_sentences(keys: pd.DataFrame, quotes: pd.Series, point: list[str], see
     return other
 
 
-def _sentence_span(seed: str, quote: str) -> tuple[int, int] | None:
-    """The span of the (whitespace-collapsed) seed that a quote covers, widened to whole sentences."""
-    at = seed.find(quote) if quote else -1
-    if at < 0:
-        return None  # quote-not-in-seed says so
-    end = seed.find(". ", at + len(quote) - 1)
+def _sentence_span(seed: str, at: int, stop: int) -> tuple[int, int]:
+    """The span of the (whitespace-collapsed) seed from at to stop, where a quote occurs, widened to whole sentences."""
+    end = seed.find(". ", stop - 1)
     return seed.rfind(". ", 0, at) + 1, len(seed) if end < 0 else end
 
 

@@ -104,6 +104,11 @@ class Seed:
         """For each quote, its first occurrence, or None: one pass over the seed, whatever the number of quotes."""
         return [None if at < 0 else self._occurrence(at, len(q)) for at, q in zip(_first(self.normal, quotes), quotes, strict=True)]
 
+    def starts(self, quotes: Sequence[str]) -> list[int]:
+        """For each quote, where it first starts in the normalised text, or -1: find without the raw spans, for a
+        caller that reads the normalised text only (the curation rules' sentences)."""
+        return list(_first(self.normal, quotes))
+
     def find_every(self, quote: str, ignore_case: bool = False) -> list[Occurrence]:
         """Every occurrence of quote, from the start, each beginning after the one before ends (as
         ``re.finditer`` finds a literal); ignoring case compares each character by its simple case
