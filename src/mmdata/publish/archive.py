@@ -94,19 +94,20 @@ def git_would_change(root: Path, names: list[str]) -> tuple[list[str], list[str]
     An archive holds the work tree's bytes and is rebuilt from the release commit's: both must be
     the same bytes, or the release can never be rebuilt bit for bit.
     """
-    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+    if git_output(root, "rev-parse", "--is-inside-work-tree") != "true":
         return [], []
     present = [name for name in names if not (root / name).is_symlink() and (root / name).is_file()]  # the others are refused when read
     if not present:
         return [], []
-    cleaned, raw = _git(root, "hash-object", "--", *present), _git(root, "hash-object", "--no-filters", "--", *present)
+    cleaned, raw = git_output(root, "hash-object", "--", *present), git_output(root, "hash-object", "--no-filters", "--", *present)
     converted = [] if cleaned is None or raw is None else [
         name for name, a, b in zip(present, cleaned.split(), raw.split(), strict=False) if a != b]
-    ignored = set((_git(root, "check-ignore", "--", *present) or "").splitlines())
+    ignored = set((git_output(root, "check-ignore", "--", *present) or "").splitlines())
     return converted, [name for name in present if name in ignored]
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git_output(root: Path, *args: str) -> str | None:
+    """What git prints for args in the repository at root (stripped), or None when it fails or is not there."""
     try:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
     except OSError:
@@ -143,4 +144,4 @@ def archive_bytes(root: Path, version: str, replaced: dict[str, bytes], descript
 
 
 __all__ = ["DESCRIPTOR", "EXTRA_FILES", "FIXED_TIME", "RECORDS", "ReleaseResult", "archive_bytes", "archive_names", "archive_sums",
-           "git_would_change", "parse_version", "read_regular", "record_paths", "sha256_line"]
+           "git_output", "git_would_change", "parse_version", "read_regular", "record_paths", "sha256_line"]

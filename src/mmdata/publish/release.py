@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from .archive import (
     archive_bytes,
     archive_names,
     archive_sums,
+    git_output,
     git_would_change,
     parse_version,
     read_regular,
@@ -74,7 +74,7 @@ def _release(root: Path, version: str, when: dt.date, previous: str | Path | Non
         raise ReleaseRefused("dist is not a folder: releases are written into the folder dist/; move the file dist away")
     if archive.exists():
         raise ReleaseRefused(f"{archive.relative_to(root)} already exists; releases are never rebuilt under the same version")
-    if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
+    if git_output(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{version}") is not None:
         raise ReleaseRefused(f"git tag v{version} already exists")
     if (root / record_paths(version)[0]).exists():
         raise ReleaseRefused(f"{record_paths(version)[0]} already exists; release {version} was made before")
@@ -140,14 +140,6 @@ def _text(root: Path, name: str) -> str:
         raise ReleaseRefused(str(exc)) from None
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def _unreleased(changelog: str) -> str:
     match = re.search(r"^## Unreleased[ \t]*\n(.*?)(?=^## |\Z)", changelog, re.M | re.S)
     return match.group(1) if match else ""
@@ -196,10 +188,10 @@ def _committed_release(root: Path, current: str) -> tuple[Package, str] | None:
     Only a release sets the version, and only to a greater one, so the first commit that carries
     it is the release; later commits keep the version but may change the data.
     """
-    if _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{current}^{{commit}}") is not None:
+    if git_output(root, "rev-parse", "--verify", "--quiet", f"refs/tags/v{current}^{{commit}}") is not None:
         return open_package(git_snapshot(f"v{current}", root)), f"git tag v{current}"
     # Commits that changed a "version" line of the descriptor, oldest first.
-    log = _git(root, "log", "--reverse", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
+    log = git_output(root, "log", "--reverse", "--format=%H", "-G", '"version"[[:space:]]*:', "--", DESCRIPTOR)
     for commit in (log or "").split():
         if _committed_version(root, commit) == current:
             return open_package(git_snapshot(commit, root)), f"commit {commit[:12]}"
@@ -208,7 +200,7 @@ def _committed_release(root: Path, current: str) -> tuple[Package, str] | None:
 
 def _committed_version(root: Path, commit: str) -> str | None:
     """The version in the descriptor of a commit; None when it cannot be read."""
-    descriptor, _ = read_json(DESCRIPTOR, (_git(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), PACKAGE_ERROR)
+    descriptor, _ = read_json(DESCRIPTOR, (git_output(root, "show", f"{commit}:{DESCRIPTOR}") or "null").encode("utf-8"), PACKAGE_ERROR)
     return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
