@@ -12,7 +12,7 @@ import mmdata
 from mmdata.cli import cli
 from mmdata.model.scope import TEXTS
 
-from ..conftest import ROOT, apply_patch, build_fixture
+from ..conftest import ROOT, apply_patch, build_fixture, read_rows
 
 
 @pytest.fixture
@@ -63,6 +63,7 @@ def test_the_shipped_record_invents_no_retrieval_date_issue_20() -> None:
     scope = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["mmdata:scope"]
     assert scope["retrieved"] == {}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "- **Retrieval dates**: Not recorded for any of the 5 sources.\n" in readme
+    sources = len(read_rows(ROOT / "data/sources.csv")[1])
+    assert f"- **Retrieval dates**: Not recorded for any of the {sources} sources.\n" in readme
     assert readme.index("<!-- generated: scope -->") < readme.index("## Quick start")
     assert f"- **Question**: {scope['question']}\n" in readme
