@@ -382,6 +382,8 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 
     result = add(package_dir, table, values)
     echo(f"added {result.path}:{result.line}: {result.text}")
+    for name in [n for n in result.written if n != result.path]:
+        echo(f"wrote {name}")
 
 
 @cli.command("merge-table")

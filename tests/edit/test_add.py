@@ -382,3 +382,27 @@ def test_add_source_puts_back_zenodo_json_when_a_later_write_fails_issue_21(tmp_
     result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
     assert all_bytes(root) == before
     assert (result.exit_code, result.stderr) == (2, "Error: cannot write datapackage.json: No space left on device; nothing was changed\n")
+
+
+def test_add_row_of_a_row_that_sorts_first_regenerates_the_data_dictionary_issue_23(pkg: Path) -> None:
+    """The data dictionary's example of a field is its first value in key order: a row that sorts first changes it,
+    and add-row writes it in the same transaction, so `mmdata docs --check` stays clean (found by the property test)."""
+    assert run("docs", str(pkg)).exit_code == 0
+    dictionary = (pkg / "docs/data-dictionary.md").read_bytes()
+    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=a-first", *NEW_ARM)
+    line = "a-first,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:2: {line}\nwrote docs/data-dictionary.md\n", "")
+    arms = "| Short label of the arm as an analyst would print it. | `{}` |"
+    assert (arms.format("Drug") in dictionary.decode(), arms.format("Z") in (pkg / "docs/data-dictionary.md").read_text()) == (True, True)
+    assert (run("docs", "--check", str(pkg)).exit_code, run("validate", str(pkg)).exit_code) == (0, 0)
+
+
+def test_add_row_leaves_a_generated_file_it_does_not_change_as_it_was_issue_23(pkg: Path) -> None:
+    """A row that sorts last changes no example: only its table is written. A stale generated file (the fixture's
+    descriptor has no regenerated sources list) is left for `mmdata docs`, not rewritten behind the contributor's back."""
+    before = all_bytes(pkg)
+    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
+    line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
+    assert (result.exit_code, result.stdout) == (0, f"added data/arms.csv:4: {line}\n")
+    assert run("docs", "--check", str(pkg)).exit_code == 1
+    assert {n for n, d in all_bytes(pkg).items() if before.get(n) != d} == {"data/arms.csv"}

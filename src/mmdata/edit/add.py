@@ -137,7 +137,7 @@ def _plan_row(pkg: Package, table: str, values: dict[str, str], extra: dict[str,
     content = pkg.file(resource.path)
     new_content, line = insert_record(resource.path, content, parsed, [key_of(r) for r in parsed.records], key_of(record), record, text)
     replaced = {resource.path: new_content, **_without_checksums(pkg, resource.path)}
-    _refuse_new_problems(pkg, replaced, extra)
+    replaced.update(_refuse_new_problems(pkg, replaced, extra))
     return Added(resource.path, line, row[key_column], text.decode("utf-8").rstrip("\n"), list(replaced)), replaced
 
 
@@ -213,23 +213,27 @@ def _regular(root: Path, name: str) -> bool:
         return False
 
 
-def _refuse_new_problems(pkg: Package, replaced: dict[str, bytes], extra: dict[str, bytes]) -> None:
-    """Refuse when the package with the replaced and extra files has a problem it does not have now.
+def _refuse_new_problems(pkg: Package, replaced: dict[str, bytes], extra: dict[str, bytes]) -> dict[str, bytes]:
+    """Refuse when the package with the replaced and extra files has a problem it does not have now; else
+    the generated files that change with them (see _regenerated), so that `mmdata docs --check` stays clean.
 
-    Each of the two packages is opened once and validated once (#21)."""
+    Each of the two packages is opened once and validated once (#21); the generated files come from the same copy."""
     from ..rules.curation import PENDING
     from ..rules.validate import validate_package
+    from .generated import INPUTS
 
     before_keys = _Keys(pkg)
     before = {before_keys.identity(p) for p in validate_package(pkg).problems}
-    with _candidate(pkg, replaced, extra) as copy:
+    with _candidate(pkg, replaced, extra, also=INPUTS) as copy:
         candidate = open_package(copy)
         after_keys = _Keys(candidate)
         after = validate_package(candidate).problems
         new = [p for p in after if after_keys.identity(p) not in before and p.code not in PENDING]
+        regenerated = {} if new else _regenerated(pkg, candidate, replaced, only_changed=not extra)  # a new seed: add-source
     if new:
         shown = "\n".join(p.to_line() for p in new)
         raise multiline(AddRefused(f"nothing written: with this row the package would have {len(new)} new problem{'' if len(new) == 1 else 's'}:\n{shown}"))
+    return regenerated
 
 
 class _Keys:
@@ -345,23 +349,24 @@ def _plan_source(pkg: Package, document: str | Path, source_id: str, document_ty
     values = {"source_id": source_id, "seed_file": seed_file, "sha256": digest, "document_type": document_type,
               "note": NOTE.format(licence=licence), **values}
     row, replaced = _plan_row(pkg, "sources", values, {seed_file: content})
-    files = {seed_file: content, **replaced}
-    files.update(_regenerated(pkg, files))
-    return _Source(source_id, seed_file, digest, row, files)
+    return _Source(source_id, seed_file, digest, row, {seed_file: content, **replaced})
 
 
-def _regenerated(pkg: Package, files: dict[str, bytes]) -> dict[str, bytes]:
-    """Every file `mmdata docs` generates that the package has and that changes once files are written
-    (the lists of the seeds, datapackage.json's sources, .zenodo.json...): what generated.py
-    generates, from a copy of the package with files, never a list kept here."""
-    from .generated import INPUTS, generated_files
+def _regenerated(pkg: Package, candidate: Package, files: dict[str, bytes], *, only_changed: bool) -> dict[str, bytes]:
+    """Every file `mmdata docs` generates that the package pkg has and that changes once files are written
+    (the lists of the seeds, datapackage.json's sources, .zenodo.json, the data dictionary's examples...):
+    what generated.py generates from candidate, the package with files, never a list kept here.
+
+    only_changed: only the files whose generated text the written files change (add-row: a row leaves a
+    generated file it does not change as it was, even when it is stale); otherwise every one that
+    differs from what the package holds (add-source regenerates every listing)."""
+    from .generated import generated_files
 
     root = _folder(pkg)
-    with _candidate(pkg, files, {}, also=INPUTS) as copy:
-        generated = generated_files(copy)
+    before = generated_files(pkg) if only_changed else {}
     out = {}
-    for name, data in generated.items():  # only the listings the package has: a bare folder gets no README
+    for name, data in generated_files(candidate).items():  # only the listings the package has: a bare folder gets no README
         now = files[name] if name in files else current(root, name)
-        if now is not None and now != data:
+        if now is not None and now != data and (not only_changed or before.get(name) != data):
             out[name] = data
     return out
