@@ -173,7 +173,7 @@ def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: p
 
 
 def test_exit_codes_are_documented_issue_9() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs/validation.md").read_text(encoding="utf-8")
     assert "Exit status: 0 valid, 1 invalid or refused, 2 when the package or another input cannot be read or the command is misused, " \
            "3 on an internal error (a bug in mmdata: please report it; `MMDATA_DEBUG=1` shows the traceback)." in " ".join(readme.split())
 

@@ -1,5 +1,5 @@
 """Problem codes are declared once, beside the code that emits them (errors.Code, #21): CODES, the
-fields and values the rules need, and the README's table of codes are derived from those
+fields and values the rules need, and the table of codes in docs/validation.md are derived from those
 declarations, so none of them can drift from the rules."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .conftest import ROOT
 
 SRC = ROOT / "src" / "mmdata"
 SOURCES = sorted(SRC.rglob("*.py"))
-#: The README's table of codes sits between these marks.
+#: The table of codes in docs/validation.md sits between these marks.
 TABLE = re.compile(r"(<!-- codes -->\n)(.*?)(<!-- end -->)", re.S)
 
 
@@ -40,7 +40,7 @@ def declarations() -> dict[str, list[str]]:
 
 
 def code_table() -> str:
-    """The README's table of codes, rendered from the declarations."""
+    """The table of codes of docs/validation.md, rendered from the declarations."""
     where = declarations()
     lines = ["| code | layer | what it means | declared in |", "| --- | --- | --- | --- |"]
     for code in validate.DECLARED:
@@ -150,17 +150,17 @@ def test_import_mmdata_stays_light_and_codes_load_when_asked() -> None:
     assert done.stdout == f"[] False\n{len(validate.DECLARED)} (4, 'the unit does not fit the statistic')\n"
 
 
-def test_the_readme_lists_every_code_as_declared() -> None:
-    """The README's table of codes is the declarations, rendered: a new code, or a changed meaning, shows here."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_validation_guide_lists_every_code_as_declared() -> None:
+    """The table of codes in docs/validation.md is the declarations, rendered: a new code, or a changed meaning, shows here."""
+    readme = (ROOT / "docs/validation.md").read_text(encoding="utf-8")
     match = TABLE.search(readme)
-    assert match, "README.md has no table of codes between <!-- codes --> and <!-- end -->"
+    assert match, "docs/validation.md has no table of codes between <!-- codes --> and <!-- end -->"
     listed = {row.split("`")[1]: row for row in match[2].splitlines()[2:]}
     expected = {row.split("`")[1]: row for row in code_table().splitlines()[2:]}
-    assert (sorted(set(expected) - set(listed)), sorted(set(listed) - set(expected))) == ([], []), "codes missing from, or gone but still in, the README"
+    assert (sorted(set(expected) - set(listed)), sorted(set(listed) - set(expected))) == ([], []), "codes missing from, or gone but still in, the table"
     changed = [expected[code] for code in expected if listed[code] != expected[code]]
-    assert changed == [], "the README's rows for these codes differ from their declarations (codes are API: a meaning is clarified, never changed)"
-    assert match[2] == code_table(), f"README.md's table of codes should read:\n{code_table()}"
+    assert changed == [], "the rows of docs/validation.md for these codes differ from their declarations (codes are API: a meaning is clarified, never changed)"
+    assert match[2] == code_table(), f"docs/validation.md's table of codes should read:\n{code_table()}"
 
 
 def test_the_tables_the_declarations_read_are_the_shipped_tables_of_their_role_issue_21() -> None:

@@ -48,12 +48,13 @@ def test_pull_request_workflow_runs_the_same_checks_as_ci() -> None:
         ".venv/bin/mmdata export --to build && .venv/bin/mmdata site --out site",
         ".ci/rebuild-release",  # every release recorded in releases/ rebuilds bit for bit (#14, #23)
         ".ci/contributor",  # a new source added through CONTRIBUTING.md's commands breaks no test (#21)
+        ".ci/readers",  # the README's reader recipes run as written after exactly its set-up, in a scratch clone (#19)
         "",  # the browser tests' screenshots, kept as an artefact
     ]
     assert workflow["jobs"]["checks"]["steps"][0]["with"] == {"fetch-depth": 0}  # the full history, where the release commits are found (#23)
     assert workflow["jobs"]["checks"]["steps"][-1]["with"]["path"] == "test-artifacts/"
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
-    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[6], ".ci/rebuild-release", ".ci/contributor"):
+    for check in (".venv/bin/mmdata fmt --check", ".venv/bin/mmdata docs --check", runs[6], ".ci/rebuild-release", ".ci/contributor", ".ci/readers"):
         assert check in ci
 
 
@@ -198,3 +199,16 @@ def test_readme_describes_the_versioning_rule_as_enforced() -> None:
     assert "`mmdata release` enforces it: it compares the package with the last release and refuses a smaller bump" in text
     contributing = " ".join((ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split())
     assert "`mmdata release` refuses a smaller bump than the changes need" in contributing
+
+
+def test_the_readme_is_in_reading_order_and_short_issue_19() -> None:
+    """Who it is for and what is in it, the two commands, reading the data, then contributing and maintaining
+    (which live in docs/): in that order, and under 2,000 words besides the regions `mmdata docs` and
+    `mmdata release` generate from the data (the scope, the rows per source, the list of documents)."""
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    assert headings == ["Quick start", "What is in it", "Reading the data", "From Python: the library", "Pinning a release",
+                        "Contributing", "Maintaining", "Licences"]
+    prose = re.sub(r"<!-- generated: (scope|contents|seeds) -->.*?<!-- end -->", "", README, flags=re.S)
+    assert len(prose.split()) < 2000
+    for guide in ("docs/validation.md", "docs/exports.md", "docs/maintaining.md"):
+        assert f"]({guide})" in README and (ROOT / guide).is_file()

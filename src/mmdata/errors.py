@@ -25,7 +25,7 @@ KEYS = 3  # primary keys, unique constraints, foreign keys
 RULES = 4  # cross-field rules a Table Schema cannot state
 PROVENANCE = 5  # quotes in seeds, numbers in quotes, seed checksums
 
-#: The name of each layer, as the README's table of codes shows it.
+#: The name of each layer, as the table of codes in docs/validation.md shows it.
 LAYER_NAMES = {DESCRIPTOR: "descriptor", CELLS: "cells", KEYS: "keys", RULES: "rules", PROVENANCE: "provenance"}
 
 _DECLARED: dict[str, Code] = {}
@@ -149,7 +149,7 @@ class Suggester:
         return self.given[value]
 
 
-# Exit statuses of the command line, documented in the README. Click itself exits 2 on misuse.
+# Exit statuses of the command line, documented in docs/validation.md. Click itself exits 2 on misuse.
 EXIT_INVALID = 1  # the package is invalid, or a release was refused
 EXIT_UNREADABLE = 2  # the package or another input cannot be read at all
 EXIT_INTERNAL = 3  # a bug in mmdata: please report it

@@ -138,10 +138,10 @@ def test_every_command_applies_the_cell_limit_issue_13(package: Path, length: in
         assert len(mmdata.load("arms", path=package)["caveat"].iloc[0]) == length
 
 
-def test_the_readme_states_the_limits_issue_13() -> None:
+def test_the_maintainers_guide_states_the_limits_issue_13() -> None:
     from mmdata.io.jsonfile import MAX_DEPTH
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs/maintaining.md").read_text(encoding="utf-8")
     limits = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
     assert f"a cell or a column name holds at most {MAX_CELL_CHARS:,} characters" in limits
     assert f"nested at most {MAX_DEPTH} levels deep" in limits

@@ -414,9 +414,9 @@ def test_merge_table_reads_no_link_issue_13(tmp_path: Path) -> None:
     assert (tmp_path / "target").read_bytes() == b"arm_id,size\na,1\n"
 
 
-# ---------------------------------------------------------------- the README states the limits the code applies
-def test_the_readme_states_the_limits_issue_13() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+# ---------------------------------------------------------------- the maintainers' guide states the limits the code applies
+def test_the_maintainers_guide_states_the_limits_issue_13() -> None:
+    text = (ROOT / "docs/maintaining.md").read_text(encoding="utf-8")
     section = text[text.index("\n## Limits\n"):text.index("\n## ", text.index("\n## Limits\n") + 1)]
     words = " ".join(section.split())
     size = {kind: files.human(files.MAX_FILE_BYTES[kind]) for kind in files.MAX_FILE_BYTES}

@@ -115,3 +115,28 @@ def test_r_example(workdir: Path) -> None:
         pytest.skip(message)
     done = subprocess.run([rscript, "-e", snippet("reader-r", "r")], cwd=workdir, capture_output=True, text=True, check=True)
     assert done.stdout == f"{above_30()} outcomes above 30\n"
+
+
+def test_the_analyst_set_up_installs_what_every_recipe_imports_issue_19() -> None:
+    """Each Python recipe runs after exactly the README's set-up (.ci/readers runs them in a scratch clone):
+    every module a recipe imports comes from mmdata itself, its dependencies, or the extras the set-up names.
+    DuckDB was once only in the dev group, so its recipe failed after the README's set-up."""
+    import ast
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = re.search(r"-e '\.\[([a-z,]+)\]'", analyst_commands()[0])
+    assert extras, "the analyst set-up installs the project with its extras"
+    requirements = [*project["dependencies"], *(r for extra in extras.group(1).split(",") for r in project["optional-dependencies"][extra])]
+    installed = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements} | {project["name"]}
+    providers = {module: [d.lower().replace("_", "-") for d in dists] for module, dists in packages_distributions().items()}
+    providers["mmdata"] = [project["name"]]  # an editable install maps no module to its distribution
+    missing = []
+    for name, code in re.findall(r"<!-- snippet: (reader-[a-z]+) -->\n```python\n(.*?)```", README, re.S):
+        for node in ast.walk(ast.parse(code)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for module in (m.split(".")[0] for m in modules):
+                if module not in sys.stdlib_module_names and not set(providers.get(module, [module])) & installed:
+                    missing.append(f"{name}: {module}")
+    assert missing == []

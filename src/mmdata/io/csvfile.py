@@ -28,11 +28,11 @@ EXTRA_CELL = Code("extra-cell", CELLS, "a row has more cells than the header")
 
 #: The most characters a cell (or a column name) may hold, the same for every command: validate,
 #: load, fmt, docs, diff (merge-table leaves such a file to git). A longer cell is a
-#: `cell-too-long` problem and the file is not read further; the README's Limits section states this number.
+#: `cell-too-long` problem and the file is not read further; docs/maintaining.md (Limits) states this number.
 MAX_CELL_CHARS = 100_000
 #: At most this many problems of one kind about whole rows (blank-row, missing-cell, extra-cell) are
-#: listed per file; one more problem, at the first line not listed, counts the rest (#23). The README's
-#: Limits section states this number.
+#: listed per file; one more problem, at the first line not listed, counts the rest (#23).
+#: docs/maintaining.md (Limits) states this number.
 MAX_ROW_PROBLEMS = 1_000
 #: The csv module's own field limit while mmdata parses (larger than MAX_CELL_CHARS, so that every
 #: too-long cell is found and located by mmdata, not cut short by the csv module).

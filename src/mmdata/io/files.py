@@ -44,7 +44,7 @@ def limit(rel: str) -> int:
 
 
 def human(size: int) -> str:
-    """A size in bytes as the README states the limits: '1 GiB', '64 MiB'."""
+    """A size in bytes as docs/maintaining.md states the limits: '1 GiB', '64 MiB'."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if size >= 1 << shift and size % (1 << shift) == 0:
             return f"{size >> shift} {unit}"

@@ -26,7 +26,8 @@ SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 #: Files of the repository that every release archive holds besides the declared ones: everything
 #: the README and these documents link to, so that the archive is complete on its own.
 EXTRA_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "CONTRIBUTING.md",
-               "docs/data-dictionary.md", "docs/curation.md", "docs/references.md")
+               "docs/data-dictionary.md", "docs/curation.md", "docs/references.md", "docs/validation.md", "docs/exports.md",
+               "docs/maintaining.md", "docs/performance.md")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 #: The committed record of every release: its archive's sha256 and the SHA256SUMS inside it (#14).
 RECORDS = "releases"

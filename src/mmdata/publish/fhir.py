@@ -5,7 +5,7 @@ keys), like the other exports; written as ``fhir.json``. FHIR **R5** (5.0.0), sa
 Bundle's ``meta.tag`` (system ``http://hl7.org/fhir/FHIR-version``); the HL7 evidence-based
 medicine implementation guide tracks a later ballot version, which this does not follow.
 
-The mapping (the README's "FHIR" section says what it keeps and what it loses):
+The mapping (docs/exports.md, "FHIR", says what it keeps and what it loses):
 
 - one ``Citation`` per source document: its title, the sha256 of its verbatim copy in seeds/, its
   address when known, and the publication it summarises (``citedArtifact.relatesTo``, type
