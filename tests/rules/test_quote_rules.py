@@ -63,10 +63,10 @@ def test_every_shipped_quote_is_long_enough_issue_13() -> None:
     assert [p for p in mmdata.validate(ROOT) if p.code == "quote-too-short"] == []
 
 
-def test_the_curation_guide_and_the_readme_state_the_quote_rule_issue_13() -> None:
+def test_the_curation_guide_and_the_validation_guide_state_the_quote_rule_issue_13() -> None:
     guide = " ".join((ROOT / "docs/curation.md").read_text(encoding="utf-8").split())
     assert f"at least {MIN_QUOTE_WORDS} words" in guide
-    assert f"each quote has at least {MIN_QUOTE_WORDS} words" in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"each quote has at least {MIN_QUOTE_WORDS} words" in " ".join((ROOT / "docs/validation.md").read_text(encoding="utf-8").split())
     assert ", ".join(f"`{c}`" for c in FORMULA_STARTS if c.isprintable()) in guide
 
 
