@@ -227,7 +227,7 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 
     Example:
 
-        mmdata diff v0.1.0 .
+        mmdata diff 1.0.0 .
     """
     from .edit.diff import as_dict, diff_packages, render_text
     from .io.snapshot import open_snapshot

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DocsError
 from ..io.jsonfile import dumps
+from ..io.snapshot import archive_name
 
 ZENODO = ".zenodo.json"
 CITATION = "CITATION.cff"
@@ -108,6 +109,3 @@ def render_pins(version: str, distribution: str) -> dict[str, str]:
     }
 
 
-def archive_name(version: str) -> str:
-    """The file name of the release archive of a version."""
-    return f"mmdata-data-{version}.zip"
