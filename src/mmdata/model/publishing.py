@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import DocsError
 from ..io.jsonfile import dumps
-from ..io.snapshot import archive_name
+from ..io.snapshot import archive_name as archive_name  # declared beside the release records it names; the publish layer imports it from here
 
 ZENODO = ".zenodo.json"
 CITATION = "CITATION.cff"
