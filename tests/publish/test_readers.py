@@ -115,3 +115,52 @@ def test_r_example(workdir: Path) -> None:
         pytest.skip(message)
     done = subprocess.run([rscript, "-e", snippet("reader-r", "r")], cwd=workdir, capture_output=True, text=True, check=True)
     assert done.stdout == f"{above_30()} outcomes above 30\n"
+
+
+def datasette(workdir: Path, path: str) -> str:
+    """One request to the pinned Datasette, serving the export as the README's command does."""
+    args = [str(BIN / "datasette"), *analyst_commands()[1].split()[1:], "--get", path]
+    return subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
+
+
+def test_datasette_shows_sizes_as_counts_and_words_them_with_their_hedge_issue_19(workdir: Path) -> None:
+    for page in (datasette(workdir, "/data/studies"), datasette(workdir, "/data/arms/myeloma-xi-lenalidomide")):
+        assert "kpatients" not in page and 'class="col-size type-Quantity"' not in page
+    assert '<td class="col-size type-int">2000</td>' in datasette(workdir, "/data/studies")
+    sizes = json.loads(datasette(workdir, "/data/sizes_as_stated.json?_shape=array"))
+    assert [(r["kind"], r["arm_id"] or r["study_id"], r["size_as_stated"]) for r in sizes if r["size_as_stated"]] == [
+        ("study", "cmrg-retrospective", "575 patients"), ("arm", "cmrg-retrospective-group-1", "136 patients"),
+        ("arm", "cmrg-retrospective-group-2", "161 patients"), ("arm", "cmrg-retrospective-group-3", "209 patients"),
+        ("arm", "cmrg-retrospective-group-4", "69 patients"), ("study", "mccarthy-2017-meta-analysis", "about 1,200 patients"),
+        ("study", "myeloma-xi", "almost 2,000 patients"), ("arm", "myeloma-xi-lenalidomide", "more than 1,000 patients")]
+
+
+def test_datasette_searches_quote_finding_and_caveat_issue_19(workdir: Path) -> None:
+    for table, key in (("outcomes", "outcome_id"), ("adverse_events", "adverse_event_id"), ("studies", "study_id"), ("arms", "arm_id")):
+        frame = mmdata.load(table)
+        columns = [c for c in ("quote", "finding", "caveat") if c in frame.columns]
+        wanted = sorted(k for k, *texts in zip(frame[key], *(frame[c] for c in columns), strict=True)
+                        if any(isinstance(t, str) and re.search(r"\bplacebo\b", t, re.I) for t in texts))
+        found = json.loads(datasette(workdir, f"/data/{table}.json?_search=placebo&_shape=array&_col={key}&_size=max"))
+        assert sorted(r[key] for r in found) == wanted
+    assert len(wanted) > 0  # the last table, studies: IFM 2005-02's caveat names its placebo
+    page = datasette(workdir, "/data/outcomes")
+    assert 'name="_search"' in page  # the search box Datasette shows for a table it finds an FTS index for
+
+
+def test_datasette_offers_the_first_questions_as_saved_queries_issue_19(workdir: Path) -> None:
+    rows = json.loads(datasette(workdir, "/data/median_pfs_per_arm.json?_shape=array"))
+    assert [(r["study_name"], r["arm_role"], r["value"], r["unit"]) for r in rows] == [
+        ("McCarthy 2017 meta-analysis (CALGB 100104, GIMEMA RV-MM-PI-209, IFM 2005-02)", "experimental", 52.8, "months"),
+        ("McCarthy 2017 meta-analysis (CALGB 100104, GIMEMA RV-MM-PI-209, IFM 2005-02)", "control", 23.5, "months"),
+        ("Myeloma XI (maintenance randomisation)", "experimental", 39.0, "months"),
+        ("Myeloma XI (maintenance randomisation)", "control", 20.0, "months")]
+    hedged = json.loads(datasette(workdir, "/data/hedged_values.json?_shape=array"))
+    assert [(r["finding_id"], r["value_hedge"]) for r in hedged] == [
+        ("ifm-2005-02-relapse-3y-relative", "about"), ("mccarthy-2017-meta-analysis-follow-up-median", "about"), ("myeloma-xi-pfs-median-ratio", "almost")]
+    pooled = json.loads(datasette(workdir, "/data/do_not_pool.json?_shape=array"))
+    assert [(r["study_id"], r["pooled_in"]) for r in pooled] == [("ifm-2005-02", "mccarthy-2017-meta-analysis")]
+    home = datasette(workdir, "/data")
+    for title in ("Median progression-free survival per arm, IFM 2005-02 counted once", "Study and arm sizes as the sources word them",
+                  "Values the source hedges (about, almost, more than)", "Studies whose patients are counted elsewhere"):
+        assert title in home
