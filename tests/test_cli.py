@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 
-from .conftest import ROOT, build_fixture, set_cell, summary
+from .conftest import ROOT, VERSION, build_fixture, set_cell, summary
 
 
 def test_shipped_package_is_valid() -> None:
@@ -195,3 +196,51 @@ def test_github_format_paths_are_repository_relative_from_the_package_folder(tmp
     result = CliRunner().invoke(cli, ["validate", "--format", "github"])
     assert result.stdout.splitlines()[0] == (
         "::error file=data/adverse_events.csv,line=2,col=8,title=percentage-range::value: 500 is not a percentage between 0 and 100")
+
+
+#: The year and version a release writes into CITATION.cff, read from it (a release changes them, not the test).
+_RELEASED = re.search(r'^date-released: "?([0-9]{4})', (ROOT / "CITATION.cff").read_text(encoding="utf-8"), re.M)
+CITE_YEAR = _RELEASED.group(1) if _RELEASED else "n.d."
+CITE_APA = (f"mmdata maintainers. ({CITE_YEAR}). mmdata: curated findings on lenalidomide maintenance therapy in multiple myeloma "
+            f"(Version {VERSION}) [Data set]. https://pypi.org/project/mmdata-lenalidomide/")
+CITE_BIBTEX = f"""@misc{{mmdata_{VERSION.replace(".", "_")},
+  author = {{{{mmdata maintainers}}}},
+  title = {{mmdata: curated findings on lenalidomide maintenance therapy in multiple myeloma}},
+  year = {{{CITE_YEAR}}},
+  version = {{{VERSION}}},
+  note = {{Data set}},
+  url = {{https://pypi.org/project/mmdata-lenalidomide/}},
+}}"""
+
+
+def test_cite_prints_apa_and_bibtex_from_citation_cff_issue_19() -> None:
+    result = CliRunner().invoke(cli, ["cite", str(ROOT)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"APA:\n{CITE_APA}\n\nBibTeX:\n{CITE_BIBTEX}\n"
+    assert CliRunner().invoke(cli, ["cite", "--format", "bibtex", str(ROOT)]).stdout == CITE_BIBTEX + "\n"
+    assert CliRunner().invoke(cli, ["cite", "--format", "apa", str(ROOT)]).stdout == CITE_APA + "\n"
+
+
+def test_cite_escapes_bibtex_and_names_a_doi_issue_19(tmp_path: Path) -> None:
+    (tmp_path / "CITATION.cff").write_text('cff-version: 1.2.0\ntitle: "Rates & ranks: 50% of_all"\nauthors:\n  - name: "Ann Smith"\n'
+                                           '  - name: "Bo Li"\nversion: "2.1.0"\ndate-released: "2027-01-02"\ndoi: 10.5281/zenodo.99\n')
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "APA:", "Ann Smith, & Bo Li. (2027). Rates & ranks: 50% of_all (Version 2.1.0) [Data set]. https://doi.org/10.5281/zenodo.99", "",
+        "BibTeX:", "@misc{rates_ranks_2_1_0,", "  author = {{Ann Smith} and {Bo Li}},", r"  title = {Rates \& ranks: 50\% of\_all},",
+        "  year = {2027},", "  version = {2.1.0},", "  note = {Data set},", "  doi = {10.5281/zenodo.99},",
+        "  url = {https://doi.org/10.5281/zenodo.99},", "}"]
+
+
+def test_cite_without_citation_cff_says_where_it_looked_issue_19(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {tmp_path}/CITATION.cff: no such file; the citation of the dataset is written there\n"
+
+
+def test_cite_refuses_a_citation_cff_that_is_not_utf8_with_its_line_issue_19(tmp_path: Path) -> None:
+    (tmp_path / "CITATION.cff").write_bytes(b'cff-version: 1.2.0\ntitle: "Caf\xe9"\n')
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: CITATION.cff: is not valid UTF-8 (invalid continuation byte, line 2); save the file as UTF-8\n"

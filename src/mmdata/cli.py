@@ -300,6 +300,27 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 
+@cli.command()
+@PACKAGE_DIR
+@click.option("--format", "fmt", type=click.Choice(("apa", "bibtex")), default=None,
+              help="Print only this form, with no heading (for a .bib file); both by default.")
+@reports_errors
+def cite(package_dir: str, fmt: str | None) -> None:
+    """Print how to cite the dataset, in APA and BibTeX, from PACKAGE_DIR's CITATION.cff.
+
+    Example:
+
+        mmdata cite --format bibtex >> references.bib
+    """
+    from .model.publishing import package_citations
+
+    forms = package_citations(package_dir)
+    if fmt is not None:
+        click.echo(forms[fmt])
+        return
+    click.echo(f"APA:\n{forms['apa']}\n\nBibTeX:\n{forms['bibtex']}")
+
+
 @cli.command("add-source")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("--id", "source_id", required=True, help="The new source_id: lowercase words joined by hyphens.")

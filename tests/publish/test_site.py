@@ -448,3 +448,13 @@ def test_the_scope_page_shows_the_scope_record_and_every_warning_issue_20(site: 
 def escaped(text: str) -> str:
     """text as Jinja's autoescape writes it (an apostrophe as &#39;, a double quote as &#34;)."""
     return html.escape(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+
+
+def test_how_to_cite_gives_apa_and_bibtex_not_the_yaml_issue_19(site: Path) -> None:
+    from ..test_cli import CITE_APA, CITE_BIBTEX
+
+    page = (site / "index.html").read_text(encoding="utf-8")
+    cite = page[page.index('<h2 id="cite">'):page.index('<h2 id="dictionary">')]
+    assert f'<p class="citation">{CITE_APA}</p>' in cite
+    assert f"<pre>{CITE_BIBTEX}</pre>" in cite
+    assert "cff-version" not in page
