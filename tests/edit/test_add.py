@@ -47,11 +47,11 @@ def document(tmp_path: Path) -> Path:
     return path
 
 
-def refused(pkg: Path, *args: str) -> str:
-    """Run a command that must refuse: exit 1, nothing on stdout, no file of the package changed; its stderr."""
+def refused(pkg: Path, *args: str, code: int = 1) -> str:
+    """Run a command that must refuse: exit 1 (2 for misuse), nothing on stdout, no file of the package changed; its stderr."""
     before = all_bytes(pkg)
     result = run(*args)
-    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert (result.exit_code, result.stdout) == (code, ""), result.output
     assert all_bytes(pkg) == before
     return result.stderr
 
@@ -157,7 +157,7 @@ def test_quote_numbers_are_the_validators(pkg: Path) -> None:
 
 
 def test_quote_refusals(pkg: Path) -> None:
-    assert refused(pkg, "quote", "--package-dir", str(pkg), "test-dc", "drug") == (
+    assert refused(pkg, "quote", "--package-dir", str(pkg), "test-dc", "drug", code=2) == (  # misuse, like an unknown option (#19)
         "Error: no source 'test-dc' in data/sources.csv (did you mean 'test-doc'?); one of: test-doc\n")
     assert refused(pkg, "quote", "--package-dir", str(pkg), "test-doc", "xylophone") == (
         "Error: no passage of seeds/900_00000000000000aa.txt shares a word with 'xylophone'\n")
@@ -203,9 +203,9 @@ def test_add_row_refuses_a_key_in_use(pkg: Path) -> None:
 
 
 def test_add_row_usage_errors(pkg: Path) -> None:
-    assert refused(pkg, "add-row", "arm", "--package-dir", str(pkg), "--set", "name=x") == (
+    assert refused(pkg, "add-row", "arm", "--package-dir", str(pkg), "--set", "name=x", code=2) == (  # misuse (#19)
         "Error: no table 'arm' (did you mean 'arms'?); one of: sources, studies, arms, outcomes, adverse_events\n")
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "nme=x") == (
+    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "nme=x", code=2) == (
         "Error: no column 'nme' in arms (did you mean 'name'?)\n")
     assert refused(pkg, "add-row", "sources", "--package-dir", str(pkg), "--set", "title=x") == (
         "Error: give the key of a sources row: it has no rule to make one\n")
