@@ -324,9 +324,10 @@ def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
     result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(blocker / "sub"), "--format", "csv"])
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"Error: {blocker / 'sub' / 'findings.csv'}: cannot write: ")
+    assert (result.exit_code, result.stdout) == (2, "")  # misuse, refused before anything is read or written (#19)
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--to': {blocker} is a file, not a folder; give a folder inside a folder"
     assert blocker.read_text() == "not a folder\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 @pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])
