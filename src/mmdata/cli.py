@@ -331,7 +331,7 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 
     data.sqlite holds one typed table per resource with its keys and constraints, the findings
     view (every outcome and adverse event with its study, arms and source) and a _columns table
-    of column descriptions; metadata.json is for `datasette data.sqlite -m metadata.json`.
+    of column descriptions; with metadata.json and plugins/, for `datasette DIR` (the folder --to).
     Parquet files carry Arrow types and the descriptions; findings.csv is the findings view.
     The same package gives the same bytes.
 

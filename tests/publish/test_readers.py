@@ -73,7 +73,7 @@ def test_sqlite_example(workdir: Path) -> None:
 
 def test_datasette_example_links_tables(workdir: Path) -> None:
     command = analyst_commands()[1]
-    assert command == ".venv/bin/datasette build/data.sqlite -m build/metadata.json"
+    assert command == ".venv/bin/datasette build"
     args = [str(BIN / "datasette"), *command.split()[1:]]
 
     def get(path: str) -> str:
@@ -126,13 +126,27 @@ def datasette(workdir: Path, path: str) -> str:
 def test_datasette_shows_sizes_as_counts_and_words_them_with_their_hedge_issue_19(workdir: Path) -> None:
     for page in (datasette(workdir, "/data/studies"), datasette(workdir, "/data/arms/myeloma-xi-lenalidomide")):
         assert "kpatients" not in page and 'class="col-size type-Quantity"' not in page
-    assert '<td class="col-size type-int">2000</td>' in datasette(workdir, "/data/studies")
+    studies = datasette(workdir, "/data/studies")
+    for size in ("575 patients", "about 1,200 patients", "almost 2,000 patients"):
+        assert f'<td class="col-size type-int">{size}</td>' in studies
+    row = datasette(workdir, "/data/arms/myeloma-xi-lenalidomide")
+    assert '<td class="col-size type-int">more than 1,000 patients</td>' in row
     sizes = json.loads(datasette(workdir, "/data/sizes_as_stated.json?_shape=array"))
     assert [(r["kind"], r["arm_id"] or r["study_id"], r["size_as_stated"]) for r in sizes if r["size_as_stated"]] == [
         ("study", "cmrg-retrospective", "575 patients"), ("arm", "cmrg-retrospective-group-1", "136 patients"),
         ("arm", "cmrg-retrospective-group-2", "161 patients"), ("arm", "cmrg-retrospective-group-3", "209 patients"),
         ("arm", "cmrg-retrospective-group-4", "69 patients"), ("study", "mccarthy-2017-meta-analysis", "about 1,200 patients"),
         ("study", "myeloma-xi", "almost 2,000 patients"), ("arm", "myeloma-xi-lenalidomide", "more than 1,000 patients")]
+
+
+def test_datasette_links_foreign_keys_on_row_pages_too_issue_19(workdir: Path) -> None:
+    row = datasette(workdir, "/data/outcomes/myeloma-xi-pfs-median-lenalidomide")
+    for column, table, key in (("study_id", "studies", "myeloma-xi"), ("arm_id", "arms", "myeloma-xi-lenalidomide"),
+                               ("source_id", "sources", "hughes-myeloma-xi-summary")):
+        assert f'<td class="col-{column} type-str"><a href="/data/{table}/{key}">{key}</a></td>' in row
+    assert '<td class="col-comparator_arm_id type-none">&nbsp;</td>' in row  # an empty key links nowhere
+    finding = datasette(workdir, "/data/findings?finding_id=ifm-2005-02-relapse-3y-relative")
+    assert '<a href="/data/studies/ifm-2005-02">ifm-2005-02</a>' in finding
 
 
 def test_datasette_searches_quote_finding_and_caveat_issue_19(workdir: Path) -> None:

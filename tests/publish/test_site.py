@@ -458,3 +458,13 @@ def test_how_to_cite_gives_apa_and_bibtex_not_the_yaml_issue_19(site: Path) -> N
     assert f'<p class="citation">{CITE_APA}</p>' in cite
     assert f"<pre>{CITE_BIBTEX}</pre>" in cite
     assert "cff-version" not in page
+
+
+def test_the_home_page_serves_datasette_as_the_readme_does_and_the_site_holds_no_code_issue_19(site: Path) -> None:
+    from .test_readers import analyst_commands
+
+    page = " ".join((site / "index.html").read_text(encoding="utf-8").split())
+    serve = analyst_commands()[1]  # the README's: .venv/bin/datasette build, after mmdata export --to build
+    assert "<code>.venv/bin/mmdata export --to build</code>" in page and f"<code>{serve}</code>" in page
+    assert "<code>datasette data.sqlite -m metadata.json</code>" in page  # the downloads alone, without the plugin
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.suffix in (".py", ".pyc") or p.name == "plugins") == []

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..model.publishing import safe_link
+from ..model.rulefacts import HEDGES
 from ..model.schema import Resource
 from . import findings, warningview
 from .findings import quote_name
@@ -281,3 +282,57 @@ def saved_queries() -> dict[str, dict[str, str]]:
             "sql": "SELECT study_id, name, pooled_in, caveat\nFROM studies\nWHERE pooled_in IS NOT NULL\nORDER BY study_id",
         },
     }
+
+
+#: The Datasette plugin `mmdata export` writes beside data.sqlite (plugins/, which `datasette build` loads):
+#: fixed code, and maps generated from the Table Schemas, read as JSON strings (never as code) (#19).
+PLUGIN_FILE = "plugins/mmdata_cells.py"
+PLUGIN = '''"""Datasette plugin written by `mmdata export`: on every page of data.sqlite, row pages too, a foreign
+key links to the row it names, and a size reads with its hedge ("almost 2,000 patients", never "2.0 kpatients").
+Loaded by `datasette build` (the export folder) or `--plugins-dir build/plugins`."""
+
+import json
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+
+DATABASE = json.loads(%(database)r)
+LINKS = json.loads(%(links)r)  # table: {column: table it names}
+SIZES = json.loads(%(sizes)r)  # table: {column: [its qualifier column, unit]}
+HEDGES = json.loads(%(hedges)r)  # qualifier: words
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if database != DATABASE or value is None or isinstance(value, dict):
+        return None  # a label Datasette expanded already links
+    target = LINKS.get(table, {}).get(column)
+    if target is not None:
+        href = datasette.urls.row(database, target, tilde_encode(str(value)))
+        return markupsafe.Markup('<a href="{}">{}</a>').format(href, value)
+    sized = SIZES.get(table, {}).get(column)
+    if sized is not None and isinstance(value, int):
+        try:
+            qualifier = row[sized[0]]
+        except (KeyError, IndexError):
+            return None  # never show a size without its hedge
+        if qualifier is not None and qualifier not in HEDGES:
+            return None
+        return " ".join(w for w in (HEDGES.get(qualifier), f"{value:,}", sized[1]) if w)
+    return None
+'''
+
+
+def datasette_plugin(resources: dict[str, Resource]) -> str:
+    """The source of PLUGIN_FILE for these tables and the findings view: their single-column foreign keys, and
+    each count with a unit whose hedge is the column <name>_qualifier."""
+    every = described(resources)
+    links = {name: {fk.fields[0]: fk.target(name) for fk in r.foreign_keys if len(fk.fields) == 1}
+             for name, r in every.items()}
+    sizes = {name: {f.name: [f"{f.name}_qualifier", f.unit] for f in r.fields
+                    if f.type == "integer" and f.unit is not None and f"{f.name}_qualifier" in r.field_names}
+             for name, r in every.items()}
+    data = {"database": DATABASE, "links": {k: v for k, v in links.items() if v}, "sizes": {k: v for k, v in sizes.items() if v},
+            "hedges": dict(HEDGES)}
+    return PLUGIN % {key: json.dumps(value, ensure_ascii=True, sort_keys=True) for key, value in data.items()}
