@@ -20,17 +20,13 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import PATH_ERROR, SnapshotError, UnsafeFile
 from . import files
+from .sums import archive_name
 
 DESCRIPTOR = "datapackage.json"
 #: Where `mmdata release` records each release: releases/<archive>.sha256, committed with the release (#14).
 RELEASE_RECORDS = "releases"
 #: A released version as people name it: 1.0.0 or v1.0.0.
 RELEASED_VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
-
-
-def archive_name(version: str) -> str:
-    """The file name of the release archive of a version."""
-    return f"mmdata-data-{version}.zip"
 
 
 def safe_relative_path(value: object) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import DocsError
 from ..io.files import decoded, read_file
 from ..io.jsonfile import dumps
-from ..io.snapshot import archive_name as archive_name  # declared beside the release records it names; the publish layer imports it from here
+from ..io.sums import archive_name as archive_name  # beside the release sums (a snapshot finds a record by it); publish imports it here
 
 ZENODO = ".zenodo.json"
 CITATION = "CITATION.cff"

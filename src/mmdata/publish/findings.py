@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.rulefacts import HEDGES
-from ..model.schema import Field, Resource, resource_of
+from ..model.schema import Field, Resource, quote_name, resource_of
 
 NAME = "findings"
 TITLE = "Findings"
@@ -177,11 +177,6 @@ def _field(resource: Resource, name: str) -> Field:
     if found is None:
         raise KeyError(f"the findings view takes {resource.name}.{name}, which its schema does not declare")
     return found
-
-
-def quote_name(name: str) -> str:
-    """An SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def view_sql(resources: dict[str, Resource]) -> str:
