@@ -80,3 +80,16 @@ def test_every_reader_gets_the_same_new_columns_issue_19(files: dict[str, bytes]
         study = studies[row["study_id"]]
         assert (row["study_size"], row["study_size_qualifier"], row["study_caveat"], row["study_warnings"]) == (
             study["size"], study["size_qualifier"], study["caveat"], study["warnings"])
+
+
+def test_datasette_metadata_and_the_columns_table_describe_the_new_columns_issue_19(files: dict[str, bytes], tmp_path: Path) -> None:
+    import json
+
+    columns = json.loads(files["metadata.json"])["databases"]["data"]["tables"]["findings"]["columns"]
+    assert columns["value_hedge"].startswith("Derived from qualifier: the hedge on value (about, almost, more-than)")
+    assert columns["study_caveat"].startswith("studies.caveat of the row that study_id names: ")
+    assert columns["study_size_qualifier"].startswith("studies.size_qualifier of the row that study_id names: ")
+    (tmp_path / "data.sqlite").write_bytes(files["data.sqlite"])
+    db = sqlite3.connect(tmp_path / "data.sqlite")
+    described = [r[0] for r in db.execute("SELECT column_name FROM _columns WHERE table_name = 'findings' ORDER BY position")]
+    assert described == [r[1] for r in db.execute("PRAGMA table_info(findings)")] == list(columns)
