@@ -176,7 +176,7 @@ def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: p
 def test_exit_codes_are_documented_for_every_command_issue_9_issue_19() -> None:
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "Exit status: 0 valid, 1 invalid or refused, 2 when the package or another input cannot be read or the command is misused " \
-           "(an unknown option, table, column or source; an output folder whose parent does not exist), " \
+           "(an unknown option, table, column or source; an output folder whose parent does not exist or is a file), " \
            "3 on an internal error (a bug in mmdata: please report it; `MMDATA_DEBUG=1` shows the traceback)." in readme
     listed = readme.split("Every command (", 1)[1].split(") ends the same way.", 1)[0]
     assert sorted(name.strip("`") for name in listed.split(", ")) == sorted(cli.commands)
