@@ -188,7 +188,7 @@ def removable_row(root: Path, table: str) -> str:
 def refusal(root: Path, version: str, *options: str) -> str:
     """Run `mmdata release VERSION`, check that it exits 1 and changes nothing; return its stderr."""
     before = all_bytes(root)
-    result = CliRunner().invoke(cli, ["release", version, "--package-dir", str(root), *options])
+    result = CliRunner().invoke(cli, ["release", version, str(root), *options])
     assert (result.exit_code, result.stdout) == (1, ""), result.output
     assert all_bytes(root) == before  # nothing changed
     return result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 
-from .conftest import ROOT, build_fixture, set_cell, summary
+from .conftest import ROOT, VERSION, build_fixture, set_cell, summary
 
 
 def test_shipped_package_is_valid() -> None:
@@ -120,10 +121,10 @@ COMMANDS = [
     ("mmdata.rules.validate", "validate_package", ["validate", str(ROOT)]),
     ("mmdata.edit.fmt", "format_package", ["fmt", "--check", str(ROOT)]),
     ("mmdata.edit.generated", "write_generated", ["docs", "--check", str(ROOT)]),
-    ("mmdata.edit.add", "add_source", ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary", "--package-dir", str(ROOT)]),
-    ("mmdata.edit.add", "add_row", ["add-row", "arms", "--set", "name=x", "--package-dir", str(ROOT)]),
+    ("mmdata.edit.add", "add_source", ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary", str(ROOT)]),
+    ("mmdata.edit.add", "add_row", ["add-row", "arms", "--set", "name=x", str(ROOT)]),
     ("mmdata.edit.quote", "find_passages", ["quote", "x", "words", "--package-dir", str(ROOT)]),
-    ("mmdata.publish.release", "release", ["release", "9.9.9", "--package-dir", str(ROOT)]),
+    ("mmdata.publish.release", "release", ["release", "9.9.9", str(ROOT)]),
     ("mmdata.edit.diff", "diff_packages", ["diff", str(ROOT), str(ROOT)]),
 ]
 
@@ -151,9 +152,9 @@ def test_debug_shows_the_traceback_of_an_internal_error_issue_9(monkeypatch: pyt
     assert lines[-2:] == ["RuntimeError: boom", "Error: internal error, please report it: RuntimeError: boom"]
 
 
-@pytest.mark.parametrize("args", [["validate", "{pkg}"], ["fmt", "{pkg}"], ["docs", "{pkg}"], ["release", "9.9.9", "--package-dir", "{pkg}"],
-                                  ["add-row", "arms", "--set", "name=x", "--package-dir", "{pkg}"], ["quote", "x", "y", "--package-dir", "{pkg}"],
-                                  ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "t", "--package-dir", "{pkg}"]])
+@pytest.mark.parametrize("args", [["validate", "{pkg}"], ["fmt", "{pkg}"], ["docs", "{pkg}"], ["release", "9.9.9", "{pkg}"],
+                                  ["add-row", "arms", "--set", "name=x", "{pkg}"], ["quote", "x", "y", "--package-dir", "{pkg}"],
+                                  ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "t", "{pkg}"]])
 def test_unreadable_descriptor_exits_2_in_every_command_issue_9(args: list[str], tmp_path: Path) -> None:
     (tmp_path / "datapackage.json").write_text("{not json\n")
     result = CliRunner().invoke(cli, [a.format(pkg=tmp_path) for a in args])
@@ -172,10 +173,13 @@ def test_a_file_that_cannot_be_read_is_an_error_not_a_bug_issue_9(monkeypatch: p
     assert (result.exit_code, result.stderr) == (2, "Error: data/arms.csv: Permission denied\n")
 
 
-def test_exit_codes_are_documented_issue_9() -> None:
-    readme = (ROOT / "docs/validation.md").read_text(encoding="utf-8")
-    assert "Exit status: 0 valid, 1 invalid or refused, 2 when the package or another input cannot be read or the command is misused, " \
-           "3 on an internal error (a bug in mmdata: please report it; `MMDATA_DEBUG=1` shows the traceback)." in " ".join(readme.split())
+def test_exit_codes_are_documented_for_every_command_issue_9_issue_19() -> None:
+    readme = " ".join((ROOT / "docs/validation.md").read_text(encoding="utf-8").split())
+    assert "Exit status: 0 valid, 1 invalid or refused, 2 when the package or another input cannot be read or the command is misused " \
+           "(an unknown option, table, column or source; an output folder whose parent does not exist or is a file), " \
+           "3 on an internal error (a bug in mmdata: please report it; `MMDATA_DEBUG=1` shows the traceback)." in readme
+    listed = readme.split("Every command (", 1)[1].split(") ends the same way.", 1)[0]
+    assert sorted(name.strip("`") for name in listed.split(", ")) == sorted(cli.commands)
 
 
 def test_github_format_annotates_file_line_and_column(tmp_path: Path) -> None:
@@ -195,3 +199,152 @@ def test_github_format_paths_are_repository_relative_from_the_package_folder(tmp
     result = CliRunner().invoke(cli, ["validate", "--format", "github"])
     assert result.stdout.splitlines()[0] == (
         "::error file=data/adverse_events.csv,line=2,col=8,title=percentage-range::value: 500 is not a percentage between 0 and 100")
+
+
+#: The year and version a release writes into CITATION.cff, read from it (a release changes them, not the test).
+_RELEASED = re.search(r'^date-released: "?([0-9]{4})', (ROOT / "CITATION.cff").read_text(encoding="utf-8"), re.M)
+CITE_YEAR = _RELEASED.group(1) if _RELEASED else "n.d."
+CITE_APA = (f"mmdata maintainers. ({CITE_YEAR}). mmdata: curated findings on lenalidomide maintenance therapy in multiple myeloma "
+            f"(Version {VERSION}) [Data set]. https://pypi.org/project/mmdata-lenalidomide/")
+CITE_BIBTEX = f"""@misc{{mmdata_{VERSION.replace(".", "_")},
+  author = {{{{mmdata maintainers}}}},
+  title = {{mmdata: curated findings on lenalidomide maintenance therapy in multiple myeloma}},
+  year = {{{CITE_YEAR}}},
+  version = {{{VERSION}}},
+  note = {{Data set}},
+  url = {{https://pypi.org/project/mmdata-lenalidomide/}},
+}}"""
+
+
+def test_cite_prints_apa_and_bibtex_from_citation_cff_issue_19() -> None:
+    result = CliRunner().invoke(cli, ["cite", str(ROOT)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"APA:\n{CITE_APA}\n\nBibTeX:\n{CITE_BIBTEX}\n"
+    assert CliRunner().invoke(cli, ["cite", "--format", "bibtex", str(ROOT)]).stdout == CITE_BIBTEX + "\n"
+    assert CliRunner().invoke(cli, ["cite", "--format", "apa", str(ROOT)]).stdout == CITE_APA + "\n"
+
+
+def test_cite_escapes_bibtex_and_names_a_doi_issue_19(tmp_path: Path) -> None:
+    (tmp_path / "CITATION.cff").write_text('cff-version: 1.2.0\ntitle: "Rates & ranks: 50% of_all"\nauthors:\n  - name: "Ann Smith"\n'
+                                           '  - name: "Bo Li"\nversion: "2.1.0"\ndate-released: "2027-01-02"\ndoi: 10.5281/zenodo.99\n')
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "APA:", "Ann Smith, & Bo Li. (2027). Rates & ranks: 50% of_all (Version 2.1.0) [Data set]. https://doi.org/10.5281/zenodo.99", "",
+        "BibTeX:", "@misc{rates_ranks_2_1_0,", "  author = {{Ann Smith} and {Bo Li}},", r"  title = {Rates \& ranks: 50\% of\_all},",
+        "  year = {2027},", "  version = {2.1.0},", "  note = {Data set},", "  doi = {10.5281/zenodo.99},",
+        "  url = {https://doi.org/10.5281/zenodo.99},", "}"]
+
+
+def test_cite_without_citation_cff_says_where_it_looked_issue_19(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {tmp_path}/CITATION.cff: no such file; the citation of the dataset is written there\n"
+
+
+def test_cite_refuses_a_citation_cff_that_is_not_utf8_with_its_line_issue_19(tmp_path: Path) -> None:
+    (tmp_path / "CITATION.cff").write_bytes(b'cff-version: 1.2.0\ntitle: "Caf\xe9"\n')
+    result = CliRunner().invoke(cli, ["cite", str(tmp_path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: CITATION.cff: is not valid UTF-8 (invalid continuation byte, line 2); save the file as UTF-8\n"
+
+
+TOP_HELP = """Usage: mmdata [OPTIONS] COMMAND [ARGS]...
+
+  Read, check, contribute to and publish mmdata, curated findings on
+  lenalidomide maintenance in multiple myeloma. PACKAGE_DIR is the package
+  folder; by default, here.
+
+  Run `mmdata COMMAND --help` for a command's arguments and examples.
+
+  Example:
+
+      mmdata validate
+      mmdata export --to build
+
+Options:
+  --version   Show the version and exit.
+  -h, --help  Show this message and exit.
+
+Read and check:
+  validate  Check a package and report every problem.
+  diff      Show what changed between two versions, and the bump it needs.
+  export    Write SQLite, Parquet and CSV files for analysts.
+  cite      Print how to cite the dataset (APA, BibTeX).
+
+Contribute:
+  quote        Find the passages of a source that hold some words.
+  add-source   Add a source document and its sources row.
+  add-row      Add one row to a table.
+  fmt          Rewrite the tables in canonical form.
+  merge-table  Merge a table by key (git's merge driver).
+
+Publish:
+  docs     Regenerate the data dictionary and other derived texts.
+  site     Build the static website.
+  release  Release a version: checksums, changelog, archive.
+"""
+
+
+def test_top_level_help_groups_the_commands_by_who_uses_them_issue_19() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="mmdata")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, TOP_HELP, "")
+    from mmdata.cli import GROUPS
+
+    assert sorted(name for _, names in GROUPS for name in names) == sorted(cli.commands)  # a new command joins a group
+
+
+@pytest.mark.parametrize(("command", "example"), [
+    ("add-source", 'mmdata add-source summary.txt --id nejm-2012-summary --type lay-summary --title "Lenalidomide after transplant"'),
+    ("merge-table", 'git config merge.mmdata-table.driver ".venv/bin/mmdata merge-table %O %A %B"'),
+    ("add-row", "mmdata add-row arms --set study_id=myeloma-xi --set name=Lenalidomide --set role=experimental"),
+])
+def test_examples_print_verbatim_so_they_paste_issue_19(command: str, example: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"      {example}" in result.stdout.splitlines()
+
+
+def test_add_source_help_lists_the_allowed_types_issue_19() -> None:
+    lines = CliRunner().invoke(cli, ["add-source", "--help"]).stdout.splitlines()
+    types = json.loads((ROOT / "schemas/sources.schema.json").read_text())["fields"]
+    allowed = next(f for f in types if f["name"] == "document_type")["constraints"]["enum"]
+    assert f"  --type [{'|'.join(allowed)}]" in lines
+
+
+@pytest.mark.parametrize("command", [["release", "9.9.9"], ["add-row", "arms", "--set", "name=x"],
+                                     ["add-source", str(ROOT / "LICENSE"), "--id", "x", "--type", "lay-summary"]])
+def test_the_package_is_the_last_argument_and_package_dir_still_works_with_a_warning_issue_19(command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "datapackage.json").write_text("{not json\n")
+    positional = CliRunner().invoke(cli, [*command, str(tmp_path)])
+    old = CliRunner().invoke(cli, [*command, "--package-dir", str(tmp_path)])
+    assert (positional.exit_code, old.exit_code) == (2, 2)  # both reached the package, which cannot be read
+    assert old.stderr == (f"Warning: --package-dir is deprecated; give the package as the last argument: mmdata {command[0]} ... {tmp_path}\n"
+                          + positional.stderr)
+    other = tmp_path / "other"
+    other.mkdir()
+    twice = CliRunner().invoke(cli, [*command, str(other), "--package-dir", str(tmp_path)])
+    assert twice.exit_code == 2
+    assert twice.stderr.splitlines()[-1] == f"Error: the package is given twice, as {other} and --package-dir {tmp_path}; give it once"
+
+
+@pytest.mark.parametrize(("command", "option"), [("site", "--out"), ("export", "--to")])
+def test_an_output_folder_in_a_missing_folder_is_refused_issue_19(command: str, option: str, tmp_path: Path) -> None:
+    target = tmp_path / "nonexistent" / "dir" / "out"
+    result = CliRunner().invoke(cli, [command, str(ROOT), option, str(target)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (f"Error: Invalid value for '{option}': {tmp_path / 'nonexistent' / 'dir'} does not exist; "
+                                              "create it first, or give a folder inside one that exists")
+    assert not (tmp_path / "nonexistent").exists()
+    (tmp_path / "inside").mkdir()
+    assert CliRunner().invoke(cli, [command, str(ROOT), option, str(tmp_path / "inside" / "out"), *(["--format", "csv"] if command == "export" else [])]
+                              ).exit_code == 0  # a folder inside one that exists is made
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["add-source", "--help"], ["release", "--help"]])
+def test_help_and_version_load_no_data_library_issue_19(args: list[str]) -> None:
+    code = ("import sys\nfrom mmdata.cli import cli\n"
+            f"try:\n    cli({args!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'pandera', 'frictionless', 'numpy', 'pyarrow'}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == "[]\n"

@@ -226,10 +226,10 @@ def commands(root: Path, original: Path, value: str) -> list[tuple[str, list[str
         ("export", ["export", r, "--to", str(root.parent / "export")], False),
         ("site", ["site", r, "--out", str(root.parent / "site")], False),
         ("add-source", ["add-source", str(root.parent / "document.txt"), "--id", "zz-hostile", "--type", "lay-summary", "--title", value,
-                        "--package-dir", r], True),
+                        r], True),
         ("add-row", ["add-row", "arms", "--set", "study_id=myeloma-xi", "--set", "name=Hostile", "--set", f"size=x{value}",
-                     "--package-dir", r], True),
-        ("release", ["release", FIRST, "--package-dir", r], True),
+                     r], True),
+        ("release", ["release", FIRST, r], True),
         ("fmt", ["fmt", r], True),
         ("docs", ["docs", r], True),
     ]
@@ -383,7 +383,7 @@ def test_a_write_that_succeeds_is_right_and_a_refused_one_changes_nothing_issue_
         cells_of = {"arm_id": key, "study_id": "cmrg-retrospective", "name": name, "intervention": "Hostile", "role": "cohort-group",
                     "source_id": "cmrg-retrospective-summary", "caveat": caveat,
                     "quote": "Group 2 included 161 patients who received LMT and other chemotherapy at relapse."}
-        result = run(["add-row", "arms", *(f for c, v in cells_of.items() for f in ("--set", f"{c}={v}")), "--package-dir", str(root)])
+        result = run(["add-row", "arms", *(f for c, v in cells_of.items() for f in ("--set", f"{c}={v}")), str(root)])
         after = all_bytes(root)
         changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
         found += violations("add-row", result, changed, True) + write_problems(result, changed, {arms, *GENERATED})
@@ -399,7 +399,7 @@ def test_a_write_that_succeeds_is_right_and_a_refused_one_changes_nothing_issue_
         digest = hashlib.sha256(document).hexdigest()
         seed = f"seeds/{1 + max(int(s[6:9]) for s in seeds):03d}_{digest[:16]}.txt"
         result = run(["add-source", str(Path(work) / "document.txt"), "--id", source_id, "--type", "lay-summary", "--title", title,
-                      "--note", note, "--package-dir", str(root)])
+                      "--note", note, str(root)])
         after = all_bytes(root)
         changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
         found += violations("add-source", result, changed, True)
@@ -439,7 +439,7 @@ def test_rebuild_of_a_changed_release_keeps_the_contract_and_writes_only_its_arc
         for operation in operations:
             apply(root, operation)
         before = all_bytes(root)
-        result = run(["release", FIRST, "--rebuild", "--package-dir", str(root)])
+        result = run(["release", FIRST, "--rebuild", str(root)])
         after = all_bytes(root)
     changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
     found = violations("rebuild", result, changed, True) + write_problems(result, changed, {archive, f"{archive}.sha256"})

@@ -31,6 +31,8 @@ from .errors import (
     ReleaseRefused,
     SiteError,
     SnapshotError,
+    UnknownName,
+    UnknownSource,
     UnsafeFile,
     WriteFailed,
     WriteRefused,
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__", "AddRefused", "CODES", "DISTRIBUTION", "DiffRefused", "DocsError", "ExportError", "IntegrityError", "InvalidPackage", "LoadError",
     "MergeConflict", "MmdataError", "PackageBusy", "PackageReadError", "Problem", "QuoteError", "ReleaseRefused", "SiteError", "SnapshotError",
-    "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "open_package", "validate", "validate_report",
+    "UnknownName", "UnknownSource", "UnsafeFile", "WriteFailed", "WriteRefused", "data_version", "load", "open_package", "validate", "validate_report",
 ]
 
 

@@ -30,3 +30,17 @@ def _bundled_version() -> str:
 
 
 __version__ = _bundled_version()
+
+
+def allowed_values(table: str, field: str) -> list[str]:
+    """The values the Table Schema shipped with this installation allows for table.field (for the command line's
+    help); empty when it cannot be read. Read only when asked, with the standard library."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "schemas", here.parents[1] / "schemas"):
+        try:
+            schema = json.loads((candidate / f"{table}.schema.json").read_bytes())
+            found = next(f for f in schema["fields"] if f.get("name") == field)
+            return [str(v) for v in found["constraints"]["enum"]]
+        except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
+            continue
+    return []

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .about import DISTRIBUTION, __version__
+from .about import DISTRIBUTION, __version__, allowed_values
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
 from .rules.render import summary
 from .terminal import count, printable
@@ -31,6 +31,51 @@ DEBUG_VARIABLE = "MMDATA_DEBUG"
 
 PACKAGE_DIR = click.argument("package_dir", default=".", type=click.Path(exists=True, file_okay=False))
 F = TypeVar("F", bound=Callable[..., Any])
+DEPRECATED_PACKAGE_DIR = "--package-dir"
+
+
+def package_argument(command: F) -> F:
+    """PACKAGE_DIR as the last argument (default: here), as in every command, and --package-dir, the
+    old way, as a hidden alias that still works and warns on stderr (#19)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, package_dir: str | None, old_package_dir: str | None, **kwargs: Any) -> Any:
+        if old_package_dir is not None:
+            name = click.get_current_context().info_name
+            click.echo(f"Warning: {DEPRECATED_PACKAGE_DIR} is deprecated; give the package as the last argument: mmdata {name} ... "
+                       f"{printable(old_package_dir)}", err=True)
+            if package_dir is not None and os.path.realpath(package_dir) != os.path.realpath(old_package_dir):
+                raise click.UsageError(f"the package is given twice, as {package_dir} and {DEPRECATED_PACKAGE_DIR} {old_package_dir}; give it once")
+        return command(*args, package_dir=old_package_dir or package_dir or ".", **kwargs)
+
+    run = click.option(DEPRECATED_PACKAGE_DIR, "old_package_dir", default=None, hidden=True, type=click.Path(exists=True, file_okay=False),
+                       help="Deprecated: give the package as the last argument.")(run)
+    return click.argument("package_dir", required=False, default=None, type=click.Path(exists=True, file_okay=False))(run)  # type: ignore[return-value]
+
+
+def in_existing_folder(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An output folder whose parent exists: a mistyped path is refused, never created whole (#19)."""
+    parent = os.path.dirname(os.path.abspath(value))
+    if os.path.lexists(parent) and not os.path.isdir(parent):
+        raise click.BadParameter(f"{printable(parent)} is a file, not a folder; give a folder inside a folder", ctx, param)
+    if not os.path.isdir(parent):
+        raise click.BadParameter(f"{printable(parent)} does not exist; create it first, or give a folder inside one that exists", ctx, param)
+    return value
+
+
+class AllowedValues(click.Option):
+    """An option whose help lists the values the shipped Table Schema allows for a field, read only when help is shown."""
+
+    def __init__(self, *args: Any, allowed: tuple[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        values = allowed_values(*self.allowed)
+        if record is None or not values:
+            return record
+        return f"{', '.join(self.opts)} [{'|'.join(values)}]", record[1]
 
 
 class Failure(click.ClickException):
@@ -74,18 +119,46 @@ def reports_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The commands by who uses them, in the order the top-level help lists them (#19).
+GROUPS = (
+    ("Read and check", ("validate", "diff", "export", "cite")),
+    ("Contribute", ("quote", "add-source", "add-row", "fmt", "merge-table")),
+    ("Publish", ("docs", "site", "release")),
+)
+
+
+class Grouped(click.Group):
+    """A group whose help lists its commands by who uses them (GROUPS), each with its one-line summary."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        grouped = [name for _, names in GROUPS for name in names if name in self.commands]
+        return grouped + sorted(set(self.commands) - set(grouped))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for title, names in (*GROUPS, ("Other", tuple(sorted(set(self.commands) - {n for _, g in GROUPS for n in g})))):
+            rows = [(name, self.commands[name].get_short_help_str()) for name in names if name in self.commands and not self.commands[name].hidden]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+@click.group(cls=Grouped, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mmdata", package_name=DISTRIBUTION)
 def cli() -> None:
-    """Validate and release the mmdata data package.
+    """Read, check, contribute to and publish mmdata, curated findings on lenalidomide maintenance
+    in multiple myeloma. PACKAGE_DIR is the package folder; by default, here.
+
+    Run `mmdata COMMAND --help` for a command's arguments and examples.
 
     Example:
 
+    \b
         mmdata validate
+        mmdata export --to build
     """
 
 
-@cli.command()
+@cli.command(short_help="Check a package and report every problem.")
 @click.argument("package", default=".", type=click.Path(exists=True))
 @click.option("--rev", metavar="REVISION", default=None,
               help="Check the package as committed at this git revision (a tag, branch or commit) of the repository PACKAGE.")
@@ -105,10 +178,9 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
 
     Example:
 
+    \b
         mmdata validate --format json path/to/package
-
         mmdata validate dist/mmdata-data-1.2.0.zip
-
         mmdata validate --rev v1.2.0
     """
     from .rules.render import as_github, as_json
@@ -128,7 +200,7 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
     sys.exit(0 if report.valid else 1)
 
 
-@cli.command()
+@cli.command(short_help="Rewrite the tables in canonical form.")
 @PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
 @reports_errors
@@ -141,6 +213,7 @@ def fmt(package_dir: str, check: bool) -> None:
 
     Example:
 
+    \b
         mmdata fmt --check
     """
     from .edit.fmt import format_package
@@ -153,7 +226,7 @@ def fmt(package_dir: str, check: bool) -> None:
     sys.exit(1 if result.problems or (check and result.changed) else 0)
 
 
-@cli.command()
+@cli.command(short_help="Regenerate the data dictionary and other derived texts.")
 @PACKAGE_DIR
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if any generated file is not current.")
 @reports_errors
@@ -165,6 +238,7 @@ def docs(package_dir: str, check: bool) -> None:
 
     Example:
 
+    \b
         mmdata docs --check
     """
     from .edit.generated import write_generated
@@ -177,10 +251,9 @@ def docs(package_dir: str, check: bool) -> None:
     sys.exit(1 if check and result.stale else 0)
 
 
-@cli.command()
+@cli.command(short_help="Release a version: checksums, changelog, archive.")
 @click.argument("version")
-@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False),
-              help="The package (and repository) to release.")
+@package_argument
 @click.option("--previous", metavar="REF|ARCHIVE", default=None,
               help="The last release, when its git tag or commit is not in this repository: its archive, folder or git revision.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the archive of release VERSION, the one checked out, and check it against "
@@ -201,6 +274,7 @@ def release(version: str, package_dir: str, previous: str | None, rebuild: bool)
 
     Example:
 
+    \b
         mmdata release 0.2.0
     """
     from .publish.rebuild import rebuild as remake
@@ -211,7 +285,7 @@ def release(version: str, package_dir: str, previous: str | None, rebuild: bool)
         echo(line)
 
 
-@cli.command()
+@cli.command(short_help="Show what changed between two versions, and the bump it needs.")
 @click.argument("old")
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -227,7 +301,8 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
 
     Example:
 
-        mmdata diff v0.1.0 .
+    \b
+        mmdata diff 1.0.0 .
     """
     from .edit.diff import as_dict, diff_packages, render_text
     from .io.snapshot import open_snapshot
@@ -243,9 +318,10 @@ def diff(old: str, new: str, fmt: str, repo: str) -> None:
             echo(line)
 
 
-@cli.command()
+@cli.command(short_help="Write SQLite, Parquet and CSV files for analysts.")
 @PACKAGE_DIR
-@click.option("--to", default="build", show_default=True, type=click.Path(file_okay=False), help="The folder to write the files into.")
+@click.option("--to", default="build", show_default=True, type=click.Path(file_okay=False), callback=in_existing_folder,
+              help="The folder to write the files into; its parent folder must exist.")
 @click.option("--format", "formats", type=click.Choice(("sqlite", "parquet", "csv", "fhir")), multiple=True,
               help="sqlite: data.sqlite and Datasette's metadata.json; parquet: parquet/<table>.parquet; csv: findings.csv; "
                    "fhir: fhir.json, the findings as a FHIR R5 Bundle. Repeat to choose several; sqlite, parquet and csv by default.")
@@ -255,14 +331,14 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
 
     data.sqlite holds one typed table per resource with its keys and constraints, the findings
     view (every outcome and adverse event with its study, arms and source) and a _columns table
-    of column descriptions; metadata.json is for `datasette data.sqlite -m metadata.json`.
+    of column descriptions; with metadata.json and plugins/, for `datasette DIR` (the folder --to).
     Parquet files carry Arrow types and the descriptions; findings.csv is the findings view.
     The same package gives the same bytes.
 
     Example:
 
+    \b
         mmdata export --to build --format sqlite
-
         mmdata export --to build --format fhir
     """
     from .publish.export import DEFAULT_FORMATS
@@ -274,10 +350,10 @@ def export(package_dir: str, to: str, formats: tuple[str, ...]) -> None:
     echo(f"{count(len(written), 'file')} written to {to}")
 
 
-@cli.command()
+@cli.command(short_help="Build the static website.")
 @PACKAGE_DIR
-@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False),
-              help="The folder to build the site in; a folder an earlier build made is replaced.")
+@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False), callback=in_existing_folder,
+              help="The folder to build the site in; its parent folder must exist; a folder an earlier build made is replaced.")
 @click.option("--base-url", default=None, help="The address the site is published at, for absolute download links in its JSON-LD.")
 @click.option("--release-url", default=None,
               help="The address the release archive of this version is published under (for example a GitHub release's download folder); "
@@ -292,6 +368,7 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
 
     Example:
 
+    \b
         mmdata site --out site && python3 -m webbrowser site/index.html
     """
     from .publish.site import build_site
@@ -300,10 +377,34 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
     echo(f"built {count(len(result.pages), 'page')} ({count(result.files, 'file')}) in {out}; open {out}/index.html")
 
 
-@cli.command("add-source")
+@cli.command(short_help="Print how to cite the dataset (APA, BibTeX).")
+@PACKAGE_DIR
+@click.option("--format", "fmt", type=click.Choice(("apa", "bibtex")), default=None,
+              help="Print only this form, with no heading (for a .bib file); both by default.")
+@reports_errors
+def cite(package_dir: str, fmt: str | None) -> None:
+    """Print how to cite the dataset, in APA and BibTeX, from PACKAGE_DIR's CITATION.cff.
+
+    Example:
+
+    \b
+        mmdata cite --format bibtex >> references.bib
+    """
+    from .model.publishing import package_citations
+
+    forms = package_citations(package_dir)
+    if fmt is not None:
+        click.echo(forms[fmt])
+        return
+    click.echo(f"APA:\n{forms['apa']}\n\nBibTeX:\n{forms['bibtex']}")
+
+
+@cli.command("add-source", short_help="Add a source document and its sources row.")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
+@package_argument
 @click.option("--id", "source_id", required=True, help="The new source_id: lowercase words joined by hyphens.")
-@click.option("--type", "document_type", required=True, help="document_type, one of the values sources.schema.json allows.")
+@click.option("--type", "document_type", required=True, cls=AllowedValues, allowed=("sources", "document_type"),
+              help="The document_type, as sources.schema.json allows it.")
 @click.option("--title", default=None, help="The document's own title, only when it states one.")
 @click.option("--outlet", default=None, help="Where the document was published, only when it states it as its own.")
 @click.option("--author", default=None, help="The document's author, only when it states one.")
@@ -311,7 +412,6 @@ def site(package_dir: str, out: str, base_url: str | None, release_url: str | No
 @click.option("--url", default=None, help="Where the document was retrieved.")
 @click.option("--summarises", default=None, help="The citation of the publication the document is about.")
 @click.option("--note", default=None, help="The note; by default, that the text is third-party and not covered by the licence.")
-@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
 @reports_errors
 def add_source(document: str, source_id: str, document_type: str, package_dir: str, **columns: str | None) -> None:
     """Add DOCUMENT (UTF-8 text) as a source: copy it to seeds/NNN_<16 hex>.txt (the next number,
@@ -320,6 +420,7 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
 
     Example:
 
+    \b
         mmdata add-source summary.txt --id nejm-2012-summary --type lay-summary --title "Lenalidomide after transplant"
     """
     from .edit.add import add_source as add
@@ -331,7 +432,7 @@ def add_source(document: str, source_id: str, document_type: str, package_dir: s
         echo(f"wrote {name}")
 
 
-@cli.command()
+@cli.command(short_help="Find the passages of a source that hold some words.")
 @click.argument("source_id")
 @click.argument("words", nargs=-1, required=True)
 @click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to search.")
@@ -342,6 +443,7 @@ def quote(source_id: str, words: tuple[str, ...], package_dir: str) -> None:
 
     Example:
 
+    \b
         mmdata quote hughes-myeloma-xi-summary almost 2,000 patients
     """
     from .edit.quote import find_passages
@@ -363,11 +465,11 @@ def _assignment(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     return pairs
 
 
-@cli.command("add-row")
+@cli.command("add-row", short_help="Add one row to a table.")
 @click.argument("table")
+@package_argument
 @click.option("--set", "values", multiple=True, metavar="COLUMN=VALUE", callback=_assignment,
               help="A cell of the new row; repeat for each column. Columns not set are empty.")
-@click.option("--package-dir", default=".", show_default=True, type=click.Path(exists=True, file_okay=False), help="The package to add to.")
 @reports_errors
 def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
     """Add one row to TABLE in schema order at its place in key order, the key made from the row
@@ -376,6 +478,7 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
 
     Example:
 
+    \b
         mmdata add-row arms --set study_id=myeloma-xi --set name=Lenalidomide --set role=experimental
     """
     from .edit.add import add_row as add
@@ -386,7 +489,7 @@ def add_row(table: str, values: dict[str, str], package_dir: str) -> None:
         echo(f"wrote {name}")
 
 
-@cli.command("merge-table")
+@cli.command("merge-table", short_help="Merge a table by key (git's merge driver).")
 @click.argument("base", type=click.Path(exists=True, dir_okay=False))
 @click.argument("ours", type=click.Path(exists=True, dir_okay=False))
 @click.argument("theirs", type=click.Path(exists=True, dir_okay=False))
@@ -397,6 +500,7 @@ def merge_table(base: str, ours: str, theirs: str) -> None:
 
     Example:
 
+    \b
         git config merge.mmdata-table.driver ".venv/bin/mmdata merge-table %O %A %B"
     """
     from .edit.merge import merge_files

@@ -153,6 +153,7 @@ class Suggester:
 EXIT_INVALID = 1  # the package is invalid, or a release was refused
 EXIT_UNREADABLE = 2  # the package or another input cannot be read at all
 EXIT_INTERNAL = 3  # a bug in mmdata: please report it
+EXIT_USAGE = 2  # misuse: an unknown command, option, value, table or source (as click's own misuse)
 
 
 class MmdataError(Exception):
@@ -248,6 +249,12 @@ class AddRefused(MmdataError):
     exit_code = EXIT_INVALID
 
 
+class UnknownName(AddRefused):
+    """The command names a table or column the package does not declare: misuse, like an unknown option (#19)."""
+
+    exit_code = EXIT_USAGE
+
+
 class MergeConflict(MmdataError):
     """Two branches changed the same row of a table differently; git's conflict markers are left to resolve."""
 
@@ -258,6 +265,12 @@ class QuoteError(MmdataError):
     """No passage can be shown: the source is unknown, its seed cannot be read, or no passage matches."""
 
     exit_code = EXIT_INVALID
+
+
+class UnknownSource(QuoteError):
+    """The command names a source_id that sources.csv does not hold: misuse, like an unknown option (#19)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ExportError(MmdataError):

@@ -47,11 +47,11 @@ def document(tmp_path: Path) -> Path:
     return path
 
 
-def refused(pkg: Path, *args: str) -> str:
-    """Run a command that must refuse: exit 1, nothing on stdout, no file of the package changed; its stderr."""
+def refused(pkg: Path, *args: str, code: int = 1) -> str:
+    """Run a command that must refuse: exit 1 (2 for misuse), nothing on stdout, no file of the package changed; its stderr."""
     before = all_bytes(pkg)
     result = run(*args)
-    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert (result.exit_code, result.stdout) == (code, ""), result.output
     assert all_bytes(pkg) == before
     return result.stderr
 
@@ -61,7 +61,7 @@ def test_add_source_copies_records_and_lists_the_document(pkg: Path, document: P
     digest = hashlib.sha256(DOCUMENT.encode()).hexdigest()
     seed = f"seeds/901_{digest[:16]}.txt"  # the next number after 900, and the start of the sha256
     result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--title", "Trial B",
-                 "--summarises", "Made up.", "--package-dir", str(pkg))
+                 "--summarises", "Made up.", str(pkg))
     assert (result.exit_code, result.stderr) == (0, "")
     note = "Third-party text kept verbatim only so that quotes can be checked; not covered by the dataset's CC-BY-4.0 licence."
     assert result.stdout == (f"copied {document} to {seed} (sha256 {digest})\n"
@@ -81,7 +81,7 @@ def test_add_source_copies_records_and_lists_the_document(pkg: Path, document: P
 def test_add_source_regenerates_the_readme_and_licence_lists(pkg: Path, document: Path) -> None:
     for name in ("README.md", "LICENSE-DATA.md"):
         (pkg / name).write_text("# x\n\n<!-- generated: seeds -->\n<!-- end -->\n")
-    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(pkg))
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", str(pkg))
     assert result.stdout.splitlines()[2:] == ["wrote README.md", "wrote LICENSE-DATA.md", "wrote datapackage.json"]
     assert "(`trial-b-doc`): Lay summary." in (pkg / "README.md").read_text()
     assert run("docs", "--check", str(pkg)).exit_code == 1  # a bare fixture has no data dictionary; the rest is current
@@ -91,18 +91,18 @@ def test_add_source_regenerates_the_readme_and_licence_lists(pkg: Path, document
 def test_add_source_refuses_a_document_already_there(pkg: Path, tmp_path: Path) -> None:
     copy = tmp_path / "again.txt"
     copy.write_bytes((pkg / "seeds/900_00000000000000aa.txt").read_bytes())
-    assert refused(pkg, "add-source", str(copy), "--id", "again", "--type", "lay-summary", "--package-dir", str(pkg)) == (
+    assert refused(pkg, "add-source", str(copy), "--id", "again", "--type", "lay-summary", str(pkg)) == (
         f"Error: {copy} is already in the package as seeds/900_00000000000000aa.txt (source test-doc)\n")
 
 
 def test_add_source_refuses_an_unlisted_copy_in_seeds(pkg: Path, document: Path) -> None:
     (pkg / "seeds/950_unlisted.txt").write_bytes(document.read_bytes())
-    assert refused(pkg, "add-source", str(document), "--id", "b", "--type", "lay-summary", "--package-dir", str(pkg)) == (
+    assert refused(pkg, "add-source", str(document), "--id", "b", "--type", "lay-summary", str(pkg)) == (
         f"Error: {document} is already in the package as seeds/950_unlisted.txt\n")
 
 
 def test_add_source_refuses_a_used_id(pkg: Path, document: Path) -> None:
-    assert refused(pkg, "add-source", str(document), "--id", "test-doc", "--type", "lay-summary", "--package-dir", str(pkg)) == (
+    assert refused(pkg, "add-source", str(document), "--id", "test-doc", "--type", "lay-summary", str(pkg)) == (
         "Error: source_id 'test-doc' is already used in data/sources.csv; choose another\n")
 
 
@@ -114,11 +114,11 @@ def test_add_source_refuses_a_used_id(pkg: Path, document: Path) -> None:
 def test_add_source_refuses_what_is_not_text(pkg: Path, tmp_path: Path, content: bytes, why: str) -> None:
     path = tmp_path / "doc.txt"
     path.write_bytes(content)
-    assert refused(pkg, "add-source", str(path), "--id", "b", "--type", "lay-summary", "--package-dir", str(pkg)) == f"Error: {path}: {why}\n"
+    assert refused(pkg, "add-source", str(path), "--id", "b", "--type", "lay-summary", str(pkg)) == f"Error: {path}: {why}\n"
 
 
 def test_add_source_refuses_an_invalid_row_and_removes_the_copy(pkg: Path, document: Path) -> None:
-    assert refused(pkg, "add-source", str(document), "--id", "B Doc", "--type", "blog", "--package-dir", str(pkg)) == (
+    assert refused(pkg, "add-source", str(document), "--id", "B Doc", "--type", "blog", str(pkg)) == (
         "Error: nothing written: with this row the package would have 2 new problems:\n"
         "data/sources.csv:2:document_type: 'blog' is not an allowed value; use one of: lay-summary, patient-blog, abstract-page [enum-error]\n"
         "data/sources.csv:2:source_id: 'B Doc' does not match the pattern ^[a-z0-9]+(-[a-z0-9]+)*$ [pattern-error]\n")
@@ -157,7 +157,7 @@ def test_quote_numbers_are_the_validators(pkg: Path) -> None:
 
 
 def test_quote_refusals(pkg: Path) -> None:
-    assert refused(pkg, "quote", "--package-dir", str(pkg), "test-dc", "drug") == (
+    assert refused(pkg, "quote", "--package-dir", str(pkg), "test-dc", "drug", code=2) == (  # misuse, like an unknown option (#19)
         "Error: no source 'test-dc' in data/sources.csv (did you mean 'test-doc'?); one of: test-doc\n")
     assert refused(pkg, "quote", "--package-dir", str(pkg), "test-doc", "xylophone") == (
         "Error: no passage of seeds/900_00000000000000aa.txt shares a word with 'xylophone'\n")
@@ -167,7 +167,7 @@ def test_quote_refusals(pkg: Path) -> None:
 # ---------------------------------------------------------------- add-row
 def test_add_row_makes_the_key_and_keeps_every_other_line(pkg: Path) -> None:
     before = (pkg / "data/arms.csv").read_text().splitlines()
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
+    result = run("add-row", "arms", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
                  "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc", "--set", "quote=60 received the drug")
     line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:3: {line}\n", "")
@@ -177,7 +177,7 @@ def test_add_row_makes_the_key_and_keeps_every_other_line(pkg: Path) -> None:
 
 
 def test_add_row_refuses_a_row_with_problems_and_lists_them(pkg: Path) -> None:
-    assert refused(pkg, "add-row", "outcomes", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "arm_id=trial-a-drg",
+    assert refused(pkg, "add-row", "outcomes", str(pkg), "--set", "study_id=trial-a", "--set", "arm_id=trial-a-drg",
                    "--set", "population=all", "--set", "endpoint=overall-survival", "--set", "statistic=median", "--set", "value=13",
                    "--set", "unit=percent", "--set", "source_id=test-doc", "--set", "quote=12.5 months with the drug") == (
         "Error: nothing written: with this row the package would have 3 new problems:\n"
@@ -187,7 +187,7 @@ def test_add_row_refuses_a_row_with_problems_and_lists_them(pkg: Path) -> None:
 
 
 def test_add_row_refuses_what_it_causes_elsewhere(pkg: Path) -> None:
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Extra",
+    assert refused(pkg, "add-row", "arms", str(pkg), "--set", "study_id=trial-a", "--set", "name=Extra",
                    "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "size=60",
                    "--set", "source_id=test-doc", "--set", "quote=60 received the drug") == (
         "Error: nothing written: with this row the package would have 1 new problem:\n"
@@ -195,7 +195,7 @@ def test_add_row_refuses_what_it_causes_elsewhere(pkg: Path) -> None:
 
 
 def test_add_row_refuses_a_key_in_use(pkg: Path) -> None:
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-drug", "--set", "study_id=trial-a",
+    assert refused(pkg, "add-row", "arms", str(pkg), "--set", "arm_id=trial-a-drug", "--set", "study_id=trial-a",
                    "--set", "name=Again", "--set", "intervention=Lenalidomide", "--set", "role=experimental",
                    "--set", "source_id=test-doc", "--set", "quote=60 received the drug") == (
         "Error: nothing written: with this row the package would have 1 new problem:\n"
@@ -203,20 +203,20 @@ def test_add_row_refuses_a_key_in_use(pkg: Path) -> None:
 
 
 def test_add_row_usage_errors(pkg: Path) -> None:
-    assert refused(pkg, "add-row", "arm", "--package-dir", str(pkg), "--set", "name=x") == (
+    assert refused(pkg, "add-row", "arm", str(pkg), "--set", "name=x", code=2) == (  # misuse (#19)
         "Error: no table 'arm' (did you mean 'arms'?); one of: sources, studies, arms, outcomes, adverse_events\n")
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "nme=x") == (
+    assert refused(pkg, "add-row", "arms", str(pkg), "--set", "nme=x", code=2) == (
         "Error: no column 'nme' in arms (did you mean 'name'?)\n")
-    assert refused(pkg, "add-row", "sources", "--package-dir", str(pkg), "--set", "title=x") == (
+    assert refused(pkg, "add-row", "sources", str(pkg), "--set", "title=x") == (
         "Error: give the key of a sources row: it has no rule to make one\n")
-    misuse = run("add-row", "arms", "--package-dir", str(pkg), "--set", "name")
+    misuse = run("add-row", "arms", str(pkg), "--set", "name")
     assert (misuse.exit_code, misuse.stderr.splitlines()[-1]) == (2, "Error: Invalid value for '--set': 'name' is not COLUMN=VALUE")
 
 
 def test_add_row_refuses_a_table_not_in_canonical_form(pkg: Path) -> None:
     header, rows = read_rows(pkg / "data/arms.csv")
     (pkg / "data/arms.csv").write_text(",".join([header[1], header[0], *header[2:]]) + "\n")
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "name=x") == (
+    assert refused(pkg, "add-row", "arms", str(pkg), "--set", "name=x") == (
         "Error: data/arms.csv is not in canonical form or cannot be read; run `mmdata fmt` and `mmdata validate` first\n")
 
 
@@ -251,7 +251,7 @@ def test_add_row_inserts_at_the_parsers_record_offset_issue_23(pkg: Path) -> Non
     placebo = "trial-a-placebo,trial-a,Placebo,Placebo,control,60,,test-doc,60 received the drug and 60 received placebo,,\n"
     (pkg / "data/arms.csv").write_bytes(header + b"\n" + drug.encode() + placebo.encode())
     before = all_bytes(pkg)
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
+    result = run("add-row", "arms", str(pkg), "--set", "study_id=trial-a", "--set", "name=Low dose",
                  "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc", "--set", "quote=60 received the drug")
     line = "trial-a-low-dose,trial-a,Low dose,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:4: {line}\n", "")  # line 4: the caveat spans 2 and 3
@@ -263,7 +263,7 @@ def test_add_row_inserts_at_the_parsers_record_offset_issue_23(pkg: Path) -> Non
 def test_add_row_at_the_end_after_a_line_without_its_line_break_issue_21(pkg: Path) -> None:
     content = (pkg / "data/arms.csv").read_bytes()
     (pkg / "data/arms.csv").write_bytes(content.rstrip(b"\n"))
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
+    result = run("add-row", "arms", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
     line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout) == (0, f"added data/arms.csv:4: {line}\n")
     assert (pkg / "data/arms.csv").read_bytes() == content + line.encode() + b"\n"
@@ -274,7 +274,7 @@ def test_add_row_refuses_when_the_file_would_not_read_back_issue_21(pkg: Path, m
     from mmdata.edit import add
 
     monkeypatch.setattr(add, "record_offsets", lambda raw, lines: [line - 1 for line in lines])  # inside the header
-    assert refused(pkg, "add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM) == (
+    assert refused(pkg, "add-row", "arms", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM) == (
         "Error: data/arms.csv: the row cannot be inserted without changing another; nothing written: please report this as a bug in mmdata\n")
 
 
@@ -294,7 +294,7 @@ def test_add_row_writes_through_the_journal_and_a_failure_puts_every_file_back_i
         real(path, data)
 
     monkeypatch.setattr(journal, "atomic_write", write)
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM)
+    result = run("add-row", "arms", str(pkg), "--set", "arm_id=trial-a-b", *NEW_ARM)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "Error: cannot write datapackage.json: No space left on device; nothing was changed\n"
     assert all_bytes(pkg) == before
@@ -325,15 +325,15 @@ def test_add_source_killed_then_run_again_completes_issue_23(at: str, pkg: Path,
     """Killed after its first write (the journal, then the seed...): running it again puts back what it
     wrote and adds the source, byte for byte as an uninterrupted run; no orphan seed is left."""
     reference = build_fixture("_base", tmp_path / "reference")
-    assert run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(reference)).exit_code == 0
+    assert run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", str(reference)).exit_code == 0
     kill_add_source(pkg, document, at)
     assert (pkg / JOURNAL).is_file()
-    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(pkg))
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", str(pkg))
     assert (result.exit_code, result.stderr) == (0, "")
     assert all_bytes(pkg) == all_bytes(reference)
 
 
-@pytest.mark.parametrize("command", [["fmt"], ["docs"], ["add-row", "arms", "--set", "name=x", "--set", "nme=y", "--package-dir"]])
+@pytest.mark.parametrize("command", [["fmt"], ["docs"], ["add-row", "arms", "--set", "name=x", "--set", "nme=y"]])
 def test_add_source_killed_then_any_command_that_writes_puts_it_back_issue_23(command: list[str], pkg: Path, document: Path,
                                                                               tmp_path: Path) -> None:
     """The next command that writes, whichever it is, first puts back what the killed add-source wrote:
@@ -351,7 +351,7 @@ def test_add_source_leaves_every_generated_file_current_issue_21(tmp_path: Path,
     dictionary, .zenodo.json, datapackage.json), never a list of its own: docs has nothing left to do."""
     root = repo_copy(tmp_path / "repo")
     assert run("docs", "--check", str(root)).exit_code == 0
-    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", str(root))
     assert result.stdout.splitlines()[2:] == ["wrote README.md", "wrote LICENSE-DATA.md", "wrote datapackage.json"]
     check = run("docs", "--check", str(root))
     assert (check.exit_code, check.stderr) == (0, "")
@@ -379,7 +379,7 @@ def test_add_source_puts_back_zenodo_json_when_a_later_write_fails_issue_21(tmp_
 
     monkeypatch.setattr(files, "atomic_write", write)
     monkeypatch.setattr(journal, "atomic_write", write)
-    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", "--package-dir", str(root))
+    result = run("add-source", str(document), "--id", "trial-b-doc", "--type", "lay-summary", str(root))
     assert all_bytes(root) == before
     assert (result.exit_code, result.stderr) == (2, "Error: cannot write datapackage.json: No space left on device; nothing was changed\n")
 
@@ -389,7 +389,7 @@ def test_add_row_of_a_row_that_sorts_first_regenerates_the_data_dictionary_issue
     and add-row writes it in the same transaction, so `mmdata docs --check` stays clean (found by the property test)."""
     assert run("docs", str(pkg)).exit_code == 0
     dictionary = (pkg / "docs/data-dictionary.md").read_bytes()
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=a-first", *NEW_ARM)
+    result = run("add-row", "arms", "--set", "arm_id=a-first", *NEW_ARM, str(pkg))
     line = "a-first,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"added data/arms.csv:2: {line}\nwrote docs/data-dictionary.md\n", "")
     arms = "| Short label of the arm as an analyst would print it. | `{}` |"
@@ -401,7 +401,7 @@ def test_add_row_leaves_a_generated_file_it_does_not_change_as_it_was_issue_23(p
     """A row that sorts last changes no example: only its table is written. A stale generated file (the fixture's
     descriptor has no regenerated sources list) is left for `mmdata docs`, not rewritten behind the contributor's back."""
     before = all_bytes(pkg)
-    result = run("add-row", "arms", "--package-dir", str(pkg), "--set", "arm_id=trial-a-zz", *NEW_ARM)
+    result = run("add-row", "arms", "--set", "arm_id=trial-a-zz", *NEW_ARM, str(pkg))
     line = "trial-a-zz,trial-a,Z,Lenalidomide,experimental,,,test-doc,60 received the drug,,"
     assert (result.exit_code, result.stdout) == (0, f"added data/arms.csv:4: {line}\n")
     assert run("docs", "--check", str(pkg)).exit_code == 1

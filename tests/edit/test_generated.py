@@ -81,7 +81,7 @@ def test_a_new_row_leaves_the_readme_as_it_is(tmp_path: Path) -> None:
     cells["outcome_id"] += "-one-more"
     before = (root / "README.md").read_bytes()
     sets = [f"--set={h}={c}" for h, c in cells.items()]
-    added = CliRunner().invoke(cli, ["add-row", "outcomes", *sets, "--package-dir", str(root)])
+    added = CliRunner().invoke(cli, ["add-row", "outcomes", *sets, str(root)])
     assert added.exit_code == 0, added.output
     assert cells["outcome_id"] in (root / "data/outcomes.csv").read_text()
     for args in (["fmt", str(root)], ["docs", str(root)], ["docs", "--check", str(root)], ["validate", str(root)]):
@@ -199,6 +199,6 @@ def test_a_document_that_is_not_utf8_is_an_encoding_error_issue_23(name: str, tm
         return result.exit_code, result.stderr
 
     assert run("docs", "--check", str(root)) == ((2, error) if name != "CHANGELOG.md" else (0, ""))  # docs reads no changelog
-    assert run("release", FIRST, "--package-dir", str(root)) == (1 if name == "CHANGELOG.md" else 2, error)
+    assert run("release", FIRST, str(root)) == (1 if name == "CHANGELOG.md" else 2, error)
     assert run("site", "--out", str(tmp_path / "site"), str(root)) == ((2, error) if name == "CITATION.cff" else (0, ""))  # the site reads the citation only
     assert all_bytes(root) == before

@@ -61,7 +61,7 @@ def copy_of(repo: Path, key: str, new_key: str) -> list[str]:
 def pull_request(repo: Path, branch: str, key: str, new_key: str) -> None:
     """A contributor's branch: one outcome row, fmt, a changelog bullet, one commit."""
     git(repo, "checkout", "-q", "-b", branch, "main")
-    added = CliRunner().invoke(cli, ["add-row", "outcomes", "--package-dir", str(repo), *copy_of(repo, key, new_key)])
+    added = CliRunner().invoke(cli, ["add-row", "outcomes", str(repo), *copy_of(repo, key, new_key)])
     assert added.exit_code == 0, added.output
     assert CliRunner().invoke(cli, ["fmt", str(repo)]).exit_code == 0
     changelog = repo / "CHANGELOG.md"

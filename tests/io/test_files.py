@@ -167,7 +167,7 @@ def test_a_broken_descriptor_or_schema_is_a_load_error_not_a_key_error_issue_13(
 def test_a_release_refuses_a_table_nobody_declared_issue_13(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     (root / "data/draft.csv").write_text("a\n1\n")
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1:] == ["data/draft.csv: not declared in datapackage.json, so no release holds it; declare it "
                                               "as a resource or move it out of the folder [file-unlisted]"]
@@ -239,7 +239,7 @@ def test_release_refuses_a_linked_document_issue_13(name: str, tmp_path: Path) -
     (root / name).unlink()
     (root / name).symlink_to(target)
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     because = f"not written: it {LINK}" if name == "README.md" else f"{LINK}; a release holds only regular files from inside the package"
     assert (result.exit_code, result.stderr) == (1, f"Error: {name}: {because}\n")
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before and not (root / "dist").exists()

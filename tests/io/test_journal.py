@@ -37,9 +37,9 @@ def b64(data: bytes) -> str:
 
 
 #: Every command that writes the package, as the command line takes it (the package folder last).
-WRITERS = [["fmt"], ["docs"], ["add-row", "arms", "--set", "name=x", "--package-dir"],
-           ["add-source", "LICENSE", "--id", "x", "--type", "lay-summary", "--package-dir"], ["release", "9.0.0", "--package-dir"],
-           ["release", "9.0.0", "--rebuild", "--package-dir"]]
+WRITERS = [["fmt"], ["docs"], ["add-row", "arms", "--set", "name=x"],
+           ["add-source", "LICENSE", "--id", "x", "--type", "lay-summary"], ["release", "9.0.0"],
+           ["release", "9.0.0", "--rebuild"]]
 
 
 def refusals(pkg: Path, *outside: Path) -> set[str]:
@@ -309,7 +309,7 @@ def test_a_crashed_add_row_is_put_back_by_the_next_fmt_issue_21(pkg: Path, monke
     with pytest.raises(Killed):
         CliRunner().invoke(cli, ["add-row", "arms", "--set", "arm_id=trial-a-b", "--set", "study_id=trial-a", "--set", "name=B",
                                  "--set", "intervention=Lenalidomide", "--set", "role=experimental", "--set", "source_id=test-doc",
-                                 "--set", "quote=60 received the drug", "--package-dir", str(pkg)], catch_exceptions=False)
+                                 "--set", "quote=60 received the drug", str(pkg)], catch_exceptions=False)
     monkeypatch.undo()
     assert json.loads((pkg / JOURNAL).read_text())["command"] == "add-row"
     result = CliRunner().invoke(cli, ["fmt", str(pkg)])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
@@ -65,3 +67,39 @@ def test_an_unknown_revision_or_a_file_that_is_no_archive_exits_2_issue_10(packa
     code, stdout, stderr = validate("--rev", "no-such-revision", str(package))
     assert (code, stdout) == (2, "")
     assert stderr == f"Error: no-such-revision: not a folder, a zip archive or a git revision of {package}\n"
+
+
+def released_repository(tmp_path: Path) -> Path:
+    """A repository holding release 1.0.0 as `mmdata release` commits it (its record in releases/), no git tag, then one change."""
+    from ..conftest import ROOT
+
+    repo = copy_package(ROOT, tmp_path / "repo")
+    shutil.copytree(ROOT / "releases", repo / "releases")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "Release 1.0.0"], check=True)
+    set_cell(repo / "data/arms.csv", "myeloma-xi-lenalidomide", "caveat", "Changed after the release.")
+    subprocess.run([*git, "commit", "-qam", "a caveat"], check=True)
+    return repo
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "v1.0.0"])
+def test_a_released_version_is_found_by_its_release_record_without_a_tag_issue_19(version: str, tmp_path: Path) -> None:
+    repo = released_repository(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", version, str(repo), "--repo", str(repo)])
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[:3] + lines[4:] == ["sources: no change", "studies: no change", "arms: 0 added, 0 removed, 1 changed", "outcomes: no change",
+                                     "adverse_events: no change", "smallest version bump: patch", "  patch: arms: 1 row changed"]
+    assert lines[3].startswith("  ~ myeloma-xi-lenalidomide: caveat: ") and lines[3].endswith(" -> 'Changed after the release.'")
+    set_cell(repo / "data/arms.csv", "myeloma-xi-lenalidomide", "size", "-3")  # the work tree broken; the release is not
+    assert validate("--rev", version, str(repo)) == (0, f"valid: {summary()} checked\n", "")
+
+
+def test_a_version_never_released_is_named_as_such_issue_19(tmp_path: Path) -> None:
+    repo = released_repository(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", "1.1.0", str(repo), "--repo", str(repo)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"Error: 1.1.0: not a folder, a zip archive or a git revision of {repo}, and no release 1.1.0 is recorded there "
+                             "(no git tag v1.1.0, no releases/mmdata-data-1.1.0.zip.sha256)\n")

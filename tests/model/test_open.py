@@ -112,14 +112,14 @@ def test_each_command_parses_the_descriptor_once_and_validates_at_most_once_issu
     measure("export", lambda: run("export", str(ROOT), "--to", str(tmp_path / "build"), "--format", "csv"))
     measure("site", lambda: run("site", str(ROOT), "--out", str(tmp_path / "site")))
     measure("quote", lambda: run("quote", "test-doc", "received", "placebo", "--package-dir", str(fixture)))
-    measure("add-row", lambda: run("add-row", "arms", *arm, "--package-dir", str(fixture)))
+    measure("add-row", lambda: run("add-row", "arms", *arm, str(fixture)))
     measure("load()", lambda: mmdata.load(path=ROOT))
     measure("load(table)", lambda: mmdata.load("outcomes", path=ROOT))
     measure("load(findings)", lambda: mmdata.load("findings", path=ROOT))
     repo = repo_copy(tmp_path / "repo")
-    measure("release", lambda: run("release", FIRST, "--package-dir", str(repo)))
+    measure("release", lambda: run("release", FIRST, str(repo)))
     commit(repo, "Release", tag=f"v{FIRST}")
-    measure("release --rebuild", lambda: run("release", FIRST, "--rebuild", "--package-dir", str(repo)))
+    measure("release --rebuild", lambda: run("release", FIRST, "--rebuild", str(repo)))
     assert seen == {
         "validate": (1, 1), "fmt --check": (0, 1), "docs --check": (0, 1), "diff": (0, 2), "export": (1, 1), "site": (1, 1),
         "quote": (0, 1), "add-row": (2, 2), "load()": (0, 1), "load(table)": (0, 1), "load(findings)": (0, 1),
@@ -130,14 +130,14 @@ def test_each_command_parses_the_descriptor_once_and_validates_at_most_once_issu
 def test_a_release_compares_with_the_last_release_read_once_issue_21(counts: Counter[str], tmp_path: Path) -> None:
     """The second release reads two packages, itself and the tagged last release: one parse each, one validation."""
     repo = repo_copy(tmp_path / "repo")
-    run("release", FIRST, "--package-dir", str(repo))
+    run("release", FIRST, str(repo))
     commit(repo, "Release", tag=f"v{FIRST}")
     set_cell(repo / "data/arms.csv", "myeloma-xi-lenalidomide", "caveat", "A corrected caveat.")
     run("fmt", str(repo))
     changelog = repo / "CHANGELOG.md"
     changelog.write_text(changelog.read_text().replace("## Unreleased\n", "## Unreleased\n\n- A corrected caveat.\n", 1))
     counts.clear()
-    run("release", after(FIRST, "patch"), "--package-dir", str(repo))
+    run("release", after(FIRST, "patch"), str(repo))
     assert (counts["validations"], counts["parses"]) == (1, 2)
 
 

@@ -281,14 +281,18 @@ def test_release_archive_carries_the_exports(released_template) -> None:
         inside = {n.removeprefix(f"mmdata-data-{FIRST}/exports/"): archive.read(n) for n in names if "/exports/" in n}
     assert inside == export_files(result.archive.parent.parent)
     assert json.loads(inside["metadata.json"])["about"] == f"mmdata {FIRST}"
+    assert [n for n in names if n.endswith((".py", ".pyc")) or "/plugins/" in n] == []  # an archive of data carries no code (#19)
 
 
 def test_export_command_writes_the_chosen_formats(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(out), "--format", "sqlite", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {out}/data.sqlite\nwrote {out}/findings.csv\nwrote {out}/metadata.json\n3 files written to {out}\n"
-    assert sorted(p.name for p in out.iterdir()) == ["data.sqlite", "findings.csv", "metadata.json"]
+    assert result.stdout == (f"wrote {out}/data.sqlite\nwrote {out}/findings.csv\nwrote {out}/metadata.json\nwrote {out}/plugins/mmdata_cells.py\n"
+                             f"4 files written to {out}\n")
+    assert sorted(p.name for p in out.iterdir()) == ["data.sqlite", "findings.csv", "metadata.json", "plugins"]
+    csv_only = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "csv"), "--format", "csv"])
+    assert (csv_only.exit_code, sorted(p.name for p in (tmp_path / "csv").iterdir())) == (0, ["findings.csv"])  # the plugin goes with data.sqlite
 
 
 @pytest.mark.parametrize(("table", "key", "column", "value"), [
@@ -324,9 +328,10 @@ def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
     result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(blocker / "sub"), "--format", "csv"])
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"Error: {blocker / 'sub' / 'findings.csv'}: cannot write: ")
+    assert (result.exit_code, result.stdout) == (2, "")  # misuse, refused before anything is read or written (#19)
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--to': {blocker} is a file, not a folder; give a folder inside a folder"
     assert blocker.read_text() == "not a folder\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 @pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import mmdata
@@ -73,7 +74,7 @@ def test_sqlite_example(workdir: Path) -> None:
 
 def test_datasette_example_links_tables(workdir: Path) -> None:
     command = analyst_commands()[1]
-    assert command == ".venv/bin/datasette build/data.sqlite -m build/metadata.json"
+    assert command == ".venv/bin/datasette build"
     args = [str(BIN / "datasette"), *command.split()[1:]]
 
     def get(path: str) -> str:
@@ -140,3 +141,73 @@ def test_the_analyst_set_up_installs_what_every_recipe_imports_issue_19() -> Non
                 if module not in sys.stdlib_module_names and not set(providers.get(module, [module])) & installed:
                     missing.append(f"{name}: {module}")
     assert missing == []
+def datasette(workdir: Path, path: str) -> str:
+    """One request to the pinned Datasette, serving the export as the README's command does."""
+    args = [str(BIN / "datasette"), *analyst_commands()[1].split()[1:], "--get", path]
+    return subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
+
+
+def stated_size(size: object, qualifier: object) -> str:
+    """A size as a reader says it: "almost 2,000 patients" (the hedge's words, the count with thousands separated)."""
+    hedge = "" if pd.isna(qualifier) else f"{str(qualifier).replace('-', ' ')} "
+    return f"{hedge}{int(size):,} patients"
+
+
+def test_datasette_shows_sizes_as_counts_and_words_them_with_their_hedge_issue_19(workdir: Path) -> None:
+    """Every size of the data, as Datasette shows it: counted, never "2.0 kpatients", with its hedge in words."""
+    studies, arms = mmdata.load("studies"), mmdata.load("arms")
+    for page in (datasette(workdir, "/data/studies"), datasette(workdir, "/data/arms")):
+        assert "kpatients" not in page and 'class="col-size type-Quantity"' not in page
+    shown = datasette(workdir, "/data/studies?_size=max")
+    for _, study in studies[studies["size"].notna()].iterrows():
+        assert f'<td class="col-size type-int">{stated_size(study["size"], study["size_qualifier"])}</td>' in shown
+    hedged = arms[arms["size"].notna() & arms["size_qualifier"].notna()]
+    assert len(hedged) > 0  # a hedged arm size, shown on its row page
+    for _, arm in hedged.iterrows():
+        row = datasette(workdir, f"/data/arms/{arm['arm_id']}")
+        assert f'<td class="col-size type-int">{stated_size(arm["size"], arm["size_qualifier"])}</td>' in row
+    sizes = json.loads(datasette(workdir, "/data/sizes_as_stated.json?_shape=array&_size=max"))
+    expected = sorted([("study", r["study_id"], stated_size(r["size"], r["size_qualifier"])) for _, r in studies[studies["size"].notna()].iterrows()]
+                      + [("arm", r["arm_id"], stated_size(r["size"], r["size_qualifier"])) for _, r in arms[arms["size"].notna()].iterrows()])
+    assert sorted((r["kind"], r["arm_id"] or r["study_id"], r["size_as_stated"]) for r in sizes if r["size_as_stated"]) == expected
+
+
+def test_datasette_links_foreign_keys_on_row_pages_too_issue_19(workdir: Path) -> None:
+    row = datasette(workdir, "/data/outcomes/myeloma-xi-pfs-median-lenalidomide")
+    for column, table, key in (("study_id", "studies", "myeloma-xi"), ("arm_id", "arms", "myeloma-xi-lenalidomide"),
+                               ("source_id", "sources", "hughes-myeloma-xi-summary")):
+        assert f'<td class="col-{column} type-str"><a href="/data/{table}/{key}">{key}</a></td>' in row
+    assert '<td class="col-comparator_arm_id type-none">&nbsp;</td>' in row  # an empty key links nowhere
+    finding = datasette(workdir, "/data/findings?finding_id=ifm-2005-02-relapse-3y-relative")
+    assert '<a href="/data/studies/ifm-2005-02">ifm-2005-02</a>' in finding
+
+
+def test_datasette_searches_quote_finding_and_caveat_issue_19(workdir: Path) -> None:
+    for table, key in (("outcomes", "outcome_id"), ("adverse_events", "adverse_event_id"), ("studies", "study_id"), ("arms", "arm_id")):
+        frame = mmdata.load(table)
+        columns = [c for c in ("quote", "finding", "caveat") if c in frame.columns]
+        wanted = sorted(k for k, *texts in zip(frame[key], *(frame[c] for c in columns), strict=True)
+                        if any(isinstance(t, str) and re.search(r"\bplacebo\b", t, re.I) for t in texts))
+        found = json.loads(datasette(workdir, f"/data/{table}.json?_search=placebo&_shape=array&_col={key}&_size=max"))
+        assert sorted(r[key] for r in found) == wanted
+    assert len(wanted) > 0  # the last table, studies: IFM 2005-02's caveat names its placebo
+    page = datasette(workdir, "/data/outcomes")
+    assert 'name="_search"' in page  # the search box Datasette shows for a table it finds an FTS index for
+
+
+def test_datasette_offers_the_first_questions_as_saved_queries_issue_19(workdir: Path) -> None:
+    rows = json.loads(datasette(workdir, "/data/median_pfs_per_arm.json?_shape=array"))
+    assert [(r["study_name"], r["arm_role"], r["value"], r["unit"]) for r in rows] == [
+        ("McCarthy 2017 meta-analysis (CALGB 100104, GIMEMA RV-MM-PI-209, IFM 2005-02)", "experimental", 52.8, "months"),
+        ("McCarthy 2017 meta-analysis (CALGB 100104, GIMEMA RV-MM-PI-209, IFM 2005-02)", "control", 23.5, "months"),
+        ("Myeloma XI (maintenance randomisation)", "experimental", 39.0, "months"),
+        ("Myeloma XI (maintenance randomisation)", "control", 20.0, "months")]
+    hedged = json.loads(datasette(workdir, "/data/hedged_values.json?_shape=array"))
+    assert [(r["finding_id"], r["value_hedge"]) for r in hedged] == [
+        ("ifm-2005-02-relapse-3y-relative", "about"), ("mccarthy-2017-meta-analysis-follow-up-median", "about"), ("myeloma-xi-pfs-median-ratio", "almost")]
+    pooled = json.loads(datasette(workdir, "/data/do_not_pool.json?_shape=array"))
+    assert [(r["study_id"], r["pooled_in"]) for r in pooled] == [("ifm-2005-02", "mccarthy-2017-meta-analysis")]
+    home = datasette(workdir, "/data")
+    for title in ("Median progression-free survival per arm, IFM 2005-02 counted once", "Study and arm sizes as the sources word them",
+                  "Values the source hedges (about, almost, more than)", "Studies whose patients are counted elsewhere"):
+        assert title in home

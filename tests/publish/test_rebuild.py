@@ -39,7 +39,7 @@ def fresh_clone(root: Path, target: Path, ref: str = f"v{FIRST}") -> Path:
 
 
 def rebuild(root: Path, version: str = FIRST):
-    return CliRunner().invoke(cli, ["release", version, "--rebuild", "--package-dir", str(root)])
+    return CliRunner().invoke(cli, ["release", version, "--rebuild", str(root)])
 
 
 def test_release_records_the_archive_sha256_and_its_sums_in_the_repository(released_repo: tuple[Path, str]) -> None:
@@ -118,7 +118,7 @@ def test_release_refuses_a_version_already_recorded(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
     (root / "releases").mkdir()
     (root / RECORD).write_text("recorded\n")
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     assert (result.exit_code, result.stderr) == (1, f"Error: {RECORD} already exists; release {FIRST} was made before\n")
 
 

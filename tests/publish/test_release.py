@@ -84,7 +84,7 @@ def test_archive_holds_everything_its_documents_link_to_issue_9(released_templat
 
 def test_release_records_version_and_checksums(tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"released {FIRST}: dist/mmdata-data-{FIRST}.zip"
     descriptor = json.loads((root / "datapackage.json").read_text())

@@ -97,7 +97,7 @@ def test_a_crash_after_the_last_write_leaves_a_complete_release_issue_13(referen
 
 
 def refusal_after_recovery(root: Path) -> str:
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     assert (result.exit_code, result.stdout) == (1, "")
     return result.stderr
 
@@ -120,7 +120,7 @@ def test_a_real_sigkill_during_the_commit_phase_then_the_same_command_succeeds_i
     done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True)
     assert done.returncode == -9, done.stderr
     assert (root / JOURNAL).is_file() and (root / ARCHIVE).is_file()  # half-written: the descriptor, not the changelog
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)], env={"SOURCE_DATE_EPOCH": "1795219200"})
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)], env={"SOURCE_DATE_EPOCH": "1795219200"})
     assert result.exit_code == 0, result.output  # 1795219200 is DAY, 2026-11-21
     assert all_bytes(root) == reference["bytes"]
 
@@ -139,7 +139,7 @@ def test_a_rollback_that_fails_names_the_file_and_a_retry_finishes_issue_13(refe
         real(path, data)
 
     monkeypatch.setattr(journal, "atomic_write", write)
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)], env={"SOURCE_DATE_EPOCH": "1795219200"})
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)], env={"SOURCE_DATE_EPOCH": "1795219200"})
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         "Error: cannot write README.md: No space left on device; and could not put back datapackage.json (Permission denied), "
@@ -170,7 +170,7 @@ def test_a_failed_write_is_an_error_line_with_exit_2_issue_13(tmp_path: Path, mo
     root = repo_copy(tmp_path / "pkg")
     failing_at(monkeypatch, root, JOURNAL, PermissionError(errno.EACCES, "Permission denied"))
     before = all_bytes(root)
-    result = CliRunner().invoke(cli, ["release", FIRST, "--package-dir", str(root)])
+    result = CliRunner().invoke(cli, ["release", FIRST, str(root)])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"Error: cannot write {JOURNAL}: Permission denied; nothing was changed\n"
     assert all_bytes(root) == before
@@ -211,9 +211,9 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock_issue_13(tmp_
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         before = all_bytes(root)
-        for args in (["release", FIRST, "--package-dir", str(root)], ["fmt", str(root)], ["docs", str(root)],
-                     ["add-row", "arms", "--set", "name=x", "--package-dir", str(root)],
-                     ["add-source", str(root / "LICENSE"), "--id", "x", "--type", "lay-summary", "--package-dir", str(root)]):
+        for args in (["release", FIRST, str(root)], ["fmt", str(root)], ["docs", str(root)],
+                     ["add-row", "arms", "--set", "name=x", str(root)],
+                     ["add-source", str(root / "LICENSE"), "--id", "x", "--type", "lay-summary", str(root)]):
             result = CliRunner().invoke(cli, args)
             assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {busy_message(root)}\n"), args
         assert all_bytes(root) == before

@@ -448,3 +448,23 @@ def test_the_scope_page_shows_the_scope_record_and_every_warning_issue_20(site: 
 def escaped(text: str) -> str:
     """text as Jinja's autoescape writes it (an apostrophe as &#39;, a double quote as &#34;)."""
     return html.escape(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+
+
+def test_how_to_cite_gives_apa_and_bibtex_not_the_yaml_issue_19(site: Path) -> None:
+    from ..test_cli import CITE_APA, CITE_BIBTEX
+
+    page = (site / "index.html").read_text(encoding="utf-8")
+    cite = page[page.index('<h2 id="cite">'):page.index('<h2 id="dictionary">')]
+    assert f'<p class="citation">{CITE_APA}</p>' in cite
+    assert f"<pre>{CITE_BIBTEX}</pre>" in cite
+    assert "cff-version" not in page
+
+
+def test_the_home_page_serves_datasette_as_the_readme_does_and_the_site_holds_no_code_issue_19(site: Path) -> None:
+    from .test_readers import analyst_commands
+
+    page = " ".join((site / "index.html").read_text(encoding="utf-8").split())
+    serve = analyst_commands()[1]  # the README's: .venv/bin/datasette build, after mmdata export --to build
+    assert "<code>.venv/bin/mmdata export --to build</code>" in page and f"<code>{serve}</code>" in page
+    assert "<code>datasette data.sqlite -m metadata.json</code>" in page  # the downloads alone, without the plugin
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.suffix in (".py", ".pyc") or p.name == "plugins") == []

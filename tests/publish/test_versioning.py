@@ -49,7 +49,7 @@ def first_release(released_copy: Callable[..., Path]) -> Callable[..., Path]:
 
 
 def released(root: Path, version: str, *options: str) -> None:
-    result = CliRunner().invoke(cli, ["release", version, "--package-dir", str(root), *options])
+    result = CliRunner().invoke(cli, ["release", version, str(root), *options])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"released {version}: dist/mmdata-data-{version}.zip"
 
@@ -105,7 +105,7 @@ def test_previous_must_be_the_last_release(tmp_path: Path, first_release: Callab
 
 def test_previous_that_cannot_be_read_exits_2(first_release: Callable[..., Path]) -> None:
     root = first_release()
-    result = CliRunner().invoke(cli, ["release", MINOR, "--package-dir", str(root), "--previous", "no-such-release"])
+    result = CliRunner().invoke(cli, ["release", MINOR, str(root), "--previous", "no-such-release"])
     assert (result.exit_code, result.stderr) == (2, f"Error: no-such-release: not a folder, a zip archive or a git revision of {root}\n")
 
 

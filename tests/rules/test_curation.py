@@ -74,7 +74,7 @@ def test_the_curation_guide_states_every_rule() -> None:
 def test_a_retired_key_is_refused_by_add_row_issue_21(pkg: Path) -> None:
     apply_patch(pkg, [{"file": "schemas/outcomes.schema.json", "pointer": "/fields/outcome_id/mmdata:retired",
                        "value": [{"key": "trial-a-old", "replacedBy": ["trial-a-pooled"], "why": "split in two"}]}])
-    result = CliRunner().invoke(cli, ["add-row", "outcomes", "--package-dir", str(pkg), "--set", "outcome_id=trial-a-old",
+    result = CliRunner().invoke(cli, ["add-row", "outcomes", str(pkg), "--set", "outcome_id=trial-a-old",
                                       "--set", "study_id=trial-a", "--set", "population=all", "--set", "endpoint=conclusion",
                                       "--set", "statistic=qualitative", "--set", "finding=Pooled.", "--set", "source_id=test-doc",
                                       "--set", "quote=Trial A is one of the trials pooled in meta-analysis M."])
@@ -208,7 +208,7 @@ def test_a_broken_comparison_row_is_left_to_its_own_problem(pkg: Path) -> None:
 
 
 def add_row(pkg: Path, *cells: str) -> tuple[int, str]:
-    args = ["add-row", "outcomes", "--package-dir", str(pkg), "--set", "study_id=trial-a", "--set", "population=all",
+    args = ["add-row", "outcomes", str(pkg), "--set", "study_id=trial-a", "--set", "population=all",
             "--set", "endpoint=progression-free-survival", "--set", "source_id=test-doc"]
     result = CliRunner().invoke(cli, args + [arg for cell in cells for arg in ("--set", cell)])
     return result.exit_code, result.stderr

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AddRefused, Problem, UnsafeFile, did_you_mean, multiline
+from ..errors import AddRefused, Problem, UnknownName, UnsafeFile, did_you_mean, multiline
 from ..io.csvfile import ParsedCsv, canonical_csv, line_starts, parse_csv_bytes, record_offsets
 from ..io.files import MAX_FILE_BYTES, current, human, read_file
 from ..io.journal import transaction
@@ -58,7 +58,7 @@ def _resource(pkg: Package, table: str) -> Resource:
     resources = pkg.resources
     if table not in resources:
         names = [str(n) for n in resources]
-        raise AddRefused(f"no table '{table}'{did_you_mean(table, names)}; one of: {', '.join(names)}")
+        raise UnknownName(f"no table '{table}'{did_you_mean(table, names)}; one of: {', '.join(names)}")
     return resources[table]
 
 
@@ -119,7 +119,7 @@ def _plan_row(pkg: Package, table: str, values: dict[str, str], extra: dict[str,
     fields = resource.field_names
     unknown = [c for c in values if c not in fields]
     if unknown:
-        raise AddRefused("; ".join(f"no column '{c}' in {table}{did_you_mean(c, fields)}" for c in unknown))
+        raise UnknownName("; ".join(f"no column '{c}' in {table}{did_you_mean(c, fields)}" for c in unknown))
     problems: list[Problem] = []
     parsed = pkg.parsed(resource, problems)
     if parsed is None or parsed.header != fields:

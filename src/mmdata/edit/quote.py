@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Problem, QuoteError, UnsafeFile, did_you_mean
+from ..errors import Problem, QuoteError, UnknownSource, UnsafeFile, did_you_mean
 from ..model.package import Package, open_package, safe_relative_path
 from ..rules.seedsearch import Occurrence, Seed, normalise
 
@@ -62,7 +62,7 @@ def seed_of(source: Package | str | Path, source_id: str) -> tuple[str, str]:
         raise QuoteError(f"{sources.path} cannot be read; run `mmdata validate` to see why")
     seeds = {r[parsed.header.index("source_id")]: r[parsed.header.index("seed_file")] for r in parsed.records}
     if source_id not in seeds:
-        raise QuoteError(f"no source '{source_id}' in {sources.path}{did_you_mean(source_id, seeds)}; "
+        raise UnknownSource(f"no source '{source_id}' in {sources.path}{did_you_mean(source_id, seeds)}; "
                          f"one of: {', '.join(sorted(seeds))}")
     rel = seeds[source_id]
     try:

@@ -10,6 +10,7 @@ memory only while it is parsed. Standard library only.
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import subprocess
@@ -19,9 +20,13 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import PATH_ERROR, SnapshotError, UnsafeFile
 from . import files
+from .sums import archive_name
 
 DESCRIPTOR = "datapackage.json"
-
+#: Where `mmdata release` records each release: releases/<archive>.sha256, committed with the release (#14).
+RELEASE_RECORDS = "releases"
+#: A released version as people name it: 1.0.0 or v1.0.0.
+RELEASED_VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
 
 
 def safe_relative_path(value: object) -> str | None:
@@ -166,7 +171,7 @@ class ZipSnapshot(Snapshot):
 class GitSnapshot(Snapshot):
     def __init__(self, rev: str, repo: Path) -> None:
         self.label, self.repo, self.rev = rev, repo, rev
-        self.commit = self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+        self.commit = self._resolve(rev)
         self.entries: dict[str, tuple[str, str]] = {}  # path: (mode, size) as git records them
         for line in self._git("ls-tree", "-r", "-z", "-l", self.commit).decode("utf-8").split("\0"):
             if line:
@@ -183,6 +188,34 @@ class GitSnapshot(Snapshot):
         if done.returncode != 0:
             raise SnapshotError(f"{self.rev}: not a folder, a zip archive or a git revision of {self.repo}")
         return done.stdout
+
+    def _resolve(self, rev: str) -> str:
+        """The commit of rev: a revision git knows; else, for a version (1.0.0 or v1.0.0), its tag
+        vX.Y.Z or the commit that added its release record, so that a clone without tags pins
+        releases too (#19)."""
+        try:
+            return self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+        except SnapshotError:
+            version = RELEASED_VERSION.fullmatch(rev)
+            if version is None:
+                raise
+        tag = subprocess.run(["git", "-C", str(self.repo), "rev-parse", "--verify", "--quiet", f"refs/tags/v{version[1]}^{{commit}}"],
+                             capture_output=True, text=True, check=False)
+        if tag.returncode == 0:
+            return tag.stdout.strip()
+        record = f"{RELEASE_RECORDS}/{archive_name(version[1])}.sha256"
+        added = self._git("log", "--no-renames", "--diff-filter=A", "--format=%H", "--", record).decode().split()
+        if not added:
+            raise SnapshotError(f"{rev}: not a folder, a zip archive or a git revision of {self.repo}, and no release {version[1]} "
+                                f"is recorded there (no git tag v{version[1]}, no {record})")
+        commit = added[-1]  # the oldest: the release commit that wrote it
+        try:
+            recorded = json.loads(self._git("cat-file", "blob", f"{commit}:{DESCRIPTOR}")).get("version")
+        except (SnapshotError, ValueError, AttributeError):
+            recorded = None
+        if recorded != version[1]:
+            raise SnapshotError(f"{rev}: the commit {commit[:12]} that added {record} does not hold version {version[1]} in its {DESCRIPTOR}")
+        return commit
 
     def _has(self, rel: str) -> bool:
         if rel not in self.entries:
@@ -219,7 +252,8 @@ def release_tags(repo: Path) -> list[tuple[str, str]]:
 
 
 def open_snapshot(ref: str | Path, repo: str | Path = ".") -> Snapshot:
-    """Read a package from a folder, a .zip release archive, or a git revision of repo."""
+    """Read a package from a folder, a .zip release archive, or a git revision of repo (a released
+    version, 1.0.0 or v1.0.0, names its release commit even where no tag exists: GitSnapshot)."""
     path = Path(ref)
     if path.is_dir():
         try:

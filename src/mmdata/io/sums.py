@@ -18,6 +18,12 @@ from typing import Protocol
 from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
 from ..errors import Code, Problem, UnsafeFile
 
+
+def archive_name(version: str) -> str:
+    """The file name of the release archive of a version (its record in releases/ is this name and .sha256)."""
+    return f"mmdata-data-{version}.zip"
+
+
 # Emitted for the package (model/package.py) and for a release archive against its SHA256SUMS (here).
 FILE_MISSING = Code("file-missing", DESCRIPTOR_LAYER, "a file named by datapackage.json does not exist")
 FILE_UNLISTED = Code("file-unlisted", DESCRIPTOR_LAYER,

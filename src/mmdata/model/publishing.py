@@ -15,10 +15,13 @@ version, so they always name the last release. Standard library only.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from ..errors import DocsError
+from ..io.files import decoded, read_file
 from ..io.jsonfile import dumps
+from ..io.sums import archive_name as archive_name  # beside the release sums (a snapshot finds a record by it); publish imports it here
 
 ZENODO = ".zenodo.json"
 CITATION = "CITATION.cff"
@@ -62,6 +65,52 @@ def citation_authors(text: str) -> list[str]:
     if not names:
         raise DocsError(f"{CITATION} names no author ('authors:' with '- name: ...'); {ZENODO} takes the creators from there")
     return names
+
+
+def _optional(text: str, key: str) -> str | None:
+    try:
+        return citation_field(text, key)
+    except DocsError:
+        return None
+
+
+def _names(authors: list[str]) -> str:
+    return authors[0] if len(authors) == 1 else ", ".join(authors[:-1]) + ", & " + authors[-1]
+
+
+def _bibtex_text(text: str) -> str:
+    """Text in a BibTeX field: its special characters escaped, inside braces so that capitals stay."""
+    return "{" + re.sub(r"([&%$#_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}") + "}"
+
+
+def citations(text: str) -> dict[str, str]:
+    """How to cite the dataset, from the text of CITATION.cff: {"apa": ..., "bibtex": ...} (#19).
+
+    APA 7's form for a data set: authors, (year), title, (Version), [Data set], and where it is found
+    (its doi, else url, repository-code or repository-artifact). DocsError when CITATION.cff has no
+    title, author or version.
+    """
+    title, version, authors = citation_field(text, "title"), citation_field(text, "version"), citation_authors(text)
+    released = _optional(text, "date-released")
+    year = released[:4] if released else "n.d."
+    doi = _optional(text, "doi")
+    where = f"https://doi.org/{doi}" if doi else next((u for k in ("url", "repository-code", "repository-artifact") if (u := _optional(text, k))), None)
+    apa = f"{_names(authors)}{'' if _names(authors).endswith('.') else '.'} ({year}). {title} (Version {version}) [Data set]." + (f" {where}" if where else "")
+    key = re.sub(r"[^a-z0-9]+", "_", f"{title.split(':')[0]} {version}".lower()).strip("_")
+    fields = [("author", "{" + " and ".join("{" + a + "}" for a in authors) + "}"), ("title", _bibtex_text(title)), ("year", "{" + year + "}"),
+              ("version", "{" + version + "}"), ("note", "{Data set}")]
+    fields += [("doi", "{" + doi + "}")] if doi else []
+    fields += [("url", "{" + where + "}")] if where else []
+    bibtex = f"@misc{{{key},\n" + "".join(f"  {name} = {value},\n" for name, value in fields) + "}"
+    return {"apa": apa, "bibtex": bibtex}
+
+
+def package_citations(root: str | Path = ".") -> dict[str, str]:
+    """`citations` of the CITATION.cff of the package folder root; DocsError when it has none or it lacks a field."""
+    content = read_file(Path(root), CITATION)  # never through a link (#13)
+    if content is None:
+        raise DocsError(f"{Path(root) / CITATION}: no such file; the citation of the dataset is written there")
+    return citations(decoded(CITATION, content))  # UTF-8, or refused with its line (#23)
 
 
 def zenodo_metadata(descriptor: dict[str, Any], citation: str, studies: list[dict[str, str]]) -> dict[str, Any]:
@@ -108,6 +157,3 @@ def render_pins(version: str, distribution: str) -> dict[str, str]:
     }
 
 
-def archive_name(version: str) -> str:
-    """The file name of the release archive of a version."""
-    return f"mmdata-data-{version}.zip"

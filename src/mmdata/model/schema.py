@@ -242,6 +242,11 @@ def field_names(value: object) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
 
 
+def quote_name(name: str) -> str:
+    """An SQL identifier, quoted (the exports' tables and views, and their columns)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def resource_of(schema: Mapping[str, Any], name: str, path: str = "", entry: Mapping[str, Any] | None = None,
                 where: str = "") -> Resource:
     """The Resource of a Table Schema (a JSON object with a list of field objects, each with a name) and its descriptor entry."""
@@ -329,4 +334,4 @@ class Table:
 
 
 __all__ = ["DTYPES", "SUPPORTED_TYPES", "TYPES", "Constraints", "Field", "ForeignKey", "Resource", "Table", "enum_message",
-           "field_names", "resource_of", "seed_folder", "warning_codes"]
+           "field_names", "quote_name", "resource_of", "seed_folder", "warning_codes"]

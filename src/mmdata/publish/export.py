@@ -6,7 +6,10 @@ tables in primary-key order and the findings view. So the SQLite file, the Parqu
 
 Layout of an export (``--to DIR``, default ``build``):
 
-- ``data.sqlite`` and ``metadata.json`` (sqlite): for ``datasette data.sqlite -m metadata.json``;
+- ``data.sqlite`` and ``metadata.json`` (sqlite), and in the folder ``mmdata export`` writes, ``plugins/mmdata_cells.py``:
+  for ``datasette build``, which loads all three (the plugin links foreign keys on row pages and words sizes with
+  their hedge). The plugin is code, so `export_files` (what a release archive and the site's downloads hold) leaves
+  it out: an archive of the data carries no code, and ``datasette data.sqlite -m metadata.json`` serves it without;
 - ``parquet/<table>.parquet`` for the five tables and the findings view (parquet);
 - ``fhir.json`` (fhir, only when asked for): the findings as a FHIR R5 Bundle (publish/fhir.py, #20);
 - ``findings.csv`` (csv): the findings view as a CSV file; the five tables already are CSV. It is
@@ -43,7 +46,7 @@ from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
 from . import croissant, fhir, findings
 from .findings import quote_name
-from .sqlite import build, database_bytes, datasette_metadata, described, findings_frame
+from .sqlite import PLUGIN_FILE, build, database_bytes, datasette_metadata, datasette_plugin, described, findings_frame
 
 FORMATS = ("sqlite", "parquet", "csv", "fhir")
 #: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
@@ -116,6 +119,8 @@ def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, for
     if pkg.root is not None:
         _refuse_inside(pkg, out)
     files = export_files(pkg, formats)
+    if "sqlite" in formats:  # the folder's Datasette plugin: code, so never in a release archive or the site's downloads (#19)
+        files = dict(sorted({**files, PLUGIN_FILE: datasette_plugin(pkg.resources).encode("utf-8")}.items()))
     written = []
     try:
         for rel in files:

@@ -8,7 +8,8 @@ schemas/: the view's own Table Schema (`findings_schema`, read into a Resource l
 CSV file are that same VIEW queried, so no second definition of any column exists.
 
 Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``), so they
-never collide with the finding's own columns.
+never collide with the finding's own columns. One column is derived (HEDGE): ``value_hedge``, the
+qualifier when it hedges the number (about, almost, more-than), apart from the status not-reached (#19).
 
 This module imports nothing heavy: it only writes dictionaries and SQL text.
 """
@@ -18,13 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.schema import Field, Resource, resource_of
+from ..model.rulefacts import HEDGES
+from ..model.schema import Field, Resource, quote_name, resource_of
 
 NAME = "findings"
 TITLE = "Findings"
 DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design, "
-               "pooled_in and warnings, the arm's and the comparator arm's name and role, and the source's title beside the "
-               "finding's own columns. Derived from the five tables; never edited by hand.")
+               "pooled_in, size, size_qualifier, caveat and warnings, the arm's and the comparator arm's name and role, and the source's "
+               "title beside the finding's own columns and value_hedge, whether the value is hedged. Derived from the five tables; "
+               "never edited by hand.")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,16 @@ JOINS = (
 )
 #: (alias, field) of each joined column; each lands right after its join's local column.
 JOINED = (
-    ("study", "name"), ("study", "design"), ("study", "pooled_in"), ("study", "warnings"),
+    ("study", "name"), ("study", "design"), ("study", "pooled_in"), ("study", "size"), ("study", "size_qualifier"), ("study", "caveat"),
+    ("study", "warnings"),
     ("arm", "name"), ("arm", "role"),
     ("comparator_arm", "name"), ("comparator_arm", "role"),
     ("source", "title"),
 )
 #: Joined columns taken only when the joined table has them: a package from before the column (#20) has none.
 OPTIONAL = {("study", "warnings")}
+#: The derived column: the hedge on value, right after the qualifier it is read from (#19).
+HEDGE, QUALIFIER = "value_hedge", "qualifier"
 KIND = "finding_table"
 KEY = "finding_id"
 PRIMARY_KEY = [KIND, KEY]
@@ -87,6 +93,8 @@ def findings_schema(resources: dict[str, Resource]) -> dict[str, Any]:
     ]
     for name in own_columns(resources):
         fields.append(_own_field(name, resources))
+        if name == QUALIFIER:
+            fields.append(_hedge_field(fields[-1]))
         for join in JOINS:
             if join.local == name:
                 fields += [_joined_field(join, field, resources) for alias, field in joined(resources) if alias == join.alias]
@@ -135,6 +143,20 @@ def _own_field(name: str, resources: dict[str, Resource]) -> dict[str, Any]:
     return field
 
 
+def _hedge_field(qualifier: dict[str, Any]) -> dict[str, Any]:
+    hedges = [v for v in qualifier.get("constraints", {}).get("enum", []) if v in HEDGES]
+    return {"name": HEDGE, "type": "string",
+            "description": f"Derived from qualifier: the hedge on value ({', '.join(hedges)}) when the source words the number with one; "
+                           "empty when it states the number as exact, and when the median was not reached (a status, not a hedge). "
+                           "Select the hedged values with value_hedge, not with qualifier.",
+            "constraints": {"enum": hedges}}
+
+
+def hedge_sql(qualifier: str) -> str:
+    """The SQL of value_hedge from a qualifier column: the hedges kept, anything else NULL."""
+    return f"CASE WHEN {qualifier} IN ({', '.join(chr(39) + h + chr(39) for h in HEDGES)}) THEN {qualifier} END"
+
+
 def _joined_field(join: Join, name: str, resources: dict[str, Resource]) -> dict[str, Any]:
     remote = _field(resources[join.table], name)
     local_required = all(_field(resources[t], join.local).constraints.required for t, _ in parts(resources))
@@ -157,11 +179,6 @@ def _field(resource: Resource, name: str) -> Field:
     return found
 
 
-def quote_name(name: str) -> str:
-    """An SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def view_sql(resources: dict[str, Resource]) -> str:
     """CREATE VIEW findings: each finding table joined to its study, arms and source, then stacked."""
     columns = findings_resource(resources).field_names
@@ -179,6 +196,8 @@ def view_sql(resources: dict[str, Resource]) -> str:
             elif column in taken:
                 alias, field = taken[column]
                 expr = f"{quote_name(alias)}.{quote_name(field)}"
+            elif column == HEDGE:
+                expr = hedge_sql(f"f.{quote_name(QUALIFIER)}") if QUALIFIER in own else "NULL"
             elif column in own:
                 expr = f"f.{quote_name(column)}"
             else:
@@ -191,5 +210,5 @@ def view_sql(resources: dict[str, Resource]) -> str:
     return f"CREATE VIEW {quote_name(NAME)} AS\n" + "\nUNION ALL\n".join(selects) + f"\nORDER BY {order}"
 
 
-__all__ = ["DESCRIPTION", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PRIMARY_KEY", "ROLE", "TITLE", "findings_resource", "findings_schema",
+__all__ = ["DESCRIPTION", "HEDGE", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PRIMARY_KEY", "ROLE", "TITLE", "findings_resource", "findings_schema",
            "own_columns", "parts", "view_sql"]

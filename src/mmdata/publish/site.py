@@ -28,7 +28,7 @@ from ..io.files import decoded, read_file
 from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
 from ..model.package import Package
-from ..model.publishing import archive_name, safe_link
+from ..model.publishing import archive_name, citations, safe_link
 from ..model.rulefacts import NOT_REACHED
 from ..model.scope import scope_items, scope_of
 from ..rules.validate import validated
@@ -202,7 +202,7 @@ def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]
     licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
     licence["href"] = licence.get("path") if safe_link(licence.get("path")) else None  # never javascript: (#23)
     return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,
-            "licence": licence, "citation": citation, "archive": archive_name(pkg.version)}
+            "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
 
 
 def _present(value: Any) -> Any:

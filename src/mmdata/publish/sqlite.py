@@ -5,6 +5,10 @@ for a missing value, NOT NULL, UNIQUE, PRIMARY KEY, FOREIGN KEY and CHECK constr
 values, minimum, maximum), and each column's description as an SQL comment. Two more tables
 describe the rest: ``_tables`` and ``_columns``. The findings view is `findings.view_sql`.
 
+Every table with quotes, findings or caveats gets an FTS5 index of them (``<table>_fts``, external
+content, which Datasette picks up for its search box), built after VACUUM so its rowids are the
+table's final ones (#19).
+
 The file is built in memory and serialised after VACUUM: the same tables give the same bytes
 with the same SQLite library (the header records the library's version).
 """
@@ -19,6 +23,7 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..model.publishing import safe_link
+from ..model.rulefacts import HEDGES
 from ..model.schema import Resource
 from . import findings, warningview
 from .findings import quote_name
@@ -28,6 +33,8 @@ META_TABLES = {
     "_tables": "One row per table and view of this database: its title, description, primary key and row count.",
     "_columns": "One row per column of every table and view: its Table Schema type, SQLite type, unit, allowed values and description.",
 }
+#: The columns the full-text search indexes, in each table that has any (#19).
+SEARCHED = ("quote", "finding", "caveat")
 
 
 def described(resources: dict[str, Resource]) -> dict[str, Resource]:
@@ -146,9 +153,28 @@ def database_bytes(tables: dict[str, pd.DataFrame], resources: dict[str, Resourc
         conn.execute("PRAGMA page_size = 4096")
         build(conn, tables, resources)
         conn.execute("VACUUM")
+        index_text(conn, resources)
         return conn.serialize()
     finally:
         conn.close()
+
+
+def searched(resources: dict[str, Resource]) -> dict[str, list[str]]:
+    """The tables full-text search indexes, with the columns of SEARCHED each one has."""
+    return {name: columns for name, r in resources.items() if (columns := [c for c in SEARCHED if c in r.field_names])}
+
+
+def fts_name(table: str) -> str:
+    return f"{table}_fts"
+
+
+def index_text(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
+    """An FTS5 index of each table's quote, finding and caveat, its content read from the table by rowid."""
+    for table, columns in searched(resources).items():
+        fts = quote_name(fts_name(table))
+        conn.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({', '.join(map(quote_name, columns))}, "
+                     f"content={quote_name(table)}, content_rowid='rowid')")
+        conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
 
 
 def frame(rows: list[tuple[Any, ...]], resource: Resource) -> pd.DataFrame:
@@ -184,16 +210,17 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
     version = descriptor.get("version", "")
     every = {**described(resources), **_warnings_view(resources)}
     tables: dict[str, Any] = {}
-    units = sorted({f.unit for r in every.values() for f in r.fields if f.unit is not None})  # units of Table Schema fields, for Pint
+    indexed = searched(resources)
     for name, resource in every.items():
         entry: dict[str, Any] = {
             "title": resource.title,
             "description": resource.description or resource.entry_description,
             "columns": {f.name: f.description or "" for f in resource.fields},
         }
-        table_units = {f.name: f.unit for f in resource.fields if f.unit is not None}
-        if table_units:
-            entry["units"] = table_units
+        # No "units": Datasette passes them to Pint, which shows "almost 2,000" patients as "2.0 kpatients" (#19);
+        # each unit is in its column's description.
+        if name in indexed:
+            entry["fts_table"] = fts_name(name)
         required = [f.name for f in resource.fields if f.constraints.required]
         label = next((c for c in ("name", "title") if c in required), None) or [*resource.primary_key, None][0]
         if label and name not in (findings.NAME, warningview.NAME):
@@ -210,6 +237,102 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
         "license_url": licence.get("path", "") if safe_link(licence.get("path")) else "",  # Datasette links it (#23)
         "source": "the source documents in the sources table; every row quotes the passage it comes from",
         "about": f"mmdata {version}",
-        "custom_units": [f"{unit} = [{unit}]" for unit in units],
-        "databases": {DATABASE: {"tables": tables}},
+        "databases": {DATABASE: {"tables": tables, "queries": saved_queries()}},
     }
+
+
+def saved_queries() -> dict[str, dict[str, str]]:
+    """The questions an analyst asks first, as Datasette's saved queries over the findings view and the tables (#19)."""
+    return {
+        "median_pfs_per_arm": {
+            "title": "Median progression-free survival per arm, IFM 2005-02 counted once",
+            "description": "Each arm's median PFS, leaving out studies pooled in a meta-analysis (pooled_in), whose patients the "
+                           "meta-analysis already counts. value_hedge says when the source hedges the number.",
+            "sql": "SELECT study_name, arm_name, arm_role, value, unit, value_hedge, qualifier, population, finding_id\n"
+                   "FROM findings\n"
+                   "WHERE endpoint = 'progression-free-survival' AND statistic = 'median' AND comparator_arm_id IS NULL\n"
+                   "  AND study_pooled_in IS NULL\n"
+                   "ORDER BY study_name, arm_role DESC, finding_id",
+        },
+        "sizes_as_stated": {
+            "title": "Study and arm sizes as the sources word them",
+            "description": "Each size with its hedge (\"almost 2,000 patients\"): a hedged size is not an exact count.",
+            "sql": "SELECT 'study' AS kind, study_id, NULL AS arm_id, name,\n"
+                   "  CASE WHEN size IS NOT NULL THEN ltrim(coalesce(replace(size_qualifier, '-', ' '), '') || ' ' || printf('%,d', size) || ' patients')\n"
+                   "  END AS size_as_stated, size, size_qualifier\n"
+                   "FROM studies\n"
+                   "UNION ALL\n"
+                   "SELECT 'arm', study_id, arm_id, name,\n"
+                   "  CASE WHEN size IS NOT NULL THEN ltrim(coalesce(replace(size_qualifier, '-', ' '), '') || ' ' || printf('%,d', size) || ' patients')\n"
+                   "  END, size, size_qualifier\n"
+                   "FROM arms\n"
+                   "ORDER BY study_id, kind DESC, arm_id",
+        },
+        "hedged_values": {
+            "title": "Values the source hedges (about, almost, more than)",
+            "description": "Findings whose number the source words with a hedge; a median not reached is a status, not a hedge, and is not listed.",
+            "sql": "SELECT finding_id, study_name, arm_name, coalesce(endpoint, event) AS what, statistic, value_hedge, value, unit, quote\n"
+                   "FROM findings\n"
+                   "WHERE value_hedge IS NOT NULL\n"
+                   "ORDER BY finding_id",
+        },
+        "do_not_pool": {
+            "title": "Studies whose patients are counted elsewhere",
+            "description": "Studies pooled in a meta-analysis, with their caveat: do not pool them with it as independent evidence.",
+            "sql": "SELECT study_id, name, pooled_in, caveat\nFROM studies\nWHERE pooled_in IS NOT NULL\nORDER BY study_id",
+        },
+    }
+
+
+#: The Datasette plugin `mmdata export` writes beside data.sqlite (plugins/, which `datasette build` loads):
+#: fixed code, and maps generated from the Table Schemas, read as JSON strings (never as code) (#19).
+PLUGIN_FILE = "plugins/mmdata_cells.py"
+PLUGIN = '''"""Datasette plugin written by `mmdata export`: on every page of data.sqlite, row pages too, a foreign
+key links to the row it names, and a size reads with its hedge ("almost 2,000 patients", never "2.0 kpatients").
+Loaded by `datasette build` (the export folder) or `--plugins-dir build/plugins`."""
+
+import json
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+
+DATABASE = json.loads(%(database)r)
+LINKS = json.loads(%(links)r)  # table: {column: table it names}
+SIZES = json.loads(%(sizes)r)  # table: {column: [its qualifier column, unit]}
+HEDGES = json.loads(%(hedges)r)  # qualifier: words
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if database != DATABASE or value is None or isinstance(value, dict):
+        return None  # a label Datasette expanded already links
+    target = LINKS.get(table, {}).get(column)
+    if target is not None:
+        href = datasette.urls.row(database, target, tilde_encode(str(value)))
+        return markupsafe.Markup('<a href="{}">{}</a>').format(href, value)
+    sized = SIZES.get(table, {}).get(column)
+    if sized is not None and isinstance(value, int):
+        try:
+            qualifier = row[sized[0]]
+        except (KeyError, IndexError):
+            return None  # never show a size without its hedge
+        if qualifier is not None and qualifier not in HEDGES:
+            return None
+        return " ".join(w for w in (HEDGES.get(qualifier), f"{value:,}", sized[1]) if w)
+    return None
+'''
+
+
+def datasette_plugin(resources: dict[str, Resource]) -> str:
+    """The source of PLUGIN_FILE for these tables and the findings view: their single-column foreign keys, and
+    each count with a unit whose hedge is the column <name>_qualifier."""
+    every = described(resources)
+    links = {name: {fk.fields[0]: fk.target(name) for fk in r.foreign_keys if len(fk.fields) == 1}
+             for name, r in every.items()}
+    sizes = {name: {f.name: [f"{f.name}_qualifier", f.unit] for f in r.fields
+                    if f.type == "integer" and f.unit is not None and f"{f.name}_qualifier" in r.field_names}
+             for name, r in every.items()}
+    data = {"database": DATABASE, "links": {k: v for k, v in links.items() if v}, "sizes": {k: v for k, v in sizes.items() if v},
+            "hedges": dict(HEDGES)}
+    return PLUGIN % {key: json.dumps(value, ensure_ascii=True, sort_keys=True) for key, value in data.items()}

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.schema import WARNING_SEPARATOR, Resource, resource_of
-from .findings import quote_name
+from ..model.schema import WARNING_SEPARATOR, Resource, quote_name, resource_of
 
 NAME = "row_warnings"
 TITLE = "Warnings per row"
