@@ -361,7 +361,7 @@ def _text_codes(column: pd.Series) -> np.ndarray:
     integers. Each distinct value is read as text once, unless factorising could merge values whose texts differ
     (-0.0 and 0.0, NaN and a missing value)."""
     if not isinstance(column.dtype, pd.StringDtype):
-        values = column.to_numpy(dtype=float, na_value=0.0) if pd.api.types.is_float_dtype(column.dtype) else None
+        values = column.to_numpy(dtype=float, na_value=np.nan)[column.notna().to_numpy(dtype=bool)] if pd.api.types.is_float_dtype(column.dtype) else None
         if values is None or (values == 0).any() or np.isnan(values).any():
             column = column.astype("string")
     codes, distinct = pd.factorize(column)  # -1: missing, read as the '' appended last
