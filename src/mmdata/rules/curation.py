@@ -42,7 +42,7 @@ from ..model.rulefacts import (
 )
 from ..model.schema import Table
 from .emit import Frames, emit
-from .numbers import NUMBER_WORDS, numbers_of
+from .numbers import BLOCK, NUMBER_WORDS, numbers_of
 from .provenance import Quoted
 from .seedsearch import CitedPairs, Seed, normalise
 
@@ -106,8 +106,7 @@ class _Findings:
         self.span: dict[str, tuple[int, int]] = {}
         self.excluded: dict[str, list[tuple[int, int]]] = {}
         self.file: dict[str, str] = {}
-        self._numbers: dict[str, set[float]] = {}
-        self._body: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
         for label, sid in sources["source_id"].dropna().items():
             if str(sid) not in texts:
                 continue  # no readable seed: seed_checks says why
@@ -140,29 +139,26 @@ class _Findings:
 
     def body(self, sid: str) -> tuple[int, np.ndarray, np.ndarray]:
         """The numbers of a source's findings, passages that report none left out: the seed's line of the findings'
-        first line, and for each number its line counted from there and its value (read once per source)."""
-        if sid not in self._body:
-            text, (start, end) = self.text[sid], self.span[sid]
-            body, at = [], start
-            for a, b in sorted(self.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
-                if b > at:
-                    body += [text[at:max(a, at)], re.sub(r"[^\n]", " ", text[max(a, at):b])]
-                    at = b
-            body.append(text[at:end])
-            joined = "".join(body)
-            owner, values = numbers_of(joined.split("\n"))
-            self._body[sid] = (text.count("\n", 0, start) + 1, owner, values)
-            if joined == text[start:end]:  # nothing left out: the same numbers as the findings' (a line break reads as a space)
-                self._numbers[sid] = set(values.tolist())
-        return self._body[sid]
+        first line, and for each number its line counted from there and its value. Keeps the distinct numbers of
+        the findings (numbers) when no passage is left out: then they are the same."""
+        text, (start, end) = self.text[sid], self.span[sid]
+        body, at = [], start
+        for a, b in sorted(self.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
+            if b > at:
+                body += [text[at:max(a, at)], re.sub(r"[^\n]", " ", text[max(a, at):b])]
+                at = b
+        body.append(text[at:end])
+        joined = "".join(body)
+        owner, values = numbers_of(joined.split("\n"))
+        if sid not in self._numbers and joined == text[start:end]:  # a line break reads as a space: the same numbers
+            self._numbers[sid] = np.unique(values)
+        return text.count("\n", 0, start) + 1, owner, values
 
-    def numbers(self, sid: str) -> set[float]:
-        """The numbers of a source's findings, passages that report none included (read once per source)."""
-        if sid not in self._numbers:
-            self.body(sid)
+    def numbers(self, sid: str) -> np.ndarray:
+        """The distinct numbers of a source's findings, passages that report none included, sorted (read once per source)."""
         if sid not in self._numbers:
             start, end = self.span[sid]
-            self._numbers[sid] = set(numbers_of([self.text[sid][start:end]])[1].tolist())
+            self._numbers[sid] = np.unique(numbers_of([self.text[sid][start:end]])[1])
         return self._numbers[sid]
 
 
@@ -225,25 +221,32 @@ def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, 
     return problems
 
 
+#: Seeds whose numbers are checked at once (bounded memory, few numpy calls).
+SEEDS_AT_ONCE = 64
+
+
 def _unquoted_numbers(findings: _Findings, cited: dict[str, CitedPairs], quoted: Quoted, sources_path: str) -> list[Problem]:
     """Each number of a seed's findings that no quote of its source states, at its first line in the seed."""
     known, vocabulary, source_ids = _quoted_numbers(cited, quoted)
-    bodies = {sid: findings.body(sid) for sid in findings.text}
-    values = np.concatenate([np.zeros(0, dtype=float), *(body[2] for body in bodies.values())])
-    sources = np.repeat(np.array([source_ids.get(sid, -1) for sid in bodies], dtype=np.int64), [len(body[2]) for body in bodies.values()])
-    number = vocabulary.get_indexer(values + 0.0)  # + 0.0: -0.0 is 0.0
-    unquoted = (sources < 0) | (number < 0) | ~_sorted_contains(known, sources * (len(vocabulary) + 1) + number)
-    problems, at = [], 0
-    for sid, (first, owner, found) in bodies.items():
-        these, at = unquoted[at:at + len(found)], at + len(found)
-        seen: set[float] = set()
-        for line, value in zip(owner[these].tolist(), found[these].tolist(), strict=True):
-            if value not in seen:
-                seen.add(value)
-                problems.append(Problem(findings.file[sid], first + line, None, NUMBER_NOT_QUOTED,
-                                        f"{_number(value)} is in no quote of source {sid}: record the finding that states it, or, if this "
-                                        f"passage reports none, add it to {sid}'s not_findings (or move its findings_start or findings_end) "
-                                        f"in {sources_path}", _number(value)))
+    problems: list[Problem] = []
+    sids = list(findings.text)
+    for batch in range(0, len(sids), SEEDS_AT_ONCE):
+        bodies = {sid: findings.body(sid) for sid in sids[batch:batch + SEEDS_AT_ONCE]}
+        values = np.concatenate([np.zeros(0, dtype=float), *(body[2] for body in bodies.values())])
+        sources = np.repeat(np.array([source_ids.get(sid, -1) for sid in bodies], dtype=np.int64), [len(body[2]) for body in bodies.values()])
+        number = vocabulary.get_indexer(values + 0.0)  # + 0.0: -0.0 is 0.0
+        unquoted = (sources < 0) | (number < 0) | ~_sorted_contains(known, sources * (len(vocabulary) + 1) + number)
+        at = 0
+        for sid, (first, owner, found) in bodies.items():
+            these, at = unquoted[at:at + len(found)], at + len(found)
+            seen: set[float] = set()
+            for line, value in zip(owner[these].tolist(), found[these].tolist(), strict=True):
+                if value not in seen:
+                    seen.add(value)
+                    problems.append(Problem(findings.file[sid], first + line, None, NUMBER_NOT_QUOTED,
+                                            f"{_number(value)} is in no quote of source {sid}: record the finding that states it, or, if "
+                                            f"this passage reports none, add it to {sid}'s not_findings (or move its findings_start or "
+                                            f"findings_end) in {sources_path}", _number(value)))
     return problems
 
 
@@ -325,10 +328,12 @@ def _surely_worded(texts: list[str], pattern: re.Pattern[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lower = pc.ascii_lower(pa.array(texts, type=pa.large_string()))
-    sure = pc.and_(pc.and_(pc.string_is_ascii(lower), pc.invert(pc.match_substring(lower, "than"))),
-                   pc.match_substring_regex(lower, pattern.pattern))
-    return np.asarray(sure.to_numpy(zero_copy_only=False), dtype=bool)
+    sure = []
+    for start in range(0, len(texts), BLOCK):  # bounded memory
+        lower = pc.ascii_lower(pa.array(texts[start:start + BLOCK], type=pa.large_string()))
+        sure.append(pc.and_(pc.and_(pc.string_is_ascii(lower), pc.invert(pc.match_substring(lower, "than"))),
+                            pc.match_substring_regex(lower, pattern.pattern)).to_numpy(zero_copy_only=False))
+    return np.concatenate(sure).astype(bool)
 
 
 def _directions(table: Table, df: pd.DataFrame, pairs: CitedPairs) -> list[Problem]:
@@ -339,10 +344,11 @@ def _directions(table: Table, df: pd.DataFrame, pairs: CitedPairs) -> list[Probl
     by_value = df["statistic"].isin(direction_of_value(table.resource)) & df["value"].notna()
     checked = (df["direction"].notna() & df["quote"].notna() & ~by_value.fillna(False)).to_numpy(dtype=bool)
     rows = np.flatnonzero(checked)
-    codes, directions = pd.factorize(df["direction"].iloc[rows])
+    every, directions = pd.factorize(df["direction"])
+    codes = every[rows]
     problems: list[Problem] = []
     allowed = table.resource.fact("direction").enum
-    for direction, code in sorted((str(d), c) for c, d in enumerate(directions.tolist())):
+    for direction, code in sorted((str(directions[c]), c) for c in np.unique(codes).tolist()):
         if allowed is not None and direction not in allowed:
             continue  # not a direction at all: its enum-error says so
         listed = words.get(direction, ())
@@ -356,25 +362,25 @@ def _directions(table: Table, df: pd.DataFrame, pairs: CitedPairs) -> list[Probl
     return problems
 
 
-def _text_codes(column: pd.Series) -> np.ndarray:
-    """An integer per row for its value read as text (astype("string")), a missing value as '': equal texts, equal
-    integers. Each distinct value is read as text once, unless factorising could merge values whose texts differ
-    (-0.0 and 0.0, NaN and a missing value)."""
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """An integer per row for its value read as text (astype("string")), a missing value as '', and the texts the
+    integers number: equal texts, equal integers. Each distinct value is read as text once, unless factorising could
+    merge values whose texts differ (-0.0 and 0.0, NaN and a missing value)."""
     if not isinstance(column.dtype, pd.StringDtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)[column.notna().to_numpy(dtype=bool)] if pd.api.types.is_float_dtype(column.dtype) else None
         if values is None or (values == 0).any() or np.isnan(values).any():
             column = column.astype("string")
     codes, distinct = pd.factorize(column)  # -1: missing, read as the '' appended last
-    text, _ = pd.factorize(pd.concat([pd.Series(distinct, dtype=object).astype("string"), pd.Series([""], dtype="string")], ignore_index=True))
-    return np.asarray(text, dtype=np.int64)[codes]
+    text, texts = pd.factorize(pd.concat([pd.Series(distinct, dtype=object).astype("string"), pd.Series([""], dtype="string")], ignore_index=True))
+    return np.asarray(text, dtype=np.int64)[codes], pd.Index(texts)
 
 
 def _row_codes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """An integer per row for its values of columns read as text (_text_codes): equal rows, equal integers."""
     key = np.zeros(len(df), dtype=np.int64)
     for column in columns:
-        codes = _text_codes(df[column])
-        key, _ = pd.factorize(key * (int(codes.max(initial=0)) + 1) + codes)
+        codes, texts = _text_codes(df[column])
+        key, _ = pd.factorize(key * len(texts) + codes)
     return np.asarray(key, dtype=np.int64)
 
 
@@ -389,9 +395,9 @@ def _comparisons(table: Table, df: pd.DataFrame, pairs: CitedPairs, seeds: dict[
     if not {*point, "arm_id", "comparator_arm_id", "statistic", "quote", "source_id"} <= set(df.columns):
         return []
     n = len(df)
-    arms, names = pd.factorize(pd.concat([df["arm_id"].astype("string").fillna(""), df["comparator_arm_id"].astype("string").fillna("")],
-                                         ignore_index=True))
-    arm, comparator = np.asarray(arms[:n], dtype=np.int64), np.asarray(arms[n:], dtype=np.int64)
+    (arm, arm_texts), (comparator, comparator_texts) = _text_codes(df["arm_id"]), _text_codes(df["comparator_arm_id"])
+    shared, names = pd.factorize(pd.concat([arm_texts.to_series(), comparator_texts.to_series()], ignore_index=True))  # one numbering
+    arm, comparator = shared[:len(arm_texts)][arm], shared[len(arm_texts):][comparator]
     star = int(names.get_loc("*")) if "*" in names else len(names)  # (point, '*'): the point's comparison row compares an arm with itself
     width = len(names) + 1
     at = _row_codes(df, point) * width
@@ -508,22 +514,29 @@ def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findin
             continue
         text = refs.get(rel)
         confirmed = set(numbers_of([text])[1].tolist()) if text is not None else set()
-        rows = np.flatnonzero(df[column].notna().to_numpy(dtype=bool))
-        codes, distinct = pd.factorize(df[column].iloc[rows])
+        every, distinct = pd.factorize(df[column])  # -1: no caveat
+        rows = np.flatnonzero(every >= 0)
+        codes = every[rows]
         caveats = [_KEY_RE.sub(" ", str(c)) for c in distinct.tolist()]
         owner, values = numbers_of(caveats)
         stated: list[list[float]] = [[] for _ in caveats]
         for at, number in zip(owner.tolist(), values.tolist(), strict=True):
             stated[at].append(number)
-        sources, names = pd.factorize(df["source_id"].iloc[rows])
+        candidates = np.unique(values)  # the caveats' numbers: a seed's other numbers matter not
+        sources, names = pd.factorize(df["source_id"])
         sids = [str(s) for s in names.tolist()] + [str(pd.array([None], dtype=df["source_id"].dtype)[0])]  # a missing one as str() reads it
         width = len(sids)
-        pairs, inverse = np.unique(codes.astype(np.int64) * width + np.where(sources < 0, width - 1, sources), return_inverse=True)
+        pairs, inverse = np.unique(codes.astype(np.int64) * width + np.where(sources[rows] < 0, width - 1, sources[rows]), return_inverse=True)
+        in_seed: dict[str, set[float]] = {}
         foreign: list[set[float]] = []
         for caveat, source in zip((pairs // width).tolist(), (pairs % width).tolist(), strict=True):
             sid = sids[source]
-            their = stated[caveat] if sid in findings.text else []
-            foreign.append({n for n in their if n not in findings.numbers(sid)})
+            if sid not in findings.text:
+                foreign.append(set())
+                continue
+            if sid not in in_seed:
+                in_seed[sid] = set(candidates[np.isin(candidates, findings.numbers(sid))].tolist())
+            foreign.append({n for n in stated[caveat] if n not in in_seed[sid]})
         for position, caveat, pair in zip(rows.tolist(), codes.tolist(), inverse.reshape(-1).tolist(), strict=True):
             numbers = foreign[pair]
             if not numbers:

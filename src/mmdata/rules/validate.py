@@ -108,9 +108,9 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock.lap("rules")
     seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
     problems += seed_problems
+    problems += celltext.short_quotes(tables, ruled)
     quoted = provenance.Quoted(tables, ruled, texts)  # the seeds and the quotes' numbers, read once for both layers of rules
     problems += provenance.quote_checks(tables, ruled, texts, quoted)
-    problems += celltext.short_quotes(tables, ruled)
     known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
     problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known, quoted)  # the curation guide's rules (#21)
     clock.lap("provenance")
