@@ -43,8 +43,7 @@ from ..model.rulefacts import (
 from ..model.schema import Table
 from .emit import Frames, emit
 from .numbers import BLOCK, NUMBER_WORDS, numbers_of
-from .provenance import Quoted
-from .seedsearch import CitedPairs, Seed, normalise
+from .seedsearch import CitedPairs, Quoted, Seed, normalise
 
 RETIRED_KEY = Code("retired-key", KEYS, "a row has a key that its table's schema lists as retired")
 MARKER_NOT_IN_SEED = Code("marker-not-in-seed", PROVENANCE,
@@ -198,9 +197,9 @@ def _files(snap: Snapshot, rels: Iterable[str]) -> tuple[dict[str, str | None], 
 def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, texts: dict[str, str], complete: bool = True,
                       quoted: Quoted | None = None) -> list[Problem]:
     """Every layer-5 problem of the curation rules; texts are the seeds' texts by source_id; complete: rows_known;
-    quoted: what the quote checks read already (provenance.Quoted of the same tables, frames and texts)."""
+    quoted: what the quote checks read already (seedsearch.Quoted of the same texts and frames)."""
     refs, problems = _files(snap, reference_files(t.resource for t in tables.values()))
-    quoted = quoted if quoted is not None else Quoted(tables, frames, texts)
+    quoted = quoted if quoted is not None else Quoted(texts, {name: frames[name] for name in tables if name in frames})
     findings = _Findings(tables["sources"], frames["sources"], texts) if "sources" in frames else None
     problems += findings.problems if findings else []
     seeds = {sid: seed.normal for sid, seed in quoted.seeds.items()}

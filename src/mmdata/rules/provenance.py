@@ -15,8 +15,7 @@ from ..io.snapshot import Snapshot, safe_relative_path
 from ..model.rulefacts import in_quote_columns
 from ..model.schema import Table, seed_folder
 from .emit import QUOTED_TABLES, Frames, emit
-from .numbers import numbers_of
-from .seedsearch import CitedPairs, Seed, normalise
+from .seedsearch import Quoted, normalise
 from .suggest import QuoteAdvice
 
 SEED_MISSING = Code("seed-missing", PROVENANCE, "a seed file named in sources.csv does not exist", reads={"sources": ("seed_file",)})
@@ -80,23 +79,6 @@ def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[str]) -> tuple[
         return None, (exc.code, exc.reason)
 
 
-class Quoted:
-    """What the quote checks read once and the curation rules read again (#21): each readable seed, as read and
-    whitespace-normalised, and each quoted table's distinct (source, quote) pairs with the numbers of its quotes."""
-
-    def __init__(self, tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> None:
-        self.seeds = {k: Seed(v) for k, v in texts.items()}
-        self.cited = {name: CitedPairs(frames[name]) for name in tables if name in frames and "quote" in frames[name]}
-        self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """The numbers of table name's distinct quotes, as numbers_of reads them: which quote states each, and the
-        number (read once per table; a quote's numbers are those of its whitespace-normalised text)."""
-        if name not in self._numbers:
-            self._numbers[name] = numbers_of(self.cited[name].quotes)
-        return self._numbers[name]
-
-
 def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str], quoted: Quoted | None = None) -> list[Problem]:
     """Each quote occurs in its own seed (whitespace-normalised) and states every number of its row.
 
@@ -105,7 +87,7 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
     that cite it (see seedsearch). quoted: what a caller read already (Quoted of the same arguments).
     """
     problems: list[Problem] = []
-    quoted = quoted if quoted is not None else Quoted(tables, frames, texts)
+    quoted = quoted if quoted is not None else Quoted(texts, {name: frames[name] for name in tables if name in frames})
     seeds, cited = quoted.seeds, quoted.cited
     wanted: dict[str, set[str]] = {}
     for pairs in cited.values():
