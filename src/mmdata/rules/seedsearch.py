@@ -8,6 +8,9 @@ normalised the same way. This module is its only implementation, and answers thr
 - where each first occurs (``Seed.find``: the site highlights and anchors it);
 - every place some words occur, or occur when case is ignored (``Seed.find_every``: `mmdata quote`).
 
+``Quoted`` holds what `validate` reads once for both the quote checks and the curation rules: the
+seeds, and each table's distinct (source, quote) pairs with their quotes' numbers.
+
 An occurrence is a span of the seed's text as read (raw: line breaks, tabs, runs of spaces, no-break
 spaces and all) and of its normalised text. The raw span starts at the quote's first character and
 ends just after its last, so it holds exactly the quote's characters and the whitespace between its
