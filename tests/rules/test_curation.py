@@ -14,13 +14,14 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 import mmdata
 from mmdata import CODES
 from mmdata.cli import cli
-from mmdata.rules.curation import PENDING
+from mmdata.rules.curation import PENDING, _text_codes
 
 from ..conftest import ROOT, apply_patch, build_fixture
 
@@ -207,6 +208,28 @@ def test_a_broken_comparison_row_is_left_to_its_own_problem(pkg: Path) -> None:
     assert [code for *_, code in found(pkg)] == ["comparison-error"]
 
 
+def test_a_row_sharing_sentences_with_a_row_that_compares_needs_the_comparison_row_too(pkg: Path) -> None:
+    # The rows no comparison row covers are read further, with the other rows at their point (#21): the second
+    # row's partner is the first, which has its own reason.
+    add_sentence(pkg, "The median overall survival was 30 months with the drug compared with 20 months with placebo.")
+    for key, arm, value, quote in (("trial-a-os-drug", "trial-a-drug", "30", "The median overall survival was 30 months with the drug compared with"),
+                                   ("trial-a-os-placebo", "trial-a-placebo", "20", "20 months with placebo")):
+        apply_patch(pkg, [{"table": "outcomes", "key": key, "copy": "trial-a-pfs-drug"}])
+        apply_patch(pkg, cells("outcomes", key, arm_id=arm, endpoint="overall-survival", value=value, quote=quote))
+    why = [line.split(" (", 1)[1].split(")", 1)[0] for line in lines(pkg)]
+    assert [(row, code) for _, row, _, code in found(pkg)] == [(6, "comparison-missing"), (7, "comparison-missing")]
+    assert why == ["its quote compares: 'compared with'", "its quote and that of trial-a-os-drug come from the same sentences"]
+
+
+def test_rows_are_matched_by_their_cells_as_text() -> None:
+    # The comparison rule matches a row's point as integers; they number the cells' texts, as the rule read them
+    # before (#21): a missing cell reads as an empty one, and -0.0 is not 0.0.
+    codes, texts = _text_codes(pd.Series([0.0, -0.0, None, 1.5, 1.5, 0.0], dtype="Float64"))
+    assert [texts[c] for c in codes] == ["0.0", "-0.0", "", "1.5", "1.5", "0.0"]
+    codes, texts = _text_codes(pd.Series(["a", None, "", "a"], dtype="string"))
+    assert [texts[c] for c in codes] == ["a", "", "", "a"]
+
+
 def add_row(pkg: Path, *cells: str) -> tuple[int, str]:
     args = ["add-row", "outcomes", str(pkg), "--set", "study_id=trial-a", "--set", "population=all",
             "--set", "endpoint=progression-free-survival", "--set", "source_id=test-doc"]
@@ -285,6 +308,13 @@ def test_a_cited_confirmed_figure_is_accepted(pkg: Path) -> None:
 def test_a_figure_both_unconfirmed_and_uncited(pkg: Path) -> None:
     apply_patch(pkg, cells("arms", "trial-a-drug", caveat="Another 61 patients."))
     assert [code for *_, code in found(pkg)] == ["figure-uncited", "figure-unconfirmed"]
+
+
+def test_a_figure_of_a_passage_that_reports_no_finding_is_the_seeds(pkg: Path) -> None:
+    add_sentence(pkg, "An earlier trial enrolled 45 patients.")
+    apply_patch(pkg, cells("sources", "test-doc", not_findings="An earlier trial enrolled 45 patients."))
+    apply_patch(pkg, cells("arms", "trial-a-drug", caveat="The earlier trial enrolled 45 patients."))
+    assert found(pkg) == []
 
 
 def test_numbers_of_the_seed_and_of_keys_are_no_figures(pkg: Path) -> None:

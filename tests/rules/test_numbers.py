@@ -52,6 +52,19 @@ def test_random_texts_read_alike() -> None:
     assert grouped(texts) == one_by_one(texts)
 
 
+def test_ascii_texts_read_by_numpy_read_alike() -> None:
+    # ASCII blocks are read by numbers._ascii_numbers, not by the regular expression: long runs of digits
+    # (read by float() past numbers.EXACT digits), decimals that float() must round, dots chaining runs.
+    rng = random.Random(21)
+    alphabet = ["1", "2", "0", "9", ".", ".", ",", " ", "\n", "x", "one", "12345678901234567", "0000000000000000001",
+                "3.14159265358979323846", "99999999999999999999.5", "0.1", "7.", "1,234"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(2000)]
+    texts += [f"{rng.randint(0, 10 ** rng.randint(0, 17))}.{str(rng.randint(0, 10 ** 16)).zfill(rng.randint(1, 18))}" for _ in range(2000)]
+    texts += ["9" * k for k in range(1, 20)] + ["0." + "3" * k for k in range(1, 20)] + ["1.2.3.4.5", "1..2", "5.5.", ".5"]
+    assert grouped(texts) == one_by_one(texts)
+    assert grouped(["0.1 and 0.7", "1.2.3", "123456789012345678"]) == [[0.1, 0.7], [1.2, 3.0], [123456789012345678.0]]
+
+
 def test_labels_and_missing_quotes_are_kept() -> None:
     stated = quote_numbers(pd.Series(["5 of 5, 5%", None, "two"], index=[7, 8, 9], dtype="string"))
     assert list(zip(stated["quote"], stated["number"], strict=True)) == [(7, 5.0), (7, 5.0), (7, 5.0), (9, 2.0)]

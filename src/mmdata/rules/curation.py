@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KEYS, PATH_ERROR, PROVENANCE, Code, Problem, UnsafeFile
+from ..io.arrow import arrow_available
 from ..io.snapshot import Snapshot, safe_relative_path
 from ..model.rulefacts import (
     comparing_words,
@@ -41,8 +42,8 @@ from ..model.rulefacts import (
 )
 from ..model.schema import Table
 from .emit import Frames, emit
-from .numbers import NUMBER_WORDS, numbers_of, quote_numbers
-from .seedsearch import Seed, normalise
+from .numbers import BLOCK, NUMBER_WORDS, numbers_of
+from .seedsearch import CitedPairs, Quoted, Seed, normalise
 
 RETIRED_KEY = Code("retired-key", KEYS, "a row has a key that its table's schema lists as retired")
 MARKER_NOT_IN_SEED = Code("marker-not-in-seed", PROVENANCE,
@@ -104,7 +105,7 @@ class _Findings:
         self.span: dict[str, tuple[int, int]] = {}
         self.excluded: dict[str, list[tuple[int, int]]] = {}
         self.file: dict[str, str] = {}
-        self._numbers: dict[str, set[float]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
         for label, sid in sources["source_id"].dropna().items():
             if str(sid) not in texts:
                 continue  # no readable seed: seed_checks says why
@@ -135,11 +136,28 @@ class _Findings:
                                      f"'{passage.strip()}' does not occur in {row['seed_file']}{' ' + where if where else ''}; copy the "
                                      f"words from the document (`mmdata quote {row['source_id']} WORDS` prints them), or empty the cell", passage))
 
-    def numbers(self, sid: str) -> set[float]:
-        """The numbers of a source's findings, passages that report none included (read once per source)."""
+    def body(self, sid: str) -> tuple[int, np.ndarray, np.ndarray]:
+        """The numbers of a source's findings, passages that report none left out: the seed's line of the findings'
+        first line, and for each number its line counted from there and its value. Keeps the distinct numbers of
+        the findings (numbers) when no passage is left out: then they are the same."""
+        text, (start, end) = self.text[sid], self.span[sid]
+        body, at = [], start
+        for a, b in sorted(self.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
+            if b > at:
+                body += [text[at:max(a, at)], re.sub(r"[^\n]", " ", text[max(a, at):b])]
+                at = b
+        body.append(text[at:end])
+        joined = "".join(body)
+        owner, values = numbers_of(joined.split("\n"))
+        if sid not in self._numbers and joined == text[start:end]:  # a line break reads as a space: the same numbers
+            self._numbers[sid] = np.unique(values)
+        return text.count("\n", 0, start) + 1, owner, values
+
+    def numbers(self, sid: str) -> np.ndarray:
+        """The distinct numbers of a source's findings, passages that report none included, sorted (read once per source)."""
         if sid not in self._numbers:
             start, end = self.span[sid]
-            self._numbers[sid] = set(numbers_of([self.text[sid][start:end]])[1].tolist())
+            self._numbers[sid] = np.unique(numbers_of([self.text[sid][start:end]])[1])
         return self._numbers[sid]
 
 
@@ -176,56 +194,87 @@ def _files(snap: Snapshot, rels: Iterable[str]) -> tuple[dict[str, str | None], 
     return texts, problems
 
 
-def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, texts: dict[str, str], complete: bool = True) -> list[Problem]:
-    """Every layer-5 problem of the curation rules; texts are the seeds' texts by source_id; complete: rows_known."""
+def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, texts: dict[str, str], complete: bool = True,
+                      quoted: Quoted | None = None) -> list[Problem]:
+    """Every layer-5 problem of the curation rules; texts are the seeds' texts by source_id; complete: rows_known;
+    quoted: what the quote checks read already (seedsearch.Quoted of the same texts and frames)."""
     refs, problems = _files(snap, reference_files(t.resource for t in tables.values()))
+    quoted = quoted if quoted is not None else Quoted(texts, {name: frames[name] for name in tables if name in frames})
     findings = _Findings(tables["sources"], frames["sources"], texts) if "sources" in frames else None
     problems += findings.problems if findings else []
-    seeds = {sid: " ".join(text.split()) for sid, text in texts.items()}
-    quoted = {name: frame for name, frame in frames.items() if {"quote", "source_id"} <= set(frame.columns)}
+    seeds = {sid: seed.normal for sid, seed in quoted.seeds.items()}
     if findings and complete:
-        problems += _unquoted_numbers(findings, quoted, tables["sources"].path)
+        cited = {name: pairs for name, pairs in quoted.cited.items() if "source_id" in frames[name]}
+        problems += _unquoted_numbers(findings, cited, quoted, tables["sources"].path)
     publication = {}
     if "studies" in frames and "publication" in frames["studies"]:
         publication = dict(zip(frames["studies"]["study_id"].astype(str), frames["studies"]["publication"].fillna("").astype(str), strict=True))
     for name, frame in frames.items():
         table = tables[name]
-        problems += _directions(table, frame) + (_comparisons(table, frame, seeds) if complete else []) + _identifiers(table, frame, refs, seeds)
+        pairs = quoted.cited.get(name) if "source_id" in frame else None  # the table's quotes, numbered once
+        if pairs is not None:
+            problems += _directions(table, frame, pairs) + (_comparisons(table, frame, pairs, seeds) if complete else [])
+        problems += _identifiers(table, frame, refs, seeds)
         if findings:
             problems += _figures(table, frame, refs, findings, publication)
     return problems
 
 
-def _unquoted_numbers(findings: _Findings, quoted: Frames, sources_path: str) -> list[Problem]:
+#: Seeds whose numbers are checked at once (bounded memory, few numpy calls).
+SEEDS_AT_ONCE = 64
+
+
+def _unquoted_numbers(findings: _Findings, cited: dict[str, CitedPairs], quoted: Quoted, sources_path: str) -> list[Problem]:
     """Each number of a seed's findings that no quote of its source states, at its first line in the seed."""
-    pairs = pd.concat([f[["source_id", "quote"]].dropna() for f in quoted.values()]).drop_duplicates() if quoted else pd.DataFrame()
-    by_source: dict[str, set[float]] = {}
-    if len(pairs):  # the numbers of every quote read once, then gathered per source
-        pairs = pairs.reset_index(drop=True)
-        found = quote_numbers(pairs["quote"].astype("string"))
-        for sid, number in zip(pairs["source_id"].to_numpy()[found["quote"].to_numpy(dtype=int)].tolist(), found["number"].tolist(), strict=True):
-            by_source.setdefault(str(sid), set()).add(number)
-    problems = []
-    for sid, text in findings.text.items():
-        in_quotes = by_source.get(sid, set())
-        start, end = findings.span[sid]
-        body, at = [], start
-        for a, b in sorted(findings.excluded[sid]):  # a passage that reports no finding: blanked, its line breaks kept
-            if b > at:
-                body += [text[at:max(a, at)], re.sub(r"[^\n]", " ", text[max(a, at):b])]
-                at = b
-        body.append(text[at:end])
-        first = text.count("\n", 0, start) + 1
-        owner, values = numbers_of("".join(body).split("\n"))
-        seen: set[float] = set()
-        for line, value in zip(owner.tolist(), values.tolist(), strict=True):
-            if value not in in_quotes and value not in seen:
-                seen.add(value)
-                problems.append(Problem(findings.file[sid], first + line, None, NUMBER_NOT_QUOTED,
-                                        f"{_number(value)} is in no quote of source {sid}: record the finding that states it, or, if this "
-                                        f"passage reports none, add it to {sid}'s not_findings (or move its findings_start or findings_end) "
-                                        f"in {sources_path}", _number(value)))
+    known, vocabulary, source_ids = _quoted_numbers(cited, quoted)
+    problems: list[Problem] = []
+    sids = list(findings.text)
+    for batch in range(0, len(sids), SEEDS_AT_ONCE):
+        bodies = {sid: findings.body(sid) for sid in sids[batch:batch + SEEDS_AT_ONCE]}
+        values = np.concatenate([np.zeros(0, dtype=float), *(body[2] for body in bodies.values())])
+        sources = np.repeat(np.array([source_ids.get(sid, -1) for sid in bodies], dtype=np.int64), [len(body[2]) for body in bodies.values()])
+        number = vocabulary.get_indexer(values + 0.0)  # + 0.0: -0.0 is 0.0
+        unquoted = (sources < 0) | (number < 0) | ~_sorted_contains(known, sources * (len(vocabulary) + 1) + number)
+        at = 0
+        for sid, (first, owner, found) in bodies.items():
+            these, at = unquoted[at:at + len(found)], at + len(found)
+            seen: set[float] = set()
+            for line, value in zip(owner[these].tolist(), found[these].tolist(), strict=True):
+                if value not in seen:
+                    seen.add(value)
+                    problems.append(Problem(findings.file[sid], first + line, None, NUMBER_NOT_QUOTED,
+                                            f"{_number(value)} is in no quote of source {sid}: record the finding that states it, or, if "
+                                            f"this passage reports none, add it to {sid}'s not_findings (or move its findings_start or "
+                                            f"findings_end) in {sources_path}", _number(value)))
     return problems
+
+
+def _quoted_numbers(cited: dict[str, CitedPairs], quoted: Quoted) -> tuple[np.ndarray, pd.Index, dict[str, int]]:
+    """The numbers the quotes of each source state, all tables together: sorted integers source * (len(vocabulary)
+    + 1) + number, the vocabulary of numbers, and the sources' integers. Made from each table's distinct (source,
+    quote) pairs and its distinct quotes' numbers, read once (Quoted.numbers)."""
+    source_ids: dict[str, int] = {}
+    sources, numbers = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=float)]
+    for name, pairs in cited.items():
+        owner, values = quoted.numbers(name)  # owner: the quote of each number, in quote order
+        counts = np.bincount(owner, minlength=len(pairs.quotes))
+        first = np.cumsum(counts) - counts
+        per_pair = counts[pairs.quote]  # each distinct pair's numbers: those of its quote
+        pair = np.repeat(np.arange(len(per_pair)), per_pair)
+        nth = np.arange(int(per_pair.sum())) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        ids = np.array([source_ids.setdefault(n, len(source_ids)) for n in pairs.names] or [0], dtype=np.int64)
+        sources.append(ids[pairs.source[pair]])
+        numbers.append(values[first[pairs.quote][pair] + nth])
+    number, vocabulary = pd.factorize(np.concatenate(numbers) + 0.0)
+    known = np.sort(pd.unique(np.concatenate(sources) * (len(vocabulary) + 1) + number))
+    return known, pd.Index(vocabulary), source_ids
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """needles in haystack, for a sorted haystack."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    return haystack[np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)] == needles
 
 
 def _words_re(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -233,76 +282,154 @@ def _words_re(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b") if alternatives else None
 
 
-def _plain(quotes: pd.Series) -> pd.Series:
-    """Quotes as the word rules read them: lower case, whitespace collapsed, hedges of numbers taken out."""
-    codes, distinct = pd.factorize(quotes)
-    plain = [_HEDGE_RE.sub(" ", " ".join(str(q).lower().split())) for q in distinct.tolist()] + [""]
-    return pd.Series(np.array(plain, dtype=object)[codes], index=quotes.index, dtype=object)
+def _plain(quote: str) -> str:
+    """A quote as the word rules read it: lower case, whitespace collapsed, hedges of numbers taken out (every
+    hedge holds 'than')."""
+    text = " ".join(quote.lower().split())
+    return _HEDGE_RE.sub(" ", text) if "than" in text else text
 
 
-def _first_word(plain: pd.Series, pattern: re.Pattern[str] | None) -> pd.Series:
-    """The first of the words that each text holds, or '' (computed once per distinct text)."""
-    if pattern is None:
-        return pd.Series("", index=plain.index, dtype=object)
-    codes, distinct = pd.factorize(plain)
-    found = [m.group(0) if (m := pattern.search(t)) else "" for t in distinct.tolist()] + [""]
-    return pd.Series(np.array(found, dtype=object)[codes], index=plain.index, dtype=object)
+def _first_words(pairs: CitedPairs, rows: np.ndarray, pattern: re.Pattern[str] | None, index: pd.Index) -> dict[Any, str]:
+    """For each row at the positions rows whose quote (read _plain) holds one of the words, the first it holds, by
+    the row's label (index); each distinct quote read once (pairs: the table's quotes, numbered)."""
+    if pattern is None or not len(rows):
+        return {}
+    codes = pairs.codes[rows]
+    quoted = codes >= 0  # no quote, no word
+    distinct, which = np.unique(codes[quoted], return_inverse=True)
+    words = np.full(len(rows), "", dtype=object)
+    words[quoted] = np.array([m.group(0) if (m := pattern.search(_plain(pairs.quotes[q]))) else "" for q in distinct.tolist()] + [""],
+                             dtype=object)[which.reshape(-1)]
+    held = words != ""
+    return dict(zip(index[rows[held]].tolist(), words[held].tolist(), strict=True))
 
 
-def _directions(table: Table, df: pd.DataFrame) -> list[Problem]:
+def _worded(pairs: CitedPairs, rows: np.ndarray, pattern: re.Pattern[str] | None) -> np.ndarray:
+    """Whether the quote of each row at the positions rows (all quoted) holds one of the words, read _plain: each
+    distinct quote read once, and by Arrow's RE2 where that is sure to agree (_surely_worded)."""
+    if pattern is None or not len(rows):
+        return np.zeros(len(rows), dtype=bool)
+    distinct, which = np.unique(pairs.codes[rows], return_inverse=True)
+    texts = [pairs.quotes[q] for q in distinct.tolist()]
+    held = _surely_worded(texts, pattern)
+    for i in np.flatnonzero(~held).tolist():
+        held[i] = pattern.search(_plain(texts[i])) is not None
+    return held[which.reshape(-1)]
+
+
+def _surely_worded(texts: list[str], pattern: re.Pattern[str]) -> np.ndarray:
+    """The texts (whitespace-normalised) that certainly hold a word of pattern when read _plain: an ASCII text
+    without 'than' (so without a hedge: _plain only lowers it) in whose lower case Arrow's RE2 finds the pattern
+    (for ASCII text and an ASCII pattern, RE2's \\b agrees with Python's). The others are read by Python; without
+    pyarrow, all."""
+    if not texts or not pattern.pattern.isascii() or not arrow_available():
+        return np.zeros(len(texts), dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sure = []
+    for start in range(0, len(texts), BLOCK):  # bounded memory
+        lower = pc.ascii_lower(pa.array(texts[start:start + BLOCK], type=pa.large_string()))
+        sure.append(pc.and_(pc.and_(pc.string_is_ascii(lower), pc.invert(pc.match_substring(lower, "than"))),
+                            pc.match_substring_regex(lower, pattern.pattern)).to_numpy(zero_copy_only=False))
+    return np.concatenate(sure).astype(bool)
+
+
+def _directions(table: Table, df: pd.DataFrame, pairs: CitedPairs) -> list[Problem]:
     """A comparison row's quote holds a word of its direction, unless its value states it (a hazard ratio)."""
     words = direction_words(table.resource)
     if words is None or not {"direction", "quote", "statistic", "value"} <= set(df.columns):
         return []
     by_value = df["statistic"].isin(direction_of_value(table.resource)) & df["value"].notna()
-    checked = (df["direction"].notna() & df["quote"].notna() & ~by_value.fillna(False)).astype(bool)
-    plain = _plain(df["quote"])
+    checked = (df["direction"].notna() & df["quote"].notna() & ~by_value.fillna(False)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(checked)
+    every, directions = pd.factorize(df["direction"])
+    codes = every[rows]
     problems: list[Problem] = []
     allowed = table.resource.fact("direction").enum
-    for direction in sorted(set(df.loc[checked, "direction"].astype(str))):
+    for direction, code in sorted((str(directions[c]), c) for c in np.unique(codes).tolist()):
         if allowed is not None and direction not in allowed:
             continue  # not a direction at all: its enum-error says so
-        rows = (checked & df["direction"].eq(direction)).fillna(False).astype(bool)
         listed = words.get(direction, ())
-        worded = _first_word(plain[rows], _words_re(listed)).ne("")
+        these = rows[codes == code]
+        failing = np.zeros(len(df), dtype=bool)
+        failing[these] = ~_worded(pairs, these, _words_re(listed))
         none = ", ".join(listed) or "(no words declared)"
-        problems += emit(table, rows & ~worded.reindex(df.index, fill_value=False), "direction", DIRECTION_NOT_IN_QUOTE,
+        problems += emit(table, pd.Series(failing, index=df.index), "direction", DIRECTION_NOT_IN_QUOTE,
                           _said(f"{direction} is not worded in the quote: it holds none of {none}; quote the passage that compares "
                                 f"the arms, or add the document's own word for it to mmdata:directionWords of {table.name}.direction"))
     return problems
 
 
-def _comparisons(table: Table, df: pd.DataFrame, seeds: dict[str, str]) -> list[Problem]:
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """An integer per row for its value read as text (astype("string")), a missing value as '', and the texts the
+    integers number: equal texts, equal integers. Each distinct value is read as text once, unless factorising could
+    merge values whose texts differ (-0.0 and 0.0, NaN and a missing value)."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)[column.notna().to_numpy(dtype=bool)] if pd.api.types.is_float_dtype(column.dtype) else None
+        if values is None or (values == 0).any() or np.isnan(values).any():
+            column = column.astype("string")
+    codes, distinct = pd.factorize(column)  # -1: missing, read as the '' appended last
+    text, texts = pd.factorize(pd.concat([pd.Series(distinct, dtype=object).astype("string"), pd.Series([""], dtype="string")], ignore_index=True))
+    return np.asarray(text, dtype=np.int64)[codes], pd.Index(texts)
+
+
+def _row_codes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """An integer per row for its values of columns read as text (_text_codes): equal rows, equal integers."""
+    key = np.zeros(len(df), dtype=np.int64)
+    for column in columns:
+        codes, texts = _text_codes(df[column])
+        key, _ = pd.factorize(key * len(texts) + codes)
+    return np.asarray(key, dtype=np.int64)
+
+
+def _comparisons(table: Table, df: pd.DataFrame, pairs: CitedPairs, seeds: dict[str, str]) -> list[Problem]:
     """A result of one arm that its quote's words, or the sentences it shares with another arm's result, set against
-    another arm has a comparison row for its study, endpoint (or event), population, time point and arm."""
+    another arm has a comparison row for its study, endpoint (or event), population, time point and arm.
+
+    Rows are matched as integers (_row_codes), and only the rows no comparison row covers are read further: their
+    quotes' words, and the sentences of the rows at their point (_same_sentences)."""
     what = "endpoint" if "endpoint" in df else "event"
     point = ["study_id", what, "population", "time_value", "time_unit"]
     if not {*point, "arm_id", "comparator_arm_id", "statistic", "quote", "source_id"} <= set(df.columns):
         return []
-    keys = pd.DataFrame({c: df[c].astype("string").fillna("") for c in [*point, "arm_id", "comparator_arm_id", "source_id"]})
-    compares = df["comparator_arm_id"].notna()
-    compared = set()
-    for arm in ("arm_id", "comparator_arm_id"):
-        compared |= set(keys.loc[compares, [*point, arm]].itertuples(index=False, name=None))
+    n = len(df)
+    (arm, arm_texts), (comparator, comparator_texts) = _text_codes(df["arm_id"]), _text_codes(df["comparator_arm_id"])
+    shared, names = pd.factorize(pd.concat([arm_texts.to_series(), comparator_texts.to_series()], ignore_index=True))  # one numbering
+    arm, comparator = shared[:len(arm_texts)][arm], shared[len(arm_texts):][comparator]
+    star = int(names.get_loc("*")) if "*" in names else len(names)  # (point, '*'): the point's comparison row compares an arm with itself
+    width = len(names) + 1
+    at = _row_codes(df, point) * width
+    compares = df["comparator_arm_id"].notna().to_numpy(dtype=bool)
     # a point whose comparison row compares an arm with itself is left to that row's comparison-error
-    compared |= {(*t, "*") for t in keys.loc[compares & df["comparator_arm_id"].eq(df["arm_id"]).fillna(False), point].itertuples(index=False, name=None)}
-    per_arm = df["arm_id"].notna() & ~compares & df["statistic"].ne("qualitative").fillna(True)
-    covered = pd.Series([t in compared or (*t[:-1], "*") in compared for t in keys.loc[per_arm, [*point, "arm_id"]].itertuples(index=False, name=None)],
-                        index=df.index[per_arm.to_numpy()], dtype=bool).reindex(df.index, fill_value=True)
-    word = _first_word(_plain(df["quote"].where(per_arm & ~covered)), _words_re(comparing_words(table.resource)))
-    other = _same_sentences(keys[per_arm.to_numpy()], df.loc[per_arm, "quote"], point, seeds)
+    itself = compares & df["comparator_arm_id"].eq(df["arm_id"]).fillna(False).to_numpy(dtype=bool)
+    compared = np.unique(np.concatenate([at[compares] + arm[compares], at[compares] + comparator[compares], at[itself] + star]))
+    per_arm = (df["arm_id"].notna() & ~df["comparator_arm_id"].notna() & df["statistic"].ne("qualitative").fillna(True)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(per_arm)
+    uncovered = rows[~(_sorted_contains(compared, at[rows] + arm[rows]) | _sorted_contains(compared, at[rows] + star))]
+    if not len(uncovered):
+        return []
+    word = _first_words(pairs, uncovered, _words_re(comparing_words(table.resource)), df.index)
+    wordless = uncovered[~df.index[uncovered].isin(list(word))]
+    other: dict[Any, Any] = {}
+    if len(wordless):  # the sentences of every per-arm row at the point, in the source, of a row without a comparing word
+        group = _row_codes(df, [*point, "source_id"])
+        shared = rows[np.isin(group[rows], group[wordless])]
+        keys = pd.DataFrame({c: df[c].iloc[shared].astype("string").fillna("") for c in [*point, "arm_id", "comparator_arm_id", "source_id"]})
+        other = _same_sentences(keys, df["quote"].iloc[shared], point, seeds)
     key = table.resource.primary_key
     ids = table.frame[key[0]] if len(key) == 1 else table.frame.index.to_series().astype(str)
-    set_against = per_arm & ~covered & (word.ne("") | df.index.to_series().isin(list(other)))
+    against = np.zeros(n, dtype=bool)
+    against[uncovered] = df.index[uncovered].isin([*word, *other])
 
     def message(r: pd.Series) -> str:
-        why = f"its quote compares: '{word[r.name]}'" if word[r.name] else f"its quote and that of {ids[other[r.name]]} come from the same sentences"
+        why = f"its quote compares: '{word[r.name]}'" if r.name in word else f"its quote and that of {ids[other[r.name]]} come from the same sentences"
         time = f"time point {r['time_value']} {r['time_unit']}" if isinstance(r["time_value"], str) else "no time point"
         return (f"{r['arm_id']} is set against another arm ({why}), but no comparison row of {r['study_id']} records it for "
                 f"{what} {r[what]}, population {r['population']}, {time}: add a row with {r['arm_id']} as arm_id or comparator_arm_id, "
                 "the other arm and the direction, quoting the comparison (curation guide, section 2)")
 
-    return emit(table, set_against, "arm_id", COMPARISON_MISSING, message)
+    return emit(table, pd.Series(against, index=df.index), "arm_id", COMPARISON_MISSING, message)
 
 
 def _same_sentences(keys: pd.DataFrame, quotes: pd.Series, point: list[str], seeds: dict[str, str]) -> dict[Any, Any]:
@@ -377,22 +504,43 @@ def _identifiers(table: Table, df: pd.DataFrame, refs: dict[str, str | None], se
 
 def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings, publication: dict[str, str]) -> list[Problem]:
     """A number in a caveat that its seed's findings do not state is confirmed in the reference facts, and the
-    caveat names the publication (author or journal, and year, both in the study's publication)."""
+    caveat names the publication (author or journal, and year, both in the study's publication).
+
+    Each distinct caveat is read once, and each distinct (caveat, source) pair checked once."""
     problems: list[Problem] = []
-    bodies = {sid: findings.numbers(sid) for sid in findings.text} if figures_confirmed_in(table.resource) else {}
     for column, rel in figures_confirmed_in(table.resource).items():
         if not {column, "source_id", "study_id"} <= set(df.columns):
             continue
         text = refs.get(rel)
         confirmed = set(numbers_of([text])[1].tolist()) if text is not None else set()
-        caveats = df[column].dropna().astype(str).str.replace(_KEY_RE, " ", regex=True)
-        found = quote_numbers(caveats.astype("string"))
-        foreign: dict[Any, set[float]] = {}
-        for label, number in zip(found["quote"].tolist(), found["number"].tolist(), strict=True):
-            sid = str(df.at[label, "source_id"])
-            if sid in bodies and number not in bodies[sid]:
-                foreign.setdefault(label, set()).add(number)
-        for label, numbers in foreign.items():
+        every, distinct = pd.factorize(df[column])  # -1: no caveat
+        rows = np.flatnonzero(every >= 0)
+        codes = every[rows]
+        caveats = [_KEY_RE.sub(" ", str(c)) for c in distinct.tolist()]
+        owner, values = numbers_of(caveats)
+        stated: list[list[float]] = [[] for _ in caveats]
+        for at, number in zip(owner.tolist(), values.tolist(), strict=True):
+            stated[at].append(number)
+        candidates = np.unique(values)  # the caveats' numbers: a seed's other numbers matter not
+        sources, names = pd.factorize(df["source_id"])
+        sids = [str(s) for s in names.tolist()] + [str(pd.array([None], dtype=df["source_id"].dtype)[0])]  # a missing one as str() reads it
+        width = len(sids)
+        pairs, inverse = np.unique(codes.astype(np.int64) * width + np.where(sources[rows] < 0, width - 1, sources[rows]), return_inverse=True)
+        in_seed: dict[str, set[float]] = {}
+        foreign: list[set[float]] = []
+        for caveat, source in zip((pairs // width).tolist(), (pairs % width).tolist(), strict=True):
+            sid = sids[source]
+            if sid not in findings.text:
+                foreign.append(set())
+                continue
+            if sid not in in_seed:
+                in_seed[sid] = set(candidates[np.isin(candidates, findings.numbers(sid))].tolist())
+            foreign.append({n for n in stated[caveat] if n not in in_seed[sid]})
+        for position, caveat, pair in zip(rows.tolist(), codes.tolist(), inverse.reshape(-1).tolist(), strict=True):
+            numbers = foreign[pair]
+            if not numbers:
+                continue
+            label = df.index[position]
             line, study, shown = int(table.lines[label]), str(df.at[label, "study_id"]), ", ".join(map(_number, sorted(numbers)))
             unconfirmed = sorted(numbers - confirmed)
             if unconfirmed:
@@ -403,7 +551,7 @@ def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findin
                                         "reference facts confirm, naming the publication: correct the number or confirm it there",
                                         df.at[label, column]))
             cited = publication.get(study, "")
-            if not any(re.search(rf"\b{w}\b", cited) and re.search(rf"\b{y}\b", cited) for w, y in _CITATION_RE.findall(caveats[label])):
+            if not any(re.search(rf"\b{w}\b", cited) and re.search(rf"\b{y}\b", cited) for w, y in _CITATION_RE.findall(caveats[caveat])):
                 problems.append(Problem(table.path, line, column, FIGURE_UNCITED,
                                         f"{shown}: the seed's findings do not state {'it' if len(numbers) == 1 else 'them'}, and the "
                                         f"caveat names no publication of study {study}: name it by author or journal and year, "

@@ -69,10 +69,56 @@ def _block_numbers(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     text = "\n".join(texts)
     if "," in text:
         text = _THOUSANDS_RE.sub("", text)
+    if text.isascii():
+        return _ascii_numbers(text)
     codes, tokens = pd.factorize(np.array(_TOKEN_RE.findall(text), dtype=object))
     values = np.array([np.nan if t == "\n" else float(t) for t in tokens.tolist()], dtype=float)
     breaks = np.isnan(values)[codes]
     return np.cumsum(breaks)[~breaks], values[codes[~breaks]]
+
+
+#: Digits of a number read as an integer exactly (10**15 < 2**53): a longer one is read by float().
+EXACT = 15
+_TENS = np.array([float(10**k) for k in range(EXACT + 1)])
+
+
+def _ascii_numbers(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """What _TOKEN_RE finds in an ASCII text, read with numpy: for each number, the line breaks before it, and
+    its value as float() reads it.
+
+    A number is a run of digits, and the next run too when a single '.' joins them, as the regular
+    expression reads it from the left: in '1.2.3' the runs are joined two by two ('1.2', then '3'). Its
+    value is its digits as an integer divided by ten to the power of its decimals; with at most EXACT
+    digits both are exact floats, and a division of exact floats is rounded as float() rounds the
+    decimal (correctly), so the value is the same float. A longer number is read by float() itself.
+    """
+    data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    digit = (data >= 48) & (data <= 57)
+    edges = np.diff(np.concatenate([[False], digit, [False]]).astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # the runs of digits: [start, end)
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
+    runs = np.arange(len(starts))
+    joined = np.zeros(len(starts), dtype=bool)  # run i, '.', run i + 1
+    joined[:-1] = (starts[1:] == ends[:-1] + 1) & (data[ends[:-1]] == ord("."))
+    chained = np.concatenate([[False], joined[:-1]])  # run i follows a joined run
+    first = np.maximum.accumulate(np.where(chained, 0, runs))  # where each chain of joined runs begins
+    whole = runs[(runs - first) % 2 == 0]  # the runs that begin a number; a joined run after one is its decimals
+    decimals = joined[whole]
+    fraction = np.minimum(whole + 1, len(starts) - 1)
+    length = ends - starts
+    places = np.where(decimals, length[fraction], 0)
+    # each run's digits as an integer (a run longer than EXACT is read by float() below, its integer unused)
+    offsets = np.cumsum(length) - length
+    position = np.flatnonzero(digit)
+    power = np.minimum(np.repeat(ends - 1, length) - position, EXACT)
+    run_value = np.add.reduceat((data[position].astype(np.int64) - 48) * (10 ** power), offsets)
+    integer = run_value[whole] * (10 ** places) + np.where(decimals, run_value[fraction], 0)
+    values = integer / _TENS[np.minimum(places, EXACT)]
+    stop = np.where(decimals, ends[fraction], ends[whole])
+    for i in np.flatnonzero(length[whole] + places > EXACT).tolist():
+        values[i] = float(text[starts[whole[i]]:stop[i]])
+    return np.searchsorted(np.flatnonzero(data == ord("\n")), starts[whole]), values
 
 
 def _may_hold_words(texts: list[str]) -> np.ndarray:

@@ -15,8 +15,7 @@ from ..io.snapshot import Snapshot, safe_relative_path
 from ..model.rulefacts import in_quote_columns
 from ..model.schema import Table, seed_folder
 from .emit import QUOTED_TABLES, Frames, emit
-from .numbers import numbers_of
-from .seedsearch import CitedPairs, Seed, normalise
+from .seedsearch import Quoted, normalise
 from .suggest import QuoteAdvice
 
 SEED_MISSING = Code("seed-missing", PROVENANCE, "a seed file named in sources.csv does not exist", reads={"sources": ("seed_file",)})
@@ -80,16 +79,16 @@ def _seed(snap: Snapshot, rel: str, folder: str, data_files: set[str]) -> tuple[
         return None, (exc.code, exc.reason)
 
 
-def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]) -> list[Problem]:
+def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str], quoted: Quoted | None = None) -> list[Problem]:
     """Each quote occurs in its own seed (whitespace-normalised) and states every number of its row.
 
     Work is done once per distinct quote, not per row: rows share quotes (a passage often states
     several results), and each seed is searched once for the quotes of all rows, of every table,
-    that cite it (see seedsearch).
+    that cite it (see seedsearch). quoted: what a caller read already (Quoted of the same arguments).
     """
     problems: list[Problem] = []
-    seeds = {k: Seed(v) for k, v in texts.items()}
-    cited = {name: CitedPairs(frames[name]) for name in tables if name in frames and "quote" in frames[name]}
+    quoted = quoted if quoted is not None else Quoted(texts, {name: frames[name] for name in tables if name in frames})
+    seeds, cited = quoted.seeds, quoted.cited
     wanted: dict[str, set[str]] = {}
     for pairs in cited.values():
         for source_id, quotes in pairs.by_source():
@@ -104,13 +103,15 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
         absent = pairs.absent(found)
         problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", QUOTE_NOT_IN_SEED,
                           lambda r: advice.message(normalise(str(r["quote"])), str(r["source_id"])), None)
-        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, pairs.quotes, in_quote_columns(tables[name].resource))
+        problems += _numbers_in_quote(tables[name], frames[name], pairs.codes, quoted.numbers(name), in_quote_columns(tables[name].resource))
     return problems
 
 
-def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, quotes: list[str], columns: Iterable[str]) -> list[Problem]:
-    """Rows with a number its quote does not state; a row without a quote states no number."""
-    owner, numbers = numbers_of(quotes)
+def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, stated: tuple[np.ndarray, np.ndarray],
+                      columns: Iterable[str]) -> list[Problem]:
+    """Rows with a number its quote does not state; a row without a quote states no number. stated: the numbers of
+    the distinct quotes that codes number (Quoted.numbers)."""
+    owner, numbers = stated
     numbers = numbers + 0.0  # + 0.0: -0.0 is 0.0
     vocabulary = pd.Index(numbers).unique()
     width = len(vocabulary) + 1  # a (quote, number) pair as one integer: quote * width + number

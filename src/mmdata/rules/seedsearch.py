@@ -8,6 +8,9 @@ normalised the same way. This module is its only implementation, and answers thr
 - where each first occurs (``Seed.find``: the site highlights and anchors it);
 - every place some words occur, or occur when case is ignored (``Seed.find_every``: `mmdata quote`).
 
+``Quoted`` holds what `validate` reads once for both the quote checks and the curation rules: the
+seeds, and each table's distinct (source, quote) pairs with their quotes' numbers.
+
 An occurrence is a span of the seed's text as read (raw: line breaks, tabs, runs of spaces, no-break
 spaces and all) and of its normalised text. The raw span starts at the quote's first character and
 ends just after its last, so it holds exactly the quote's characters and the whitespace between its
@@ -26,13 +29,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import accumulate
 
 import numpy as np
 import pandas as pd
+
+from .numbers import numbers_of
 
 #: Quotes shorter than this are searched with str.find: a short window would match too often.
 SHORT = 16
@@ -224,3 +229,21 @@ class CitedPairs:
         absent = np.zeros(len(self.codes), dtype=bool)
         absent[self.checked] = missing[self.inverse]
         return absent
+
+
+class Quoted:
+    """What the quote checks (rules/provenance.py) read once and the curation rules (rules/curation.py) read again
+    (#21): each readable seed, as read and whitespace-normalised, and each quoted table's distinct (source, quote)
+    pairs with the numbers of its quotes. frames: the tables' frames by name; those with a quote column are cited."""
+
+    def __init__(self, texts: Mapping[str, str], frames: Mapping[str, pd.DataFrame]) -> None:
+        self.seeds = {k: Seed(v) for k, v in texts.items()}
+        self.cited = {name: CitedPairs(frame) for name, frame in frames.items() if "quote" in frame}
+        self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The numbers of table name's distinct quotes, as numbers_of reads them: which quote states each, and the
+        number (read once per table; a quote's numbers are those of its whitespace-normalised text)."""
+        if name not in self._numbers:
+            self._numbers[name] = numbers_of(self.cited[name].quotes)
+        return self._numbers[name]

@@ -23,6 +23,7 @@ from ..model.typed import typed_frame
 from . import celltext, crossfield, curation, keys, provenance, scope, vocabulary
 from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
 from .emit import Frames
+from .seedsearch import Quoted
 
 
 def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
@@ -108,10 +109,11 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock.lap("rules")
     seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
     problems += seed_problems
-    problems += provenance.quote_checks(tables, ruled, texts)
     problems += celltext.short_quotes(tables, ruled)
+    quoted = Quoted(texts, ruled)  # the seeds and the quotes' numbers, read once for both kinds of rules
+    problems += provenance.quote_checks(tables, ruled, texts, quoted)
     known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
-    problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known)  # the curation guide's rules across rows, seeds and reference facts (#21)
+    problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known, quoted)  # the curation guide's rules (#21)
     clock.lap("provenance")
     report = Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
     pkg.report = report
