@@ -72,25 +72,26 @@ def test_sqlite_example(workdir: Path) -> None:
         assert done.stdout == f"{above_30()}\n"
 
 
+def datasette(workdir: Path, path: str) -> str:
+    """One request to the pinned Datasette, serving the export as the README's command does."""
+    args = [str(BIN / "datasette"), *analyst_commands()[1].split()[1:], "--get", path]
+    return subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
+
+
 def test_datasette_example_links_tables(workdir: Path) -> None:
-    command = analyst_commands()[1]
-    assert command == ".venv/bin/datasette build"
-    args = [str(BIN / "datasette"), *command.split()[1:]]
+    assert analyst_commands()[1] == ".venv/bin/datasette build"
 
-    def get(path: str) -> str:
-        return subprocess.run([*args, "--get", path], cwd=workdir, capture_output=True, text=True, check=True).stdout
-
-    rows = json.loads(get("/data/arms.json?_labels=on&_shape=array&_size=max"))
+    rows = json.loads(datasette(workdir, "/data/arms.json?_labels=on&_shape=array&_size=max"))
     studies = mmdata.load("studies").set_index("study_id")
     assert len(rows) == len(mmdata.load("arms"))
     for row in rows:
         assert row["study_id"]["label"] == studies.loc[row["study_id"]["value"], "name"]
-    page = get("/data/outcomes")
+    page = datasette(workdir, "/data/outcomes")
     assert 'href="/data/arms/' in page and 'href="/data/studies/' in page and 'href="/data/sources/' in page
     assert "CC-BY-4.0" in page  # the licence, from metadata.json
-    metadata = json.loads(get("/-/metadata.json"))
+    metadata = json.loads(datasette(workdir, "/-/metadata.json"))
     assert metadata["license"] == json.loads((ROOT / "datapackage.json").read_text())["licenses"][0]["name"]
-    arms_page = get("/data/arms")
+    arms_page = datasette(workdir, "/data/arms")
     assert json.loads((ROOT / "schemas/arms.schema.json").read_text())["fields"][2]["description"] in arms_page
     assert "patients" in arms_page  # the unit of size
 
@@ -141,12 +142,6 @@ def test_the_analyst_set_up_installs_what_every_recipe_imports_issue_19() -> Non
                 if module not in sys.stdlib_module_names and not set(providers.get(module, [module])) & installed:
                     missing.append(f"{name}: {module}")
     assert missing == []
-def datasette(workdir: Path, path: str) -> str:
-    """One request to the pinned Datasette, serving the export as the README's command does."""
-    args = [str(BIN / "datasette"), *analyst_commands()[1].split()[1:], "--get", path]
-    return subprocess.run(args, cwd=workdir, capture_output=True, text=True, check=True).stdout
-
-
 def stated_size(size: object, qualifier: object) -> str:
     """A size as a reader says it: "almost 2,000 patients" (the hedge's words, the count with thousands separated)."""
     hedge = "" if pd.isna(qualifier) else f"{str(qualifier).replace('-', ' ')} "
