@@ -47,7 +47,9 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     skip them, since they would only repeat those errors in other words.
     """
     problems: list[Problem] = []
-    unreadable = pd.Series(table.broken, index=table.frame.index)
+    # Masks are numpy arrays, and a column is copied only when a cell of it is set to NA: a small
+    # table is validated in a few milliseconds, mostly pandas' cost per operation.
+    unreadable = np.array(table.broken, dtype=bool)
     columns: dict[str, pd.Series] = {}
     for f in table.resource.fields:
         name, kind = f.name, f.type
@@ -57,19 +59,19 @@ def typed_frame(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
             if f.date:
                 wrong |= _impossible_dates(table, name, raw, problems)
             unreadable |= wrong
-            columns[name] = raw.where(~wrong)  # reported once here: no pattern or other check repeats it
+            columns[name] = raw.where(~wrong) if wrong.any() else raw  # reported once here: no pattern or other check repeats it
             continue
-        readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).astype(bool)
-        for i in np.flatnonzero(~readable.to_numpy()):
+        readable = raw.str.fullmatch(INTEGER_RE if kind == "integer" else NUMBER_RE).fillna(True).to_numpy(dtype=bool)
+        for i in np.flatnonzero(~readable):
             value = raw.iat[i]
             problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _not_a_number(value, kind), value))
-        typed, out_of_range = _as_type(raw.where(readable), kind)
-        for i in np.flatnonzero(out_of_range.to_numpy()):
+        typed, out_of_range = _as_type(raw if readable.all() else raw.where(readable), kind)
+        for i in np.flatnonzero(out_of_range):
             value = raw.iat[i]
             problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, _out_of_range(value, kind), value))
         unreadable |= ~readable | out_of_range
-        columns[name] = typed.where(~out_of_range)
-    return pd.DataFrame(columns, index=table.frame.index), problems, unreadable
+        columns[name] = typed.where(~out_of_range) if out_of_range.any() else typed
+    return pd.DataFrame(columns, index=table.frame.index), problems, pd.Series(unreadable, index=table.frame.index)
 
 
 def _not_a_number(value: str, kind: str) -> str:
@@ -87,7 +89,7 @@ def _out_of_range(value: str, kind: str) -> str:
     return f"'{value}' is too {size}; check the number, or store it as text in another column if it is right"
 
 
-def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[Problem]) -> pd.Series:
+def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[Problem]) -> np.ndarray:
     """Cells of a required text field that hold only whitespace: empty in all but name, so a required-error (#13).
 
     frictionless counts " " as a value; mmdata is stricter, since a blank required cell (a quote,
@@ -95,21 +97,21 @@ def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[P
     or length check repeats the problem.
     """
     if not field.required:
-        return pd.Series(False, index=raw.index)
-    blank = raw.str.fullmatch(r"\s+").fillna(False).astype(bool)
-    for i in np.flatnonzero(blank.to_numpy()):
+        return np.zeros(len(raw), dtype=bool)
+    blank = raw.str.fullmatch(r"\s+").fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(blank):
         problems.append(Problem(table.path, int(table.lines[i]), field.name, REQUIRED_ERROR,
                                 "only whitespace, but this field is required", raw.iat[i]))
     return blank
 
 
-def _impossible_dates(table: Table, name: str, raw: pd.Series, problems: list[Problem]) -> pd.Series:
+def _impossible_dates(table: Table, name: str, raw: pd.Series, problems: list[Problem]) -> np.ndarray:
     """Cells of a date field (mmdata:date) that are not a day, month or year of the calendar (#13)."""
-    wrong = pd.Series(False, index=raw.index)
+    wrong = np.zeros(len(raw), dtype=bool)
     for i in np.flatnonzero(raw.notna().to_numpy()):
         why = date_error(str(raw.iat[i]))
         if why:
-            wrong.iat[i] = True
+            wrong[i] = True
             problems.append(Problem(table.path, int(table.lines[i]), name, TYPE_ERROR, f"'{raw.iat[i]}' is not a date: {why}", raw.iat[i]))
     return wrong
 
@@ -131,19 +133,24 @@ def date_error(text: str) -> str:
     return ""
 
 
-def _as_type(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+def _as_type(text: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
     """Lexically valid text (or NA) as Int64 or Float64, and which cells would not keep their value."""
     if kind == "integer":
         digits = text.str.lstrip("+-").str.lstrip("0").str.len().fillna(0)
         huge = (digits > 15).to_numpy()  # only these can be out of range: check them exactly
-        out_of_range = pd.Series(False, index=text.index)
+        out_of_range = np.zeros(len(text), dtype=bool)
         if huge.any():
             out_of_range[huge] = [not -INTEGER_LIMIT <= int(v) <= INTEGER_LIMIT for v in text[huge]]
+            text = text.where(~out_of_range)
         # Arrow-backed strings (pandas with pyarrow installed) do not parse a leading "+" as an integer.
-        return text.where(~out_of_range).str.removeprefix("+").astype("Int64"), out_of_range
+        return text.str.removeprefix("+").astype("Int64"), out_of_range
     number = text.astype("Float64")
-    nonzero = text.str.replace(r"[eE].*$", "", regex=True).str.contains("[1-9]").fillna(False).astype(bool)
-    out_of_range = (number.isin([np.inf, -np.inf]) | (number.eq(0) & nonzero)).fillna(False).astype(bool)
+    values = number.to_numpy(dtype=float, na_value=np.nan)
+    out_of_range = np.isinf(values)
+    zero = values == 0
+    if zero.any():  # a zero written with a non-zero digit before its exponent vanished: 1e-400
+        nonzero = text.str.replace(r"[eE].*$", "", regex=True).str.contains("[1-9]").fillna(False).to_numpy(dtype=bool)
+        out_of_range |= zero & nonzero
     return number, out_of_range
 
 

@@ -1,10 +1,13 @@
 """Layer 2: every cell against its Table Schema, through a pandera schema generated from it (the one source of truth).
 
-The converter is explicit (see the style guide): ``nullable = not required``, a primary key
-becomes ``unique`` plus non-null, and ``strict=True, coerce=True``."""
+The converter is explicit (see the style guide): each constraint becomes a pandera check, a
+unique field or a one-column primary key ``unique=True``, a longer key the frame's ``unique``.
+Types are not pandera's part: typed_frame reads every cell as its field's type first, and
+required cells are checked before pandera runs (see pandera_schema and check_cells)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,23 +36,35 @@ class CheckSpec:
     message: Callable[[str], str]
 
 
-def pandera_schema(resource: Resource) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]]]:
-    """Build the pandera schema of a table's Table Schema, and the meaning of each column check."""
-    pk = list(resource.primary_key)
-    columns: dict[str, pa.Column] = {}
+def pandera_schema(resource: Resource) -> tuple[pa.DataFrameSchema, dict[str, list[CheckSpec]], list[str]]:
+    """The pandera schema of a table's Table Schema, the meaning of each column check, and the required columns.
+
+    The schema holds what pandera checks: allowed values, bounds, patterns, lengths and uniqueness,
+    each column nullable (check_cells finds the empty required cells itself, see there). It has no
+    dtypes and does not coerce: typed_frame builds every column in its field's dtype and reports,
+    at its line, each cell that cannot be read, so pandera's dtype check could never fail on those
+    frames; it was two fifths of validating a small package. Columns with nothing to check are left
+    out. The schema is built once per table schema (it is the same for every package that declares
+    it); the meanings are new each time, since their suggesters count what one validation reported.
+    """
+    pk = tuple(resource.primary_key)
     specs: dict[str, list[CheckSpec]] = {}
     for f in resource.fields:
-        checks, meaning = _column_checks(f.constraints)
-        columns[f.name] = pa.Column(
-            f.dtype,
-            checks=checks,
-            nullable=not f.required,
-            unique=f.constraints.unique or pk == [f.name],
-            coerce=True,
-        )
-        specs[f.name] = meaning
-    frame_schema = pa.DataFrameSchema(columns, strict=True, coerce=True, unique=pk if len(pk) > 1 else None)
-    return frame_schema, specs
+        specs[f.name] = _column_checks(f.constraints)[1]
+    frame_schema = _schema(tuple((f.name, f.constraints, pk == (f.name,)) for f in resource.fields), pk)
+    return frame_schema, specs, [f.name for f in resource.fields if f.required]
+
+
+@functools.lru_cache(maxsize=64)
+def _schema(fields: tuple[tuple[str, Constraints, bool], ...], pk: tuple[str, ...]) -> pa.DataFrameSchema:
+    columns: dict[str, pa.Column] = {}
+    for name, constraints, sole_key in fields:
+        checks = _column_checks(constraints)[0]
+        unique = constraints.unique or sole_key
+        if checks or unique:
+            columns[name] = pa.Column(checks=checks, nullable=True, unique=unique)
+    # Not strict: the frames are built from the same fields, so their columns are the schema's.
+    return pa.DataFrameSchema(columns, unique=list(pk) if len(pk) > 1 else None)
 
 
 def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
@@ -93,10 +108,8 @@ def check_cells(table: Table, typed: pd.DataFrame) -> list[Problem]:
     rows with empty required cells gave pandera a failure case each (a gigabyte of them for two
     million rows) before a problem was worded (#23). The problems are the same.
     """
-    frame_schema, specs = pandera_schema(table.resource)
-    required = [name for name, column in frame_schema.columns.items() if not column.nullable]
+    frame_schema, specs, required = pandera_schema(table.resource)
     problems = _missing_required(table, typed, required)
-    frame_schema = frame_schema.update_columns({name: {"nullable": True} for name in required})
     try:
         frame_schema.validate(typed, lazy=True)
     except pa.errors.SchemaErrors as exc:
