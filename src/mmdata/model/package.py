@@ -13,6 +13,7 @@ validation asks frictionless about the descriptor.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -420,14 +421,21 @@ def _standard_problems(entry: Entry) -> list[Problem]:
         return []
     if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
         return [Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name")]
-    from frictionless import Schema
-
-    found = [_frictionless_problem(label, e) for e in Schema.validate_descriptor(schema).flatten(["type", "note"])]
+    found = [_frictionless_problem(label, e) for e in _schema_errors(json.dumps(schema))]
     for f in [] if found else schema["fields"]:
         if f.get("type", "string") not in SUPPORTED_TYPES:
             found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
                                  f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
     return found or _exportable_problems(label, schema)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_errors(schema: str) -> tuple[list[str], ...]:
+    """frictionless' errors of a Table Schema (its JSON text): worked out once per schema in a process, since the five
+    schemas are the same in most packages a process validates (the test suite's, a release's rebuild)."""
+    from frictionless import Schema
+
+    return tuple(Schema.validate_descriptor(json.loads(schema)).flatten(["type", "note"]))
 
 
 def _name_problems(entry: Entry) -> list[Problem]:

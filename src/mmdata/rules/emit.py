@@ -25,9 +25,11 @@ def emit(table: Table, mask: pd.Series, column: str, code: str,
     mask is indexed like table.frame (its labels are row positions), so a frame that leaves
     some rows out still reports the right file lines.
     """
-    hits = mask.fillna(False).astype(bool)
+    hits = mask.to_numpy(dtype=bool, na_value=False)
+    if not hits.any():
+        return []
     problems = []
-    for label in hits.index[hits.to_numpy()]:
+    for label in mask.index[hits]:
         row = table.frame.loc[label]
         shown = row[value_column or column]
         problems.append(Problem(table.path, int(table.lines[label]), column, code, message(row),

@@ -21,13 +21,22 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             if target not in frames:
                 continue  # the referenced table could not be read; its own problems say why
             ref_fields = list(fk.reference)
-            child, parent = frames[name][fields], frames[target][ref_fields]
-            present = child.notna().all(axis=1)
-            known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
-            found = pd.MultiIndex.from_frame(child.astype(str)).isin(known)
+            child, parent = frames[name], frames[target]
+            present = child[fields].notna().all(axis=1)
+            if len(fields) == 1:  # one column: the same comparison of texts, without building two MultiIndexes
+                known = parent[ref_fields[0]].dropna().astype(str)
+                found = child[fields[0]].astype(str).isin(known)
+                keys = ((k,) for k in known.tolist())
+            else:
+                known_index = pd.MultiIndex.from_frame(parent[ref_fields].dropna().astype(str))
+                found = pd.MultiIndex.from_frame(child[fields].astype(str)).isin(known_index)
+                keys = iter(known_index)
+            broken = present & ~found
+            if not broken.any():
+                continue
             where = f"{target}.{Resource.key_text(ref_fields)}"
-            suggest = Suggester((Resource.key_text(k) for k in known), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
-            problems += emit(table, present & ~found, fields[0], FOREIGN_KEY,
+            suggest = Suggester((Resource.key_text(k) for k in keys), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
+            problems += emit(table, broken, fields[0], FOREIGN_KEY,
                               lambda r: f"'{_key(r, fields)}' is not a key of {where}{suggest(_key(r, fields))}")
     return problems
 
