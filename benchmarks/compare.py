@@ -218,9 +218,11 @@ class Validator:
 
 # ---- the inputs -------------------------------------------------------------------------------
 
-def fixtures(head: Path, target: Path) -> list[tuple[str, Path]]:
-    """Every golden fixture of the head, built by the head's own build_fixture into target."""
-    cases = sorted(p.name for p in (head / "tests/fixtures").iterdir() if p.is_dir() and not p.name.startswith("_"))
+def fixtures(head: Path, target: Path, wanted: Callable[[str], bool]) -> list[tuple[str, Path]]:
+    """Every golden fixture of the head that is wanted, built by the head's own build_fixture into target."""
+    cases = sorted(p.name for p in (head / "tests/fixtures").iterdir() if p.is_dir() and not p.name.startswith("_") and wanted(f"fixture/{p.name}"))
+    if not cases:
+        return []
     env = {**os.environ, "PYTHONPATH": str(head / "src")}
     done = subprocess.run([sys.executable, "-c", BUILD_FIXTURES, str(head / "tests/conftest.py"), str(target), *cases],
                           env=env, capture_output=True, text=True)
@@ -461,12 +463,13 @@ def mutate(package: Path, rng: random.Random) -> list[str]:
     return done
 
 
-def mutated_packages(head: Path, work: Path, count: int, rows: int) -> list[tuple[str, Path]]:
-    if not count:
+def mutated_packages(head: Path, work: Path, count: int, rows: int, wanted: Callable[[str], bool]) -> list[tuple[str, Path]]:
+    numbers = [n for n in range(1, count + 1) if wanted(f"mutated-{n}")]
+    if not numbers:
         return []
     generate = load_generator(head)
     cases = []
-    for n in range(1, count + 1):
+    for n in numbers:
         package = work / f"mutated-{n}"
         print(f"generating {package} ...", flush=True)
         generate(package, rows, seed=n)
@@ -539,9 +542,11 @@ def main(argv: list[str] | None = None) -> int:
             trees.append(head_tree)
         print(f"base: {describe(base_tree)}\nhead: {describe(head_tree)}", flush=True)
         print(f"inputs (the head's): the shipped package, its golden fixtures, {args.mutated} mutated package(s) of {args.rows:,} outcome rows", flush=True)
-        cases = [("shipped", head_tree), *fixtures(head_tree, work / "cases/fixtures"),
-                 *mutated_packages(head_tree, work / "cases", args.mutated, args.rows)]
-        cases = [(name, package) for name, package in cases if args.only is None or fnmatch.fnmatchcase(name, args.only)]
+        def wanted(name: str) -> bool:  # only what --only selects is built
+            return args.only is None or fnmatch.fnmatchcase(name, args.only)
+
+        cases = [("shipped", head_tree)] if wanted("shipped") else []
+        cases += [*fixtures(head_tree, work / "cases/fixtures", wanted), *mutated_packages(head_tree, work / "cases", args.mutated, args.rows, wanted)]
         if not cases:
             raise SystemExit(f"no case matches --only {args.only}")
         return compare(cases, base_tree, head_tree, work, ignore, args.fresh)
