@@ -9,10 +9,13 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import mmdata
 import mmdata.rules.suggest
+from mmdata.rules import celltext
 from mmdata.rules.celltext import FORMULA_STARTS, MIN_QUOTE_WORDS
 from mmdata.rules.suggest import SUGGESTION_LIMIT, QuoteAdvice
 from mmdata.terminal import INVISIBLE, INVISIBLE_RANGES
@@ -185,6 +188,23 @@ def test_numbers_and_constrained_text_are_not_formula_like_issue_13(pkg: Path) -
     assert found(pkg, "formula-like") == []
     assert [(row, column) for row, column, _, _ in found(pkg, "enum-error", "pattern-error", "number-not-in-quote")] == [
         (2, "unit"), (3, "doi"), (3, "ci_lower")]
+
+
+def test_the_search_over_all_columns_at_once_finds_what_python_finds_issue_21(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One Arrow search over the cells of every column (celltext._cells_holding, _cells_starting) and the pandas search column
+    by column (without pyarrow) find exactly the cells Python's own `in` and `startswith` find: every invisible character at
+    the start, middle and end of a cell, every formula start, one after the first character, empty and missing cells."""
+    texts = [t for c in sorted(INVISIBLE) for t in (c, f"{c}a", f"a{c}b", f"ab{c}")]
+    texts += [t for s in FORMULA_STARTS for t in (s, f"{s}1", f"1{s}", f" {s}")] + ["", "plain text", "ÿ-ä\u2028x", None]
+    columns = [pd.Series(texts[:17], dtype="string"), pd.Series([], dtype="string"), pd.Series(texts[17:], dtype="string")]
+    hidden = [np.array([isinstance(t, str) and any(c in INVISIBLE for c in t) for t in column], dtype=bool) for column in columns]
+    formula = [np.array([isinstance(t, str) and t.startswith(FORMULA_STARTS) for t in column], dtype=bool) for column in columns]
+    assert sum(map(np.sum, hidden)) >= 4 * len(INVISIBLE) and sum(map(np.sum, formula)) == 2 * len(FORMULA_STARTS)
+    for arrow in (True, False):
+        monkeypatch.setattr(celltext, "arrow_available", lambda arrow=arrow: arrow)
+        assert celltext._arrow_chunks(columns) is None if not arrow else celltext._arrow_chunks(columns) is not None
+        assert [a.tolist() for a in celltext._cells_holding(columns, celltext._INVISIBLE_RE.pattern)] == [a.tolist() for a in hidden]
+        assert [a.tolist() for a in celltext._cells_starting(columns, FORMULA_STARTS)] == [a.tolist() for a in formula]
 
 
 def test_no_shipped_cell_is_formula_like_or_invisible_issue_13() -> None:
