@@ -22,12 +22,14 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
                 continue  # the referenced table could not be read; its own problems say why
             ref_fields = list(fk.reference)
             child, parent = frames[name], frames[target]
-            present = child[fields].notna().all(axis=1)
             if len(fields) == 1:  # one column: the same comparison of texts, without building two MultiIndexes
+                column = child[fields[0]]
+                present = column.notna()
                 known = parent[ref_fields[0]].dropna().astype(str)
-                found = child[fields[0]].astype(str).isin(known)
+                found = column.astype(str).isin(known)
                 keys = ((k,) for k in known.tolist())
             else:
+                present = child[fields].notna().all(axis=1)
                 known_index = pd.MultiIndex.from_frame(parent[ref_fields].dropna().astype(str))
                 found = pd.MultiIndex.from_frame(child[fields].astype(str)).isin(known_index)
                 keys = iter(known_index)
