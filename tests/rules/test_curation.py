@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 import subprocess
 import zipfile
@@ -320,3 +321,17 @@ def test_a_figure_of_a_passage_that_reports_no_finding_is_the_seeds(pkg: Path) -
 def test_numbers_of_the_seed_and_of_keys_are_no_figures(pkg: Path) -> None:
     apply_patch(pkg, cells("arms", "trial-a-drug", caveat="Of the 120 patients, 60; see trial-a-2026-pooled."))
     assert found(pkg) == []
+
+
+def test_text_codes_of_a_text_column_are_those_of_its_values_read_as_text_issue_21() -> None:
+    """A text column is numbered from its distinct values directly (the fast way); the numbers and texts are those of the
+    general way, which reads every distinct value as text first: a missing cell and an empty text share a number."""
+    rng = random.Random(21)
+    for _ in range(300):
+        cells = [rng.choice(["a", "b", "", None, "*", "x y", "é"]) for _ in range(rng.randint(0, 12))]
+        column = pd.Series(cells, dtype="string")
+        fast, general = _text_codes(column), _text_codes(column.astype(object))
+        assert fast[0].tolist() == general[0].tolist() and fast[1].tolist() == general[1].tolist(), cells
+        assert str(fast[1].dtype) == str(general[1].dtype) == "string"
+    codes, texts = _text_codes(pd.Series(["", None, "a", None], dtype="string"))
+    assert codes.tolist() == [0, 0, 1, 0] and texts.tolist() == ["", "a"]

@@ -365,10 +365,15 @@ def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """An integer per row for its value read as text (astype("string")), a missing value as '', and the texts the
     integers number: equal texts, equal integers. Each distinct value is read as text once, unless factorising could
     merge values whose texts differ (-0.0 and 0.0, NaN and a missing value)."""
-    if not isinstance(column.dtype, pd.StringDtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)[column.notna().to_numpy(dtype=bool)] if pd.api.types.is_float_dtype(column.dtype) else None
-        if values is None or (values == 0).any() or np.isnan(values).any():
-            column = column.astype("string")
+    if isinstance(column.dtype, pd.StringDtype):  # the distinct values are the distinct texts already, but for ''
+        codes, distinct = pd.factorize(column)
+        texts = distinct.tolist()
+        empty = texts.index("") if "" in texts else len(texts)
+        texts += [""] if empty == len(texts) else []
+        return np.where(codes < 0, empty, codes).astype(np.int64), pd.Index(pd.array(texts, dtype="string"))
+    values = column.to_numpy(dtype=float, na_value=np.nan)[column.notna().to_numpy(dtype=bool)] if pd.api.types.is_float_dtype(column.dtype) else None
+    if values is None or (values == 0).any() or np.isnan(values).any():
+        column = column.astype("string")
     codes, distinct = pd.factorize(column)  # -1: missing, read as the '' appended last
     text, texts = pd.factorize(pd.concat([pd.Series(distinct, dtype=object).astype("string"), pd.Series([""], dtype="string")], ignore_index=True))
     return np.asarray(text, dtype=np.int64)[codes], pd.Index(texts)
