@@ -25,6 +25,7 @@ from ..errors import DESCRIPTOR as DESCRIPTOR_LAYER
 from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, Code, PackageReadError, Problem, SnapshotError, UnsafeFile
 from ..io.csvfile import SOURCE_ERROR, ParsedCsv, parse_csv_bytes
 from ..io.jsonfile import PACKAGE_ERROR, SCHEMA_ERROR, read_json
+from ..io.memo import Memo, frozen
 from ..io.snapshot import (
     DESCRIPTOR,
     FolderSnapshot,
@@ -195,11 +196,27 @@ class Package:
         return parse_csv_bytes(rel, content, problems)
 
     def table(self, resource: Resource, content: bytes, problems: list[Problem]) -> Table | None:
-        """A table's cells (content is its file), with their file lines; None, with the problems, when they cannot be read."""
+        """A table's cells (content is its file), with their file lines; None, with the problems, when they cannot be read.
+
+        The same bytes read by the same schema are read once per process (io/memo.py)."""
+        from ..io.arrow import arrow_available
         from ..io.frames import read_cells
 
-        cells = read_cells(resource.path, content, resource.field_names, resource.missing_values, problems)
-        return None if cells is None else Table(resource, cells.frame, cells.lines, cells.broken)
+        def read() -> tuple[tuple[Problem, ...], tuple[Any, Any, Any] | None]:
+            found: list[Problem] = []
+            cells = read_cells(resource.path, content, resource.field_names, resource.missing_values, found)
+            return tuple(found), None if cells is None else (cells.frame, frozen(cells.lines), frozen(cells.broken))
+
+        found, cells = READS.get(content, (resource, arrow_available()), read)
+        problems += found
+        if cells is None:
+            return None
+        frame, lines, broken = cells
+        return Table(resource, frame.copy(deep=False), lines, broken, content if len(content) <= READS.largest else None)
+
+
+#: Tables read, by their bytes and schema (Package.table).
+READS = Memo()
 
 
 def as_snapshot(source: str | Path | Snapshot) -> Snapshot:

@@ -323,6 +323,8 @@ class Table:
     frame: pd.DataFrame  # string dtype, columns in schema order
     lines: np.ndarray  # file line (header = 1) of each row of frame
     broken: np.ndarray  # rows whose cell count differs from the header (padded or cut to fit)
+    #: The file's bytes, when small enough that the checks of its cells are kept for the next time (io/memo.py).
+    content: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:

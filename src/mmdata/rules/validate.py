@@ -12,9 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problems
+from ..io.arrow import arrow_available
 from ..io.jsonfile import SCHEMA_ERROR
+from ..io.memo import Memo
 from ..io.snapshot import Snapshot
 from ..model.package import TABLES, Package, Report, declared_paths, open_package, read_tables
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
@@ -24,6 +27,9 @@ from . import celltext, crossfield, curation, keys, provenance, scope, vocabular
 from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
 from .emit import Frames
 from .seedsearch import Quoted
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
@@ -85,10 +91,8 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock.lap("read")
     frames, readable = {}, {}
     for name, table in loaded.items():
-        typed, type_problems, unreadable = typed_frame(table)
-        problems += type_problems
-        problems += check_cells(table, typed)
-        problems += celltext.cell_text_problems(table, typed)
+        typed, cell_problems, unreadable = _cell_checks(table)
+        problems += cell_problems
         problems += vocabulary.warning_problems(table, pkg.warnings)
         frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
     clock.lap("cells")
@@ -119,6 +123,25 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     pkg.report = report
     pkg.typed = {name: (loaded[name], frames[name]) for name in loaded} if report.valid else None
     return report
+
+
+#: The checks of a table's own cells, by its bytes and schema: the same file is checked once per process (io/memo.py).
+CELL_CHECKS = Memo()
+
+
+def _cell_checks(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Layer 2 on one table: its cells read as their types, then checked by the generated pandera schema and the
+    cell text rules; the typed frame, the problems, and the rows that could not be read."""
+
+    def check() -> tuple[pd.DataFrame, tuple[Problem, ...], pd.Series]:
+        typed, found, unreadable = typed_frame(table)
+        return typed, (*found, *check_cells(table, typed), *celltext.cell_text_problems(table, typed)), unreadable
+
+    if table.content is None:
+        typed, found, unreadable = check()
+    else:
+        typed, found, unreadable = CELL_CHECKS.get(table.content, (table.resource, arrow_available()), check)
+    return typed.copy(deep=False), list(found), unreadable.copy(deep=False)
 
 
 def _rows_known(loaded: dict[str, Table], frames: Frames, problems: list[Problem]) -> bool:
