@@ -221,9 +221,15 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("/")[-1].split(".py")[0]
 
 
+#: Modules whose tests take seconds each, run first: the two workers then end on short tests, not one of them
+#: on a long test while the other waits.
+LONG_FIRST = ("test_contract", "test_compare", "test_browser")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if not mutant:
+        items.sort(key=lambda item: _module(item) not in LONG_FIRST)  # stable: the order within each part is kept
         return
     items.sort(key=lambda item: MUTATION_ORDER.index(_module(item)) if _module(item) in MUTATION_ORDER else len(MUTATION_ORDER))
     if mutant.startswith("mmdata.rules."):
