@@ -5,11 +5,15 @@ blank required cells. Each must be one located problem, the same through both CS
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import mmdata
+import mmdata.io.arrow
+import mmdata.model.typed as typed
 from mmdata.io.frames import read_cells
 from mmdata.model.schema import Table
 from mmdata.model.typed import typed_frame
@@ -123,3 +127,25 @@ def test_a_whitespace_only_required_cell_is_empty_issue_13(text: str, path: str,
 def test_a_whitespace_only_cell_is_kept_as_written_issue_13(pkg: Path) -> None:
     set_cell(pkg / STUDIES, "trial-a", "caveat", " ")
     assert mmdata.load("studies", path=pkg).set_index("study_id").at["trial-a", "caveat"] == " "
+
+
+def test_the_whitespace_of_a_blank_cell_is_what_python_calls_whitespace_issue_22() -> None:
+    every = [chr(c) for c in range(0x110000)]
+    assert typed.WHITESPACE == "".join(c for c in every if c.isspace()) == "".join(c for c in every if re.fullmatch(r"\s", c))
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search for cells that start with whitespace (Arrow's, or pandas' without pyarrow), then Python's fullmatch on
+    those, finds exactly the cells Python's fullmatch of \\s+ finds: each whitespace character alone, doubled, before
+    and after a letter, and cells that are empty or missing."""
+    monkeypatch.setattr(mmdata.io.arrow, "arrow_available", lambda: arrow)
+    cells = [t for w in typed.WHITESPACE for t in (w, w + w, w + "a", "a" + w, w + "\u200b")] + ["", "a", "\u200b", "x y", None]
+    raw = pd.Series(cells, dtype="string")
+    resource = mmdata.open_package(ROOT).resources["arms"]
+    table = Table(resource, pd.DataFrame({"quote": raw}), pd.RangeIndex(2, len(cells) + 2).to_numpy(), pd.Series(False, index=raw.index).to_numpy())
+    problems: list = []
+    blank = typed._blank_required(table, resource.fact("quote"), raw, problems)
+    expected = [isinstance(c, str) and re.fullmatch(r"\s+", c) is not None for c in cells]
+    assert blank.tolist() == expected and sum(expected) == 2 * len(typed.WHITESPACE)
+    assert [p.row for p in problems] == [line for line, e in zip(range(2, len(cells) + 2), expected, strict=True) if e]

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import mmdata
+import mmdata.io.arrow
 import mmdata.rules.suggest
 from mmdata.rules import celltext
 from mmdata.rules.celltext import FORMULA_STARTS, MIN_QUOTE_WORDS
@@ -191,7 +192,7 @@ def test_numbers_and_constrained_text_are_not_formula_like_issue_13(pkg: Path) -
 
 
 def test_the_search_over_all_columns_at_once_finds_what_python_finds_issue_21(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One Arrow search over the cells of every column (celltext._cells_holding, _cells_starting) and the pandas search column
+    """One Arrow search over the cells of every column (io/arrow.py's cells_matching, cells_starting) and the pandas search column
     by column (without pyarrow) find exactly the cells Python's own `in` and `startswith` find: every invisible character at
     the start, middle and end of a cell, every formula start, one after the first character, empty and missing cells."""
     texts = [t for c in sorted(INVISIBLE) for t in (c, f"{c}a", f"a{c}b", f"ab{c}")]
@@ -201,10 +202,10 @@ def test_the_search_over_all_columns_at_once_finds_what_python_finds_issue_21(mo
     formula = [np.array([isinstance(t, str) and t.startswith(FORMULA_STARTS) for t in column], dtype=bool) for column in columns]
     assert sum(map(np.sum, hidden)) >= 4 * len(INVISIBLE) and sum(map(np.sum, formula)) == 2 * len(FORMULA_STARTS)
     for arrow in (True, False):
-        monkeypatch.setattr(celltext, "arrow_available", lambda arrow=arrow: arrow)
-        assert celltext._arrow_chunks(columns) is None if not arrow else celltext._arrow_chunks(columns) is not None
-        assert [a.tolist() for a in celltext._cells_holding(columns, celltext._INVISIBLE_RE.pattern)] == [a.tolist() for a in hidden]
-        assert [a.tolist() for a in celltext._cells_starting(columns, FORMULA_STARTS)] == [a.tolist() for a in formula]
+        monkeypatch.setattr(mmdata.io.arrow, "arrow_available", lambda arrow=arrow: arrow)
+        assert (mmdata.io.arrow.arrow_chunks(columns) is not None) == arrow
+        assert [a.tolist() for a in mmdata.io.arrow.cells_matching(columns, celltext._INVISIBLE_RE.pattern)] == [a.tolist() for a in hidden]
+        assert [a.tolist() for a in mmdata.io.arrow.cells_starting(columns, FORMULA_STARTS)] == [a.tolist() for a in formula]
 
 
 def test_no_shipped_cell_is_formula_like_or_invisible_issue_13() -> None:

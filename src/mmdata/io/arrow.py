@@ -1,10 +1,71 @@
-"""Whether pyarrow is installed: the fast paths take it (frames.py's CSV reader, rules/numbers.py's scan for
-number words), and each gives the same result without it, only slower."""
+"""Whether pyarrow is installed, and searches of text columns through it: the fast paths take it (frames.py's CSV
+reader, rules/numbers.py's scan for number words, the cell text rules, the blank-cell check of typed.py), and each
+gives the same result without it, only slower. pandas and pyarrow are imported only when a search runs."""
 
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 def arrow_available() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
+
+
+def arrow_chunks(columns: list[pd.Series]) -> list[Any] | None:
+    """The Arrow chunks of text columns, one list for all (no copy), or None when pyarrow does not hold them all."""
+    if not columns or not arrow_available():
+        return None
+    import pandas as pd
+    import pyarrow as pa
+
+    chunks: list[Any] = []
+    for column in columns:
+        arrow = getattr(column.array, "__arrow_array__", None)
+        if not isinstance(column.dtype, pd.StringDtype) or arrow is None:
+            return None
+        held = arrow()
+        chunks += held.chunks if isinstance(held, pa.ChunkedArray) else [held]
+    chunks = [c for c in chunks if len(c)]
+    return chunks if chunks and len({c.type for c in chunks}) == 1 else None
+
+
+def _split(matched: Any, columns: list[pd.Series]) -> list[np.ndarray]:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    flat = np.asarray(pc.fill_null(matched, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.split(flat, np.cumsum([len(c) for c in columns])[:-1])
+
+
+def cells_matching(columns: list[pd.Series], pattern: str) -> list[np.ndarray]:
+    """For each text column, the cells in which pattern matches (re.search). pattern is one that Arrow's RE2 and
+    Python's re read alike (literal characters, classes of them, ^): then one Arrow search runs over all the
+    columns' cells (a search per column costs more than the search itself in a small table); without pyarrow,
+    pandas searches column by column. A missing cell matches nothing."""
+    chunks = arrow_chunks(columns)
+    if chunks is None:
+        return [column.str.contains(pattern, regex=True).fillna(False).astype(bool).to_numpy() for column in columns]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return _split(pc.match_substring_regex(pa.chunked_array(chunks, type=chunks[0].type), pattern), columns)
+
+
+def cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:
+    """For each text column, the cells that start with one of starts (as cells_matching, all columns at once)."""
+    chunks = arrow_chunks(columns)
+    if chunks is None:
+        return [column.str.startswith(starts).fillna(False).astype(bool).to_numpy() for column in columns]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(chunks, type=chunks[0].type)
+    found = pc.starts_with(cells, starts[0])
+    for start in starts[1:]:
+        found = pc.or_(found, pc.starts_with(cells, start))
+    return _split(found, columns)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CELLS, PROVENANCE, Code, Problem
-from ..io.arrow import arrow_available
+from ..io.arrow import cells_matching, cells_starting
 from ..io.snapshot import DESCRIPTOR
 from ..model.publishing import safe_link
 from ..model.schema import Table
@@ -42,8 +42,8 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     texts = [f for f in table.resource.fields if f.type == "string" and f.enum is None]
     free = [f for f in texts if f.free_text]
-    hidden = dict(zip([f.name for f in texts], _cells_holding([typed[f.name] for f in texts], _INVISIBLE_RE.pattern), strict=True))
-    formula = dict(zip([f.name for f in free], _cells_starting([typed[f.name] for f in free], FORMULA_STARTS), strict=True))
+    hidden = dict(zip([f.name for f in texts], cells_matching([typed[f.name] for f in texts], _INVISIBLE_RE.pattern), strict=True))
+    formula = dict(zip([f.name for f in free], cells_starting([typed[f.name] for f in free], FORMULA_STARTS), strict=True))
     for f in texts:
         name = f.name
         column = typed[name]
@@ -66,58 +66,6 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
                                         f"{text!r} is not an http or https address; write the document's address, "
                                         "starting with https://", text))
     return problems
-
-
-def _arrow_chunks(columns: list[pd.Series]) -> list[Any] | None:
-    """The Arrow chunks of the columns, one list for all (no copy), or None when pyarrow does not hold them all."""
-    if not columns or not arrow_available():
-        return None
-    import pyarrow as pa
-
-    chunks: list[Any] = []
-    for column in columns:
-        arrow = getattr(column.array, "__arrow_array__", None)
-        if not isinstance(column.dtype, pd.StringDtype) or arrow is None:
-            return None
-        held = arrow()
-        chunks += held.chunks if isinstance(held, pa.ChunkedArray) else [held]
-    chunks = [c for c in chunks if len(c)]
-    return chunks if chunks and len({c.type for c in chunks}) == 1 else None
-
-
-def _split(matched: Any, columns: list[pd.Series]) -> list[np.ndarray]:
-    import pyarrow.compute as pc
-
-    flat = np.asarray(pc.fill_null(matched, False).to_numpy(zero_copy_only=False), dtype=bool)
-    return np.split(flat, np.cumsum([len(c) for c in columns])[:-1])
-
-
-def _cells_holding(columns: list[pd.Series], pattern: str) -> list[np.ndarray]:
-    """For each column, the cells in which pattern (a class of literal characters, which Arrow's RE2 and Python's re
-    read alike) matches: by one Arrow search over all the columns' cells (a search per column cost more than the
-    search itself in a small table), else column by column. A missing cell holds nothing."""
-    chunks = _arrow_chunks(columns)
-    if chunks is None:
-        return [column.str.contains(pattern, regex=True).fillna(False).astype(bool).to_numpy() for column in columns]
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return _split(pc.match_substring_regex(pa.chunked_array(chunks, type=chunks[0].type), pattern), columns)
-
-
-def _cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:
-    """For each column, the cells that start with one of starts (as _cells_holding, all columns at once)."""
-    chunks = _arrow_chunks(columns)
-    if chunks is None:
-        return [column.str.startswith(starts).fillna(False).astype(bool).to_numpy() for column in columns]
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    cells = pa.chunked_array(chunks, type=chunks[0].type)
-    found = pc.starts_with(cells, starts[0])
-    for start in starts[1:]:
-        found = pc.or_(found, pc.starts_with(cells, start))
-    return _split(found, columns)
 
 
 def descriptor_links(descriptor: dict[str, Any]) -> list[Problem]:

@@ -21,23 +21,15 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             if target not in frames:
                 continue  # the referenced table could not be read; its own problems say why
             ref_fields = list(fk.reference)
-            child, parent = frames[name], frames[target]
-            if len(fields) == 1:  # one column: the same comparison of texts, without building two MultiIndexes
-                column = child[fields[0]]
-                present = column.notna()
-                known = parent[ref_fields[0]].dropna().astype(str)
-                found = column.astype(str).isin(known)
-                keys = ((k,) for k in known.tolist())
-            else:
-                present = child[fields].notna().all(axis=1)
-                known_index = pd.MultiIndex.from_frame(parent[ref_fields].dropna().astype(str))
-                found = pd.MultiIndex.from_frame(child[fields].astype(str)).isin(known_index)
-                keys = iter(known_index)
-            broken = present & ~found
+            child, parent = frames[name][fields], frames[target][ref_fields]
+            # MultiIndexes of the keys' texts, even for one column: Arrow's is_in builds its set of a large parent
+            # table's keys slowly (3.9 s for a million keys against 0.6 s).
+            known = pd.MultiIndex.from_frame(parent.dropna().astype(str))
+            broken = child.notna().all(axis=1) & ~pd.MultiIndex.from_frame(child.astype(str)).isin(known)
             if not broken.any():
-                continue
+                continue  # the parent's keys are listed for suggestions only when a key is broken
             where = f"{target}.{Resource.key_text(ref_fields)}"
-            suggest = Suggester((Resource.key_text(k) for k in keys), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
+            suggest = Suggester((Resource.key_text(k) for k in known), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
             problems += emit(table, broken, fields[0], FOREIGN_KEY,
                               lambda r: f"'{_key(r, fields)}' is not a key of {where}{suggest(_key(r, fields))}")
     return problems
