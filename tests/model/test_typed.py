@@ -149,3 +149,14 @@ def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool,
     expected = [isinstance(c, str) and re.fullmatch(r"\s+", c) is not None for c in cells]
     assert blank.tolist() == expected and sum(expected) == 2 * len(typed.WHITESPACE)
     assert [p.row for p in problems] == [line for line, e in zip(range(2, len(cells) + 2), expected, strict=True) if e]
+
+
+def test_a_column_becomes_a_category_as_astype_makes_it_issue_22() -> None:
+    """mmdata.load's categories are numbered from each column's distinct values; the Series is the one astype gives,
+    dtype (categories in the schema's order) and values, for columns with missing cells, one value, none, or no rows."""
+    dtype = pd.CategoricalDtype(categories=["median", "mean", "hazard-ratio"])
+    for cells in (["mean", None, "median", "mean"], [None, None], ["hazard-ratio"], [], ["median"] * 3):
+        column = pd.Series(cells, dtype="string", name="statistic", index=range(10, 10 + len(cells)))
+        made, expected = typed.as_category(column, dtype), column.astype(dtype)
+        assert made.equals(expected) and made.dtype == expected.dtype and made.name == expected.name, cells
+        assert made.index.equals(expected.index) and made.isna().tolist() == expected.isna().tolist()
