@@ -21,6 +21,7 @@ since a source is added before its rows; `mmdata validate` lists them until the 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -507,6 +508,12 @@ def _identifiers(table: Table, df: pd.DataFrame, refs: dict[str, str | None], se
     return problems
 
 
+@functools.lru_cache(maxsize=16)
+def _stated_numbers(text: str) -> frozenset[float]:
+    """The numbers a reference file states: read once per text, not once per table and column that cite it."""
+    return frozenset(numbers_of([text])[1].tolist())
+
+
 def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings, publication: dict[str, str]) -> list[Problem]:
     """A number in a caveat that its seed's findings do not state is confirmed in the reference facts, and the
     caveat names the publication (author or journal, and year, both in the study's publication).
@@ -517,7 +524,7 @@ def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findin
         if not {column, "source_id", "study_id"} <= set(df.columns):
             continue
         text = refs.get(rel)
-        confirmed = set(numbers_of([text])[1].tolist()) if text is not None else set()
+        confirmed = _stated_numbers(text) if text is not None else frozenset()
         every, distinct = pd.factorize(df[column])  # -1: no caveat
         rows = np.flatnonzero(every >= 0)
         codes = every[rows]
