@@ -1,8 +1,9 @@
 """Work on a small file's bytes, done once per process: the same bytes read by the same schema give the same result.
 
 A process often checks the same table twice: add-row and add-source validate the package before and
-after the change (every table but one the same), a release validates the folder and then its
-archive, and the tests validate hundreds of copies of one package with one cell changed. The key is everything the result depends on: the file's bytes
+after the change (every table but one the same), a program that uses the library may validate a
+package again after a change, and the tests validate hundreds of copies of one package with one
+cell changed. The key is everything the result depends on: the file's bytes
 themselves (compared whole, not by a digest), the table's schema as read (model.schema.Resource,
 compared field by field) and whether the Arrow reader is installed. Only files up to MEMO_BYTES are
 kept, and only the last MEMO_ENTRIES results, so that a large package pins no memory; its tables
