@@ -61,3 +61,17 @@ def test_allowed_value_suggestions_are_once_per_distinct_value_and_bounded_issue
     allowed = "use one of: experimental, control, cohort-group"
     assert messages["controls-1"] == f"'controls-1' is not an allowed value (did you mean 'control'?); {allowed}"
     assert messages[f"controls-{distinct - 1}"] == f"'controls-{distinct - 1}' is not an allowed value; {allowed}"
+
+
+def test_pandera_checks_the_types_the_cell_reader_built_issue_21() -> None:
+    """pandera does not coerce: a column the cell reader built in another type than its field's is a bug, said as one,
+    never a problem of the data nor a column silently converted."""
+    arms = mmdata.open_package(ROOT).resources["arms"]
+    header = (ROOT / ARMS).read_bytes().split(b"\n", 1)[0]
+    read = read_cells(ARMS, header + b'\na1,s,n,x,control,12,,src,"The quote, quoted.",\n', arms.field_names, arms.missing_values, [])
+    assert read is not None
+    table = Table(arms, read.frame, read.lines, read.broken)
+    typed, problems, _ = typed_frame(table)
+    assert problems == [] and cells.check_cells(table, typed) == []
+    with pytest.raises(TypeError, match=r"data/arms.csv: column size was read as Float64, not dtype\('Int64'\); please report this bug"):
+        cells.check_cells(table, typed.astype({"size": "Float64"}))
