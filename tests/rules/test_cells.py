@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import mmdata
@@ -73,5 +75,8 @@ def test_pandera_checks_the_types_the_cell_reader_built_issue_21() -> None:
     table = Table(arms, read.frame, read.lines, read.broken)
     typed, problems, _ = typed_frame(table)
     assert problems == [] and cells.check_cells(table, typed) == []
-    with pytest.raises(TypeError, match=r"data/arms.csv: column size was read as Float64, not dtype\('Int64'\); please report this bug"):
-        cells.check_cells(table, typed.astype({"size": "Float64"}))
+    expected = {f.name: f.dtype for f in arms.fields}
+    assert expected["size"] == "Int64"
+    for wrong in (typed.astype({"size": "Float64"}), typed.drop(columns="caveat"), typed.assign(extra=typed["name"])):
+        with pytest.raises(TypeError, match=re.escape(f"data/arms.csv: the cells were not read as the types ({expected}); please report this bug")):
+            cells.check_cells(table, wrong)
