@@ -37,8 +37,8 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
             if not broken.any():
                 continue  # the parent's keys are listed for suggestions only when a key is broken
             where = f"{target}.{Resource.key_text(ref_fields)}"
-            keys = ((k,) for k in known.tolist()) if isinstance(known, pd.Series) else iter(known)
-            suggest = Suggester((Resource.key_text(k) for k in keys), n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
+            choices = known.tolist() if isinstance(known, pd.Series) else map(Resource.key_text, known)  # one column: its text is the key's
+            suggest = Suggester(choices, n=3, cutoff=0.8)  # once per distinct key, bounded (#23)
             problems += emit(table, broken, fields[0], FOREIGN_KEY,
                               lambda r: f"'{_key(r, fields)}' is not a key of {where}{suggest(_key(r, fields))}")
     return problems
