@@ -75,6 +75,20 @@ def test_fmt_refuses_and_writes_nothing_when_a_cell_would_read_back_differently_
     assert (package / ARMS).read_bytes() == before
 
 
+def test_fmt_never_calls_a_file_canonical_that_reads_back_otherwise_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fmt skips parsing its output again when it equals the file (#22); then the file's own rows must be the rows in
+    key order. A serialiser that gave back the file of rows out of order would otherwise pass it as canonical."""
+    header, *rows = (package / ARMS).read_bytes().splitlines(keepends=True)
+    (package / ARMS).write_bytes(b"".join([header, *reversed(rows)]))
+    before = (package / ARMS).read_bytes()
+    fields = cells(header)[0]
+    monkeypatch.setattr(mmdata.edit.fmt, "canonical_csv", lambda names, records: before if names == fields else canonical_csv(names, records))
+    result = CliRunner().invoke(cli, ["fmt", "--check", str(package)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"{ARMS}: fmt cannot rewrite this file without changing a cell (row 1 in key order would read back differently); "
+                             "it is left as it is: please report this as a bug in mmdata [source-error] (left untouched)\n")
+
+
 @pytest.mark.parametrize(("bom", "codec", "encoding"), [
     (b"\xff\xfe", "utf-16-le", "UTF-16 LE"), (b"\xfe\xff", "utf-16-be", "UTF-16 BE"),
     (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32 LE"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32 BE")])

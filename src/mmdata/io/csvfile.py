@@ -212,7 +212,14 @@ def canonical_csv(header: list[str], records: list[list[str]]) -> bytes:
     Minimal quoting as the csv module's writer does it, except that a cell holding a lone
     carriage return is quoted too, so that every cell reads back as it was written.
     """
-    return "".join(_row(record) + "\n" for record in [header, *records]).encode("utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(records)
+    text = out.getvalue()
+    if "\r" in text:  # a cell holds a carriage return, which the writer may leave unquoted: quote each cell as _row says
+        text = "".join(_row(record) + "\n" for record in [header, *records])
+    return text.encode("utf-8")
 
 
 def _row(record: list[str]) -> str:
