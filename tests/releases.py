@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from mmdata.cli import cli
 from mmdata.edit.diff import next_version
 from mmdata.edit.generated import COUNTED, describe_source
-from mmdata.edit.generated import read_rows as package_rows
+from mmdata.edit.rows import read_rows as package_rows
 from mmdata.io import journal
 from mmdata.io.snapshot import Snapshot
 from mmdata.publish.release import EXTRA_FILES, ReleaseResult, parse_version, release

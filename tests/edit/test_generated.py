@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.edit.generated import contents_heading, read_rows
+from mmdata.edit.generated import contents_heading
+from mmdata.edit.rows import read_rows
 from mmdata.errors import ReleaseRefused
 from mmdata.model.package import checksum_mismatches
 from mmdata.publish.release import previous_release

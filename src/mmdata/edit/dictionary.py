@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import DocsError, Problem
-from ..io.csvfile import parse_csv_bytes
-from ..io.files import current as current_bytes
-from ..io.journal import transaction
+from ..errors import DocsError
 from ..model.package import Package, open_package
 from ..model.schema import Constraints, Resource, warning_codes
 
 DICTIONARY = "docs/data-dictionary.md"
 
 
-def render_dictionary(source: Package | str | Path = ".") -> str:
-    """The Markdown text of the data dictionary of the package (opened, or at a folder)."""
+def render_dictionary(source: Package | str | Path, tables: Mapping[str, tuple[list[str], list[list[str]]]]) -> str:
+    """The Markdown text of the data dictionary of the package (opened, or at a folder), given its tables as
+    `edit.rows.read_rows` reads them (each table's header and its rows in key order, by table name): `mmdata docs`
+    reads each table once for every text it makes."""
     pkg = open_package(source)
     pkg.refuse_ambiguous()
     descriptor = pkg.descriptor
@@ -31,18 +32,18 @@ def render_dictionary(source: Package | str | Path = ".") -> str:
         "Every table is a CSV file (UTF-8, LF line endings, a header row); an empty cell means the value is missing.",
         "The example of a field is its first non-empty value in the table's key order.",
     ]
-    out += _warnings(pkg)
+    out += _warnings(pkg, tables)
     for resource in pkg.usable:
-        out += _table(pkg, resource)
+        out += _table(resource, _examples(*tables[resource.name]))
     return "\n".join(out) + "\n"
 
 
-def _warnings(pkg: Package) -> list[str]:
+def _warnings(pkg: Package, tables: Mapping[str, tuple[list[str], list[list[str]]]]) -> list[str]:
     """The standard warnings (#20): each code of the vocabulary, what it means, and how many rows of each table carry it."""
     if not pkg.warnings:
         return []
     marked = [r for r in pkg.usable if any(f.warnings for f in r.fields)]
-    counts = {r.name: _warning_counts(pkg.file(r.path), r) for r in marked}
+    counts = {r.name: _warning_counts(*tables[r.name], r) for r in marked}
     lines = ["", "## Standard warnings", "",
              "Codes in the `warnings` column of " + ", ".join(f"`{r.name}`" for r in marked) + ", beside the `caveat` that says the same "
              "in words, so that rows can be filtered on them. A cell holds the codes that apply, separated by one space, in alphabetical "
@@ -56,22 +57,18 @@ def _warnings(pkg: Package) -> list[str]:
     return lines
 
 
-def _warning_counts(raw: bytes, resource: Resource) -> dict[str, int]:
-    problems: list[Problem] = []
-    parsed = parse_csv_bytes(resource.path, raw, problems)
-    if parsed is None:
-        raise DocsError("; ".join(p.to_line() for p in problems) or f"{resource.path}: cannot be read; run `mmdata validate` to see why")
-    columns = [parsed.header.index(f.name) for f in resource.fields if f.warnings and f.name in parsed.header]
+def _warning_counts(header: list[str], records: list[list[str]], resource: Resource) -> dict[str, int]:
+    """How many rows carry each code (a row once, whichever of its columns says it)."""
+    columns = [header.index(f.name) for f in resource.fields if f.warnings and f.name in header]
     counts: dict[str, int] = {}
-    for record in parsed.records:
-        for code in {c for i in columns if i < len(record) for c in warning_codes(record[i])}:
-            counts[code] = counts.get(code, 0) + 1
+    for cells, n in Counter(tuple(record[i] for i in columns) for record in records).items():  # each distinct set of cells read once
+        for code in {c for cell in cells for c in warning_codes(cell)}:
+            counts[code] = counts.get(code, 0) + n
     return counts
 
 
-def _table(pkg: Package, resource: Resource) -> list[str]:
+def _table(resource: Resource, examples: dict[str, str]) -> list[str]:
     name, rel, pk = resource.name, resource.path, resource.primary_key
-    examples = _examples(pkg.file(rel), resource)
     lines = ["", f"## {name}", "", _cell(resource.description or resource.entry_description), "",
              f"- File: `{rel}`; schema: `{resource.schema_path}`",
              f"- Primary key: {', '.join(f'`{k}`' for k in pk) or '(none)'}"]
@@ -104,17 +101,13 @@ def _constraints(cons: Constraints) -> str:
     return "; ".join(parts)
 
 
-def _examples(raw: bytes, resource: Resource) -> dict[str, str]:
-    rel = resource.path
-    problems: list[Problem] = []
-    parsed = parse_csv_bytes(rel, raw, problems)
-    if parsed is None:
-        raise DocsError("; ".join(p.to_line() for p in problems) or f"{rel}: cannot be read; run `mmdata validate` to see why")
+def _examples(header: list[str], records: list[list[str]]) -> dict[str, str]:
+    """Each column's first non-empty cell, rows in key order (a column with none has no example)."""
     examples: dict[str, str] = {}
-    for record in resource.sorted_rows(parsed.header, parsed.records):
-        for name, value in zip(parsed.header, record, strict=True):
-            if value and name not in examples:
-                examples[name] = value
+    for j, name in enumerate(header):
+        value = next((record[j] for record in records if record[j]), "")
+        if value:
+            examples[name] = value
     return examples
 
 
@@ -129,16 +122,3 @@ def _cell(text: str) -> str:
 
 def _join(fields: tuple[str, ...]) -> str:
     return ", ".join(fields)
-
-
-def write_dictionary(root: str | Path = ".", check: bool = False) -> bool:
-    """Write docs/data-dictionary.md (with check, only compare); True when it was already current."""
-    root = Path(root)
-    if check:
-        return current_bytes(root, DICTIONARY) == render_dictionary(root).encode("utf-8")  # never through a link (#13)
-    with transaction(root, "docs") as staged:  # the lock held, through the journal (#21)
-        text = render_dictionary(root).encode("utf-8")
-        if current_bytes(root, DICTIONARY) == text:
-            return True
-        staged.write(DICTIONARY, text)
-        return False

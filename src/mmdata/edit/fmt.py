@@ -13,7 +13,6 @@ datapackage.json, so two data pull requests never conflict over checksums (#12).
 from __future__ import annotations
 
 import copy
-import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +81,7 @@ def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResu
         position = {name: i for i, name in enumerate(parsed.header)}
         order = [position[f] for f in fields]
         in_order = parsed.records if order == list(range(len(fields))) else [[record[i] for i in order] for record in parsed.records]
-        keys = resource.key_positions(fields)
-        # Every cell is a text here, so a row's key is its key cells as they are (Resource.row_key's, without its conversions).
-        records = sorted(in_order, key=operator.itemgetter(*keys)) if keys else list(in_order)
+        records = resource.sorted_texts(fields, in_order)
         canonical = canonical_csv(fields, records)
         # Bytes equal to the file's read back as the file did: parsing them again (half of fmt's time) is needed only otherwise.
         same = canonical == raw and not found and parsed.records == records

@@ -14,8 +14,8 @@ it otherwise, and two pull requests adding rows for different sources would conf
 
 A file that does not exist is skipped (a bare package folder has no README); a region is only
 written where its marks are, and what it holds never holds a mark: a cell's ``<!-- end -->`` is
-written ``&lt;!-- end -->``, which Markdown shows as written (#23). `mmdata docs --check` compares, `mmdata docs` writes. Only csvfile
-is used to read the tables, so this stays free of pandas.
+written ``&lt;!-- end -->``, which Markdown shows as written (#23). `mmdata docs --check` compares, `mmdata docs` writes. The tables
+are read once, as text, by edit/rows.py (csvfile only), so this stays free of pandas.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..about import DISTRIBUTION
-from ..errors import DocsError, Problem
-from ..io.csvfile import header_ok
+from ..errors import DocsError
 from ..io.files import current, decoded, read_file
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
 from ..model.package import DESCRIPTOR, Package, open_package
 from ..model.publishing import CITATION, PIN_REGIONS, ZENODO, render_pins, render_zenodo
 from ..model.scope import scope_items, scope_of
+from .rows import Rows, read_rows
 
 README = "README.md"
 LICENCE = "LICENSE-DATA.md"
@@ -52,37 +52,6 @@ RELEASED = "contents"
 REGION = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end -->)", re.S)
 #: What REGION finds of a region's marks: never left in what a region holds (see unmarked).
 MARKS = ("<!-- end -->", "<!-- generated:")
-
-
-@dataclass
-class Rows:
-    """The tables of a package as text: each row a dict from field to cell, in key order."""
-
-    tables: dict[str, list[dict[str, str]]]
-
-    def of(self, table: str) -> list[dict[str, str]]:
-        return self.tables.get(table, [])
-
-
-def read_rows(source: Package | str | Path) -> Rows:
-    """Every declared table of the package (opened, or at a folder), sorted by primary key; DocsError when one cannot be read."""
-    pkg = open_package(source)
-    pkg.refuse_ambiguous()
-    problems: list[Problem] = list(pkg.problems)
-    tables: dict[str, list[dict[str, str]]] = {}
-    for resource in pkg.usable:
-        parsed = pkg.parsed(resource, problems)
-        if parsed is None:
-            continue
-        found: list[Problem] = []  # the listings name columns by the schema: a header without them is reported (#13)
-        if not header_ok(resource.path, parsed.header, resource.field_names, found):
-            problems += found
-            continue
-        records = resource.sorted_rows(parsed.header, parsed.records)
-        tables[resource.name] = [dict(zip(parsed.header, record, strict=True)) for record in records]
-    if problems:
-        raise DocsError("; ".join(p.to_line() for p in problems) + "; run `mmdata validate` to see why")
-    return Rows(tables)
 
 
 def _words(value: str) -> str:
@@ -201,7 +170,7 @@ def generated_files(source: Package | str | Path) -> dict[str, bytes]:
     regions = {"seeds": render_seeds(rows), "scope": render_scope(pkg, rows)}
     if descriptor.get("version"):  # the commands that pin the last release (#14); none without a version
         regions.update(render_pins(str(descriptor["version"]), DISTRIBUTION))
-    out = {DICTIONARY: render_dictionary(pkg).encode("utf-8")}
+    out = {DICTIONARY: render_dictionary(pkg, rows.tables).encode("utf-8")}
     for name in (README, LICENCE):
         text = current(root, name)
         if text is not None:

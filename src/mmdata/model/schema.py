@@ -17,6 +17,7 @@ JSON type (it reads it as absent).
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -210,6 +211,12 @@ class Resource:
     def sorted_rows(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
         """rows in key order (a stable sort: rows with one key keep their order)."""
         return sorted(rows, key=self.row_key(header))
+
+    def sorted_texts(self, header: Sequence[str], rows: Iterable[list[str]]) -> list[list[str]]:
+        """Rows whose cells are all texts (as parsed from a file) in key order: sorted_rows, by the key cells as they
+        are (no conversion per cell, which was most of sorting a million rows)."""
+        positions = self.key_positions(header)
+        return sorted(rows, key=operator.itemgetter(*positions)) if positions else list(rows)
 
     @staticmethod
     def key_text(key: Sequence[str]) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..edit.diff import LEVELS, TableDiff, bump_kind, diff_packages, next_version, required_bump
-from ..edit.generated import README, read_rows, release_readme, zenodo_file
+from ..edit.generated import README, release_readme, zenodo_file
+from ..edit.rows import read_rows
 from ..errors import Problem, ReleaseRefused, UnsafeFile, multiline
 from ..io import journal
 from ..io.files import decoded
