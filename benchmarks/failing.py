@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,12 +89,13 @@ def broken_copy(package: Path, target: Path, kind: str, failing: int) -> int:
 
 
 def run(command: list[str], report: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak resident MB and exit code of one process (GNU time); its standard output goes to report."""
+    """Wall seconds, peak resident MB and exit code of one process (GNU time); its output (the problems, then the
+    summary) goes to report."""
     with tempfile.NamedTemporaryFile("r") as timing, report.open("wb") as out:
-        done = subprocess.run(["/usr/bin/time", "-o", timing.name, "-f", "%e %M", *command], stdout=out, stderr=subprocess.PIPE)
+        done = subprocess.run(["/usr/bin/time", "-o", timing.name, "-f", "%e %M", *command], stdout=out, stderr=out)
         wall, peak_kb = timing.read().split()[-2:]
     if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}: see {report}")
     return float(wall), int(peak_kb) / 1024, done.returncode
 
 
@@ -121,8 +123,8 @@ def main() -> None:
         report = args.work / f"{name}.report.txt"
         print(f"validate {name} ...", end=" ", flush=True)
         wall, peak, code = run([str(BIN / "mmdata"), "validate", str(path)], report)
-        with report.open("rb") as fh:
-            problems = sum(1 for line in fh if line.startswith(b"data/"))
+        summary = re.search(rb"^invalid: ([0-9]+) problems", report.read_bytes(), re.M)
+        problems = int(summary.group(1)) if summary else 0
         print(f"{wall:.1f} s, {peak:,.0f} MB, exit {code}, {problems:,} problems", flush=True)
         rows.append((name, broken, problems, wall, peak))
     valid_wall, valid_peak = rows[0][3], rows[0][4]
