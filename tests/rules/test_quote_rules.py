@@ -16,7 +16,7 @@ import pytest
 import mmdata
 import mmdata.io.arrow
 import mmdata.rules.suggest
-from mmdata.rules import celltext
+from mmdata.rules import celltext, lookalike
 from mmdata.rules.celltext import FORMULA_STARTS, MIN_QUOTE_WORDS
 from mmdata.rules.suggest import SUGGESTION_LIMIT, QuoteAdvice
 from mmdata.terminal import INVISIBLE, INVISIBLE_RANGES
@@ -108,6 +108,17 @@ def test_what_a_quote_that_only_looks_right_is_told_issue_13(quote: str, advice:
         assert 'closest passage: "' in message
     else:
         assert message == f"quote not found in the seed of doc; {advice}"
+
+
+def test_an_ascii_text_gets_the_skeleton_a_character_at_a_time_would_give_issue_22() -> None:
+    """ASCII quotes (most of them) skip the step per character: the same skeleton and positions, for every ASCII character."""
+    every = "".join(map(chr, range(128))) * 2
+    skeleton, origin = lookalike._skeleton(every)
+    assert (skeleton, list(origin)) == lookalike._skeleton_by_character(every)
+    assert skeleton.count("'") == every.count("'") + every.count("`")  # the backtick is mapped, as LOOK_ALIKES says
+    assert lookalike._skeleton("caf\u00e9") == lookalike._skeleton_by_character("caf\u00e9")  # and any other text the slow way
+    assert QuoteAdvice({"doc": SEED}).message("The body`s immune system", "doc") == (
+        "quote not found in the seed of doc; character 9 of the quote is U+0060 GRAVE ACCENT where the seed has U+2019 RIGHT SINGLE QUOTATION MARK")
 
 
 def test_a_quote_with_a_real_typo_still_gets_its_closest_passage_issue_13() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import pandas as pd
 
@@ -18,22 +18,34 @@ RESULT_TABLES = ("outcomes", "adverse_events")
 QUOTED_TABLES = ("studies", "arms", *RESULT_TABLES)
 
 
+class Row(dict):
+    """A row of a table's text cells, by column, as a rule's message reads it: row[column], and row.name, its label."""
+
+    name: Hashable
+
+
 def emit(table: Table, mask: pd.Series, column: str, code: str,
-          message: Callable[[pd.Series], str], value_column: str | None = None) -> list[Problem]:
+          message: Callable[[Row], str], value_column: str | None = None) -> list[Problem]:
     """One problem per row where mask is true, worded from that row of the table's text cells.
 
     mask is indexed like table.frame (its labels are row positions), so a frame that leaves
-    some rows out still reports the right file lines.
+    some rows out still reports the right file lines. The failing rows are taken from the frame
+    together, not one by one: a row at a time cost 0.1 ms, 10 s for 100,000 failing rows (#22).
     """
     hits = mask.to_numpy(dtype=bool, na_value=False)
     if not hits.any():
         return []
+    labels = mask.index[hits]
+    shown_column = value_column or column
     problems = []
-    for label in mask.index[hits]:
-        row = table.frame.loc[label]
-        shown = row[value_column or column]
-        problems.append(Problem(table.path, int(table.lines[label]), column, code, message(row),
-                                None if pd.isna(shown) else str(shown)))
+    failing = table.frame.loc[labels]
+    names = list(failing.columns)
+    cells = zip(*(failing[name].to_numpy(dtype=object) for name in names), strict=True)  # a missing cell stays NA, as in a row of the frame
+    for label, line, values in zip(labels.tolist(), table.lines[labels].tolist(), cells, strict=True):
+        row = Row(zip(names, values, strict=True))
+        row.name = label
+        shown = row[shown_column]
+        problems.append(Problem(table.path, int(line), column, code, message(row), None if pd.isna(shown) else str(shown)))
     return problems
 
 

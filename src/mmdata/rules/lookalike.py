@@ -12,6 +12,7 @@ message names the first character that differs, so a look-alike never passes and
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from ..terminal import INVISIBLE, character_name
 
@@ -25,9 +26,24 @@ LOOK_ALIKES = str.maketrans({
     **dict.fromkeys("‐‑‒–—―−", "-"), "ı": "i",
 })
 
+#: LOOK_ALIKES of the ASCII characters (see _skeleton).
+ASCII_LOOK_ALIKES = {code: LOOK_ALIKES[code] for code in range(128) if code in LOOK_ALIKES}
 
-def _skeleton(text: str) -> tuple[str, list[int]]:
-    """The skeleton of text, and for each of its characters the position in text it comes from."""
+
+def _skeleton(text: str) -> tuple[str, Sequence[int]]:
+    """The skeleton of text, and for each of its characters the position in text it comes from.
+
+    An ASCII text is its own skeleton but for the backtick (every ASCII character is its own NFKD
+    form, none is invisible, and the backtick is the only one LOOK_ALIKES maps: a test checks all
+    128), so it is made without a step per character: 100,000 quotes not found in their seeds took
+    20 s a character at a time (#22)."""
+    if text.isascii():
+        return text.translate(ASCII_LOOK_ALIKES), range(len(text))
+    return _skeleton_by_character(text)
+
+
+def _skeleton_by_character(text: str) -> tuple[str, list[int]]:
+    """_skeleton of any text, a character at a time."""
     pieces: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(text):
@@ -42,7 +58,7 @@ class Skeletons:
 
     def __init__(self, seeds: dict[str, str]) -> None:
         self.seeds = seeds
-        self.made: dict[str, tuple[str, list[int]]] = {}
+        self.made: dict[str, tuple[str, Sequence[int]]] = {}
 
     def difference(self, quote: str, source_id: str) -> str | None:
         """'character 12 of the quote is U+0430 … where the seed has U+0061 …', or None when the skeletons differ too."""
@@ -51,7 +67,7 @@ class Skeletons:
         return look_alike(quote, self.seeds[source_id], *self.made[source_id])
 
 
-def look_alike(quote: str, seed: str, seed_skeleton: str, seed_origin: list[int]) -> str | None:
+def look_alike(quote: str, seed: str, seed_skeleton: str, seed_origin: Sequence[int]) -> str | None:
     ours, origin = _skeleton(quote)
     at = seed_skeleton.find(ours) if ours else -1
     if at < 0:
