@@ -13,6 +13,7 @@ The rule, enforced by `mmdata release`:
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -86,11 +87,16 @@ def diff_packages(old: Package, new: Package) -> list[TableDiff]:
             continue
         old_table, new_table = _resource(old, name), _resource(new, name)
         diff.schema = schema_changes(name, old_table, new_table)
-        before, after = _rows(old, old_table), _rows(new, new_table)
-        diff.added = sorted(set(after) - set(before))
-        diff.removed = sorted(set(before) - set(after))
-        for key in sorted(set(before) & set(after)):
-            cells = {c: (before[key][c], after[key][c]) for c in after[key] if c in before[key] and before[key][c] != after[key][c]}
+        (old_header, before), (new_header, after) = _keyed(old, old_table), _keyed(new, new_table)
+        diff.added = sorted(after.keys() - before.keys())
+        diff.removed = sorted(before.keys() - after.keys())
+        position = {c: i for i, c in enumerate(old_header)}
+        shared = [(c, position[c], j) for j, c in enumerate(new_header) if c in position]  # in the new header's order
+        same_columns = old_header == new_header
+        differ = sorted(k for k in after.keys() & before.keys() if not (same_columns and before[k] == after[k]))  # a row at a time: no dict of it
+        for key in differ:
+            a, b = before[key], after[key]
+            cells = {c: (a[i], b[j]) for c, i, j in shared if a[i] != b[j]}
             if cells:
                 diff.changed[key] = cells
         result.append(diff)
@@ -149,11 +155,13 @@ def _resource(pkg: Package, name: str) -> Resource:
 
 def table_rows(pkg: Package, name: str) -> dict[str, dict[str, str]]:
     """The rows of the table called name by key, each a dict of its cells as written: what diff compares (the change feed lists them, #20)."""
-    return _rows(pkg, _resource(pkg, name))
+    header, rows = _keyed(pkg, _resource(pkg, name))
+    return {key: dict(zip(header, record, strict=True)) for key, record in rows.items()}
 
 
-def _rows(pkg: Package, resource: Resource) -> dict[str, dict[str, str]]:
-    """The rows of a table by key; DiffRefused when two rows have one key (or read alike) or a column is there twice, so no row is hidden."""
+def _keyed(pkg: Package, resource: Resource) -> tuple[list[str], dict[str, list[str]]]:
+    """The header of a table and its rows by key (each its cells as written, in the header's order); DiffRefused when two
+    rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     problems: list[Problem] = []
     parsed = pkg.parsed(resource, problems)
     if parsed is None:
@@ -168,20 +176,25 @@ def _rows(pkg: Package, resource: Resource) -> dict[str, dict[str, str]]:
     if lacking or not parsed.header:
         raise DiffRefused(f"{where}: the header lacks the key column '{lacking[0] if lacking else ''}'; diff matches rows by key: "
                           "run `mmdata validate`")
-    key_of = resource.row_key(parsed.header) if resource.primary_key else (lambda record: (record[0],))  # no key: the first column
-    rows: dict[str, dict[str, str]] = {}
-    first_line: dict[str, int] = {}
     broken = next((line for line, bad in zip(parsed.lines, parsed.broken, strict=True) if bad), None)
     if broken is not None:  # its cells were padded or cut to the header's width: comparing them would hide what the row holds
         raise DiffRefused(f"{where}:{broken}: the row's cells do not match the header's columns; diff compares cells by column: "
                           "run `mmdata validate`")
-    for record, line in zip(parsed.records, parsed.lines, strict=True):
-        key = resource.key_text(key_of(record))
-        if key in rows:
-            raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
-                              "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
-        rows[key], first_line[key] = dict(zip(parsed.header, record, strict=True)), line
-    return rows
+    # A row's key as Resource.key_text names it (its key cells joined by '+'); no key: its first column.
+    positions = resource.key_positions(parsed.header) if resource.primary_key else [0]
+    if len(positions) == 1:
+        keys = [record[positions[0]] for record in parsed.records]
+    else:
+        keys = [resource.key_text(key) for key in map(operator.itemgetter(*positions), parsed.records)]
+    rows = dict(zip(keys, parsed.records, strict=True))
+    if len(rows) < len(keys):
+        first_line: dict[str, int] = {}
+        for key, line in zip(keys, parsed.lines, strict=True):
+            if key in first_line:
+                raise DiffRefused(f"{where}: lines {first_line[key]} and {line} both have the key '{key}'; diff matches rows by key, "
+                                  "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+            first_line[key] = line
+    return parsed.header, rows
 
 
 def schema_changes(table: str, old: Resource, new: Resource) -> list[SchemaChange]:
