@@ -42,3 +42,6 @@ def test_each_failing_row_is_worded_from_its_cells_at_its_file_line_issue_22(at_
     shown = emit(table, ~mask, "role", "enum-error", message, value_column="arm_id")
     assert [(p.row, p.message, p.value) for p in shown] == [(2, "a has role x", "a"), (7, "c has role y", "c"), (10, "e has role z", "e")]
     assert emit(table, pd.Series(False, index=frame.index), "role", "enum-error", message) == []
+    part = Table(resource, frame.iloc[[1, 3, 4]], table.lines, table.broken)  # a frame that leaves rows out: labels, not positions
+    found = emit(part, pd.Series([False, True, True], index=part.frame.index), "role", "enum-error", message, value_column="arm_id")
+    assert [(p.row, p.message, p.value) for p in found] == [(9, "d has role <NA>", "d"), (10, "e has role z", "e")]
