@@ -4,6 +4,7 @@ checks linear in the header's width."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,17 @@ def test_a_header_that_is_not_the_schemas_is_reported_without_reading_the_rows_i
             assert read_cells("t.csv", raw, ["a", "b"], [""], found, fast=fast) is None
             assert len(found) == 50_000
             assert len(made) < 10  # not a column each
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_parsing_leaves_the_garbage_collector_as_it_was_issue_22(enabled: bool) -> None:
+    """The collector is paused while a file is parsed (#22), and left as the caller had it, even when the file is broken."""
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert cells(b"a,b\n1,2\n") == (["a", "b"], [["1", "2"]])
+        assert gc.isenabled() is enabled
+        assert parse_csv_bytes("t.csv", b'a,b\n"1,2\n', []) is None  # an open quote: the parse fails
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
