@@ -12,7 +12,7 @@ import pytest
 import mmdata.publish.export
 import mmdata.publish.site
 from mmdata.model.package import open_package
-from mmdata.publish.export import export_files
+from mmdata.publish.export import _text, export_files, spreadsheet_safe
 from mmdata.publish.site import build_site
 
 from ..conftest import set_cell
@@ -63,3 +63,14 @@ def test_the_site_shows_a_hostile_cell_as_text_issue_13(unchecked: Path, tmp_pat
 
 def _quoted(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"'
+
+
+def test_findings_csv_cells_are_the_same_read_once_per_distinct_text_issue_22() -> None:
+    """findings.csv's cells are made column by column, each distinct text once (#22): the same cells as one at a time,
+    a repeated formula-like text neutralised every time, numbers as _text writes them (-0.0 is not 0.0)."""
+    rows = [("=1+1", None, 1.0, 3, "a"), ("=1+1", "@x", -0.0, 3, "a"), ("b", "@x", 0.0, None, "+2"), ("=1+1", "", 2.5, 0, "a")]
+    one_at_a_time = [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row] for row in rows]
+    assert mmdata.publish.export._csv_cells(rows) == one_at_a_time
+    assert [row[0] for row in one_at_a_time] == ["'=1+1", "'=1+1", "b", "'=1+1"]
+    assert [row[2] for row in one_at_a_time] == ["1", "-0", "0", "2.5"]
+    assert mmdata.publish.export._csv_cells([]) == []

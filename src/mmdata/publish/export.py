@@ -46,7 +46,7 @@ from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
 from . import croissant, fhir, findings
 from .findings import quote_name
-from .sqlite import PLUGIN_FILE, build, database_bytes, datasette_metadata, datasette_plugin, described, findings_frame
+from .sqlite import PLUGIN_FILE, database, database_file, datasette_metadata, datasette_plugin, described, findings_frame
 
 FORMATS = ("sqlite", "parquet", "csv", "fhir")
 #: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
@@ -89,10 +89,14 @@ def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
     tables, resources = typed_tables(pkg), pkg.resources
     every = described(resources)
     files: dict[str, bytes] = {}
-    rows = _rows(tables, resources)
-    if "sqlite" in formats:
-        files[SQLITE_FILE] = database_bytes(tables, resources)
-        files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
+    conn = database(tables, resources)  # built once: the rows are read back from it, then it is the SQLite file
+    try:
+        rows = _rows(conn, resources)
+        if "sqlite" in formats:
+            files[SQLITE_FILE] = database_file(conn, resources)
+            files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
+    finally:
+        conn.close()
     if "parquet" in formats:
         for name, resource in every.items():
             files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], resource, {
@@ -100,9 +104,7 @@ def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
                 "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
             })
     if "csv" in formats:
-        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names,
-                                            [[spreadsheet_safe(_text(v)) if isinstance(v, str) else _text(v) for v in row]
-                                             for row in rows[findings.NAME]])
+        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names, _csv_cells(rows[findings.NAME]))
     if "fhir" in formats:
         files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
     return dict(sorted(files.items()))
@@ -170,18 +172,24 @@ def study_rows(pkg: Package) -> list[dict[str, str]]:
     return [{k: str(v) for k, v in row.items() if not pd.isna(v)} for row in frame.to_dict("records")]
 
 
-def _rows(tables: dict[str, Any], resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
-    """Each table in primary-key order and the findings view, as read back from the database."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        build(conn, tables, resources)
-        rows = {}
-        for name, resource in described(resources).items():
-            order = ", ".join(quote_name(k) for k in resource.primary_key)
-            rows[name] = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
-        return rows
-    finally:
-        conn.close()
+def _rows(conn: sqlite3.Connection, resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each table in primary-key order and the findings view, as read back from the database (sqlite.database)."""
+    rows = {}
+    for name, resource in described(resources).items():
+        order = ", ".join(quote_name(k) for k in resource.primary_key)
+        rows[name] = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
+    return rows
+
+
+def _csv_cells(rows: list[tuple[Any, ...]]) -> list[list[str]]:
+    """The rows as CSV text (_text), a text made spreadsheet-safe: column by column, each distinct text once (a quote is
+    shared by several rows; most columns hold a few values)."""
+    columns = []
+    for column in zip(*rows, strict=True):
+        safe: dict[str, str] = {}
+        columns.append([(safe[v] if v in safe else safe.setdefault(v, spreadsheet_safe(v))) if type(v) is str else _text(v)
+                        for v in column])
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def spreadsheet_safe(text: str) -> str:

@@ -92,7 +92,9 @@ def records(frame: pd.DataFrame, resource: Resource) -> list[tuple[Any, ...]]:
     columns = []
     for f in resource.fields:
         convert = f.python_type
-        columns.append([None if pd.isna(v) else convert(v) for v in frame[f.name].astype(object)])
+        values = frame[f.name].astype(object).to_numpy()
+        missing = pd.isna(values).tolist()  # the test pd.isna makes of each value, for the column at once
+        columns.append([None if gone else convert(v) for v, gone in zip(values, missing, strict=True)])
     return resource.sorted_rows(resource.field_names, zip(*columns, strict=True))
 
 
@@ -146,17 +148,25 @@ def _describe(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
                 f.unit, json.dumps(list(f.enum), allow_nan=False) if f.enum is not None else None, f.description))
 
 
-def database_bytes(tables: dict[str, pd.DataFrame], resources: dict[str, Resource]) -> bytes:
-    """The database file, byte for byte the same for the same tables and SQLite library."""
+def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource]) -> sqlite3.Connection:
+    """A database in memory with every table and view built (build): what the export files are read from; the caller
+    closes it. database_file gives its file."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute("PRAGMA page_size = 4096")
         build(conn, tables, resources)
-        conn.execute("VACUUM")
-        index_text(conn, resources)
-        return conn.serialize()
-    finally:
+    except BaseException:
         conn.close()
+        raise
+    return conn
+
+
+def database_file(conn: sqlite3.Connection, resources: dict[str, Resource]) -> bytes:
+    """The file of a database that database built (and that only read since), byte for byte the same for the same
+    tables and SQLite library: compacted, with the full-text index."""
+    conn.execute("VACUUM")
+    index_text(conn, resources)
+    return conn.serialize()
 
 
 def searched(resources: dict[str, Resource]) -> dict[str, list[str]]:
