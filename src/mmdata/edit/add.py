@@ -255,7 +255,7 @@ class _Keys:
             resource = self.by_path.get(rel)
             parsed = None if resource is None else self.pkg.parsed(resource, [])
             self.keys[rel] = {} if resource is None or parsed is None else dict(
-                zip(parsed.lines, map(resource.key_text, map(resource.row_key(parsed.header), parsed.records)), strict=True))
+                zip(parsed.lines, resource.text_keys(parsed.header, parsed.records), strict=True))
         return self.keys[rel].get(line, str(line))
 
 

@@ -13,7 +13,6 @@ The rule, enforced by `mmdata release`:
 from __future__ import annotations
 
 import json
-import operator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -180,12 +179,8 @@ def _keyed(pkg: Package, resource: Resource) -> tuple[list[str], dict[str, list[
     if broken is not None:  # its cells were padded or cut to the header's width: comparing them would hide what the row holds
         raise DiffRefused(f"{where}:{broken}: the row's cells do not match the header's columns; diff compares cells by column: "
                           "run `mmdata validate`")
-    # A row's key as Resource.key_text names it (its key cells joined by '+'); no key: its first column.
-    positions = resource.key_positions(parsed.header) if resource.primary_key else [0]
-    if len(positions) == 1:
-        keys = [record[positions[0]] for record in parsed.records]
-    else:
-        keys = [resource.key_text(key) for key in map(operator.itemgetter(*positions), parsed.records)]
+    # A table without a key: its first column.
+    keys = resource.text_keys(parsed.header, parsed.records) if resource.primary_key else [record[0] for record in parsed.records]
     rows = dict(zip(keys, parsed.records, strict=True))
     if len(rows) < len(keys):
         first_line: dict[str, int] = {}

@@ -218,6 +218,14 @@ class Resource:
         positions = self.key_positions(header)
         return sorted(rows, key=operator.itemgetter(*positions)) if positions else list(rows)
 
+    def text_keys(self, header: Sequence[str], rows: Iterable[list[str]]) -> list[str]:
+        """The key of each row whose cells are all texts (as parsed from a file), as key_text names it: key_text of
+        row_key, read from the key cells directly."""
+        positions = self.key_positions(header)
+        if len(positions) == 1:
+            return [row[positions[0]] for row in rows]
+        return [self.key_text(key) for key in map(operator.itemgetter(*positions), rows)] if positions else ["" for _ in rows]
+
     @staticmethod
     def key_text(key: Sequence[str]) -> str:
         """A key as people read it and as problems name it: its parts joined by '+'."""
