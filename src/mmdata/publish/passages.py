@@ -44,9 +44,6 @@ class Passages:
     rows: list[RowRef]
     missing: list[RowRef]
 
-    def anchor_of(self, table: str, key: str) -> str | None:
-        return next((r.anchor for r in self.rows if r.table == table and r.key == key), None)
-
     def html(self) -> Markup:
         """The full text, each passage highlighted with an anchor at its start and links to its rows at its end.
 
@@ -56,14 +53,24 @@ class Passages:
         are siblings, each anchor before the pieces of its passage, so that ``css`` can highlight
         exactly one passage's pieces when its anchor is the target, without a script.
         """
-        cuts = sorted({0, len(self.text)} | {p.start for p in self.passages} | {p.end for p in self.passages})
+        starts: dict[int, list[int]] = {}
+        ends: dict[int, list[int]] = {}
+        for n, p in enumerate(self.passages):
+            starts.setdefault(p.start, []).append(n)
+            ends.setdefault(p.end, []).append(n)
+        cuts = sorted({0, len(self.text)} | starts.keys() | ends.keys())
         out: list[str] = []
+        open_: set[int] = set()  # the passages a piece lies in: started at or before it, ending after it
         for a, b in zip(cuts, cuts[1:], strict=False):
-            out += [f'<span class="anchor" id="{p.anchor}"></span>' for p in self.passages if p.start == a]
+            open_.difference_update(ends.get(a, ()))
+            for n in starts.get(a, ()):
+                if self.passages[n].end > a:
+                    open_.add(n)
+                out.append(f'<span class="anchor" id="{self.passages[n].anchor}"></span>')
             segment = str(escape(self.text[a:b]))
-            inside = [p.anchor for p in self.passages if p.start <= a and b <= p.end]
+            inside = [self.passages[n].anchor for n in sorted(open_)]
             out.append(f'<mark class="{" ".join(f"in-{anchor}" for anchor in inside)}">{segment}</mark>' if inside else segment)
-            for p in (p for p in self.passages if p.end == b):
+            for p in (self.passages[n] for n in ends.get(b, ())):
                 links = ", ".join(f'<a href="{escape(r.href)}">{escape(r.table)}: {escape(r.key)}</a>' for r in p.rows)
                 out.append(f'<span class="rows"> [<a href="#{p.anchor}" class="passage-number">{escape(p.anchor)}</a> supports {links}]</span>')
         return Markup("".join(out))
@@ -74,26 +81,38 @@ class Passages:
         return Markup(f"{selectors} {{ background: var(--target); text-decoration: underline 2px var(--target-line); }}\n" if selectors else "")
 
 
-def _href(table: str, key: str, row: dict[str, Any]) -> str:
-    study = row.get("study_id") or key
+def _href(table: str, key: str, study_id: Any) -> str:
+    study = study_id or key
     return f"../studies/{study}.html#{table}-{key}"
 
 
 def source_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_id: str) -> Passages:
     """Every quoted passage of one source document, in the order of the text (tables: pkg's, typed)."""
+    return all_passages(pkg, tables, [source_id])[source_id]
+
+
+def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_ids: list[str] | None = None) -> dict[str, Passages]:
+    """The passages of each source document (of source_ids, else of every row of the sources table, in its order),
+    reading each table once: a row belongs to the document its source_id names."""
     sources = tables["sources"]
-    seed = str(sources.loc[sources["source_id"] == source_id, "seed_file"].iloc[0])
-    text = pkg.file(seed).decode("utf-8")
-    rows: list[RowRef] = []
+    seeds: dict[str, str] = {}
+    for sid, seed in zip(sources["source_id"].tolist(), sources["seed_file"].tolist(), strict=True):
+        seeds.setdefault(sid, seed)
+    wanted = list(dict.fromkeys(sources["source_id"].tolist() if source_ids is None else source_ids))
+    refs: dict[str, list[RowRef]] = {sid: [] for sid in wanted}
     for table, resource in pkg.resources.items():
         pk = resource.primary_key
         if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
             continue
         frame = tables[table]
-        for _, r in frame[(frame["source_id"] == source_id).fillna(False) & frame["quote"].notna()].iterrows():
-            row = {k: (None if pd.isna(v) else v) for k, v in r.items()}
-            rows.append(RowRef(table, str(row[pk[0]]), _href(table, str(row[pk[0]]), row), str(row["quote"])))
-    return place(source_id, text, rows)
+        kept = frame[frame["source_id"].notna() & frame["quote"].notna()]
+        studies = kept["study_id"].tolist() if "study_id" in kept.columns else [None] * len(kept)
+        for sid, key, study, quote in zip(kept["source_id"].tolist(), kept[pk[0]].tolist(), studies, kept["quote"].tolist(), strict=True):
+            found = refs.get(sid)
+            if found is not None:
+                key = str(key)
+                found.append(RowRef(table, key, _href(table, key, None if pd.isna(study) else study), str(quote)))
+    return {sid: place(sid, pkg.file(str(seeds[sid])).decode("utf-8"), rows) for sid, rows in refs.items()}
 
 
 def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
@@ -115,4 +134,4 @@ def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
     return Passages(source_id, text, passages, rows, missing)
 
 
-__all__ = ["Passage", "Passages", "RowRef", "place", "source_passages"]
+__all__ = ["Passage", "Passages", "RowRef", "all_passages", "place", "source_passages"]

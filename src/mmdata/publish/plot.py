@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..model.rulefacts import CONTROL, EXPERIMENTAL, HEDGES, MEDIAN, MONTHS, NOT_REACHED, PERCENT, PERCENTAGE, RATIO, YEARS
@@ -67,26 +69,50 @@ def words(term: Any) -> str:
 
 def plot_rows(findings: pd.DataFrame, studies: pd.DataFrame) -> tuple[list[Row], list[str]]:
     """The rows of the plot and the overlap notes, from the findings view and the studies table."""
-    names = dict(zip(studies["study_id"], studies["name"], strict=True))
-    pooled = {s: p for s, p in zip(studies["study_id"], studies["pooled_in"], strict=True) if not pd.isna(p)}
     wanted = (findings["arm_role"].isin(ROLES) & findings["comparator_arm_id"].isna()
               & (findings["value"].notna() | findings["qualifier"].eq(NOT_REACHED).fillna(False)))
+    return rows_of(records(findings[wanted.fillna(False)]), *study_names(studies))
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of frame as dicts of column to value, a missing value as None; column by column, not row by row."""
+    names = [str(name) for name in frame.columns]
+    columns = []
+    for name in frame.columns:
+        values = frame[name].tolist()
+        for at in np.flatnonzero(frame[name].isna().to_numpy()):
+            values[at] = None
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def study_names(studies: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """Each study's name, and the study each pooled study is counted in, by study_id: what rows_of needs."""
+    names = dict(zip(studies["study_id"], studies["name"], strict=True))
+    pooled = {s: p for s, p in zip(studies["study_id"], studies["pooled_in"], strict=True) if not pd.isna(p)}
+    return names, pooled
+
+
+def rows_of(findings: Iterable[dict[str, Any]], names: dict[str, str], pooled: dict[str, str]) -> tuple[list[Row], list[str]]:
+    """The rows of the plot and the overlap notes, from records of the findings view (a missing value None)."""
     rows: dict[tuple[Any, ...], Row] = {}
-    for _, f in findings[wanted.fillna(False)].iterrows():
-        panel = next((title for stat, unit, title in PANELS if f["statistic"] == stat and (f["unit"] == unit or pd.isna(f["unit"]))), None)
+    for f in findings:
+        if f["arm_role"] not in ROLES or f["comparator_arm_id"] is not None or (f["value"] is None and f["qualifier"] != NOT_REACHED):
+            continue
+        panel = next((title for stat, unit, title in PANELS if f["statistic"] == stat and (f["unit"] == unit or f["unit"] is None)), None)
         if panel is None:
             continue
-        what = f["endpoint"] if not pd.isna(f["endpoint"]) else f["event"]
-        key = tuple(None if pd.isna(v) else str(v) for v in (f["study_id"], what, f["population"], f["time_value"], f["time_unit"], panel))
+        what = f["endpoint"] if f["endpoint"] is not None else f["event"]
+        key = tuple(None if v is None else str(v) for v in (f["study_id"], what, f["population"], f["time_value"], f["time_unit"], panel))
         if key not in rows:
             label = words(what)
             if f["population"] != "all":
                 label += f", {words(f['population'])}"
-            if not pd.isna(f["time_value"]):
+            if f["time_value"] is not None:
                 label += f", at {number(f['time_value'])} {f['time_unit']}"
             study = f"{names[f['study_id']]}{_overlap(f['study_id'], names, pooled)}"
             rows[key] = Row("\n".join(textwrap.wrap(study, 34) + textwrap.wrap(label, 34)), panel)
-        value = None if pd.isna(f["value"]) else float(f["value"])
+        value = None if f["value"] is None else float(f["value"])
         rows[key].points[str(f["arm_role"])] = (value, value_label(f["value"], f["qualifier"], f["unit"]))
         rows[key].finding_ids.append(str(f["finding_id"]))
     order = [title for _, _, title in PANELS]
@@ -201,4 +227,4 @@ def _alt(rows: list[Row], notes: list[str], title: str) -> str:
     return " ".join(parts + notes)
 
 
-__all__ = ["Plot", "Row", "draw", "plot_rows", "value_label"]
+__all__ = ["Plot", "Row", "draw", "plot_rows", "records", "rows_of", "study_names", "value_label"]

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import html as html_text
+import itertools
 import json
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import SiteError
@@ -37,8 +40,8 @@ from . import findings as view
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
 from .export import croissant_bytes, export_files, require, study_rows
-from .passages import Passages, source_passages
-from .plot import Plot, draw, number, plot_rows, value_label, words
+from .passages import Passages, all_passages
+from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
 from .sqlite import described, findings_frame
 
 Frames = dict[str, pd.DataFrame]
@@ -92,8 +95,11 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     elif (published := read_file(root, f"dist/{archive.name}")) is not None:
         files[f"downloads/{archive.name}"] = published
         files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
-    passages = {sid: source_passages(pkg, tables, sid) for sid in tables["sources"]["source_id"]}
-    labels = {source["source_id"]: source["label"] for source in _sources(tables)}
+    passages = all_passages(pkg, tables)
+    sources = _sources(tables)
+    labels = {source["source_id"]: source["label"] for source in sources}
+    passage_links = _passage_links(passages, labels)
+    studies = _studies(tables, findings)
     context = dict(_common(pkg, root, files), release_links=links)
     env = _environment()
     pages: dict[str, str] = {}
@@ -102,19 +108,20 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
         files["plots/overview.svg"] = overview.svg.encode("utf-8")
         files["plots/overview-narrow.svg"] = overview.narrow_svg.encode("utf-8")
     pages["index.html"] = env.get_template("index.html").render(
-        context, root="", studies=_studies(tables, findings), sources=_sources(tables), plot=_figure(overview, "plots/overview.svg", ""),
+        context, root="", studies=studies, sources=sources, plot=_figure(overview, "plots/overview.svg", ""),
         downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
-    for study in _studies(tables, findings):
-        rows, notes = plot_rows(findings[findings["study_id"] == study["study_id"]], tables["studies"])
-        plot = draw(rows, notes, f"{study['name']}: lenalidomide against its control")
+    names, pooled = study_names(tables["studies"])
+    arms = _arms(tables, passage_links)
+    for study, rows in zip(studies, _by_study(findings, [study["study_id"] for study in studies]), strict=True):
+        plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
             files[f"plots/{study['study_id']}-narrow.svg"] = plot.narrow_svg.encode("utf-8")
         pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
-            context, root="../", study=study, arms=_arms(tables, study["study_id"], passages, labels),
-            groups=_groups(findings[findings["study_id"] == study["study_id"]], passages, labels),
-            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=_link(passages, labels, "studies", study["study_id"]))
-    for source in _sources(tables):
+            context, root="../", study=study, arms=arms.get(study["study_id"], []),
+            groups=_groups(rows, findings, passage_links),
+            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=passage_links.get(("studies", study["study_id"])))
+    for source in sources:
         found = passages[source["source_id"]]
         pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
             context, root="../", source=source, text=found.html(), highlight=found.css(), rows=found.rows, missing=found.missing)
@@ -209,55 +216,79 @@ def _present(value: Any) -> Any:
     return None if pd.isna(value) else value
 
 
-def _record(frame: pd.DataFrame, key: str, value: str) -> dict[str, Any]:
-    row = frame[frame[key] == value].iloc[0]
-    return {k: _present(v) for k, v in row.items()}
+def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000) -> Iterator[list[dict[str, Any]]]:
+    """The findings of each study of study_ids in turn, as records, in the findings' order; made batch rows at a time,
+    so that the records of the whole view are never in memory at once."""
+    codes = pd.Categorical(findings["study_id"], categories=study_ids).codes
+    counts = np.bincount(codes[codes >= 0], minlength=len(study_ids))
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    stream = (row for start in range(0, len(order), batch) for row in records(findings.take(order[start:start + batch])))
+    for count in counts.tolist():
+        yield list(itertools.islice(stream, count))
 
 
 def _studies(tables: Frames, findings: pd.DataFrame) -> list[dict[str, Any]]:
     studies = tables["studies"]
     names = dict(zip(studies["study_id"], studies["name"], strict=True))
+    pools: dict[str, list[dict[str, str]]] = {}
+    for s, p in zip(studies["study_id"], studies["pooled_in"], strict=True):
+        if not pd.isna(p):
+            pools.setdefault(p, []).append({"study_id": s, "name": names[s]})
+    arm_counts = tables["arms"]["study_id"].value_counts(dropna=True).to_dict()
+    finding_counts = findings["study_id"].value_counts(dropna=True).to_dict()
+    first: dict[str, dict[str, Any]] = {}
+    for study in records(studies):
+        first.setdefault(study["study_id"], study)
     out = []
     for study_id in sorted(studies["study_id"]):
-        study = _record(studies, "study_id", study_id)
+        study = dict(first[study_id])
         study["size_text"] = None if study["size"] is None else value_label(study["size"], study["size_qualifier"], "patients")
         study["pooled_in_name"] = names.get(study["pooled_in"]) if study["pooled_in"] else None
-        pooled = zip(studies["study_id"], studies["pooled_in"], strict=True)
-        study["pools"] = [{"study_id": s, "name": names[s]} for s, p in pooled if not pd.isna(p) and p == study_id]
-        study["arm_count"] = int((tables["arms"]["study_id"] == study_id).sum())
-        study["finding_count"] = int((findings["study_id"] == study_id).sum())
+        study["pools"] = pools.get(study_id, [])
+        study["arm_count"] = int(arm_counts.get(study_id, 0))
+        study["finding_count"] = int(finding_counts.get(study_id, 0))
         out.append(study)
     return out
 
 
 def _sources(tables: Frames) -> list[dict[str, Any]]:
     sources = tables["sources"]
+    first: dict[str, dict[str, Any]] = {}
+    for source in records(sources):
+        first.setdefault(source["source_id"], source)
     out = []
     for source_id in sorted(sources["source_id"]):
-        source = _record(sources, "source_id", source_id)
+        source = dict(first[source_id])
         source["label"] = source["title"] or f"Untitled {words(source['document_type'])} ({source['seed_file']})"
         out.append(source)
     return out
 
 
-def _link(passages: dict[str, Passages], labels: dict[str, str], table: str, key: str) -> dict[str, str] | None:
-    """The link from a row to the passage it quotes, named by the passage and its document ("passage 3 of ...")."""
+def _passage_links(passages: dict[str, Passages], labels: dict[str, str]) -> dict[tuple[str, str], dict[str, str]]:
+    """The link from each row to the passage it quotes, by (table, key), named by the passage and its document
+    ("passage 3 of ..."); a row quoted in two documents links to the first of passages that has it."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
     for found in passages.values():
-        anchor = found.anchor_of(table, key)
-        if anchor:
-            number = anchor.removeprefix("passage-")
-            return {"href": f"../sources/{found.source_id}.html#{anchor}", "text": f"passage {number} of {labels[found.source_id]}"}
-    return None
+        for row in found.rows:
+            if row.anchor and (row.table, row.key) not in out:
+                number = row.anchor.removeprefix("passage-")
+                out[(row.table, row.key)] = {"href": f"../sources/{found.source_id}.html#{row.anchor}",
+                                             "text": f"passage {number} of {labels[found.source_id]}"}
+    return out
 
 
-def _arms(tables: Frames, study_id: str, passages: dict[str, Passages], labels: dict[str, str]) -> list[dict[str, Any]]:
-    arms = tables["arms"]
-    out = []
-    for arm_id in sorted(arms.loc[arms["study_id"] == study_id, "arm_id"]):
-        arm = _record(arms, "arm_id", arm_id)
+def _arms(tables: Frames, passage_links: dict[tuple[str, str], dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    """The arms of each study, by study, each study's in the order of their keys."""
+    first: dict[str, dict[str, Any]] = {}
+    for arm in records(tables["arms"]):
+        first.setdefault(arm["arm_id"], arm)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for arm_id in sorted(first):
+        arm = dict(first[arm_id])
         arm["size_text"] = None if arm["size"] is None else value_label(arm["size"], arm["size_qualifier"], "patients")
-        arm["passage"] = _link(passages, labels, "arms", arm_id)
-        out.append(arm)
+        arm["passage"] = passage_links.get(("arms", arm_id))
+        out.setdefault(arm["study_id"], []).append(arm)
     return out
 
 
@@ -281,15 +312,17 @@ def result_text(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "no number: see the finding"
 
 
-def _groups(findings: pd.DataFrame, passages: dict[str, Passages], labels: dict[str, str]) -> list[dict[str, Any]]:
+def _groups(found: list[dict[str, Any]], findings: pd.DataFrame,
+            passage_links: dict[tuple[str, str], dict[str, str]]) -> list[dict[str, Any]]:
+    """The findings of one study (found, records of the findings view), grouped by endpoint or event."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for _, f in findings.iterrows():
-        row = {k: _present(v) for k, v in f.items()}
+    for f in found:
+        row = dict(f)
         what = row["endpoint"] or row["event"]
         row["anchor"] = f"{row[view.KIND]}-{row[view.KEY]}"
         row["result"] = result_text(row)
         row["time_text"] = None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
-        row["passage"] = _link(passages, labels, row[view.KIND], row[view.KEY])
+        row["passage"] = passage_links.get((row[view.KIND], row[view.KEY]))
         groups.setdefault(str(what), []).append(row)
     order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
     return [{"name": name, "table": rows[0][view.KIND], "rows": rows} for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
