@@ -219,7 +219,7 @@ def _present(value: Any) -> Any:
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000) -> Iterator[list[dict[str, Any]]]:
     """The findings of each study of study_ids in turn, as records, in the findings' order; made batch rows at a time,
     so that the records of the whole view are never in memory at once."""
-    codes = pd.Categorical(findings["study_id"], categories=study_ids).codes
+    codes = pd.Index(study_ids).get_indexer(findings["study_id"])  # -1: a study not listed, or none
     counts = np.bincount(codes[codes >= 0], minlength=len(study_ids))
     order = np.argsort(codes, kind="stable")
     order = order[codes[order] >= 0]

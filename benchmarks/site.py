@@ -1,0 +1,102 @@
+"""Time `mmdata site` at several sizes, against `mmdata validate` of the same package, and say where its time goes (issue 22).
+
+Run:  .venv/bin/python benchmarks/site.py [--sizes 10000 100000] [--work /tmp/mmdata-site]
+
+For each size, generates a valid package of that many outcome rows (benchmarks/generate.py, kept in
+--work and reused), then, each as its own process under GNU time (wall seconds, peak resident MB):
+
+- `mmdata validate` of the package;
+- the site build (`mmdata.publish.site.build_site`, what `mmdata site` runs), with the time spent
+  drawing plots (`draw`, matplotlib, two drawings per plot) and making the export files
+  (`export_files`) added up on the way, so that the table shows what the rest costs.
+
+Prints a Markdown table: pages, files, the site's size, its time as a multiple of validate's (the
+target, #22, is at most 10x at 1M rows) and its memory. Asserts nothing: a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+# Run in its own process: builds the site, timing two of its parts by wrapping them where the site calls them.
+DRIVER = """
+import json, sys, time
+from mmdata.publish import site
+
+spent = {"draw": 0.0, "export_files": 0.0}
+
+def timed(name, function):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - start
+    return wrapper
+
+site.draw = timed("draw", site.draw)
+site.export_files = timed("export_files", site.export_files)
+start = time.perf_counter()
+result = site.build_site(sys.argv[1], sys.argv[2])
+spent["total"] = time.perf_counter() - start
+spent["pages"] = len(result.pages)
+spent["files"] = result.files
+print(json.dumps(spent))
+"""
+
+
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak resident MB and standard output of one process (GNU time)."""
+    with tempfile.NamedTemporaryFile("r") as timing:
+        done = subprocess.run(["/usr/bin/time", "-o", timing.name, "-f", "%e %M", *command], capture_output=True, text=True)
+        wall, peak_kb = timing.read().split()[-2:]
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
+    return float(wall), int(peak_kb) / 1024, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-site"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    rows = []
+    for size in args.sizes:
+        package = args.work / f"outcomes-{size}"
+        if not (package / "datapackage.json").is_file():
+            print(f"generating {package} ...", flush=True)
+            generate(package, size)
+        out = args.work / f"site-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"{size:,} rows: validate ...", end=" ", flush=True)
+        validate, validate_peak, _ = timed([str(BIN / "mmdata"), "validate", str(package)])
+        print(f"{validate:.1f} s; site ...", end=" ", flush=True)
+        wall, peak, output = timed([sys.executable, "-c", DRIVER, str(package), str(out)])
+        spent = json.loads(output.strip().splitlines()[-1])
+        size_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6
+        print(f"{wall:.1f} s ({spent['draw']:.1f} s drawing plots, {spent['export_files']:.1f} s export files)", flush=True)
+        rows.append((size, spent, size_mb, validate, validate_peak, wall, peak))
+    print("\n`mmdata validate` and the site build, each as its own process:\n")
+    print("| outcome rows | pages | files | site MB | validate s | site s | site / validate | plots s | export files s | "
+          "rest s | site peak MB |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, spent, size_mb, validate, _, wall, peak in rows:
+        rest = spent["total"] - spent["draw"] - spent["export_files"]
+        print(f"| {size:,} | {spent['pages']:,} | {spent['files']:,} | {size_mb:,.0f} | {validate:.1f} | {wall:.1f} | "
+              f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['export_files']:.1f} | {rest:.1f} | {peak:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

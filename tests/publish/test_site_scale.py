@@ -1,0 +1,77 @@
+"""The site's one-pass helpers give what filtering row by row gives (#22): each study's findings, a row's link to its
+passage, rows as records."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pandas as pd
+import pytest
+
+from mmdata.publish.passages import Passage, Passages, RowRef, place
+from mmdata.publish.plot import records
+from mmdata.publish.site import _by_study, _passage_links
+
+
+def findings(n: int, seed: int = 7) -> pd.DataFrame:
+    """n rows spread over studies a to e, an unknown study and a missing one, with missing values of every kind."""
+    pick = random.Random(seed)
+    studies = [pick.choice(["a", "b", "c", "e", "unknown", None]) for _ in range(n)]
+    return pd.DataFrame({
+        "study_id": pd.array(studies, dtype="string"),
+        "row": pd.array([i if i % 5 else None for i in range(n)], dtype="Int64"),
+        "value": pd.array([i / 4 if i % 3 else None for i in range(n)], dtype="Float64"),
+        "unit": pd.Categorical([None if i % 4 == 0 else ("months" if i % 2 else "percent") for i in range(n)]),
+        "name": pd.array([f"r{i}" for i in range(n)], dtype="string"),
+    })
+
+
+def filtered(frame: pd.DataFrame, study_id: str) -> list[dict[str, object]]:
+    return records(frame[(frame["study_id"] == study_id).fillna(False)])
+
+
+def test_records_give_native_values_and_none_for_every_missing_value() -> None:
+    frame = findings(5)
+    got = records(frame)
+    assert [r["row"] for r in got] == [None, 1, 2, 3, 4]
+    assert [r["value"] for r in got] == [None, 0.25, 0.5, None, 1.0]
+    assert [r["unit"] for r in got] == [None, "months", "percent", "months", None]
+    assert [type(r["row"]) for r in got[1:]] == [int] * 4  # not numpy's: a page shows them as Python would
+    assert list(got[0]) == ["study_id", "row", "value", "unit", "name"]
+    assert records(frame.iloc[0:0]) == []
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7, 50_000])
+def test_each_study_gets_its_own_findings_in_their_order_whatever_the_batch(batch: int) -> None:
+    """Rows of a study listed, none of one not listed (or of no study); a study without rows gets none; the order is
+    the view's, which an unstable sort of 300 rows would change."""
+    frame = findings(300)
+    wanted = ["a", "b", "c", "d", "e"]  # d has no rows; "unknown" and missing are not wanted
+    got = list(_by_study(frame, wanted, batch=batch))
+    assert got == [filtered(frame, study) for study in wanted]
+    assert got[3] == []
+    assert sum(len(rows) for rows in got) == frame["study_id"].isin(wanted).sum()
+
+
+def test_a_row_links_to_its_passage_in_the_first_document_that_has_it() -> None:
+    first = place("s1", "Alpha beta. Gamma delta.", [RowRef("outcomes", "x", "../studies/a.html#outcomes-x", "Gamma delta."),
+                                                       RowRef("outcomes", "gone", "../studies/a.html#outcomes-gone", "not here")])
+    second = place("s2", "Gamma delta. Epsilon.", [RowRef("outcomes", "x", "../studies/a.html#outcomes-x", "Gamma delta."),
+                                                    RowRef("arms", "y", "../studies/a.html#arms-y", "Epsilon.")])
+    links = _passage_links({"s1": first, "s2": second}, {"s1": "One", "s2": "Two"})
+    assert links == {("outcomes", "x"): {"href": "../sources/s1.html#passage-1", "text": "passage 1 of One"},
+                     ("arms", "y"): {"href": "../sources/s2.html#passage-2", "text": "passage 2 of Two"}}
+    assert ("outcomes", "gone") not in links  # a quote not found links nowhere
+
+
+def test_a_text_is_cut_in_one_sweep_and_a_passage_of_no_characters_marks_nothing() -> None:
+    """Two passages ending where a third starts, and one of no characters at that place: the one-sweep cut keeps each
+    piece in exactly the passages that hold it."""
+    text = "abcdefgh"
+    found = Passages("s", text, [Passage("passage-1", 0, 4), Passage("passage-2", 2, 4), Passage("passage-3", 4, 4),
+                                 Passage("passage-4", 4, 8)], [], [])
+    html = str(found.html())
+    assert re.findall(r'<mark class="([^"]+)">([^<]*)</mark>', html) == [
+        ("in-passage-1", "ab"), ("in-passage-1 in-passage-2", "cd"), ("in-passage-4", "efgh")]
+    assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text
