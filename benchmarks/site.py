@@ -11,7 +11,9 @@ For each size, generates a valid package of that many outcome rows (benchmarks/g
   (`export_files`) added up on the way, so that the table shows what the rest costs.
 
 Prints a Markdown table: pages, files, the site's size, its time as a multiple of validate's (the
-target, #22, is at most 10x at 1M rows) and its memory. Asserts nothing: a measurement, not a test.
+target, #22, is at most 10x at 1M rows) and its memory. With --open, it then opens the largest page
+of each kind of the last size's site in the system's Chromium (Playwright) and prints how long each
+took to load (the target: under a second). Asserts nothing: a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -64,10 +66,39 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return float(wall), int(peak_kb) / 1024, done.stdout
 
 
+def open_pages(site: Path) -> None:
+    """Load the largest page of each kind in Chromium, three times, and print the best load time of each."""
+    from playwright.sync_api import sync_playwright
+
+    kinds: dict[str, Path] = {}
+    for page in site.rglob("*.html"):
+        kind = page.parent.name if page.parent != site else page.name
+        if kind not in kinds or page.stat().st_size > kinds[kind].stat().st_size:
+            kinds[kind] = page
+    browser_path = next(p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p)
+    print(f"\nThe largest page of each kind, loaded in {browser_path} (best of 3):\n")
+    print("| page | KB | load ms |")
+    print("| --- | ---: | ---: |")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        for page in (kinds[kind] for kind in sorted(kinds)):
+            best = min(_load(tab, page) for _ in range(3))
+            print(f"| {page.relative_to(site).as_posix()} | {page.stat().st_size / 1024:,.0f} | {best:,.0f} |", flush=True)
+        browser.close()
+
+
+def _load(tab: object, page: Path) -> float:
+    tab.goto(page.as_uri(), wait_until="load")  # type: ignore[attr-defined]
+    return float(tab.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-site"))
+    parser.add_argument("--open", action="store_true", help="load the largest pages of the last site in Chromium")
+    parser.add_argument("--keep", action="store_true", help="reuse a site already built at a size instead of building it again")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generate
@@ -79,6 +110,8 @@ def main() -> None:
             print(f"generating {package} ...", flush=True)
             generate(package, size)
         out = args.work / f"site-{size}"
+        if args.keep and (out / "index.html").is_file():
+            continue
         shutil.rmtree(out, ignore_errors=True)
         print(f"{size:,} rows: validate ...", end=" ", flush=True)
         validate, validate_peak, _ = timed([str(BIN / "mmdata"), "validate", str(package)])
@@ -96,6 +129,8 @@ def main() -> None:
         rest = spent["total"] - spent["draw"] - spent["export_files"]
         print(f"| {size:,} | {spent['pages']:,} | {spent['files']:,} | {size_mb:,.0f} | {validate:.1f} | {wall:.1f} | "
               f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['export_files']:.1f} | {rest:.1f} | {peak:,.0f} |")
+    if args.open:
+        open_pages(args.work / f"site-{args.sizes[-1]}")
 
 
 if __name__ == "__main__":

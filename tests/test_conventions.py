@@ -12,7 +12,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "mmdata"
 HEAVY = {"pandas", "pandera", "frictionless", "numpy"}
 #: The export extra: only `mmdata export`, `mmdata site` and `mmdata release` may need them (#11).
-EXTRA = {"pyarrow", "jinja2", "markupsafe", "matplotlib"}
+EXTRA = {"pyarrow", "jinja2", "markupsafe"}
 
 
 def imported_modules(path: Path, top_level_only: bool = False) -> set[str]:

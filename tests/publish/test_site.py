@@ -203,6 +203,28 @@ def test_plot_is_the_same_svg_each_build(site: Path, tmp_path: Path) -> None:
     assert re.findall(r'(?:href|src)="https?:', svg) == []  # namespaces only: nothing is fetched
 
 
+def test_a_build_that_fails_half_written_leaves_the_previous_site_and_no_staging_folder_issue_22(
+        package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site is written file by file as it is made (#22): a failure after hundreds of files leaves nothing of them."""
+    from mmdata.errors import SiteError
+    from mmdata.publish import feed
+
+    out = tmp_path / "site"
+    build_site(package, out)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def fail(*args: object, **kwargs: object) -> bytes:
+        written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob(".site.*/**/*.html"))
+        assert len(written) > 3  # the study and source pages are written by now, in the staging folder
+        raise SiteError("the feed failed")
+
+    monkeypatch.setattr(feed, "feed_xml", fail)
+    with pytest.raises(SiteError, match="the feed failed"):
+        build_site(package, out)
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "site"]  # no staging folder left behind
+
+
 def test_a_failed_build_leaves_the_previous_site(package: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build_site(package, out)
@@ -282,7 +304,7 @@ def test_a_javascript_licence_is_refused_before_the_site_is_built_issue_23(packa
 
 
 def test_a_study_name_with_dollar_signs_is_text_in_the_plot_issue_23(package: Path, tmp_path: Path) -> None:
-    """A study named with `$\\cmd$` stopped the site with an internal error (exit 3): matplotlib read it as mathtext."""
+    """A study named with `$\\cmd$` stopped the site with an internal error (exit 3): matplotlib, which drew the plots then, read it as mathtext."""
     set_cell(package / "data/studies.csv", "ifm-2005-02", "name", r"IFM $\cmd$ 2005-02")
     result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "site")])
     assert (result.exit_code, result.stderr) == (0, ""), result.output
@@ -384,7 +406,7 @@ def test_a_quote_not_in_the_seed_is_listed_missing_never_placed_issue_23() -> No
 
 
 def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib dates an SVG from it, and fails on one that is no whole number
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib, which drew the plots until #22, dated an SVG from it and failed on one that is no whole number
     result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
     assert (result.exit_code, result.stderr) == (0, "")
     assert {p.name: p.read_bytes() for p in (tmp_path / "s/plots").iterdir()} == {p.name: p.read_bytes() for p in (site / "plots").iterdir()}
@@ -468,3 +490,24 @@ def test_the_home_page_serves_datasette_as_the_readme_does_and_the_site_holds_no
     assert "<code>.venv/bin/mmdata export --to build</code>" in page and f"<code>{serve}</code>" in page
     assert "<code>datasette data.sqlite -m metadata.json</code>" in page  # the downloads alone, without the plugin
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.suffix in (".py", ".pyc") or p.name == "plugins") == []
+
+
+@pytest.mark.parametrize("spare", [0, -1])
+def test_the_overview_plot_is_drawn_up_to_its_bound_and_past_it_the_home_page_says_where_the_plots_are_issue_22(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spare: int) -> None:
+    """At a million rows the overview would be tens of thousands of lines, a drawing no browser opens in a second."""
+    from mmdata.publish import site as site_module
+
+    page = (site / "index.html").read_text(encoding="utf-8")
+    plotted = page[page.index('<table class="plotted">'):].split("</table>")[0].count('<tr><th scope="row">')
+    assert plotted > 1
+    monkeypatch.setattr(site_module, "OVERVIEW_ROWS", plotted + spare)
+    build_site(ROOT, tmp_path / "s")
+    again = (tmp_path / "s/index.html").read_text(encoding="utf-8")
+    drawn = (tmp_path / "s/plots/overview.svg").is_file()
+    said = (f"<p>The studies give {plotted} lines to plot (an endpoint of a study at one time point, lenalidomide against its "
+            f"control), too many for one drawing: this page draws at most {plotted + spare}.") in again
+    assert (drawn, said) == ((True, False) if spare == 0 else (False, True))
+    assert again.count('<h2 id="plot">') == 1
+    assert sorted(p.name for p in (tmp_path / "s/plots").iterdir() if not p.name.startswith("overview")) == \
+        sorted(p.name for p in (site / "plots").iterdir() if not p.name.startswith("overview"))  # every study's plot, either way

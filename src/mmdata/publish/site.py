@@ -46,6 +46,9 @@ from .sqlite import described, findings_frame
 
 Frames = dict[str, pd.DataFrame]
 
+#: The most rows the home page's overview plot draws (one per study, endpoint, population and time); past it, each
+#: study's plot is on its page only. Tens of thousands of rows would make a drawing no browser opens in a second (#22).
+OVERVIEW_ROWS = 60
 MARKER = ".mmdata-site"  # marks a folder that `mmdata site` built, and may therefore empty
 DEFAULT_OUT = "site"
 #: The specification a package whose profile is tabular-data-package conforms to.
@@ -75,67 +78,85 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     """
     out = Path(out)
     _check_out(out)
-    for module in ("jinja2", "matplotlib", "pyarrow"):
+    for module in ("jinja2", "pyarrow"):
         require(module, "The site")
     pkg = validated(package)
     if pkg.root is None:
         raise SiteError(f"{pkg.label}: the site is built from a package folder")
-    root = pkg.root
+    staging = _Staging(out)
+    try:
+        pages = _build(pkg, pkg.root, staging, base_url, release_url)
+        staging.commit()
+    except BaseException:
+        staging.discard()
+        raise
+    return SiteResult(out, sorted(pages), len(staging.sizes))
+
+
+def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, release_url: str | None) -> list[str]:
+    """Write every file of the site into staging, each as soon as it is made (the site of a million rows is gigabytes,
+    never held in memory at once); the relative paths of the pages written."""
     tables = typed_tables(pkg)
     findings = findings_frame(tables, pkg.resources)
-    files: dict[str, bytes] = {f"downloads/{_download_path(rel)}": data for rel, data in export_files(pkg).items()}
+    for rel, data in export_files(pkg).items():
+        staging.write(f"downloads/{_download_path(rel)}", data)
     for resource in pkg.usable:
-        files[f"downloads/csv/{resource.name}.csv"] = pkg.file(resource.path)
-    files[f"downloads/{CROISSANT}"] = croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv")  # beside the copies it describes (#20)
+        staging.write(f"downloads/csv/{resource.name}.csv", pkg.file(resource.path))
+    staging.write(f"downloads/{CROISSANT}", croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv"))  # beside the copies it describes (#20)
     archive = root / "dist" / archive_name(pkg.version)
     links: dict[str, str] = {}
     if release_url:
         base = release_url.rstrip("/") + "/"
         links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
     elif (published := read_file(root, f"dist/{archive.name}")) is not None:
-        files[f"downloads/{archive.name}"] = published
-        files[f"downloads/{archive.name}.sha256"] = f"{hashlib.sha256(files[f'downloads/{archive.name}']).hexdigest()}  {archive.name}\n".encode()
+        staging.write(f"downloads/{archive.name}", published)
+        staging.write(f"downloads/{archive.name}.sha256", f"{hashlib.sha256(published).hexdigest()}  {archive.name}\n".encode())
     passages = all_passages(pkg, tables)
     sources = _sources(tables)
     labels = {source["source_id"]: source["label"] for source in sources}
     passage_links = _passage_links(passages, labels)
     studies = _studies(tables, findings)
-    context = dict(_common(pkg, root, files), release_links=links)
+    context = dict(_common(pkg, root), release_links=links)
     env = _environment()
-    pages: dict[str, str] = {}
-    overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study")
-    if overview is not None:
-        files["plots/overview.svg"] = overview.svg.encode("utf-8")
-        files["plots/overview-narrow.svg"] = overview.narrow_svg.encode("utf-8")
-    pages["index.html"] = env.get_template("index.html").render(
-        context, root="", studies=studies, sources=sources, plot=_figure(overview, "plots/overview.svg", ""),
-        downloads=_downloads(files), jsonld=_jsonld(pkg, context, files, base_url), citation=context["citation"])
+    pages: list[str] = []
+
+    def page(name: str, template: str, **values: Any) -> None:
+        text = env.get_template(template).render(context, **values)
+        _refuse_unsafe_links(name, text)
+        staging.write(name, text.encode("utf-8"))
+        pages.append(name)
+
     names, pooled = study_names(tables["studies"])
     arms = _arms(tables, passage_links)
+    plotted = 0  # rows of every study's plot: what the overview would draw
     for study, rows in zip(studies, _by_study(findings, [study["study_id"] for study in studies]), strict=True):
         plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
         if plot is not None:
-            files[f"plots/{study['study_id']}.svg"] = plot.svg.encode("utf-8")
-            files[f"plots/{study['study_id']}-narrow.svg"] = plot.narrow_svg.encode("utf-8")
-        pages[f"studies/{study['study_id']}.html"] = env.get_template("study.html").render(
-            context, root="../", study=study, arms=arms.get(study["study_id"], []),
-            groups=_groups(rows, findings, passage_links),
-            plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"), study_link=passage_links.get(("studies", study["study_id"])))
+            plotted += len(plot.rows)
+            staging.write(f"plots/{study['study_id']}.svg", plot.svg.encode("utf-8"))
+            staging.write(f"plots/{study['study_id']}-narrow.svg", plot.narrow_svg.encode("utf-8"))
+        page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
+             groups=_groups(rows, findings, passage_links), plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"),
+             study_link=passage_links.get(("studies", study["study_id"])))
+    # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
+    overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
+    if overview is not None:
+        staging.write("plots/overview.svg", overview.svg.encode("utf-8"))
+        staging.write("plots/overview-narrow.svg", overview.narrow_svg.encode("utf-8"))
+    page("index.html", "index.html", root="", studies=studies, sources=sources, plot=_figure(overview, "plots/overview.svg", ""),
+         plotted=plotted, overview_rows=OVERVIEW_ROWS, downloads=_downloads(staging.sizes),
+         jsonld=_jsonld(pkg, context, staging.sizes, base_url), citation=context["citation"])
     for source in sources:
         found = passages[source["source_id"]]
-        pages[f"sources/{source['source_id']}.html"] = env.get_template("source.html").render(
-            context, root="../", source=source, text=found.html(), highlight=found.css(), rows=found.rows, missing=found.missing)
-    pages["dictionary.html"] = env.get_template("dictionary.html").render(context, root="", tables=_dictionary(pkg))
-    files[feed.FILE] = feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else "")  # the change feed (#20)
-    pages["scope.html"] = env.get_template("scope.html").render(context, root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
-    for name, page in pages.items():
-        _refuse_unsafe_links(name, page)
-    files.update({name: html.encode("utf-8") for name, html in pages.items()})
-    files["style.css"] = (Path(__file__).parent / "templates" / "style.css").read_bytes()
-    files[".nojekyll"] = b""
-    files[MARKER] = b"built by mmdata site; the whole folder is replaced by the next build\n"
-    _write(out, files)
-    return SiteResult(out, sorted(pages), len(files))
+        page(f"sources/{source['source_id']}.html", "source.html", root="../", source=source, text=found.html(), highlight=found.css(),
+             rows=found.rows, missing=found.missing)
+    page("dictionary.html", "dictionary.html", root="", tables=_dictionary(pkg))
+    staging.write(feed.FILE, feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else ""))  # the change feed (#20)
+    page("scope.html", "scope.html", root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
+    staging.write("style.css", (Path(__file__).parent / "templates" / "style.css").read_bytes())
+    staging.write(".nojekyll", b"")
+    staging.write(MARKER, b"built by mmdata site; the whole folder is replaced by the next build\n")
+    return pages
 
 
 #: Every address a page links or loads.
@@ -160,34 +181,47 @@ def _check_out(out: Path) -> None:
         raise SiteError(f"{out} is not empty and was not built by mmdata site; give an empty or new folder")
 
 
-def _write(out: Path, files: dict[str, bytes]) -> None:
-    """Write the site beside out, then swap it in: a failed build leaves the previous site as it was."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
-    unsafe = next((rel for rel in files if safe_relative_path(rel) is not None), None)
-    if unsafe is not None:  # validation refuses the names that make one (#23)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SiteError(f"{unsafe}: not a path inside {out}; nothing was written")
-    try:
-        for rel, data in sorted(files.items()):
-            target = staging / rel
+class _Staging:
+    """The new site, written beside out file by file as it is made, then swapped in whole (commit); a build that fails
+    is discarded, and leaves the previous site as it was."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.sizes: dict[str, int] = {}  # every file written: its path in the site, its size in bytes
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        except OSError as exc:
+            raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+
+    def write(self, rel: str, data: bytes) -> None:
+        if safe_relative_path(rel) is not None:  # validation refuses the names that make one (#23)
+            raise SiteError(f"{rel}: not a path inside {self.out}; nothing was written")
+        try:
+            target = self.folder / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        staging.chmod(0o755)
-        if out.is_dir():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+        except OSError as exc:
+            raise SiteError(f"{self.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+        self.sizes[rel] = len(data)
+
+    def commit(self) -> None:
+        out = self.out
+        try:
+            self.folder.chmod(0o755)
+            if out.is_dir():
+                old = out.with_name(f".{out.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                out.rename(old)
+                self.folder.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.folder.rename(out)
+        except OSError as exc:
+            raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _environment() -> Any:
@@ -203,7 +237,7 @@ def _download_path(rel: str) -> str:
     return f"csv/{rel}" if rel.endswith(".csv") else rel
 
 
-def _common(pkg: Package, root: Path, files: dict[str, bytes]) -> dict[str, Any]:
+def _common(pkg: Package, root: Path) -> dict[str, Any]:
     citation = decoded("CITATION.cff", read_file(root, "CITATION.cff") or b"")  # never through a link (#13), UTF-8 (#23)
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
@@ -335,16 +369,17 @@ def _figure(plot: Plot | None, path: str, root: str) -> dict[str, Any] | None:
     return {"src": root + path, "narrow": root + path.replace(".svg", "-narrow.svg"), "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
 
 
-def _downloads(files: dict[str, bytes]) -> list[dict[str, Any]]:
+def _downloads(sizes: dict[str, int]) -> list[dict[str, Any]]:
+    """The files under downloads/ of the site (sizes: each file written and its size), but checksums, by name."""
     out = []
-    for rel, data in sorted(files.items()):
+    for rel, size in sorted(sizes.items()):
         if rel.startswith("downloads/") and not rel.endswith(".sha256"):
             kind = next((v for k, v in FORMATS.items() if rel.endswith(k)), "application/octet-stream")
-            out.append({"href": rel, "name": rel.removeprefix("downloads/"), "bytes": len(data), "format": kind})
+            out.append({"href": rel, "name": rel.removeprefix("downloads/"), "bytes": size, "format": kind})
     return out
 
 
-def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base_url: str | None) -> str:
+def _jsonld(pkg: Package, context: dict[str, Any], sizes: dict[str, int], base_url: str | None) -> str:
     base = (base_url.rstrip("/") + "/") if base_url else ""
     creators = [{"@type": "Organization", "name": c.get("title", "")} for c in pkg.descriptor.get("contributors", []) if c.get("role") == "author"]
     variables = [{"@type": "PropertyValue", "name": f"{table}.{f.name}", "description": f.description or "",
@@ -358,7 +393,7 @@ def _jsonld(pkg: Package, context: dict[str, Any], files: dict[str, bytes], base
         **_known(pkg, base),
         **({"datePublished": context["date"]} if context["date"] else {}),
         "distribution": [{"@type": "DataDownload", "name": d["name"], "encodingFormat": d["format"], "contentUrl": base + d["href"]}
-                         for d in _downloads(files)],
+                         for d in _downloads(sizes)],
         "variableMeasured": variables,
     }
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
