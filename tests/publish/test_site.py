@@ -277,6 +277,16 @@ def test_only_http_addresses_and_relative_paths_are_links_issue_23(value: str, r
     assert safe_link(value, relative=relative) is safe
 
 
+def test_a_link_holding_any_whitespace_or_control_character_is_refused_whatever_the_character_issue_22() -> None:
+    """safe_link searches for them with one pattern (#22); it refuses exactly the characters it tested one by one
+    (str.isspace(), below 0x20, 0x7F), over every code point, inside a link that is otherwise safe."""
+    from mmdata.model.publishing import safe_link
+
+    refused = [c for c in range(0x110000) if not safe_link(f"../a{chr(c)}b.html")]
+    assert refused == [c for c in range(0x110000) if chr(c).isspace() or c < 0x20 or c == 0x7F]
+    assert 0xA0 in refused and 0x2028 in refused and 0x3000 in refused  # Unicode's spaces, not only ASCII's
+
+
 def test_every_link_and_source_of_the_site_is_http_or_relative_issue_23(site: Path) -> None:
     """A licence path of javascript:alert(1) was a link on every page; validate refuses it (unsafe-link), and no page links one."""
     import html
