@@ -7,8 +7,9 @@ For each size, generates a valid package of that many outcome rows (benchmarks/g
 
 - `mmdata validate` of the package;
 - the site build (`mmdata.publish.site.build_site`, what `mmdata site` runs), with the time spent
-  drawing plots (`draw`, matplotlib, two drawings per plot) and making the export files
-  (`export_files`) added up on the way, so that the table shows what the rest costs.
+  drawing plots (`draw`, two drawings per plot) and making the export files and the findings view
+  from the same database (`files_and_findings`) added up on the way, so that the table shows what
+  the rest costs.
 
 Prints a Markdown table: pages, files, the site's size, its time as a multiple of validate's (the
 target, #22, is at most 10x at 1M rows) and its memory. With --open, it then opens the largest page
@@ -34,7 +35,7 @@ DRIVER = """
 import json, sys, time
 from mmdata.publish import site
 
-spent = {"draw": 0.0, "export_files": 0.0}
+spent = {"draw": 0.0, "exports": 0.0}
 
 def timed(name, function):
     def wrapper(*args, **kwargs):
@@ -46,7 +47,7 @@ def timed(name, function):
     return wrapper
 
 site.draw = timed("draw", site.draw)
-site.export_files = timed("export_files", site.export_files)
+site.files_and_findings = timed("exports", site.files_and_findings)
 start = time.perf_counter()
 result = site.build_site(sys.argv[1], sys.argv[2])
 spent["total"] = time.perf_counter() - start
@@ -119,16 +120,16 @@ def main() -> None:
         wall, peak, output = timed([sys.executable, "-c", DRIVER, str(package), str(out)])
         spent = json.loads(output.strip().splitlines()[-1])
         size_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6
-        print(f"{wall:.1f} s ({spent['draw']:.1f} s drawing plots, {spent['export_files']:.1f} s export files)", flush=True)
+        print(f"{wall:.1f} s ({spent['draw']:.1f} s drawing plots, {spent['exports']:.1f} s export files and findings view)", flush=True)
         rows.append((size, spent, size_mb, validate, validate_peak, wall, peak))
     print("\n`mmdata validate` and the site build, each as its own process:\n")
-    print("| outcome rows | pages | files | site MB | validate s | site s | site / validate | plots s | export files s | "
+    print("| outcome rows | pages | files | site MB | validate s | site s | site / validate | plots s | exports s | "
           "rest s | site peak MB |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size, spent, size_mb, validate, _, wall, peak in rows:
-        rest = spent["total"] - spent["draw"] - spent["export_files"]
+        rest = spent["total"] - spent["draw"] - spent["exports"]
         print(f"| {size:,} | {spent['pages']:,} | {spent['files']:,} | {size_mb:,.0f} | {validate:.1f} | {wall:.1f} | "
-              f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['export_files']:.1f} | {rest:.1f} | {peak:,.0f} |")
+              f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['exports']:.1f} | {rest:.1f} | {peak:,.0f} |")
     if args.open:
         open_pages(args.work / f"site-{args.sizes[-1]}")
 

@@ -46,7 +46,7 @@ from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
 from . import croissant, fhir, findings
 from .findings import quote_name
-from .sqlite import PLUGIN_FILE, database, database_file, datasette_metadata, datasette_plugin, described, findings_frame
+from .sqlite import PLUGIN_FILE, database, database_file, datasette_metadata, datasette_plugin, described, findings_frame, frame
 
 FORMATS = ("sqlite", "parquet", "csv", "fhir")
 #: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
@@ -81,11 +81,19 @@ def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ..
         raise ExportError(f"unknown format {unknown[0]}; use one of {', '.join(FORMATS)}")
     if "parquet" in formats:
         require("pyarrow", "Parquet")
-    return _files(validated(source), formats)
+    return _files(validated(source), formats)[0]
 
 
-def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one)."""
+def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
+    """export_files of pkg (validated), and the findings view as findings_frame gives it (in key order), read from the
+    same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
+    files, rows = _files(validated(pkg), DEFAULT_FORMATS)
+    return files, frame(rows[findings.NAME], findings.findings_resource(pkg.resources))
+
+
+def _files(pkg: Package, formats: tuple[str, ...]) -> tuple[dict[str, bytes], dict[str, list[tuple[Any, ...]]]]:
+    """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
+    and the rows of each table and the findings view as read back from the database."""
     tables, resources = typed_tables(pkg), pkg.resources
     every = described(resources)
     files: dict[str, bytes] = {}
@@ -107,7 +115,7 @@ def _files(pkg: Package, formats: tuple[str, ...]) -> dict[str, bytes]:
         files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names, _csv_cells(rows[findings.NAME]))
     if "fhir" in formats:
         files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
-    return dict(sorted(files.items()))
+    return dict(sorted(files.items())), rows
 
 
 def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
@@ -156,7 +164,7 @@ def archive_exports(pkg: Package, descriptor: dict[str, Any]) -> dict[str, bytes
     the recorded sha256 vouches for. Not validated here."""
     require("pyarrow", "Parquet")
     released = dataclasses.replace(pkg, descriptor=descriptor)
-    files = {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, DEFAULT_FORMATS).items()}
+    files = {f"{ARCHIVE_DIR}/{rel}": data for rel, data in _files(released, DEFAULT_FORMATS)[0].items()}
     files[croissant.FILE] = croissant_bytes(released, lambda resource: resource.path)  # at the root, beside the tables it describes (#20)
     return files
 
@@ -244,5 +252,5 @@ def parquet_bytes(rows: list[tuple[Any, ...]], resource: Resource, metadata: dic
 
 
 __all__ = ["ARCHIVE_DIR", "DEFAULT_FORMATS", "croissant_bytes", "study_rows", "require", "DEFAULT_DIR", "FORMATS", "ExportError",
-           "archive_exports", "export", "export_files",
+           "archive_exports", "export", "export_files", "files_and_findings",
            "load_findings", "parquet_bytes"]

@@ -39,10 +39,10 @@ from . import feed
 from . import findings as view
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
-from .export import croissant_bytes, export_files, require, study_rows
+from .export import croissant_bytes, files_and_findings, require, study_rows
 from .passages import Passages, all_passages
 from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
-from .sqlite import described, findings_frame
+from .sqlite import described
 
 Frames = dict[str, pd.DataFrame]
 
@@ -97,9 +97,10 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     """Write every file of the site into staging, each as soon as it is made (the site of a million rows is gigabytes,
     never held in memory at once); the relative paths of the pages written."""
     tables = typed_tables(pkg)
-    findings = findings_frame(tables, pkg.resources)
-    for rel, data in export_files(pkg).items():
+    exported, findings = files_and_findings(pkg)
+    for rel, data in exported.items():
         staging.write(f"downloads/{_download_path(rel)}", data)
+    del exported
     for resource in pkg.usable:
         staging.write(f"downloads/csv/{resource.name}.csv", pkg.file(resource.path))
     staging.write(f"downloads/{CROISSANT}", croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv"))  # beside the copies it describes (#20)
