@@ -107,12 +107,9 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", choices=list(KINDS), default=list(KINDS))
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated
 
-    package = args.work / f"outcomes-{args.outcomes}"
-    if not (package / "datapackage.json").is_file():
-        print(f"generating {package} ...", flush=True)
-        generate(package, args.outcomes)
+    package = generated(args.work, args.outcomes)
     cases = [("valid", package, 0)]
     for kind in args.kinds:
         target = args.work / f"{kind}-{args.failing}"

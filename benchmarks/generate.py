@@ -59,6 +59,16 @@ def caveat(rng: random.Random, n: int) -> str | None:
     return "First line of a long caveat.\nSecond line, after a line break.\nThird line."  # no figure: it would need the reference facts
 
 
+def generated(work: Path, outcomes: int) -> Path:
+    """The package of that many outcome rows in the folder work (outcomes-N), generated the first time a benchmark asks
+    for it and reused after: what run.py, failing.py, release.py and site.py measure."""
+    package = work / f"outcomes-{outcomes}"
+    if not (package / "datapackage.json").is_file():
+        print(f"[{outcomes:>9,}] generating {package} ...", flush=True)
+        generate(package, outcomes)
+    return package
+
+
 def generate(out: Path, outcomes: int, seed: int = 1) -> Path:
     rng = random.Random(seed)
     if out.exists():

@@ -87,14 +87,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-release"))
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated
 
     rows = []
     for size in args.sizes:
-        package = args.work / f"outcomes-{size}"
-        if not (package / "datapackage.json").is_file():
-            print(f"[{size:>9,}] generating {package} ...", flush=True)
-            generate(package, size)
+        package = generated(args.work, size)
         repo = release_ready(package, args.work / f"release-{size}")
         print(f"[{size:>9,}] first release ...", end=" ", flush=True)
         first = mmdata("release", "1.1.0", str(repo))

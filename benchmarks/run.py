@@ -65,15 +65,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-bench"))
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated
 
     mmdata, python = str(BIN / "mmdata"), sys.executable
     results = []
     for size in args.sizes:
-        package = args.work / f"outcomes-{size}"
-        if not (package / "datapackage.json").is_file():
-            print(f"[{size:>9,}] generating {package} ...", flush=True)
-            generate(package, size)
+        package = generated(args.work, size)
         megabytes = sum(p.stat().st_size for p in (package / "data").iterdir()) / 1e6
         row: dict[str, object] = {"size": size, "csv_mb": megabytes}
         steps = [("validate", [mmdata, "validate", str(package)]),

@@ -102,14 +102,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse a site already built at a size instead of building it again")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generated
 
     rows = []
     for size in args.sizes:
-        package = args.work / f"outcomes-{size}"
-        if not (package / "datapackage.json").is_file():
-            print(f"generating {package} ...", flush=True)
-            generate(package, size)
+        package = generated(args.work, size)
         out = args.work / f"site-{size}"
         if args.keep and (out / "index.html").is_file():
             continue
