@@ -88,34 +88,40 @@ def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
     """export_files of pkg (validated), and the findings view as findings_frame gives it (in key order), read from the
     same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
     files, rows = _files(validated(pkg), DEFAULT_FORMATS)
-    return files, frame(rows[findings.NAME], findings.findings_resource(pkg.resources))
+    return files, frame(rows, findings.findings_resource(pkg.resources))
 
 
-def _files(pkg: Package, formats: tuple[str, ...]) -> tuple[dict[str, bytes], dict[str, list[tuple[Any, ...]]]]:
+def _files(pkg: Package, formats: tuple[str, ...]) -> tuple[dict[str, bytes], list[tuple[Any, ...]]]:
     """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
-    and the rows of each table and the findings view as read back from the database."""
+    and the rows of the findings view as read back from the database."""
     tables, resources = typed_tables(pkg), pkg.resources
     every = described(resources)
     files: dict[str, bytes] = {}
-    conn = database(tables, resources)  # built once: the rows are read back from it, then it is the SQLite file
+    conn = database(tables, resources)  # built once: it is the SQLite file, and the rows are read back from it
     try:
-        rows = _rows(conn, resources)
         if "sqlite" in formats:
             files[SQLITE_FILE] = database_file(conn, resources)
             files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
+        found: list[tuple[Any, ...]] = []
+        for name, resource in every.items():  # one table's rows at a time: together they were most of the memory (#22)
+            if "parquet" not in formats and name != findings.NAME:
+                continue
+            rows = _rows(conn, name, resource)
+            if "parquet" in formats:
+                files[f"parquet/{name}.parquet"] = parquet_bytes(rows, resource, {
+                    "name": name, "title": resource.title, "description": resource.description or resource.entry_description,
+                    "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
+                })
+            if name == findings.NAME:
+                found = rows
+            del rows
     finally:
         conn.close()
-    if "parquet" in formats:
-        for name, resource in every.items():
-            files[f"parquet/{name}.parquet"] = parquet_bytes(rows[name], resource, {
-                "name": name, "title": resource.title, "description": resource.description or resource.entry_description,
-                "version": pkg.version, "license": json.dumps(pkg.descriptor.get("licenses", []), allow_nan=False),
-            })
     if "csv" in formats:
-        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names, _csv_cells(rows[findings.NAME]))
+        files[FINDINGS_CSV] = canonical_csv(every[findings.NAME].field_names, _csv_cells(found))
     if "fhir" in formats:
         files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
-    return dict(sorted(files.items())), rows
+    return dict(sorted(files.items())), found
 
 
 def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
@@ -180,13 +186,10 @@ def study_rows(pkg: Package) -> list[dict[str, str]]:
     return [{k: str(v) for k, v in row.items() if not pd.isna(v)} for row in frame.to_dict("records")]
 
 
-def _rows(conn: sqlite3.Connection, resources: dict[str, Resource]) -> dict[str, list[tuple[Any, ...]]]:
-    """Each table in primary-key order and the findings view, as read back from the database (sqlite.database)."""
-    rows = {}
-    for name, resource in described(resources).items():
-        order = ", ".join(quote_name(k) for k in resource.primary_key)
-        rows[name] = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
-    return rows
+def _rows(conn: sqlite3.Connection, name: str, resource: Resource) -> list[tuple[Any, ...]]:
+    """A table in primary-key order, or the findings view, as read back from the database (sqlite.database)."""
+    order = ", ".join(quote_name(k) for k in resource.primary_key)
+    return conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}").fetchall()
 
 
 def _csv_cells(rows: list[tuple[Any, ...]]) -> list[list[str]]:
