@@ -9,6 +9,7 @@ import re
 import pandas as pd
 import pytest
 
+from mmdata.publish import findings as view
 from mmdata.publish.passages import Passage, Passages, RowRef, place
 from mmdata.publish.plot import records
 from mmdata.publish.site import _by_study, _passage_links
@@ -75,3 +76,23 @@ def test_a_text_is_cut_in_one_sweep_and_a_passage_of_no_characters_marks_nothing
     assert re.findall(r'<mark class="([^"]+)">([^<]*)</mark>', html) == [
         ("in-passage-1", "ab"), ("in-passage-1 in-passage-2", "cd"), ("in-passage-4", "efgh")]
     assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text
+
+
+def test_the_exports_and_findings_view_read_from_one_database_are_what_each_gives_alone() -> None:
+    """The site takes both from one database (#22): the same files as export_files, the same frame as findings_frame
+    (in key order)."""
+    from mmdata.model.load import typed_tables
+    from mmdata.publish.export import export_files, files_and_findings
+    from mmdata.publish.sqlite import findings_frame
+    from mmdata.rules.validate import validated
+
+    from ..conftest import ROOT
+
+    pkg = validated(ROOT)
+    files, found = files_and_findings(pkg)
+    assert files == export_files(pkg)
+    alone = findings_frame(typed_tables(pkg), pkg.resources)
+    keys = list(zip(*(found[k].astype(str) for k in view.PRIMARY_KEY), strict=True))
+    assert len(keys) > 1 and keys == sorted(keys)  # key order as SQLite sorts text, not the categories' order
+    order = alone[list(view.PRIMARY_KEY)].astype(str).sort_values(list(view.PRIMARY_KEY)).index
+    pd.testing.assert_frame_equal(found, alone.loc[order].reset_index(drop=True))

@@ -85,8 +85,8 @@ def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ..
 
 
 def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
-    """export_files of pkg (validated), and the findings view as findings_frame gives it (in key order), read from the
-    same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
+    """export_files of pkg (validated), and the findings view typed as findings_frame types it, in key order, read from
+    the same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
     files, rows = _files(validated(pkg), DEFAULT_FORMATS)
     return files, frame(rows, findings.findings_resource(pkg.resources))
 
