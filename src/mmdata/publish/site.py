@@ -247,10 +247,6 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
 
 
-def _present(value: Any) -> Any:
-    return None if pd.isna(value) else value
-
-
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000) -> Iterator[list[dict[str, Any]]]:
     """The findings of each study of study_ids in turn, as records, in the findings' order; made batch rows at a time,
     so that the records of the whole view are never in memory at once."""
