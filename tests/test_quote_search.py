@@ -22,7 +22,7 @@ from mmdata.edit.quote import passages_in
 from mmdata.model.load import typed_tables
 from mmdata.model.package import open_package
 from mmdata.model.schema import Table, resource_of
-from mmdata.publish.passages import RowRef, place, source_passages
+from mmdata.publish.passages import RowRef, all_passages, place
 from mmdata.rules.provenance import quote_checks
 from mmdata.rules.seedsearch import Seed, normalise
 
@@ -81,8 +81,7 @@ def test_a_seed_with_line_breaks_tabs_and_no_break_spaces_issue_21(tmp_path: Pat
     pkg = open_package(package)
     tables = typed_tables(pkg)
     quoted = 0
-    for source_id in tables["sources"]["source_id"]:
-        passages = source_passages(pkg, tables, source_id)
+    for passages in all_passages(pkg, tables).values():
         assert passages.missing == []
         spans = {p.anchor: (p.start, p.end) for p in passages.passages}
         for ref in passages.rows:

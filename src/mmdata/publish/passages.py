@@ -86,20 +86,14 @@ def _href(table: str, key: str, study_id: Any) -> str:
     return f"../studies/{study}.html#{table}-{key}"
 
 
-def source_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_id: str) -> Passages:
-    """Every quoted passage of one source document, in the order of the text (tables: pkg's, typed)."""
-    return all_passages(pkg, tables, [source_id])[source_id]
-
-
-def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], source_ids: list[str] | None = None) -> dict[str, Passages]:
-    """The passages of each source document (of source_ids, else of every row of the sources table, in its order),
-    reading each table once: a row belongs to the document its source_id names."""
+def all_passages(pkg: Package, tables: dict[str, pd.DataFrame]) -> dict[str, Passages]:
+    """The passages of each source document, in the order of the sources table (tables: pkg's, typed), reading each
+    table once: a row belongs to the document its source_id names."""
     sources = tables["sources"]
     seeds: dict[str, str] = {}
     for sid, seed in zip(sources["source_id"].tolist(), sources["seed_file"].tolist(), strict=True):
         seeds.setdefault(sid, seed)
-    wanted = list(dict.fromkeys(sources["source_id"].tolist() if source_ids is None else source_ids))
-    refs: dict[str, list[RowRef]] = {sid: [] for sid in wanted}
+    refs: dict[str, list[RowRef]] = {sid: [] for sid in sources["source_id"].tolist()}
     for table, resource in pkg.resources.items():
         pk = resource.primary_key
         if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
@@ -134,4 +128,4 @@ def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
     return Passages(source_id, text, passages, rows, missing)
 
 
-__all__ = ["Passage", "Passages", "RowRef", "all_passages", "place", "source_passages"]
+__all__ = ["Passage", "Passages", "RowRef", "all_passages", "place"]
