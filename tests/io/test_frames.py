@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmdata.errors import Problem
+from mmdata.io.csvfile import MAX_CELL_CHARS
 from mmdata.io.frames import read_cells, regular
 
 pytest.importorskip("pyarrow")
@@ -80,3 +81,38 @@ def test_a_blank_line_is_seen_wherever_the_byte_scan_splits_the_file_issue_10(at
     assert regular(b"x" * at + b"\ny\n")
     assert regular(b"x" * at + b',"a"\ny\n')  # a quote at the start of a chunk is counted once
     assert regular(b'"a\r\nb"\r\n' + b"x" * at + b"\r\n") and not regular(b"a\r\n\r\n" + b"x" * at)
+
+
+def _fast(raw: bytes) -> tuple[list, list[int]] | None:
+    """The cells and lines by the Arrow reader alone, or None when it hands the file to the exact reader."""
+    from mmdata.io.frames import _arrow_cells, _arrow_header
+
+    header = _arrow_header(raw)
+    cells = None if header is None else _arrow_cells(raw, [""], header)
+    return None if cells is None else ([c.to_pylist() for c in cells[0]], cells[1].tolist())
+
+
+def test_a_line_break_in_one_column_is_counted_by_the_fast_reader_issue_22() -> None:
+    # Only the column whose characters hold a line break is counted (#22); the lines must still add up, or the file
+    # would go to the exact reader (same cells, far slower).
+    raw = b'a,b,c\n1,"x\ny\nz",3\n4,5,"p\r\nq"\n7,8,9\n'
+    assert _fast(raw) == ([["1", "4", "7"], ["x\ny\nz", "5", "8"], ["3", "p\r\nq", "9"]], [2, 5, 7])
+
+
+@pytest.mark.parametrize(("length", "fast"), [(MAX_CELL_CHARS, True), (MAX_CELL_CHARS + 1, False)])
+def test_the_cell_limit_counts_characters_not_bytes_issue_22(length: int, fast: bool) -> None:
+    # "é" is two bytes: a cell of the limit's characters has twice its bytes, and the fast reader still reads it.
+    raw = b"a,b,c\n1,2," + "\u00e9".encode() * length + b"\n"
+    assert (_fast(raw) is not None) is fast
+
+
+def test_may_hold_is_false_only_when_no_chunk_holds_the_text_issue_22() -> None:
+    import pyarrow as pa
+
+    from mmdata.io.frames import _may_hold
+
+    column = pa.chunked_array([pa.array(["ab", None, "cd"], pa.large_string()), pa.array(["e\nf"], pa.large_string())])
+    assert _may_hold(column, b"\n") and not _may_hold(column.slice(0, 3), b"\n")
+    assert _may_hold(column, b"d") and not _may_hold(column, b"x")
+    assert not _may_hold(pa.chunked_array([pa.array([None, None], pa.large_string())]), b"\n")
+    assert not _may_hold(pa.chunked_array([], pa.large_string()), b"\n")
