@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mmdata
 import mmdata.edit.fmt
@@ -237,3 +239,25 @@ def test_parsing_leaves_the_garbage_collector_as_it_was_issue_22(enabled: bool) 
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.text(st.sampled_from(['a', ',', '"', '\n', ' ', '\u00e9']), max_size=4), min_size=1, max_size=3),
+                max_size=6))
+def test_a_file_written_in_parts_is_the_file_written_at_once_issue_22(records: list[list[str]]) -> None:
+    # The export writes findings.csv a batch of rows at a time (#22): with no carriage return, the csv module's writer
+    # and the quoting canonical_csv falls back to write every record alike, so the parts join into the same file.
+    from mmdata.io.csvfile import _row, canonical_lines
+
+    assert canonical_lines(records) == "".join(_row(r) + "\n" for r in records)
+    header = ["h", "i"]
+    whole = canonical_csv(header, records)
+    assert "".join(canonical_lines(part) for part in ([header], records[:2], records[2:])).encode("utf-8") == whole
+
+
+def test_a_carriage_return_in_one_part_quotes_it_as_in_the_whole_file_issue_22() -> None:
+    from mmdata.io.csvfile import canonical_lines
+
+    records = [["a\rb", "c"], ["d,e", ""], [""]]
+    assert canonical_lines(records[:1]) + canonical_lines(records[1:]) == '"a\rb",c\n"d,e",\n""\n'
+    assert canonical_csv(["x", "y"], records) == b'x,y\n"a\rb",c\n"d,e",\n""\n'

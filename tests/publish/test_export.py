@@ -358,15 +358,18 @@ def test_findings_view_column_collisions_are_refused() -> None:
         check_names(resources)
 
 
-def test_parquet_without_pyarrow_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("form", "what"), [("parquet", "Parquet"), ("csv", "CSV")])
+def test_parquet_or_csv_without_pyarrow_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, form: str,
+                                                             what: str) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
-    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path), "--format", "parquet"])
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path), "--format", form])
     assert result.exit_code == 2
-    assert result.stderr == ("Error: Parquet output needs pyarrow, which is not installed; "
+    assert result.stderr == (f"Error: {what} output needs pyarrow, which is not installed; "
                              "install the export extra: pip install 'mmdata[export]'\n")
+    assert list(tmp_path.iterdir()) == []
     assert export_module.DEFAULT_FORMATS == ("sqlite", "parquet", "csv")  # fhir only when asked for (#20)
     assert export_module.FORMATS == ("sqlite", "parquet", "csv", "fhir")
 
@@ -461,3 +464,49 @@ def test_a_package_whose_studies_have_no_warnings_column_keeps_its_findings_view
     assert "study_warnings" not in names and "study_pooled_in" in names
     assert '"study"."warnings"' not in view.view_sql(resources)
     assert "study_warnings" in view.findings_resource({n: resource_of(s, n) for n, s in schemas().items()}).field_names
+
+
+def _hashes(files: dict[str, bytes]) -> dict[str, str]:
+    return {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7, "rows", "rows+1"])
+def test_rows_read_back_in_batches_of_any_size_give_the_same_files_issue_22(files: dict[str, bytes], batch: int | str,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # The export reads each table back a batch of rows at a time (#22): every batch size gives the same bytes, a batch
+    # exactly as long as a table (then the next read is empty) included.
+    rows = len(read_rows(ROOT / "data/arms.csv")[1])
+    monkeypatch.setattr(export_module, "BATCH", {"rows": rows, "rows+1": rows + 1}.get(str(batch), batch))
+    assert _hashes(export_files(ROOT)) == _hashes(files)
+
+
+def test_a_table_with_no_rows_is_exported_with_its_columns_issue_22(package: Path) -> None:
+    path = package / "data/adverse_events.csv"
+    path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
+    # Curation refuses a package whose seeds state adverse events and no table has them: the files are made unvalidated.
+    found = export_module._files(mmdata.open_package(package), export_module.DEFAULT_FORMATS)[0]
+    table = pq.read_table(io.BytesIO(found["parquet/adverse_events.parquet"]))
+    assert table.num_rows == 0 and table.column_names == [f["name"] for f in schema("adverse_events")["fields"]]
+    outcomes = len(read_rows(package / "data/outcomes.csv")[1])
+    assert pq.read_table(io.BytesIO(found["parquet/findings.parquet"])).num_rows == outcomes
+    assert len(list(csv.reader(io.StringIO(found["findings.csv"].decode("utf-8"))))) == outcomes + 1
+
+
+def test_the_findings_view_is_counted_from_its_tables_only_when_its_joins_are_on_keys_issue_22() -> None:
+    # _tables counts the findings view as the sum of its finding tables (#22), which holds only when every join
+    # matches at most one row: on the joined table's primary key, or on a unique field.
+    import dataclasses
+
+    resources = mmdata.open_package(ROOT).resources
+    assert view.one_row_each(resources)
+    arms = resources["arms"]
+
+    def arm_id_unique(unique: bool) -> tuple:
+        return tuple(dataclasses.replace(f, constraints=dataclasses.replace(f.constraints, unique=unique)) if f.name == "arm_id" else f
+                     for f in arms.fields)
+
+    assert view.one_row_each(dict(resources, arms=dataclasses.replace(arms, fields=arm_id_unique(False))))  # its primary key
+    keyed_by_name = dataclasses.replace(arms, primary_key=("name",))
+    assert not view.one_row_each(dict(resources, arms=dataclasses.replace(keyed_by_name, fields=arm_id_unique(False))))
+    assert view.one_row_each(dict(resources, arms=dataclasses.replace(keyed_by_name, fields=arm_id_unique(True))))
+    assert view.one_row_each({k: v for k, v in resources.items() if k != "arms"})  # a table the view does not join

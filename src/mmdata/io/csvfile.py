@@ -13,7 +13,7 @@ import gc
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -40,7 +40,9 @@ MAX_ROW_PROBLEMS = 1_000
 _READER_FIELD_LIMIT = 2**31 - 1
 #: What makes a cell need quotes: the delimiter, the quote, and either line break (the csv module's
 #: writer leaves a lone carriage return unquoted, which reads back as a line break: #13).
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+#: The characters that make canonical_csv quote a cell (the csv module's writer does, and a carriage return).
+QUOTED = ',"\r\n'
+_NEEDS_QUOTES = re.compile(f"[{QUOTED}]")
 
 
 @dataclass
@@ -227,20 +229,30 @@ def canonical_csv(header: list[str], records: list[list[str]]) -> bytes:
     Minimal quoting as the csv module's writer does it, except that a cell holding a lone
     carriage return is quoted too, so that every cell reads back as it was written.
     """
+    return canonical_lines([header, *records]).encode("utf-8")
+
+
+def canonical_lines(records: Sequence[Sequence[str]]) -> str:
+    """The lines canonical_csv writes for records, each ended by a line break. The writer and _row write every cell
+    without a carriage return alike (a test checks), so a file may be written a part at a time (the export does, #22)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
     writer.writerows(records)
     text = out.getvalue()
     if "\r" in text:  # a cell holds a carriage return, which the writer may leave unquoted: quote each cell as _row says
-        text = "".join(_row(record) + "\n" for record in [header, *records])
-    return text.encode("utf-8")
+        text = "".join(_row(record) + "\n" for record in records)
+    return text
 
 
-def _row(record: list[str]) -> str:
-    if record == [""]:
+def _row(record: Sequence[str]) -> str:
+    if len(record) == 1 and record[0] == "":
         return '""'  # a row of one empty cell, which would otherwise read as a blank line
-    return ",".join(f'"{cell.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(cell) else cell for cell in record)
+    return ",".join(map(quoted, record))
+
+
+def quoted(cell: str) -> str:
+    """A cell as canonical_csv writes it: in quotes, its quotes doubled, when it holds a character of QUOTED."""
+    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(cell) else cell
 
 
 def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:

@@ -75,6 +75,17 @@ def parts(resources: dict[str, Resource]) -> list[tuple[str, str]]:
     return [(r.name, r.primary_key[0]) for r in resources.values() if r.role == ROLE and len(r.primary_key) == 1]
 
 
+def one_row_each(resources: dict[str, Resource]) -> bool:
+    """Whether the view has exactly one row per row of its finding tables: every join (JOINS) is on a key of the joined
+    table (its primary key alone, or a unique field), so that a LEFT JOIN matches at most one row."""
+    for j in JOINS:
+        table = resources.get(j.table)
+        field = table.field(j.key) if table is not None else None
+        if table is not None and tuple(table.primary_key) != (j.key,) and not (field is not None and field.constraints.unique):
+            return False
+    return True
+
+
 def findings_resource(resources: dict[str, Resource]) -> Resource:
     """The findings view as a Resource, like the tables it reads (no file: its path is "")."""
     return resource_of(findings_schema(resources), NAME, entry={"title": TITLE, "description": DESCRIPTION})
