@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mmdata
 from mmdata.cli import cli
@@ -521,3 +523,24 @@ def test_the_overview_plot_is_drawn_up_to_its_bound_and_past_it_the_home_page_sa
     assert again.count('<h2 id="plot">') == 1
     assert sorted(p.name for p in (tmp_path / "s/plots").iterdir() if not p.name.startswith("overview")) == \
         sorted(p.name for p in (site / "plots").iterdir() if not p.name.startswith("overview"))  # every study's plot, either way
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(['href', 'src', 'action', 'formaction', 'x', '-', ' ', '\n', '=', '"', 'a', 'é', '_', '1']), max_size=30))
+def test_links_are_what_the_link_pattern_finds_issue_22(pieces: list[str]) -> None:
+    # The page check finds links without re's \b, three times faster (#22): the same links as LINKS.findall, a match
+    # after a word character passed over and the search gone on from the next character.
+    from mmdata.publish.site import LINKS, links
+
+    page = "".join(pieces)
+    assert list(links(page)) == LINKS.findall(page)
+
+
+@pytest.mark.parametrize(("page", "found"), [
+    ('<a href="x">', ["x"]), ('xhref="a" href="b"', ["b"]), ('xsrc="a href="b"', ["b"]), ('é_src="a" src = "c"', ["c"]),
+    ('href="a"src="b"', ["a", "b"]), ('-href="a"', ["a"]), ('formaction="f" action="g"', ["f", "g"]), ('', []),
+])
+def test_links_pass_over_a_match_inside_a_word_issue_22(page: str, found: list[str]) -> None:
+    from mmdata.publish.site import LINKS, links
+
+    assert list(links(page)) == LINKS.findall(page) == found

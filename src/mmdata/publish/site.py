@@ -162,12 +162,28 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
 
 #: Every address a page links or loads.
 LINKS = re.compile(r'\b(?:href|src|action|formaction)\s*=\s*"([^"]*)"')
+#: LINKS without its \b, which keeps re from skipping to the letters a match can start with (three times slower, #22).
+_UNBOUNDED = re.compile(LINKS.pattern.removeprefix(r"\b"))
+_WORD = re.compile(r"\w")
+
+
+def links(page: str) -> Iterator[str]:
+    """The addresses LINKS finds in page (LINKS.findall), found by _UNBOUNDED: a match where \b fails (a word character
+    before it) is passed over and the search goes on from the next character, as LINKS' own search does."""
+    at = 0
+    while (match := _UNBOUNDED.search(page, at)) is not None:
+        start = match.start()
+        if start and _WORD.match(page, start - 1):
+            at = start + 1
+            continue
+        yield match.group(1)
+        at = match.end()
 
 
 def _refuse_unsafe_links(name: str, page: str) -> None:
     """SiteError when a page would link or load anything but an http(s) address or a relative path (#23): validation
     refuses the cells and paths that would make one, so this only guards the templates."""
-    for found in LINKS.findall(page):
+    for found in links(page):
         if not safe_link(html_text.unescape(found)):
             raise SiteError(f"{name} would link {found!r}, which is not an http(s) address or a relative path; nothing was written")
 
