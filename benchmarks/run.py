@@ -10,6 +10,7 @@ largest resident set of the process, from GNU time):
 - `frictionless validate datapackage.json` (Frictionless checks layers 1 to 3 only);
 - `pandas.read_csv` of the five CSV files with pandas' default engine (nothing checked);
 - `mmdata fmt --check`, and `mmdata diff` of the package and a copy with one changed cell;
+- `mmdata.load("outcomes")` against `pandas.read_csv` of outcomes.csv, each timed inside its own process;
 - `mmdata --help` and `python -c "import mmdata"` (start-up).
 
 Prints progress while it runs and a Markdown table at the end (paste it into docs/performance.md).
@@ -35,6 +36,11 @@ RAW_READ = ("import sys, pandas\n"
             "for table in ('sources', 'studies', 'arms', 'outcomes', 'adverse_events'):\n"
             "    pandas.read_csv(f'{sys.argv[1]}/data/{table}.csv')\n")
 LAYERS = "import json, sys, mmdata\nprint(json.dumps(mmdata.validate_report(sys.argv[1]).timings))\n"
+#: mmdata.load of the largest table against pandas.read_csv of its file, each timed inside its own process (the imports
+#: left out), with the process's peak memory (#22's target: load at most 2x the raw read).
+TIMED_CALL = "import sys, time, {module}\nstart = time.perf_counter()\n{call}\nprint(time.perf_counter() - start)\n"
+LOADS = {"read_csv outcomes": ("pandas", "pandas.read_csv(f'{sys.argv[1]}/data/outcomes.csv')"),
+         "load outcomes": ("mmdata", "mmdata.load('outcomes', path=sys.argv[1])")}
 
 
 def run(command: list[str], expect: tuple[int, ...] = (0,)) -> tuple[float, float]:
@@ -45,6 +51,17 @@ def run(command: list[str], expect: tuple[int, ...] = (0,)) -> tuple[float, floa
     if done.returncode not in expect:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
     return float(wall), int(peak_kb) / 1024
+
+
+def timed_call(module: str, call: str, package: Path) -> tuple[float, float]:
+    """Seconds of one call inside its own process (its imports left out), and the process's peak resident MB."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        done = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%M", sys.executable, "-c",
+                               TIMED_CALL.format(module=module, call=call), str(package)], capture_output=True, text=True)
+        peak_kb = report.read().split()[-1]
+    if done.returncode:
+        raise SystemExit(f"{call} exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return float(done.stdout.split()[-1]), int(peak_kb) / 1024
 
 
 def changed_copy(package: Path, target: Path) -> Path:
@@ -83,6 +100,10 @@ def main() -> None:
             wall, peak = run(command, expect=(0, 1) if name == "frictionless" else (0,))
             row[name] = (wall, peak)
             print(f"{wall:.1f} s, {peak:,.0f} MB", flush=True)
+        for name, (module, call) in LOADS.items():
+            print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
+            row[name] = timed_call(module, call, package)
+            print(f"{row[name][0]:.2f} s in-process, {row[name][1]:,.0f} MB", flush=True)
         done = subprocess.run([python, "-c", LAYERS, str(package)], capture_output=True, text=True, check=True)
         row["layers"] = json.loads(done.stdout)
         print(f"[{size:>9,}] steps of validate: {row['layers']}", flush=True)
@@ -104,6 +125,11 @@ def table(results: list[dict], startup: dict[str, float]) -> str:
             wall, peak = r[name]
             out.append(f"| {r['size']:,} | {r['csv_mb']:.0f} | {name} | {wall:.2f} | {peak:,.0f} | {wall / read_wall:.2f} | "
                        f"{peak / read_peak:.2f} | {wall / fl_wall:.3f} |")
+    out += ["", "`mmdata.load` of outcomes against `pandas.read_csv` of its file (seconds inside each process, imports left out):", "",
+            "| outcome rows | read_csv s | load s | load / read_csv | read_csv peak MB | load peak MB |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    out += [f"| {r['size']:,} | {r['read_csv outcomes'][0]:.2f} | {r['load outcomes'][0]:.2f} | "
+            f"{r['load outcomes'][0] / r['read_csv outcomes'][0]:.2f} | {r['read_csv outcomes'][1]:,.0f} | {r['load outcomes'][1]:,.0f} |"
+            for r in results]
     out += ["", "Steps of `mmdata validate` (seconds, in-process):", "", "| outcome rows | " + " | ".join(results[0]["layers"]) + " |",
             "| ---: |" + " ---: |" * len(results[0]["layers"])]
     out += [f"| {r['size']:,} | " + " | ".join(f"{v:.2f}" for v in r["layers"].values()) + " |" for r in results]
