@@ -196,10 +196,10 @@ def test_site_command_output_and_refusal(tmp_path: Path) -> None:
 
 def test_plot_is_the_same_svg_each_build(site: Path, tmp_path: Path) -> None:
     build_site(ROOT, tmp_path / "again")
-    plots = sorted(p.name for p in (site / "plots").iterdir())
-    assert "overview.svg" in plots
+    plots = sorted(str(p.relative_to(site)) for p in (site / "plots").rglob("*.svg"))
+    assert "plots/overview.svg" in plots and "plots/narrow/overview.svg" in plots
     for name in plots:
-        assert (site / "plots" / name).read_bytes() == (tmp_path / "again/plots" / name).read_bytes()
+        assert (site / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
     svg = (site / "plots/overview.svg").read_text()
     assert "<script" not in svg
     assert re.findall(r'(?:href|src)="https?:', svg) == []  # namespaces only: nothing is fetched
@@ -421,7 +421,8 @@ def test_the_plots_do_not_read_source_date_epoch_issue_23(epoch: str, site: Path
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)  # matplotlib, which drew the plots until #22, dated an SVG from it and failed on one that is no whole number
     result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "s")])
     assert (result.exit_code, result.stderr) == (0, "")
-    assert {p.name: p.read_bytes() for p in (tmp_path / "s/plots").iterdir()} == {p.name: p.read_bytes() for p in (site / "plots").iterdir()}
+    assert {p.relative_to(tmp_path / "s"): p.read_bytes() for p in (tmp_path / "s/plots").rglob("*.svg")} == \
+        {p.relative_to(site): p.read_bytes() for p in (site / "plots").rglob("*.svg")}
 
 
 def test_links_to_passages_name_the_passage_and_its_source_issue_19(site: Path) -> None:
@@ -521,8 +522,8 @@ def test_the_overview_plot_is_drawn_up_to_its_bound_and_past_it_the_home_page_sa
             f"control), too many for one drawing: this page draws at most {plotted + spare}.") in again
     assert (drawn, said) == ((True, False) if spare == 0 else (False, True))
     assert again.count('<h2 id="plot">') == 1
-    assert sorted(p.name for p in (tmp_path / "s/plots").iterdir() if not p.name.startswith("overview")) == \
-        sorted(p.name for p in (site / "plots").iterdir() if not p.name.startswith("overview"))  # every study's plot, either way
+    assert sorted(p.relative_to(tmp_path / "s") for p in (tmp_path / "s/plots/studies").rglob("*.svg")) == \
+        sorted(p.relative_to(site) for p in (site / "plots/studies").rglob("*.svg"))  # every study's plot, either way
 
 
 @settings(max_examples=1500, deadline=None)
@@ -544,3 +545,44 @@ def test_links_pass_over_a_match_inside_a_word_issue_22(page: str, found: list[s
     from mmdata.publish.site import LINKS, links
 
     assert list(links(page)) == LINKS.findall(page) == found
+
+
+@pytest.mark.parametrize("study_id", ["overview", "narrow", "{other}-narrow"])
+def test_a_study_named_like_a_plot_keeps_its_own_plot_issue_22(study_id: str, package: Path, tmp_path: Path, site: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # A study's plot was plots/<id>.svg, its narrow one plots/<id>-narrow.svg: a study "overview" got the overview's
+    # drawing, a study "x-narrow" overwrote study x's. Each plot now has a path no id can give another (#22).
+    import csv
+
+    import mmdata.publish.export
+    import mmdata.publish.site
+    from mmdata.model.package import open_package
+    from mmdata.publish.site import PLOTS, STUDY_PLOTS, plot_paths
+
+    other = next(p.stem for p in sorted((site / "studies").glob("*.html")) if p.stem != "myeloma-xi" and "<picture>" in p.read_text("utf-8"))
+    study_id = study_id.format(other=other)  # another plotted study's narrow drawing was plots/<other>-narrow.svg
+    for table in ("studies", "arms", "outcomes", "adverse_events"):  # the study's id wherever it stands (ids keep their old prefix)
+        path = package / f"data/{table}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        at = [i for i, name in enumerate(rows[0]) if name in ("study_id", "pooled_in")]
+        rows[1:] = [[study_id if i in at and cell == "myeloma-xi" else cell for i, cell in enumerate(row)] for row in rows[1:]]
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    for module in (mmdata.publish.export, mmdata.publish.site):  # the curation rules want ids to start with their study's
+        monkeypatch.setattr(module, "validated", open_package)
+    build_site(package, tmp_path / "s")
+    svgs = {p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s/plots").rglob("*.svg")}
+    assert set(plot_paths(STUDY_PLOTS, study_id)) <= svgs and set(plot_paths(PLOTS, "overview")) <= svgs
+    assert len(svgs) == 2 * (1 + sum(1 for p in (tmp_path / "s/studies").glob("*.html") if "<picture>" in p.read_text(encoding="utf-8")))
+    page = (tmp_path / f"s/studies/{study_id}.html").read_text(encoding="utf-8")
+    assert f'srcset="../plots/studies/narrow/{study_id}.svg"' in page and f'src="../plots/studies/{study_id}.svg"' in page
+
+
+def test_two_files_of_one_path_stop_the_site_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.publish import site as site_module
+
+    monkeypatch.setattr(site_module, "plot_paths", lambda folder, name: ("plots/same.svg", f"{folder}/narrow/{name}.svg"))
+    with pytest.raises(site_module.SiteError, match=r"^plots/same.svg: two files of the site have this path; nothing was written$"):
+        build_site(ROOT, tmp_path / "s")
+    assert not (tmp_path / "s").exists()

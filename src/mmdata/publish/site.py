@@ -134,17 +134,15 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
         plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             plotted += len(plot.rows)
-            staging.write(f"plots/{study['study_id']}.svg", plot.svg.encode("utf-8"))
-            staging.write(f"plots/{study['study_id']}-narrow.svg", plot.narrow_svg.encode("utf-8"))
+            _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
         page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(rows, findings, passage_links), plot=_figure(plot, f"plots/{study['study_id']}.svg", "../"),
+             groups=_groups(rows, findings, passage_links), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
              study_link=passage_links.get(("studies", study["study_id"])))
     # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
     if overview is not None:
-        staging.write("plots/overview.svg", overview.svg.encode("utf-8"))
-        staging.write("plots/overview-narrow.svg", overview.narrow_svg.encode("utf-8"))
-    page("index.html", "index.html", root="", studies=studies, sources=sources, plot=_figure(overview, "plots/overview.svg", ""),
+        _write_plot(staging, overview, PLOTS, "overview")
+    page("index.html", "index.html", root="", studies=studies, sources=sources, plot=_figure(overview, PLOTS, "overview", ""),
          plotted=plotted, overview_rows=OVERVIEW_ROWS, downloads=_downloads(staging.sizes),
          jsonld=_jsonld(pkg, context, staging.sizes, base_url), citation=context["citation"])
     for source in sources:
@@ -214,6 +212,8 @@ class _Staging:
     def write(self, rel: str, data: bytes) -> None:
         if safe_relative_path(rel) is not None:  # validation refuses the names that make one (#23)
             raise SiteError(f"{rel}: not a path inside {self.out}; nothing was written")
+        if rel in self.sizes:  # two files of one path: the second would replace the first, and a page would show the wrong one
+            raise SiteError(f"{rel}: two files of the site have this path; nothing was written")
         try:
             target = self.folder / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -375,11 +375,29 @@ def _groups(found: list[dict[str, Any]], findings: pd.DataFrame,
     return [{"name": name, "table": rows[0][view.KIND], "rows": rows} for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
-def _figure(plot: Plot | None, path: str, root: str) -> dict[str, Any] | None:
-    """The plot for a page: its drawing, and the one for narrow screens (path with -narrow), picked by screen width."""
+#: The folder of the overview plot, and of each study's plot (named after its study_id, which may be any id, overview
+#: too): the narrow drawings are in narrow/ below each, so that no two plots can have one path.
+PLOTS = "plots"
+STUDY_PLOTS = "plots/studies"
+
+
+def plot_paths(folder: str, name: str) -> tuple[str, str]:
+    """The paths in the site of a plot's wide drawing and of its drawing for narrow screens."""
+    return f"{folder}/{name}.svg", f"{folder}/narrow/{name}.svg"
+
+
+def _write_plot(staging: _Staging, plot: Plot, folder: str, name: str) -> None:
+    wide, narrow = plot_paths(folder, name)
+    staging.write(wide, plot.svg.encode("utf-8"))
+    staging.write(narrow, plot.narrow_svg.encode("utf-8"))
+
+
+def _figure(plot: Plot | None, folder: str, name: str, root: str) -> dict[str, Any] | None:
+    """The plot for a page: its drawing, and the one for narrow screens, picked by screen width."""
     if plot is None:
         return None
-    return {"src": root + path, "narrow": root + path.replace(".svg", "-narrow.svg"), "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
+    wide, narrow = plot_paths(folder, name)
+    return {"src": root + wide, "narrow": root + narrow, "alt": plot.alt, "rows": plot.rows, "notes": plot.notes}
 
 
 def _downloads(sizes: dict[str, int]) -> list[dict[str, Any]]:
