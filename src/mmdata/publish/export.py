@@ -90,7 +90,6 @@ def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
     """export_files of pkg (validated), and the findings view typed as findings_frame types it, in key order, read from
     the same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
     files, found = _files(validated(pkg), DEFAULT_FORMATS, keep=True)
-    assert found is not None
     return files, arrow_frame(found, findings.findings_resource(pkg.resources))
 
 
