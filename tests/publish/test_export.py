@@ -480,16 +480,20 @@ def test_rows_read_back_in_batches_of_any_size_give_the_same_files_issue_22(file
     assert _hashes(export_files(ROOT)) == _hashes(files)
 
 
-def test_a_table_with_no_rows_is_exported_with_its_columns_issue_22(package: Path) -> None:
-    path = package / "data/adverse_events.csv"
-    path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
-    # Curation refuses a package whose seeds state adverse events and no table has them: the files are made unvalidated.
+@pytest.mark.parametrize("emptied", [["adverse_events"], ["adverse_events", "outcomes"]])
+def test_a_table_with_no_rows_is_exported_with_its_columns_issue_22(package: Path, emptied: list[str]) -> None:
+    for table in emptied:
+        path = package / f"data/{table}.csv"
+        path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
+    # Curation refuses a package whose seeds state findings no table has: the files are made unvalidated.
     found = export_module._files(mmdata.open_package(package), export_module.DEFAULT_FORMATS)[0]
-    table = pq.read_table(io.BytesIO(found["parquet/adverse_events.parquet"]))
-    assert table.num_rows == 0 and table.column_names == [f["name"] for f in schema("adverse_events")["fields"]]
+    for table in emptied:
+        parquet = pq.read_table(io.BytesIO(found[f"parquet/{table}.parquet"]))
+        assert parquet.num_rows == 0 and parquet.column_names == [f["name"] for f in schema(table)["fields"]]
     outcomes = len(read_rows(package / "data/outcomes.csv")[1])
     assert pq.read_table(io.BytesIO(found["parquet/findings.parquet"])).num_rows == outcomes
-    assert len(list(csv.reader(io.StringIO(found["findings.csv"].decode("utf-8"))))) == outcomes + 1
+    lines = found["findings.csv"].decode("utf-8").splitlines()
+    assert len(lines) == outcomes + 1 and lines[0] == ",".join(f["name"] for f in view_schema()["fields"])
 
 
 def test_the_findings_view_is_counted_from_its_tables_only_when_its_joins_are_on_keys_issue_22() -> None:
