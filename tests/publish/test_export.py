@@ -514,3 +514,35 @@ def test_the_findings_view_is_counted_from_its_tables_only_when_its_joins_are_on
     assert not view.one_row_each(dict(resources, arms=dataclasses.replace(keyed_by_name, fields=arm_id_unique(False))))
     assert view.one_row_each(dict(resources, arms=dataclasses.replace(keyed_by_name, fields=arm_id_unique(True))))
     assert view.one_row_each({k: v for k, v in resources.items() if k != "arms"})  # a table the view does not join
+
+
+def test_check_constraints_are_skipped_only_for_tables_validation_checked_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Validation checks every allowed value, minimum and maximum; the database of a valid package does not check its
+    # CHECK constraints again while the rows go in (#22), but keeps them for every later insert. A package no validation
+    # vouches for is checked by SQLite as before.
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as db_module
+
+    pkg = mmdata.open_package(ROOT)
+    tables = typed_tables(pkg)
+    bad = dict(tables, outcomes=tables["outcomes"].astype({"statistic": "string"}))
+    bad["outcomes"].loc[0, "statistic"] = "not-a-statistic"
+    with pytest.raises(ExportError, match=r"^the tables break a constraint of their schemas \(CHECK constraint failed: statistic\); run `mmdata validate`$"):
+        db_module.database(bad, pkg.resources)
+    db_module.database(bad, pkg.resources, checked=True).close()  # the caller vouches for the values: SQLite does not look
+    conn = db_module.database(tables, pkg.resources, checked=True)
+    try:
+        row = conn.execute("SELECT * FROM outcomes LIMIT 1").fetchone()
+        columns = [c[1] for c in conn.execute("PRAGMA table_info(outcomes)")]
+        changed = [f"{row[i]}-changed" if name == "outcome_id" else "not-a-statistic" if name == "statistic" else row[i]
+                   for i, name in enumerate(columns)]
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            conn.execute(f"INSERT INTO outcomes VALUES ({', '.join('?' * len(columns))})", changed)
+    finally:
+        conn.close()
+    seen: list[bool] = []
+    real = export_module.database
+    monkeypatch.setattr(export_module, "database", lambda t, r, checked=False: seen.append(checked) or real(t, r, checked))
+    export_files(ROOT, ("sqlite",))
+    export_module._files(mmdata.open_package(ROOT), ("sqlite",))
+    assert seen == [True, False]

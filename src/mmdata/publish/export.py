@@ -104,7 +104,8 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[
     every = described(resources)
     files: dict[str, bytes] = {}
     kept = None
-    conn = database(tables, resources)  # built once: it is the SQLite file, and the rows are read back from it
+    valid = pkg.report is not None and pkg.report.valid  # then validation checked what the CHECK constraints say (#22)
+    conn = database(tables, resources, checked=valid)  # built once: it is the SQLite file, and the rows are read back from it
     try:
         if "sqlite" in formats:
             files[SQLITE_FILE] = database_file(conn, resources)
