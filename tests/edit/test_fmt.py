@@ -89,3 +89,26 @@ def test_blank_lines_are_removed(tmp_path: Path) -> None:
     arms.write_bytes(committed.replace(b"\n", b"\n\n", 1))
     assert format_package(pkg).changed == ["data/arms.csv"]
     assert arms.read_bytes() == committed
+
+
+def test_a_canonical_package_is_told_without_parsing_it_cell_by_cell_issue_22(package: Path, monkeypatch) -> None:
+    # The common case, every table canonical already, is answered whole columns at a time (canonical.as_written):
+    # the csv module's parse, ten seconds at a million rows, runs only for a file that may need rewriting.
+    import pytest
+
+    pytest.importorskip("pyarrow")
+    import mmdata.edit.fmt as fmt
+
+    parsed: list[str] = []
+    real = fmt.parse_csv_bytes
+    monkeypatch.setattr(fmt, "parse_csv_bytes", lambda rel, *args: parsed.append(rel) or real(rel, *args))
+    sizes = {f"data/{t}.csv": (package / f"data/{t}.csv").stat().st_size for t in TABLE_NAMES}
+    monkeypatch.setattr(fmt, "ARROW_FROM", sizes["data/arms.csv"])  # a file of exactly ARROW_FROM bytes is told by Arrow
+    assert format_package(package, check=True).unchanged == list(sizes)
+    assert parsed == [rel for rel, size in sizes.items() if size < sizes["data/arms.csv"]]
+    monkeypatch.setattr(fmt, "ARROW_FROM", 0)
+    parsed.clear()
+    assert format_package(package, check=True).unchanged == list(sizes)
+    spreadsheet_copy(package / "data/arms.csv")
+    assert format_package(package, check=True).changed == ["data/arms.csv"]
+    assert parsed == ["data/arms.csv", "data/arms.csv"]  # the file, then its canonical text read back (nothing is lost)

@@ -104,15 +104,3 @@ def test_the_cell_limit_counts_characters_not_bytes_issue_22(length: int, fast: 
     # "é" is two bytes: a cell of the limit's characters has twice its bytes, and the fast reader still reads it.
     raw = b"a,b,c\n1,2," + "\u00e9".encode() * length + b"\n"
     assert (_fast(raw) is not None) is fast
-
-
-def test_may_hold_is_false_only_when_no_chunk_holds_the_text_issue_22() -> None:
-    import pyarrow as pa
-
-    from mmdata.io.frames import _may_hold
-
-    column = pa.chunked_array([pa.array(["ab", None, "cd"], pa.large_string()), pa.array(["e\nf"], pa.large_string())])
-    assert _may_hold(column, b"\n") and not _may_hold(column.slice(0, 3), b"\n")
-    assert _may_hold(column, b"d") and not _may_hold(column, b"x")
-    assert not _may_hold(pa.chunked_array([pa.array([None, None], pa.large_string())]), b"\n")
-    assert not _may_hold(pa.chunked_array([], pa.large_string()), b"\n")

@@ -99,8 +99,9 @@ def test_the_arrow_patterns_of_findings_csv_are_the_python_rules_over_every_code
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from mmdata.io.canonical import QUOTED_CELL
     from mmdata.io.csvfile import _NEEDS_QUOTES
-    from mmdata.publish.export import FORMULA_START, QUOTED_CELL
+    from mmdata.publish.export import FORMULA_START
     from mmdata.rules.celltext import FORMULA_STARTS
 
     characters = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]

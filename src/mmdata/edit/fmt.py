@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PackageReadError, Problem, sort_problems
+from ..io.canonical import ARROW_FROM, as_written
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
@@ -68,8 +69,12 @@ def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResu
     for resource in pkg.usable:
         found: list[Problem] = []
         raw = pkg.file(resource.path)
-        parsed = parse_csv_bytes(resource.path, raw, found)
         fields = resource.field_names
+        if len(raw) >= ARROW_FROM and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
+            canonical_of[resource.path] = raw
+            result.unchanged.append(resource.path)
+            continue
+        parsed = parse_csv_bytes(resource.path, raw, found)
         blocking = [p for p in found if p.code not in REPAIRABLE]
         if parsed is not None and not blocking:
             header_problems: list[Problem] = []

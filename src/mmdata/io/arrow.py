@@ -16,6 +16,20 @@ def arrow_available() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
+def may_hold(column: Any, characters: str) -> bool:
+    """Whether a cell of an Arrow text column (an array or a chunked array) may hold one of characters: False only when
+    no chunk's character data holds any (a chunk that is a slice may hold bytes of cells outside it, so True can be
+    wrong, False cannot). A byte search per character, far cheaper than a search per cell (#22)."""
+    chunks = getattr(column, "chunks", None)
+    for chunk in [column] if chunks is None else chunks:
+        data = chunk.buffers()[2]
+        if data is not None:
+            held = memoryview(data).tobytes()  # bytes.find is memchr's: a copy and a search cost less than any scan of a view
+            if any(held.find(c.encode("utf-8")) >= 0 for c in characters):
+                return True
+    return False
+
+
 def arrow_chunks(columns: list[pd.Series]) -> list[Any] | None:
     """The Arrow chunks of text columns, one list for all (no copy), or None when pyarrow does not hold them all."""
     if not columns or not arrow_available():

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from .arrow import arrow_available
+from .arrow import arrow_available, may_hold
 from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
 
 BOM = b"\xef\xbb\xbf"
@@ -158,22 +158,12 @@ def _arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[lis
     breaks = np.zeros(rows, dtype=np.int64)
     if physical != rows:  # line breaks inside cells: count them per row
         for column in table.columns:
-            if _may_hold(column, b"\n"):  # most columns hold no line break: one byte search each, not a count per cell (#22)
+            if may_hold(column, "\n"):  # most columns hold no line break: one byte search each, not a count per cell (#22)
                 breaks += pc.count_substring(column, "\n").fill_null(0).to_numpy(zero_copy_only=False)
         if rows + int(breaks.sum()) != physical:
             return None
     lines = np.arange(2, rows + 2, dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64)[:rows]
     return list(table.columns), lines
-
-
-def _may_hold(column: Any, text: bytes) -> bool:
-    """Whether a cell of an Arrow text column may hold text: False only when no chunk's character data holds it (a chunk
-    that is a slice may hold bytes of cells outside it, so True can be wrong, False cannot)."""
-    for chunk in column.chunks:
-        data = chunk.buffers()[2]
-        if data is not None and memoryview(data).tobytes().find(text) >= 0:
-            return True
-    return False
 
 
 def _any_empty_row(table: Any) -> bool:

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError, LoadError, WriteRefused
-from ..io.csvfile import QUOTED, canonical_lines, quoted
+from ..io.canonical import arrow_lines, arrow_quoted
+from ..io.csvfile import canonical_lines, quoted
 from ..io.files import unwritable, write_file
 from ..io.jsonfile import dumps
 from ..io.snapshot import Snapshot
@@ -224,9 +225,8 @@ def _batches(conn: sqlite3.Connection, name: str, resource: Resource) -> Iterato
             yield batch
 
 
-#: A cell csv_lines quotes, and one it makes spreadsheet-safe, as RE2 patterns of the same characters, each written as
-#: its code point, which RE2 reads in a class whatever the character is (a test checks both over every code point).
-QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
+#: A cell csv_lines makes spreadsheet-safe, as an RE2 pattern, written as canonical.QUOTED_CELL is (a test checks it
+#: over every code point).
 FORMULA_START = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in FORMULA_STARTS) + "]"
 
 
@@ -251,11 +251,8 @@ def csv_lines(arrays: list[Any], columns: list[tuple[Any, ...]], resource: Resou
         else:
             formula = pc.fill_null(pc.match_substring_regex(array, FORMULA_START), False)
             text = pc.fill_null(pc.if_else(formula, pc.binary_join_element_wise("'", array, ""), array) if pc.any(formula).as_py() else array, "")
-            quote = pc.match_substring_regex(text, QUOTED_CELL)
-            if pc.any(quote).as_py():  # most text columns (keys, names) never are
-                text = pc.if_else(quote, pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', ""), text)
-            texts.append(text)
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*texts, ","), "", "\n").cast(pa.string())  # a batch is far below 2 GB
+            texts.append(arrow_quoted(text))
+    lines = arrow_lines(texts).cast(pa.string())  # a batch is far below 2 GB
     _, offsets, data = lines.buffers()
     start, end = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]].tolist()
     return data[start:end].to_pybytes() if end > start else b""

@@ -1,0 +1,141 @@
+"""Whether a CSV file is already in its canonical form, told by Arrow's parser and compute kernels (#22).
+
+`mmdata fmt` (and `fmt --check`, which `release` runs) parses every table with the csv module,
+sorts its rows, writes them again and compares: at a million rows, ten seconds for a file that is
+almost always canonical already. `as_written` answers the common case whole columns at a time:
+it parses the file with Arrow, writes the cells back the canonical way (`arrow_lines`), and
+compares those bytes with the file's own, a batch of rows at a time.
+
+A True answer is proved by construction, whatever Arrow's parser did: the file's bytes are the
+canonical text of some cells (the same text canonical_csv writes for them), and canonical text
+reads back as exactly its cells (fmt's own promise, which it checks whenever it writes). So the
+csv module would read the same cells, in key order, with no problem to report. Anything else (an
+Arrow complaint, a byte-order mark, a row of empty cells, a cell over csvfile.MAX_CELL_CHARS, a
+one-column table, whose empty cell canonical_csv writes as "") is False: the exact path decides.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .arrow import arrow_available, may_hold
+from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
+
+#: Files of fewer bytes are left to the csv module: importing pyarrow (and the pandas it loads) takes a quarter of a
+#: second, more than the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports neither (#10).
+ARROW_FROM = 1 << 23
+#: A cell canonical_csv quotes, as an RE2 pattern of the characters of QUOTED, each written as its code point, which
+#: RE2 reads in a class whatever the character is (a test checks it against csvfile's rule over every code point).
+QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
+
+
+def arrow_quoted(text: Any) -> Any:
+    """A column of texts (an Arrow string array, no missing cell) as canonical_csv writes its cells: in quotes, the
+    quotes doubled, when a cell holds a character of QUOTED (csvfile.quoted)."""
+    import pyarrow.compute as pc
+
+    if not may_hold(text, QUOTED):  # most columns (keys, names, numbers) never need quotes: a byte search each, no regex
+        return text
+    quote = pc.match_substring_regex(text, QUOTED_CELL)
+    return pc.if_else(quote, pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', ""), text)
+
+
+def arrow_lines(texts: Sequence[Any]) -> Any:
+    """Rows of cells already written (arrow_quoted, one array per column) as the lines of a CSV file: cells joined by
+    commas, each line ended by a line break. For two columns or more this is canonical_lines' text (a test checks)."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(pc.binary_join_element_wise(*texts, ","), "", "\n")
+
+
+def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
+    """Whether raw is exactly canonical_csv(fields, its records in key order): the header is fields, and every row,
+    written again the canonical way, gives the bytes the file holds, in the order of the key columns (positions in
+    fields; the file's order stands when there are none). False whenever it cannot tell (see the module docstring)."""
+    if len(fields) < 2 or not arrow_available():
+        return False
+    header = canonical_lines([list(fields)]).encode("utf-8")
+    if not raw.startswith(header):
+        return False
+    if len(raw) == len(header):
+        return True
+    table = _texts(raw, len(header), len(fields))
+    if table is None or not _fits(table) or not _sorted(table, key):
+        return False
+    return _same_bytes(raw, len(header), table)
+
+
+def _texts(raw: bytes, offset: int, width: int) -> Any:
+    """The rows after the header as Arrow texts, every cell as written (nothing becomes missing); None on any complaint."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [str(i) for i in range(width)]
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(raw)[offset:]),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _fits(table: Any) -> bool:
+    """No cell has more bytes than a cell may have characters, and no row is only empty cells (both are problems the
+    csv module's path reports)."""
+    import pyarrow.compute as pc
+
+    filled = None
+    for column in table.columns:
+        lengths = pc.binary_length(column)
+        if (pc.max(lengths).as_py() or 0) > MAX_CELL_CHARS:
+            return False
+        cell = pc.greater(lengths, 0)
+        filled = cell if filled is None else pc.or_(filled, cell)
+    return filled is None or bool(pc.all(filled).as_py())
+
+
+def _sorted(table: Any, key: Sequence[int]) -> bool:
+    """Whether the rows are in key order: each row's key cells, compared as texts one after the other (as Python
+    compares the tuples fmt sorts by, code point by code point, which is UTF-8's byte order), not after the next row's."""
+    import pyarrow.compute as pc
+
+    if not key or table.num_rows < 2:
+        return True
+    pairs = [(table.column(i).slice(0, table.num_rows - 1), table.column(i).slice(1)) for i in key]
+    ordered = pc.less_equal(*pairs[-1])
+    for before, after in reversed(pairs[:-1]):
+        ordered = pc.or_(pc.less(before, after), pc.and_(pc.equal(before, after), ordered))
+    return bool(pc.all(ordered).as_py())
+
+
+def _same_bytes(raw: bytes, offset: int, table: Any) -> bool:
+    """Whether the rows written the canonical way, a batch at a time, are the bytes of raw from offset to its end. The
+    batches are written on every core (Arrow's kernels let go of the GIL) and compared in their order."""
+    import numpy as np
+    import pyarrow as pa
+
+    whole = pa.py_buffer(raw)
+    position = offset
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for lines in pool.map(_lines, table.to_batches()):
+            _, offsets, data = lines.buffers()
+            start, end = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]].tolist()
+            if end - start > len(raw) - position or not whole.slice(position, end - start).equals(data.slice(start, end - start)):
+                pool.shutdown(cancel_futures=True)  # the batches not begun are not written
+                return False
+            position += end - start
+    return position == len(raw)
+
+
+def _lines(batch: Any) -> Any:
+    return arrow_lines([arrow_quoted(column) for column in batch.columns])
+
+
+__all__ = ["ARROW_FROM", "QUOTED_CELL", "arrow_lines", "arrow_quoted", "as_written"]
