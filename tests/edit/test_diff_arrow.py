@@ -1,0 +1,157 @@
+"""diff of large tables, told by Arrow whole columns at a time: the exact path's answer, or its refusal (#22)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mmdata.edit.diff import diff_packages
+from mmdata.io.csvfile import canonical_csv
+from mmdata.model.package import open_package
+
+pytest.importorskip("pyarrow")
+
+FIELDS = ["id", "part", "v"]
+
+
+def write(root: Path, raw: bytes, key: list[str], fields: list[str]) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "data/t.csv").write_bytes(raw)
+    schema = {"fields": [{"name": f, "type": "string"} for f in fields], **({"primaryKey": key} if key else {})}
+    (root / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [{"name": "t", "path": "data/t.csv", "schema": schema}]}))
+    return root
+
+
+def both(old: bytes, new: bytes, key: list[str], monkeypatch: pytest.MonkeyPatch, new_fields: list[str] = FIELDS,
+         new_key: list[str] | None = None) -> tuple[object, object]:
+    """diff of two one-table packages by the exact path and by Arrow: the changes (in their order: rows, then cells),
+    or the refusal's type and words."""
+    answers = []
+    with tempfile.TemporaryDirectory() as folder:
+        before = write(Path(folder) / "old", old, key, FIELDS)
+        after = write(Path(folder) / "new", new, key if new_key is None else new_key, new_fields)
+        for arrow_from in (1 << 62, 0):
+            monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
+            try:
+                d = diff_packages(open_package(before), open_package(after))[0]
+                answers.append((d.added, d.removed, [(k, list(cells.items())) for k, cells in d.changed.items()]))
+            except Exception as exc:  # noqa: BLE001 - the refusal itself is compared
+                answers.append((type(exc).__name__, str(exc).replace(str(folder), "")))
+    return answers[0], answers[1]
+
+
+CELLS = st.text(alphabet=st.sampled_from(list('ab,"\r\n é+')), max_size=3)
+ROWS = st.lists(st.lists(CELLS, min_size=3, max_size=3), max_size=6)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[bytes, bytes, list[str]]:
+    """Two versions of a table: rows kept, changed, added, removed, moved, keyed twice, and written in a way
+    the Arrow reader leaves to the exact one (a blank line, a short row, CRLF) now and then."""
+    key = draw(st.sampled_from([["id"], ["id", "part"], []]))
+    old = draw(ROWS)
+    new = [list(r) for r in old if draw(st.booleans())] + draw(ROWS)
+    for row in new:
+        if draw(st.booleans()):
+            row[2] = draw(CELLS)
+    new = draw(st.permutations(new))
+    texts = []
+    for rows in (old, new):
+        raw = canonical_csv(FIELDS, rows)
+        change = draw(st.sampled_from(["none"] * 6 + ["crlf", "blank line", "short row"]))
+        if change == "crlf":
+            raw = raw.replace(b"\n", b"\r\n")
+        elif change == "blank line":
+            raw += b"\n"
+        elif change == "short row":
+            raw += b"x,y\n"
+        texts.append(raw)
+    return texts[0], texts[1], key
+
+
+@settings(max_examples=400, deadline=None)
+@given(tables())
+def test_arrow_gives_the_exact_paths_diff_or_refusal_issue_22(case: tuple[bytes, bytes, list[str]]) -> None:
+    old, new, key = case
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        exact, arrow = both(old, new, key, monkeypatch)
+    assert arrow == exact
+
+
+@pytest.mark.parametrize(("old", "new", "key", "expected"), [
+    # the same keys in one order: compared row by row, no row looked up
+    ("a,1,x\nb,1,y\n", "a,1,x\nb,1,z\n", ["id"], ([], [], {"b": {"v": ("y", "z")}})),
+    # rows moved, added and removed: looked up by key
+    ("a,1,x\nb,1,y\nc,1,q\n", "d,1,w\nb,2,y\na,1,x\n", ["id"], (["d"], ["c"], {"b": {"part": ("1", "2")}})),
+    # rows changed in another order than the keys': listed in key order, cells in the header's order
+    ("a,1,x\nb,1,y\nc,1,q\n", "c,2,r\nb,1,z\na,1,x\n", ["id"], ([], [], {"b": {"v": ("y", "z")}, "c": {"part": ("1", "2"), "v": ("q", "r")}})),
+    # a key of two parts, named with '+'
+    ("a,1,x\na,2,y\n", "a,2,z\na,1,x\n", ["id", "part"], ([], [], {"a+2": {"v": ("y", "z")}})),
+    # no primary key: the first column keys the rows
+    ("a,1,x\n", "a,1,y\n", [], ([], [], {"a": {"v": ("x", "y")}})),
+    # the same file: nothing differs, but a key twice is still refused (below)
+    ("a,1,x\n", "a,1,x\n", ["id"], ([], [], {})),
+    ("", "a,1,x\n", ["id"], (["a"], [], {})),
+])
+def test_arrow_diff_cases_issue_22(old: str, new: str, key: list[str], expected: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = b"id,part,v\n"
+    added, removed, changed = expected
+    ordered = (added, removed, [(k, list(cells.items())) for k, cells in changed.items()])
+    assert both(header + old.encode(), header + new.encode(), key, monkeypatch) == (ordered, ordered)
+
+
+@pytest.mark.parametrize("new", ["a,1,x\na,1,y\n", "a,1,x\na,1,x\n"])
+def test_a_key_twice_is_refused_by_either_path_issue_22(new: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = b"id,part,v\n"
+    exact, arrow = both(header + new.encode(), header + new.encode(), ["id"], monkeypatch)
+    assert exact == arrow == ("DiffRefused", "/old: data/t.csv: lines 2 and 3 both have the key 'a'; diff matches rows by key, "
+                                             "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+
+
+def test_columns_added_removed_and_moved_compare_the_shared_ones_in_the_new_order_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    old = b"id,part,v\na,1,x\nb,1,y\n"
+    new = b"id,v,note,part\na,x,n,1\nb,z,m,2\n"
+    expected = ([], [], [("b", [("v", ("y", "z")), ("part", ("1", "2"))])])
+    assert both(old, new, ["id"], monkeypatch, ["id", "v", "note", "part"]) == (expected, expected)
+
+
+def test_the_same_bytes_under_another_key_are_other_rows_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = b"id,part,v\na,1,x\n"
+    expected = (["a+1"], ["a"], [])
+    assert both(raw, raw, ["id"], monkeypatch, new_key=["id", "part"]) == (expected, expected)
+
+
+def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Arrow reads a pair of files when one has ARROW_FROM bytes or more; a file the same as the other is read once.
+    import mmdata.edit.diff as diff
+    import mmdata.io.frames as frames
+
+    exact: list[str] = []
+    arrow: list[bytes] = []
+    keyed, texts = diff._keyed, frames.arrow_texts
+    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource: exact.append(resource.name) or keyed(pkg, resource))
+    monkeypatch.setattr(frames, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
+    old, new = b"id,part,v\na,1,x\n", b"id,part,v\na,1,y\nb,1,z\n"  # new is the larger
+    with tempfile.TemporaryDirectory() as folder:
+        pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
+        for arrow_from, exact_reads, arrow_reads in ((len(new) + 1, ["t", "t"], []), (len(new), [], [old, new])):
+            exact.clear()
+            arrow.clear()
+            monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
+            diff_packages(*pair)
+            assert (exact, arrow) == (exact_reads, arrow_reads)
+        arrow.clear()
+        monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
+        diff_packages(pair[0], pair[0])
+        assert arrow == [old]
+
+
+def test_a_header_other_than_the_schemas_is_left_to_the_exact_path_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The exact path compares columns by the files' own headers; Arrow reads a file only under its schema's fields.
+    exact, arrow = both(b"part,id,v\n1,a,x\n", b"id,part,v\na,2,x\n", ["id"], monkeypatch)
+    assert exact == arrow == ([], [], [("a", [("part", ("1", "2"))])])
