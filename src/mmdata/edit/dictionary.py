@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import DocsError
+from ..io.texts import Texts
 from ..model.package import Package, open_package
 from ..model.schema import Constraints, Resource, warning_codes
 
 DICTIONARY = "docs/data-dictionary.md"
 
 
-def render_dictionary(source: Package | str | Path, tables: Mapping[str, tuple[list[str], list[list[str]]]]) -> str:
+def render_dictionary(source: Package | str | Path, tables: Mapping[str, Texts]) -> str:
     """The Markdown text of the data dictionary of the package (opened, or at a folder), given its tables as
-    `edit.rows.read_rows` reads them (each table's header and its rows in key order, by table name): `mmdata docs`
+    `edit.rows.read_rows` reads them (each table's cells, rows in key order, by table name): `mmdata docs`
     reads each table once for every text it makes."""
     pkg = open_package(source)
     pkg.refuse_ambiguous()
@@ -34,16 +34,16 @@ def render_dictionary(source: Package | str | Path, tables: Mapping[str, tuple[l
     ]
     out += _warnings(pkg, tables)
     for resource in pkg.usable:
-        out += _table(resource, _examples(*tables[resource.name]))
+        out += _table(resource, tables[resource.name].examples())
     return "\n".join(out) + "\n"
 
 
-def _warnings(pkg: Package, tables: Mapping[str, tuple[list[str], list[list[str]]]]) -> list[str]:
+def _warnings(pkg: Package, tables: Mapping[str, Texts]) -> list[str]:
     """The standard warnings (#20): each code of the vocabulary, what it means, and how many rows of each table carry it."""
     if not pkg.warnings:
         return []
     marked = [r for r in pkg.usable if any(f.warnings for f in r.fields)]
-    counts = {r.name: _warning_counts(*tables[r.name], r) for r in marked}
+    counts = {r.name: _warning_counts(tables[r.name], r) for r in marked}
     lines = ["", "## Standard warnings", "",
              "Codes in the `warnings` column of " + ", ".join(f"`{r.name}`" for r in marked) + ", beside the `caveat` that says the same "
              "in words, so that rows can be filtered on them. A cell holds the codes that apply, separated by one space, in alphabetical "
@@ -57,11 +57,10 @@ def _warnings(pkg: Package, tables: Mapping[str, tuple[list[str], list[list[str]
     return lines
 
 
-def _warning_counts(header: list[str], records: list[list[str]], resource: Resource) -> dict[str, int]:
+def _warning_counts(texts: Texts, resource: Resource) -> dict[str, int]:
     """How many rows carry each code (a row once, whichever of its columns says it)."""
-    columns = [header.index(f.name) for f in resource.fields if f.warnings and f.name in header]
     counts: dict[str, int] = {}
-    for cells, n in Counter(tuple(record[i] for i in columns) for record in records).items():  # each distinct set of cells read once
+    for cells, n in texts.counts([f.name for f in resource.fields if f.warnings]).items():  # each distinct set of cells read once
         for code in {c for cell in cells for c in warning_codes(cell)}:
             counts[code] = counts.get(code, 0) + n
     return counts
@@ -99,16 +98,6 @@ def _constraints(cons: Constraints) -> str:
     if cons.enum is not None:
         parts.append("one of: " + ", ".join(f"`{v}`" for v in cons.enum))
     return "; ".join(parts)
-
-
-def _examples(header: list[str], records: list[list[str]]) -> dict[str, str]:
-    """Each column's first non-empty cell, rows in key order (a column with none has no example)."""
-    examples: dict[str, str] = {}
-    for j, name in enumerate(header):
-        value = next((record[j] for record in records if record[j]), "")
-        if value:
-            examples[name] = value
-    return examples
 
 
 def _example(value: str) -> str:

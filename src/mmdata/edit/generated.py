@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def contents_heading(version: str) -> str:
 
 def render_contents(rows: Rows, version: str) -> str:
     """The README's table as of release version: per source, its document, its studies and its rows in each table."""
-    counts = {table: Counter(row.get("source_id", "") for row in rows.of(table)) for table in COUNTED}
+    counts = {table: rows.count(table, "source_id") for table in COUNTED}
     lines = [contents_heading(version), "", "| source | document | studies | rows (studies, arms, outcomes, adverse events) |", "| --- | --- | --- | --- |"]
     for source in _by_seed(rows):
         sid = source["source_id"]

@@ -1,36 +1,48 @@
 """The tables of a package as text, every cell as written and the rows in key order: what `mmdata docs` and
 `mmdata release` make their texts from (the data dictionary, the listings, the README's counts).
 
-Only csvfile is used to read the tables, so this stays free of pandas.
+A table is read by csvfile (the exact reader, standard library only), so that `mmdata docs` on a package of small
+files imports no pandas or pyarrow; a file of canonical.ARROW_FROM bytes or more is read by the Arrow reader alone
+when it is regular and headed by its schema's fields (frames.arrow_texts, #22), and its cells stay Arrow columns:
+the dictionary asks a table for its examples and for how many rows hold each value, which whole columns answer
+without a Python list per row. Either way a table gives the same answers (a test reads both ways).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DocsError, Problem
+from ..errors import DocsError, Problem, UnsafeFile
 from ..io.csvfile import header_ok
+from ..io.texts import Columns, Records, Texts
 from ..model.package import Package, open_package
+from ..model.schema import Resource
 
 
 @dataclass
 class Rows:
-    """The tables of a package as text: each table's header and its rows (every cell as written) in key order.
+    """The tables of a package as text: each table's cells (Texts) by name.
 
     Every table is read, so that one that cannot be read is reported by every command (#13), but a
     row becomes a dict only for the tables a text is made from (of): at a million rows, most of the
     memory and time of `mmdata docs` went into dicts of rows no text reads (#22)."""
 
-    tables: dict[str, tuple[list[str], list[list[str]]]]
+    tables: dict[str, Texts]
     _dicts: dict[str, list[dict[str, str]]] = field(default_factory=dict, repr=False)
 
     def of(self, table: str) -> list[dict[str, str]]:
         """The rows of table, each a dict from field to cell; none when the package has no such table."""
         if table not in self._dicts:
-            header, records = self.tables.get(table, ([], []))
-            self._dicts[table] = [dict(zip(header, record, strict=True)) for record in records]
+            texts = self.tables.get(table)
+            self._dicts[table] = [] if texts is None else [dict(zip(texts.header, record, strict=True)) for record in texts.records()]
         return self._dicts[table]
+
+    def count(self, table: str, column: str) -> Counter[str]:
+        """How many rows of table hold each cell of column (empty when the table lacks the column); none without the table."""
+        texts = self.tables.get(table)
+        return Counter() if texts is None else Counter({cells[0]: n for cells, n in texts.counts([column]).items()})
 
 
 def read_rows(source: Package | str | Path) -> Rows:
@@ -38,8 +50,12 @@ def read_rows(source: Package | str | Path) -> Rows:
     pkg = open_package(source)
     pkg.refuse_ambiguous()
     problems: list[Problem] = list(pkg.problems)
-    tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+    tables: dict[str, Texts] = {}
     for resource in pkg.usable:
+        columns = _arrow_read(pkg, resource)
+        if columns is not None:
+            tables[resource.name] = columns
+            continue
         parsed = pkg.parsed(resource, problems)
         if parsed is None:
             continue
@@ -47,10 +63,39 @@ def read_rows(source: Package | str | Path) -> Rows:
         if not header_ok(resource.path, parsed.header, resource.field_names, found):
             problems += found
             continue
-        tables[resource.name] = (parsed.header, resource.sorted_texts(parsed.header, parsed.records))
+        tables[resource.name] = Records(parsed.header, resource.sorted_texts(parsed.header, parsed.records))
     if problems:
         raise DocsError("; ".join(p.to_line() for p in problems) + "; run `mmdata validate` to see why")
     return Rows(tables)
+
+
+def _arrow_read(pkg: Package, resource: Resource) -> Columns | None:
+    """A table of canonical.ARROW_FROM bytes or more, read by the Arrow reader alone; None when it is smaller, or the exact
+    reader must read it (it then reports what is wrong)."""
+    from ..io.arrow import arrow_available
+    from ..io.canonical import ARROW_FROM
+
+    try:
+        raw = pkg.snapshot.read(resource.path)
+    except UnsafeFile:
+        return None
+    if raw is None or len(raw) < ARROW_FROM or not arrow_available():
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..io.frames import arrow_texts
+
+    fields = resource.field_names
+    columns = arrow_texts(raw, fields)
+    if columns is None:
+        return None
+    key = [k for k in resource.primary_key if k in fields]
+    order = None
+    if key:  # a stable sort, as Python's; texts compare byte by byte in UTF-8, which is code point order, as Python's
+        table = pa.table(dict(zip(fields, columns, strict=True)))
+        order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in key])
+    return Columns(fields, columns, order)
 
 
 __all__ = ["Rows", "read_rows"]
