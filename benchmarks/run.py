@@ -9,7 +9,9 @@ largest resident set of the process, from GNU time):
 - `mmdata validate` (all five layers), and the time of each step inside it;
 - `frictionless validate datapackage.json` (Frictionless checks layers 1 to 3 only);
 - `pandas.read_csv` of the five CSV files with pandas' default engine (nothing checked);
-- `mmdata fmt --check`, and `mmdata diff` of the package and a copy with one changed cell;
+- `mmdata fmt --check`, `mmdata docs --check` (it exits 1: a generated package has no data dictionary
+  yet, but every text is made and compared all the same), and `mmdata diff` of the package and a copy
+  with one changed cell;
 - `mmdata.load("outcomes")` against `pandas.read_csv` of outcomes.csv, each timed inside its own process;
 - `mmdata --help` and `python -c "import mmdata"` (start-up).
 
@@ -94,10 +96,11 @@ def main() -> None:
                  ("frictionless", [str(BIN / "frictionless"), "validate", str(package / "datapackage.json")]),
                  ("read_csv", [python, "-c", RAW_READ, str(package)]),
                  ("fmt", [mmdata, "fmt", "--check", str(package)]),
+                 ("docs", [mmdata, "docs", "--check", str(package)]),
                  ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))])]
         for name, command in steps:
             print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
-            wall, peak = run(command, expect=(0, 1) if name == "frictionless" else (0,))
+            wall, peak = run(command, expect=(0, 1) if name in ("frictionless", "docs") else (0,))
             row[name] = (wall, peak)
             print(f"{wall:.1f} s, {peak:,.0f} MB", flush=True)
         for name, (module, call) in LOADS.items():
@@ -121,7 +124,7 @@ def table(results: list[dict], startup: dict[str, float]) -> str:
     for r in results:
         read_wall, read_peak = r["read_csv"]
         fl_wall = r["frictionless"][0]
-        for name in ("validate", "frictionless", "read_csv", "fmt", "diff"):
+        for name in ("validate", "frictionless", "read_csv", "fmt", "docs", "diff"):
             wall, peak = r[name]
             out.append(f"| {r['size']:,} | {r['csv_mb']:.0f} | {name} | {wall:.2f} | {peak:,.0f} | {wall / read_wall:.2f} | "
                        f"{peak / read_peak:.2f} | {wall / fl_wall:.3f} |")

@@ -239,7 +239,7 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
     if len(old_keys) == len(new_keys) and pc.all(pc.equal(old_keys, new_keys)).as_py():  # the same keys in one order
         added: list[str] = []
         removed: list[str] = []
-        old_at = new_at = pa.array(range(len(new_keys)), pa.int64())
+        old_at = new_at = None  # row n is row n on both sides
         pairs = [(before[c], after[c]) for c in shared]
     else:
         at = pc.index_in(new_keys, value_set=old_keys)  # each new row's old row, null for a row added
@@ -255,7 +255,7 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
     rows = [] if differ is None else pc.indices_nonzero(differ)
     changed: Changed = {}
     if len(rows):  # only the rows that differ become Python values
-        olds, news = old_at.take(rows), new_at.take(rows)
+        olds, news = (rows, rows) if old_at is None or new_at is None else (old_at.take(rows), new_at.take(rows))
         cells = {c: (before[c].take(olds).to_pylist(), after[c].take(news).to_pylist()) for c in shared}
         for n, key in enumerate(new_keys.take(news).to_pylist()):
             changed[key] = {c: (was[n], now[n]) for c, (was, now) in cells.items() if was[n] != now[n]}
