@@ -221,11 +221,12 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
 
     from ..io.frames import arrow_texts
 
+    same = raws[0] == raws[1] and new_table.field_names == old_table.field_names and new_table.primary_key == old_table.primary_key
     read: list[tuple[dict[str, Any], Any]] = []
-    for raw, resource in zip(raws, (old_table, new_table), strict=True):
-        if read and raw == raws[0] and resource.field_names == old_table.field_names and resource.primary_key == old_table.primary_key:
+    for resource in (old_table, new_table):
+        if read and same:
             return [], [], {}  # the same file read the same way: no row differs (it was read once, for the refusals)
-        columns = arrow_texts(raw or b"", resource.field_names)
+        columns = arrow_texts(raws.pop(0) or b"", resource.field_names)  # the file's bytes let go once read: Arrow copied them
         key = resource.primary_key or resource.field_names[:1]
         if columns is None or any(k not in resource.field_names for k in key):
             return None
