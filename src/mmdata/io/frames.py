@@ -20,6 +20,7 @@ installed, only faster.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,9 @@ from .arrow import arrow_available, may_hold
 from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
 
 BOM = b"\xef\xbb\xbf"
+#: Two line feeds in a row: re finds them three times faster than bytes.find, whose search for two bytes is not
+#: memchr's (0.09 s against 0.26 s in a 386 MB file, #22).
+_BLANK_LINE = re.compile(b"\n\n")
 #: Bytes scanned for quotes at once (the scan needs a few bytes of memory per byte of the chunk).
 CHUNK = 1 << 24
 
@@ -94,7 +98,7 @@ def regular(raw: bytes, start: int = 0) -> bool:
     a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
     so a comma, a line break, the end or another quote must follow it.
     """
-    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r") or raw.find(b"\n\n", start) >= 0:
+    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r") or _BLANK_LINE.search(raw, start) is not None:
         return False  # a NUL byte, or a blank line (the byte searches are memchr's: a tenth of a numpy pass, #22)
     if raw.find(b"\r", start) >= 0 and (raw.count(b"\r", start) != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):
         return False  # a lone carriage return, or a blank line with Windows line endings; most files have no \r at all
