@@ -13,6 +13,7 @@ The rule, enforced by `mmdata release`:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -241,14 +242,14 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
         added: list[str] = []
         removed: list[str] = []
         old_at = new_at = None  # row n is row n on both sides
-        pairs = [(before[c], after[c]) for c in shared]
+        pairs: Iterator[tuple[Any, Any]] = ((before[c], after[c]) for c in shared)
     else:
         at = pc.index_in(new_keys, value_set=old_keys)  # each new row's old row, null for a row added
         kept = pc.is_valid(at)
         added = sorted(pc.filter(new_keys, pc.invert(kept)).to_pylist())
         removed = sorted(pc.filter(old_keys, pc.invert(pc.is_in(old_keys, value_set=new_keys))).to_pylist())
         new_at, old_at = pc.indices_nonzero(kept), pc.filter(at, kept)
-        pairs = [(before[c].take(old_at), after[c].take(new_at)) for c in shared]
+        pairs = ((before[c].take(old_at), after[c].take(new_at)) for c in shared)  # a column at a time: no second copy of the tables
     differ = None
     for was, now in pairs:
         cell = pc.not_equal(was, now)
