@@ -233,12 +233,13 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
             return None
         named = dict(zip(resource.field_names, columns, strict=True))
         keys = named[key[0]] if len(key) == 1 else pc.binary_join_element_wise(*(named[k] for k in key), pa.scalar("+", named[key[0]].type))
-        if pc.count_distinct(keys).as_py() < len(keys):
+        aligned = bool(read) and len(read[0][1]) == len(keys) and pc.all(pc.equal(read[0][1], keys)).as_py()  # the old keys in one order
+        if not aligned and pc.count_distinct(keys).as_py() < len(keys):  # (the same keys as the old file's were counted there)
             return None  # the exact path names the two lines
         read.append((named, keys))
     (before, old_keys), (after, new_keys) = read
     shared = [c for c in after if c in before]  # in the new header's order
-    if len(old_keys) == len(new_keys) and pc.all(pc.equal(old_keys, new_keys)).as_py():  # the same keys in one order
+    if aligned:
         added: list[str] = []
         removed: list[str] = []
         old_at = new_at = None  # row n is row n on both sides
