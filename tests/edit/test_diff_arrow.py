@@ -45,7 +45,7 @@ def both(old: bytes, new: bytes, key: list[str], monkeypatch: pytest.MonkeyPatch
     return answers[0], answers[1]
 
 
-CELLS = st.text(alphabet=st.sampled_from(list('ab,"\r\n é+')), max_size=3)
+CELLS = st.text(alphabet=st.sampled_from(list('ab,"\r\n é+\ufeff')), max_size=3)
 ROWS = st.lists(st.lists(CELLS, min_size=3, max_size=3), max_size=6)
 
 

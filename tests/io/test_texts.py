@@ -44,7 +44,7 @@ def answers(raw: bytes, key: list[str], monkeypatch: pytest.MonkeyPatch, arrow_f
     return found
 
 
-CELLS = st.text(alphabet=st.sampled_from(list('ab,"\n é')), max_size=3)
+CELLS = st.text(alphabet=st.sampled_from(list('ab,"\n é\ufeff')), max_size=3)
 
 
 @st.composite

@@ -24,6 +24,7 @@ from typing import Any
 from .arrow import arrow_available, may_hold
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
+BOM = "\ufeff".encode()
 #: Files of fewer bytes are left to the csv module: importing pyarrow (and the pandas it loads) takes a quarter of a
 #: second, more than the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports neither (#10).
 ARROW_FROM = 1 << 23
@@ -55,11 +56,11 @@ def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
     """Whether raw is exactly canonical_csv(fields, its records in key order): the header is fields, and every row,
     written again the canonical way, gives the bytes the file holds, in the order of the key columns (positions in
     fields; the file's order stands when there are none). False whenever it cannot tell (see the module docstring)."""
-    if len(fields) < 2 or not arrow_available():
-        return False
+    if len(fields) < 2 or max(map(len, fields)) > MAX_CELL_CHARS or not arrow_available():
+        return False  # (a column name over the limit is a problem, as a cell is)
     header = canonical_lines([list(fields)]).encode("utf-8")
-    if not raw.startswith(header):
-        return False
+    if raw.startswith(BOM) or not raw.startswith(header):
+        return False  # (a first name starting with U+FEFF reads as a byte-order mark to the csv module)
     if len(raw) == len(header):
         return True
     table = _texts(raw, len(header), len(fields))

@@ -124,8 +124,8 @@ def _arrow_header(raw: bytes) -> list[str] | None:
     start = len(BOM) if raw.startswith(BOM) else 0
     end = raw.find(b"\n", start)
     first = raw[start:] if end < 0 else raw[start:end + 1]
-    if b'"' in first or not regular(raw, start):
-        return None
+    if b'"' in first or first.startswith(BOM) or not regular(raw, start):
+        return None  # (a second byte-order mark is the first name's character to the exact reader; parse_header drops it)
     try:
         header = parse_header(first)
     except UnicodeDecodeError:
@@ -148,6 +148,8 @@ def _arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[lis
     names = [str(i) for i in range(len(header))]
     if offset == len(raw):  # a header and no rows
         return [pa.chunked_array([], type=pa.large_string()) for _ in names], np.empty(0, dtype=np.int64)
+    if raw.startswith(BOM, offset):
+        return None  # Arrow's reader would drop the first cell's byte-order mark, which is text to the exact reader
     body = pa.py_buffer(raw)[offset:]
     try:
         table = pacsv.read_csv(
