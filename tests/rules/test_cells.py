@@ -80,3 +80,16 @@ def test_pandera_checks_the_types_the_cell_reader_built_issue_21() -> None:
     for wrong in (typed.astype({"size": "Float64"}), typed.drop(columns="caveat"), typed.assign(extra=typed["name"])):
         with pytest.raises(TypeError, match=re.escape(f"data/arms.csv: the cells were not read as the types ({expected}); please report this bug")):
             cells.check_cells(table, wrong)
+
+
+def test_a_byte_order_mark_opening_the_first_row_is_reported_not_dropped_issue_22(package) -> None:
+    # An editor can put U+FEFF at the start of a line; Arrow's parser dropped it at the start of the first data row,
+    # so `validate` called such a package valid. The file now goes to the exact reader, which keeps the character.
+    arms = package / "data/arms.csv"
+    raw = arms.read_bytes()
+    start = raw.index(b"\n") + 1
+    arms.write_bytes(raw[:start] + "\ufeff".encode() + raw[start:])
+    first = raw[start:raw.index(b",", start)].decode()
+    problems = [p for p in mmdata.validate(package) if p.path == "data/arms.csv"]
+    assert [(p.row, p.column, p.code) for p in problems] == [(2, "arm_id", "invisible-character"), (2, "arm_id", "pattern-error")]
+    assert problems[1].message == f"'\ufeff{first}' does not match the pattern ^[a-z0-9]+(-[a-z0-9]+)*$"
