@@ -12,7 +12,8 @@ Two parsers give the same cells and lines:
 
 Before the Arrow reader is trusted, the bytes are checked for everything on which the two could
 differ: a quote that does not open or close a field the way the csv module expects, a blank
-line, a lone carriage return, a NUL byte, a quoted header. Any of them, any complaint from
+line, a lone carriage return, a NUL byte, a quoted header, a byte-order mark the exact reader reads as
+text (before the header, after the first; at the start of the first row). Any of them, any complaint from
 Arrow, or a cell longer than csvfile.MAX_CELL_CHARS sends the file to the exact reader; so does
 a line count that does not add up. A file is never read differently because pyarrow is
 installed, only faster.
