@@ -152,3 +152,11 @@ def test_without_pyarrow_nothing_is_told_here_issue_22(monkeypatch: pytest.Monke
     assert fast(raw, FIELDS, ["k"])
     monkeypatch.setattr("mmdata.io.canonical.arrow_available", lambda: False)
     assert not fast(raw, FIELDS, ["k"])
+
+
+def test_fmt_docs_and_diff_read_a_file_with_arrow_from_arrow_from_bytes_with_pyarrow_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.io.canonical import ARROW_FROM, worth_arrow
+
+    assert (worth_arrow(ARROW_FROM - 1), worth_arrow(ARROW_FROM)) == (False, True)
+    monkeypatch.setattr("mmdata.io.canonical.arrow_available", lambda: False)
+    assert not worth_arrow(ARROW_FROM)

@@ -206,8 +206,7 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
     """The rows added, removed and changed in one table, told whole columns at a time by Arrow (#22): what the exact
     path finds, for two files of which one has canonical.ARROW_FROM bytes or more, each regular and headed by its schema's
     fields, with a key column and no key twice. None otherwise: the exact path then compares, or refuses, as it does."""
-    from ..io.arrow import arrow_available
-    from ..io.canonical import ARROW_FROM
+    from ..io.canonical import worth_arrow
 
     raws = []
     for pkg, resource in ((old, old_table), (new, new_table)):
@@ -215,7 +214,7 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
             raws.append(pkg.snapshot.read(resource.path))
         except UnsafeFile:
             return None
-    if any(raw is None for raw in raws) or max(len(raw or b"") for raw in raws) < ARROW_FROM or not arrow_available():
+    if any(raw is None for raw in raws) or not worth_arrow(max(len(raw or b"") for raw in raws)):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

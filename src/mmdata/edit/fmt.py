@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PackageReadError, Problem, sort_problems
-from ..io.canonical import ARROW_FROM, as_written
+from ..io.canonical import as_written, worth_arrow
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import dumps
@@ -70,7 +70,7 @@ def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResu
         found: list[Problem] = []
         raw = pkg.file(resource.path)
         fields = resource.field_names
-        if len(raw) >= ARROW_FROM and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
+        if worth_arrow(len(raw)) and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
             canonical_of[resource.path] = raw
             result.unchanged.append(resource.path)
             continue

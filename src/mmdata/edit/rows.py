@@ -72,14 +72,13 @@ def read_rows(source: Package | str | Path) -> Rows:
 def _arrow_read(pkg: Package, resource: Resource) -> Columns | None:
     """A table of canonical.ARROW_FROM bytes or more, read by the Arrow reader alone; None when it is smaller, or the exact
     reader must read it (it then reports what is wrong)."""
-    from ..io.arrow import arrow_available
-    from ..io.canonical import ARROW_FROM
+    from ..io.canonical import worth_arrow
 
     try:
         raw = pkg.snapshot.read(resource.path)
     except UnsafeFile:
         return None
-    if raw is None or len(raw) < ARROW_FROM or not arrow_available():
+    if raw is None or not worth_arrow(len(raw)):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

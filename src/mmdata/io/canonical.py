@@ -33,6 +33,12 @@ ARROW_FROM = 1 << 23
 QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
 
 
+def worth_arrow(size: int) -> bool:
+    """Whether fmt, docs and diff read a table file of size bytes with Arrow: pyarrow is installed and the file has
+    ARROW_FROM bytes or more."""
+    return size >= ARROW_FROM and arrow_available()
+
+
 def arrow_quoted(text: Any) -> Any:
     """A column of texts (an Arrow string array, no missing cell) as canonical_csv writes its cells: in quotes, the
     quotes doubled, when a cell holds a character of QUOTED (csvfile.quoted)."""
@@ -139,4 +145,4 @@ def _lines(batch: Any) -> Any:
     return arrow_lines([arrow_quoted(column) for column in batch.columns])
 
 
-__all__ = ["ARROW_FROM", "QUOTED_CELL", "arrow_lines", "arrow_quoted", "as_written"]
+__all__ = ["ARROW_FROM", "QUOTED_CELL", "arrow_lines", "arrow_quoted", "as_written", "worth_arrow"]
