@@ -14,6 +14,8 @@ from mmdata.edit.diff import diff_packages
 from mmdata.io.csvfile import canonical_csv
 from mmdata.model.package import open_package
 
+from ..conftest import TABLE_NAMES
+
 pytest.importorskip("pyarrow")
 
 FIELDS = ["id", "part", "v"]
@@ -134,7 +136,7 @@ def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> No
     exact: list[str] = []
     arrow: list[bytes] = []
     keyed, texts = diff._keyed, frames.arrow_texts
-    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource: exact.append(resource.name) or keyed(pkg, resource))
+    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
     monkeypatch.setattr(frames, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
     old, new = b"id,part,v\na,1,x\n", b"id,part,v\na,1,y\nb,1,z\n"  # new is the larger
     with tempfile.TemporaryDirectory() as folder:
@@ -155,3 +157,22 @@ def test_a_header_other_than_the_schemas_is_left_to_the_exact_path_issue_22(monk
     # The exact path compares columns by the files' own headers; Arrow reads a file only under its schema's fields.
     exact, arrow = both(b"part,id,v\n1,a,x\n", b"id,part,v\na,2,x\n", ["id"], monkeypatch)
     assert exact == arrow == ([], [], [("a", [("part", ("1", "2"))])])
+
+
+@pytest.mark.parametrize("arrow_from", [0, 1 << 62])  # every table by Arrow, or every one by the exact path
+def test_diff_and_docs_read_each_table_file_once_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch, arrow_from: int) -> None:
+    from collections import Counter
+
+    from mmdata.edit.rows import read_rows
+    from mmdata.io.snapshot import Snapshot
+
+    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
+    reads: Counter[str] = Counter()
+    real = Snapshot.read
+    monkeypatch.setattr(Snapshot, "read", lambda self, rel: reads.update([rel]) or real(self, rel))
+    tables = [f"data/{t}.csv" for t in TABLE_NAMES]
+    diff_packages(open_package(package), open_package(package))
+    assert {rel: reads[rel] for rel in tables} == dict.fromkeys(tables, 2)  # once in each package
+    reads.clear()
+    read_rows(package)
+    assert {rel: reads[rel] for rel in tables} == dict.fromkeys(tables, 1)

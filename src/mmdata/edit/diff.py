@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import DiffRefused, Problem, SnapshotError, UnsafeFile
+from ..errors import DiffRefused, Problem, SnapshotError
 from ..io.jsonfile import PACKAGE_ERROR, SCHEMA_ERROR
 from ..model.package import RESOURCE_ERROR, Package
 from ..model.schema import Field, Resource
@@ -91,12 +91,14 @@ def diff_packages(old: Package, new: Package) -> list[TableDiff]:
             continue
         old_table, new_table = _resource(old, name), _resource(new, name)
         diff.schema = schema_changes(name, old_table, new_table)
-        told = _arrow_rows(old, old_table, new, new_table)
+        raws = [old.readable(old_table.path), new.readable(new_table.path)]  # read once: by Arrow, or else by the exact path
+        told = _arrow_rows(old_table, new_table, raws)
         if told is not None:
             diff.added, diff.removed, diff.changed = told
             result.append(diff)
             continue
-        (old_header, before), (new_header, after) = _keyed(old, old_table), _keyed(new, new_table)
+        (old_header, before), (new_header, after) = _keyed(old, old_table, raws[0]), _keyed(new, new_table, raws[1])
+        del raws
         diff.added = sorted(after.keys() - before.keys())
         diff.removed = sorted(before.keys() - after.keys())
         position = {c: i for i, c in enumerate(old_header)}
@@ -164,15 +166,15 @@ def _resource(pkg: Package, name: str) -> Resource:
 
 def table_rows(pkg: Package, name: str) -> dict[str, dict[str, str]]:
     """The rows of the table called name by key, each a dict of its cells as written: what diff compares (the change feed lists them, #20)."""
-    header, rows = _keyed(pkg, _resource(pkg, name))
+    header, rows = _keyed(pkg, _resource(pkg, name), None)
     return {key: dict(zip(header, record, strict=True)) for key, record in rows.items()}
 
 
-def _keyed(pkg: Package, resource: Resource) -> tuple[list[str], dict[str, list[str]]]:
+def _keyed(pkg: Package, resource: Resource, content: bytes | None) -> tuple[list[str], dict[str, list[str]]]:
     """The header of a table and its rows by key (each its cells as written, in the header's order); DiffRefused when two
     rows have one key (or read alike) or a column is there twice, so no row is hidden."""
     problems: list[Problem] = []
-    parsed = pkg.parsed(resource, problems)
+    parsed = pkg.parsed(resource, problems, content)
     if parsed is None:
         raise SnapshotError(f"{pkg.label}: " + "; ".join(p.to_line() for p in problems))
     where = f"{pkg.label}: {resource.path}"
@@ -202,18 +204,14 @@ def _keyed(pkg: Package, resource: Resource) -> tuple[list[str], dict[str, list[
     return parsed.header, rows
 
 
-def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Resource) -> tuple[list[str], list[str], Changed] | None:
+def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | None]) -> tuple[list[str], list[str], Changed] | None:
     """The rows added, removed and changed in one table, told whole columns at a time by Arrow (#22): what the exact
     path finds, for two files of which one has canonical.ARROW_FROM bytes or more, each regular and headed by its schema's
-    fields, with a key column and no key twice. None otherwise: the exact path then compares, or refuses, as it does."""
+    fields, with a key column and no key twice. None otherwise: the exact path then compares, or refuses, as it does.
+    raws: the two files' bytes (None when missing or unreadable); each is let go (None) once Arrow has read it, as Arrow
+    copies the cells, and the exact path then reads it again."""
     from ..io.canonical import worth_arrow
 
-    raws = []
-    for pkg, resource in ((old, old_table), (new, new_table)):
-        try:
-            raws.append(pkg.snapshot.read(resource.path))
-        except UnsafeFile:
-            return None
     if any(raw is None for raw in raws) or not worth_arrow(max(len(raw or b"") for raw in raws)):
         return None
     import pyarrow as pa
@@ -223,10 +221,12 @@ def _arrow_rows(old: Package, old_table: Resource, new: Package, new_table: Reso
 
     same = raws[0] == raws[1] and new_table.field_names == old_table.field_names and new_table.primary_key == old_table.primary_key
     read: list[tuple[dict[str, Any], Any]] = []
-    for resource in (old_table, new_table):
+    for side, resource in enumerate((old_table, new_table)):
         if read and same:
             return [], [], {}  # the same file read the same way: no row differs (it was read once, for the refusals)
-        columns = arrow_texts(raws.pop(0) or b"", resource.field_names)  # the file's bytes let go once read: Arrow copied them
+        raw, raws[side] = raws[side], None  # the file's bytes let go once read: Arrow copies the cells
+        columns = arrow_texts(raw or b"", resource.field_names)
+        del raw
         key = resource.primary_key or resource.field_names[:1]
         if columns is None or any(k not in resource.field_names for k in key):
             return None

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DocsError, Problem, UnsafeFile
+from ..errors import DocsError, Problem
 from ..io.csvfile import header_ok
 from ..io.texts import Columns, Records, Texts
 from ..model.package import Package, open_package
@@ -52,11 +52,12 @@ def read_rows(source: Package | str | Path) -> Rows:
     problems: list[Problem] = list(pkg.problems)
     tables: dict[str, Texts] = {}
     for resource in pkg.usable:
-        columns = _arrow_read(pkg, resource)
+        raw = pkg.readable(resource.path)  # read once: by Arrow, or else by the exact reader
+        columns = None if raw is None else _arrow_read(raw, resource)
         if columns is not None:
             tables[resource.name] = columns
             continue
-        parsed = pkg.parsed(resource, problems)
+        parsed = pkg.parsed(resource, problems, raw)
         if parsed is None:
             continue
         found: list[Problem] = []  # the listings name columns by the schema: a header without them is reported (#13)
@@ -69,16 +70,12 @@ def read_rows(source: Package | str | Path) -> Rows:
     return Rows(tables)
 
 
-def _arrow_read(pkg: Package, resource: Resource) -> Columns | None:
-    """A table of canonical.ARROW_FROM bytes or more, read by the Arrow reader alone; None when it is smaller, or the exact
-    reader must read it (it then reports what is wrong)."""
+def _arrow_read(raw: bytes, resource: Resource) -> Columns | None:
+    """A table file (raw) of canonical.ARROW_FROM bytes or more, read by the Arrow reader alone; None when it is smaller, or
+    the exact reader must read it (it then reports what is wrong)."""
     from ..io.canonical import worth_arrow
 
-    try:
-        raw = pkg.snapshot.read(resource.path)
-    except UnsafeFile:
-        return None
-    if raw is None or not worth_arrow(len(raw)):
+    if not worth_arrow(len(raw)):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

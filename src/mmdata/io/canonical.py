@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..terminal import UTF8_BOM
 from .arrow import arrow_available, may_hold
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
-BOM = "\ufeff".encode()
 #: Files of fewer bytes are left to the csv module: importing pyarrow (and the pandas it loads) takes a quarter of a
 #: second, more than the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports neither (#10).
 ARROW_FROM = 1 << 23
@@ -65,7 +65,7 @@ def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
     if len(fields) < 2 or max(map(len, fields)) > MAX_CELL_CHARS or not arrow_available():
         return False  # (a column name over the limit is a problem, as a cell is)
     header = canonical_lines([list(fields)]).encode("utf-8")
-    if raw.startswith(BOM) or not raw.startswith(header):
+    if raw.startswith(UTF8_BOM) or not raw.startswith(header):
         return False  # (a first name starting with U+FEFF reads as a byte-order mark to the csv module)
     if len(raw) == len(header):
         return True

@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from ..terminal import UTF8_BOM
 from .arrow import arrow_available, may_hold
 from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
 
-BOM = b"\xef\xbb\xbf"
+BOM = UTF8_BOM
 #: Two line feeds in a row: re finds them three times faster than bytes.find, whose search for two bytes is not
 #: memchr's (0.09 s against 0.26 s in a 386 MB file, #22).
 _BLANK_LINE = re.compile(b"\n\n")

@@ -182,11 +182,19 @@ class Package:
         """The bytes of a file of the package; SnapshotError when it has none."""
         return self.snapshot.file(rel)
 
-    def parsed(self, resource: Resource, problems: list[Problem]) -> ParsedCsv | None:
-        """A table's text (every cell as written, with its file line); None, with the problems, when it cannot be had."""
+    def readable(self, rel: str) -> bytes | None:
+        """The bytes of a file of the package; None when it is missing or must not be read (parsed reports why)."""
+        try:
+            return self.snapshot.read(rel)
+        except UnsafeFile:
+            return None
+
+    def parsed(self, resource: Resource, problems: list[Problem], content: bytes | None = None) -> ParsedCsv | None:
+        """A table's text (every cell as written, with its file line); None, with the problems, when it cannot be had.
+        content: the file's bytes when the caller has read them already (readable), so that they are not read twice."""
         rel = resource.path
         try:
-            content = self.snapshot.read(rel)
+            content = self.snapshot.read(rel) if content is None else content
         except UnsafeFile as exc:
             problems.append(Problem(rel, None, None, exc.code, exc.reason))
             return None
