@@ -62,8 +62,10 @@ def test_start_up_modules_stay_light(module: str) -> None:
 LAYERS = {"base": 0, "io": 1, "model": 2, "rules": 3, "edit": 4, "publish": 5, "face": 6}
 BASE = {"mmdata.errors", "mmdata.terminal", "mmdata.about"}
 FACE = {"mmdata", "mmdata.cli", "mmdata.__main__"}
-#: The longest chain of imports between the modules of src/mmdata/, lazy imports included.
-MAX_LEVELS = 10
+#: The longest chain of imports between the modules of src/mmdata/, lazy imports included. 11 since the Arrow reader
+#: (io/arrowcsv.py) left io/frames.py, so that fmt, docs and diff read large tables without pandas (#22): the chain
+#: through model/package.py -> io/frames.py -> io/arrowcsv.py -> io/csvfile.py grew by that one module.
+MAX_LEVELS = 11
 
 
 def module_name(path: Path) -> str:
@@ -156,6 +158,18 @@ def test_fmt_docs_and_diff_import_no_data_stack_issue_10(args: list[str]) -> Non
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY | EXTRA!r}), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SRC.parents[1])
     assert done.stderr.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("args", [["fmt", "--check"], ["docs", "--check"], ["diff", ".", "."]])
+def test_fmt_docs_and_diff_read_large_tables_without_pandas_issue_22(args: list[str]) -> None:
+    """Every table read by their Arrow paths (as if each had ARROW_FROM bytes): pyarrow and numpy, never pandas, which
+    pyarrow imports whenever it converts a Python value (0.15 s per command, io/arrow.py's scalar)."""
+    pytest.importorskip("pyarrow")
+    code = ("import sys\nimport mmdata.io.canonical\nmmdata.io.canonical.ARROW_FROM = 0\nfrom mmdata.cli import cli\n"
+            f"try:\n    cli({args!r}, standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pyarrow', 'pandas'}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SRC.parents[1])
+    assert done.stderr.splitlines()[-1] == "['pyarrow']"
 
 
 def test_import_mmdata_reads_no_distribution_metadata_issue_10() -> None:

@@ -131,13 +131,13 @@ def test_the_same_bytes_under_another_key_are_other_rows_issue_22(monkeypatch: p
 def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     # Arrow reads a pair of files when one has ARROW_FROM bytes or more; a file the same as the other is read once.
     import mmdata.edit.diff as diff
-    import mmdata.io.frames as frames
+    import mmdata.io.arrowcsv as arrowcsv
 
     exact: list[str] = []
     arrow: list[bytes] = []
-    keyed, texts = diff._keyed, frames.arrow_texts
+    keyed, texts = diff._keyed, arrowcsv.arrow_texts
     monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
-    monkeypatch.setattr(frames, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
+    monkeypatch.setattr(arrowcsv, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
     old, new = b"id,part,v\na,1,x\n", b"id,part,v\na,1,y\nb,1,z\n"  # new is the larger
     with tempfile.TemporaryDirectory() as folder:
         pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]

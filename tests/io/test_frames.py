@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from mmdata.errors import Problem
 from mmdata.io.csvfile import MAX_CELL_CHARS
-from mmdata.io.frames import BOM, read_cells, regular
+from mmdata.io.arrowcsv import BOM, regular
+from mmdata.io.frames import read_cells
 
 pytest.importorskip("pyarrow")
 
@@ -77,9 +78,9 @@ def test_missing_values_are_na_in_both_readers_issue_10() -> None:
 
 @pytest.mark.parametrize("at", range(1, 10))
 def test_a_blank_line_is_seen_wherever_the_byte_scan_splits_the_file_issue_10(at: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mmdata.io.frames
+    import mmdata.io.arrowcsv
 
-    monkeypatch.setattr(mmdata.io.frames, "CHUNK", 4)  # chunks of 4 bytes: the blank line falls inside one, or across two
+    monkeypatch.setattr(mmdata.io.arrowcsv, "CHUNK", 4)  # chunks of 4 bytes: the blank line falls inside one, or across two
     assert not regular(b"x" * at + b"\n\ny\n")
     assert regular(b"x" * at + b"\ny\n")
     assert regular(b"x" * at + b',"a"\ny\n')  # a quote at the start of a chunk is counted once
@@ -88,10 +89,10 @@ def test_a_blank_line_is_seen_wherever_the_byte_scan_splits_the_file_issue_10(at
 
 def _fast(raw: bytes) -> tuple[list, list[int]] | None:
     """The cells and lines by the Arrow reader alone, or None when it hands the file to the exact reader."""
-    from mmdata.io.frames import _arrow_cells, _arrow_header
+    from mmdata.io.arrowcsv import arrow_cells, arrow_header
 
-    header = _arrow_header(raw)
-    cells = None if header is None else _arrow_cells(raw, [""], header)
+    header = arrow_header(raw)
+    cells = None if header is None else arrow_cells(raw, [""], header)
     return None if cells is None else ([c.to_pylist() for c in cells[0]], cells[1].tolist())
 
 

@@ -217,7 +217,8 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..io.frames import arrow_texts
+    from ..io.arrow import scalar
+    from ..io.arrowcsv import arrow_texts
 
     same = raws[0] == raws[1] and new_table.field_names == old_table.field_names and new_table.primary_key == old_table.primary_key
     read: list[tuple[dict[str, Any], Any]] = []
@@ -231,7 +232,7 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
         if columns is None or any(k not in resource.field_names for k in key):
             return None
         named = dict(zip(resource.field_names, columns, strict=True))
-        keys = named[key[0]] if len(key) == 1 else pc.binary_join_element_wise(*(named[k] for k in key), pa.scalar("+", named[key[0]].type))
+        keys = named[key[0]] if len(key) == 1 else pc.binary_join_element_wise(*(named[k] for k in key), scalar("+", named[key[0]].type))
         aligned = bool(read) and len(read[0][1]) == len(keys) and pc.all(pc.equal(read[0][1], keys)).as_py()  # the old keys in one order
         if not aligned and pc.count_distinct(keys).as_py() < len(keys):  # (the same keys as the old file's were counted there)
             return None  # the exact path names the two lines

@@ -3,7 +3,7 @@
 
 A table is read by csvfile (the exact reader, standard library only), so that `mmdata docs` on a package of small
 files imports no pandas or pyarrow; a file of canonical.ARROW_FROM bytes or more is read by the Arrow reader alone
-when it is regular and headed by its schema's fields (frames.arrow_texts, #22), and its cells stay Arrow columns:
+when it is regular and headed by its schema's fields (arrowcsv.arrow_texts, #22), and its cells stay Arrow columns:
 the dictionary asks a table for its examples and for how many rows hold each value, which whole columns answer
 without a Python list per row. Either way a table gives the same answers (a test reads both ways).
 """
@@ -80,7 +80,7 @@ def _arrow_read(raw: bytes, resource: Resource) -> Columns | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..io.frames import arrow_texts
+    from ..io.arrowcsv import arrow_texts
 
     fields = resource.field_names
     columns = arrow_texts(raw, fields)
@@ -89,7 +89,7 @@ def _arrow_read(raw: bytes, resource: Resource) -> Columns | None:
     key = [k for k in resource.primary_key if k in fields]
     order = None
     if key:  # a stable sort, as Python's; texts compare byte by byte in UTF-8, which is code point order, as Python's
-        table = pa.table(dict(zip(fields, columns, strict=True)))
+        table = pa.Table.from_arrays(columns, names=fields)
         order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in key])
     return Columns(fields, columns, order)
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..terminal import UTF8_BOM
-from .arrow import arrow_available, may_hold
+from .arrow import arrow_available, may_hold, scalar
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
 #: Files of fewer bytes are left to the csv module: importing pyarrow (and the pandas it loads) takes a quarter of a
@@ -46,16 +46,19 @@ def arrow_quoted(text: Any) -> Any:
 
     if not may_hold(text, QUOTED):  # most columns (keys, names, numbers) never need quotes: a byte search each, no regex
         return text
-    quote = pc.match_substring_regex(text, QUOTED_CELL)
-    return pc.if_else(quote, pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', ""), text)
+    quote, mark = pc.match_substring_regex(text, QUOTED_CELL), scalar('"', text.type)  # (scalars of their own: see scalar)
+    return pc.if_else(quote, pc.binary_join_element_wise(mark, pc.replace_substring(text, '"', '""'), mark, scalar("", text.type)), text)
 
 
 def arrow_lines(texts: Sequence[Any]) -> Any:
     """Rows of cells already written (arrow_quoted, one array per column) as the lines of a CSV file: cells joined by
-    commas, each line ended by a line break. For two columns or more this is canonical_lines' text (a test checks)."""
+    commas, each line ended by a line break. For two columns or more this is canonical_lines' text (a test checks). The
+    line break is added to the last column's cells before the join: a second join of whole lines copied every byte again."""
     import pyarrow.compute as pc
 
-    return pc.binary_join_element_wise(pc.binary_join_element_wise(*texts, ","), "", "\n")
+    *first, last = texts
+    ended = pc.binary_join_element_wise(last, scalar("", last.type), scalar("\n", last.type))
+    return pc.binary_join_element_wise(*first, ended, scalar(",", last.type)) if first else ended
 
 
 def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
@@ -70,7 +73,7 @@ def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
     if len(raw) == len(header):
         return True
     table = _texts(raw, len(header), len(fields))
-    if table is None or not _fits(table) or not _sorted(table, key):
+    if table is None or not _sorted(table, key):
         return False
     return _same_bytes(raw, len(header), table)
 
@@ -93,21 +96,6 @@ def _texts(raw: bytes, offset: int, width: int) -> Any:
         return None
 
 
-def _fits(table: Any) -> bool:
-    """No cell has more bytes than a cell may have characters, and no row is only empty cells (both are problems the
-    csv module's path reports)."""
-    import pyarrow.compute as pc
-
-    filled = None
-    for column in table.columns:
-        lengths = pc.binary_length(column)
-        if (pc.max(lengths).as_py() or 0) > MAX_CELL_CHARS:
-            return False
-        cell = pc.greater(lengths, 0)
-        filled = cell if filled is None else pc.or_(filled, cell)
-    return filled is None or bool(pc.all(filled).as_py())
-
-
 def _sorted(table: Any, key: Sequence[int]) -> bool:
     """Whether the rows are in key order: each row's key cells, compared as texts one after the other (as Python
     compares the tuples fmt sorts by, code point by code point, which is UTF-8's byte order), not after the next row's."""
@@ -123,8 +111,9 @@ def _sorted(table: Any, key: Sequence[int]) -> bool:
 
 
 def _same_bytes(raw: bytes, offset: int, table: Any) -> bool:
-    """Whether the rows written the canonical way, a batch at a time, are the bytes of raw from offset to its end. The
-    batches are written on every core (Arrow's kernels let go of the GIL) and compared in their order."""
+    """Whether the rows written the canonical way, a batch at a time, are the bytes of raw from offset to its end, and
+    each fits (_lines). The batches are written on every core (Arrow's kernels let go of the GIL) and compared in their
+    order."""
     import numpy as np
     import pyarrow as pa
 
@@ -132,6 +121,9 @@ def _same_bytes(raw: bytes, offset: int, table: Any) -> bool:
     position = offset
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for lines in pool.map(_lines, table.to_batches()):
+            if lines is None:
+                pool.shutdown(cancel_futures=True)
+                return False
             _, offsets, data = lines.buffers()
             start, end = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]].tolist()
             if end - start > len(raw) - position or not whole.slice(position, end - start).equals(data.slice(start, end - start)):
@@ -142,7 +134,18 @@ def _same_bytes(raw: bytes, offset: int, table: Any) -> bool:
 
 
 def _lines(batch: Any) -> Any:
-    return arrow_lines([arrow_quoted(column) for column in batch.columns])
+    """A batch's rows written the canonical way, or None when a row does not fit: a cell with more bytes than a cell may
+    have characters, or a row of empty cells only (problems the csv module's path reports). A line is at least as long
+    as each of its cells, so the cells are measured only in a batch with a long line; a line of as many bytes as the
+    table has columns is its commas and its line break: a row of empty cells."""
+    import pyarrow.compute as pc
+
+    lines = arrow_lines([arrow_quoted(column) for column in batch.columns])
+    lengths = pc.binary_length(lines)
+    if (pc.max(lengths).as_py() or 0) > MAX_CELL_CHARS and any((pc.max(pc.binary_length(c)).as_py() or 0) > MAX_CELL_CHARS
+                                                              for c in batch.columns):
+        return None
+    return None if pc.any(pc.equal(lengths, scalar(batch.num_columns))).as_py() else lines
 
 
 __all__ = ["ARROW_FROM", "QUOTED_CELL", "arrow_lines", "arrow_quoted", "as_written", "worth_arrow"]

@@ -2,7 +2,7 @@
 
 Two parsers give the same cells and lines:
 
-- the Arrow reader (pyarrow's multithreaded CSV parser, when pyarrow is installed), for a
+- the Arrow reader (arrowcsv.py: pyarrow's multithreaded CSV parser, when pyarrow is installed), for a
   regular file: its cells become Arrow-backed pandas strings without a copy per cell, and the
   line of each row is recovered by counting the line breaks inside its cells (a caveat written
   over several lines);
@@ -10,18 +10,12 @@ Two parsers give the same cells and lines:
   every layer-1 problem of an irregular file (blank lines, rows with too few or too many cells,
   broken quoting, bad UTF-8) at its line.
 
-Before the Arrow reader is trusted, the bytes are checked for everything on which the two could
-differ: a quote that does not open or close a field the way the csv module expects, a blank
-line, a lone carriage return, a NUL byte, a quoted header, a byte-order mark the exact reader reads as
-text (before the header, after the first; at the start of the first row). Any of them, any complaint from
-Arrow, or a cell longer than csvfile.MAX_CELL_CHARS sends the file to the exact reader; so does
-a line count that does not add up. A file is never read differently because pyarrow is
-installed, only faster.
+arrowcsv.py says what makes a file regular. A file is never read differently because pyarrow is installed, only
+faster.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,16 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ..terminal import UTF8_BOM
-from .arrow import arrow_available, may_hold
-from .csvfile import MAX_CELL_CHARS, header_ok, parse_csv_bytes, parse_header
-
-BOM = UTF8_BOM
-#: Two line feeds in a row: re finds them three times faster than bytes.find, whose search for two bytes is not
-#: memchr's (0.09 s against 0.26 s in a 386 MB file, #22).
-_BLANK_LINE = re.compile(b"\n\n")
-#: Bytes scanned for quotes at once (the scan needs a few bytes of memory per byte of the chunk).
-CHUNK = 1 << 24
+from .arrow import arrow_available
+from .arrowcsv import arrow_cells, arrow_header
+from .csvfile import header_ok, parse_csv_bytes
 
 
 @dataclass
@@ -61,12 +48,12 @@ def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[st
     fields, missing = list(fields), list(missing)
     if fast is None:
         fast = arrow_available()
-    header = _arrow_header(raw) if fast else None
+    header = arrow_header(raw) if fast else None
     if header is not None:
         checked = len(problems)
         if not header_ok(rel, header, fields, problems):
             return None  # before the rows are read: a header of 50,000 columns costs no column of cells (#23)
-        cells = _arrow_cells(raw, missing, header)
+        cells = arrow_cells(raw, missing, header)
         if cells is not None:
             columns, lines = cells
             position = {name: i for i, name in enumerate(header)}
@@ -79,121 +66,6 @@ def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[st
     frame = pd.DataFrame(parsed.records, columns=parsed.header, dtype="string")[fields]
     frame = frame.mask(frame.isin(missing))
     return Cells(frame.reset_index(drop=True), np.asarray(parsed.lines, dtype=np.int64), np.asarray(parsed.broken, dtype=bool))
-
-
-def arrow_texts(raw: bytes, fields: Sequence[str]) -> list[Any] | None:
-    """The columns of a file whose header is fields exactly, every cell as written (none missing), as Arrow text arrays,
-    read by the Arrow reader alone: what read_cells' fast path reads. None when the file needs the exact reader (or its
-    header differs), which then reads and reports it."""
-    header = _arrow_header(raw)
-    if header != list(fields):
-        return None
-    cells = _arrow_cells(raw, [], header)
-    return None if cells is None else cells[0]
-
-
-def regular(raw: bytes, start: int = 0) -> bool:
-    """Whether the csv module would read raw[start:] exactly as the Arrow reader does (see the module docstring).
-
-    Quotes are checked by their count: with every quote opening, closing or doubling inside a
-    quoted cell, an even-numbered quote (counted from 0) opens a cell, so it must follow a comma,
-    a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
-    so a comma, a line break, the end or another quote must follow it.
-    """
-    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r") or _BLANK_LINE.search(raw, start) is not None:
-        return False  # a NUL byte, or a blank line (the byte searches are memchr's: a tenth of a numpy pass, #22)
-    if raw.find(b"\r", start) >= 0 and (raw.count(b"\r", start) != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):
-        return False  # a lone carriage return, or a blank line with Windows line endings; most files have no \r at all
-    data = np.frombuffer(raw, dtype=np.uint8)[start:]
-    found = []
-    for i in range(0, len(data), CHUNK):  # one numpy pass per chunk finds the quotes
-        found.append(np.flatnonzero(data[i:i + CHUNK] == 34) + i)
-    quotes = np.concatenate(found) if found else np.empty(0, np.intp)
-    if len(quotes) % 2:
-        return False
-    opening, closing = quotes[0::2], quotes[1::2]
-    # A quote just before an opening one is the closing one before it (a doubled quote); a quote
-    # just after a closing one is the next opening one.
-    before = data[np.maximum(opening - 1, 0)]
-    opens_ok = (opening == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
-    after = data[np.minimum(closing + 1, len(data) - 1)]
-    closes_ok = (closing + 1 == len(data)) | (after == 44) | (after == 10) | (after == 13) | (after == 34)
-    return bool(opens_ok.all() and closes_ok.all())
-
-
-def _arrow_header(raw: bytes) -> list[str] | None:
-    """The header, when the Arrow reader may read raw (see the module docstring); None when the file needs the exact reader."""
-    start = len(BOM) if raw.startswith(BOM) else 0
-    end = raw.find(b"\n", start)
-    first = raw[start:] if end < 0 else raw[start:end + 1]
-    if b'"' in first or first.startswith(BOM) or not regular(raw, start):
-        return None  # (a second byte-order mark is the first name's character to the exact reader; parse_header drops it)
-    try:
-        header = parse_header(first)
-    except UnicodeDecodeError:
-        return None
-    if not header or len(set(header)) != len(header) or max(map(len, header)) > MAX_CELL_CHARS:
-        return None
-    return header
-
-
-def _arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list[Any], np.ndarray] | None:
-    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header by the
-    Arrow reader; None when the file needs the exact reader."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    start = len(BOM) if raw.startswith(BOM) else 0
-    end = raw.find(b"\n", start)
-    offset = len(raw) if end < 0 else end + 1
-    names = [str(i) for i in range(len(header))]
-    if offset == len(raw):  # a header and no rows
-        return [pa.chunked_array([], type=pa.large_string()) for _ in names], np.empty(0, dtype=np.int64)
-    if raw.startswith(BOM, offset):
-        return None  # Arrow's reader would drop the first cell's byte-order mark, which is text to the exact reader
-    body = pa.py_buffer(raw)[offset:]
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    # A cell has at most as many characters as bytes: only a column with a cell of more bytes than the limit is counted
-    # in characters (counting every column's characters took 0.1 s at a million rows, #22).
-    longest = [pc.max(pc.utf8_length(column)).as_py() for column in table.columns
-               if (pc.max(pc.binary_length(column)).as_py() or 0) > MAX_CELL_CHARS]
-    if max((n for n in longest if n is not None), default=0) > MAX_CELL_CHARS:
-        return None  # the exact reader reports each cell that is too long, at its line and column
-    if len(names) > 1 and table.num_rows and _any_empty_row(table):
-        return None  # a row of empty cells is a blank-row: the exact reader reports it (#23)
-    rows = table.num_rows
-    physical = raw.count(b"\n", offset) + (not raw.endswith(b"\n"))
-    breaks = np.zeros(rows, dtype=np.int64)
-    if physical != rows:  # line breaks inside cells: count them per row
-        for column in table.columns:
-            if may_hold(column, "\n"):  # most columns hold no line break: one byte search each, not a count per cell (#22)
-                breaks += pc.count_substring(column, "\n").fill_null(0).to_numpy(zero_copy_only=False)
-        if rows + int(breaks.sum()) != physical:
-            return None
-    lines = np.arange(2, rows + 2, dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64)[:rows]
-    return list(table.columns), lines
-
-
-def _any_empty_row(table: Any) -> bool:
-    """Whether a row may hold only empty cells: every cell null (the empty text, or a declared missing value) or empty."""
-    import pyarrow.compute as pc
-
-    filled = None
-    for column in table.columns:
-        cell = pc.fill_null(pc.greater(pc.binary_length(column), 0), False)  # null (empty, or a missing value) may be empty: the exact reader decides
-        filled = cell if filled is None else pc.or_(filled, cell)
-    return not pc.all(filled).as_py()
 
 
 def _strings(column: Any) -> pd.Series:

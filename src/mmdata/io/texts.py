@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .arrow import scalar
+
 
 class Texts(Protocol):
     """One table's cells as written, rows in key order."""
@@ -66,14 +68,13 @@ class Columns:
 
         examples: dict[str, str] = {}
         for name, column in zip(self.header, self.columns, strict=True):
-            filled = pc.greater(pc.binary_length(column), 0)
-            first = pc.index(filled if self.order is None else filled.take(self.order), True).as_py()
+            filled = pc.greater(pc.binary_length(column), scalar(0))
+            first = pc.index(filled if self.order is None else filled.take(self.order), scalar(True)).as_py()
             if first >= 0:
                 examples[name] = column[first if self.order is None else self.order[first].as_py()].as_py()
         return examples
 
     def counts(self, columns: Sequence[str]) -> Counter[tuple[str, ...]]:
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         rows = len(self.columns[0]) if self.columns else 0
@@ -81,8 +82,8 @@ class Columns:
         if not held or not rows:
             return Counter({("",) * len(columns): rows}) if rows else Counter()
         # One value per row: the cells joined by a NUL byte, which no cell the Arrow reader reads holds (a NUL byte sends
-        # a file to the exact reader, frames.regular).
-        joined = held[0] if len(held) == 1 else pc.binary_join_element_wise(*held, pa.scalar("\x00", held[0].type))
+        # a file to the exact reader, arrowcsv.regular).
+        joined = held[0] if len(held) == 1 else pc.binary_join_element_wise(*held, scalar("\x00", held[0].type))
         found: Counter[tuple[str, ...]] = Counter()
         for item in pc.value_counts(joined).to_pylist():  # each joined value once, and so each combination once
             cells = iter(item["values"].split("\x00") if len(held) > 1 else [item["values"]])

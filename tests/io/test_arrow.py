@@ -1,0 +1,35 @@
+"""io/arrow.py's values made and read without pyarrow's pandas shim (#22): the same as pyarrow's own conversions."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmdata.io.arrow import integers, scalar
+
+pa = pytest.importorskip("pyarrow")
+
+
+@pytest.mark.parametrize("value, kind", [
+    (True, None), (False, None), (0, None), (-1, None), (2**63 - 1, None),
+    ("", None), (",", None), ("\n", None), ('"', None), ("\x00", None), ("é€𝄞", None),
+    ("", pa.large_string()), ("+", pa.large_string()), ("é€𝄞", pa.large_string()),
+])
+def test_scalar_is_pyarrows_own_scalar(value: bool | int | str, kind: object) -> None:
+    made = scalar(value, kind)
+    expected = pa.scalar(value, kind)
+    assert made.type == expected.type
+    assert made.equals(expected)
+    assert made.as_py() == value
+
+
+@pytest.mark.parametrize("kind", [pa.int32(), pa.int64()])
+def test_integers_reads_every_chunk_and_slice(kind: object) -> None:
+    column = pa.chunked_array([pa.array([1, 2, 3], kind), pa.array([4, 5, 6, 7], kind).slice(1, 2), pa.array([], kind)])
+    assert integers(column).tolist() == [1, 2, 3, 5, 6]
+    assert integers(pa.array([9, 8, 7], kind).slice(1)).tolist() == [8, 7]
+    assert integers(pa.chunked_array([], kind)).tolist() == []
+
+
+def test_integers_refuses_a_missing_value() -> None:
+    with pytest.raises(ValueError, match="missing value"):
+        integers(pa.array([1, None]))
