@@ -176,3 +176,18 @@ def test_diff_and_docs_read_each_table_file_once_issue_22(package: Path, monkeyp
     reads.clear()
     read_rows(package)
     assert {rel: reads[rel] for rel in tables} == dict.fromkeys(tables, 1)
+
+
+def test_docs_reads_every_table_with_arrow_when_one_file_is_large_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyarrow's import is paid for by one large file: the small ones are read with it too, the same texts either way.
+    from mmdata.edit.rows import read_rows
+
+    largest = max((package / f"data/{t}.csv").stat().st_size for t in TABLE_NAMES)
+    kinds, rows = {}, {}
+    for arrow_from in (largest + 1, largest):
+        monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
+        read = read_rows(package)
+        kinds[arrow_from] = {type(texts).__name__ for texts in read.tables.values()}
+        rows[arrow_from] = [read.of(t) for t in TABLE_NAMES]
+    assert kinds == {largest + 1: {"Records"}, largest: {"Columns"}}
+    assert rows[largest] == rows[largest + 1]

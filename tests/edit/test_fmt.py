@@ -103,9 +103,14 @@ def test_a_canonical_package_is_told_without_parsing_it_cell_by_cell_issue_22(pa
     real = fmt.parse_csv_bytes
     monkeypatch.setattr(fmt, "parse_csv_bytes", lambda rel, *args: parsed.append(rel) or real(rel, *args))
     sizes = {f"data/{t}.csv": (package / f"data/{t}.csv").stat().st_size for t in TABLE_NAMES}
-    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", sizes["data/arms.csv"])  # a file of exactly ARROW_FROM bytes is told by Arrow
+    largest = max(sizes.values())
+    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", largest + 1)  # every file smaller: the csv module reads each
     assert format_package(package, check=True).unchanged == list(sizes)
-    assert parsed == [rel for rel, size in sizes.items() if size < sizes["data/arms.csv"]]
+    assert parsed == list(sizes)
+    parsed.clear()
+    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", largest)  # one file of exactly ARROW_FROM bytes: Arrow tells every file
+    assert format_package(package, check=True).unchanged == list(sizes)
+    assert parsed == []
     monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
     parsed.clear()
     assert format_package(package, check=True).unchanged == list(sizes)

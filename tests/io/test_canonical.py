@@ -158,5 +158,6 @@ def test_fmt_docs_and_diff_read_a_file_with_arrow_from_arrow_from_bytes_with_pya
     from mmdata.io.canonical import ARROW_FROM, worth_arrow
 
     assert (worth_arrow(ARROW_FROM - 1), worth_arrow(ARROW_FROM)) == (False, True)
+    assert (worth_arrow(), worth_arrow(5, ARROW_FROM - 1, 0), worth_arrow(5, ARROW_FROM, 0)) == (False, False, True)  # any one of them
     monkeypatch.setattr("mmdata.io.canonical.arrow_available", lambda: False)
     assert not worth_arrow(ARROW_FROM)

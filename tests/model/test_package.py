@@ -219,3 +219,17 @@ def test_a_control_character_in_a_description_is_a_schema_error_issue_23(where: 
     assert run("validate", str(package)) == (1, (
         f"schemas/arms.schema.json:{column + ':' if column else ''} the description holds the control character U+0000; "
         "remove it [schema-error]\n"))
+
+
+def test_checksum_mismatches_hash_only_a_recorded_hash_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from mmdata.model.package import checksum_mismatches
+
+    digest = "sha256:" + hashlib.sha256(b"abc").hexdigest()
+    assert checksum_mismatches({"bytes": 3, "hash": digest}, b"abc") == []
+    assert checksum_mismatches({"bytes": 4, "hash": "sha256:0"}, b"abc") == [("bytes", 4, 3), ("hash", "sha256:0", digest)]
+    monkeypatch.setattr("mmdata.model.package.hashlib.sha256", lambda content: pytest.fail("hashed with no hash recorded"))
+    assert checksum_mismatches({}, b"abc") == []
+    assert checksum_mismatches({"bytes": 3}, b"abc") == []
+    assert checksum_mismatches({"bytes": 2}, b"abc") == [("bytes", 2, 3)]

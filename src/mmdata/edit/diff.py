@@ -212,7 +212,7 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
     copies the cells, and the exact path then reads it again."""
     from ..io.canonical import worth_arrow
 
-    if any(raw is None for raw in raws) or not worth_arrow(max(len(raw or b"") for raw in raws)):
+    if any(raw is None for raw in raws) or not worth_arrow(*(len(raw or b"") for raw in raws)):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -66,11 +66,13 @@ def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResu
     pkg.refuse_ambiguous()
     result = FormatResult(problems=list(pkg.problems))
     canonical_of: dict[str, bytes] = {}
+    raws = {resource.path: pkg.file(resource.path) for resource in pkg.usable}
+    arrow = worth_arrow(*map(len, raws.values()))  # every table or none (#22)
     for resource in pkg.usable:
         found: list[Problem] = []
-        raw = pkg.file(resource.path)
+        raw = raws[resource.path]
         fields = resource.field_names
-        if worth_arrow(len(raw)) and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
+        if arrow and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
             canonical_of[resource.path] = raw
             result.unchanged.append(resource.path)
             continue

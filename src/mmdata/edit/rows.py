@@ -2,8 +2,9 @@
 `mmdata release` make their texts from (the data dictionary, the listings, the README's counts).
 
 A table is read by csvfile (the exact reader, standard library only), so that `mmdata docs` on a package of small
-files imports no pandas or pyarrow; a file of canonical.ARROW_FROM bytes or more is read by the Arrow reader alone
-when it is regular and headed by its schema's fields (arrowcsv.arrow_texts, #22), and its cells stay Arrow columns:
+files imports no pandas or pyarrow; in a package with a file of canonical.ARROW_FROM bytes or more, every table is
+read by the Arrow reader alone when it is regular and headed by its schema's fields (arrowcsv.arrow_texts, #22), and
+its cells stay Arrow columns:
 the dictionary asks a table for its examples and for how many rows hold each value, which whole columns answer
 without a Python list per row. Either way a table gives the same answers (a test reads both ways).
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DocsError, Problem
+from ..io.canonical import worth_arrow
 from ..io.csvfile import header_ok
 from ..io.texts import Columns, Records, Texts
 from ..model.package import Package, open_package
@@ -51,9 +53,11 @@ def read_rows(source: Package | str | Path) -> Rows:
     pkg.refuse_ambiguous()
     problems: list[Problem] = list(pkg.problems)
     tables: dict[str, Texts] = {}
-    for resource in pkg.usable:
-        raw = pkg.readable(resource.path)  # read once: by Arrow, or else by the exact reader
-        columns = None if raw is None else _arrow_read(raw, resource)
+    raws = [pkg.readable(resource.path) for resource in pkg.usable]  # read once: by Arrow, or else by the exact reader
+    arrow = worth_arrow(*(len(raw) for raw in raws if raw is not None))  # every table or none (#22)
+    for n, resource in enumerate(pkg.usable):
+        raw, raws[n] = raws[n], None  # each file's bytes let go once read
+        columns = _arrow_read(raw, resource) if raw is not None and arrow else None
         if columns is not None:
             tables[resource.name] = columns
             continue
@@ -71,12 +75,8 @@ def read_rows(source: Package | str | Path) -> Rows:
 
 
 def _arrow_read(raw: bytes, resource: Resource) -> Columns | None:
-    """A table file (raw) of canonical.ARROW_FROM bytes or more, read by the Arrow reader alone; None when it is smaller, or
-    the exact reader must read it (it then reports what is wrong)."""
-    from ..io.canonical import worth_arrow
-
-    if not worth_arrow(len(raw)):
-        return None
+    """A table file (raw) read by the Arrow reader alone; None when the exact reader must read it (it then reports what is
+    wrong)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -25,18 +25,20 @@ from ..terminal import UTF8_BOM
 from .arrow import arrow_available, may_hold, scalar
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
-#: Files of fewer bytes are left to the csv module: importing pyarrow (and the pandas it loads) takes a quarter of a
-#: second, more than the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports neither (#10).
+#: Packages whose table files all have fewer bytes are left to the csv module: importing pyarrow takes a tenth of a
+#: second, about what the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports it not (#10).
 ARROW_FROM = 1 << 23
 #: A cell canonical_csv quotes, as an RE2 pattern of the characters of QUOTED, each written as its code point, which
 #: RE2 reads in a class whatever the character is (a test checks it against csvfile's rule over every code point).
 QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
 
 
-def worth_arrow(size: int) -> bool:
-    """Whether fmt, docs and diff read a table file of size bytes with Arrow: pyarrow is installed and the file has
-    ARROW_FROM bytes or more."""
-    return size >= ARROW_FROM and arrow_available()
+def worth_arrow(*sizes: int) -> bool:
+    """Whether fmt, docs and diff read table files of these sizes (in bytes: every table of a package for fmt and docs,
+    a table's two files for diff) with Arrow: pyarrow is installed and one of them has ARROW_FROM bytes or more. The
+    smaller ones are then read with Arrow too: pyarrow's import is paid for, and Arrow parses a few megabytes in
+    milliseconds, where the csv module takes a tenth of a second (#22)."""
+    return max(sizes, default=0) >= ARROW_FROM and arrow_available()
 
 
 def arrow_quoted(text: Any) -> Any:

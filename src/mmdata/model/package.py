@@ -59,8 +59,10 @@ def checksums(content: bytes) -> dict[str, Any]:
 
 
 def checksum_mismatches(recorded: Any, content: bytes) -> list[tuple[str, Any, Any]]:
-    """(key, recorded, actual) for each of `bytes` and `hash` that recorded (a resource's entry or Resource.checksums) gets wrong."""
-    actual = checksums(content)
+    """(key, recorded, actual) for each of `bytes` and `hash` that recorded (a resource's entry or Resource.checksums) gets wrong.
+    The content is hashed only when a hash is recorded: `mmdata.load` of a package that records none (a working copy)
+    hashed 386 MB in 0.18 s for nothing (#22)."""
+    actual = checksums(content) if "hash" in recorded else {"bytes": len(content)}
     return [(key, recorded[key], actual[key]) for key in ("bytes", "hash") if key in recorded and recorded[key] != actual[key]]
 
 
