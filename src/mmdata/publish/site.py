@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 from ..errors import SiteError
 from ..io.files import decoded, read_file
@@ -40,7 +41,7 @@ from . import findings as view
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
 from .export import croissant_bytes, files_and_findings, require, study_rows
-from .passages import Passages, all_passages
+from .passages import Passages, RowRef, all_passages
 from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
 from .sqlite import described
 
@@ -119,6 +120,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     studies = _studies(tables, findings)
     context = dict(_common(pkg, root), release_links=links)
     env = _environment()
+    escaped = Escaped()
     pages: list[str] = []
 
     def page(name: str, template: str, **values: Any) -> None:
@@ -136,7 +138,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
             plotted += len(plot.rows)
             _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
         page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(rows, findings, passage_links), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
+             groups=_groups(rows, findings, passage_links, escaped), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
              study_link=passage_links.get(("studies", study["study_id"])))
     # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
@@ -148,7 +150,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     for source in sources:
         found = passages[source["source_id"]]
         page(f"sources/{source['source_id']}.html", "source.html", root="../", source=source, text=found.html(), highlight=found.css(),
-             rows=found.rows, missing=found.missing)
+             rows=quoting_rows(found.rows, escaped), missing=found.missing)
     page("dictionary.html", "dictionary.html", root="", tables=_dictionary(pkg))
     staging.write(feed.FILE, feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else ""))  # the change feed (#20)
     page("scope.html", "scope.html", root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
@@ -359,9 +361,10 @@ def result_text(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "no number: see the finding"
 
 
-def _groups(found: list[dict[str, Any]], findings: pd.DataFrame,
-            passage_links: dict[tuple[str, str], dict[str, str]]) -> list[dict[str, Any]]:
-    """The findings of one study (found, records of the findings view), grouped by endpoint or event."""
+def _groups(found: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]],
+            escaped: Escaped) -> list[dict[str, Any]]:
+    """The findings of one study (found, records of the findings view), grouped by endpoint or event, each group's rows
+    written (finding_rows)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for f in found:
         row = dict(f)
@@ -372,7 +375,52 @@ def _groups(found: list[dict[str, Any]], findings: pd.DataFrame,
         row["passage"] = passage_links.get((row[view.KIND], row[view.KEY]))
         groups.setdefault(str(what), []).append(row)
     order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
-    return [{"name": name, "table": rows[0][view.KIND], "rows": rows} for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
+    return [{"name": name, "table": rows[0][view.KIND], "rows": rows, "html": finding_rows(rows, escaped)}
+            for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
+
+
+class Escaped(dict[str, str]):
+    """Each distinct text as HTML, made once (markupsafe.escape, as Jinja2's autoescape writes a value): the rows of a
+    large site repeat their quotes, arms, words and links thousands of times."""
+
+    def __missing__(self, text: str) -> str:
+        html = self[text] = str(escape(text))
+        return html
+
+    def of(self, value: Any) -> str:
+        """value as Jinja2 writes {{ value }}: a text through the cache, anything else (None, a number) escaped as it is,
+        since 1, 1.0 and True are one key of a dict."""
+        return self[value] if value.__class__ is str else str(escape(value))
+
+
+def finding_rows(rows: list[dict[str, Any]], escaped: Escaped) -> Markup:
+    """The rows of one group of a study page's findings table, as its template wrote them before #22 (a test checks
+    against the template): a table row per finding, its finding and quote, arm, population, result and passage."""
+    e = escaped.of
+    out = []
+    for row in rows:
+        passage = row["passage"]
+        out.append(
+            f'<tr id="{e(row["anchor"])}">\n'
+            f'<th scope="row">{e(row["finding"]) + "<br>" if row["finding"] else ""}<q>{e(row["quote"])}</q><br>'
+            f'<span class="key">{e(row["finding_id"])}</span></th>\n'
+            f'<td>{e(row["arm_name"] or "whole study")}{" vs " + e(row["comparator_arm_name"]) if row["comparator_arm_name"] else ""}</td>\n'
+            f'<td>{e(words(row["population"]))}</td>\n'
+            f'<td><span class="statistic">{e(words(row["statistic"]))}</span><br>'
+            f'<span class="result{" hedged" if row["qualifier"] else ""}">{e(row["result"])}</span>'
+            f'{"<br>at " + e(row["time_text"]) if row["time_value"] is not None else ""}</td>\n'
+            f'<td class="caveat">{e(row["caveat"] or "")}</td>\n'
+            f'<td>{f"""<a href="{e(passage["href"])}">{e(passage["text"])}</a>""" if passage else ""}</td>\n'
+            "</tr>\n")
+    return Markup("".join(out))
+
+
+def quoting_rows(rows: list[RowRef], escaped: Escaped) -> Markup:
+    """The rows of a source page's table of the rows quoting it: each row's link, its quote and its passage."""
+    e = escaped.of
+    return Markup("".join(
+        f'<tr><th scope="row"><a href="{e(row.href)}">{e(row.table)}: {e(row.key)}</a></th><td>{e(row.quote)}</td>'
+        f'<td>{f"""<a href="#{e(row.anchor)}">{e(row.anchor)}</a>""" if row.anchor else "not found"}</td></tr>\n' for row in rows))
 
 
 #: The folder of the overview plot, and of each study's plot (named after its study_id, which may be any id, overview

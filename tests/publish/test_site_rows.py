@@ -1,0 +1,72 @@
+"""The rows of the study and source pages, written by site.py instead of Jinja2 (#22): the same bytes as the template
+loops they replaced, kept here as the reference, for any text a cell may hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("jinja2")
+from jinja2 import Environment, StrictUndefined  # noqa: E402
+
+from mmdata.publish.passages import RowRef  # noqa: E402
+from mmdata.publish.plot import words  # noqa: E402
+from mmdata.publish.site import Escaped, finding_rows, quoting_rows  # noqa: E402
+
+#: The loops of study.html and source.html before #22, in the site's Jinja2 settings.
+FINDINGS = """{% for row in rows %}
+<tr id="{{ row["anchor"] }}">
+<th scope="row">{% if row["finding"] %}{{ row["finding"] }}<br>{% endif %}<q>{{ row["quote"] }}</q><br><span class="key">{{ row["finding_id"] }}</span></th>
+<td>{{ row["arm_name"] or "whole study" }}{% if row["comparator_arm_name"] %} vs {{ row["comparator_arm_name"] }}{% endif %}</td>
+<td>{{ row["population"]|words }}</td>
+<td><span class="statistic">{{ row["statistic"]|words }}</span><br><span class="result{% if row["qualifier"] %} hedged{% endif %}">{{ row["result"] }}</span>{% if row["time_value"] is not none %}<br>at {{ row["time_text"] }}{% endif %}</td>
+<td class="caveat">{{ row["caveat"] or "" }}</td>
+<td>{% if row["passage"] %}<a href="{{ row["passage"]["href"] }}">{{ row["passage"]["text"] }}</a>{% endif %}</td>
+</tr>
+{% endfor %}
+"""
+QUOTING = """{% for row in rows %}
+<tr><th scope="row"><a href="{{ row.href }}">{{ row.table }}: {{ row.key }}</a></th><td>{{ row.quote }}</td><td>{% if row.anchor %}<a href="#{{ row.anchor }}">{{ row.anchor }}</a>{% else %}not found{% endif %}</td></tr>
+{% endfor %}
+"""
+
+
+def template(text: str) -> Any:
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["words"] = words
+    return env.from_string(text)
+
+
+# Text a cell may hold: what HTML escapes, words with hyphens, non-ASCII, and empty.
+texts = st.text(alphabet=st.sampled_from(list("&<>\"'-a1 é\u00a0")), max_size=8)
+maybe = st.one_of(st.none(), texts)
+passages = st.one_of(st.none(), st.fixed_dictionaries({"href": texts, "text": texts}))
+findings = st.fixed_dictionaries({
+    "anchor": texts, "finding": maybe, "quote": texts, "finding_id": texts, "arm_name": maybe, "comparator_arm_name": maybe,
+    "population": maybe, "statistic": texts, "qualifier": maybe, "result": texts,
+    "time_value": st.one_of(st.none(), st.floats(allow_nan=False), st.integers()), "time_text": maybe, "caveat": maybe,
+    "passage": passages,
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(findings, max_size=4))
+def test_finding_rows_are_the_templates_rows_issue_22(rows: list[dict[str, Any]]) -> None:
+    escaped = Escaped()
+    assert finding_rows(rows, escaped) == template(FINDINGS).render(rows=rows)
+    assert finding_rows(rows, escaped) == template(FINDINGS).render(rows=rows)  # the second time from the cache
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.builds(RowRef, texts, texts, texts, texts, st.one_of(st.none(), texts)), max_size=4))
+def test_quoting_rows_are_the_templates_rows_issue_22(rows: list[RowRef]) -> None:
+    assert quoting_rows(rows, Escaped()) == template(QUOTING).render(rows=rows)
+
+
+def test_a_number_is_written_as_itself_not_as_an_equal_key_issue_22() -> None:
+    # 1, 1.0 and True are one key of a dict: only texts are cached.
+    escaped = Escaped()
+    assert [escaped.of(v) for v in ("1", 1, 1.0, True, None, "<b>")] == ["1", "1", "1.0", "True", "None", "&lt;b&gt;"]
