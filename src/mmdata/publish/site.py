@@ -121,11 +121,12 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     context = dict(_common(pkg, root), release_links=links)
     env = _environment()
     escaped = Escaped()
+    safe: set[str] = set()
     pages: list[str] = []
 
     def page(name: str, template: str, **values: Any) -> None:
         text = env.get_template(template).render(context, **values)
-        _refuse_unsafe_links(name, text)
+        _refuse_unsafe_links(name, text, safe)
         staging.write(name, text.encode("utf-8"))
         pages.append(name)
 
@@ -169,23 +170,30 @@ _WORD = re.compile(r"\w")
 
 def links(page: str) -> Iterator[str]:
     """The addresses LINKS finds in page (LINKS.findall), found by _UNBOUNDED: a match where \b fails (a word character
-    before it) is passed over and the search goes on from the next character, as LINKS' own search does."""
+    before it) is passed over and the search goes on from the next character, as LINKS' own search does. finditer goes
+    on from each match's end, as a search from there does, until a match is passed over (#22)."""
     at = 0
-    while (match := _UNBOUNDED.search(page, at)) is not None:
-        start = match.start()
-        if start and _WORD.match(page, start - 1):
-            at = start + 1
-            continue
-        yield match.group(1)
-        at = match.end()
+    while True:
+        for match in _UNBOUNDED.finditer(page, at):
+            start = match.start()
+            if start and _WORD.match(page, start - 1):
+                at = start + 1
+                break
+            yield match.group(1)
+        else:
+            return
 
 
-def _refuse_unsafe_links(name: str, page: str) -> None:
+def _refuse_unsafe_links(name: str, page: str, safe: set[str]) -> None:
     """SiteError when a page would link or load anything but an http(s) address or a relative path (#23): validation
-    refuses the cells and paths that would make one, so this only guards the templates."""
+    refuses the cells and paths that would make one, so this only guards the templates. safe: the links found safe on
+    earlier pages, each checked once (a passage is linked from every row that quotes it, #22)."""
     for found in links(page):
+        if found in safe:
+            continue
         if not safe_link(html_text.unescape(found)):
             raise SiteError(f"{name} would link {found!r}, which is not an http(s) address or a relative path; nothing was written")
+        safe.add(found)
 
 
 def _check_out(out: Path) -> None:
