@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mmdata
 import mmdata.io.arrow
@@ -260,3 +262,22 @@ def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(mo
                            "(the quote has 'dose' where the seed has 'dosing.')")
     assert indexed == [len(text)]  # once, not once a quote
     assert max(voted) <= suggest.COMMON  # "the" (40,001 times) does not vote beside rarer words
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
+@given(texts=st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("éß½٣ǅ_ ")), max_size=12), max_size=6))
+def test_words_are_counted_alike_by_arrow_and_re_issue_22(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # ASCII texts are counted by Arrow's RE2, the others by re: the same counts as re for all of them.
+    from mmdata.rules import celltext
+
+    expected = [len(celltext.WORD_RE.findall(t)) for t in texts]
+    assert celltext.word_counts(texts).tolist() == expected
+    with monkeypatch.context() as patched:
+        patched.setattr(celltext, "arrow_available", lambda: False)
+        assert celltext.word_counts(texts).tolist() == expected
+
+
+def test_the_ascii_letters_are_what_re_calls_letters_issue_22() -> None:
+    from mmdata.rules.celltext import ASCII_WORD, WORD_RE
+
+    assert [c for c in map(chr, range(128)) if WORD_RE.fullmatch(c)] == [c for c in map(chr, range(128)) if re.fullmatch(ASCII_WORD, c)]
