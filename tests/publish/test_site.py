@@ -603,3 +603,51 @@ def test_an_unsafe_link_is_refused_on_every_page_and_a_safe_one_checked_once_iss
         with pytest.raises(SiteError, match=f"^{page} would link '&#106;avascript:alert\\(1\\)', which is not an http"):
             site._refuse_unsafe_links(page, '<a href="&#106;avascript:alert(1)">x</a>', safe)
     assert safe == {"x.html", "p.svg"}
+
+
+@pytest.mark.parametrize("failing", ["index.html", "style.css", "studies/"])  # early, the last files, a page among many
+def test_a_write_that_fails_stops_the_build_and_leaves_the_old_site_issue_22(failing: str, site: Path, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The files are written by a thread of their own: a failed write still stops the build with its message, the
+    # previous site stays as it was, and no staging folder is left.
+    import errno
+    import shutil
+
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    real = Path.write_bytes
+
+    def write_bytes(path: Path, data: bytes) -> int:
+        if failing in path.as_posix():
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    with pytest.raises(mmdata.errors.SiteError) as raised:
+        build_site(ROOT, out)
+    assert str(raised.value) == f"{out}: cannot write: No space left on device; give a folder you can write to"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_at_most_pending_writes_wait_for_the_writer_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pages made ahead of the writer are bounded: a slow disk slows the build, it does not fill the memory.
+    import threading
+
+    from mmdata.publish.site import _Staging
+
+    monkeypatch.setattr(_Staging, "PENDING", 2)
+    gate = threading.Event()
+    real = _Staging._put
+    monkeypatch.setattr(_Staging, "_put", lambda self, target, data: gate.wait(10) and real(self, target, data))
+    staging = _Staging(tmp_path / "out")
+    opened = threading.Timer(0.2, gate.set)
+    opened.start()
+    waiting = []
+    for n in range(5):
+        staging.write(f"pages/{n}.html", b"x" * n)
+        waiting.append(len(staging._pending))
+    staging.commit()
+    assert waiting == [1, 2, 2, 2, 2]
+    assert sorted((p.name, p.read_bytes()) for p in (tmp_path / "out/pages").iterdir()) == [(f"{n}.html", b"x" * n) for n in range(5)]

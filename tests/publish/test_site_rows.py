@@ -69,4 +69,5 @@ def test_quoting_rows_are_the_templates_rows_issue_22(rows: list[RowRef]) -> Non
 def test_a_number_is_written_as_itself_not_as_an_equal_key_issue_22() -> None:
     # 1, 1.0 and True are one key of a dict: only texts are cached.
     escaped = Escaped()
-    assert [escaped.of(v) for v in ("1", 1, 1.0, True, None, "<b>")] == ["1", "1", "1.0", "True", "None", "&lt;b&gt;"]
+    assert [escaped[v] for v in ("1", 1, 1.0, True, None, "<b>", 1.0, True)] == ["1", "1", "1.0", "True", "None", "&lt;b&gt;", "1.0", "True"]
+    assert escaped == {"1": "1", "<b>": "&lt;b&gt;"}  # only texts are kept

@@ -11,6 +11,7 @@ Templates are Jinja2 with autoescaping; every value is escaped.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import html as html_text
 import itertools
@@ -19,6 +20,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,11 +210,20 @@ def _check_out(out: Path) -> None:
 
 class _Staging:
     """The new site, written beside out file by file as it is made, then swapped in whole (commit); a build that fails
-    is discarded, and leaves the previous site as it was."""
+    is discarded, and leaves the previous site as it was.
+
+    The files are written by a thread of their own while the next page is made (a write lets go of the GIL): a site of a
+    million rows is 30,000 files, seconds of system calls (#22). At most PENDING writes wait; the first that fails stops
+    the build with its SiteError, at the next write or at commit."""
+
+    PENDING = 64
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.sizes: dict[str, int] = {}  # every file written: its path in the site, its size in bytes
+        self._folders: set[Path] = set()  # made already (by the writer thread only)
+        self._pending: collections.deque[Future[None]] = collections.deque()
+        self._writer = ThreadPoolExecutor(max_workers=1)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -224,15 +235,30 @@ class _Staging:
             raise SiteError(f"{rel}: not a path inside {self.out}; nothing was written")
         if rel in self.sizes:  # two files of one path: the second would replace the first, and a page would show the wrong one
             raise SiteError(f"{rel}: two files of the site have this path; nothing was written")
+        self.sizes[rel] = len(data)
+        self._pending.append(self._writer.submit(self._put, self.folder / rel, data))
+        if len(self._pending) > self.PENDING:
+            self._pending.popleft().result()  # a write that failed raises here
+
+    def _put(self, target: Path, data: bytes) -> None:
         try:
-            target = self.folder / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
             target.write_bytes(data)
         except OSError as exc:
             raise SiteError(f"{self.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
-        self.sizes[rel] = len(data)
+
+    def _finish(self) -> None:
+        """Wait for every write; the first that failed raises."""
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._writer.shutdown(wait=True, cancel_futures=True)
 
     def commit(self) -> None:
+        self._finish()
         out = self.out
         try:
             self.folder.chmod(0o755)
@@ -248,6 +274,8 @@ class _Staging:
             raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
 
     def discard(self) -> None:
+        self._pending.clear()
+        self._writer.shutdown(wait=True, cancel_futures=True)  # no write left to land in the folder removed
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -387,48 +415,46 @@ def _groups(found: list[dict[str, Any]], findings: pd.DataFrame, passage_links: 
             for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
-class Escaped(dict[str, str]):
-    """Each distinct text as HTML, made once (markupsafe.escape, as Jinja2's autoescape writes a value): the rows of a
-    large site repeat their quotes, arms, words and links thousands of times."""
+class Escaped(dict[Any, str]):
+    """Each distinct text as HTML, made once: escaped[value] is value as Jinja2 writes {{ value }} (markupsafe.escape).
+    The rows of a large site repeat their quotes, arms, words and links thousands of times. Only texts are kept: 1, 1.0
+    and True are one key of a dict, so anything else (None, a number) is escaped each time, and never equals a text."""
 
-    def __missing__(self, text: str) -> str:
-        html = self[text] = str(escape(text))
+    def __missing__(self, value: Any) -> str:
+        html = str(escape(value))
+        if value.__class__ is str:
+            self[value] = html
         return html
-
-    def of(self, value: Any) -> str:
-        """value as Jinja2 writes {{ value }}: a text through the cache, anything else (None, a number) escaped as it is,
-        since 1, 1.0 and True are one key of a dict."""
-        return self[value] if value.__class__ is str else str(escape(value))
 
 
 def finding_rows(rows: list[dict[str, Any]], escaped: Escaped) -> Markup:
     """The rows of one group of a study page's findings table, as its template wrote them before #22 (a test checks
     against the template): a table row per finding, its finding and quote, arm, population, result and passage."""
-    e = escaped.of
+    e = escaped
     out = []
     for row in rows:
         passage = row["passage"]
         out.append(
-            f'<tr id="{e(row["anchor"])}">\n'
-            f'<th scope="row">{e(row["finding"]) + "<br>" if row["finding"] else ""}<q>{e(row["quote"])}</q><br>'
-            f'<span class="key">{e(row["finding_id"])}</span></th>\n'
-            f'<td>{e(row["arm_name"] or "whole study")}{" vs " + e(row["comparator_arm_name"]) if row["comparator_arm_name"] else ""}</td>\n'
-            f'<td>{e(words(row["population"]))}</td>\n'
-            f'<td><span class="statistic">{e(words(row["statistic"]))}</span><br>'
-            f'<span class="result{" hedged" if row["qualifier"] else ""}">{e(row["result"])}</span>'
-            f'{"<br>at " + e(row["time_text"]) if row["time_value"] is not None else ""}</td>\n'
-            f'<td class="caveat">{e(row["caveat"] or "")}</td>\n'
-            f'<td>{f"""<a href="{e(passage["href"])}">{e(passage["text"])}</a>""" if passage else ""}</td>\n'
+            f'<tr id="{e[row["anchor"]]}">\n'
+            f'<th scope="row">{e[row["finding"]] + "<br>" if row["finding"] else ""}<q>{e[row["quote"]]}</q><br>'
+            f'<span class="key">{e[row["finding_id"]]}</span></th>\n'
+            f'<td>{e[row["arm_name"] or "whole study"]}{" vs " + e[row["comparator_arm_name"]] if row["comparator_arm_name"] else ""}</td>\n'
+            f'<td>{e[words(row["population"])]}</td>\n'
+            f'<td><span class="statistic">{e[words(row["statistic"])]}</span><br>'
+            f'<span class="result{" hedged" if row["qualifier"] else ""}">{e[row["result"]]}</span>'
+            f'{"<br>at " + e[row["time_text"]] if row["time_value"] is not None else ""}</td>\n'
+            f'<td class="caveat">{e[row["caveat"] or ""]}</td>\n'
+            f'<td>{f"""<a href="{e[passage["href"]]}">{e[passage["text"]]}</a>""" if passage else ""}</td>\n'
             "</tr>\n")
     return Markup("".join(out))
 
 
 def quoting_rows(rows: list[RowRef], escaped: Escaped) -> Markup:
     """The rows of a source page's table of the rows quoting it: each row's link, its quote and its passage."""
-    e = escaped.of
+    e = escaped
     return Markup("".join(
-        f'<tr><th scope="row"><a href="{e(row.href)}">{e(row.table)}: {e(row.key)}</a></th><td>{e(row.quote)}</td>'
-        f'<td>{f"""<a href="#{e(row.anchor)}">{e(row.anchor)}</a>""" if row.anchor else "not found"}</td></tr>\n' for row in rows))
+        f'<tr><th scope="row"><a href="{e[row.href]}">{e[row.table]}: {e[row.key]}</a></th><td>{e[row.quote]}</td>'
+        f'<td>{f"""<a href="#{e[row.anchor]}">{e[row.anchor]}</a>""" if row.anchor else "not found"}</td></tr>\n' for row in rows))
 
 
 #: The folder of the overview plot, and of each study's plot (named after its study_id, which may be any id, overview
