@@ -122,7 +122,6 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     studies = _studies(tables, findings)
     context = dict(_common(pkg, root), release_links=links)
     env = _environment()
-    escaped = Escaped()
     safe: set[str] = set()
     pages: list[str] = []
 
@@ -141,7 +140,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
             plotted += len(plot.rows)
             _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
         page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(rows, findings, passage_links, escaped), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
+             groups=_groups(rows, findings, passage_links, Escaped()), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
              study_link=passage_links.get(("studies", study["study_id"])))
     # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
@@ -153,7 +152,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     for source in sources:
         found = passages[source["source_id"]]
         page(f"sources/{source['source_id']}.html", "source.html", root="../", source=source, text=found.html(), highlight=found.css(),
-             rows=quoting_rows(found.rows, escaped), missing=found.missing)
+             rows=quoting_rows(found.rows, Escaped()), missing=found.missing)
     page("dictionary.html", "dictionary.html", root="", tables=_dictionary(pkg))
     staging.write(feed.FILE, feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else ""))  # the change feed (#20)
     page("scope.html", "scope.html", root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
@@ -416,8 +415,9 @@ def _groups(found: list[dict[str, Any]], findings: pd.DataFrame, passage_links: 
 
 
 class Escaped(dict[Any, str]):
-    """Each distinct text as HTML, made once: escaped[value] is value as Jinja2 writes {{ value }} (markupsafe.escape).
-    The rows of a large site repeat their quotes, arms, words and links thousands of times. Only texts are kept: 1, 1.0
+    """Each distinct text of a page as HTML, made once: escaped[value] is value as Jinja2 writes {{ value }}
+    (markupsafe.escape). The rows of a page repeat their quotes, arms, words and links; one per page, so that the keys
+    of every row of a large site (a million, each once) are not kept to the end. Only texts are kept: 1, 1.0
     and True are one key of a dict, so anything else (None, a number) is escaped each time, and never equals a text."""
 
     def __missing__(self, value: Any) -> str:
