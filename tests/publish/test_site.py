@@ -631,13 +631,13 @@ def test_a_write_that_fails_stops_the_build_and_leaves_the_old_site_issue_22(fai
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_at_most_pending_writes_wait_for_the_writer_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_at_most_pending_bytes_wait_for_the_writer_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The pages made ahead of the writer are bounded: a slow disk slows the build, it does not fill the memory.
     import threading
 
     from mmdata.publish.site import _Staging
 
-    monkeypatch.setattr(_Staging, "PENDING", 2)
+    monkeypatch.setattr(_Staging, "PENDING", 5)  # bytes
     gate = threading.Event()
     real = _Staging._put
     monkeypatch.setattr(_Staging, "_put", lambda self, target, data: gate.wait(10) and real(self, target, data))
@@ -645,9 +645,9 @@ def test_at_most_pending_writes_wait_for_the_writer_issue_22(tmp_path: Path, mon
     opened = threading.Timer(0.2, gate.set)
     opened.start()
     waiting = []
-    for n in range(5):
-        staging.write(f"pages/{n}.html", b"x" * n)
-        waiting.append(len(staging._pending))
+    for n in (1, 2, 2, 3, 9, 1):
+        staging.write(f"pages/{len(waiting)}.html", b"x" * n)
+        waiting.append([size for _, size in staging._pending])
     staging.commit()
-    assert waiting == [1, 2, 2, 2, 2]
-    assert sorted((p.name, p.read_bytes()) for p in (tmp_path / "out/pages").iterdir()) == [(f"{n}.html", b"x" * n) for n in range(5)]
+    assert waiting == [[1], [1, 2], [1, 2, 2], [2, 3], [], [1]]  # at most 5 bytes wait; a larger file waits for itself
+    assert sorted(p.read_bytes() for p in (tmp_path / "out/pages").iterdir()) == sorted(b"x" * n for n in (1, 2, 2, 3, 9, 1))

@@ -212,16 +212,18 @@ class _Staging:
     is discarded, and leaves the previous site as it was.
 
     The files are written by a thread of their own while the next page is made (a write lets go of the GIL): a site of a
-    million rows is 30,000 files, seconds of system calls (#22). At most PENDING writes wait; the first that fails stops
-    the build with its SiteError, at the next write or at commit."""
+    million rows is 30,000 files, seconds of system calls (#22). The files waiting hold at most PENDING bytes (a larger
+    file waits for its own write), so that the export files, gigabytes at a million rows, are let go as before; the
+    first write that fails stops the build with its SiteError, at the next write or at commit."""
 
-    PENDING = 64
+    PENDING = 1 << 26
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.sizes: dict[str, int] = {}  # every file written: its path in the site, its size in bytes
         self._folders: set[Path] = set()  # made already (by the writer thread only)
-        self._pending: collections.deque[Future[None]] = collections.deque()
+        self._pending: collections.deque[tuple[Future[None], int]] = collections.deque()
+        self._waiting = 0  # bytes of the files in _pending
         self._writer = ThreadPoolExecutor(max_workers=1)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -235,9 +237,16 @@ class _Staging:
         if rel in self.sizes:  # two files of one path: the second would replace the first, and a page would show the wrong one
             raise SiteError(f"{rel}: two files of the site have this path; nothing was written")
         self.sizes[rel] = len(data)
-        self._pending.append(self._writer.submit(self._put, self.folder / rel, data))
-        if len(self._pending) > self.PENDING:
-            self._pending.popleft().result()  # a write that failed raises here
+        self._pending.append((self._writer.submit(self._put, self.folder / rel, data), len(data)))
+        self._waiting += len(data)
+        while self._waiting > self.PENDING:
+            self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the oldest write; it raises if it failed."""
+        done, size = self._pending.popleft()
+        self._waiting -= size
+        done.result()
 
     def _put(self, target: Path, data: bytes) -> None:
         try:
@@ -252,7 +261,7 @@ class _Staging:
         """Wait for every write; the first that failed raises."""
         try:
             while self._pending:
-                self._pending.popleft().result()
+                self._wait()
         finally:
             self._writer.shutdown(wait=True, cancel_futures=True)
 
