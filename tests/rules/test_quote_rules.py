@@ -281,3 +281,19 @@ def test_the_ascii_letters_are_what_re_calls_letters_issue_22() -> None:
     from mmdata.rules.celltext import ASCII_WORD, WORD_RE
 
     assert [c for c in map(chr, range(128)) if WORD_RE.fullmatch(c)] == [c for c in map(chr, range(128)) if re.fullmatch(ASCII_WORD, c)]
+
+
+def test_a_quote_field_typed_as_a_number_is_counted_not_a_crash_issue_22(pkg: Path) -> None:
+    # A schema may type `quote` as a number by mistake: its quotes are counted as their text (no word), as before #22,
+    # where Arrow's count was given the numbers themselves and raised.
+    import json
+
+    schema_path = pkg / "schemas/outcomes.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "quote":
+            f["type"] = "integer"
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    line = set_cell(pkg / OUTCOMES, "trial-a-pfs-drug", "quote", "7")
+    assert (line, "quote", "quote-too-short", "'7' has 0 words; a quote needs at least 3 words (numbers and punctuation do not "
+            "count): quote the passage that states the row") in found(pkg, "quote-too-short")

@@ -122,12 +122,11 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     studies = _studies(tables, findings)
     context = dict(_common(pkg, root), release_links=links)
     env = _environment()
-    safe: set[str] = set()
     pages: list[str] = []
 
     def page(name: str, template: str, **values: Any) -> None:
         text = env.get_template(template).render(context, **values)
-        _refuse_unsafe_links(name, text, safe)
+        _refuse_unsafe_links(name, text)
         staging.write(name, text.encode("utf-8"))
         pages.append(name)
 
@@ -185,10 +184,11 @@ def links(page: str) -> Iterator[str]:
             return
 
 
-def _refuse_unsafe_links(name: str, page: str, safe: set[str]) -> None:
+def _refuse_unsafe_links(name: str, page: str) -> None:
     """SiteError when a page would link or load anything but an http(s) address or a relative path (#23): validation
-    refuses the cells and paths that would make one, so this only guards the templates. safe: the links found safe on
-    earlier pages, each checked once (a passage is linked from every row that quotes it, #22)."""
+    refuses the cells and paths that would make one, so this only guards the templates. Each distinct link of the page
+    is checked once: a passage is linked from every row that quotes it (#22)."""
+    safe: set[str] = set()
     for found in links(page):
         if found in safe:
             continue

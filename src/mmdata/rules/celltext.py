@@ -112,7 +112,7 @@ def short_quotes(tables: dict[str, Table], frames: dict[str, pd.DataFrame]) -> l
         if "quote" not in frame:
             continue
         codes, distinct = pd.factorize(frame["quote"])  # each distinct quote counted once: linear at a million rows (#10)
-        counts = np.append(word_counts(distinct.tolist()), MIN_QUOTE_WORDS)
+        counts = np.append(word_counts([str(q) for q in distinct.tolist()]), MIN_QUOTE_WORDS)  # (a quote field typed as a number too)
         for row in np.flatnonzero(counts[codes] < MIN_QUOTE_WORDS).tolist():  # a missing quote (code -1) takes the last count
             text, words, label = str(distinct[codes[row]]), int(counts[codes[row]]), frame.index[row]
             problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", QUOTE_TOO_SHORT,
