@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
@@ -117,3 +118,28 @@ def test_a_canonical_package_is_told_without_parsing_it_cell_by_cell_issue_22(pa
     spreadsheet_copy(package / "data/arms.csv")
     assert format_package(package, check=True).changed == ["data/arms.csv"]
     assert parsed == ["data/arms.csv", "data/arms.csv"]  # the file, then its canonical text read back (nothing is lost)
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_schema_that_repeats_a_field_name_is_refused_and_its_table_left_as_it_is(package: Path, check: bool) -> None:
+    # fmt matched columns by name: the second of two columns of one name took the first's place, and the rewritten file
+    # read back as the rewritten rows, so nothing noticed a cell lost. Now fmt names the schema and changes nothing there.
+    import json
+
+    schema_path = package / "schemas/arms.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema["fields"].append(dict(schema["fields"][-1]))
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    name = schema["fields"][-1]["name"]
+    arms = package / "data/arms.csv"
+    rows = list(csv.reader(io.StringIO(arms.read_text(encoding="utf-8"))))
+    rows[0].append(name)
+    for n, row in enumerate(rows[1:]):
+        row.append(f"other {n}")
+    arms.write_text("".join(",".join(f'"{c}"' if "," in c else c for c in row) + "\n" for row in rows), encoding="utf-8")
+    before = arms.read_bytes()
+    result = CliRunner().invoke(cli, ["fmt", *(["--check"] if check else []), str(package)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"schemas/arms.schema.json: names of the fields are not unique ({name}); fmt cannot tell those "
+                             "columns of data/arms.csv apart: give each field its own name [schema-error] (left untouched)\n")
+    assert arms.read_bytes() == before

@@ -20,7 +20,7 @@ from ..errors import PackageReadError, Problem, sort_problems
 from ..io.canonical import as_written, worth_arrow
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
 from ..io.journal import Transaction, transaction
-from ..io.jsonfile import dumps
+from ..io.jsonfile import SCHEMA_ERROR, dumps
 from ..model.package import DESCRIPTOR, Package, checksum_mismatches, open_package
 from ..terminal import count
 
@@ -72,6 +72,13 @@ def format_opened(pkg: Package, staged: Transaction | None = None) -> FormatResu
         found: list[Problem] = []
         raw = raws[resource.path]
         fields = resource.field_names
+        repeated = sorted({name for name in fields if fields.count(name) > 1})
+        if repeated:  # the columns of one name cannot be told apart: rewriting put one's cells in the other's place
+            label = next(e.schema_label for e in pkg.entries if e.resource is resource)
+            result.problems.append(Problem(label, None, None, SCHEMA_ERROR,
+                                           f"names of the fields are not unique ({', '.join(repeated)}); fmt cannot tell those columns "
+                                           f"of {resource.path} apart: give each field its own name"))
+            continue
         if arrow and as_written(raw, fields, resource.key_positions(fields)):  # canonical, told by Arrow (#22)
             canonical_of[resource.path] = raw
             result.unchanged.append(resource.path)
