@@ -348,3 +348,32 @@ def test_help_and_version_load_no_data_library_issue_19(args: list[str]) -> None
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'pandera', 'frictionless', 'numpy', 'pyarrow'}), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr == "[]\n"
+
+
+@pytest.mark.parametrize(("environ", "platform", "expected"), [
+    ({}, "linux", {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}),
+    ({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}, "linux", {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}),  # the user's choice stands
+    ({}, "darwin", {}), ({}, "win32", {}),  # no jemalloc in every wheel there: pyarrow would print a warning
+])
+def test_commands_name_arrows_memory_pool_on_linux_issue_22(environ: dict[str, str], platform: str, expected: dict[str, str]) -> None:
+    from mmdata.cli import arrow_memory_pool
+
+    arrow_memory_pool(environ, platform)
+    assert environ == expected
+
+
+def test_a_command_allocates_with_jemalloc_and_a_library_caller_keeps_its_pool_issue_22() -> None:
+    import os
+
+    pytest.importorskip("pyarrow")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the pool is named on Linux only")
+    pools = []
+    for code in ("from mmdata.cli import cli\ntry:\n    cli(['validate'], standalone_mode=False)\nexcept SystemExit:\n    pass\n",
+                 "import mmdata\nmmdata.load('arms')\n", ""):  # a command, the library, pyarrow alone
+        code += "import pyarrow\nprint(pyarrow.default_memory_pool().backend_name)"
+        env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+        pools.append(done.stdout.splitlines()[-1])
+    command, library, alone = pools
+    assert (command, library) == ("jemalloc", alone)

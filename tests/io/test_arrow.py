@@ -33,3 +33,26 @@ def test_integers_reads_every_chunk_and_slice(kind: object) -> None:
 def test_integers_refuses_a_missing_value() -> None:
     with pytest.raises(ValueError, match="missing value"):
         integers(pa.array([1, None]))
+
+
+def test_the_reader_parses_into_jemalloc_unless_a_pool_is_named_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyarrow's default pool stalled for seconds on a busy machine (#22): the reader's cells go to jemalloc where pyarrow
+    # has it; a pool the environment names is pyarrow's default, and is used.
+    from mmdata.io.arrow import memory_pool
+    from mmdata.io.arrowcsv import arrow_cells
+    from mmdata.io.canonical import as_written
+
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    assert memory_pool().backend_name == "jemalloc"
+    raw = b"a,b\n" + b"x,y\n" * 10_000
+    before = jemalloc.bytes_allocated()
+    cells = arrow_cells(raw, [""], ["a", "b"])
+    assert cells is not None and jemalloc.bytes_allocated() > before
+    del cells
+    assert as_written(raw, ["a", "b"], [])
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    assert memory_pool().backend_name == pa.default_memory_pool().backend_name

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..terminal import UTF8_BOM
-from .arrow import integers, may_hold, scalar
+from .arrow import integers, may_hold, memory_pool, scalar
 from .csvfile import MAX_CELL_CHARS, parse_header
 
 BOM = UTF8_BOM
@@ -114,6 +114,7 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list
             # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
+            memory_pool=memory_pool(),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..terminal import UTF8_BOM
-from .arrow import arrow_available, may_hold, scalar
+from .arrow import arrow_available, may_hold, memory_pool, scalar
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
 #: Packages whose table files all have fewer bytes are left to the csv module: importing pyarrow takes a tenth of a
@@ -93,6 +93,7 @@ def _texts(raw: bytes, offset: int, width: int) -> Any:
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[],
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True),
+            memory_pool=memory_pool(),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
