@@ -356,9 +356,9 @@ def test_help_and_version_load_no_data_library_issue_19(args: list[str]) -> None
     ({}, "darwin", {}), ({}, "win32", {}),  # no jemalloc in every wheel there: pyarrow would print a warning
 ])
 def test_commands_name_arrows_memory_pool_on_linux_issue_22(environ: dict[str, str], platform: str, expected: dict[str, str]) -> None:
-    from mmdata.cli import arrow_memory_pool
+    from mmdata.io.arrow import command_memory_pool
 
-    arrow_memory_pool(environ, platform)
+    command_memory_pool(environ, platform)
     assert environ == expected
 
 

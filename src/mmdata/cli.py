@@ -21,6 +21,7 @@ import click
 
 from .about import DISTRIBUTION, __version__, allowed_values
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
+from .io.arrow import command_memory_pool
 from .rules.render import summary
 from .terminal import count, printable
 
@@ -156,22 +157,7 @@ def cli() -> None:
         mmdata validate
         mmdata export --to build
     """
-    arrow_memory_pool(os.environ, sys.platform)
-
-
-#: The memory pool Arrow's allocations use in mmdata's commands (#22). pyarrow's default, mimalloc, stalled for seconds of
-#: page faults on a machine that had just run another large process (validate of a million rows 12 to 14 s, against 8 s
-#: with jemalloc, which also peaked 15% lower; docs/performance.md). pyarrow's wheels for Linux have jemalloc; elsewhere
-#: naming it would print a warning, so the default stays.
-ARROW_POOL = "jemalloc"
-
-
-def arrow_memory_pool(environ: Any, platform: str) -> None:
-    """Name ARROW_POOL in ARROW_DEFAULT_MEMORY_POOL for this command's process, on Linux, unless the environment names a
-    pool already. pyarrow reads it when it first allocates, so nothing is imported here; `mmdata.load` in another
-    program keeps that program's pool."""
-    if platform.startswith("linux"):
-        environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_POOL)
+    command_memory_pool(os.environ, sys.platform)
 
 
 @cli.command(short_help="Check a package and report every problem.")

@@ -16,12 +16,24 @@ def arrow_available() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
+#: The memory pool mmdata allocates Arrow's memory from (#22). pyarrow's default, mimalloc, stalled for seconds of page
+#: faults on a machine that had just run another large process: `validate` of a million rows 12 to 14 s against 8 s with
+#: jemalloc, which also peaked 15% lower; `mmdata.load("outcomes")` 4.7 s against 1.8 s (docs/performance.md).
+POOL = "jemalloc"
+
+
+def command_memory_pool(environ: Any, platform: str) -> None:
+    """Name POOL in ARROW_DEFAULT_MEMORY_POOL for a command's process (every allocation), on Linux, unless the
+    environment names a pool already. pyarrow's wheels for Linux have jemalloc; elsewhere naming it would print a
+    warning, so the default stays. pyarrow reads the variable when it first allocates: nothing is imported here."""
+    if platform.startswith("linux"):
+        environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", POOL)
+
+
 def memory_pool() -> Any:
-    """The pool the Arrow reader parses a file's cells into: jemalloc, where pyarrow has it and ARROW_DEFAULT_MEMORY_POOL
-    names no pool, else pyarrow's default. pyarrow's default, mimalloc, stalled for seconds of page faults on a machine
-    that had just run another large process: `mmdata.load("outcomes")` of a million rows 4.7 s, against 1.8 s
-    (docs/performance.md, #22). Only the reader's own allocations are asked of it; the calling program's pool is left
-    as it is."""
+    """The pool the Arrow reader parses a file's cells into: POOL, where pyarrow has it and ARROW_DEFAULT_MEMORY_POOL
+    names no pool, else pyarrow's default. Only the reader's own allocations are asked of it, so that a program calling
+    `mmdata.load` gains too and keeps its own default pool."""
     import os
 
     import pyarrow as pa
@@ -29,7 +41,7 @@ def memory_pool() -> Any:
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return pa.default_memory_pool()
     try:
-        return pa.jemalloc_memory_pool()
+        return getattr(pa, f"{POOL}_memory_pool")()
     except NotImplementedError:  # a build without jemalloc (Windows)
         return pa.default_memory_pool()
 
