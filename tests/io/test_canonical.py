@@ -131,6 +131,11 @@ def test_may_hold_is_false_only_when_no_chunk_holds_a_character_issue_22() -> No
     assert not may_hold(pa.chunked_array([pa.array([None, None], pa.large_string())]), "\n")
     assert not may_hold(pa.chunked_array([], pa.large_string()), "\n")
     assert not may_hold(pa.array([], pa.string()), "\n")
+    # A slice is searched in its own cells' bytes only, whatever its buffer holds before and after them (#22).
+    for kind in (pa.string(), pa.large_string()):
+        cells = pa.array(["a,", "b", "c", "d", "e,"], kind)
+        assert not may_hold(cells.slice(1, 3), ",") and may_hold(cells.slice(1, 4), ",") and may_hold(cells.slice(0, 2), ",")
+        assert not may_hold(cells.slice(1, 0), ",") and not may_hold(pa.chunked_array([cells.slice(1, 3)]), ",")
 
 
 def test_rows_are_compared_a_batch_at_a_time_and_an_empty_batch_holds_no_bytes_issue_22() -> None:

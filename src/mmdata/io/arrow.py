@@ -81,15 +81,22 @@ def integers(column: Any) -> np.ndarray:
 
 def may_hold(column: Any, characters: str) -> bool:
     """Whether a cell of an Arrow text column (an array or a chunked array) may hold one of characters: False only when
-    no chunk's character data holds any (a chunk that is a slice may hold bytes of cells outside it, so True can be
-    wrong, False cannot). A byte search per character, far cheaper than a search per cell (#22)."""
+    no cell's bytes hold any (a missing cell may own bytes, so True can be wrong, False cannot). A byte search per
+    character over the bytes of the cells (of a slice, only its own), far cheaper than a search per cell (#22)."""
+    import struct
+
     chunks = getattr(column, "chunks", None)
     for chunk in [column] if chunks is None else chunks:
-        data = chunk.buffers()[2]
-        if data is not None:
-            held = memoryview(data).tobytes()  # bytes.find is memchr's: a copy and a search cost less than any scan of a view
-            if any(held.find(c.encode("utf-8")) >= 0 for c in characters):
-                return True
+        _, offsets, data = chunk.buffers()[:3]
+        if data is None or not len(chunk):
+            continue
+        form = "<q" if str(chunk.type).startswith("large_") else "<i"
+        size = struct.calcsize(form)
+        start, = struct.unpack_from(form, offsets, chunk.offset * size)
+        end, = struct.unpack_from(form, offsets, (chunk.offset + len(chunk)) * size)
+        held = memoryview(data)[start:end].tobytes()  # bytes.find is memchr's: a copy and a search cost less than any scan of a view
+        if any(held.find(c.encode("utf-8")) >= 0 for c in characters):
+            return True
     return False
 
 
