@@ -4,8 +4,10 @@ Its definition lives here and only here: the tables they join (JOINS) and the co
 each (JOINED); the finding tables are those whose schema gives them the role "finding"
 (``mmdata:role``, `parts`). Everything else is generated from that and from the Table Schemas in
 schemas/: the view's own Table Schema (`findings_schema`, read into a Resource like any table's by
-`findings_resource`) and its SQL (`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")`, the Parquet file and the
-CSV file are that same VIEW queried, so no second definition of any column exists.
+`findings_resource`) and its SQL (`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")` is that same VIEW
+queried. The Parquet file and the CSV file hold its rows made by columns.view_columns from the same definition (JOINS,
+JOINED, KIND, KEY, HEDGE), where they are the VIEW's (tests compare the two), and the VIEW queried elsewhere; so no
+second definition of any column exists.
 
 Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``), so they
 never collide with the finding's own columns. One column is derived (HEDGE): ``value_hedge``, the

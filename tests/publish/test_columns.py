@@ -1,0 +1,151 @@
+"""The export's columns made from the typed tables are those the database gives back (#22)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sqlite3
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import mmdata
+from mmdata.model.load import typed_tables
+from mmdata.model.schema import resource_of
+from mmdata.publish import export as export_module
+from mmdata.publish import findings
+from mmdata.publish.columns import _column, encoded, table_columns, view_columns
+from mmdata.publish.sqlite import database, described, records, table_sql
+
+from ..conftest import ROOT
+
+
+def read_back(conn: sqlite3.Connection, name: str, resource: Any) -> list[Any]:
+    """The columns of a table or the view as the export read them back before #22: from the database, a batch at a time."""
+    batches = [export_module.arrow_arrays(list(zip(*batch, strict=True)), resource) for batch in export_module._batches(conn, name, resource)]
+    return [pa.concat_arrays([batch[i] for batch in batches]) for i in range(len(resource.fields))]
+
+
+def test_the_tables_and_the_findings_view_made_from_the_typed_tables_are_the_databases_issue_22() -> None:
+    pkg = mmdata.open_package(ROOT)
+    tables, resources = typed_tables(pkg), pkg.resources
+    made = {name: table_columns(tables[name], resource) for name, resource in resources.items()}
+    made[findings.NAME] = view_columns(made, resources)
+    conn = database(tables, resources)
+    try:
+        for name, resource in described(resources).items():
+            back = read_back(conn, name, resource)
+            assert made[name] is not None and len(made[name][0]) > 0
+            assert [(f.name, column.type) for f, column in zip(resource.fields, made[name], strict=True)] == \
+                   [(f.name, column.type) for f, column in zip(resource.fields, back, strict=True)]
+            assert all(a.equals(b) for a, b in zip(made[name], back, strict=True)), name
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("formats", "keep"), [(export_module.DEFAULT_FORMATS, True), (("csv",), False), (("parquet",), False),
+                                               (("sqlite", "csv"), True)])
+def test_every_export_file_is_the_same_made_or_read_back_issue_22(formats: tuple[str, ...], keep: bool,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    made, made_view = export_module._files(mmdata.open_package(ROOT), formats, keep)
+    monkeypatch.setattr(export_module, "_made", lambda *args: {})
+    back, back_view = export_module._files(mmdata.open_package(ROOT), formats, keep)
+    assert made.keys() == back.keys() and all(made[k] == back[k] for k in made)
+    assert (made_view is None) == (back_view is None) == (not keep)
+    assert not keep or made_view.equals(back_view, check_metadata=True)
+
+
+def _stored(values: list[Any], field: dict[str, Any]) -> tuple[Any, Any]:
+    """_column of values (a typed column) and what SQLite gives back of them, both as Arrow arrays."""
+    resource = resource_of({"fields": [field]}, "t")
+    frame = pd.DataFrame({field["name"]: values[0] if isinstance(values, tuple) else values})
+    conn = sqlite3.connect(":memory:")
+    conn.execute(table_sql(resource))
+    conn.executemany("INSERT INTO t VALUES (?)", records(frame, resource))
+    back = [row[0] for row in conn.execute("SELECT * FROM t ORDER BY rowid")]
+    conn.close()
+    f = resource.fields[0]
+    return _column(frame[f.name], f, "t"), encoded(pa.array(back, getattr(pa, f.arrow_type)()), f, "t")
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    (pd.array([-0.0, None, 0.0, 2.5, -1e300], dtype="Float64"), {"name": "v", "type": "number"}),
+    (pd.Series([math.nan, -0.0, math.inf, -math.inf, 1.5, 0.0]), {"name": "v", "type": "number"}),  # numpy floats, NaN among them
+    (pd.array([None, -3, 2 ** 62, 0], dtype="Int64"), {"name": "v", "type": "integer"}),
+    (pd.array(["é", None, "", "a,b", "\n"], dtype="string"), {"name": "v", "type": "string"}),
+    (pd.Series(["b", None, "a", "b"], dtype=pd.CategoricalDtype(["a", "b"])), {"name": "v", "type": "string", "constraints": {"enum": ["a", "b"]}}),
+    (pd.Series(["b", None, "a"], dtype=pd.CategoricalDtype(["b", "a"])), {"name": "v", "type": "string", "constraints": {"enum": ["a", "b"]}}),
+    (pd.Series(["b", None, "a"], dtype=object), {"name": "v", "type": "string", "constraints": {"enum": ["a", "b"]}}),
+    (pd.Series([1, None, 3], dtype=object), {"name": "v", "type": "integer"}),
+])
+def test_a_column_made_holds_what_sqlite_gives_back_of_it_issue_22(values: Any, field: dict[str, Any]) -> None:
+    # SQLite gives -0.0 back as 0.0, and NaN as NULL: the made column does too.
+    made, back = _stored(values, field)
+    assert made.type == back.type and made.equals(back)
+    if field["type"] == "number":
+        assert [math.copysign(1, v) for v in made.to_pylist() if v == 0] == [1.0] * sum(1 for v in made.to_pylist() if v == 0)
+
+
+@pytest.mark.parametrize(("kinds", "rows"), [
+    (["string"], [["b"], ["B"], ["é"], ["a"], ["z"], ["ä"], ["10"], ["9"], [""], ["a b"]]),
+    (["integer"], [[10], [9], [-1], [100], [0], [2 ** 40]]),
+    (["string", "integer"], [["b", 2], ["a", 10], ["b", 1], ["a", 9], ["é", -5], ["a", -9]]),
+])
+def test_rows_made_are_in_the_order_sqlite_gives_them_issue_22(kinds: list[str], rows: list[list[Any]]) -> None:
+    schema = {"fields": [{"name": f"k{i}", "type": kind} for i, kind in enumerate(kinds)] + [{"name": "n", "type": "integer"}],
+              "primaryKey": [f"k{i}" for i in range(len(kinds))]}
+    resource = resource_of(schema, "t")
+    rows = [[*row, i] for i, row in enumerate(rows)]
+    frame = pd.DataFrame({f.name: pd.array([row[i] for row in rows], dtype=f.dtype) for i, f in enumerate(resource.fields)})
+    conn = sqlite3.connect(":memory:")
+    conn.execute(table_sql(resource))
+    conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(resource.fields))})", rows)
+    expected = [row[-1] for row in conn.execute(f"SELECT * FROM t ORDER BY {', '.join(schema['primaryKey'])}")]
+    conn.close()
+    made = table_columns(frame, resource)
+    assert made is not None and made[-1].to_pylist() == expected and expected != list(range(len(rows)))
+
+
+def test_a_table_whose_key_sqlite_may_order_otherwise_is_read_back_issue_22() -> None:
+    frame = pd.DataFrame({"k": pd.array([2.0, 1.0], dtype="Float64"), "s": pd.array(["a", "b"], dtype="string")})
+    for schema in ({"fields": [{"name": "k", "type": "number"}, {"name": "s", "type": "string"}], "primaryKey": ["k"]},
+                   {"fields": [{"name": "k", "type": "number"}, {"name": "s", "type": "string"}], "primaryKey": ["s", "k"]},
+                   {"fields": [{"name": "k", "type": "number"}, {"name": "s", "type": "string"}]}):
+        assert table_columns(frame, resource_of(schema, "t")) is None
+    ordered = {"fields": [{"name": "k", "type": "number"}, {"name": "s", "type": "string"}], "primaryKey": ["s"]}
+    assert table_columns(frame, resource_of(ordered, "t")) is not None
+
+
+def _replaced(resource: Any, name: str, **changes: Any) -> Any:
+    fields = tuple(dataclasses.replace(f, **changes) if f.name == name else f for f in resource.fields)
+    return dataclasses.replace(resource, fields=fields)
+
+
+def test_a_findings_view_sqlite_may_join_or_order_otherwise_is_read_back_issue_22() -> None:
+    pkg = mmdata.open_package(ROOT)
+    tables, resources = typed_tables(pkg), pkg.resources
+    made = {name: table_columns(tables[name], resource) for name, resource in resources.items()}
+    assert view_columns(made, resources) is not None
+    arms = resources["arms"]
+    arm_id = arms.field("arm_id")
+    not_unique = _replaced(arms, "arm_id", constraints=dataclasses.replace(arm_id.constraints, unique=False))
+    not_on_a_key = dataclasses.replace(not_unique, primary_key=("name",))  # arm_id neither its key nor unique: a join may match two rows
+    assert not findings.one_row_each(dict(resources, arms=not_on_a_key))
+    assert view_columns(made, dict(resources, arms=not_on_a_key)) is None
+    integer_arms = _replaced(arms, "arm_id", type="integer")  # the findings' text arm_id joined to an integer arm_id
+    made_integer_arms = dict(made, arms=[pa.array(np.arange(len(c)), pa.int64()) if f.name == "arm_id" else c
+                                         for f, c in zip(arms.fields, made["arms"], strict=True)])
+    assert view_columns(made_integer_arms, dict(resources, arms=integer_arms)) is None
+    ids = ("arm_id", "comparator_arm_id")  # equal types, but numbers: SQLite's = and Arrow's lookup might part on -0.0 or NaN
+    number_ids = {t: _replaced(_replaced(resources[t], ids[0], type="number"), ids[1], type="number") for t in ("arms", "outcomes", "adverse_events")}
+    made_numbers = {t: [pa.array(np.arange(len(c)), pa.float64()) if f.name in ids else c
+                        for f, c in zip(resources[t].fields, made[t], strict=True)] for t in number_ids}
+    assert view_columns(dict(made, **made_numbers), dict(resources, **number_ids)) is None
+    assert view_columns({k: v for k, v in made.items() if k != "arms"}, resources) is None  # a joined table not made
+    integer_key = _replaced(resources["outcomes"], "outcome_id", type="integer")  # the view's finding_id is text
+    made_integer = dict(made, outcomes=[pa.array(np.arange(len(c)), pa.int64()) if f.name == "outcome_id" else c
+                                       for f, c in zip(resources["outcomes"].fields, made["outcomes"], strict=True)])
+    assert view_columns(made_integer, dict(resources, outcomes=integer_key)) is None
