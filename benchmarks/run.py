@@ -12,6 +12,7 @@ largest resident set of the process, from GNU time):
 - `mmdata fmt --check`, `mmdata docs --check` (it exits 1: a generated package has no data dictionary
   yet, but every text is made and compared all the same), and `mmdata diff` of the package and a copy
   with one changed cell;
+- `mmdata export` (SQLite, Parquet and findings.csv, the default formats) into a folder of --work, emptied first;
 - `mmdata.load("outcomes")` against `pandas.read_csv` of outcomes.csv, each timed inside its own process;
 - `mmdata --help` and `python -c "import mmdata"` (start-up).
 
@@ -78,6 +79,13 @@ def changed_copy(package: Path, target: Path) -> Path:
     return target
 
 
+def emptied(folder: Path) -> Path:
+    """folder, made empty: the export writes into it."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -97,7 +105,8 @@ def main() -> None:
                  ("read_csv", [python, "-c", RAW_READ, str(package)]),
                  ("fmt", [mmdata, "fmt", "--check", str(package)]),
                  ("docs", [mmdata, "docs", "--check", str(package)]),
-                 ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))])]
+                 ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))]),
+                 ("export", [mmdata, "export", str(package), "--to", str(emptied(args.work / f"export-{size}"))])]
         for name, command in steps:
             print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
             wall, peak = run(command, expect=(0, 1) if name in ("frictionless", "docs") else (0,))
@@ -124,7 +133,7 @@ def table(results: list[dict], startup: dict[str, float]) -> str:
     for r in results:
         read_wall, read_peak = r["read_csv"]
         fl_wall = r["frictionless"][0]
-        for name in ("validate", "frictionless", "read_csv", "fmt", "docs", "diff"):
+        for name in ("validate", "frictionless", "read_csv", "fmt", "docs", "diff", "export"):
             wall, peak = r[name]
             out.append(f"| {r['size']:,} | {r['csv_mb']:.0f} | {name} | {wall:.2f} | {peak:,.0f} | {wall / read_wall:.2f} | "
                        f"{peak / read_peak:.2f} | {wall / fl_wall:.3f} |")
