@@ -68,6 +68,35 @@ def test_as_written_is_the_exact_paths_answer_issue_22(case: tuple[bytes, list[s
     assert fast(raw, FIELDS, key) == exact(raw, FIELDS, key)
 
 
+@settings(max_examples=500, deadline=None)
+@given(files(), st.integers(1, 40))
+def test_as_written_is_the_exact_paths_answer_whatever_the_blocks_the_parser_takes_issue_22(case: tuple[bytes, list[str]],
+                                                                                          block: int) -> None:
+    # as_written parses first as if no cell held a line break, so that Arrow splits the file into blocks at any line
+    # break (#22): a block that starts inside a quoted cell must never give a wrong True. Small blocks make that happen
+    # (blocks shorter than a row make Arrow complain, a False that sends the file to the exact path).
+    import mmdata.io.canonical as canonical
+
+    raw, key = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(canonical, "BLOCK", block)
+        assert not fast(raw, FIELDS, key) or exact(raw, FIELDS, key)
+
+
+def test_a_file_whose_cells_hold_no_line_break_is_parsed_once_and_one_whose_cells_do_again_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmdata.io.canonical as canonical
+
+    parses: list[bool] = []
+    texts = canonical._texts
+    monkeypatch.setattr(canonical, "_texts", lambda *args: parses.append(args[-1]) or texts(*args))
+    monkeypatch.setattr(canonical, "BLOCK", 16)
+    plain = canonical_csv(FIELDS, [[f"k{i:03}", "1", "x,y"] for i in range(20)])
+    broken = canonical_csv(FIELDS, [[f"k{i:03}", "1", "x\ny"] for i in range(20)])  # a line break in every third cell
+    assert fast(plain, FIELDS, ["k"]) and parses == [False]
+    parses.clear()
+    assert fast(broken, FIELDS, ["k"]) and parses == [False, True]
+
+
 @pytest.mark.parametrize(("body", "key", "canonical"), [
     ("a,1,x\na,1,y\n", ["k"], True),  # equal keys keep the file's order
     ("b,1,x\na,1,y\n", ["k"], False),

@@ -28,6 +28,8 @@ from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 #: Packages whose table files all have fewer bytes are left to the csv module: importing pyarrow takes a tenth of a
 #: second, about what the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports it not (#10).
 ARROW_FROM = 1 << 23
+#: Bytes of a file Arrow's parser takes at a time (each block on a core of its own).
+BLOCK = 1 << 24
 #: A cell canonical_csv quotes, as an RE2 pattern of the characters of QUOTED, each written as its code point, which
 #: RE2 reads in a class whatever the character is (a test checks it against csvfile's rule over every code point).
 QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
@@ -74,14 +76,20 @@ def as_written(raw: bytes, fields: Sequence[str], key: Sequence[int]) -> bool:
         return False  # (a first name starting with U+FEFF reads as a byte-order mark to the csv module)
     if len(raw) == len(header):
         return True
-    table = _texts(raw, len(header), len(fields))
-    if table is None or not _sorted(table, key):
-        return False
-    return _same_bytes(raw, len(header), table)
+    # First parsed as if no cell held a line break: Arrow then splits the file into blocks at any line break, without
+    # following its quotes (0.35 s instead of 0.47 s for a million rows). A block that starts inside a quoted cell gives
+    # a complaint or cells whose canonical text is not the file's, never a wrong True; then the file is parsed again,
+    # following its quotes (#22).
+    for breaks in (False, True):
+        table = _texts(raw, len(header), len(fields), breaks)
+        if table is not None and _sorted(table, key) and _same_bytes(raw, len(header), table):
+            return True
+    return False
 
 
-def _texts(raw: bytes, offset: int, width: int) -> Any:
-    """The rows after the header as Arrow texts, every cell as written (nothing becomes missing); None on any complaint."""
+def _texts(raw: bytes, offset: int, width: int, breaks: bool = True) -> Any:
+    """The rows after the header as Arrow texts, every cell as written (nothing becomes missing); None on any complaint.
+    breaks: whether the parser follows the quotes to find where a block of rows may end (Arrow's newlines_in_values)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -89,8 +97,8 @@ def _texts(raw: bytes, offset: int, width: int) -> Any:
     try:
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)[offset:]),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=breaks, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[],
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True),
             memory_pool=memory_pool(),
