@@ -219,6 +219,17 @@ def test_the_search_over_all_columns_at_once_finds_what_python_finds_issue_21(mo
         assert (mmdata.io.arrow.arrow_chunks(columns) is not None) == arrow
         assert [a.tolist() for a in mmdata.io.arrow.cells_matching(columns, celltext._INVISIBLE_RE.pattern)] == [a.tolist() for a in hidden]
         assert [a.tolist() for a in mmdata.io.arrow.cells_starting(columns, FORMULA_STARTS)] == [a.tolist() for a in formula]
+        # The search only in the cells that are not all ASCII (#22): the same cells, and none in columns of ASCII alone.
+        beyond = mmdata.io.arrow.cells_matching_beyond_ascii
+        assert [a.tolist() for a in beyond(columns, celltext._INVISIBLE_RE.pattern)] == [a.tolist() for a in hidden]
+        ascii_only = [pd.Series(["a\u0000b", None, "", "\t"], dtype="string"), pd.Series(["x"], dtype="string")]
+        assert [a.tolist() for a in beyond(ascii_only, celltext._INVISIBLE_RE.pattern)] == [[False] * 4, [False]]
+
+
+def test_every_invisible_character_is_beyond_ascii_issue_22() -> None:
+    # The invisible-character check searches only the cells that are not all ASCII (io/arrow.py's
+    # cells_matching_beyond_ascii): it holds while no invisible character is an ASCII one.
+    assert min(map(ord, INVISIBLE)) > 127
 
 
 def test_no_shipped_cell_is_formula_like_or_invisible_issue_13() -> None:

@@ -140,6 +140,26 @@ def cells_matching(columns: list[pd.Series], pattern: str) -> list[np.ndarray]:
     return _split(pc.match_substring_regex(pa.chunked_array(chunks, type=chunks[0].type), pattern), columns)
 
 
+def cells_matching_beyond_ascii(columns: list[pd.Series], pattern: str) -> list[np.ndarray]:
+    """cells_matching for a pattern that matches no text of ASCII characters alone (a class of characters outside
+    ASCII, as terminal.INVISIBLE_PATTERN). Arrow's byte test for ASCII passes over most cells, and the pattern is
+    searched only in the others: a million rows' texts in 0.1 s instead of 0.85 s (#22)."""
+    chunks = arrow_chunks(columns)
+    if chunks is None:
+        return cells_matching(columns, pattern)
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(chunks, type=chunks[0].type)
+    beyond = pc.invert(pc.fill_null(pc.string_is_ascii(cells), True))  # a missing cell matches nothing
+    flat = np.zeros(len(cells), dtype=bool)
+    if pc.any(beyond).as_py():
+        matched = pc.fill_null(pc.match_substring_regex(pc.filter(cells, beyond), pattern), False)
+        flat[np.flatnonzero(np.asarray(beyond.to_numpy(zero_copy_only=False), dtype=bool))] = np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.split(flat, np.cumsum([len(c) for c in columns])[:-1])
+
+
 def cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:
     """For each text column, the cells that start with one of starts (as cells_matching, all columns at once)."""
     chunks = arrow_chunks(columns)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CELLS, PROVENANCE, Code, Problem
-from ..io.arrow import arrow_available, cells_matching, cells_starting
+from ..io.arrow import arrow_available, cells_matching_beyond_ascii, cells_starting
 from ..io.snapshot import DESCRIPTOR
 from ..model.publishing import safe_link
 from ..model.schema import Table
@@ -44,7 +44,8 @@ def cell_text_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     texts = [f for f in table.resource.fields if f.type == "string" and f.enum is None]
     free = [f for f in texts if f.free_text]
-    hidden = dict(zip([f.name for f in texts], cells_matching([typed[f.name] for f in texts], _INVISIBLE_RE.pattern), strict=True))
+    # Every invisible character is outside ASCII (a test checks), so only the cells that are not all ASCII are searched.
+    hidden = dict(zip([f.name for f in texts], cells_matching_beyond_ascii([typed[f.name] for f in texts], _INVISIBLE_RE.pattern), strict=True))
     formula = dict(zip([f.name for f in free], cells_starting([typed[f.name] for f in free], FORMULA_STARTS), strict=True))
     for f in texts:
         name = f.name
