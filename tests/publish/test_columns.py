@@ -20,7 +20,7 @@ from mmdata.publish import findings
 from mmdata.publish.columns import _column, encoded, table_columns, view_columns
 from mmdata.publish.sqlite import database, described, records, table_sql
 
-from ..conftest import ROOT
+from ..conftest import ROOT, read_rows
 
 
 def read_back(conn: sqlite3.Connection, name: str, resource: Any) -> list[Any]:
@@ -149,3 +149,42 @@ def test_a_findings_view_sqlite_may_join_or_order_otherwise_is_read_back_issue_2
     made_integer = dict(made, outcomes=[pa.array(np.arange(len(c)), pa.int64()) if f.name == "outcome_id" else c
                                        for f, c in zip(resources["outcomes"].fields, made["outcomes"], strict=True)])
     assert view_columns(made_integer, dict(resources, outcomes=integer_key)) is None
+
+
+def _write(path: Any, rows: list[list[str]]) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_a_missing_join_value_joins_no_row_whose_unique_key_is_missing_too_issue_22(package: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQL's = never holds for NULL: a finding with no comparator arm joins no arm, even when an arm has no arm_id (a
+    # unique field, not its key, may be missing in many rows). A second reviewer found the made view joining them (#22).
+    import json
+
+    schema = json.loads((package / "schemas/arms.schema.json").read_text())
+    schema["primaryKey"] = ["study_id", "name"]
+    next(f for f in schema["fields"] if f["name"] == "arm_id")["constraints"]["required"] = False
+    (package / "schemas/arms.schema.json").write_text(json.dumps(schema))
+    header, rows = read_rows(package / "data/arms.csv")
+    _write(package / "data/arms.csv", [header, *rows, ["", *rows[0][1:2], "An arm with no arm_id", *rows[0][3:]]])
+    made, made_view = export_module._files(mmdata.open_package(package), ("parquet", "csv"), True)  # unvalidated, as a release's rebuild
+    monkeypatch.setattr(export_module, "_made", lambda *args: {})
+    back, back_view = export_module._files(mmdata.open_package(package), ("parquet", "csv"), True)
+    assert made_view.equals(back_view) and [k for k in made if made[k] != back[k]] == []
+    assert "An arm with no arm_id" not in made_view.column("comparator_arm_name").to_pylist()
+
+
+def test_a_qualifier_that_is_not_text_is_read_back_issue_22() -> None:
+    # value_hedge is SQL's IN of the qualifier among the hedges' texts: of numbers, SQLite's comparison decides.
+    pkg = mmdata.open_package(ROOT)
+    tables, resources = typed_tables(pkg), pkg.resources
+    numbers = {t: _replaced(resources[t], "qualifier", type="integer", constraints=dataclasses.replace(resources[t].field("qualifier").constraints, enum=None))
+               for t in ("outcomes", "adverse_events")}
+    made = {name: table_columns(tables[name], resource) for name, resource in resources.items()}
+    made.update({t: [pa.array(np.zeros(len(c), np.int64)) if f.name == "qualifier" else c
+                     for f, c in zip(resources[t].fields, made[t], strict=True)] for t in numbers})
+    assert view_columns(made, dict(resources, **numbers)) is None

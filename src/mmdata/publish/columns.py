@@ -103,7 +103,8 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
             local, target = resource.field(j.local), resources[j.table].field(j.key)
             if local is None or target is None or local.type != target.type or local.type not in ORDERED:
                 return None
-            found[j.alias] = pc.index_in(own[j.local], value_set=_of(tables, resources, j.table, j.key))
+            # A missing value joins nothing, as SQL's = never holds for NULL (a unique key may be missing in many rows).
+            found[j.alias] = pc.index_in(own[j.local], value_set=_of(tables, resources, j.table, j.key), skip_nulls=True)
         for i, f in enumerate(view.fields):
             kind = getattr(pa, f.arrow_type)()
             if f.name == findings.KIND:
@@ -115,6 +116,8 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
                 column = pc.take(_of(tables, resources, join.table, name), found[join.alias])
             elif f.name == findings.HEDGE:
                 qualifier = own.get(findings.QUALIFIER)
+                if qualifier is not None and qualifier.type != kind:
+                    return None  # SQL's IN of a number among texts: SQLite's comparison, not Arrow's
                 column = pa.nulls(rows, kind) if qualifier is None else pc.if_else(
                     pc.is_in(qualifier, value_set=pa.array(list(HEDGES), pa.string())), qualifier, pa.scalar(None, kind))
             else:
