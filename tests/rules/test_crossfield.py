@@ -197,6 +197,20 @@ def test_each_rule_reports_its_cell_and_says_why(path: str, key: str, edits: dic
     assert found(pkg, code) == [(path, line, column, message)]
 
 
+def test_an_arm_without_an_arm_id_is_not_the_arm_of_findings_without_one_issue_22(pkg: Path) -> None:
+    # The arm's empty arm_id is its own required-error; the findings whose arm_id or comparator_arm_id is empty name no
+    # arm, so none of them belongs to the study of that arm (each was told "arm <NA> belongs to study ...").
+    line = set_cell(pkg / ARMS, "trial-a-placebo", "study_id", "meta-m")  # another study than the findings'
+    set_cell(pkg / ARMS, "trial-a-placebo", "arm_id", "")
+    problems = [(p.path, p.row, p.column, p.code) for p in mmdata.validate(pkg)]
+    assert (ARMS, line, "arm_id", "required-error") in problems
+    assert found(pkg, "arm-study-mismatch") == []
+    set_cell(pkg / ARMS, "trial-a-drug", "study_id", "trial-b")  # the rule still holds for the arms that have ids
+    message = "arm trial-a-drug belongs to study trial-b, not trial-a"
+    assert found(pkg, "arm-study-mismatch") == [(EVENTS, 2, "arm_id", message), (OUTCOMES, 2, "arm_id", message),
+                                                (OUTCOMES, 3, "arm_id", message)]
+
+
 def test_a_trial_pooled_in_itself(pkg: Path) -> None:
     line = set_cell(pkg / STUDIES, "trial-a", "pooled_in", "trial-a")
     assert found(pkg, "pooled-in-error") == [(STUDIES, line, "pooled_in", "a study cannot be pooled in itself"),

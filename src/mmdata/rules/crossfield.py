@@ -107,7 +107,8 @@ def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> 
                lambda r: f"direction {r['direction']} needs the comparator_arm_id it compares against")
     if arms is not None:
         study_of_arm = arms.set_index("arm_id")["study_id"]
-        study_of_arm = study_of_arm[~study_of_arm.index.duplicated()]
+        # An arm with no arm_id (a required-error of its own) names no arm: a finding's empty arm_id is not its.
+        study_of_arm = study_of_arm[study_of_arm.index.notna() & ~study_of_arm.index.duplicated()]
         for column in ("arm_id", "comparator_arm_id"):
             other = df[column].map(study_of_arm)
             p += emit(table, other.notna() & other.ne(df["study_id"]), column, ARM_STUDY_MISMATCH,
