@@ -14,7 +14,8 @@ Arrow's kernels:
 They hold the values the database gives back, with SQLite's two changes to a number kept: -0.0 reads back as 0.0,
 and NaN as NULL. Where SQLite could order or join differently, they return None and the export reads the database
 back as it did: a key that is not text or a whole number, a join not on a key (findings.one_row_each), a join or a
-column whose types differ between the tables. Tests compare both ways on the shipped package and on such cases.
+column whose types differ between the tables, a qualifier that is not text. A missing value joins no row, as NULL
+equals nothing in SQL. Tests compare both ways on the shipped package and on such cases.
 """
 
 from __future__ import annotations
