@@ -41,6 +41,20 @@ def test_fast_reader_reads_any_file_as_the_exact_reader_issue_10(body: list[byte
     assert fast == exact
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(pieces, max_size=40), st.integers(1, 48))
+def test_fast_reader_reads_any_file_as_the_exact_reader_in_blocks_of_any_size_issue_22(body: list[bytes], block: int) -> None:
+    # Arrow parses a file in blocks of io/arrow.py's BLOCK bytes (4 MiB, #22): a row longer than a block makes it
+    # complain, and the file goes to the exact reader; rows split over blocks keep their cells and file lines.
+    import mmdata.io.arrowcsv
+
+    raw = b"a,b,c\n" + b"".join(body) + b"\n1,2,3\n4,5,6\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmdata.io.arrowcsv, "BLOCK", block)
+        exact, fast = both(raw)
+    assert fast == exact
+
+
 @pytest.mark.parametrize("raw, lines", [
     (b'a,b,c\n1,"two\nlines",3\n4,5,6\n', [2, 4]),  # a cell over two lines: the next row starts on line 4
     (b'a,b,c\r\n1,"x\r\ny\r\nz",3\r\n4,5,6', [2, 5]),  # Windows line endings, no final line break

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..terminal import UTF8_BOM
-from .arrow import integers, may_hold, memory_pool, scalar
+from .arrow import BLOCK, integers, may_hold, memory_pool, scalar
 from .csvfile import MAX_CELL_CHARS, parse_header
 
 BOM = UTF8_BOM
@@ -109,7 +109,7 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),

@@ -22,14 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..terminal import UTF8_BOM
-from .arrow import arrow_available, may_hold, memory_pool, scalar
+from .arrow import BLOCK, arrow_available, may_hold, memory_pool, scalar
 from .csvfile import MAX_CELL_CHARS, QUOTED, canonical_lines
 
 #: Packages whose table files all have fewer bytes are left to the csv module: importing pyarrow takes a tenth of a
 #: second, about what the csv module takes to parse 8 MiB. `mmdata fmt` on the shipped data imports it not (#10).
 ARROW_FROM = 1 << 23
-#: Bytes of a file Arrow's parser takes at a time (each block on a core of its own).
-BLOCK = 1 << 24
 #: A cell canonical_csv quotes, as an RE2 pattern of the characters of QUOTED, each written as its code point, which
 #: RE2 reads in a class whatever the character is (a test checks it against csvfile's rule over every code point).
 QUOTED_CELL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in QUOTED) + "]"
