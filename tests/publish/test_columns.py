@@ -188,3 +188,17 @@ def test_a_qualifier_that_is_not_text_is_read_back_issue_22() -> None:
     made.update({t: [pa.array(np.zeros(len(c), np.int64)) if f.name == "qualifier" else c
                      for f, c in zip(resources[t].fields, made[t], strict=True)] for t in numbers})
     assert view_columns(made, dict(resources, **numbers)) is None
+
+
+def test_a_value_outside_the_allowed_values_stops_the_made_column_as_the_read_back_one_issue_22() -> None:
+    # Validation and the database's CHECK refuse such a value first; were one to reach the columns, both ways name it.
+    from mmdata.publish.export import ExportError
+
+    field = {"name": "v", "type": "string", "constraints": {"enum": ["a", "b"]}}
+    resource = resource_of({"fields": [field]}, "t")
+    message = "t.v holds a value outside its allowed values; run `mmdata validate`"
+    with pytest.raises(ExportError) as made:
+        _column(pd.Series(["a", "c"], dtype=object), resource.fields[0], "t")
+    with pytest.raises(ExportError) as back:
+        export_module.arrow_arrays([("a", "c")], resource)
+    assert str(made.value) == str(back.value) == message
