@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmdata.errors import Problem
-from mmdata.io.csvfile import MAX_CELL_CHARS
 from mmdata.io.arrowcsv import BOM, regular
+from mmdata.io.csvfile import MAX_CELL_CHARS
 from mmdata.io.frames import read_cells
 
 pytest.importorskip("pyarrow")

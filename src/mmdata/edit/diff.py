@@ -214,7 +214,6 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
 
     if any(raw is None for raw in raws) or not worth_arrow(*(len(raw or b"") for raw in raws)):
         return None
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from ..io.arrow import scalar

@@ -145,7 +145,8 @@ def _any_empty_row(table: Any) -> bool:
 
     filled = None
     for column in table.columns:
-        cell = pc.fill_null(pc.greater(pc.binary_length(column), scalar(0)), scalar(False))  # null (empty, or a missing value) may be empty: the exact reader decides
+        # null (empty, or a missing value) may be empty: the exact reader decides
+        cell = pc.fill_null(pc.greater(pc.binary_length(column), scalar(0)), scalar(False))
         filled = cell if filled is None else pc.or_(filled, cell)
     return not pc.all(filled).as_py()
 
