@@ -167,3 +167,24 @@ def test_folding_keeps_one_character_for_one_and_whitespace_as_it_is() -> None:
     assert [c.isspace() for c in folded] == [c.isspace() for c in everything]
     assert fold("ſ S s \u212a K k ς Σ σ µ μ İ ß ẞ") == "s s s k k k σ σ σ μ μ İ ß ß"  # \u212a: the Kelvin sign
     assert fold("Median PFS") == "median pfs"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*WORDS, *SPACES, *map(chr, range(128)), "\ud800"]), max_size=8).map("".join), max_size=40))
+def test_normalised_is_normalise_of_each_text_issue_22(texts: list[str]) -> None:
+    # normalised keeps the ASCII texts Arrow finds already normalised and normalises the others one at a time (#22):
+    # the same texts as normalise, whatever the whitespace (every ASCII character, Unicode spaces), and a lone
+    # surrogate (which Arrow cannot hold) among them.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seedsearch, "NORMALISED_FROM", 0)
+        assert seedsearch.normalised(texts) == [normalise(t) for t in texts]
+
+
+def test_normalised_asks_arrow_only_of_a_long_list_and_keeps_the_normal_texts_themselves_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(seedsearch, "normalise", lambda text: calls.append(text) or " ".join(text.split()))
+    texts = ["a b", " a", "a\tb", "é  b"] * (seedsearch.NORMALISED_FROM // 4)
+    assert seedsearch.normalised(texts) == ["a b", "a", "a b", "é b"] * (seedsearch.NORMALISED_FROM // 4)
+    assert calls == [" a", "a\tb", "é  b"] * (seedsearch.NORMALISED_FROM // 4)  # "a b" kept as it is
+    calls.clear()
+    assert seedsearch.normalised(texts[:-1]) == [" ".join(t.split()) for t in texts[:-1]] and len(calls) == len(texts) - 1

@@ -44,7 +44,7 @@ from ..model.rulefacts import (
 from ..model.schema import Table
 from .emit import Frames, emit
 from .numbers import BLOCK, NUMBER_WORDS, numbers_of
-from .seedsearch import CitedPairs, Quoted, Seed, normalise
+from .seedsearch import CitedPairs, Quoted, Seed, normalised
 
 RETIRED_KEY = Code("retired-key", KEYS, "a row has a key that its table's schema lists as retired")
 MARKER_NOT_IN_SEED = Code("marker-not-in-seed", PROVENANCE,
@@ -446,7 +446,7 @@ def _same_sentences(keys: pd.DataFrame, quotes: pd.Series, point: list[str], see
     shared = (arms > 1).to_numpy()
     labels = keys.index[shared]
     sources = keys["source_id"].to_numpy()[shared]
-    said = [normalise(str(q)) for q in quotes.to_numpy()[shared]]
+    said = normalised([str(q) for q in quotes.to_numpy()[shared]])
     wanted: dict[str, set[str]] = {}
     for source, quote in zip(sources, said, strict=True):
         wanted.setdefault(source, set()).add(quote)

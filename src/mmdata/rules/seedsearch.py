@@ -37,6 +37,7 @@ from itertools import accumulate
 import numpy as np
 import pandas as pd
 
+from ..io.arrow import arrow_available
 from .numbers import numbers_of
 
 #: Quotes shorter than this are searched with str.find: a short window would match too often.
@@ -78,6 +79,32 @@ def _hashes(prefixes: list[str], width: int) -> list[int]:
 def normalise(text: str) -> str:
     """text with every run of whitespace as one space and none at either end, as quotes and seeds are compared."""
     return " ".join(text.split())
+
+
+#: The ASCII characters but the space that str.split splits on: a text of ASCII characters is already normalised when it
+#: holds none of them, no two spaces in a row and no space at either end (as an RE2 pattern, NOT_NORMAL).
+ASCII_SPACES = "".join(c for c in map(chr, range(128)) if c.isspace() and c != " ")
+NOT_NORMAL = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in ASCII_SPACES) + "]|  |^ | $"
+#: Texts from which normalised asks Arrow which are already normalised (fewer are normalised one at a time).
+NORMALISED_FROM = 1000
+
+
+def normalised(texts: Sequence[str]) -> list[str]:
+    """normalise of each text. The texts of ASCII characters that are already normalised, told by one Arrow search over
+    all of them, are kept as they are; only the others go through normalise (a quarter of a million quotes took 0.4 s
+    one at a time, #22)."""
+    if len(texts) < NORMALISED_FROM or not arrow_available():
+        return [normalise(t) for t in texts]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        cells = pa.array(texts, pa.string())
+    except (pa.ArrowException, UnicodeError):  # a text that is not UTF-8 (a lone surrogate): each is normalised
+        return [normalise(t) for t in texts]
+    plain = pc.and_(pc.string_is_ascii(cells), pc.invert(pc.match_substring_regex(cells, NOT_NORMAL)))
+    kept = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool).tolist()
+    return [text if keep else normalise(text) for text, keep in zip(texts, kept, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -202,7 +229,7 @@ class CitedPairs:
         codes, distinct = pd.factorize(frame["quote"])  # the row's quote as a number; -1 when missing
         sources, names = pd.factorize(frame["source_id"])
         self.codes = codes
-        self.quotes = [normalise(str(q)) for q in distinct.tolist()]
+        self.quotes = normalised([str(q) for q in distinct.tolist()])
         self.names = [str(n) for n in names.tolist()]
         self.checked = (codes >= 0) & (sources >= 0)  # rows without a quote or a source pass
         width = len(self.quotes) + 1  # a pair as one integer: source * width + quote
