@@ -16,7 +16,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..model.package import Package
-from ..rules.seedsearch import Seed, normalise
+from ..rules.seedsearch import Seed, normalised
 
 
 @dataclass
@@ -113,7 +113,8 @@ def all_passages(pkg: Package, tables: dict[str, pd.DataFrame]) -> dict[str, Pas
 
 def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
     """The rows' quotes placed in text, the seed of source_id, each where it first occurs; the rows are given their anchors."""
-    normal = {quote: normalise(quote) for quote in dict.fromkeys(ref.quote for ref in rows)}  # once per distinct quote (#22)
+    distinct = list(dict.fromkeys(ref.quote for ref in rows))
+    normal = dict(zip(distinct, normalised(distinct), strict=True))  # once per distinct quote (#22)
     quotes = list(dict.fromkeys(normal.values()))
     spans = {q: (-1, -1) if found is None else (found.start, found.end) for q, found in zip(quotes, Seed(text).find(quotes), strict=True)}
     ordered = sorted({s for s in spans.values() if s[0] >= 0})
