@@ -188,3 +188,13 @@ def test_normalised_asks_arrow_only_of_a_long_list_and_keeps_the_normal_texts_th
     assert calls == [" a", "a\tb", "é  b"] * (seedsearch.NORMALISED_FROM // 4)  # "a b" kept as it is
     calls.clear()
     assert seedsearch.normalised(texts[:-1]) == [" ".join(t.split()) for t in texts[:-1]] and len(calls) == len(texts) - 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*map(chr, range(128)), "ab", "  ", "\r\n"]), max_size=60).map("".join))
+def test_the_words_of_an_ascii_text_are_those_of_the_regular_expression_issue_22(raw: str) -> None:
+    # An ASCII seed's words are found by numpy over its bytes (#22): the same starts, raw and normalised, as \S+ gives.
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", raw)]
+    normal = [sum(end - start + 1 for start, end in spans[:i]) for i in range(len(spans))]
+    assert seedsearch._ascii_words(raw) == ([start for start, _ in spans], normal)
+    assert Seed(raw)._words == seedsearch._ascii_words(raw)

@@ -172,9 +172,25 @@ class Seed:
     def _words(self) -> tuple[list[int], list[int]]:
         """Where each word starts in the raw text and in the normalised text (a word: a run of what
         ``str.split`` does not split on, which is what ``\\S`` matches)."""
+        if self.raw.isascii():  # the runs found by numpy over the bytes: a tenth of the time of \S+ (#22)
+            return _ascii_words(self.raw)
         spans = [(m.start(), m.end()) for m in _WORD.finditer(self.raw)]
         normal = accumulate((end - start + 1 for start, end in spans), initial=0)  # a word and its space
         return [start for start, _ in spans], list(normal)[:len(spans)]
+
+
+#: The bytes of the ASCII characters str.split splits on.
+_ASCII_SPACE_BYTES = np.frombuffer((ASCII_SPACES + " ").encode("ascii"), dtype=np.uint8)
+
+
+def _ascii_words(raw: str) -> tuple[list[int], list[int]]:
+    """Seed._words of an ASCII text: where each run of characters str.split keeps starts in raw, and where it starts in
+    the normalised text (each word and one space after it)."""
+    word = ~np.isin(np.frombuffer(raw.encode("ascii"), dtype=np.uint8), _ASCII_SPACE_BYTES)
+    edges = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    normal = np.cumsum(ends - starts + 1) - (ends - starts + 1)
+    return starts.tolist(), normal.tolist()
 
 
 _WORD = re.compile(r"\S+")
