@@ -128,7 +128,13 @@ def _split(matched: Any, columns: list[pd.Series]) -> list[np.ndarray]:
     import numpy as np
     import pyarrow.compute as pc
 
-    flat = np.asarray(pc.fill_null(matched, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return _by_column(np.asarray(pc.fill_null(matched, False).to_numpy(zero_copy_only=False), dtype=bool), columns)
+
+
+def _by_column(flat: np.ndarray, columns: list[pd.Series]) -> list[np.ndarray]:
+    """An answer per cell of all the columns, one after the other, as one array per column."""
+    import numpy as np
+
     return np.split(flat, np.cumsum([len(c) for c in columns])[:-1])
 
 
@@ -163,7 +169,7 @@ def cells_matching_beyond_ascii(columns: list[pd.Series], pattern: str) -> list[
     if pc.any(beyond).as_py():
         matched = pc.fill_null(pc.match_substring_regex(pc.filter(cells, beyond), pattern), False)
         flat[np.flatnonzero(np.asarray(beyond.to_numpy(zero_copy_only=False), dtype=bool))] = np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
-    return np.split(flat, np.cumsum([len(c) for c in columns])[:-1])
+    return _by_column(flat, columns)
 
 
 def cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:

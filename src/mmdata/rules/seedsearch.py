@@ -189,8 +189,8 @@ def _ascii_words(raw: str) -> tuple[list[int], list[int]]:
     word = ~np.isin(np.frombuffer(raw.encode("ascii"), dtype=np.uint8), _ASCII_SPACE_BYTES)
     edges = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    normal = np.cumsum(ends - starts + 1) - (ends - starts + 1)
-    return starts.tolist(), normal.tolist()
+    sizes = ends - starts + 1  # a word and its space
+    return starts.tolist(), (np.cumsum(sizes) - sizes).tolist()
 
 
 _WORD = re.compile(r"\S+")
