@@ -30,6 +30,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..errors import SiteError
+from ..io.arrow import pooled
 from ..io.files import decoded, read_file
 from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
@@ -83,16 +84,17 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     _check_out(out)
     for module in ("jinja2", "pyarrow"):
         require(module, "The site")
-    pkg = validated(package)
-    if pkg.root is None:
-        raise SiteError(f"{pkg.label}: the site is built from a package folder")
-    staging = _Staging(out)
-    try:
-        pages = _build(pkg, pkg.root, staging, base_url, release_url)
-        staging.commit()
-    except BaseException:
-        staging.discard()
-        raise
+    with pooled():
+        pkg = validated(package)
+        if pkg.root is None:
+            raise SiteError(f"{pkg.label}: the site is built from a package folder")
+        staging = _Staging(out)
+        try:
+            pages = _build(pkg, pkg.root, staging, base_url, release_url)
+            staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
     return SiteResult(out, sorted(pages), len(staging.sizes))
 
 
