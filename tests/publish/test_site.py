@@ -531,8 +531,9 @@ def test_the_overview_plot_is_drawn_up_to_its_bound_and_past_it_the_home_page_sa
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(['href', 'src', 'action', 'formaction', 'x', '-', ' ', '\n', '=', '"', 'a', 'é', '_', '1']), max_size=30))
 def test_links_are_what_the_link_pattern_finds_issue_22(pieces: list[str]) -> None:
-    # The page check finds links without re's \b, three times faster (#22): the same links as LINKS.findall, a match
-    # after a word character passed over and the search gone on from the next character.
+    # The page check searches for href and for src on its own, each a literal text, many times faster than LINKS (#22):
+    # the same links as LINKS.findall, a match after a word character passed over and the search gone on from the next
+    # character, matches that overlap, and an action or formaction among them.
     from mmdata.publish.site import LINKS, links
 
     page = "".join(pieces)
@@ -542,6 +543,7 @@ def test_links_are_what_the_link_pattern_finds_issue_22(pieces: list[str]) -> No
 @pytest.mark.parametrize(("page", "found"), [
     ('<a href="x">', ["x"]), ('xhref="a" href="b"', ["b"]), ('xsrc="a href="b"', ["b"]), ('é_src="a" src = "c"', ["c"]),
     ('href="a"src="b"', ["a", "b"]), ('-href="a"', ["a"]), ('formaction="f" action="g"', ["f", "g"]), ('', []),
+    ('src="a href="b" href="c"', ["a href=", "c"]), ('href="src="a"', ["src="]), ('href="a" action="b" src="c"', ["a", "b", "c"]),
 ])
 def test_links_pass_over_a_match_inside_a_word_issue_22(page: str, found: list[str]) -> None:
     from mmdata.publish.site import LINKS, links
@@ -602,6 +604,9 @@ def test_an_unsafe_link_is_refused_and_each_link_of_a_page_checked_once_issue_22
     assert checked == ["x.html", "p.svg", "x.html"]  # once per page: the pages of a large site hold a million links
     with pytest.raises(SiteError, match="^c.html would link '&#106;avascript:alert\\(1\\)', which is not an http"):
         site._refuse_unsafe_links("c.html", '<a href="x.html">4</a><a href="&#106;avascript:alert(1)">x</a>')
+    unsafe = '<img src="data:0">' + "".join(f'<a href="data:{n}">{n}</a><a href="data:0">' for n in range(99, 0, -1))
+    with pytest.raises(SiteError, match="^d.html would link 'data:0', which"):  # the first in the page is named
+        site._refuse_unsafe_links("d.html", unsafe)
 
 
 @pytest.mark.parametrize("failing", ["index.html", "style.css", "studies/"])  # early, the last files, a page among many
