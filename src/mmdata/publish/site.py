@@ -135,7 +135,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     names, pooled = study_names(tables["studies"])
     arms = _arms(tables, passage_links)
     plotted = 0  # rows of every study's plot: what the overview would draw
-    for study, rows in zip(studies, _by_study(findings, [study["study_id"] for study in studies]), strict=True):
+    for study, rows in zip(studies, _by_study(findings[list(READ)], [study["study_id"] for study in studies]), strict=True):
         plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             plotted += len(plot.rows)
@@ -310,6 +310,14 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
 
 
+#: The columns of the findings view a study page reads (plot.rows_of, _groups, result_text, finding_rows, each by its
+#: name: a column left out raises KeyError): only they become the records of its rows, 24 values a row instead of the
+#: view's 38, 4.5 s instead of 6.1 s at a million rows (#22).
+READ = (view.KIND, view.KEY, "study_id", "arm_name", "arm_role", "comparator_arm_id", "comparator_arm_name", "population",
+        "event", "endpoint", "statistic", "value", "unit", "qualifier", "direction", "significance", "time_value", "time_unit",
+        "ci_lower", "ci_upper", "p_value", "finding", "quote", "caveat")
+
+
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000) -> Iterator[list[dict[str, Any]]]:
     """The findings of each study of study_ids in turn, as records, in the findings' order; made batch rows at a time,
     so that the records of the whole view are never in memory at once."""
@@ -399,20 +407,20 @@ def result_text(row: dict[str, Any]) -> str:
         parts.append(f"{words(row['direction']).replace(' in arm', '')}{where}{against}")
     if row["significance"]:
         parts.append(words(row["significance"]))
-    if row.get("ci_lower") is not None and row.get("ci_upper") is not None:
-        parts.append(f"CI {number(row['ci_lower'])} to {number(row['ci_upper'])}")
-    if row.get("p_value") is not None:
+    lower, upper = row["ci_lower"], row["ci_upper"]
+    if lower is not None and upper is not None:
+        parts.append(f"CI {number(lower)} to {number(upper)}")
+    if row["p_value"] is not None:
         parts.append(f"p = {number(row['p_value'])}")
     return "; ".join(parts) or "no number: see the finding"
 
 
 def _groups(found: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]],
             escaped: Escaped) -> list[dict[str, Any]]:
-    """The findings of one study (found, records of the findings view), grouped by endpoint or event, each group's rows
-    written (finding_rows)."""
+    """The findings of one study (found, records of the findings view, made for this page: each gets the keys the page
+    adds), grouped by endpoint or event, each group's rows written (finding_rows)."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for f in found:
-        row = dict(f)
+    for row in found:
         what = row["endpoint"] or row["event"]
         row["anchor"] = f"{row[view.KIND]}-{row[view.KEY]}"
         row["result"] = result_text(row)
