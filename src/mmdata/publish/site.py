@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 
 from ..errors import SiteError
 from ..io.arrow import pooled
+from ..io.csvfile import without_collection
 from ..io.files import decoded, read_file
 from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
@@ -84,7 +85,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     _check_out(out)
     for module in ("jinja2", "pyarrow"):
         require(module, "The site")
-    with pooled():
+    with pooled(), without_collection():
         pkg = validated(package)
         if pkg.root is None:
             raise SiteError(f"{pkg.label}: the site is built from a package folder")
