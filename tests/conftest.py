@@ -8,8 +8,9 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,6 +164,24 @@ def without_checksums(root: Path) -> Path:
 def package(tmp_path: Path) -> Path:
     """A private copy of the shipped package, safe to break: as between releases, with no recorded checksums."""
     return without_checksums(copy_package(ROOT, tmp_path / "pkg"))
+
+
+@pytest.fixture
+def program_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """pyarrow, in a program that names no pool (ARROW_DEFAULT_MEMORY_POOL unset) and has made the system pool its own
+    default; the test's pool is put back after. Skipped where pyarrow has no jemalloc, the pool mmdata asks for (#22)."""
+    pa = pytest.importorskip("pyarrow")
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    original = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield pa
+    finally:
+        pa.set_memory_pool(original)
 
 
 def shared(scope: str) -> Callable[[str, pytest.Config], str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mmdata.io.arrow import integers, scalar
@@ -58,32 +60,19 @@ def test_the_reader_parses_into_jemalloc_unless_a_pool_is_named_issue_22(monkeyp
     assert memory_pool().backend_name == pa.default_memory_pool().backend_name
 
 
-def _jemalloc() -> object:
-    try:
-        return pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pytest.skip("this pyarrow has no jemalloc")
-
-
-def test_pooled_allocates_in_jemalloc_inside_and_gives_the_default_back_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pooled_allocates_in_jemalloc_inside_and_gives_the_default_back_issue_22(program_pool: Any,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # The export and the site cannot hand every allocation a pool: inside pooled(), pyarrow's default is the reader's
     # pool; after it (an error too), the program's own again.
     from mmdata.io.arrow import pooled
 
-    _jemalloc()
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-    original = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())  # the program's own pool
-    try:
-        with pooled():
-            assert pa.default_memory_pool().backend_name == "jemalloc"
+    with pooled():
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+    assert pa.default_memory_pool().backend_name == "system"
+    with pytest.raises(KeyError), pooled():
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+        raise KeyError("x")
+    assert pa.default_memory_pool().backend_name == "system"
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")  # a pool the program names stands
+    with pooled():
         assert pa.default_memory_pool().backend_name == "system"
-        with pytest.raises(KeyError), pooled():
-            assert pa.default_memory_pool().backend_name == "jemalloc"
-            raise KeyError("x")
-        assert pa.default_memory_pool().backend_name == "system"
-        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")  # a pool the program names stands
-        with pooled():
-            assert pa.default_memory_pool().backend_name == "system"
-    finally:
-        pa.set_memory_pool(original)

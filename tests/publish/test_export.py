@@ -9,6 +9,7 @@ import json
 import sqlite3
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -548,27 +549,18 @@ def test_check_constraints_are_skipped_only_for_tables_validation_checked_issue_
     assert seen == [True, False]
 
 
-def test_the_export_allocates_in_the_readers_pool_and_leaves_the_programs_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_export_allocates_in_the_readers_pool_and_leaves_the_programs_issue_22(program_pool: Any,
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # Called from a program (not a command, which names the pool for its process), the export's Arrow columns are made
     # in jemalloc (io.arrow.pooled: 15.1 s against 1.3 s at a million rows); the program's default pool is its own after.
-    try:
-        pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pytest.skip("this pyarrow has no jemalloc")
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     seen = []
     made = export_module._made
 
     def spy(*args: object, **kwargs: object) -> object:
-        seen.append(pa.default_memory_pool().backend_name)
+        seen.append(program_pool.default_memory_pool().backend_name)
         return made(*args, **kwargs)
 
     monkeypatch.setattr(export_module, "_made", spy)
-    original = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        export_files(ROOT, ("parquet",))
-        assert seen == ["jemalloc"]
-        assert pa.default_memory_pool().backend_name == "system"
-    finally:
-        pa.set_memory_pool(original)
+    export_files(ROOT, ("parquet",))
+    assert seen == ["jemalloc"]
+    assert program_pool.default_memory_pool().backend_name == "system"

@@ -8,6 +8,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -657,30 +658,20 @@ def test_at_most_pending_bytes_wait_for_the_writer_issue_22(tmp_path: Path, monk
     assert sorted(p.read_bytes() for p in (tmp_path / "out/pages").iterdir()) == sorted(b"x" * n for n in (1, 2, 2, 3, 9, 1))
 
 
-def test_the_site_is_built_in_the_readers_pool_and_leaves_the_programs_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_site_is_built_in_the_readers_pool_and_leaves_the_programs_issue_22(program_pool: Any, tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     # From validation to the last page, in jemalloc (io.arrow.pooled), for a program that names no pool; its own after.
-    pa = pytest.importorskip("pyarrow")
     from mmdata.publish import site as site_module
 
-    try:
-        pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pytest.skip("this pyarrow has no jemalloc")
-    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     seen = []
     for name in ("validated", "_build"):
         def spy(*args: object, _real: object = getattr(site_module, name), **kwargs: object) -> object:
-            seen.append(pa.default_memory_pool().backend_name)
+            seen.append(program_pool.default_memory_pool().backend_name)
             return _real(*args, **kwargs)  # type: ignore[operator]
         monkeypatch.setattr(site_module, name, spy)
-    original = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        build_site(ROOT, tmp_path / "s")
-        assert seen == ["jemalloc", "jemalloc"]
-        assert pa.default_memory_pool().backend_name == "system"
-    finally:
-        pa.set_memory_pool(original)
+    build_site(ROOT, tmp_path / "s")
+    assert seen == ["jemalloc", "jemalloc"]
+    assert program_pool.default_memory_pool().backend_name == "system"
 
 
 @pytest.mark.parametrize("enabled", [True, False])
