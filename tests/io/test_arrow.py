@@ -60,19 +60,19 @@ def test_the_reader_parses_into_jemalloc_unless_a_pool_is_named_issue_22(monkeyp
     assert memory_pool().backend_name == pa.default_memory_pool().backend_name
 
 
-def test_pooled_allocates_in_jemalloc_inside_and_gives_the_default_back_issue_22(program_pool: Any,
+def test_arrow_pool_allocates_in_jemalloc_inside_and_gives_the_default_back_issue_22(program_pool: Any,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    # The export and the site cannot hand every allocation a pool: inside pooled(), pyarrow's default is the reader's
+    # The export and the site cannot hand every allocation a pool: inside arrow_pool(), pyarrow's default is the reader's
     # pool; after it (an error too), the program's own again.
-    from mmdata.io.arrow import pooled
+    from mmdata.io.arrow import arrow_pool
 
-    with pooled():
+    with arrow_pool():
         assert pa.default_memory_pool().backend_name == "jemalloc"
     assert pa.default_memory_pool().backend_name == "system"
-    with pytest.raises(KeyError), pooled():
+    with pytest.raises(KeyError), arrow_pool():
         assert pa.default_memory_pool().backend_name == "jemalloc"
         raise KeyError("x")
     assert pa.default_memory_pool().backend_name == "system"
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")  # a pool the program names stands
-    with pooled():
+    with arrow_pool():
         assert pa.default_memory_pool().backend_name == "system"

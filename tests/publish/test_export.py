@@ -552,7 +552,7 @@ def test_check_constraints_are_skipped_only_for_tables_validation_checked_issue_
 def test_the_export_allocates_in_the_readers_pool_and_leaves_the_programs_issue_22(program_pool: Any,
                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # Called from a program (not a command, which names the pool for its process), the export's Arrow columns are made
-    # in jemalloc (io.arrow.pooled: 15.1 s against 1.3 s at a million rows); the program's default pool is its own after.
+    # in jemalloc (io.arrow.arrow_pool: 15.1 s against 1.3 s at a million rows); the program's default pool is its own after.
     seen = []
     made = export_module._made
 

@@ -660,7 +660,7 @@ def test_at_most_pending_bytes_wait_for_the_writer_issue_22(tmp_path: Path, monk
 
 def test_the_site_is_built_in_the_readers_pool_and_leaves_the_programs_issue_22(program_pool: Any, tmp_path: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    # From validation to the last page, in jemalloc (io.arrow.pooled), for a program that names no pool; its own after.
+    # From validation to the last page, in jemalloc (io.arrow.arrow_pool), for a program that names no pool; its own after.
     from mmdata.publish import site as site_module
 
     seen = []

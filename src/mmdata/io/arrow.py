@@ -55,7 +55,7 @@ def memory_pool() -> Any:
 
 
 @contextmanager
-def pooled() -> Iterator[None]:
+def arrow_pool() -> Iterator[None]:
     """Every Arrow allocation made while inside (pyarrow's, and those of pandas' Arrow-backed columns) in memory_pool(),
     and the program's default pool its default again after: the export and the site, whose allocations no one call can
     be handed a pool. A command's process names POOL already (command_memory_pool); a program calling the library

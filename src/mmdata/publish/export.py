@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError, LoadError, WriteRefused
-from ..io.arrow import pooled
+from ..io.arrow import arrow_pool
 from ..io.canonical import arrow_lines, arrow_quoted
 from ..io.csvfile import canonical_lines, quoted
 from ..io.files import unwritable, write_file
@@ -98,7 +98,7 @@ def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
     return files, arrow_frame(found, findings.findings_resource(pkg.resources))
 
 
-@pooled()  # the callers have asked for pyarrow (require)
+@arrow_pool()  # the callers have asked for pyarrow (require)
 def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[dict[str, bytes], Any]:
     """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
     and, when keep, the findings view as an Arrow table (as its Parquet file holds it).

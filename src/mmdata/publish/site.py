@@ -30,7 +30,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..errors import SiteError
-from ..io.arrow import pooled
+from ..io.arrow import arrow_pool
 from ..io.csvfile import without_collection
 from ..io.files import decoded, read_file
 from ..io.snapshot import safe_relative_path
@@ -85,7 +85,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     _check_out(out)
     for module in ("jinja2", "pyarrow"):
         require(module, "The site")
-    with pooled(), without_collection():
+    with arrow_pool(), without_collection():
         pkg = validated(package)
         if pkg.root is None:
             raise SiteError(f"{pkg.label}: the site is built from a package folder")
