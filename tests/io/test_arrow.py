@@ -76,3 +76,21 @@ def test_arrow_pool_allocates_in_jemalloc_inside_and_gives_the_default_back_issu
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")  # a pool the program names stands
     with arrow_pool():
         assert pa.default_memory_pool().backend_name == "system"
+
+
+def test_arrow_pool_gives_the_default_back_when_the_last_call_leaves_issue_22(program_pool: Any) -> None:
+    # Two calls in two threads, the first leaving while the second is inside: the second keeps jemalloc, and the
+    # program gets its own pool back once both have left, not the pool the second found on entering.
+    from mmdata.io.arrow import arrow_pool
+
+    first, second = arrow_pool(), arrow_pool()
+    first.__enter__()
+    second.__enter__()
+    assert pa.default_memory_pool().backend_name == "jemalloc"
+    first.__exit__(None, None, None)
+    assert pa.default_memory_pool().backend_name == "jemalloc"
+    second.__exit__(None, None, None)
+    assert pa.default_memory_pool().backend_name == "system"
+    with arrow_pool():  # and again from the start
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+    assert pa.default_memory_pool().backend_name == "system"

@@ -375,6 +375,26 @@ def test_parquet_or_csv_without_pyarrow_says_what_to_install(monkeypatch: pytest
     assert export_module.FORMATS == ("sqlite", "parquet", "csv", "fhir")
 
 
+@pytest.mark.parametrize("form", ["sqlite", "fhir"])
+def test_sqlite_or_fhir_needs_no_pyarrow_issue_22(tmp_path: Path, form: str) -> None:
+    # The export's Arrow pool (io.arrow.arrow_pool) is no reason to need pyarrow: without it, SQLite and FHIR are
+    # written. pyarrow is refused before pandas is imported, as where it is not installed (pandas then stores its
+    # texts without it), so in a process of its own.
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = ("import sys\nsys.modules['pyarrow'] = None\nfrom click.testing import CliRunner\nfrom mmdata.cli import cli\n"
+            f"result = CliRunner().invoke(cli, ['export', {str(ROOT)!r}, '--to', {str(out)!r}, '--format', {form!r}])\n"
+            "print(result.exit_code)\nprint(result.stdout, end='')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    written = [p for p in out.rglob("*") if p.is_file()]
+    code_line, *wrote, summary = done.stdout.splitlines()
+    assert (code_line, summary) == ("0", f"{len(written)} file{'s' if len(written) > 1 else ''} written to {out}")
+    assert sorted(wrote) == sorted(f"wrote {p}" for p in written)
+    assert (out / ("data.sqlite" if form == "sqlite" else export_module.fhir.FILE)).is_file()
+
+
 # ---------------------------------------------------------------- nothing written outside the folder named (#23)
 def outside_tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}

@@ -5,6 +5,7 @@ gives the same result without it, only slower. pandas and pyarrow are imported o
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -54,21 +55,40 @@ def memory_pool() -> Any:
         return pa.default_memory_pool()
 
 
+#: arrow_pool's state: how many calls are inside, and the program's default pool, given back when the last one leaves.
+_POOL_LOCK = threading.Lock()
+_POOL_STATE: dict[str, Any] = {"inside": 0, "before": None}
+
+
 @contextmanager
 def arrow_pool() -> Iterator[None]:
     """Every Arrow allocation made while inside (pyarrow's, and those of pandas' Arrow-backed columns) in memory_pool(),
     and the program's default pool its default again after: the export and the site, whose allocations no one call can
     be handed a pool. A command's process names POOL already (command_memory_pool); a program calling the library
     gains too: at a million rows, the export made its Arrow columns in 15.1 s in pyarrow's default pool (mimalloc) and
-    in 1.3 s in jemalloc (#22). A program that names a pool (ARROW_DEFAULT_MEMORY_POOL) keeps it, as memory_pool() does."""
-    import pyarrow as pa
-
-    before = pa.default_memory_pool()
-    pa.set_memory_pool(memory_pool())
+    in 1.3 s in jemalloc (#22). A program that names a pool (ARROW_DEFAULT_MEMORY_POOL) keeps it, as memory_pool() does.
+    The default pool is a setting of the whole process: calls in several threads switch it when the first one enters,
+    and give it back when the last one leaves. Without pyarrow (an export of SQLite or FHIR only), nothing is switched."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pa = None
+    if pa is None:
+        yield
+        return
+    with _POOL_LOCK:
+        if not _POOL_STATE["inside"]:
+            _POOL_STATE["before"] = pa.default_memory_pool()
+            pa.set_memory_pool(memory_pool())
+        _POOL_STATE["inside"] += 1
     try:
         yield
     finally:
-        pa.set_memory_pool(before)
+        with _POOL_LOCK:
+            _POOL_STATE["inside"] -= 1
+            if not _POOL_STATE["inside"]:
+                pa.set_memory_pool(_POOL_STATE["before"])
+                _POOL_STATE["before"] = None
 
 
 def scalar(value: bool | int | str, kind: Any = None) -> Any:

@@ -79,8 +79,9 @@ def parse_csv_bytes(rel: str, raw: bytes, problems: list[Problem]) -> ParsedCsv 
 def without_collection() -> Iterator[None]:
     """Python's cyclic garbage collector paused while inside, and restored as it was: it scans every object made so far
     again and again, while a file is parsed (a list per row: at a million rows, 8 of the 12 s the parse took) and while
-    the site makes its pages (a dict per finding: 11 of its 86 s). Neither makes a cycle it would have to find: the
-    site's peak memory is the same either way (#22)."""
+    the site makes its pages (a dict per finding: 11 of its 86 s). The rows make no cycle it would have to find; the
+    site leaves a few hundred objects in cycles, found once it runs again, and its peak memory at a million rows is
+    the same either way (#22). Calls overlapping in two threads lose the pause when the first leaves, never more."""
     enabled = gc.isenabled()
     gc.disable()
     try:

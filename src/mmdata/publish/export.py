@@ -98,7 +98,7 @@ def files_and_findings(pkg: Package) -> tuple[dict[str, bytes], pd.DataFrame]:
     return files, arrow_frame(found, findings.findings_resource(pkg.resources))
 
 
-@arrow_pool()  # the callers have asked for pyarrow (require)
+@arrow_pool()
 def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[dict[str, bytes], Any]:
     """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
     and, when keep, the findings view as an Arrow table (as its Parquet file holds it).
