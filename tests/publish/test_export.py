@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import sqlite3
+import threading
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -584,3 +586,107 @@ def test_the_export_allocates_in_the_readers_pool_and_leaves_the_programs_issue_
     export_files(ROOT, ("parquet",))
     assert seen == ["jemalloc"]
     assert program_pool.default_memory_pool().backend_name == "system"
+
+
+class _Closing:
+    """A connection that records, when it is closed, what the test asks (the rest is the connection's own)."""
+
+    def __init__(self, conn: sqlite3.Connection, on_close: Any) -> None:
+        self._conn, self._on_close = conn, on_close
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def close(self) -> None:
+        self._on_close()
+        self._conn.close()
+
+
+def test_the_full_text_index_is_made_while_the_other_files_are_made_issue_22(files: dict[str, bytes],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite lets go of the GIL while it makes the index (7 s at a million rows): the Parquet files and findings.csv are
+    # made meanwhile, and the SQLite file is the same. Made one after the other, the index would wait for a file in vain.
+    from mmdata.publish import sqlite as sqlite_module
+
+    making = threading.Event()
+    overlapped: list[bool] = []
+    index, parquet = sqlite_module.index_text, export_module.parquet_file
+
+    def slow_index(*args: Any) -> None:
+        overlapped.append(making.wait(timeout=20))
+        index(*args)
+
+    def parquet_file(*args: Any) -> bytes:
+        making.set()
+        return parquet(*args)
+
+    monkeypatch.setattr(sqlite_module, "index_text", slow_index)
+    monkeypatch.setattr(export_module, "parquet_file", parquet_file)
+    assert _hashes(export_files(ROOT)) == _hashes(files)
+    assert overlapped == [True]
+
+
+def test_a_table_read_back_is_read_after_the_index_is_made_issue_22(files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A table the typed columns cannot make is read back from the database: then nothing is made beside the index.
+    from mmdata.publish import sqlite as sqlite_module
+
+    steps: list[str] = []
+    index, batches = sqlite_module.index_text, export_module._batches
+    monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.2), index(*args), steps.append("index")))
+    monkeypatch.setattr(export_module, "_batches", lambda *args: (steps.append("read"), batches(*args))[1])
+    monkeypatch.setattr(export_module, "_made", lambda *args: {})
+    assert _hashes(export_files(ROOT)) == _hashes(files)
+    assert steps == ["index"] + ["read"] * 6  # five tables and the findings view, each read back after the index
+
+
+def test_an_error_beside_the_index_is_raised_once_the_index_is_done_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The database is closed only after the index has been made: never under a thread still writing it.
+    from mmdata.publish import sqlite as sqlite_module
+
+    done: list[str] = []
+    index, database = sqlite_module.index_text, export_module.database
+    monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.3), index(*args), done.append("index")))
+    monkeypatch.setattr(export_module, "database", lambda *args, **kwargs: _Closing(database(*args, **kwargs), lambda: done.append("closed")))
+    monkeypatch.setattr(export_module, "parquet_file", lambda table: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        export_files(ROOT)
+    assert done == ["index", "closed"]
+
+
+def test_an_error_of_the_index_is_the_exports_error_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never a SQLite file without its index: the index's own error ends the export.
+    from mmdata.publish import sqlite as sqlite_module
+
+    def broken(conn: sqlite3.Connection, resources: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        export_files(ROOT)
+
+
+def test_the_sqlite_file_is_the_database_compacted_then_indexed(files: dict[str, bytes]) -> None:
+    # The steps and their order decide the bytes a rebuilt release must match: VACUUM, the full-text index, the file.
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as sqlite_module
+
+    pkg = mmdata.open_package(ROOT)
+    conn = sqlite_module.database(typed_tables(pkg), pkg.resources, checked=True)
+    try:
+        conn.execute("VACUUM")
+        sqlite_module.index_text(conn, pkg.resources)
+        assert conn.serialize() == files["data.sqlite"]
+    finally:
+        conn.close()
+
+
+def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The site keeps the findings view: beside it, the index raised the site's peak memory by 470 MB at a million rows.
+    from mmdata.publish import sqlite as sqlite_module
+
+    steps: list[str] = []
+    index, parquet = sqlite_module.index_text, export_module.parquet_file
+    monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.2), index(*args), steps.append("index")))
+    monkeypatch.setattr(export_module, "parquet_file", lambda table: (steps.append("parquet"), parquet(table))[1])
+    export_module.files_and_findings(mmdata.open_package(ROOT))
+    assert steps == ["index"] + ["parquet"] * 6

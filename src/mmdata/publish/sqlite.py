@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -167,8 +171,9 @@ def _count(conn: sqlite3.Connection, name: str, resources: dict[str, Resource]) 
 
 def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], checked: bool = False) -> sqlite3.Connection:
     """A database in memory with every table and view built (build; checked as it says): what the export files are read
-    from; the caller closes it. database_file gives its file."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
+    from; the caller closes it. database_file gives its file. The connection may be used in another thread, by one
+    thread at a time (file_made_beside)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA page_size = 4096")
         build(conn, tables, resources, checked)
@@ -181,9 +186,31 @@ def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], ch
 def database_file(conn: sqlite3.Connection, resources: dict[str, Resource]) -> bytes:
     """The file of a database that database built (and that only read since), byte for byte the same for the same
     tables and SQLite library: compacted, with the full-text index."""
+    with file_made_beside(conn, resources) as made:
+        pass
+    return made.data
+
+
+@dataclass
+class DatabaseFile:
+    """What file_made_beside makes: the database's file, once its block has ended."""
+
+    data: bytes = b""
+
+
+@contextmanager
+def file_made_beside(conn: sqlite3.Connection, resources: dict[str, Resource]) -> Iterator[DatabaseFile]:
+    """database_file, its full-text index made in a thread of its own while the block runs (SQLite lets go of the GIL
+    while it makes it: 7 s at a million rows, #22); the file is made once the block has ended, so that what the block
+    let go is not held beside it. The database is compacted first, alone: VACUUM holds a second copy of it. The block
+    must not use the database."""
     conn.execute("VACUUM")
-    index_text(conn, resources)
-    return conn.serialize()
+    made = DatabaseFile()
+    with ThreadPoolExecutor(max_workers=1) as indexer:  # its exit waits for the index, the block's error or not
+        indexing = indexer.submit(index_text, conn, resources)
+        yield made
+    indexing.result()  # the index's own error, when it had one
+    made.data = conn.serialize()
 
 
 def searched(resources: dict[str, Resource]) -> dict[str, list[str]]:
