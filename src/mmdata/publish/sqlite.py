@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -206,9 +206,24 @@ def file_made_beside(conn: sqlite3.Connection, resources: dict[str, Resource]) -
     must not use the database."""
     conn.execute("VACUUM")
     made = DatabaseFile()
-    with ThreadPoolExecutor(max_workers=1) as indexer:  # its exit waits for the index, the block's error or not
-        indexing = indexer.submit(index_text, conn, resources)
+    indexer = ThreadPoolExecutor(max_workers=1)
+    indexing = indexer.submit(index_text, conn, resources)
+    try:
         yield made
+    except BaseException:
+        conn.interrupt()  # the block failed: the index is of no use, and SQLite lets another thread stop it
+        raise
+    finally:
+        indexer.shutdown(wait=False)
+        stopped = False
+        while not indexing.done():  # the caller closes the database: never while the index is being made
+            try:
+                wait([indexing])
+            except KeyboardInterrupt:  # Ctrl-C ends the wait at once (a second review found it): stop the index first
+                stopped = True
+                conn.interrupt()
+        if stopped:
+            raise KeyboardInterrupt
     indexing.result()  # the index's own error, when it had one
     made.data = conn.serialize()
 
