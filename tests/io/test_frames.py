@@ -122,3 +122,55 @@ def test_the_cell_limit_counts_characters_not_bytes_issue_22(length: int, fast: 
     # "é" is two bytes: a cell of the limit's characters has twice its bytes, and the fast reader still reads it.
     raw = b"a,b,c\n1,2," + "\u00e9".encode() * length + b"\n"
     assert (_fast(raw) is not None) is fast
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]))
+def test_the_check_beside_the_parse_leaves_to_the_exact_reader_what_the_check_before_it_did_issue_22(body: list[bytes], start: bytes) -> None:
+    # arrow_cells(check=True) checks the rows (regular) in a thread while Arrow parses them: it reads what arrow_header and
+    # arrow_cells one after the other read, and hands every other file to the exact reader.
+    from mmdata.io.arrowcsv import arrow_cells, arrow_header, arrow_texts, first_header
+
+    raw = start + b"a,b,c\n" + b"".join(body)
+    header = arrow_header(raw)
+    before = None if header is None else arrow_cells(raw, [""], header)
+    after = arrow_cells(raw, [""], FIELDS, check=True) if first_header(raw) == FIELDS else None
+    assert (before is None) == (after is None)
+    if before is not None and after is not None:
+        assert [c.to_pylist() for c in before[0]] == [c.to_pylist() for c in after[0]] and before[1].tolist() == after[1].tolist()
+    texts = arrow_texts(raw, FIELDS)
+    assert (texts is None) == (header is None or arrow_cells(raw, [], header) is None)
+
+
+@pytest.mark.parametrize("body", [b"1,2,3\n\n4,5,6\n", b'1,"ab"c,3\n', b"1,2,3\r4,5,6\n", b"1,2,3\n"])
+def test_a_header_that_differs_is_reported_before_the_rows_only_when_they_are_regular_issue_22(body: bytes) -> None:
+    # A header other than the schema's is reported before the rows are read (a header of 50,000 columns costs no column of
+    # cells, #23) only when the rest of the file is one the Arrow reader may read; otherwise the exact reader reports it,
+    # with what else it finds in the rows.
+    for header in (b"a,b,x\n", b"a,b\n", b"a,b,c,d\n"):
+        exact, fast = both(header + body)
+        if regular(body):
+            assert fast[:2] == (None, None) and {p.code for p in fast[2]} == {"header-error"}
+        else:
+            assert fast == exact
+
+
+@pytest.mark.parametrize(("raw", "read"), [(b"a,b,c\n", True), (b"a,b,c\r\n", True), (b"a,b,c\r", False), (b"a,b,x\n1,2,3\n", False)])
+def test_a_file_of_a_header_alone_and_a_header_that_differs_issue_22(raw: bytes, read: bool) -> None:
+    # A header with no rows is still checked: a lone carriage return sends it to the exact reader. arrow_texts reads
+    # only a file headed by the fields asked for.
+    from mmdata.io.arrowcsv import arrow_cells, arrow_texts
+
+    assert (arrow_cells(raw, [""], FIELDS, check=True) is not None) is (read or raw.startswith(b"a,b,x"))
+    assert (arrow_texts(raw, FIELDS) is not None) is read
+
+
+@pytest.mark.parametrize("raw", [b"\ra,b,c\n1,2,3\n", b"a,\rb,c\n1,2,3\n", b"a,b,c\r", b"a,b\x00,c\n1,2,3\n", b"\na,b,c\n", b"\r\na,b,c\n"])
+def test_a_header_line_the_csv_module_reads_otherwise_goes_to_the_exact_reader_issue_22(raw: bytes) -> None:
+    # The header is read from its first line before the rest is checked: a carriage return or a NUL byte in it sends the
+    # file to the exact reader, as before (a hostile-input test found a lone carriage return ending in an internal error).
+    from mmdata.io.arrowcsv import first_header
+
+    assert first_header(raw) is None
+    exact, fast = both(raw)
+    assert fast == exact

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -38,10 +39,10 @@ def arrow_texts(raw: bytes, fields: Sequence[str]) -> list[Any] | None:
     """The columns of a file whose header is fields exactly, every cell as written (none missing), as Arrow text arrays,
     read by the Arrow reader alone: what read_cells' fast path reads. None when the file needs the exact reader (or its
     header differs), which then reads and reports it."""
-    header = arrow_header(raw)
+    header = first_header(raw)
     if header != list(fields):
         return None
-    cells = arrow_cells(raw, [], header)
+    cells = arrow_cells(raw, [], header, check=True)
     return None if cells is None else cells[0]
 
 
@@ -76,12 +77,24 @@ def regular(raw: bytes, start: int = 0) -> bool:
 
 def arrow_header(raw: bytes) -> list[str] | None:
     """The header, when the Arrow reader may read raw (see the module docstring); None when the file needs the exact reader."""
-    start = len(BOM) if raw.startswith(BOM) else 0
+    header = first_header(raw)
+    return header if header is not None and regular(raw, _start(raw)) else None
+
+
+def _start(raw: bytes) -> int:
+    """Where the header starts: after a byte-order mark."""
+    return len(BOM) if raw.startswith(BOM) else 0
+
+
+def first_header(raw: bytes) -> list[str] | None:
+    """arrow_header, but from the first line alone: the rest of the file is not checked (regular). arrow_cells checks it
+    when asked, beside its parse."""
+    start = _start(raw)
     end = raw.find(b"\n", start)
     first = raw[start:] if end < 0 else raw[start:end + 1]
-    if b'"' in first or first.startswith(BOM) or not regular(raw, start):
+    if b'"' in first or first.startswith(BOM) or not regular(first):
         return None  # (a second byte-order mark is the first name's character to the exact reader; parse_header drops it)
-    try:
+    try:  # a line regular reads as the csv module does: no NUL byte, no carriage return but before the line feed
         header = parse_header(first)
     except UnicodeDecodeError:
         return None
@@ -90,34 +103,45 @@ def arrow_header(raw: bytes) -> list[str] | None:
     return header
 
 
-def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list[Any], np.ndarray] | None:
-    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header by the
-    Arrow reader; None when the file needs the exact reader."""
+def arrow_cells(raw: bytes, missing: list[str], header: list[str], check: bool = False) -> tuple[list[Any], np.ndarray] | None:
+    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header (arrow_header's) by
+    the Arrow reader; None when the file needs the exact reader.
+
+    check: header is first_header's, and whether the file is regular is checked here, in a thread of its own while
+    Arrow parses it (a fifth of a second at a million rows, #22)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    start = len(BOM) if raw.startswith(BOM) else 0
+    start = _start(raw)
     end = raw.find(b"\n", start)
     offset = len(raw) if end < 0 else end + 1
     names = [str(i) for i in range(len(header))]
+    if check and (offset == len(raw) or raw.startswith(BOM, offset)):
+        check = False  # no rows to parse beside the check
+        if not regular(raw, start):
+            return None
     if offset == len(raw):  # a header and no rows
         return [pa.chunked_array([], type=pa.large_string()) for _ in names], np.empty(0, dtype=np.int64)
     if raw.startswith(BOM, offset):
         return None  # Arrow's reader would drop the first cell's byte-order mark, which is text to the exact reader
     body = pa.py_buffer(raw)[offset:]
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
-            memory_pool=memory_pool(),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    with ThreadPoolExecutor(max_workers=1) as checker:  # its exit waits for the check, whatever the parse did
+        regular_rows = checker.submit(regular, raw, start) if check else None
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                # A declared missing value becomes null while parsing, quoted or not, as the exact reader does it.
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), null_values=list(missing),
+                                                     strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
+                memory_pool=memory_pool(),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if regular_rows is not None and not regular_rows.result():
+            return None
     # A cell has at most as many characters as bytes: only a column with a cell of more bytes than the limit is counted
     # in characters (counting every column's characters took 0.1 s at a million rows, #22).
     longest = [pc.max(pc.utf8_length(column)).as_py() for column in table.columns
@@ -151,4 +175,4 @@ def _any_empty_row(table: Any) -> bool:
     return not pc.all(filled).as_py()
 
 
-__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "regular"]
+__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "regular"]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import Problem
 from .arrow import arrow_available
-from .arrowcsv import arrow_cells, arrow_header
+from .arrowcsv import arrow_cells, arrow_header, first_header
 from .csvfile import header_ok, parse_csv_bytes
 
 
@@ -48,13 +48,13 @@ def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[st
     fields, missing = list(fields), list(missing)
     if fast is None:
         fast = arrow_available()
-    header = arrow_header(raw) if fast else None
+    header = first_header(raw) if fast else None  # the rest of the file is checked beside the parse (arrow_cells)
     if header is not None:
         checked = len(problems)
         if not header_ok(rel, header, fields, problems):
-            return None  # before the rows are read: a header of 50,000 columns costs no column of cells (#23)
-        cells = arrow_cells(raw, missing, header)
-        if cells is not None:
+            if arrow_header(raw) is not None:  # the rest of the file is regular too: its header is reported as it is
+                return None  # before the rows are read: a header of 50,000 columns costs no column of cells (#23)
+        elif (cells := arrow_cells(raw, missing, header, check=True)) is not None:
             columns, lines = cells
             position = {name: i for i, name in enumerate(header)}
             frame = pd.DataFrame({f: _strings(columns[position[f]]) for f in fields})
