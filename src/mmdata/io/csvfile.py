@@ -260,7 +260,10 @@ def quoted(cell: str) -> str:
 def _decode_problem(rel: str, raw: bytes, exc: UnicodeDecodeError) -> Problem:
     line_start = raw.rfind(b"\n", 0, exc.start) + 1
     line = raw.count(b"\n", 0, exc.start) + 1
-    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
+    try:
+        header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")]), [])
+    except csv.Error:  # a carriage return inside the first line: no column is named (a second review found the error)
+        header = []
     prefix = raw[line_start:exc.start].decode("utf-8", "replace")
     try:
         cell = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
