@@ -127,14 +127,14 @@ def test_the_cell_limit_counts_characters_not_bytes_issue_22(length: int, fast: 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]))
 def test_the_check_beside_the_parse_leaves_to_the_exact_reader_what_the_check_before_it_did_issue_22(body: list[bytes], start: bytes) -> None:
-    # arrow_cells(check=True) checks the rows (regular) in a thread while Arrow parses them: it reads what arrow_header and
-    # arrow_cells one after the other read, and hands every other file to the exact reader.
+    # arrow_cells checks the rows (regular) in a thread while Arrow parses them: after first_header, it reads what
+    # arrow_header (which checks the rows first) and arrow_cells read, and hands every other file to the exact reader.
     from mmdata.io.arrowcsv import arrow_cells, arrow_header, arrow_texts, first_header
 
     raw = start + b"a,b,c\n" + b"".join(body)
     header = arrow_header(raw)
     before = None if header is None else arrow_cells(raw, [""], header)
-    after = arrow_cells(raw, [""], FIELDS, check=True) if first_header(raw) == FIELDS else None
+    after = arrow_cells(raw, [""], FIELDS) if first_header(raw) == FIELDS else None
     assert (before is None) == (after is None)
     if before is not None and after is not None:
         assert [c.to_pylist() for c in before[0]] == [c.to_pylist() for c in after[0]] and before[1].tolist() == after[1].tolist()
@@ -155,14 +155,20 @@ def test_a_header_that_differs_is_reported_before_the_rows_only_when_they_are_re
             assert fast == exact
 
 
-@pytest.mark.parametrize(("raw", "read"), [(b"a,b,c\n", True), (b"a,b,c\r\n", True), (b"a,b,c\r", False), (b"a,b,x\n1,2,3\n", False)])
-def test_a_file_of_a_header_alone_and_a_header_that_differs_issue_22(raw: bytes, read: bool) -> None:
-    # A header with no rows is still checked: a lone carriage return sends it to the exact reader. arrow_texts reads
-    # only a file headed by the fields asked for.
+@pytest.mark.parametrize(("raw", "read"), [(b"a,b,c\n", True), (b"a,b,c\r\n", True), (b"a,b,c\r", False)])
+def test_a_file_of_a_header_alone_is_checked_too_issue_22(raw: bytes, read: bool) -> None:
+    # A header with no rows is still checked: a lone carriage return sends it to the exact reader.
     from mmdata.io.arrowcsv import arrow_cells, arrow_texts
 
-    assert (arrow_cells(raw, [""], FIELDS, check=True) is not None) is (read or raw.startswith(b"a,b,x"))
+    assert (arrow_cells(raw, [""], FIELDS) is not None) is read
     assert (arrow_texts(raw, FIELDS) is not None) is read
+
+
+def test_arrow_texts_reads_only_a_file_headed_by_the_fields_asked_for_issue_22() -> None:
+    from mmdata.io.arrowcsv import arrow_texts
+
+    assert arrow_texts(b"a,b,x\n1,2,3\n", FIELDS) is None
+    assert arrow_texts(b"a,b,x\n1,2,3\n", ["a", "b", "x"]) is not None
 
 
 @pytest.mark.parametrize("raw", [b"\ra,b,c\n1,2,3\n", b"a,\rb,c\n1,2,3\n", b"a,b,c\r", b"a,b\x00,c\n1,2,3\n", b"\na,b,c\n", b"\r\na,b,c\n"])

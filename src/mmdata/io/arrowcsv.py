@@ -42,7 +42,7 @@ def arrow_texts(raw: bytes, fields: Sequence[str]) -> list[Any] | None:
     header = first_header(raw)
     if header != list(fields):
         return None
-    cells = arrow_cells(raw, [], header, check=True)
+    cells = arrow_cells(raw, [], header)
     return None if cells is None else cells[0]
 
 
@@ -87,8 +87,8 @@ def _start(raw: bytes) -> int:
 
 
 def first_header(raw: bytes) -> list[str] | None:
-    """arrow_header, but from the first line alone: the rest of the file is not checked (regular). arrow_cells checks it
-    when asked, beside its parse."""
+    """arrow_header, but from the first line alone: the rest of the file is not checked (regular). arrow_cells checks it,
+    beside its parse."""
     start = _start(raw)
     end = raw.find(b"\n", start)
     first = raw[start:] if end < 0 else raw[start:end + 1]
@@ -103,12 +103,10 @@ def first_header(raw: bytes) -> list[str] | None:
     return header
 
 
-def arrow_cells(raw: bytes, missing: list[str], header: list[str], check: bool = False) -> tuple[list[Any], np.ndarray] | None:
-    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header (arrow_header's) by
-    the Arrow reader; None when the file needs the exact reader.
-
-    check: header is first_header's, and whether the file is regular is checked here, in a thread of its own while
-    Arrow parses it (a fifth of a second at a million rows, #22)."""
+def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list[Any], np.ndarray] | None:
+    """The columns (Arrow arrays, null for missing values) and file lines of the rows under header (first_header's) by
+    the Arrow reader; None when the file needs the exact reader. Whether the rows are regular is checked in a thread of
+    its own while Arrow parses them (a fifth of a second less at a million rows, #22)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -117,17 +115,15 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str], check: bool =
     end = raw.find(b"\n", start)
     offset = len(raw) if end < 0 else end + 1
     names = [str(i) for i in range(len(header))]
-    if check and (offset == len(raw) or raw.startswith(BOM, offset)):
-        check = False  # no rows to parse beside the check
-        if not regular(raw, start):
-            return None
+    if (offset == len(raw) or raw.startswith(BOM, offset)) and not regular(raw, start):
+        return None  # no rows to parse beside the check
     if offset == len(raw):  # a header and no rows
         return [pa.chunked_array([], type=pa.large_string()) for _ in names], np.empty(0, dtype=np.int64)
     if raw.startswith(BOM, offset):
         return None  # Arrow's reader would drop the first cell's byte-order mark, which is text to the exact reader
     body = pa.py_buffer(raw)[offset:]
     with ThreadPoolExecutor(max_workers=1) as checker:  # its exit waits for the check, whatever the parse did
-        regular_rows = checker.submit(regular, raw, start) if check else None
+        regular_rows = checker.submit(regular, raw, start)
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(body),
@@ -140,7 +136,7 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str], check: bool =
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        if regular_rows is not None and not regular_rows.result():
+        if not regular_rows.result():
             return None
     # A cell has at most as many characters as bytes: only a column with a cell of more bytes than the limit is counted
     # in characters (counting every column's characters took 0.1 s at a million rows, #22).

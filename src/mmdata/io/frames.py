@@ -54,7 +54,7 @@ def read_cells(rel: str, raw: bytes, fields: Sequence[str], missing: Sequence[st
         if not header_ok(rel, header, fields, problems):
             if arrow_header(raw) is not None:  # the rest of the file is regular too: its header is reported as it is
                 return None  # before the rows are read: a header of 50,000 columns costs no column of cells (#23)
-        elif (cells := arrow_cells(raw, missing, header, check=True)) is not None:
+        elif (cells := arrow_cells(raw, missing, header)) is not None:
             columns, lines = cells
             position = {name: i for i, name in enumerate(header)}
             frame = pd.DataFrame({f: _strings(columns[position[f]]) for f in fields})
