@@ -276,16 +276,37 @@ def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(mo
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
-@given(texts=st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("éß½٣ǅ_ ")), max_size=12), max_size=6))
-def test_words_are_counted_alike_by_arrow_and_re_issue_22(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    # ASCII texts are counted by Arrow's RE2, the others by re: the same counts as re for all of them.
+@given(texts=st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("éß½٣ǅ_ ")), max_size=12), max_size=6),
+       least=st.integers(min_value=1, max_value=4))
+def test_too_few_words_are_told_alike_by_arrow_and_re_issue_22(texts: list[str], least: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ASCII texts are asked by Arrow's RE2, the others counted by re: the same answer as re's count for all of them.
     from mmdata.rules import celltext
 
-    expected = [len(celltext.WORD_RE.findall(t)) for t in texts]
-    assert celltext.word_counts(texts).tolist() == expected
+    expected = [len(celltext.WORD_RE.findall(t)) < least for t in texts]
+    assert celltext.fewer_words(texts, least).tolist() == expected
     with monkeypatch.context() as patched:
         patched.setattr(celltext, "arrow_available", lambda: False)
-        assert celltext.word_counts(texts).tolist() == expected
+        assert celltext.fewer_words(texts, least).tolist() == expected
+
+
+@pytest.mark.parametrize(("text", "few"), [
+    ("two words", True), ("three short words", False), ("a\nb\nc", False), ("a\nb", True), ("ab1cd_ef", False), ("ab1cd", True),
+    ("55.3 (95% CI 1-2)", True), ("", True), ("  tab\tand\rreturn  ", False), ("Ab12Cd--Ef", False), ("Ab12Cd--", True),
+])
+def test_too_few_words_at_the_bound_issue_22(text: str, few: bool) -> None:
+    # Exactly MIN_QUOTE_WORDS (3) words is enough, one fewer is not; digits, _, line breaks and punctuation part words.
+    from mmdata.rules.celltext import MIN_QUOTE_WORDS, fewer_words
+
+    assert MIN_QUOTE_WORDS == 3
+    assert fewer_words([text, "— " + text]).tolist() == [few, few]  # the ASCII text by Arrow, the other by re
+
+
+def test_at_least_no_words_is_refused_issue_22() -> None:
+    from mmdata.rules.celltext import at_least
+
+    assert at_least(1) == "[A-Za-z]+(?:[^A-Za-z]+[A-Za-z]+){0}"
+    with pytest.raises(ValueError, match="always holds at least 0 words"):
+        at_least(0)
 
 
 def test_the_ascii_letters_are_what_re_calls_letters_issue_22() -> None:

@@ -145,6 +145,30 @@ def test_long_quotes_are_found_at_their_first_occurrence_across_chunks(chunk: in
     assert [-1 if o is None else o.normal_start for o in Seed(normal).find(quotes)] == [normal.find(q) for q in quotes]
 
 
+def test_the_powers_are_those_of_python_before_and_after_they_grow_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The powers are made once and kept, longer each time a longer seed asks: every length gives the same numbers.
+    monkeypatch.setattr(seedsearch, "_POWERS", {})
+    for base in (seedsearch._BASE, seedsearch._INVERSE):
+        exact = [pow(int(base), i, 2**64) for i in range(140_002)]
+        for n in (0, 1, 10, 65_536, 65_537, 70_000, 140_001, 5):
+            powers = seedsearch._powers(base, n)
+            assert len(powers) == n and not powers.flags.writeable
+            assert powers.tolist() == exact[:n]
+            if n == 10:
+                assert len(seedsearch._POWERS[int(base)]) == 65_536  # a short seed makes as many as most seeds need
+    assert sorted(map(len, seedsearch._POWERS.values())) == [262_144, 262_144]  # made three times: 65,536, 131,072, 262,144
+
+
+def test_a_quote_far_into_a_long_seed_is_found_where_it_is_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past the powers a shorter seed left: the quote near the end of 300,000 characters, and one not in it.
+    monkeypatch.setattr(seedsearch, "_POWERS", {})
+    seedsearch._powers(seedsearch._BASE, 3)
+    normal = " ".join(f"word{i}" for i in range(40_000)) + " lenalidomide maintenance after transplant"
+    quotes = ["lenalidomide maintenance after transplant", "word39999 lenalidomide maintenance", "word39999 lenalidomide maintenanse"]
+    assert [-1 if o is None else o.normal_start for o in Seed(normal).find(quotes)] == [normal.find(q) for q in quotes[:2]] + [-1]
+    assert len(normal) > 300_000
+
+
 def test_a_hash_collision_is_never_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every window hashes alike: only comparing the text itself can tell the quotes apart."""
     monkeypatch.setattr(seedsearch, "_window_hashes", lambda codes, width: seedsearch.np.zeros(len(codes) - width + 1, dtype=seedsearch.np.uint64))

@@ -121,8 +121,9 @@ def _numbers_in_quote(table: Table, df: pd.DataFrame, codes: np.ndarray, stated:
         values = df[column].astype("Float64")
         present = values.notna().to_numpy()
         number = vocabulary.get_indexer(values.to_numpy(dtype=float, na_value=np.nan) + 0.0)
-        keys = codes.astype(np.int64) * width + number
-        unmatched = present & ((codes < 0) | (number < 0) | ~_sorted_contains(known, keys))
+        unmatched = present & ((codes < 0) | (number < 0))
+        searched = np.flatnonzero(present & ~unmatched)  # only the rows with a number: most cells of most columns are empty
+        unmatched[searched] = ~_sorted_contains(known, codes[searched].astype(np.int64) * width + number[searched])
         problems += emit(table, pd.Series(unmatched, index=df.index), column, NUMBER_NOT_IN_QUOTE,
                           lambda r: f"{r[column]} does not occur in the quote; "
                                               "quote the passage that states it, or correct the number")

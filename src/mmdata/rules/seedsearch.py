@@ -56,9 +56,19 @@ def _codes(text: str) -> np.ndarray:
 
 
 def _powers(base: np.uint64, n: int) -> np.ndarray:
-    """base**0 .. base**(n-1), modulo 2**64."""
-    with np.errstate(over="ignore"):
-        return np.concatenate([np.ones(min(n, 1), dtype=np.uint64), np.cumprod(np.full(max(n - 1, 0), base, dtype=np.uint64))])
+    """base**0 .. base**(n-1), modulo 2**64: a read-only view of the longest made so far (at least twice the one before),
+    so that each seed does not make them again: numpy's cumprod of a seed's length took more than half the search (#22)."""
+    made = _POWERS.get(int(base))
+    if made is None or len(made) < n:
+        size = max(n, 0 if made is None else 2 * len(made), 1 << 16)
+        with np.errstate(over="ignore"):
+            made = np.concatenate([np.ones(1, dtype=np.uint64), np.cumprod(np.full(size - 1, base, dtype=np.uint64))])
+        made.flags.writeable = False
+        _POWERS[int(base)] = made
+    return made[:n]
+
+
+_POWERS: dict[int, np.ndarray] = {}
 
 
 def _window_hashes(codes: np.ndarray, width: int) -> np.ndarray:
@@ -244,7 +254,7 @@ class CitedPairs:
     def __init__(self, frame: pd.DataFrame) -> None:
         codes, distinct = pd.factorize(frame["quote"])  # the row's quote as a number; -1 when missing
         sources, names = pd.factorize(frame["source_id"])
-        self.codes = codes
+        self.codes, self.distinct, self.labels = codes, distinct, frame.index  # the distinct quotes as written, the rows' labels
         self.quotes = normalised([str(q) for q in distinct.tolist()])
         self.names = [str(n) for n in names.tolist()]
         self.checked = (codes >= 0) & (sources >= 0)  # rows without a quote or a source pass

@@ -113,8 +113,8 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock.lap("rules")
     seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
     problems += seed_problems
-    problems += celltext.short_quotes(tables, ruled)
-    quoted = Quoted(texts, ruled)  # the seeds and the quotes' numbers, read once for both kinds of rules
+    quoted = Quoted(texts, ruled)  # the seeds and the quotes' numbers, read once for the quote and the curation rules
+    problems += celltext.short_quotes(tables, quoted.cited)
     problems += provenance.quote_checks(tables, ruled, texts, quoted)
     known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
     problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known, quoted)  # the curation guide's rules (#21)
