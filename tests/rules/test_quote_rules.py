@@ -282,8 +282,11 @@ def test_too_few_words_are_told_alike_by_arrow_and_re_issue_22(texts: list[str],
     # ASCII texts are asked by Arrow's RE2, the others counted by re: the same answer as re's count for all of them.
     from mmdata.rules import celltext
 
+    from mmdata.rules.seedsearch import normalise
+
     expected = [len(celltext.WORD_RE.findall(t)) < least for t in texts]
     assert celltext.fewer_words(texts, least).tolist() == expected
+    assert celltext.fewer_words([normalise(t) for t in texts], least).tolist() == expected  # short_quotes asks them normalised
     with monkeypatch.context() as patched:
         patched.setattr(celltext, "arrow_available", lambda: False)
         assert celltext.fewer_words(texts, least).tolist() == expected

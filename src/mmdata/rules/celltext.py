@@ -120,13 +120,13 @@ def at_least(words: int) -> str:
 
 def short_quotes(tables: dict[str, Table], cited: Mapping[str, CitedPairs]) -> list[Problem]:
     """A quote-too-short problem for every quote with fewer than MIN_QUOTE_WORDS words of letters. cited: each quoted
-    table's distinct quotes (seedsearch.Quoted.cited): each is asked once, which is linear at a million rows (#10)."""
+    table's distinct quotes (seedsearch.Quoted.cited): each is asked once, which is linear at a million rows (#10). They
+    are asked whitespace-normalised, which keeps every run of letters: whitespace parts words either way."""
     problems: list[Problem] = []
     for name, pairs in cited.items():
-        distinct, labels, codes = pairs.distinct, pairs.labels, pairs.codes
-        few = np.append(fewer_words([str(q) for q in distinct.tolist()]), False)  # (a quote field typed as a number too)
-        for row in np.flatnonzero(few[codes]).tolist():  # a missing quote (code -1) takes the last: never too short
-            text, label = str(distinct[codes[row]]), labels[row]
+        few = np.append(fewer_words(pairs.quotes), False)  # (a quote field typed as a number too, read as its text)
+        for row in np.flatnonzero(few[pairs.codes]).tolist():  # a missing quote (code -1) takes the last: never too short
+            text, label = str(pairs.column.iat[row]), pairs.column.index[row]
             words = len(WORD_RE.findall(text))
             problems.append(Problem(tables[name].path, int(tables[name].lines[label]), "quote", QUOTE_TOO_SHORT,
                                     f"'{text}' has {words} word{'' if words == 1 else 's'}; a quote needs at least "

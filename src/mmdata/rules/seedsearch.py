@@ -254,7 +254,7 @@ class CitedPairs:
     def __init__(self, frame: pd.DataFrame) -> None:
         codes, distinct = pd.factorize(frame["quote"])  # the row's quote as a number; -1 when missing
         sources, names = pd.factorize(frame["source_id"])
-        self.codes, self.distinct, self.labels = codes, distinct, frame.index  # the distinct quotes as written, the rows' labels
+        self.codes, self.column = codes, frame["quote"]  # the quotes as written, by row
         self.quotes = normalised([str(q) for q in distinct.tolist()])
         self.names = [str(n) for n in names.tolist()]
         self.checked = (codes >= 0) & (sources >= 0)  # rows without a quote or a source pass
