@@ -276,7 +276,8 @@ def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(mo
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # patched per example
-@given(texts=st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("éß½٣ǅ_ ")), max_size=12), max_size=6),
+@given(texts=st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("éß½٣ǅ_ \u00a0\u3000\u2028\x85")),
+                                   max_size=12), max_size=6),
        least=st.integers(min_value=1, max_value=4))
 def test_too_few_words_are_told_alike_by_arrow_and_re_issue_22(texts: list[str], least: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # ASCII texts are asked by Arrow's RE2, the others counted by re: the same answer as re's count for all of them.
@@ -302,6 +303,24 @@ def test_too_few_words_at_the_bound_issue_22(text: str, few: bool) -> None:
 
     assert MIN_QUOTE_WORDS == 3
     assert fewer_words([text, "— " + text]).tolist() == [few, few]  # the ASCII text by Arrow, the other by re
+
+
+def test_only_the_texts_beyond_ascii_are_counted_by_re_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With pyarrow, RE2 answers for every ASCII text at once; re counts only the others.
+    from mmdata.rules import celltext
+
+    counted: list[str] = []
+    words = celltext.WORD_RE
+
+    class Counting:
+        def findall(self, text: str) -> list[str]:
+            counted.append(text)
+            return words.findall(text)
+
+    texts = ["three short words", "two words", "naïve two", "— a b c"]
+    monkeypatch.setattr(celltext, "WORD_RE", Counting())
+    assert celltext.fewer_words(texts).tolist() == [False, True, True, False]
+    assert counted == ["naïve two", "— a b c"]
 
 
 def test_at_least_no_words_is_refused_issue_22() -> None:
@@ -332,3 +351,18 @@ def test_a_quote_field_typed_as_a_number_is_counted_not_a_crash_issue_22(pkg: Pa
     line = set_cell(pkg / OUTCOMES, "trial-a-pfs-drug", "quote", "7")
     assert (line, "quote", "quote-too-short", "'7' has 0 words; a quote needs at least 3 words (numbers and punctuation do not "
             "count): quote the passage that states the row") in found(pkg, "quote-too-short")
+
+
+def test_each_row_of_a_quote_typed_as_a_number_is_worded_with_its_own_value_issue_22(pkg: Path) -> None:
+    # -0 and 0 are one distinct number, but each row's problem names the row's own value (before, the value first met).
+    import json
+
+    schema_path = pkg / "schemas/outcomes.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "quote":
+            f["type"] = "number"
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    lines = [set_cell(pkg / OUTCOMES, key, "quote", value) for key, value in (("trial-a-pfs-drug", "-0"), ("trial-a-pfs-hr", "0"))]
+    worded = {line: message.split(" has ")[0] for line, column, _, message in found(pkg, "quote-too-short") if column == "quote"}
+    assert [worded[line] for line in lines] == ["'-0.0'", "'0.0'"]

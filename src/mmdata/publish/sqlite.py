@@ -28,7 +28,8 @@ import pandas as pd
 from ..errors import ExportError
 from ..model.publishing import safe_link
 from ..model.rulefacts import HEDGES
-from ..model.schema import Resource
+from ..io.arrow import arrow_available
+from ..model.schema import TYPES, Field, Resource
 from . import findings, warningview
 from .findings import quote_name
 
@@ -93,13 +94,27 @@ def table_sql(resource: Resource) -> str:
 
 def records(frame: pd.DataFrame, resource: Resource) -> list[tuple[Any, ...]]:
     """The rows of a typed table as Python values (None for missing), sorted by primary key."""
-    columns = []
-    for f in resource.fields:
-        convert = f.python_type
-        values = frame[f.name].astype(object).to_numpy()
-        missing = pd.isna(values).tolist()  # the test pd.isna makes of each value, for the column at once
-        columns.append([None if gone else convert(v) for v, gone in zip(values, missing, strict=True)])
+    columns = [python_values(frame[f.name], f) for f in resource.fields]
     return resource.sorted_rows(resource.field_names, zip(*columns, strict=True))
+
+
+def python_values(column: pd.Series, field: Field) -> list[Any]:
+    """The cells of a typed column as the Python values of field's type (str, int, float), None for a missing one.
+    A column in the dtype typed_frame builds for the field is converted by Arrow, all at once (a million rows' 22
+    columns in 1.3 s instead of 4.5 s, #22); a NaN, which no valid table holds, is missing there too, as pd.isna
+    reads it. Any other column, one value at a time."""
+    if field.type in TYPES and str(column.dtype) == field.dtype and arrow_available():
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(column)
+        if pa.types.is_floating(values.type):
+            values = pc.if_else(pc.is_nan(values), pa.scalar(None, values.type), values)
+        return values.to_pylist()  # type: ignore[no-any-return]
+    convert = field.python_type
+    cells = column.astype(object).to_numpy()
+    missing = pd.isna(cells).tolist()  # the test pd.isna makes of each value, for the column at once
+    return [None if gone else convert(v) for v, gone in zip(cells, missing, strict=True)]
 
 
 def build(conn: sqlite3.Connection, tables: dict[str, pd.DataFrame], resources: dict[str, Resource], checked: bool = False) -> None:
