@@ -282,7 +282,6 @@ def test_a_long_seed_is_indexed_once_and_common_words_vote_boundedly_issue_23(mo
 def test_too_few_words_are_told_alike_by_arrow_and_re_issue_22(texts: list[str], least: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # ASCII texts are asked by Arrow's RE2, the others counted by re: the same answer as re's count for all of them.
     from mmdata.rules import celltext
-
     from mmdata.rules.seedsearch import normalise
 
     expected = [len(celltext.WORD_RE.findall(t)) < least for t in texts]

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ExportError
+from ..io.arrow import arrow_available
 from ..model.publishing import safe_link
 from ..model.rulefacts import HEDGES
-from ..io.arrow import arrow_available
 from ..model.schema import TYPES, Field, Resource
 from . import findings, warningview
 from .findings import quote_name
