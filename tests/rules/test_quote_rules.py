@@ -336,17 +336,22 @@ def test_the_ascii_letters_are_what_re_calls_letters_issue_22() -> None:
     assert [c for c in map(chr, range(128)) if WORD_RE.fullmatch(c)] == [c for c in map(chr, range(128)) if re.fullmatch(ASCII_WORD, c)]
 
 
-def test_a_quote_field_typed_as_a_number_is_counted_not_a_crash_issue_22(pkg: Path) -> None:
-    # A schema may type `quote` as a number by mistake: its quotes are counted as their text (no word), as before #22,
-    # where Arrow's count was given the numbers themselves and raised.
+def _type_quotes(pkg: Path, kind: str) -> None:
+    """Type outcomes' `quote` as kind in its Table Schema, as a schema may by mistake."""
     import json
 
     schema_path = pkg / "schemas/outcomes.schema.json"
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     for f in schema["fields"]:
         if f["name"] == "quote":
-            f["type"] = "integer"
+            f["type"] = kind
     schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+
+
+def test_a_quote_field_typed_as_a_number_is_counted_not_a_crash_issue_22(pkg: Path) -> None:
+    # A schema may type `quote` as a number by mistake: its quotes are counted as their text (no word), as before #22,
+    # where Arrow's count was given the numbers themselves and raised.
+    _type_quotes(pkg, "integer")
     line = set_cell(pkg / OUTCOMES, "trial-a-pfs-drug", "quote", "7")
     assert (line, "quote", "quote-too-short", "'7' has 0 words; a quote needs at least 3 words (numbers and punctuation do not "
             "count): quote the passage that states the row") in found(pkg, "quote-too-short")
@@ -354,14 +359,7 @@ def test_a_quote_field_typed_as_a_number_is_counted_not_a_crash_issue_22(pkg: Pa
 
 def test_each_row_of_a_quote_typed_as_a_number_is_worded_with_its_own_value_issue_22(pkg: Path) -> None:
     # -0 and 0 are one distinct number, but each row's problem names the row's own value (before, the value first met).
-    import json
-
-    schema_path = pkg / "schemas/outcomes.schema.json"
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == "quote":
-            f["type"] = "number"
-    schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    _type_quotes(pkg, "number")
     lines = [set_cell(pkg / OUTCOMES, key, "quote", value) for key, value in (("trial-a-pfs-drug", "-0"), ("trial-a-pfs-hr", "0"))]
     worded = {line: message.split(" has ")[0] for line, column, _, message in found(pkg, "quote-too-short") if column == "quote"}
     assert [worded[line] for line in lines] == ["'-0.0'", "'0.0'"]
