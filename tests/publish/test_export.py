@@ -828,3 +828,50 @@ def test_each_typed_column_is_converted_by_arrow_not_a_value_at_a_time_issue_22(
     field = resource_of({"fields": [{"name": "c", "type": kind}]}, "t").fields[0]
     monkeypatch.setattr(Field, "python_type", property(lambda self: pytest.fail("converted one value at a time")))
     assert python_values(pd.Series(column), field) == [column[0], None]
+
+
+_KEY_TEXTS = st.one_of(st.none(), st.sampled_from(["", "a", "a-1", "a-10", "a-2", "A", "é", "e\u0301", "\U0001f600", "z", "a\x00"]),
+                       st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(_KEY_TEXTS, _KEY_TEXTS), max_size=40), composite=st.booleans(), chunked=st.booleans())
+def test_rows_go_into_the_database_in_the_order_sorted_rows_gives_issue_22(rows: list[tuple[str | None, str | None]], composite: bool,
+                                                                           chunked: bool) -> None:
+    # Arrow sorts the key texts (missing as ''), stably: the order of Resource.sorted_rows (Python's sort of each row's
+    # key texts), equal keys kept in the frame's order, texts beyond ASCII by code point, each cell with its own row.
+    from mmdata.publish.sqlite import key_order, records
+
+    resource = resource_of({"fields": [{"name": "k"}, {"name": "j"}, {"name": "n", "type": "integer"}],
+                            "primaryKey": ["k", "j"] if composite else ["k"]}, "t")
+    frame = pd.DataFrame({"k": pd.array([k for k, _ in rows], dtype="string"), "j": pd.array([j for _, j in rows], dtype="string"),
+                          "n": pd.array(list(range(len(rows))), dtype="Int64")}, index=[10 * n + 7 for n in range(len(rows))])
+    if chunked and len(rows) > 1:  # columns held in two chunks, as a file read a block at a time is
+        frame = pd.concat([frame.iloc[: len(rows) // 2], frame.iloc[len(rows) // 2:]])
+    expected = resource.sorted_rows(resource.field_names, [(k, j, n) for n, (k, j) in enumerate(rows)])
+    assert list(records(frame, resource)) == expected
+    assert (key_order(frame, resource) is None) == (not rows)  # Arrow sorts every table with rows
+
+
+def test_a_key_arrow_does_not_hold_as_text_is_sorted_by_python_issue_22() -> None:
+    # An integer key sorts by its text, as row_key reads it ('10' before '9'); a table without a key keeps its order.
+    from mmdata.publish.sqlite import key_order, records
+
+    resource = resource_of({"fields": [{"name": "n", "type": "integer"}, {"name": "s"}], "primaryKey": ["n"]}, "t")
+    frame = pd.DataFrame({"n": pd.array([9, 10, None, 1], dtype="Int64"), "s": pd.array(["a", "b", "c", "d"], dtype="string")})
+    assert key_order(frame, resource) is None
+    assert list(records(frame, resource)) == [(None, "c"), (1, "d"), (10, "b"), (9, "a")]
+    keyless = resource_of({"fields": [{"name": "n", "type": "integer"}, {"name": "s"}]}, "t")
+    assert key_order(frame, keyless) is None
+    assert list(records(frame, keyless)) == [(9, "a"), (10, "b"), (None, "c"), (1, "d")]
+
+
+def test_rows_sorted_by_arrow_are_made_as_they_are_inserted_issue_22() -> None:
+    # No list of the rows is kept: the database takes them one at a time, in key order.
+    from mmdata.publish.sqlite import records
+
+    resource = resource_of({"fields": [{"name": "k"}, {"name": "v", "type": "number"}], "primaryKey": ["k"]}, "t")
+    frame = pd.DataFrame({"k": pd.array(["b", "a", None], dtype="string"), "v": pd.array([2.0, None, -0.0], dtype="Float64")})
+    rows = records(frame, resource)
+    assert not isinstance(rows, list | tuple)
+    assert list(rows) == [(None, -0.0), ("a", None), ("b", 2.0)]
