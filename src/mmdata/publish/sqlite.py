@@ -96,7 +96,7 @@ def table_sql(resource: Resource) -> str:
 def records(frame: pd.DataFrame, resource: Resource) -> Iterable[tuple[Any, ...]]:
     """The rows of a typed table as Python values (None for missing), in the order of Resource.sorted_rows (by primary
     key). When Arrow can sort the keys (key_order), the columns are taken in that order and each row is made as it is
-    read: no list of the rows is kept (440 MB less at the peak of a million rows' export, #22)."""
+    read: no list of the rows is kept (about 300 MB less at the peak of a million rows' export, #22)."""
     order = key_order(frame, resource)
     if order is None:
         return resource.sorted_rows(resource.field_names, zip(*(python_values(frame[f.name], f) for f in resource.fields), strict=True))
