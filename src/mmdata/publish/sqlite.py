@@ -104,19 +104,21 @@ def records(frame: pd.DataFrame, resource: Resource) -> Iterable[tuple[Any, ...]
 
 
 def key_order(frame: pd.DataFrame, resource: Resource) -> np.ndarray | None:
-    """The positions of frame's rows in the order Resource.sorted_rows gives them, found by Arrow's sort when pyarrow
-    holds every key column as text; None otherwise, or when the table has no key or no rows. Arrow's sort is stable and
+    """The positions of frame's rows in the order Resource.sorted_rows gives them, found by Arrow's sort when every key
+    field is a string field whose column pyarrow holds as text; None otherwise, or when the table has no key or no rows. Arrow's sort is stable and
     compares texts by their UTF-8 bytes, which orders them as Python compares them (by code point), and a missing key
     cell sorts as the empty text, as row_key reads it."""
-    keys = [frame[name] for name in resource.primary_key if name in resource.field_names]
-    held = [chunks for column in keys if (chunks := arrow_chunks([column])) is not None]
-    if not keys or len(held) < len(keys):
+    names = [name for name in resource.primary_key if name in resource.field_names]
+    if not names or any(resource.fact(name).type != "string" for name in names):
+        return None  # a key of numbers sorts by the text of its converted values: Python does that
+    held = [chunks for name in names if (chunks := arrow_chunks([frame[name]])) is not None]
+    if len(held) < len(names):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
     table = pa.table({str(i): pc.fill_null(pa.chunked_array(chunks), pa.scalar("", chunks[0].type)) for i, chunks in enumerate(held)})
-    return np.asarray(pc.sort_indices(table, sort_keys=[(str(i), "ascending") for i in range(len(keys))]).to_numpy(), dtype=np.int64)
+    return np.asarray(pc.sort_indices(table, sort_keys=[(str(i), "ascending") for i in range(len(names))]).to_numpy(), dtype=np.int64)
 
 
 def python_values(column: pd.Series, field: Field) -> list[Any]:
