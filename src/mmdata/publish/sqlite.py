@@ -105,10 +105,11 @@ def records(frame: pd.DataFrame, resource: Resource) -> Iterable[tuple[Any, ...]
 
 def key_order(frame: pd.DataFrame, resource: Resource) -> np.ndarray | None:
     """The positions of frame's rows in the order Resource.sorted_rows gives them, found by Arrow's sort when every key
-    field is a string field whose column pyarrow holds as text; None otherwise, or when the table has no key or no rows. Arrow's sort is stable and
-    compares texts by their UTF-8 bytes, which orders them as Python compares them (by code point), and a missing key
-    cell sorts as the empty text, as row_key reads it."""
-    names = [name for name in resource.primary_key if name in resource.field_names]
+    field is a string field whose column pyarrow holds as text; None otherwise, or when the table has no key or no
+    rows. The key cells are those row_key reads (Resource.key_positions). Arrow's sort is stable and compares texts by
+    their UTF-8 bytes, which orders them as Python compares them (by code point), and a missing key cell sorts as the
+    empty text, as row_key reads it."""
+    names = [resource.field_names[i] for i in resource.key_positions(resource.field_names)]
     if not names or any(resource.fact(name).type != "string" for name in names):
         return None  # a key of numbers sorts by the text of its converted values: Python does that
     held = [chunks for name in names if (chunks := arrow_chunks([frame[name]])) is not None]
