@@ -197,3 +197,50 @@ def test_an_encoding_error_with_a_carriage_return_in_the_first_line_is_a_problem
     exact, fast = both(b"a,b,c\r1,2,\xff\r")
     assert fast == exact
     assert [(p.code, p.row, p.column) for p in exact[2]] == [("encoding-error", 1, None)]
+
+
+def _regular_by_hand(raw: bytes, start: int) -> bool:
+    """What regular checks, a byte at a time: the module docstring's list, and the quotes by their count."""
+    text = raw[start:]
+    if b"\x00" in text or text[:1] in (b"\n", b"\r") or b"\n\n" in text or b"\n\r\n" in text:
+        return False
+    if any(byte == 13 and text[i + 1:i + 2] != b"\n" for i, byte in enumerate(text)):
+        return False  # a lone carriage return
+    quotes = [i for i, byte in enumerate(text) if byte == 34]
+    if len(quotes) % 2:
+        return False
+    for n, i in enumerate(quotes):
+        if n % 2 == 0 and i > 0 and text[i - 1:i] not in (b",", b"\n", b"\r", b'"'):
+            return False  # an opening quote after other text
+        if n % 2 == 1 and i + 1 < len(text) and text[i + 1:i + 2] not in (b",", b"\n", b"\r", b'"'):
+            return False  # a closing quote before other text
+    return True
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]), st.sampled_from([1, 2, 3, 4, 7, 1 << 18]))
+def test_one_scan_tells_whether_a_file_is_regular_and_counts_its_line_feeds_issue_22(body: list[bytes], start: bytes, chunk: int) -> None:
+    # The scan reads the bytes a chunk at a time (two bytes at once for a blank line, which may straddle two chunks):
+    # whatever the chunk, it finds what a scan a byte at a time finds, and the line feeds that arrow_cells counts rows by.
+    import mmdata.io.arrowcsv
+    from mmdata.io.arrowcsv import line_feeds
+
+    raw = start + b"".join(body)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmdata.io.arrowcsv, "CHUNK", chunk)
+        feeds = line_feeds(raw, len(start))
+        assert regular(raw, len(start)) is (feeds is not None)
+    assert (feeds is not None) is _regular_by_hand(raw, len(start))
+    if feeds is not None:
+        assert feeds == raw.count(b"\n", len(start))
+
+
+@pytest.mark.parametrize("raw", [b"", b"\n", b"x", b"x\n", b"\n\n", b"x\n\n", b"xy\n\n", b"x\r\n\r\n", b'""', b'"'])
+def test_the_scan_at_the_edges_of_a_file_issue_22(raw: bytes) -> None:
+    # An empty file, one byte, a blank line at an odd or even place, at the end: the byte-at-a-time scan decides.
+    from mmdata.io.arrowcsv import line_feeds
+
+    for start in range(len(raw) + 1):
+        feeds = line_feeds(raw, start)
+        assert (feeds is not None) is _regular_by_hand(raw, start)
+        assert feeds is None or feeds == raw.count(b"\n", start)

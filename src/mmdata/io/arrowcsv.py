@@ -16,7 +16,6 @@ values and read their results with arrow.integers (#22; a test runs the three co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,11 +27,11 @@ from .arrow import BLOCK, integers, may_hold, memory_pool, scalar
 from .csvfile import MAX_CELL_CHARS, parse_header
 
 BOM = UTF8_BOM
-#: Two line feeds in a row: re finds them three times faster than bytes.find, whose search for two bytes is not
-#: memchr's (0.09 s against 0.26 s in a 386 MB file, #22).
-_BLANK_LINE = re.compile(b"\n\n")
-#: Bytes scanned for quotes at once (the scan needs a few bytes of memory per byte of the chunk).
-CHUNK = 1 << 24
+#: Bytes scanned at once: the scan needs a few bytes of memory per byte of the chunk, and a chunk that stays in the
+#: processor's cache is scanned several times (quotes, line feeds, blank lines) for about the price of once (#22).
+CHUNK = 1 << 18
+#: Two line feeds, read as one 16-bit number (the same in either byte order).
+_TWO_LINE_FEEDS = 0x0A0A
 
 
 def arrow_texts(raw: bytes, fields: Sequence[str]) -> list[Any] | None:
@@ -47,32 +46,51 @@ def arrow_texts(raw: bytes, fields: Sequence[str]) -> list[Any] | None:
 
 
 def regular(raw: bytes, start: int = 0) -> bool:
-    """Whether the csv module would read raw[start:] exactly as the Arrow reader does (see the module docstring).
+    """Whether the csv module would read raw[start:] exactly as the Arrow reader does (see the module docstring and
+    line_feeds, which checks it)."""
+    return line_feeds(raw, start) is not None
+
+
+def line_feeds(raw: bytes, start: int = 0) -> int | None:
+    """The number of line feeds in raw[start:] when it is regular, else None: one scan of the bytes for both (arrow_cells
+    counts a file's lines with it, to recover the line of each row; a separate count took 0.23 s at a million rows, #22).
 
     Quotes are checked by their count: with every quote opening, closing or doubling inside a
     quoted cell, an even-numbered quote (counted from 0) opens a cell, so it must follow a comma,
     a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
     so a comma, a line break, the end or another quote must follow it.
     """
-    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r") or _BLANK_LINE.search(raw, start) is not None:
-        return False  # a NUL byte, or a blank line (the byte searches are memchr's: a tenth of a numpy pass, #22)
+    if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r"):
+        return None  # a NUL byte, or a blank first line (the byte searches are memchr's: a tenth of a numpy pass, #22)
     if raw.find(b"\r", start) >= 0 and (raw.count(b"\r", start) != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):
-        return False  # a lone carriage return, or a blank line with Windows line endings; most files have no \r at all
+        return None  # a lone carriage return, or a blank line with Windows line endings; most files have no \r at all
     data = np.frombuffer(raw, dtype=np.uint8)[start:]
-    found = []
-    for i in range(0, len(data), CHUNK):  # one numpy pass per chunk finds the quotes
-        found.append(np.flatnonzero(data[i:i + CHUNK] == 34) + i)
-    quotes = np.concatenate(found) if found else np.empty(0, np.intp)
-    if len(quotes) % 2:
-        return False
-    opening, closing = quotes[0::2], quotes[1::2]
-    # A quote just before an opening one is the closing one before it (a doubled quote); a quote
-    # just after a closing one is the next opening one.
-    before = data[np.maximum(opening - 1, 0)]
-    opens_ok = (opening == 0) | (before == 44) | (before == 10) | (before == 13) | (before == 34)
-    after = data[np.minimum(closing + 1, len(data) - 1)]
-    closes_ok = (closing + 1 == len(data)) | (after == 44) | (after == 10) | (after == 13) | (after == 34)
-    return bool(opens_ok.all() and closes_ok.all())
+    size = len(data)
+    # Every two bytes in a row, read as 16-bit numbers: those that start at an even place, and those at an odd one.
+    pairs = [np.frombuffer(raw, dtype=np.uint16, count=(size - at) // 2, offset=start + at) for at in (0, 1) if size - at >= 2]
+    half = -(-CHUNK // 2)  # the pairs of a chunk of bytes (rounded up: every pair is in some chunk)
+    quotes = feeds = 0
+    last = size - 1
+    for n, i in enumerate(range(0, size, CHUNK)):
+        k = n * half
+        if any(bool((pair[k:k + half] == _TWO_LINE_FEEDS).any()) for pair in pairs):
+            return None  # a blank line
+        chunk = data[i:i + CHUNK]
+        feeds += int(np.count_nonzero(chunk == 10))
+        found = np.flatnonzero(chunk == 34) + i
+        # The quotes of this chunk numbered on from those before it: which are even-numbered depends on their count.
+        opening, closing = found[quotes % 2::2], found[1 - quotes % 2::2]
+        quotes += len(found)
+        # A quote just before an opening one is the closing one before it (a doubled quote); a quote just after a
+        # closing one is the next opening one. A quote at the start or the end is its own neighbour here, a quote; no
+        # carriage return comes before a quote, as every one is followed by a line feed (checked above).
+        before = data[np.maximum(opening - 1, 0)]
+        if not ((before == 44) | (before == 10) | (before == 34)).all():
+            return None
+        after = data[np.minimum(closing + 1, last)]
+        if not ((after == 44) | (after == 10) | (after == 13) | (after == 34)).all():
+            return None
+    return feeds if quotes % 2 == 0 else None
 
 
 def arrow_header(raw: bytes) -> list[str] | None:
@@ -123,7 +141,7 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list
         return None  # Arrow's reader would drop the first cell's byte-order mark, which is text to the exact reader
     body = pa.py_buffer(raw)[offset:]
     with ThreadPoolExecutor(max_workers=1) as checker:  # its exit waits for the check, whatever the parse did
-        regular_rows = checker.submit(regular, raw, start)
+        scanned = checker.submit(line_feeds, raw, start)  # None when the rows are not regular
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(body),
@@ -136,7 +154,8 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        if not regular_rows.result():
+        feeds = scanned.result()
+        if feeds is None:
             return None
     # A cell has at most as many characters as bytes: only a column with a cell of more bytes than the limit is counted
     # in characters (counting every column's characters took 0.1 s at a million rows, #22).
@@ -147,7 +166,7 @@ def arrow_cells(raw: bytes, missing: list[str], header: list[str]) -> tuple[list
     if len(names) > 1 and table.num_rows and _any_empty_row(table):
         return None  # a row of empty cells is a blank-row: the exact reader reports it (#23)
     rows = table.num_rows
-    physical = raw.count(b"\n", offset) + (not raw.endswith(b"\n"))
+    physical = feeds - 1 + (not raw.endswith(b"\n"))  # the lines after the header's (whose line feed ends at offset)
     breaks = np.zeros(rows, dtype=np.int64)
     if physical != rows:  # line breaks inside cells: count them per row
         for column in table.columns:
@@ -171,4 +190,4 @@ def _any_empty_row(table: Any) -> bool:
     return not pc.all(filled).as_py()
 
 
-__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "regular"]
+__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "line_feeds", "regular"]
