@@ -244,3 +244,15 @@ def test_the_scan_at_the_edges_of_a_file_issue_22(raw: bytes) -> None:
         feeds = line_feeds(raw, start)
         assert (feeds is not None) is _regular_by_hand(raw, start)
         assert feeds is None or feeds == raw.count(b"\n", start)
+
+
+@pytest.mark.parametrize("body", [b",x,\n1,,\n,,\n", b"1,,\n,,3\n,2,\n", b",,\n1,2,3\n", b"1,,\n,2,\n,,3\n,,\n", b",,3\n,,3\n",
+                                  b"1,,\n,2,\n,,3\n"])
+def test_a_row_of_empty_cells_is_found_whichever_columns_the_other_rows_fill_issue_22(body: bytes) -> None:
+    # The rows are asked a column at a time, until every row has a filled cell: a row of empty cells after rows filled
+    # in other columns still goes to the exact reader, which reports it as a blank row at its line.
+    exact, fast = both(b"a,b,c\n" + body)
+    assert fast == exact
+    blank = b"\n,,\n" in b"\n" + body
+    assert ("blank-row" in {p.code for p in exact[2]}) is blank
+    assert (_fast(b"a,b,c\n" + body) is None) is blank  # no column is filled in every row, yet the fast reader reads them

@@ -183,11 +183,13 @@ def _any_empty_row(table: Any) -> bool:
     import pyarrow.compute as pc
 
     filled = None
-    for column in table.columns:
+    for column in table.columns:  # a column at a time, until every row has a cell that is filled: mostly the first (#22)
         # null (empty, or a missing value) may be empty: the exact reader decides
         cell = pc.fill_null(pc.greater(pc.binary_length(column), scalar(0)), scalar(False))
         filled = cell if filled is None else pc.or_(filled, cell)
-    return not pc.all(filled).as_py()
+        if pc.all(filled).as_py():
+            return False
+    return True
 
 
 __all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "line_feeds", "regular"]
