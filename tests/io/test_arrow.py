@@ -94,3 +94,39 @@ def test_arrow_pool_gives_the_default_back_when_the_last_call_leaves_issue_22(pr
     with arrow_pool():  # and again from the start
         assert pa.default_memory_pool().backend_name == "jemalloc"
     assert pa.default_memory_pool().backend_name == "system"
+
+
+def _texts(kind: Any) -> Any:
+    """Text chunks of every kind first_bytes reads: sliced, empty, with missing cells, and a missing cell that owns bytes."""
+    import struct
+
+    form = "q" if kind == pa.large_string() else "i"
+    owning = pa.Array.from_buffers(kind, 3, [pa.py_buffer(bytes([0b101])), pa.py_buffer(struct.pack("<" + form * 4, 0, 1, 3, 4)),
+                                             pa.py_buffer(b"=\t+x")])  # the second cell is missing yet owns "\t+"
+    return [pa.array(["=a", "", None, "\t", " x", "é", "\u3000y", "\x00b"], kind), pa.array(["z", "-1", "@", "b"], kind).slice(1, 2),
+            pa.array([], kind), owning]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_first_bytes_reads_the_first_byte_of_each_cell_that_has_one_issue_22(kind: Any) -> None:
+    from mmdata.io.arrow import first_bytes
+
+    chunks = _texts(kind)
+    cells = [cell for chunk in chunks for cell in chunk.to_pylist()]
+    first, has = first_bytes(chunks)
+    assert has.tolist() == [bool(cell) for cell in cells]
+    assert first.tolist() == [cell.encode("utf-8")[0] if cell else 0 for cell in cells]
+    assert [a.tolist() for a in first_bytes([])] == [[], []]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_cells_starting_reads_first_bytes_as_pythons_startswith_issue_22(kind: Any) -> None:
+    import pandas as pd
+
+    from mmdata.io.arrow import cells_starting
+
+    columns = [pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(_texts(kind), type=kind)), dtype=pd.StringDtype("pyarrow"))]
+    cells = columns[0].tolist()
+    for starts in (("=", "+", "-", "@", "\t", "\r"), ("\u3000",), ("é", "="), ("x",), ("\x00",)):  # single ASCII characters, and others
+        found = cells_starting(columns, starts)
+        assert [a.tolist() for a in found] == [[isinstance(c, str) and c.startswith(starts) for c in cells]]

@@ -136,11 +136,14 @@ def test_the_whitespace_of_a_blank_cell_is_what_python_calls_whitespace_issue_22
 
 @pytest.mark.parametrize("arrow", [True, False])
 def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The search for cells that start with whitespace (Arrow's, or pandas' without pyarrow), then Python's fullmatch on
-    those, finds exactly the cells Python's fullmatch of \\s+ finds: each whitespace character alone, doubled, before
-    and after a letter, and cells that are empty or missing."""
+    """The search for cells that start with whitespace (by their first byte with pyarrow, or pandas' search without),
+    then Python's fullmatch on those, finds exactly the cells Python's fullmatch of \\s+ finds: each whitespace character
+    alone, doubled, before and after a letter, cells that start with the first byte of a whitespace character but with
+    another character, and cells that are empty or missing."""
     monkeypatch.setattr(mmdata.io.arrow, "arrow_available", lambda: arrow)
     cells = [t for w in typed.WHITESPACE for t in (w, w + w, w + "a", "a" + w, w + "\u200b")] + ["", "a", "\u200b", "x y", None]
+    # Cells that start with the first byte of a whitespace character beyond ASCII but are no whitespace (#22).
+    cells += ["\u2265 5", "\u2014", "\u3001 ", "\u1681", "\xa1 ", "\u2060"]
     raw = pd.Series(cells, dtype="string")
     resource = mmdata.open_package(ROOT).resources["arms"]
     table = Table(resource, pd.DataFrame({"quote": raw}), pd.RangeIndex(2, len(cells) + 2).to_numpy(), pd.Series(False, index=raw.index).to_numpy())
@@ -148,6 +151,8 @@ def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool,
     blank = typed._blank_required(table, resource.fact("quote"), raw, problems)
     expected = [isinstance(c, str) and re.fullmatch(r"\s+", c) is not None for c in cells]
     assert blank.tolist() == expected and sum(expected) == 2 * len(typed.WHITESPACE)
+    starting = [isinstance(c, str) and re.match(r"\s", c) is not None for c in cells]  # what fullmatch is asked of
+    assert typed._starting_blank(raw).tolist() == starting and sum(starting) == 4 * len(typed.WHITESPACE)
     assert [p.row for p in problems] == [line for line, e in zip(range(2, len(cells) + 2), expected, strict=True) if e]
 
 

@@ -211,11 +211,43 @@ def cells_matching_beyond_ascii(columns: list[pd.Series], pattern: str) -> list[
     return _by_column(flat, columns)
 
 
+def first_bytes(chunks: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The first byte of each cell of Arrow text chunks (one array for all, in order), read from the chunks' buffers, and
+    which cells have one: neither missing nor empty. 0 where a cell has none."""
+    import numpy as np
+
+    bytes_, held = [], []
+    for chunk in chunks:
+        _, offsets, data = chunk.buffers()[:3]
+        form = np.int64 if str(chunk.type).startswith("large_") else np.int32
+        starts = np.frombuffer(offsets, dtype=form)[chunk.offset:chunk.offset + len(chunk) + 1] if len(chunk) else np.zeros(1, form)
+        has = np.greater(starts[1:], starts[:-1])
+        if chunk.null_count:  # a missing cell may own bytes
+            has &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        first = np.zeros(len(chunk), dtype=np.uint8)
+        if data is not None and has.any():
+            first[has] = np.frombuffer(data, dtype=np.uint8)[starts[:-1][has]]
+        bytes_.append(first)
+        held.append(has)
+    if not chunks:
+        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=bool)
+    return np.concatenate(bytes_), np.concatenate(held)
+
+
 def cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:
-    """For each text column, the cells that start with one of starts (as cells_matching, all columns at once)."""
+    """For each text column, the cells that start with one of starts (as cells_matching, all columns at once). When every
+    one of starts is a single ASCII character, only the first byte of each cell is read (first_bytes): one pass instead
+    of a search per start (0.24 s against 0.05 s for the free texts of a million outcomes, #22)."""
     chunks = arrow_chunks(columns)
     if chunks is None:
         return [column.str.startswith(starts).fillna(False).astype(bool).to_numpy() for column in columns]
+    import numpy as np
+
+    if all(len(start) == 1 and start.isascii() for start in starts):
+        wanted = np.zeros(256, dtype=bool)
+        wanted[[ord(start) for start in starts]] = True
+        first, has = first_bytes(chunks)
+        return _by_column(has & wanted[first], columns)
     import pyarrow as pa
     import pyarrow.compute as pc
 
