@@ -60,10 +60,12 @@ def tables(draw: st.DrawFn) -> tuple[bytes, list[str]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(tables())
-def test_both_readers_answer_docs_alike_issue_22(case: tuple[bytes, list[str]]) -> None:
+@given(tables(), st.sampled_from([1, 2, 1024]))
+def test_both_readers_answer_docs_alike_issue_22(case: tuple[bytes, list[str]], first_rows: int) -> None:
+    # first_rows: the rows in which a column's example is looked for first (texts.FIRST_ROWS), before all of them
     raw, key = case
     with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr("mmdata.io.texts.FIRST_ROWS", first_rows)
         exact, arrow = answers(raw, key, monkeypatch)
     assert arrow[1:] == exact[1:]
     assert exact[0] in ("Records", "DocsError")

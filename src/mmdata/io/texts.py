@@ -51,6 +51,10 @@ class Records:
         return Counter(tuple("" if i is None else record[i] for i in at) for record in self.rows)
 
 
+#: Rows in key order in which Columns.examples looks for a column's first cell before it looks in all of them (#22).
+FIRST_ROWS = 1024
+
+
 @dataclass
 class Columns:
     """A table as the Arrow reader read it: a text column per field, and the rows' key order."""
@@ -64,15 +68,30 @@ class Columns:
         return [list(row) for row in zip(*cells, strict=True)] if cells else []
 
     def examples(self) -> dict[str, str]:
-        import pyarrow.compute as pc
-
         examples: dict[str, str] = {}
         for name, column in zip(self.header, self.columns, strict=True):
-            filled = pc.greater(pc.binary_length(column), scalar(0))
-            first = pc.index(filled if self.order is None else filled.take(self.order), scalar(True)).as_py()
-            if first >= 0:
-                examples[name] = column[first if self.order is None else self.order[first].as_py()].as_py()
+            first = self._first_filled(column)
+            if first is not None:
+                examples[name] = column[first].as_py()
         return examples
+
+    def _first_filled(self, column: Any) -> int | None:
+        """The file row of the column's first cell that holds a character, rows in key order; None when none does. Which
+        cells hold one is put in key order for the first FIRST_ROWS rows first, where most columns have one, then for
+        all of them: the examples of the 85 columns of a million-row package in 0.05 s instead of 0.11 s (#22)."""
+        import pyarrow.compute as pc
+
+        filled = pc.greater(pc.binary_length(column), scalar(0))
+        if self.order is None:
+            at = pc.index(filled, scalar(True)).as_py()
+            return at if at >= 0 else None
+        rows = len(column)
+        for size in sorted({min(FIRST_ROWS, rows), rows}):
+            order = self.order.slice(0, size)
+            at = pc.index(filled.take(order), scalar(True)).as_py()
+            if at >= 0:
+                return order[at].as_py()
+        return None
 
     def counts(self, columns: Sequence[str]) -> Counter[tuple[str, ...]]:
         import pyarrow.compute as pc
