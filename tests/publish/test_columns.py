@@ -151,6 +151,36 @@ def test_a_findings_view_sqlite_may_join_or_order_otherwise_is_read_back_issue_2
     assert view_columns(made_integer, dict(resources, outcomes=integer_key)) is None
 
 
+@pytest.mark.parametrize("reordered", ["outcomes", "adverse_events", "both"])
+def test_the_view_is_in_key_order_when_a_finding_table_is_not_issue_22(reordered: str) -> None:
+    # The finding tables stacked by name, each in its key's order, are the view's order; a table whose rows are not in
+    # its key's order (a key missing, or out of order) is sorted with the rest, to the same view.
+    pkg = mmdata.open_package(ROOT)
+    tables, resources = typed_tables(pkg), pkg.resources
+    made = {name: table_columns(tables[name], resource) for name, resource in resources.items()}
+    expected = view_columns(made, resources)
+    assert expected is not None
+    backwards = dict(made)
+    for table in ("outcomes", "adverse_events") if reordered == "both" else (reordered,):
+        backwards[table] = [column.take(pa.array(np.arange(len(column))[::-1])) for column in made[table]]
+    found = view_columns(backwards, resources)
+    assert found is not None and all(a.equals(b) for a, b in zip(found, expected, strict=True))
+    names = findings.findings_resource(resources).field_names
+    kinds = expected[names.index(findings.KIND)].to_pylist()
+    assert kinds == sorted(kinds) and set(kinds) == {"outcomes", "adverse_events"}  # adverse_events first: by name
+    one_outcome = view_columns(dict(made, outcomes=[column.slice(0, 1) for column in made["outcomes"]]), resources)
+    assert one_outcome is not None  # fewer outcomes than adverse events: each row still named by its own table
+    assert one_outcome[names.index(findings.KIND)].to_pylist() == ["adverse_events"] * len(made["adverse_events"][0]) + ["outcomes"]
+
+
+@pytest.mark.parametrize(("keys", "ascending"), [([], True), (["a"], True), (["a", "a", "b"], True), (["b", "a"], False),
+                                                 (["a", None], False), ([None], False), (["B", "a", "é"], True), (["é", "z"], False)])
+def test_a_key_column_is_ascending_as_the_sort_orders_it_issue_22(keys: list[Any], ascending: bool) -> None:
+    from mmdata.publish.columns import _ascending
+
+    assert _ascending(pa.array(keys, pa.string())) is ascending
+
+
 def _write(path: Any, rows: list[list[str]]) -> None:
     import csv
     import io
