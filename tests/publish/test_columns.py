@@ -232,3 +232,10 @@ def test_a_value_outside_the_allowed_values_stops_the_made_column_as_the_read_ba
     with pytest.raises(ExportError) as back:
         export_module.arrow_arrays([("a", "c")], resource)
     assert str(made.value) == str(back.value) == message
+
+
+@pytest.mark.parametrize(("order", "identity"), [([], True), ([0], True), ([0, 1, 2], True), ([1, 0, 2], False), ([0, 2, 1], False)])
+def test_a_table_already_in_key_order_is_taken_as_it_is_issue_22(order: list[int], identity: bool) -> None:
+    from mmdata.publish.columns import _identity
+
+    assert _identity(pa.array(order, pa.uint64())) is identity

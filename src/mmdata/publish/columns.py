@@ -57,7 +57,14 @@ def table_columns(frame: pd.DataFrame, resource: Resource) -> list[Any] | None:
     columns = [_column(frame[f.name], f, resource.name) for f in resource.fields]
     names = resource.field_names
     order = _order([plain(columns[names.index(k)]) for k in key])
+    if _identity(order):  # a table written in key order, as mmdata fmt keeps it: taken as it is (#22)
+        return columns
     return [pc.take(column, order) for column in columns]
+
+
+def _identity(order: Any) -> bool:
+    """Whether indices (of sort_indices) leave every row where it is."""
+    return bool(np.array_equal(np.asarray(order.to_numpy(zero_copy_only=False)), np.arange(len(order))))
 
 
 def _column(series: pd.Series, field: Field, table: str) -> Any:
