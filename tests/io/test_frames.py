@@ -244,6 +244,8 @@ def test_the_scan_at_the_edges_of_a_file_issue_22(raw: bytes) -> None:
         feeds = line_feeds(raw, start)
         assert (feeds is not None) is _regular_by_hand(raw, start)
         assert feeds is None or feeds == raw.count(b"\n", start)
+    with pytest.raises(ValueError, match="start must be 0 or more, not -1"):
+        line_feeds(raw, -1)
 
 
 @pytest.mark.parametrize("body", [b",x,\n1,,\n,,\n", b"1,,\n,,3\n,2,\n", b",,\n1,2,3\n", b"1,,\n,2,\n,,3\n,,\n", b",,3\n,,3\n",

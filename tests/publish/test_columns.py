@@ -168,9 +168,24 @@ def test_the_view_is_in_key_order_when_a_finding_table_is_not_issue_22(reordered
     names = findings.findings_resource(resources).field_names
     kinds = expected[names.index(findings.KIND)].to_pylist()
     assert kinds == sorted(kinds) and set(kinds) == {"outcomes", "adverse_events"}  # adverse_events first: by name
+    sorted_view = view_columns(_missing_first_key(made, resources), resources)
+    with pytest.MonkeyPatch.context() as patch:  # the same tables, sorted whatever their order
+        patch.setattr("mmdata.publish.columns._ascending", lambda keys: False)
+        assert view_columns(backwards, resources) is not None and all(a.equals(b) for a, b in zip(view_columns(backwards, resources), expected, strict=True))
+        always_sorted = view_columns(_missing_first_key(made, resources), resources)
+    assert sorted_view is not None and always_sorted is not None
+    assert all(a.equals(b) for a, b in zip(sorted_view, always_sorted, strict=True))  # a missing key: sorted, to the end of its table
     one_outcome = view_columns(dict(made, outcomes=[column.slice(0, 1) for column in made["outcomes"]]), resources)
     assert one_outcome is not None  # fewer outcomes than adverse events: each row still named by its own table
     assert one_outcome[names.index(findings.KIND)].to_pylist() == ["adverse_events"] * len(made["adverse_events"][0]) + ["outcomes"]
+
+
+def _missing_first_key(made: dict[str, list[Any]], resources: dict[str, Any]) -> dict[str, list[Any]]:
+    """made with the first outcome's key missing (as no valid package has it: the view is made without validation too)."""
+    position = resources["outcomes"].field_names.index("outcome_id")
+    key = made["outcomes"][position]
+    missing = pa.concat_arrays([pa.nulls(1, key.type), key.slice(1)])
+    return dict(made, outcomes=[missing if i == position else column for i, column in enumerate(made["outcomes"])])
 
 
 @pytest.mark.parametrize(("keys", "ascending"), [([], True), (["a"], True), (["a", "a", "b"], True), (["b", "a"], False),

@@ -52,14 +52,17 @@ def regular(raw: bytes, start: int = 0) -> bool:
 
 
 def line_feeds(raw: bytes, start: int = 0) -> int | None:
-    """The number of line feeds in raw[start:] when it is regular, else None: one scan of the bytes for both (arrow_cells
-    counts a file's lines with it, to recover the line of each row; a separate count took 0.23 s at a million rows, #22).
+    """The number of line feeds in raw[start:] (start 0 or more) when it is regular, else None: one scan of the bytes
+    for both (arrow_cells counts a file's lines with it, to recover the line of each row; a separate count took 0.23 s
+    at a million rows, #22). CHUNK is even, so a chunk's pairs of bytes line up with its bytes.
 
     Quotes are checked by their count: with every quote opening, closing or doubling inside a
     quoted cell, an even-numbered quote (counted from 0) opens a cell, so it must follow a comma,
     a line break or another quote; an odd-numbered one closes a cell or starts a doubled quote,
     so a comma, a line break, the end or another quote must follow it.
     """
+    if start < 0:
+        raise ValueError(f"start must be 0 or more, not {start}")  # the callers' starts: 0, or after a byte-order mark
     if raw.find(b"\x00", start) >= 0 or raw[start:start + 1] in (b"\n", b"\r"):
         return None  # a NUL byte, or a blank first line (the byte searches are memchr's: a tenth of a numpy pass, #22)
     if raw.find(b"\r", start) >= 0 and (raw.count(b"\r", start) != raw.count(b"\r\n", start) or raw.find(b"\n\r\n", start) >= 0):

@@ -9,7 +9,8 @@ Arrow's kernels:
 - `table_columns`: a table's columns in primary-key order, as SQLite's ``ORDER BY`` sorts the key (text byte by byte,
   whole numbers by value);
 - `view_columns`: the findings view, joined by its one definition in findings.py (JOINS, JOINED, KIND, KEY, HEDGE),
-  each join a lookup of the joined table's key, the finding tables stacked and sorted by the view's primary key.
+  each join a lookup of the joined table's key, the finding tables stacked in the view's primary-key order (by name,
+  each in its key's order; sorted when a table's key is missing or out of order).
 
 They hold the values the database gives back, with SQLite's two changes to a number kept: -0.0 reads back as 0.0,
 and NaN as NULL. Where SQLite could order or join differently, they return None and the export reads the database
@@ -97,9 +98,10 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
     reads back from findings.view_sql. None when SQLite might join or order them otherwise (see the module docstring).
 
     The view's key is the finding table's name, then the finding's key: the finding tables are stacked in the order of
-    their names, each in the order of its key (table_columns), which is the view's order when no key is missing (checked,
-    else the rows are sorted). A joined column is taken once for all the finding tables, by their join's rows stacked:
-    stacking each table's joined texts and sorting the stack copied every text twice, 4.5 of a million findings' 6 s (#22)."""
+    their names, each in the order of its key (table_columns), which is the view's order when every key is there and
+    each is no greater than the next (checked, _ascending; else the rows are sorted). A joined column is taken once for
+    all the finding tables, by their join's rows stacked: stacking each table's joined texts and sorting the stack
+    copied every text twice, 4.5 of a million findings' 6 s (#22)."""
     view = findings.findings_resource(resources)
     stacked = sorted(findings.parts(resources), key=lambda part: part[0])  # the view's order: by finding table (text, code points)
     needed = {t for t, _ in stacked} | {j.table for j in findings.JOINS}
