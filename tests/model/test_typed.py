@@ -156,12 +156,23 @@ def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool,
     assert [p.row for p in problems] == [line for line, e in zip(range(2, len(cells) + 2), expected, strict=True) if e]
 
 
-def test_a_column_becomes_a_category_as_astype_makes_it_issue_22() -> None:
-    """mmdata.load's categories are numbered from each column's distinct values; the Series is the one astype gives,
-    dtype (categories in the schema's order) and values, for columns with missing cells, one value, none, or no rows."""
+@pytest.mark.parametrize("storage", ["string", "string[pyarrow]", "chunked", "object", "no pyarrow"])
+def test_a_column_becomes_a_category_as_astype_makes_it_issue_22(storage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mmdata.load's categories are looked up by Arrow (or numbered from each column's distinct values); the Series is
+    the one astype gives, dtype (categories in the schema's order) and values, for columns with missing cells, one value,
+    none, or no rows (a value outside the categories never reaches it: loaded_frame reports it first)."""
+    import pyarrow as pa
+
+    if storage == "no pyarrow":
+        monkeypatch.setattr(mmdata.io.arrow, "arrow_available", lambda: False)
     dtype = pd.CategoricalDtype(categories=["median", "mean", "hazard-ratio"])
-    for cells in (["mean", None, "median", "mean"], [None, None], ["hazard-ratio"], [], ["median"] * 3):
-        column = pd.Series(cells, dtype="string", name="statistic", index=range(10, 10 + len(cells)))
+    for cells in (["mean", None, "median", "mean"], [None, None], ["hazard-ratio"], [], ["median"] * 3, [None, "hazard-ratio", None]):
+        index = range(10, 10 + len(cells))
+        if storage == "chunked":
+            arrow = pa.chunked_array([pa.array(cells[:1], pa.large_string()), pa.array([], pa.large_string()), pa.array(cells[1:], pa.large_string())])
+            column = pd.Series(pd.arrays.ArrowStringArray(arrow), dtype=pd.StringDtype("pyarrow"), name="statistic", index=index)
+        else:
+            column = pd.Series(cells, dtype="string" if storage == "no pyarrow" else storage, name="statistic", index=index)
         made, expected = typed.as_category(column, dtype), column.astype(dtype)
         assert made.equals(expected) and made.dtype == expected.dtype and made.name == expected.name, cells
         assert made.index.equals(expected.index) and made.isna().tolist() == expected.isna().tolist()

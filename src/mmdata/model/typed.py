@@ -208,8 +208,19 @@ def loaded_frame(table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[
 
 
 def as_category(column: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
-    """column.astype(dtype) for a column whose every value is one of the categories, or missing: the same Series, by
-    numbering the distinct values once (astype read every cell: 0.25 s a column at a million rows, against 0.04 s)."""
+    """column.astype(dtype) for a column whose every value is one of the categories, or missing: the same Series. Where
+    pyarrow holds the column, Arrow looks each cell up among the categories (index_in); otherwise the distinct values
+    are numbered once (astype read every cell: 0.25 s a column at a million rows, against 0.04 s; Arrow's lookup took
+    `mmdata.load("outcomes")` from 2.06 s to 1.90 s, #22)."""
+    chunks = arrow_chunks([column])
+    if chunks is not None and all(isinstance(c, str) for c in dtype.categories):  # each cell's category looked up by Arrow (#22)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        cells = pa.chunked_array(chunks, type=chunks[0].type)
+        found = pc.index_in(cells, value_set=pa.array(list(dtype.categories), cells.type))  # null: missing, or no category
+        codes = np.asarray(pc.fill_null(found, pa.scalar(-1, found.type)).to_numpy(), dtype=np.int64)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=column.index, name=column.name)
     codes, distinct = pd.factorize(column)
     positions = np.append(pd.Index(dtype.categories).get_indexer(distinct), -1)  # a missing value (code -1) takes the -1
     return pd.Series(pd.Categorical.from_codes(positions[codes], dtype=dtype), index=column.index, name=column.name)
