@@ -103,7 +103,7 @@ def _texts(kind: Any) -> Any:
     form = "q" if kind == pa.large_string() else "i"
     owning = pa.Array.from_buffers(kind, 3, [pa.py_buffer(bytes([0b101])), pa.py_buffer(struct.pack("<" + form * 4, 0, 1, 3, 4)),
                                              pa.py_buffer(b"=\t+x")])  # the second cell is missing yet owns "\t+"
-    return [pa.array(["=a", "", None, "\t", " x", "é", "\u3000y", "\x00b"], kind), pa.array(["z", "-1", "@", "b"], kind).slice(1, 2),
+    return [pa.array(["=a", "", None, "\t", " x", "é", "\u3000y", "\x00b", "\u3001z", "\u00e8"], kind), pa.array(["z", "-1", "@", "b"], kind).slice(1, 2),
             pa.array([], kind), owning]
 
 

@@ -152,7 +152,7 @@ def test_blank_required_cells_are_those_python_finds_blank_issue_22(arrow: bool,
     expected = [isinstance(c, str) and re.fullmatch(r"\s+", c) is not None for c in cells]
     assert blank.tolist() == expected and sum(expected) == 2 * len(typed.WHITESPACE)
     starting = [isinstance(c, str) and re.match(r"\s", c) is not None for c in cells]  # what fullmatch is asked of
-    assert typed._starting_blank(raw).tolist() == starting and sum(starting) == 4 * len(typed.WHITESPACE)
+    assert mmdata.io.arrow.cells_starting([raw], tuple(typed.WHITESPACE))[0].tolist() == starting and sum(starting) == 4 * len(typed.WHITESPACE)
     assert [p.row for p in problems] == [line for line, e in zip(range(2, len(cells) + 2), expected, strict=True) if e]
 
 

@@ -236,23 +236,34 @@ def first_bytes(chunks: list[Any]) -> tuple[np.ndarray, np.ndarray]:
 
 def cells_starting(columns: list[pd.Series], starts: tuple[str, ...]) -> list[np.ndarray]:
     """For each text column, the cells that start with one of starts (as cells_matching, all columns at once). When every
-    one of starts is a single ASCII character, only the first byte of each cell is read (first_bytes): one pass instead
-    of a search per start (0.24 s against 0.05 s for the free texts of a million outcomes, #22)."""
+    one of starts is a single character, only the first byte of each cell is read (first_bytes), and only a cell whose
+    first byte begins a character beyond ASCII is asked which one it starts with: one pass instead of a search per start
+    (0.24 s against 0.05 s for the free texts of a million outcomes; 0.03 s against 0.005 s a column for whitespace, #22)."""
     chunks = arrow_chunks(columns)
     if chunks is None:
         return [column.str.startswith(starts).fillna(False).astype(bool).to_numpy() for column in columns]
     import numpy as np
-
-    if all(len(start) == 1 and start.isascii() for start in starts):
-        wanted = np.zeros(256, dtype=bool)
-        wanted[[ord(start) for start in starts]] = True
-        first, has = first_bytes(chunks)
-        return _by_column(has & wanted[first], columns)
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     cells = pa.chunked_array(chunks, type=chunks[0].type)
+    if not all(len(start) == 1 for start in starts):
+        return _split(_any_start(cells, starts), columns)
+    wanted = np.zeros(256, dtype=bool)
+    wanted[[start.encode("utf-8")[0] for start in starts]] = True
+    first, has = first_bytes(chunks)
+    found = has & wanted[first]
+    beyond = np.flatnonzero(found & (first >= 0x80))  # the first byte of a character beyond ASCII: which one is it? (none missing)
+    if len(beyond):
+        asked = _any_start(cells.take(pa.array(beyond)), tuple(start for start in starts if not start.isascii()))
+        found[beyond] = np.asarray(asked.to_numpy(zero_copy_only=False), dtype=bool)
+    return _by_column(found, columns)
+
+
+def _any_start(cells: Any, starts: tuple[str, ...]) -> Any:
+    """Whether each cell of an Arrow text array starts with one of starts (at least one); null for a missing cell."""
+    import pyarrow.compute as pc
+
     found = pc.starts_with(cells, starts[0])
     for start in starts[1:]:
         found = pc.or_(found, pc.starts_with(cells, start))
-    return _split(found, columns)
+    return found

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CELLS, Code, Problem, Suggester
-from ..io.arrow import arrow_chunks, cells_matching, first_bytes
+from ..io.arrow import arrow_chunks, cells_starting
 from .schema import Field, Table, enum_message
 
 TYPE_ERROR = Code("type-error", CELLS, "a cell cannot be read as its field's type")
@@ -29,7 +29,6 @@ NUMBER_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 #: The characters of Python's \s, which str.isspace() also tells (a test checks both, over every code point).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
               "\u200a\u2028\u2029\u202f\u205f\u3000")
-WHITESPACE_START = f"^[{WHITESPACE}]"
 BLANK = re.compile(r"\s+")
 
 TYPE_WORDS = {"integer": "a whole number", "number": "a number (digits, '.' for decimals, no thousands separator)"}
@@ -106,36 +105,14 @@ def _blank_required(table: Table, field: Field, raw: pd.Series, problems: list[P
     blank = np.zeros(len(raw), dtype=bool)
     if not field.required:
         return blank
-    # Only a cell that starts with whitespace can be all whitespace: those are found first (_starting_blank), then read by re.
-    starts = np.flatnonzero(_starting_blank(raw))
+    # Only a cell that starts with whitespace can be all whitespace: those are found first (by their first byte, with
+    # pyarrow: arrow.cells_starting), then read by re.
+    starts = np.flatnonzero(cells_starting([raw], tuple(WHITESPACE))[0])
     blank[starts] = [BLANK.fullmatch(raw.iat[i]) is not None for i in starts.tolist()]
     for i in np.flatnonzero(blank):
         problems.append(Problem(table.path, int(table.lines[i]), field.name, REQUIRED_ERROR,
                                 "only whitespace, but this field is required", raw.iat[i]))
     return blank
-
-
-#: The bytes a whitespace character's UTF-8 starts with (itself, when it is ASCII).
-_WHITESPACE_LEADS = sorted({c.encode("utf-8")[0] for c in WHITESPACE})
-
-
-def _starting_blank(raw: pd.Series) -> np.ndarray:
-    """The cells of a text column that start with whitespace (WHITESPACE_START). Where pyarrow holds the column, only the
-    first byte of each cell is read (arrow.first_bytes): a cell that starts with an ASCII whitespace byte starts with
-    whitespace, and only the few cells that start with the first byte of another whitespace character are searched, by
-    RE2 (the class is of literal characters, read alike by RE2 and re); without pyarrow, pandas searches the column.
-    0.03 to 0.04 s a column at a million rows before, 0.004 to 0.008 s after (#22)."""
-    chunks = arrow_chunks([raw])
-    if chunks is None:
-        return cells_matching([raw], WHITESPACE_START)[0]
-    first, _ = first_bytes(chunks)  # 0 for a cell without one, which is no whitespace
-    lead = np.zeros(256, dtype=bool)
-    lead[_WHITESPACE_LEADS] = True
-    starting = lead[first]
-    beyond = np.flatnonzero(starting & (first >= 128))  # the first byte of a character beyond ASCII, whitespace or not
-    if len(beyond):
-        starting[beyond] = cells_matching([raw.iloc[beyond]], WHITESPACE_START)[0]
-    return starting
 
 
 def _impossible_dates(table: Table, name: str, raw: pd.Series, problems: list[Problem]) -> np.ndarray:
