@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -138,6 +139,26 @@ def test_hedges_and_not_reached_shown_as_such(site: Path) -> None:
         word = {"not-reached": "not reached", "more-than": "more than"}.get(row["qualifier"], row["qualifier"])
         cell = re.search(rf'id="{row["finding_table"]}-{row["finding_id"]}".*?<span class="result hedged">(.*?)</span>.*?</tr>', html, re.S)
         assert cell and word in cell.group(1), row["finding_id"]
+
+
+def test_each_finding_row_shows_its_own_caveat_and_time_issue_22(site: Path) -> None:
+    """The cells a study page's row takes from its finding (written a column at a time, #22): the caveat, escaped, and
+    the time point, as a number and its unit; a finding without one shows none."""
+    findings = mmdata.load("findings")
+    timed = 0
+    for _, row in findings.iterrows():
+        page = (site / f"studies/{row['study_id']}.html").read_text()
+        cells = re.search(rf'<tr id="{row["finding_table"]}-{row["finding_id"]}">(.*?)</tr>', page, re.S)
+        assert cells, row["finding_id"]
+        caveat = "" if pd.isna(row["caveat"]) else html.escape(row["caveat"]).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+        assert f'<td class="caveat">{caveat}</td>' in cells.group(1), row["finding_id"]
+        time = re.findall(r"<br>at ([0-9.]+) ([a-z]+)</td>", cells.group(1))
+        if pd.isna(row["time_value"]):
+            assert time == [], row["finding_id"]
+        else:
+            timed += 1
+            assert [(float(time[0][0]), time[0][1])] == [(float(row["time_value"]), row["time_unit"])], row["finding_id"]
+    assert timed and findings["caveat"].notna().any()
 
 
 def test_overlap_marked_wherever_a_study_is_pooled(site: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from jinja2 import Environment, StrictUndefined  # noqa: E402
 
 from mmdata.publish.passages import RowRef  # noqa: E402
 from mmdata.publish.plot import words  # noqa: E402
-from mmdata.publish.site import Escaped, finding_rows, quoting_rows  # noqa: E402
+from mmdata.publish.site import ROW_CELLS, Escaped, finding_html, quoting_rows  # noqa: E402
 
 #: The loops of study.html and source.html before #22, in the site's Jinja2 settings.
 FINDINGS = """{% for row in rows %}
@@ -44,20 +45,38 @@ def template(text: str) -> Any:
 texts = st.text(alphabet=st.sampled_from(list("&<>\"'-a1 é\u00a0")), max_size=8)
 maybe = st.one_of(st.none(), texts)
 passages = st.one_of(st.none(), st.fixed_dictionaries({"href": texts, "text": texts}))
-findings = st.fixed_dictionaries({
-    "anchor": texts, "finding": maybe, "quote": texts, "finding_id": texts, "arm_name": maybe, "comparator_arm_name": maybe,
-    "population": maybe, "statistic": texts, "qualifier": maybe, "result": texts,
-    "time_value": st.one_of(st.none(), st.floats(allow_nan=False), st.integers()), "time_text": maybe, "caveat": maybe,
-    "passage": passages,
-})
+times = st.one_of(st.just((None, None)), st.tuples(st.one_of(st.floats(allow_nan=False), st.integers()), texts))  # time_text with a time
+findings = st.builds(lambda row, time: {**row, "time_value": time[0], "time_text": time[1]}, st.fixed_dictionaries({
+    "anchor": texts, "finding": maybe, "quote": maybe, "finding_id": maybe, "arm_name": maybe, "comparator_arm_name": maybe,
+    "population": maybe, "statistic": texts, "qualifier": maybe, "result": texts, "caveat": maybe, "passage": passages,
+}), times)
+
+
+def cells(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """What finding_html reads of rows: the template's values, the passage's link as two columns."""
+    links = {"href": "href", "passage_text": "text"}
+    return {name: [(row["passage"] or {}).get(links[name]) if name in links else row[name] for row in rows] for name in ROW_CELLS}
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(findings, max_size=4))
 def test_finding_rows_are_the_templates_rows_issue_22(rows: list[dict[str, Any]]) -> None:
-    escaped = Escaped()
-    assert finding_rows(rows, escaped) == template(FINDINGS).render(rows=rows)
-    assert finding_rows(rows, escaped) == template(FINDINGS).render(rows=rows)  # the second time from the cache
+    got = finding_html(cells(rows))
+    assert len(got) == len(rows)
+    assert "".join(got) == template(FINDINGS).render(rows=rows)
+    assert got == [template(FINDINGS).render(rows=[row]) for row in rows]  # each row's own
+
+
+#: The columns as the findings view holds them: categories (the terms), pandas' texts, pandas' missing value.
+KINDS = {"population": "category", "statistic": "category", "qualifier": "category", "finding": "string", "quote": "string",
+         "arm_name": "string", "caveat": "string", "comparator_arm_name": "str"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(findings, max_size=5))
+def test_finding_rows_read_the_views_columns_as_its_records_hold_them_issue_22(rows: list[dict[str, Any]]) -> None:
+    given = {name: pd.Series(values, dtype=KINDS[name]) if name in KINDS else values for name, values in cells(rows).items()}
+    assert "".join(finding_html(given)) == template(FINDINGS).render(rows=rows)
 
 
 @settings(max_examples=200, deadline=None)

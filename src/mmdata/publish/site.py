@@ -19,7 +19,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,13 +136,20 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     names, pooled = study_names(tables["studies"])
     arms = _arms(tables, passage_links)
     plotted = 0  # rows of every study's plot: what the overview would draw
-    for study, rows in zip(studies, _by_study(findings[list(READ)], [study["study_id"] for study in studies]), strict=True):
+
+    def written(batch: pd.DataFrame) -> list[tuple[dict[str, Any], str]]:  # each finding's record and its row of the page
+        rows = records(batch[list(READ)])
+        return list(zip(rows, finding_rows(rows, batch, passage_links), strict=True))
+
+    for study, pairs in zip(studies, _by_study(findings[list(READ + WRITTEN)], [study["study_id"] for study in studies], made=written),
+                            strict=True):
+        rows = [row for row, _ in pairs]
         plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
         if plot is not None:
             plotted += len(plot.rows)
             _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
         page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(rows, findings, passage_links, Escaped()), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
+             groups=_groups(pairs, findings), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
              study_link=passage_links.get(("studies", study["study_id"])))
     # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
@@ -311,22 +318,25 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
 
 
-#: The columns of the findings view a study page reads (plot.rows_of, _groups, result_text, finding_rows, each by its
-#: name: a column left out raises KeyError): only they become the records of its rows, 24 values a row instead of the
-#: view's 38, 4.5 s instead of 6.1 s at a million rows (#22).
+#: The columns of the findings view a study page reads as records (plot.rows_of, _groups, result_text, finding_rows, each
+#: by its name: a column left out raises KeyError), 21 values a row instead of the view's 38 (#22); and those that
+#: finding_html reads as columns, never as records (a finding's long texts).
 READ = (view.KIND, view.KEY, "study_id", "arm_name", "arm_role", "comparator_arm_id", "comparator_arm_name", "population",
         "event", "endpoint", "statistic", "value", "unit", "qualifier", "direction", "significance", "time_value", "time_unit",
-        "ci_lower", "ci_upper", "p_value", "finding", "quote", "caveat")
+        "ci_lower", "ci_upper", "p_value")
+WRITTEN = ("finding", "quote", "caveat")
 
 
-def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000) -> Iterator[list[dict[str, Any]]]:
-    """The findings of each study of study_ids in turn, as records, in the findings' order; made batch rows at a time,
-    so that the records of the whole view are never in memory at once."""
+def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000,
+              made: Callable[[pd.DataFrame], list[Any]] = records) -> Iterator[list[Any]]:
+    """The findings of each study of study_ids in turn, in the findings' order, each as made makes it of its row (made
+    is given batch rows at a time, and gives one item per row: records unless told), so that the records of the whole
+    view are never in memory at once."""
     codes = pd.Index(study_ids).get_indexer(findings["study_id"])  # -1: a study not listed, or none
     counts = np.bincount(codes[codes >= 0], minlength=len(study_ids))
     order = np.argsort(codes, kind="stable")
     order = order[codes[order] >= 0]
-    stream = (row for start in range(0, len(order), batch) for row in records(findings.take(order[start:start + batch])))
+    stream = (row for start in range(0, len(order), batch) for row in made(findings.take(order[start:start + batch])))
     for count in counts.tolist():
         yield list(itertools.islice(stream, count))
 
@@ -416,20 +426,14 @@ def result_text(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "no number: see the finding"
 
 
-def _groups(found: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]],
-            escaped: Escaped) -> list[dict[str, Any]]:
-    """The findings of one study (found, records of the findings view, made for this page: each gets the keys the page
-    adds), grouped by endpoint or event, each group's rows written (finding_rows)."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in found:
-        what = row["endpoint"] or row["event"]
-        row["anchor"] = f"{row[view.KIND]}-{row[view.KEY]}"
-        row["result"] = result_text(row)
-        row["time_text"] = None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
-        row["passage"] = passage_links.get((row[view.KIND], row[view.KEY]))
-        groups.setdefault(str(what), []).append(row)
+def _groups(found: list[tuple[dict[str, Any], str]], findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """The findings of one study (found: each as a record of the findings view and its row of the table, finding_rows'),
+    grouped by endpoint or event, in the order of their terms, each group with its rows written."""
+    groups: dict[str, list[tuple[dict[str, Any], str]]] = {}
+    for row, html in found:
+        groups.setdefault(str(row["endpoint"] or row["event"]), []).append((row, html))
     order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
-    return [{"name": name, "table": rows[0][view.KIND], "rows": rows, "html": finding_rows(rows, escaped)}
+    return [{"name": name, "table": rows[0][0][view.KIND], "rows": rows, "html": Markup("".join(html for _, html in rows))}
             for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
@@ -446,26 +450,79 @@ class Escaped(dict[Any, str]):
         return html
 
 
-def finding_rows(rows: list[dict[str, Any]], escaped: Escaped) -> Markup:
-    """The rows of one group of a study page's findings table, as its template wrote them before #22 (a test checks
-    against the template): a table row per finding, its finding and quote, arm, population, result and passage."""
-    e = escaped
-    out = []
-    for row in rows:
-        passage = row["passage"]
-        out.append(
-            f'<tr id="{e[row["anchor"]]}">\n'
-            f'<th scope="row">{e[row["finding"]] + "<br>" if row["finding"] else ""}<q>{e[row["quote"]]}</q><br>'
-            f'<span class="key">{e[row["finding_id"]]}</span></th>\n'
-            f'<td>{e[row["arm_name"] or "whole study"]}{" vs " + e[row["comparator_arm_name"]] if row["comparator_arm_name"] else ""}</td>\n'
-            f'<td>{e[words(row["population"])]}</td>\n'
-            f'<td><span class="statistic">{e[words(row["statistic"])]}</span><br>'
-            f'<span class="result{" hedged" if row["qualifier"] else ""}">{e[row["result"]]}</span>'
-            f'{"<br>at " + e[row["time_text"]] if row["time_value"] is not None else ""}</td>\n'
-            f'<td class="caveat">{e[row["caveat"] or ""]}</td>\n'
-            f'<td>{f"""<a href="{e[passage["href"]]}">{e[passage["text"]]}</a>""" if passage else ""}</td>\n'
-            "</tr>\n")
-    return Markup("".join(out))
+#: What finding_html reads of each row: a column each, as long as the others (a list or a pandas Series; None, or
+#: pandas' missing value, where a row has none). result and time_text are written by result_text and _time_text (None
+#: exactly when the row has no time), href and passage_text by _passage_links (None for a row whose quote has no passage).
+ROW_CELLS = ("anchor", "finding", "quote", "finding_id", "arm_name", "comparator_arm_name", "population", "statistic", "qualifier",
+             "result", "time_text", "caveat", "href", "passage_text")
+#: markupsafe.escape's replacements, in its order (its pure-Python _escape_inner): & first, so that no entity is escaped twice.
+HTML_ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&#39;"), ('"', "&#34;"))
+
+
+def finding_html(cells: dict[str, Any]) -> list[str]:
+    """The row of a study page's findings table for each finding (cells: a column for each of ROW_CELLS), as the
+    template wrote it before #22 (a test checks against it, for any text): its finding and quote, arm, population,
+    result and passage. Written a column at a time by Arrow's kernels, for every finding of a batch at once: row by row,
+    escaping each cell and joining the row took 16 s of the 130 s site of a million rows (#22)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(name: str) -> Any:  # a column as Arrow texts: a category's values as texts, a missing value as null
+        column = cells[name]
+        return pc.cast(pa.array(column, from_pandas=True) if isinstance(column, pd.Series) else pa.array(column, type=pa.string()), pa.string())
+
+    def shown(array: Any) -> Any:  # {{ value }}: escaped, a missing value written None as Jinja2 writes it
+        array = pc.fill_null(array, "None")
+        for character, entity in HTML_ESCAPES:
+            array = pc.replace_substring(array, character, entity)
+        return array
+
+    def filled(array: Any) -> Any:  # a value Jinja2's {% if %} takes as true: present and not empty
+        return pc.fill_null(pc.greater(pc.binary_length(array), 0), False)
+
+    def join(*parts: Any) -> Any:
+        return pc.binary_join_element_wise(*parts, "")
+
+    finding, arm, comparator, qualifier = text("finding"), text("arm_name"), text("comparator_arm_name"), text("qualifier")
+    time_text, caveat, href = text("time_text"), text("caveat"), text("href")
+    rows = join(
+        '<tr id="', shown(text("anchor")), '">\n<th scope="row">',
+        pc.if_else(filled(finding), join(shown(finding), "<br>"), ""),
+        "<q>", shown(text("quote")), '</q><br><span class="key">', shown(text("finding_id")), "</span></th>\n<td>",
+        shown(pc.if_else(filled(arm), arm, "whole study")), pc.if_else(filled(comparator), join(" vs ", shown(comparator)), ""),
+        "</td>\n<td>", shown(_words(text("population"))), '</td>\n<td><span class="statistic">', shown(_words(text("statistic"))),
+        '</span><br><span class="result', pc.if_else(filled(qualifier), " hedged", ""), '">', shown(text("result")), "</span>",
+        pc.if_else(pc.is_valid(time_text), join("<br>at ", shown(time_text)), ""),
+        '</td>\n<td class="caveat">', shown(pc.if_else(filled(caveat), caveat, "")), "</td>\n<td>",
+        pc.if_else(pc.is_valid(href), join('<a href="', shown(href), '">', shown(text("passage_text")), "</a>"), ""),
+        "</td>\n</tr>\n")
+    return rows.to_pylist()
+
+
+def _words(array: Any) -> Any:
+    """plot.words of each text of array: its hyphens as spaces, a missing value as "None" (str(None))."""
+    import pyarrow.compute as pc
+
+    return pc.replace_substring(pc.fill_null(array, "None"), "-", " ")
+
+
+def _time_text(row: dict[str, Any]) -> str | None:
+    """A finding's time in words (12 months), or None when it has none."""
+    return None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
+
+
+def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]]) -> list[str]:
+    """The row of the findings table of each of rows (records of findings, the findings view, with the same index):
+    finding_html, given the texts that only Python writes (result_text, the time, the link to the passage)."""
+    passages = [passage_links.get((row[view.KIND], row[view.KEY])) for row in rows]
+    return finding_html({
+        "anchor": [f"{row[view.KIND]}-{row[view.KEY]}" for row in rows], "finding": findings["finding"], "quote": findings["quote"],
+        "finding_id": [row[view.KEY] for row in rows], "arm_name": findings["arm_name"],
+        "comparator_arm_name": findings["comparator_arm_name"], "population": findings["population"],
+        "statistic": findings["statistic"], "qualifier": findings["qualifier"], "result": [result_text(row) for row in rows],
+        "time_text": [_time_text(row) for row in rows], "caveat": findings["caveat"],
+        "href": [None if passage is None else passage["href"] for passage in passages],
+        "passage_text": [None if passage is None else passage["text"] for passage in passages]})
 
 
 def quoting_rows(rows: list[RowRef], escaped: Escaped) -> Markup:
