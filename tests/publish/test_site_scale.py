@@ -96,3 +96,14 @@ def test_the_exports_and_findings_view_read_from_one_database_are_what_each_give
     assert len(keys) > 1 and keys == sorted(keys)  # key order as SQLite sorts text, not the categories' order
     order = alone[list(view.PRIMARY_KEY)].astype(str).sort_values(list(view.PRIMARY_KEY)).index
     pd.testing.assert_frame_equal(found, alone.loc[order].reset_index(drop=True))
+
+
+def test_each_passage_links_its_own_rows_even_after_a_passage_of_no_characters_at_the_start_issue_22() -> None:
+    """The rows' links are written a column at a time, then handed out in the order the passages end: a passage of no
+    characters at the very start ends before any piece of text, and links nothing."""
+    first, second, third = (RowRef("outcomes", key, f"../studies/a.html#outcomes-{key}", "q") for key in ("x", "y", "z"))
+    found = Passages("s", "abcdef", [Passage("passage-1", 0, 0, [first]), Passage("passage-2", 0, 3, [second, third]),
+                                     Passage("passage-3", 3, 6, [first])], [first, second, third], [])
+    linked = re.findall(r'<a href="#(passage-\d)" class="passage-number">[^<]*</a> supports (.*?)\]</span>', str(found.html()))
+    assert linked == [("passage-2", '<a href="../studies/a.html#outcomes-y">outcomes: y</a>, <a href="../studies/a.html#outcomes-z">outcomes: z</a>'),
+                      ("passage-3", '<a href="../studies/a.html#outcomes-x">outcomes: x</a>')]

@@ -59,6 +59,10 @@ class Passages:
             starts.setdefault(p.start, []).append(n)
             ends.setdefault(p.end, []).append(n)
         cuts = sorted({0, len(self.text)} | starts.keys() | ends.keys())
+        # The links of the passages' rows, in the order they are written: passages end in the order of their ends, then
+        # as listed (the order of ends' lists).
+        closing = [self.passages[n] for b in cuts[1:] for n in ends.get(b, ())]
+        link = iter(row_links([row for p in closing for row in p.rows]))
         out: list[str] = []
         open_: set[int] = set()  # the passages a piece lies in: started at or before it, ending after it
         for a, b in zip(cuts, cuts[1:], strict=False):
@@ -71,7 +75,7 @@ class Passages:
             inside = [self.passages[n].anchor for n in sorted(open_)]
             out.append(f'<mark class="{" ".join(f"in-{anchor}" for anchor in inside)}">{segment}</mark>' if inside else segment)
             for p in (self.passages[n] for n in ends.get(b, ())):
-                links = ", ".join(f'<a href="{escape(r.href)}">{escape(r.table)}: {escape(r.key)}</a>' for r in p.rows)
+                links = ", ".join(next(link) for _ in p.rows)
                 out.append(f'<span class="rows"> [<a href="#{p.anchor}" class="passage-number">{escape(p.anchor)}</a> supports {links}]</span>')
         return Markup("".join(out))
 
@@ -79,6 +83,14 @@ class Passages:
         """The page's own style rule: the pieces of the passage whose anchor is the URL's target are highlighted."""
         selectors = ",\n".join(f"#{p.anchor}:target ~ .in-{p.anchor}" for p in self.passages)
         return Markup(f"{selectors} {{ background: var(--target); text-decoration: underline 2px var(--target-line); }}\n" if selectors else "")
+
+
+def row_links(rows: list[RowRef]) -> list[str]:
+    """The link to each row on its study page, named by its table and key, written a column at a time (#22)."""
+    from .columnhtml import joined, shown, texts
+
+    return joined('<a href="', shown(texts([r.href for r in rows])), '">', shown(texts([r.table for r in rows])), ": ",
+                  shown(texts([r.key for r in rows])), "</a>").to_pylist()
 
 
 def _href(table: str, key: str, study_id: Any) -> str:
@@ -133,4 +145,4 @@ def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
     return Passages(source_id, text, passages, rows, missing)
 
 
-__all__ = ["Passage", "Passages", "RowRef", "all_passages", "place"]
+__all__ = ["Passage", "Passages", "RowRef", "all_passages", "place", "row_links"]

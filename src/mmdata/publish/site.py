@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..errors import SiteError
 from ..io.arrow import arrow_pool
@@ -42,10 +42,12 @@ from ..model.scope import scope_items, scope_of
 from ..rules.validate import validated
 from . import feed
 from . import findings as view
+from .columnhtml import filled, joined, shown, texts
+from .columnhtml import words as words_of
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
 from .export import croissant_bytes, files_and_findings, require, study_rows
-from .passages import Passages, RowRef, all_passages
+from .passages import Passages, RowRef, all_passages, row_links
 from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
 from .sqlite import described
 
@@ -161,7 +163,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     for source in sources:
         found = passages[source["source_id"]]
         page(f"sources/{source['source_id']}.html", "source.html", root="../", source=source, text=found.html(), highlight=found.css(),
-             rows=quoting_rows(found.rows, Escaped()), missing=found.missing)
+             rows=quoting_rows(found.rows), missing=found.missing)
     page("dictionary.html", "dictionary.html", root="", tables=_dictionary(pkg))
     staging.write(feed.FILE, feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else ""))  # the change feed (#20)
     page("scope.html", "scope.html", root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
@@ -437,73 +439,34 @@ def _groups(found: list[tuple[dict[str, Any], str]], findings: pd.DataFrame) -> 
             for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
-class Escaped(dict[Any, str]):
-    """Each distinct text of a page as HTML, made once: escaped[value] is value as Jinja2 writes {{ value }}
-    (markupsafe.escape). The rows of a page repeat their quotes, arms, words and links; one per page, so that the keys
-    of every row of a large site (a million, each once) are not kept to the end. Only texts are kept: 1, 1.0
-    and True are one key of a dict, so anything else (None, a number) is escaped each time, and never equals a text."""
-
-    def __missing__(self, value: Any) -> str:
-        html = str(escape(value))
-        if value.__class__ is str:
-            self[value] = html
-        return html
-
-
 #: What finding_html reads of each row: a column each, as long as the others (a list or a pandas Series; None, or
 #: pandas' missing value, where a row has none). result and time_text are written by result_text and _time_text (None
 #: exactly when the row has no time), href and passage_text by _passage_links (None for a row whose quote has no passage).
 ROW_CELLS = ("anchor", "finding", "quote", "finding_id", "arm_name", "comparator_arm_name", "population", "statistic", "qualifier",
              "result", "time_text", "caveat", "href", "passage_text")
-#: markupsafe.escape's replacements, in its order (its pure-Python _escape_inner): & first, so that no entity is escaped twice.
-HTML_ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&#39;"), ('"', "&#34;"))
 
 
 def finding_html(cells: dict[str, Any]) -> list[str]:
     """The row of a study page's findings table for each finding (cells: a column for each of ROW_CELLS), as the
     template wrote it before #22 (a test checks against it, for any text): its finding and quote, arm, population,
-    result and passage. Written a column at a time by Arrow's kernels, for every finding of a batch at once: row by row,
+    result and passage. Written a column at a time (columnhtml), for every finding of a batch at once: row by row,
     escaping each cell and joining the row took 16 s of the 130 s site of a million rows (#22)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    def text(name: str) -> Any:  # a column as Arrow texts: a category's values as texts, a missing value as null
-        column = cells[name]
-        return pc.cast(pa.array(column, from_pandas=True) if isinstance(column, pd.Series) else pa.array(column, type=pa.string()), pa.string())
-
-    def shown(array: Any) -> Any:  # {{ value }}: escaped, a missing value written None as Jinja2 writes it
-        array = pc.fill_null(array, "None")
-        for character, entity in HTML_ESCAPES:
-            array = pc.replace_substring(array, character, entity)
-        return array
-
-    def filled(array: Any) -> Any:  # a value Jinja2's {% if %} takes as true: present and not empty
-        return pc.fill_null(pc.greater(pc.binary_length(array), 0), False)
-
-    def join(*parts: Any) -> Any:
-        return pc.binary_join_element_wise(*parts, "")
-
-    finding, arm, comparator, qualifier = text("finding"), text("arm_name"), text("comparator_arm_name"), text("qualifier")
-    time_text, caveat, href = text("time_text"), text("caveat"), text("href")
-    rows = join(
-        '<tr id="', shown(text("anchor")), '">\n<th scope="row">',
-        pc.if_else(filled(finding), join(shown(finding), "<br>"), ""),
-        "<q>", shown(text("quote")), '</q><br><span class="key">', shown(text("finding_id")), "</span></th>\n<td>",
-        shown(pc.if_else(filled(arm), arm, "whole study")), pc.if_else(filled(comparator), join(" vs ", shown(comparator)), ""),
-        "</td>\n<td>", shown(_words(text("population"))), '</td>\n<td><span class="statistic">', shown(_words(text("statistic"))),
-        '</span><br><span class="result', pc.if_else(filled(qualifier), " hedged", ""), '">', shown(text("result")), "</span>",
-        pc.if_else(pc.is_valid(time_text), join("<br>at ", shown(time_text)), ""),
+    finding, arm, comparator = texts(cells["finding"]), texts(cells["arm_name"]), texts(cells["comparator_arm_name"])
+    time_text, caveat, href = texts(cells["time_text"]), texts(cells["caveat"]), texts(cells["href"])
+    rows = joined(
+        '<tr id="', shown(texts(cells["anchor"])), '">\n<th scope="row">',
+        pc.if_else(filled(finding), joined(shown(finding), "<br>"), ""),
+        "<q>", shown(texts(cells["quote"])), '</q><br><span class="key">', shown(texts(cells["finding_id"])), "</span></th>\n<td>",
+        shown(pc.if_else(filled(arm), arm, "whole study")), pc.if_else(filled(comparator), joined(" vs ", shown(comparator)), ""),
+        "</td>\n<td>", shown(words_of(texts(cells["population"]))), '</td>\n<td><span class="statistic">',
+        shown(words_of(texts(cells["statistic"]))), '</span><br><span class="result', pc.if_else(filled(texts(cells["qualifier"])), " hedged", ""),
+        '">', shown(texts(cells["result"])), "</span>", pc.if_else(pc.is_valid(time_text), joined("<br>at ", shown(time_text)), ""),
         '</td>\n<td class="caveat">', shown(pc.if_else(filled(caveat), caveat, "")), "</td>\n<td>",
-        pc.if_else(pc.is_valid(href), join('<a href="', shown(href), '">', shown(text("passage_text")), "</a>"), ""),
+        pc.if_else(pc.is_valid(href), joined('<a href="', shown(href), '">', shown(texts(cells["passage_text"])), "</a>"), ""),
         "</td>\n</tr>\n")
     return rows.to_pylist()
-
-
-def _words(array: Any) -> Any:
-    """plot.words of each text of array: its hyphens as spaces, a missing value as "None" (str(None))."""
-    import pyarrow.compute as pc
-
-    return pc.replace_substring(pc.fill_null(array, "None"), "-", " ")
 
 
 def _time_text(row: dict[str, Any]) -> str | None:
@@ -525,12 +488,16 @@ def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_lin
         "passage_text": [None if passage is None else passage["text"] for passage in passages]})
 
 
-def quoting_rows(rows: list[RowRef], escaped: Escaped) -> Markup:
-    """The rows of a source page's table of the rows quoting it: each row's link, its quote and its passage."""
-    e = escaped
-    return Markup("".join(
-        f'<tr><th scope="row"><a href="{e[row.href]}">{e[row.table]}: {e[row.key]}</a></th><td>{e[row.quote]}</td>'
-        f'<td>{f"""<a href="#{e[row.anchor]}">{e[row.anchor]}</a>""" if row.anchor else "not found"}</td></tr>\n' for row in rows))
+def quoting_rows(rows: list[RowRef]) -> Markup:
+    """The rows of a source page's table of the rows quoting it: each row's link, its quote and its passage, written a
+    column at a time (columnhtml), as the template wrote them before #22 (a test checks)."""
+    import pyarrow.compute as pc
+
+    anchor = texts([row.anchor for row in rows])
+    written = joined('<tr><th scope="row">', texts(row_links(rows)), "</th><td>", shown(texts([row.quote for row in rows])), "</td><td>",
+                     pc.if_else(filled(anchor), joined('<a href="#', shown(anchor), '">', shown(anchor), "</a>"), "not found"),
+                     "</td></tr>\n")
+    return Markup("".join(written.to_pylist()))
 
 
 #: The folder of the overview plot, and of each study's plot (named after its study_id, which may be any id, overview
