@@ -67,15 +67,17 @@ def test_finding_rows_are_the_templates_rows_issue_22(rows: list[dict[str, Any]]
     assert got == [template(FINDINGS).render(rows=[row]) for row in rows]  # each row's own
 
 
-#: The columns as the findings view holds them: categories (the terms), pandas' texts, pandas' missing value.
+#: The columns as the findings view holds them: categories (the terms), pandas' texts, pandas' missing value; and
+#: Python objects, a missing one NaN, as pandas reads a column of no declared type.
 KINDS = {"population": "category", "statistic": "category", "qualifier": "category", "finding": "string", "quote": "string",
-         "arm_name": "string", "caveat": "string", "comparator_arm_name": "str"}
+         "arm_name": "string", "caveat": "object", "comparator_arm_name": "str"}
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(findings, max_size=5))
 def test_finding_rows_read_the_views_columns_as_its_records_hold_them_issue_22(rows: list[dict[str, Any]]) -> None:
-    given = {name: pd.Series(values, dtype=KINDS[name]) if name in KINDS else values for name, values in cells(rows).items()}
+    given = {name: pd.Series([float("nan") if v is None and KINDS[name] == "object" else v for v in values], dtype=KINDS[name])
+             if name in KINDS else values for name, values in cells(rows).items()}
     assert "".join(finding_html(given)) == template(FINDINGS).render(rows=rows)
 
 

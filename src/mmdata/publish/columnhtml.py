@@ -13,8 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..io.arrow import may_hold
+
 #: markupsafe.escape's replacements, in its order (its pure-Python _escape_inner): & first, so that no entity is escaped twice.
 HTML_ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&#39;"), ('"', "&#34;"))
+ESCAPED = "".join(character for character, _ in HTML_ESCAPES)
 
 
 def texts(column: Any) -> Any:
@@ -32,6 +35,8 @@ def shown(array: Any) -> Any:
     import pyarrow.compute as pc
 
     array = pc.fill_null(array, "None")
+    if not may_hold(array, ESCAPED):  # most columns (keys, terms, links) hold none: one byte search, no replacement (#22)
+        return array
     for character, entity in HTML_ESCAPES:
         array = pc.replace_substring(array, character, entity)
     return array
@@ -58,4 +63,4 @@ def words(array: Any) -> Any:
     return pc.replace_substring(pc.fill_null(array, "None"), "-", " ")
 
 
-__all__ = ["HTML_ESCAPES", "filled", "joined", "shown", "texts", "words"]
+__all__ = ["ESCAPED", "HTML_ESCAPES", "filled", "joined", "shown", "texts", "words"]
