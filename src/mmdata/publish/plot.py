@@ -16,6 +16,7 @@ least 11 CSS pixels high on a screen 390 pixels wide (the site picks the drawing
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import textwrap
@@ -114,7 +115,7 @@ def rows_of(findings: Iterable[dict[str, Any]], names: dict[str, str], pooled: d
             if f["time_value"] is not None:
                 label += f", at {number(f['time_value'])} {f['time_unit']}"
             study = f"{names[f['study_id']]}{_overlap(f['study_id'], names, pooled)}"
-            rows[key] = Row("\n".join(textwrap.wrap(study, 34) + textwrap.wrap(label, 34)), panel)
+            rows[key] = Row("\n".join(wrapped(study) + wrapped(label)), panel)
         value = None if f["value"] is None else float(f["value"])
         rows[key].points[str(f["arm_role"])] = (value, value_label(f["value"], f["qualifier"], f["unit"]))
         rows[key].finding_ids.append(str(f["finding_id"]))
@@ -124,6 +125,13 @@ def rows_of(findings: Iterable[dict[str, Any]], names: dict[str, str], pooled: d
     notes = [f"{names[s]}'s patients are also counted in {names.get(p, p)}: do not pool the two as independent evidence."
              for s, p in sorted(pooled.items()) if s in shown or p in shown]
     return [row for _, row in ordered], notes
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def wrapped(text: str) -> tuple[str, ...]:
+    """The lines of a label of the plot, 34 characters at most each (textwrap.wrap). A study's name heads each of its
+    rows, and the same endpoints, populations and times recur from study to study: each text is wrapped once (#22)."""
+    return tuple(textwrap.wrap(text, 34))
 
 
 def _overlap(study: str, names: dict[str, str], pooled: dict[str, str]) -> str:
