@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mmdata.publish.plot import PANELS, Row, _svg, _ticks, draw
+from mmdata.model.rulefacts import EXPERIMENTAL, MEDIAN, MONTHS
+from mmdata.publish.plot import PANELS, Row, _svg, _ticks, draw, rows_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS_PANEL = PANELS[0][2]
@@ -99,3 +100,15 @@ def test_the_same_rows_give_the_same_bytes_and_nothing_gives_no_plot() -> None:
     assert first is not None and again is not None
     assert (first.svg, first.narrow_svg) == (again.svg, again.narrow_svg)
     assert draw([], [], "A title") is None
+
+
+def test_a_rows_label_is_its_studys_name_then_what_it_measures_each_wrapped_at_34_characters_issue_22() -> None:
+    """Labels are wrapped once per text (#22): two studies with one endpoint and time still get each its own name."""
+    finding = {"study_id": "s", "arm_role": EXPERIMENTAL, "comparator_arm_id": None, "value": 12.0, "qualifier": None,
+               "statistic": MEDIAN, "unit": MONTHS, "endpoint": "progression-free-survival", "event": None, "population": "all",
+               "time_value": 36, "time_unit": "months", "finding_id": "f1"}
+    names = {"s": "Lenalidomide maintenance, cohort 3 of a trial", "t": "Short"}  # a first line of exactly 34 characters
+    got, _ = rows_of([finding, {**finding, "study_id": "t", "finding_id": "f2"}], names, {})
+    assert sorted(row.label.split("\n") for row in got) == [
+        ["Lenalidomide maintenance, cohort 3", "of a trial", "progression free survival, at 36", "months"],
+        ["Short", "progression free survival, at 36", "months"]]
