@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 pytest.importorskip("jinja2")
 from jinja2 import Environment, StrictUndefined  # noqa: E402
 
+from mmdata.publish.columnhtml import joined  # noqa: E402
+from mmdata.publish.columnhtml import texts as column_texts  # noqa: E402
 from mmdata.publish.passages import RowRef  # noqa: E402
 from mmdata.publish.plot import words  # noqa: E402
 from mmdata.publish.site import ROW_CELLS, finding_html, quoting_rows  # noqa: E402
@@ -85,3 +87,18 @@ def test_finding_rows_read_the_views_columns_as_its_records_hold_them_issue_22(r
 @given(st.lists(st.builds(RowRef, texts, texts, texts, texts, st.one_of(st.none(), texts)), max_size=4))
 def test_quoting_rows_are_the_templates_rows_issue_22(rows: list[RowRef]) -> None:
     assert quoting_rows(rows) == template(QUOTING).render(rows=rows)
+
+
+def test_a_column_of_anything_but_texts_is_refused_not_written_as_arrow_writes_it_issue_22() -> None:
+    """Arrow writes 1.0 as "1" and True as "true", where Jinja2 writes "1.0" and "True": the rows take texts only, and a
+    column of nothing but missing values, which pandas holds as numbers, is missing throughout."""
+    import pyarrow as pa
+
+    for column in ([1, None], pd.Series([1.0, None], dtype=object), pd.Series([True]), pd.Series([1, 2], dtype="Int64")):
+        with pytest.raises(TypeError):
+            column_texts(column)
+    assert column_texts(pd.Series([float("nan"), None], dtype=object)).to_pylist() == [None, None]
+    assert column_texts(pd.Series(["a", None], dtype="category")).to_pylist() == ["a", None]
+    # Large texts (64-bit offsets): a batch of rows of long quotes may hold more than 2 GiB.
+    assert {column_texts(c).type for c in (["a"], pd.Series(["a"], dtype="string"), pd.Series([None], dtype=object))} == {pa.large_string()}
+    assert joined("<", column_texts(["a", "b"]), pa.array([">", ">>"])).type == pa.large_string()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.arrow import may_hold
+from ..io.arrow import may_hold, scalar
 
 #: markupsafe.escape's replacements, in its order (its pure-Python _escape_inner): & first, so that no entity is escaped twice.
 HTML_ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&#39;"), ('"', "&#34;"))
@@ -21,13 +21,20 @@ ESCAPED = "".join(character for character, _ in HTML_ESCAPES)
 
 
 def texts(column: Any) -> Any:
-    """A column (a list of texts and None, or a pandas Series: texts or categories, pandas' missing value) as Arrow
-    texts, a missing value as null."""
+    """A column of texts (a list of str and None, or a pandas Series of texts or categories of texts, pandas' missing
+    value missing) as Arrow's large texts, a missing value as null. Texts only, or nothing but missing values: a number
+    would be written as Arrow writes it (1.0 as 1), not as Jinja2 does, so a column of anything else raises TypeError.
+    Large texts, so that a batch of rows of long quotes may hold more than 2 GiB."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(column, from_pandas=True) if isinstance(column, pd.Series) else pa.array(column, type=pa.string())
-    return pc.cast(array, pa.string())
+    array = pa.array(column, from_pandas=True) if isinstance(column, pd.Series) else pa.array(column, type=pa.large_string())
+    if array.null_count == len(array):  # nothing but missing values (pandas reads a column of them as numbers)
+        return pa.nulls(len(array), pa.large_string())
+    kind = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise TypeError(f"a column of texts was expected, not of {kind}")
+    return pc.cast(array, pa.large_string())
 
 
 def shown(array: Any) -> Any:
@@ -50,10 +57,13 @@ def filled(array: Any) -> Any:
 
 
 def joined(*parts: Any) -> Any:
-    """The texts of each row of parts (Arrow texts, or one text for every row) one after the other."""
+    """The texts of each row of parts (Arrow texts, or a str for every row) one after the other, as large texts."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.binary_join_element_wise(*parts, "")
+    large = pa.large_string()
+    return pc.binary_join_element_wise(*(scalar(part, large) if isinstance(part, str) else pc.cast(part, large) for part in parts),
+                                       scalar("", large))
 
 
 def words(array: Any) -> Any:

@@ -439,9 +439,10 @@ def _groups(found: list[tuple[dict[str, Any], str]], findings: pd.DataFrame) -> 
             for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
 
-#: What finding_html reads of each row: a column each, as long as the others (a list or a pandas Series; None, or
-#: pandas' missing value, where a row has none). result and time_text are written by result_text and _time_text (None
-#: exactly when the row has no time), href and passage_text by _passage_links (None for a row whose quote has no passage).
+#: What finding_html reads of each row: a column of texts each, as long as the others (a list of str, or a pandas Series
+#: of texts or categories; None, or pandas' missing value, where a row has none: see columnhtml.texts). result and
+#: time_text are written by result_text and _time_text (None exactly when the row has no time), href and passage_text by
+#: _passage_links (None for a row whose quote has no passage).
 ROW_CELLS = ("anchor", "finding", "quote", "finding_id", "arm_name", "comparator_arm_name", "population", "statistic", "qualifier",
              "result", "time_text", "caveat", "href", "passage_text")
 
@@ -475,7 +476,8 @@ def _time_text(row: dict[str, Any]) -> str | None:
 
 
 def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]]) -> list[str]:
-    """The row of the findings table of each of rows (records of findings, the findings view, with the same index):
+    """The row of the findings table of each of rows (records of findings, rows of the findings view: the same rows in
+    the same order):
     finding_html, given the texts that only Python writes (result_text, the time, the link to the passage)."""
     passages = [passage_links.get((row[view.KIND], row[view.KEY])) for row in rows]
     return finding_html({
