@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from mmdata.model.rulefacts import EXPERIMENTAL, MEDIAN, MONTHS
-from mmdata.publish.plot import PANELS, Row, _svg, _ticks, draw, rows_of
+from mmdata.publish.plot import PANELS, Row, _n, _svg, _ticks, draw, rows_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS_PANEL = PANELS[0][2]
@@ -112,3 +112,12 @@ def test_a_rows_label_is_its_studys_name_then_what_it_measures_each_wrapped_at_3
     assert sorted(row.label.split("\n") for row in got) == [
         ["Lenalidomide maintenance, cohort 3", "of a trial", "progression free survival, at 36", "months"],
         ["Short", "progression free survival, at 36", "months"]]
+
+
+@pytest.mark.parametrize("values", [(0.0, -0.0, -0.001, 0.004), (-0.0, 0.0, 0.004, -0.001), (1, 1.0, True, 1.001), (True, 1.0, 1, 0.999)])
+def test_a_coordinate_is_written_the_same_whichever_equal_value_came_first_issue_22(values: tuple[float, ...]) -> None:
+    """Coordinates are written once each (a cache keyed by value, #22): values that compare equal share their text, so
+    the text must not depend on which of them came first."""
+    _n.cache_clear()
+    assert {_n(v) for v in values} == ({"0"} if 0 in values else {"1"})
+    assert [_n(v) for v in (12.5, 12.25, 12.0, -3.1, 100.0)] == ["12.5", "12.25", "12", "-3.1", "100"]
