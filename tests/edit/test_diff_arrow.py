@@ -29,22 +29,28 @@ def write(root: Path, raw: bytes, key: list[str], fields: list[str]) -> Path:
     return root
 
 
+#: How diff reads a pair of files: (canonical.ARROW_FROM, diff.NARROW): by the exact path; by Arrow, each file whole; by
+#: Arrow, the old file's rows between those the two files share at their start and end (whenever they share a header).
+WAYS = ((1 << 62, 0.5), (0, 0.0), (0, float("inf")))
+
+
 def both(old: bytes, new: bytes, key: list[str], monkeypatch: pytest.MonkeyPatch, new_fields: list[str] = FIELDS,
-         new_key: list[str] | None = None) -> tuple[object, object]:
-    """diff of two one-table packages by the exact path and by Arrow: the changes (in their order: rows, then cells),
-    or the refusal's type and words."""
+         new_key: list[str] | None = None) -> tuple[object, ...]:
+    """diff of two one-table packages each way of WAYS: the changes (in their order: rows, then cells), or the
+    refusal's type and words."""
     answers = []
     with tempfile.TemporaryDirectory() as folder:
         before = write(Path(folder) / "old", old, key, FIELDS)
         after = write(Path(folder) / "new", new, key if new_key is None else new_key, new_fields)
-        for arrow_from in (1 << 62, 0):
+        for arrow_from, narrow in WAYS:
             monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
+            monkeypatch.setattr("mmdata.edit.diff.NARROW", narrow)
             try:
                 d = diff_packages(open_package(before), open_package(after))[0]
                 answers.append((d.added, d.removed, [(k, list(cells.items())) for k, cells in d.changed.items()]))
             except Exception as exc:  # noqa: BLE001 - the refusal itself is compared
                 answers.append((type(exc).__name__, str(exc).replace(str(folder), "")))
-    return answers[0], answers[1]
+    return tuple(answers)
 
 
 CELLS = st.text(alphabet=st.sampled_from(list('ab,"\r\n é+\ufeff')), max_size=3)
@@ -81,8 +87,83 @@ def tables(draw: st.DrawFn) -> tuple[bytes, bytes, list[str]]:
 def test_arrow_gives_the_exact_paths_diff_or_refusal_issue_22(case: tuple[bytes, bytes, list[str]]) -> None:
     old, new, key = case
     with pytest.MonkeyPatch.context() as monkeypatch:
-        exact, arrow = both(old, new, key, monkeypatch)
+        exact, arrow, narrowed = both(old, new, key, monkeypatch)
     assert arrow == exact
+    assert narrowed == exact
+
+
+@st.composite
+def edits(draw: st.DrawFn) -> tuple[bytes, bytes, list[str]]:
+    """A table and its next version, which keeps its rows but for a run of them: replaced, by as many rows or fewer or
+    more, with keys of their own or of rows kept (then a key is there twice); now and then written in a way the Arrow
+    reader leaves to the exact one, or with Windows line endings in both files."""
+    key = draw(st.sampled_from([["id"], ["id", "part"], []]))
+    rows = draw(st.lists(st.lists(CELLS, min_size=3, max_size=3), max_size=10))
+    first, last = sorted(draw(st.lists(st.integers(0, len(rows)), min_size=2, max_size=2)))
+    run = [list(r) for r in rows[first:last]]
+    for row in run:
+        row[draw(st.integers(0, 2))] = draw(CELLS)
+    new = rows[:first] + draw(st.sampled_from([run, run[1:], run + draw(ROWS), draw(ROWS)])) + rows[last:]
+    old, new_raw = canonical_csv(FIELDS, rows), canonical_csv(FIELDS, new)
+    change = draw(st.sampled_from(["none"] * 6 + ["crlf", "blank line", "short row"]))
+    if change == "crlf":
+        old, new_raw = old.replace(b"\n", b"\r\n"), new_raw.replace(b"\n", b"\r\n")
+    elif change != "none":
+        at = draw(st.integers(0, 1))
+        texts = [old, new_raw]
+        texts[at] += b"\n" if change == "blank line" else b"x,y\n"
+        old, new_raw = texts
+    return old, new_raw, key
+
+
+@settings(max_examples=400, deadline=None)
+@given(edits())
+def test_reading_the_rows_between_gives_the_whole_files_diff_or_refusal_issue_22(case: tuple[bytes, bytes, list[str]]) -> None:
+    old, new, key = case
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        exact, arrow, narrowed = both(old, new, key, monkeypatch)
+    assert arrow == exact
+    assert narrowed == exact
+
+
+def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One cell corrected in a table of 100 rows: the new file is read whole (what the exact path refuses is looked for in
+    # all of it), and of the old one only the row between, under the header; unless the rows between are too many.
+    import mmdata.io.arrowcsv as arrowcsv
+
+    header = b"id,part,v\n"
+    rows = [f"r{n:03},1,x\n".encode() for n in range(100)]
+    old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
+    import mmdata.edit.diff as diff
+
+    arrow: list[bytes] = []
+    exact: list[str] = []
+    texts, keyed = arrowcsv.arrow_texts, diff._keyed
+    monkeypatch.setattr(arrowcsv, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
+    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
+    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
+    with tempfile.TemporaryDirectory() as folder:
+        pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
+        share = (2 * len(rows[50]) / len(old))  # the rows between, of both files, as a share of the old file
+        for narrow, reads in ((share, [header + rows[50], new, header + b"r050,1,y\n"]), (share * 0.99, [old, new])):
+            arrow.clear()
+            monkeypatch.setattr("mmdata.edit.diff.NARROW", narrow)
+            d = diff_packages(*pair)[0]
+            assert (d.added, d.removed, d.changed) == ([], [], {"r050": {"v": ("x", "y")}})
+            assert (arrow, exact) == (reads, [])  # told by Arrow alone
+
+
+@pytest.mark.parametrize(("keys", "distinct"), [
+    ([], True), (["a"], True), (["a", "b"], True), (["b", "a"], True),  # in order, or not: counted
+    (["a", "a"], False), (["b", "a", "b"], False), (["a", "b", "b"], False),  # equal neighbours are not greater
+    ([None, "a", "b"], False),  # a missing key is not told by the order: counted, and then the exact path decides
+])
+def test_keys_are_distinct_in_key_order_or_counted_issue_22(keys: list[str], distinct: bool) -> None:
+    import pyarrow as pa
+
+    from mmdata.edit.diff import _distinct
+
+    assert _distinct(pa.array(keys, pa.large_string())) is distinct
 
 
 @pytest.mark.parametrize(("old", "new", "key", "expected"), [
@@ -104,32 +185,44 @@ def test_arrow_diff_cases_issue_22(old: str, new: str, key: list[str], expected:
     header = b"id,part,v\n"
     added, removed, changed = expected
     ordered = (added, removed, [(k, list(cells.items())) for k, cells in changed.items()])
-    assert both(header + old.encode(), header + new.encode(), key, monkeypatch) == (ordered, ordered)
+    assert both(header + old.encode(), header + new.encode(), key, monkeypatch) == (ordered,) * 3
 
 
 @pytest.mark.parametrize("new", ["a,1,x\na,1,y\n", "a,1,x\na,1,x\n"])
 def test_a_key_twice_is_refused_by_either_path_issue_22(new: str, monkeypatch: pytest.MonkeyPatch) -> None:
     header = b"id,part,v\n"
-    exact, arrow = both(header + new.encode(), header + new.encode(), ["id"], monkeypatch)
-    assert exact == arrow == ("DiffRefused", "/old: data/t.csv: lines 2 and 3 both have the key 'a'; diff matches rows by key, "
+    exact, arrow, narrowed = both(header + new.encode(), header + new.encode(), ["id"], monkeypatch)
+    assert exact == arrow == narrowed == ("DiffRefused", "/old: data/t.csv: lines 2 and 3 both have the key 'a'; diff matches rows by key, "
                                              "so a row would be hidden: make each key unique (`mmdata validate` lists them)")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("a,1,x\na,1,y\n", "a,1,x\nb,1,z\n"),  # the old file's key twice: once in a row both share, once in a row between
+    ("a,1,y\nb,1,x\nb,1,x\n", "a,1,z\nb,1,x\nb,1,x\n"),  # the new file's: in the rows both share
+])
+def test_a_key_twice_beside_the_rows_between_is_refused_by_every_path_issue_22(old: str, new: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = b"id,part,v\n"
+    exact, arrow, narrowed = both(header + old.encode(), header + new.encode(), ["id"], monkeypatch)
+    assert exact == arrow == narrowed
+    assert exact[0] == "DiffRefused"
 
 
 def test_columns_added_removed_and_moved_compare_the_shared_ones_in_the_new_order_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     old = b"id,part,v\na,1,x\nb,1,y\n"
     new = b"id,v,note,part\na,x,n,1\nb,z,m,2\n"
     expected = ([], [], [("b", [("v", ("y", "z")), ("part", ("1", "2"))])])
-    assert both(old, new, ["id"], monkeypatch, ["id", "v", "note", "part"]) == (expected, expected)
+    assert both(old, new, ["id"], monkeypatch, ["id", "v", "note", "part"]) == (expected,) * 3
 
 
 def test_the_same_bytes_under_another_key_are_other_rows_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = b"id,part,v\na,1,x\n"
     expected = (["a+1"], ["a"], [])
-    assert both(raw, raw, ["id"], monkeypatch, new_key=["id", "part"]) == (expected, expected)
+    assert both(raw, raw, ["id"], monkeypatch, new_key=["id", "part"]) == (expected,) * 3
 
 
 def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Arrow reads a pair of files when one has ARROW_FROM bytes or more; a file the same as the other is read once.
+    # Arrow reads a pair of files when one has ARROW_FROM bytes or more; a file the same as the other is read once, by
+    # either path.
     import mmdata.edit.diff as diff
     import mmdata.io.arrowcsv as arrowcsv
 
@@ -151,12 +244,16 @@ def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
         diff_packages(pair[0], pair[0])
         assert arrow == [old]
+        exact.clear()
+        monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 1 << 62)
+        diff_packages(pair[0], pair[0])
+        assert exact == ["t"]  # by the exact path too
 
 
 def test_a_header_other_than_the_schemas_is_left_to_the_exact_path_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     # The exact path compares columns by the files' own headers; Arrow reads a file only under its schema's fields.
-    exact, arrow = both(b"part,id,v\n1,a,x\n", b"id,part,v\na,2,x\n", ["id"], monkeypatch)
-    assert exact == arrow == ([], [], [("a", [("part", ("1", "2"))])])
+    exact, arrow, narrowed = both(b"part,id,v\n1,a,x\n", b"id,part,v\na,2,x\n", ["id"], monkeypatch)
+    assert exact == arrow == narrowed == ([], [], [("a", [("part", ("1", "2"))])])
 
 
 @pytest.mark.parametrize("arrow_from", [0, 1 << 62])  # every table by Arrow, or every one by the exact path

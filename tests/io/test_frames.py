@@ -258,3 +258,88 @@ def test_a_row_of_empty_cells_is_found_whichever_columns_the_other_rows_fill_iss
     blank = b"\n,,\n" in b"\n" + body
     assert ("blank-row" in {p.code for p in exact[2]}) is blank
     assert (_fast(b"a,b,c\n" + body) is None) is blank  # no column is filled in every row, yet the fast reader reads them
+
+
+def _row_starts(raw: bytes, header_end: int) -> list[int]:
+    """Where each row of a regular file starts, byte by byte: after the header, and after each line feed outside quotes
+    (the end of the file, after its last line feed, too)."""
+    starts, quotes = [header_end], 0
+    for at in range(header_end, len(raw)):
+        quotes += raw[at] == ord('"')
+        if raw[at] == ord("\n") and quotes % 2 == 0:
+            starts.append(at + 1)
+    return starts
+
+
+def _cells(raw: bytes) -> list[list[object]] | None:
+    table = read_cells("t.csv", raw, FIELDS, [""], [], fast=False)
+    return None if table is None else table.frame.astype(object).where(table.frame.notna(), None).values.tolist()
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(pieces, max_size=30), st.lists(pieces, max_size=6), st.data(), st.sampled_from([b"", BOM]))
+def test_shared_rows_are_whole_rows_of_both_files_issue_22(body: list[bytes], other: list[bytes], data: st.DataObject,
+                                                            start: bytes) -> None:
+    # old is new with some bytes between replaced: the places shared_rows gives are where new's rows start (found byte by
+    # byte here), the last within the bytes both start with and the first after a line feed within those they end with;
+    # cut there, each file reads as the same rows as whole.
+    from os.path import commonprefix
+
+    from mmdata.io.arrowcsv import shared_rows
+
+    new = start + b"a,b,c\n" + b"".join(body)
+    if not regular(new, len(start)):
+        return
+    cut = sorted(data.draw(st.lists(st.integers(0, len(new)), min_size=2, max_size=2)))
+    old = new[:cut[0]] + b"".join(other) + new[cut[1]:]
+    places = shared_rows(old, new)
+    header_end = len(start) + len(b"a,b,c\n")
+    head = len(commonprefix([old, new]))
+    if head < header_end:
+        assert places is None
+        return
+    assert places is not None
+    first, old_end, new_end = places
+    tail = min(len(commonprefix([old[::-1], new[::-1]])), min(len(old), len(new)) - head)
+    starts = _row_starts(new, header_end)
+    assert first == max(s for s in starts if s <= head)
+    assert new_end == min([s for s in starts if s - 1 >= len(new) - tail] + [len(new)])
+    assert old[:first] == new[:first] and old[old_end:] == new[new_end:] and first <= min(old_end, new_end)
+    header = new[:header_end]
+    for raw, end in ((new, new_end), (old, old_end)):
+        whole = _cells(raw) if regular(raw, len(start)) else None
+        if whole is not None:  # (a byte that is not UTF-8 leaves nothing to compare)
+            parts = [_cells(raw[:first]), _cells(header + raw[first:end]), _cells(header + raw[end:])]
+            assert whole == [row for part in parts for row in part or []]
+
+
+@pytest.mark.parametrize(("old", "new", "places"), [
+    (b"a,b,c\n1,2,3\n", b"a,b,c\n1,2,4\n", (6, 12, 12)),  # the one row differs
+    (b"a,b,c\n1,2,3\n4,5,6\n7,8,9\n", b"a,b,c\n1,2,3\n4,5,0\n7,8,9\n", (12, 18, 18)),  # the rows around it are shared
+    (b'a,b,c\n"x\n1,2,3\n",2,3\n9,9,9\n', b'a,b,c\n"x\n1,2,4\n",2,3\n9,9,9\n', (6, 21, 21)),  # a line feed in quotes is no row's end
+    (b"a,b,c\n1,2,3\n", b"a,b,c\n1,2,3\n4,5,6", (12, 12, 17)),  # a row added at the end, with no line feed after it
+    (b"a,b,c\r\n1,2,3\r\n4,5,6\r\n", b"a,b,c\r\n1,2,3\r\n4,5,7\r\n", (14, 21, 21)),  # Windows line endings
+    (b"a,b,d\n1,2,3\n", b"a,b,c\n1,2,3\n", None),  # the headers differ
+    (b"a,b,c\n", b"a,b,c", None),  # new has no line after its header
+])
+def test_shared_rows_cases_issue_22(old: bytes, new: bytes, places: tuple[int, int, int] | None) -> None:
+    from mmdata.io.arrowcsv import shared_rows
+
+    assert shared_rows(old, new) == places
+
+
+@pytest.mark.parametrize("span", [1, 2, 3, 1 << 20])
+def test_shared_bytes_are_found_whatever_the_span_issue_22(span: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bytes are compared a span at a time, from the start and from the end: a difference in any span, at its edges.
+    import mmdata.io.arrowcsv
+    from mmdata.io.arrowcsv import _common_end, _common_start
+
+    monkeypatch.setattr(mmdata.io.arrowcsv, "_SPAN", span)
+    base = bytes(range(10))
+    for at in range(10):
+        changed = base[:at] + b"x" + base[at + 1:]
+        assert _common_start(base, changed, 10) == at
+        assert _common_end(base, changed, 10) == 9 - at
+        assert _common_start(base, changed, at) == at  # at most what is asked
+    assert _common_start(base, base, 10) == _common_end(base, base, 10) == 10
+    assert _common_end(base, b"ab" + base, 10) == 10  # files of other lengths, compared from their ends

@@ -96,6 +96,76 @@ def line_feeds(raw: bytes, start: int = 0) -> int | None:
     return feeds if quotes % 2 == 0 else None
 
 
+#: Bytes compared at once when looking for where two files start and stop differing.
+_SPAN = 1 << 20
+
+
+def shared_rows(old: bytes, new: bytes) -> tuple[int, int, int] | None:
+    """Where the rows two files share at their start end, and where those they share at their end begin: (start,
+    old_end, new_end), so that old[:start] == new[:start] and old[old_end:] == new[new_end:] hold whole rows of both
+    (start and each end just after a line feed outside quotes, or at the end of the file), and only old[start:old_end]
+    and new[start:new_end] differ. None when the files do not share their first line (the header).
+
+    The places are found in new, by the parity of the quotes before them: true of a regular file (line_feeds), so the
+    caller must also find new regular (arrow_cells does); and the shared bytes are new's, so a caller that finds
+    new regular and the header with old[start:old_end] regular has found old regular too (#22).
+    """
+    header_end = new.find(b"\n", _start(new)) + 1
+    shortest = min(len(old), len(new))
+    head = _common_start(old, new, shortest)
+    if header_end == 0 or head < header_end:
+        return None
+    tail = _common_end(old, new, shortest - head)
+    # The last line feed in the shared start with an even number of quotes after the header and before it.
+    end, quotes = head, _quotes(new, header_end, head)
+    while (feed := new.rfind(b"\n", header_end, end)) >= 0:
+        quotes -= new.count(b'"', feed + 1, end)
+        end = feed
+        if quotes % 2 == 0:
+            break
+    start = end + 1 if feed >= 0 else header_end
+    # The first line feed in the shared end with an even number of quotes after it (a regular file has an even number).
+    at = len(new) - tail
+    quotes = _quotes(new, at, len(new))
+    new_end = len(new)
+    while (feed := new.find(b"\n", at)) >= 0:
+        quotes -= new.count(b'"', at, feed + 1)
+        at = feed + 1
+        if quotes % 2 == 0:
+            new_end = at
+            break
+    return start, new_end - len(new) + len(old), new_end
+
+
+def _quotes(raw: bytes, start: int, end: int) -> int:
+    """The number of quotes in raw[start:end], counted by numpy a chunk at a time (0.07 s for 386 MB, where bytes.count
+    takes 0.2 s)."""
+    data = np.frombuffer(raw, np.uint8)
+    return sum(int(np.count_nonzero(data[at:min(at + CHUNK, end)] == 34)) for at in range(start, end, CHUNK))
+
+
+def _common_start(old: bytes, new: bytes, most: int) -> int:
+    """The number of bytes old and new share at their start (at most most), a span at a time: numpy compares bytes in
+    place, where a memoryview's comparison goes byte by byte (0.06 s for 386 MB against 0.42 s)."""
+    left, right = np.frombuffer(old, np.uint8), np.frombuffer(new, np.uint8)
+    for at in range(0, most, _SPAN):
+        upto = min(at + _SPAN, most)
+        if not np.array_equal(left[at:upto], right[at:upto]):
+            return at + int(np.flatnonzero(left[at:upto] != right[at:upto])[0])
+    return most
+
+
+def _common_end(old: bytes, new: bytes, most: int) -> int:
+    """The number of bytes old and new share at their end (at most most), as _common_start finds them."""
+    left, right = np.frombuffer(old, np.uint8), np.frombuffer(new, np.uint8)
+    for back in range(0, most, _SPAN):
+        upto = min(back + _SPAN, most)
+        was, now = left[len(old) - upto:len(old) - back], right[len(new) - upto:len(new) - back]
+        if not np.array_equal(was, now):
+            return back + len(was) - 1 - int(np.flatnonzero(was != now)[-1])
+    return most
+
+
 def arrow_header(raw: bytes) -> list[str] | None:
     """The header, when the Arrow reader may read raw (see the module docstring); None when the file needs the exact reader."""
     header = first_header(raw)
@@ -195,4 +265,4 @@ def _any_empty_row(table: Any) -> bool:
     return True
 
 
-__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "line_feeds", "regular"]
+__all__ = ["BOM", "CHUNK", "arrow_cells", "arrow_header", "arrow_texts", "first_header", "line_feeds", "regular", "shared_rows"]
