@@ -49,7 +49,11 @@ def arrow_quoted(text: Any) -> Any:
     if not may_hold(text, QUOTED):  # most columns (keys, names, numbers) never need quotes: a byte search each, no regex
         return text
     quote, mark = pc.match_substring_regex(text, QUOTED_CELL), scalar('"', text.type)  # (scalars of their own: see scalar)
-    return pc.if_else(quote, pc.binary_join_element_wise(mark, pc.replace_substring(text, '"', '""'), mark, scalar("", text.type)), text)
+    # Quotes are doubled only in a column that may hold one, and the cells are chosen only when some need no quotes: a
+    # column of sentences, each with a comma, is quoted whole (0.57 s to 0.39 s for a million cells, #22).
+    doubled = pc.replace_substring(text, '"', '""') if may_hold(text, '"') else text
+    quoted = pc.binary_join_element_wise(mark, doubled, mark, scalar("", text.type))
+    return quoted if pc.all(quote).as_py() else pc.if_else(quote, quoted, text)
 
 
 def arrow_lines(texts: Sequence[Any]) -> Any:
