@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mmdata.errors import Problem
 from mmdata.io.arrowcsv import BOM, regular
-from mmdata.io.csvfile import MAX_CELL_CHARS
+from mmdata.io.csvfile import MAX_CELL_CHARS, canonical_csv
 from mmdata.io.frames import read_cells
 
 pytest.importorskip("pyarrow")
@@ -276,8 +276,14 @@ def _cells(raw: bytes) -> list[list[object]] | None:
     return None if table is None else table.frame.astype(object).where(table.frame.notna(), None).values.tolist()
 
 
+#: Rows as canonical_csv writes them: regular, with quoted cells holding commas, quotes and line breaks.
+_ROW_CELLS = st.lists(st.sampled_from(["x", ",", '"', "a\nb", "a\r\nb", " ", "\u00e9"]), max_size=3).map("".join)
+_ROWS = st.lists(st.lists(_ROW_CELLS, min_size=3, max_size=3), max_size=8).map(
+    lambda rows: [canonical_csv(FIELDS, [row])[len(b"a,b,c\n"):] for row in rows])
+
+
 @settings(max_examples=600, deadline=None)
-@given(st.lists(pieces, max_size=30), st.lists(pieces, max_size=6), st.data(), st.sampled_from([b"", BOM]))
+@given(st.one_of(st.lists(pieces, max_size=30), _ROWS), st.lists(pieces, max_size=6), st.data(), st.sampled_from([b"", BOM]))
 def test_shared_rows_are_whole_rows_of_both_files_issue_22(body: list[bytes], other: list[bytes], data: st.DataObject,
                                                             start: bytes) -> None:
     # old is new with some bytes between replaced: the places shared_rows gives are where new's rows start (found byte by

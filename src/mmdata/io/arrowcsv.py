@@ -104,7 +104,8 @@ def shared_rows(old: bytes, new: bytes) -> tuple[int, int, int] | None:
     """Where the rows two files share at their start end, and where those they share at their end begin: (start,
     old_end, new_end), so that old[:start] == new[:start] and old[old_end:] == new[new_end:] hold whole rows of both
     (start and each end just after a line feed outside quotes, or at the end of the file), and only old[start:old_end]
-    and new[start:new_end] differ. None when the files do not share their first line (the header).
+    and new[start:new_end] differ. None when new has no line feed, or the files do not share their first line (the
+    header) and its line feed.
 
     The places are found in new, by the parity of the quotes before them: true of a regular file (line_feeds), so the
     caller must also find new regular (arrow_cells does); and the shared bytes are new's, so a caller that finds
