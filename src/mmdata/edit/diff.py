@@ -210,7 +210,7 @@ def _keyed(pkg: Package, resource: Resource, content: bytes | None) -> tuple[lis
 
 #: diff reads only the rows between the bytes two files share at their start and at their end (arrowcsv.shared_rows)
 #: when those rows of both files are at most this share of the old file: it then parses the new file whole (for what the
-#: exact path refuses: a key twice, a row the Arrow reader leaves to it) and the old file's few rows that differ. A
+#: exact path refuses: a key twice, a row the Arrow reader leaves to it), and the few rows between of each file. A
 #: release that corrects a cell of a million rows then parses one file, not two (#22).
 NARROW = 0.5
 

@@ -101,7 +101,7 @@ _SPAN = 1 << 20
 
 
 def shared_rows(old: bytes, new: bytes) -> tuple[int, int, int] | None:
-    """Where the rows two files share at their start end, and where those they share at their end begin: (start,
+    """Where the whole rows two files share at their start stop, and where those they share at their end begin: (start,
     old_end, new_end), so that old[:start] == new[:start] and old[old_end:] == new[new_end:] hold whole rows of both
     (start and each end just after a line feed outside quotes, or at the end of the file), and only old[start:old_end]
     and new[start:new_end] differ. None when new has no line feed, or the files do not share their first line (the
