@@ -15,7 +15,7 @@ from jinja2 import Environment, StrictUndefined  # noqa: E402
 
 from mmdata.publish.columnhtml import joined  # noqa: E402
 from mmdata.publish.columnhtml import texts as column_texts  # noqa: E402
-from mmdata.publish.passages import RowRef  # noqa: E402
+from mmdata.publish.passages import RowRef, row_links  # noqa: E402
 from mmdata.publish.plot import words  # noqa: E402
 from mmdata.publish.site import ROW_CELLS, finding_html, quoting_rows  # noqa: E402
 
@@ -86,7 +86,9 @@ def test_finding_rows_read_the_views_columns_as_its_records_hold_them_issue_22(r
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.builds(RowRef, texts, texts, texts, texts, st.one_of(st.none(), texts)), max_size=4))
 def test_quoting_rows_are_the_templates_rows_issue_22(rows: list[RowRef]) -> None:
-    assert quoting_rows(rows) == template(QUOTING).render(rows=rows)
+    expected = template(QUOTING).render(rows=rows)
+    assert quoting_rows(rows) == expected
+    assert quoting_rows(rows, row_links(rows)) == expected  # the links a source page's passages wrote already
 
 
 def test_a_column_of_anything_but_texts_is_refused_not_written_as_arrow_writes_it_issue_22() -> None:

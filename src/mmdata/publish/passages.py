@@ -10,6 +10,7 @@ as missing, never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -41,8 +42,14 @@ class Passages:
     source_id: str
     text: str
     passages: list[Passage]
-    rows: list[RowRef]
+    rows: list[RowRef]  # every row quoting the document, placed or missing: each passage's rows are among them
     missing: list[RowRef]
+
+    @cached_property
+    def links(self) -> list[str]:
+        """The link to each of rows on its study page (row_links), in the order of rows: written once for the text's
+        passages and the page's table of rows both (twice, they took 1.5 s of a million-row site, #22)."""
+        return row_links(self.rows)
 
     def html(self) -> Markup:
         """The full text, each passage highlighted with an anchor at its start and links to its rows at its end.
@@ -59,10 +66,7 @@ class Passages:
             starts.setdefault(p.start, []).append(n)
             ends.setdefault(p.end, []).append(n)
         cuts = sorted({0, len(self.text)} | starts.keys() | ends.keys())
-        # The links of the passages' rows, in the order they are written: passages end in the order of their ends, then
-        # as listed (the order of ends' lists).
-        closing = [self.passages[n] for b in cuts[1:] for n in ends.get(b, ())]
-        link = iter(row_links([row for p in closing for row in p.rows]))
+        link = dict(zip(map(id, self.rows), self.links, strict=True))  # each row's link (a passage's rows are among rows)
         out: list[str] = []
         open_: set[int] = set()  # the passages a piece lies in: started at or before it, ending after it
         for a, b in zip(cuts, cuts[1:], strict=False):
@@ -75,7 +79,7 @@ class Passages:
             inside = [self.passages[n].anchor for n in sorted(open_)]
             out.append(f'<mark class="{" ".join(f"in-{anchor}" for anchor in inside)}">{segment}</mark>' if inside else segment)
             for p in (self.passages[n] for n in ends.get(b, ())):
-                links = ", ".join(next(link) for _ in p.rows)
+                links = ", ".join(link[id(row)] for row in p.rows)
                 out.append(f'<span class="rows"> [<a href="#{p.anchor}" class="passage-number">{escape(p.anchor)}</a> supports {links}]</span>')
         return Markup("".join(out))
 

@@ -163,7 +163,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     for source in sources:
         found = passages[source["source_id"]]
         page(f"sources/{source['source_id']}.html", "source.html", root="../", source=source, text=found.html(), highlight=found.css(),
-             rows=quoting_rows(found.rows), missing=found.missing)
+             rows=quoting_rows(found.rows, found.links), missing=found.missing)
     page("dictionary.html", "dictionary.html", root="", tables=_dictionary(pkg))
     staging.write(feed.FILE, feed.feed_xml(pkg, root, (base_url.rstrip("/") + "/") if base_url else ""))  # the change feed (#20)
     page("scope.html", "scope.html", root="", warnings=pkg.warnings, scope=_scope(pkg, tables))
@@ -490,13 +490,15 @@ def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_lin
         "passage_text": [None if passage is None else passage["text"] for passage in passages]})
 
 
-def quoting_rows(rows: list[RowRef]) -> Markup:
-    """The rows of a source page's table of the rows quoting it: each row's link, its quote and its passage, written a
-    column at a time (columnhtml), as the template wrote them before #22 (a test checks)."""
+def quoting_rows(rows: list[RowRef], links: list[str] | None = None) -> Markup:
+    """The rows of a source page's table of the rows quoting it: each row's link (links, row_links's of rows when given),
+    its quote and its passage, written a column at a time (columnhtml), as the template wrote them before #22 (a test
+    checks)."""
     import pyarrow.compute as pc
 
     anchor = texts([row.anchor for row in rows])
-    written = joined('<tr><th scope="row">', texts(row_links(rows)), "</th><td>", shown(texts([row.quote for row in rows])), "</td><td>",
+    linked = texts(row_links(rows) if links is None else links)
+    written = joined('<tr><th scope="row">', linked, "</th><td>", shown(texts([row.quote for row in rows])), "</td><td>",
                      pc.if_else(filled(anchor), joined('<a href="#', shown(anchor), '">', shown(anchor), "</a>"), "not found"),
                      "</td></tr>\n")
     return Markup("".join(written.to_pylist()))
