@@ -225,7 +225,6 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
 
     if any(raw is None for raw in raws) or not worth_arrow(*(len(raw or b"") for raw in raws)):
         return None
-    import pyarrow.compute as pc
 
     alike = new_table.field_names == old_table.field_names and new_table.primary_key == old_table.primary_key
     same = raws[0] == raws[1] and alike
@@ -243,11 +242,11 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
         if columns is None:
             return None
         keys = columns[1]
-        aligned = bool(read) and len(read[0][1]) == len(keys) and pc.all(pc.equal(read[0][1], keys)).as_py()  # the old keys in one order
+        aligned = bool(read) and _aligned(read[0][1], keys)  # the old keys in one order
         if not aligned and not _distinct(keys):  # (the same keys as the old file's were counted there)
             return None  # the exact path names the two lines
         read.append(columns)
-    return _compared(*read[0], *read[1])
+    return _compared(*read[0], *read[1], aligned)
 
 
 def _keyed_columns(raw: bytes, resource: Resource) -> tuple[dict[str, Any], Any] | None:
@@ -308,7 +307,14 @@ def _narrowed(resource: Resource, raws: list[bytes | None]) -> tuple[list[str], 
     # them (each key of the new file is there once). Looked up among the few keys between, not the million of the file.
     if _among(keys, before[1]) > _among(after[1], before[1]):
         return None  # an old row between has the key of a shared row: the old file has it twice
-    return _compared(*before, *after)
+    return _compared(*before, *after, _aligned(before[1], after[1]))
+
+
+def _aligned(old_keys: Any, new_keys: Any) -> bool:
+    """Whether two files hold the same keys in one order: row n is row n on both sides."""
+    import pyarrow.compute as pc
+
+    return len(old_keys) == len(new_keys) and bool(pc.all(pc.equal(old_keys, new_keys)).as_py())
 
 
 def _among(keys: Any, few: Any) -> int:
@@ -329,13 +335,13 @@ def _distinct(keys: Any) -> bool:
     return bool(pc.count_distinct(keys).as_py() == len(keys))
 
 
-def _compared(before: dict[str, Any], old_keys: Any, after: dict[str, Any], new_keys: Any) -> tuple[list[str], list[str], Changed]:
+def _compared(before: dict[str, Any], old_keys: Any, after: dict[str, Any], new_keys: Any,
+              aligned: bool) -> tuple[list[str], list[str], Changed]:
     """The rows added, removed and changed from the columns before to the columns after (each by field name, with each
-    row's key, no key twice)."""
+    row's key, no key twice); aligned: whether the keys are the same in one order (_aligned, which the caller knows)."""
     import pyarrow.compute as pc
 
     shared = [c for c in after if c in before]  # in the new header's order
-    aligned = len(old_keys) == len(new_keys) and bool(pc.all(pc.equal(old_keys, new_keys)).as_py())
     if aligned:
         added: list[str] = []
         removed: list[str] = []
