@@ -6,7 +6,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sqlite3
+import tempfile
 import threading
 import time
 import zipfile
@@ -663,31 +665,159 @@ def test_an_error_beside_the_index_is_raised_once_the_index_is_done_issue_22(mon
     assert done == ["index", "closed"]
 
 
-def test_an_error_of_the_index_is_the_exports_error_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Never a SQLite file without its index: the index's own error ends the export.
+def test_an_error_of_the_index_is_the_exports_error_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Never a SQLite file without its index: the index's own error ends the export, worded for the command line when it
+    # says the file cannot be written, and the database's temporary folder is removed.
     from mmdata.publish import sqlite as sqlite_module
 
     def broken(conn: sqlite3.Connection, resources: Any) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
+        full = sqlite3.OperationalError("database or disk is full")
+        full.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite's own errors carry it
+        raise full
 
     monkeypatch.setattr(sqlite_module, "index_text", broken)
-    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(ExportError) as raised:
+        export_files(ROOT)
+    assert re.fullmatch(rf"the SQLite database cannot be written in the temporary folder {re.escape(str(tmp_path))}/mmdata-\w+ "
+                        r"\(database or disk is full\); free some room there, or set TMPDIR to a folder with more room",
+                        str(raised.value))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_the_database_is_built_is_said_and_nothing_is_written_issue_22(tmp_path: Path,
+                                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file that cannot grow, as the process's file size limit makes it (Python ignores the signal it would send; SQLite
+    # calls it an I/O error, and a full disk "database or disk is full"): the command says where, writes nothing, and
+    # leaves no temporary folder.
+    import resource
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 4096, limits[1]))
+    try:
+        result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out")])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+    assert result.exit_code == 2
+    assert re.fullmatch(rf"Error: the SQLite database cannot be written in the temporary folder {re.escape(str(tmp_path))}/mmdata-\w+ "
+                        r"\(disk I/O error\); free some room there, or set TMPDIR to a folder with more room\n", result.output)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_file_sqlite_cannot_open_is_said_and_leaves_no_temporary_folder_issue_22(tmp_path: Path,
+                                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as sqlite_module
+
+    def cannot_open(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        error = sqlite3.OperationalError("unable to open database file")
+        error.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
+        raise error
+
+    pkg = mmdata.open_package(ROOT)
+    tables = typed_tables(pkg)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sqlite3, "connect", cannot_open)
+    with pytest.raises(ExportError, match=r"^the SQLite database cannot be written in the temporary folder .*/mmdata-\w+ "
+                                          r"\(unable to open database file\); free some room there"):
+        sqlite_module.database(tables, pkg.resources)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_any_other_error_of_sqlite_is_not_said_to_be_the_disks_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only SQLite's errors about writing its file are worded as the temporary folder's: any other is a bug, and stays one.
+    from mmdata.publish import sqlite as sqlite_module
+
+    def broken(conn: sqlite3.Connection, resources: Any) -> None:
+        conn.execute("SELECT * FROM nowhere")
+
+    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    with pytest.raises(sqlite3.OperationalError, match="^no such table: nowhere$"):
         export_files(ROOT)
 
 
+def test_a_package_without_a_table_of_findings_is_refused_by_the_export(package: Path, tmp_path: Path) -> None:
+    # The findings view stacks the tables marked as findings: with none, the export says so (it was an internal error).
+    for table in ("outcomes", "adverse_events"):
+        path = package / f"schemas/{table}.schema.json"
+        descriptor = json.loads(path.read_text())
+        del descriptor["mmdata:role"]
+        path.write_text(json.dumps(descriptor, indent=2) + "\n")
+    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == ['Error: no table is marked as findings ("mmdata:role": "finding" in its schema), so there is no '
+                                          "findings view to build; mark each table of findings, as schemas/outcomes.schema.json is"]
+    assert not (tmp_path / "out").exists()
+
+
+def in_memory_file(tables: dict[str, pd.DataFrame], resources: Any) -> bytes:
+    """The SQLite file as the export made it up to 1.0.0: the database built in memory, compacted, indexed, serialised."""
+    from mmdata.publish import sqlite as sqlite_module
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute("PRAGMA page_size = 4096")
+        sqlite_module.build(conn, tables, resources, checked=True)
+        conn.execute("VACUUM")
+        sqlite_module.index_text(conn, resources)
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
 def test_the_sqlite_file_is_the_database_compacted_then_indexed(files: dict[str, bytes]) -> None:
-    # The steps and their order decide the bytes a rebuilt release must match: VACUUM, the full-text index, the file.
+    # The steps and their order decide the bytes a rebuilt release must match: VACUUM, the full-text index, the file. The
+    # database is built in a file now (#22); its file is byte for byte the one the same database built in memory gives.
+    from mmdata.model.load import typed_tables
+
+    pkg = mmdata.open_package(ROOT)
+    assert in_memory_file(typed_tables(pkg), pkg.resources) == files["data.sqlite"]
+    assert (files["data.sqlite"][24:28], files["data.sqlite"][92:100]) == (bytes(4), bytes(8))
+
+
+def test_a_database_of_many_pages_built_in_a_file_gives_the_file_built_in_memory_issue_22(tmp_path: Path,
+                                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Thousands of rows over thousands of pages (the outcomes copied under new keys): the same bytes either way, the
+    # header's counts of writes and the library's version as 0; the temporary folder is gone once the file is taken.
     from mmdata.model.load import typed_tables
     from mmdata.publish import sqlite as sqlite_module
 
     pkg = mmdata.open_package(ROOT)
-    conn = sqlite_module.database(typed_tables(pkg), pkg.resources, checked=True)
-    try:
-        conn.execute("VACUUM")
-        sqlite_module.index_text(conn, pkg.resources)
-        assert conn.serialize() == files["data.sqlite"]
-    finally:
-        conn.close()
+    tables = typed_tables(pkg)
+    outcomes = tables["outcomes"]
+    copies = [outcomes.assign(outcome_id=outcomes["outcome_id"] + f"-{i}") for i in range(300)]
+    tables = dict(tables, outcomes=pd.concat(copies, ignore_index=True))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    conn = sqlite_module.database(tables, pkg.resources, checked=True)
+    assert [p.name for p in tmp_path.iterdir()] == [Path(conn.folder.name).name]
+    sqlite_module.made_file(conn, pkg.resources)
+    made = conn.file()
+    assert list(tmp_path.iterdir()) == []
+    assert len(made) > 1000 * 4096
+    assert made == in_memory_file(tables, pkg.resources)
+
+
+def test_an_export_with_no_temporary_folder_says_so_and_writes_nothing_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == ["Error: cannot make a temporary folder for the SQLite database (No such file or directory); "
+                                          "set TMPDIR to a folder you can write to"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_database_that_breaks_a_constraint_leaves_no_temporary_folder_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as sqlite_module
+
+    pkg = mmdata.open_package(ROOT)
+    tables = typed_tables(pkg)
+    twice = dict(tables, outcomes=pd.concat([tables["outcomes"], tables["outcomes"].head(1)], ignore_index=True))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(ExportError, match=r"^the tables break a constraint of their schemas \(UNIQUE constraint failed: outcomes\.outcome_id\)"):
+        sqlite_module.database(twice, pkg.resources)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:

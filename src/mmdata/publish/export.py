@@ -52,7 +52,7 @@ from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
 from . import croissant, fhir, findings
 from .findings import quote_name
-from .sqlite import PLUGIN_FILE, database, database_file, datasette_metadata, datasette_plugin, described, file_made_beside, findings_frame
+from .sqlite import PLUGIN_FILE, database, datasette_metadata, datasette_plugin, described, findings_frame, made_beside, made_file, unwritten
 
 FORMATS = ("sqlite", "parquet", "csv", "fhir")
 #: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
@@ -110,7 +110,7 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[
     rows of a million findings as Python values were gigabytes (#22).
 
     When nothing is read back and the findings view is not kept, the SQLite file's full-text index is made in a thread
-    while the other files are made (sqlite.file_made_beside): at a million rows, `mmdata export` took 38.4 to 39.7 s
+    while the other files are made (sqlite.made_beside): at a million rows, `mmdata export` took 38.4 to 39.7 s
     instead of 43.9 to 44.9 s, with the same peak memory. The site keeps the view: made beside it, the index raised the
     site's peak by 470 MB (4,113 MB to 4,582 MB) for 8.6 s less, and the site's memory is already twice its target (#22)."""
     tables, resources = typed_tables(pkg), pkg.resources
@@ -123,13 +123,16 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[
         if "sqlite" in formats:
             files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
         if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
-            with file_made_beside(conn, resources) as sqlite_file:  # nothing is read back from the database below
+            with made_beside(conn, resources):  # nothing is read back from the database below
                 kept = _arrow_files(pkg, conn, every, made, formats, keep, files)
-            files[SQLITE_FILE] = sqlite_file.data
         else:
             if "sqlite" in formats:
-                files[SQLITE_FILE] = database_file(conn, resources)
+                made_file(conn, resources)
             kept = _arrow_files(pkg, conn, every, made, formats, keep, files)
+        if "sqlite" in formats:
+            files[SQLITE_FILE] = conn.file()  # once the rows read back are let go
+    except sqlite3.Error as exc:
+        raise unwritten(conn.folder.name, exc) from None
     finally:
         conn.close()
     if "fhir" in formats:

@@ -9,18 +9,21 @@ Every table with quotes, findings or caveats gets an FTS5 index of them (``<tabl
 content, which Datasette picks up for its search box), built after VACUUM so its rowids are the
 table's final ones (#19).
 
-The file is built in memory and serialised after VACUUM: the same tables give the same bytes
-with the same SQLite library (the header records the library's version).
+The database is built in a file of a temporary folder of its own (``Database``; TMPDIR chooses where), compacted
+with VACUUM, indexed, and read as the export's file once it is closed, with the header's counts of writes and the
+library's version number as 0 (WRITE_COUNTS): the same tables give the same bytes with the same SQLite library, the
+bytes the same database built in memory gives (as it was built up to 1.0.0; a test compares the two, #22).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,6 +57,9 @@ def check_names(resources: dict[str, Resource]) -> None:
         if name in (findings.NAME, warningview.NAME) or name in META_TABLES:
             what = {findings.NAME: "the findings view", warningview.NAME: "the warnings view"}.get(name, "a description table")
             raise ExportError(f"a table is named '{name}', which the exports reserve for {what}; rename the resource")
+    if not findings.parts(resources):  # the view stacks the finding tables: with none, its SQL would not parse
+        raise ExportError(f'no table is marked as findings ("mmdata:role": "{findings.ROLE}" in its schema), so there is no findings '
+                          "view to build; mark each table of findings, as schemas/outcomes.schema.json is")
     names = findings.findings_resource(resources).field_names
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:
@@ -208,47 +214,106 @@ def _count(conn: sqlite3.Connection, name: str, resources: dict[str, Resource]) 
     return sum(conn.execute(f"SELECT count(*) FROM {quote_name(table)}").fetchone()[0] for table in tables)
 
 
-def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], checked: bool = False) -> sqlite3.Connection:
-    """A database in memory with every table and view built (build; checked as it says): what the export files are read
-    from; the caller closes it. database_file gives its file. The connection may be used in another thread, by one
-    thread at a time (file_made_beside)."""
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+#: The bytes of a database file's header that SQLite writes to a file on disk and never to a database in memory: the
+#: file change counter (bytes 24 to 27), the version-valid-for number and the library's version number (92 to 99).
+#: Database.file writes them as 0, as they are in memory: then the file records neither how many writes built it nor
+#: which library wrote them, and is the file the same database built in memory gives (sqlite3's serialize), byte for
+#: byte (#22).
+WRITE_COUNTS = ((24, 4), (92, 8))
+#: The database's file, in its temporary folder.
+FILE_NAME = "data.sqlite"
+
+
+class Database(sqlite3.Connection):
+    """A database in a file of a temporary folder of its own (in TMPDIR), which close removes: what database builds.
+    Built in memory, it was the largest part of the export's and the site's peak memory (1,150 MB at a million rows,
+    #22); in a file, the operating system holds its pages."""
+
+    folder: tempfile.TemporaryDirectory[str]
+
+    def file(self) -> bytes:
+        """Close the database, and give its file as the same database built in memory gives it (WRITE_COUNTS as 0);
+        its folder is removed."""
+        path = os.path.join(self.folder.name, FILE_NAME)
+        try:
+            sqlite3.Connection.close(self)
+            with open(path, "r+b") as f:
+                for at, size in WRITE_COUNTS:
+                    f.seek(at)
+                    f.write(bytes(size))
+                f.seek(0)
+                return f.read()
+        finally:
+            self.folder.cleanup()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.folder.cleanup()
+
+
+def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], checked: bool = False) -> Database:
+    """A database with every table and view built (build; checked as it says), in a file of a temporary folder: what the
+    export files are read from; the caller closes it, or takes its file (Database.file) once made_file or made_beside
+    has compacted and indexed it. The connection may be used in another thread, by one thread at a time (made_beside).
+    ExportError when no temporary folder can be made, or SQLite cannot write the file (temporary_error)."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="mmdata-")
+    except OSError as exc:
+        raise ExportError(f"cannot make a temporary folder for the SQLite database ({exc.strerror or exc}); "
+                          "set TMPDIR to a folder you can write to") from None
+    try:
+        conn = sqlite3.connect(os.path.join(folder.name, FILE_NAME), isolation_level=None, check_same_thread=False, factory=Database)
+    except sqlite3.Error as exc:
+        folder.cleanup()
+        raise unwritten(folder.name, exc) from None
+    conn.folder = folder
     try:
         conn.execute("PRAGMA page_size = 4096")
+        conn.execute("PRAGMA synchronous = OFF")  # a file of its own, removed when the export ends: never read after a crash
         build(conn, tables, resources, checked)
-    except BaseException:
+    except BaseException as exc:
         conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise unwritten(folder.name, exc) from None
         raise
     return conn
 
 
-def database_file(conn: sqlite3.Connection, resources: dict[str, Resource]) -> bytes:
-    """The file of a database that database built (and that only read since), byte for byte the same for the same
-    tables and SQLite library: compacted, with the full-text index."""
-    with file_made_beside(conn, resources) as made:
+#: The errors of SQLite (primary result codes) that say it cannot write its file: a full disk, an I/O error, a file it
+#: cannot open or may only read.
+FILE_ERRORS = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY})
+
+
+def unwritten(folder: str, exc: sqlite3.Error) -> Exception:
+    """What the command line says when SQLite cannot write the database in its temporary folder (FILE_ERRORS: a full disk,
+    most often): an ExportError naming the folder. Any other error of SQLite is exc itself, a bug."""
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in FILE_ERRORS:
+        return exc
+    return ExportError(f"the SQLite database cannot be written in the temporary folder {folder} ({exc}); "
+                       "free some room there, or set TMPDIR to a folder with more room")
+
+
+def made_file(conn: Database, resources: dict[str, Resource]) -> None:
+    """Make a database that database built (and that only read since) into the export's file: compacted, with the
+    full-text index. Database.file gives it."""
+    with made_beside(conn, resources):
         pass
-    return made.data
-
-
-@dataclass
-class DatabaseFile:
-    """What file_made_beside makes: the database's file, once its block has ended."""
-
-    data: bytes = b""
 
 
 @contextmanager
-def file_made_beside(conn: sqlite3.Connection, resources: dict[str, Resource]) -> Iterator[DatabaseFile]:
-    """database_file, its full-text index made in a thread of its own while the block runs (SQLite lets go of the GIL
-    while it makes it: 7 s at a million rows, #22); the file is made once the block has ended, so that what the block
-    let go is not held beside it. The database is compacted first, alone: VACUUM holds a second copy of it. The block
-    must not use the database."""
+def made_beside(conn: Database, resources: dict[str, Resource]) -> Iterator[None]:
+    """made_file, its full-text index made in a thread of its own while the block runs (SQLite lets go of the GIL while
+    it makes it: 7 s at a million rows, #22). The database is compacted first, alone. The block must not use the
+    database. Without a rollback journal from the compaction on: nothing is rolled back after it, and VACUUM would
+    journal every page of the database again (#22)."""
+    conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("VACUUM")
-    made = DatabaseFile()
     indexer = ThreadPoolExecutor(max_workers=1)
     indexing = indexer.submit(index_text, conn, resources)
     try:
-        yield made
+        yield
     except BaseException:
         conn.interrupt()  # the block failed: the index is of no use, and SQLite lets another thread stop it
         raise
@@ -264,7 +329,6 @@ def file_made_beside(conn: sqlite3.Connection, resources: dict[str, Resource]) -
         if stopped:
             raise KeyboardInterrupt
     indexing.result()  # the index's own error, when it had one
-    made.data = conn.serialize()
 
 
 def searched(resources: dict[str, Resource]) -> dict[str, list[str]]:
