@@ -820,7 +820,7 @@ def test_a_database_that_breaks_a_constraint_leaves_no_temporary_folder_issue_22
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The site keeps the findings view: beside it, the index raised the site's peak memory by 470 MB at a million rows.
     from mmdata.publish import sqlite as sqlite_module
 
@@ -828,7 +828,7 @@ def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: p
     index, parquet = sqlite_module.index_text, export_module.parquet_file
     monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.2), index(*args), steps.append("index")))
     monkeypatch.setattr(export_module, "parquet_file", lambda table: (steps.append("parquet"), parquet(table))[1])
-    export_module.files_and_findings(mmdata.open_package(ROOT))
+    export_module.files_and_findings(mmdata.open_package(ROOT), tmp_path / "data.sqlite")
     assert steps == ["index"] + ["parquet"] * 6
 
 

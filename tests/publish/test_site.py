@@ -185,6 +185,19 @@ def test_json_ld_describes_the_dataset(site: Path) -> None:
     assert {"data.sqlite", "parquet/findings.parquet", "csv/outcomes.csv", "csv/findings.csv"} <= {d["name"] for d in data["distribution"]}
 
 
+def test_the_downloads_are_the_export_files_and_the_index_gives_their_sizes_issue_22(site: Path) -> None:
+    # The SQLite file is moved into the site rather than read and written again (#22): the same bytes as the export's,
+    # and its size on the home page as the file's own.
+    from mmdata.publish.export import export_files
+
+    page = (site / "index.html").read_text(encoding="utf-8")
+    for rel, data in export_files(ROOT).items():
+        name = f"csv/{rel}" if rel.endswith(".csv") else rel
+        assert (site / "downloads" / name).read_bytes() == data, rel
+        assert f'<a href="downloads/{name}">{name}</a> (' in page and f", {len(data)} bytes)</li>" in page, rel
+    assert f'<a href="downloads/data.sqlite">data.sqlite</a> (application/vnd.sqlite3, {(site / "downloads/data.sqlite").stat().st_size} bytes)' in page
+
+
 def test_base_url_makes_download_links_absolute(tmp_path: Path) -> None:
     build_site(ROOT, tmp_path / "s", base_url="https://example.org/mmdata")
     data = json.loads(Page((tmp_path / "s/index.html").read_text()).scripts[0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import re
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from mmdata.publish import findings as view
 from mmdata.publish.passages import Passage, Passages, RowRef, place
 from mmdata.publish.plot import records
-from mmdata.publish.site import _by_study, _passage_links
+from mmdata.publish.site import PassageLinks, _by_study
 
 
 def findings(n: int, seed: int = 7) -> pd.DataFrame:
@@ -60,10 +62,10 @@ def test_a_row_links_to_its_passage_in_the_first_document_that_has_it() -> None:
                                                        RowRef("outcomes", "gone", "../studies/a.html#outcomes-gone", "not here")])
     second = place("s2", "Gamma delta. Epsilon.", [RowRef("outcomes", "x", "../studies/a.html#outcomes-x", "Gamma delta."),
                                                     RowRef("arms", "y", "../studies/a.html#arms-y", "Epsilon.")])
-    links = _passage_links({"s1": first, "s2": second}, {"s1": "One", "s2": "Two"})
-    assert links == {("outcomes", "x"): {"href": "../sources/s1.html#passage-1", "text": "passage 1 of One"},
-                     ("arms", "y"): {"href": "../sources/s2.html#passage-2", "text": "passage 2 of Two"}}
-    assert ("outcomes", "gone") not in links  # a quote not found links nowhere
+    links = PassageLinks({"s1": first, "s2": second}, {"s1": "One", "s2": "Two"})
+    assert links.get(("outcomes", "x")) == {"href": "../sources/s1.html#passage-1", "text": "passage 1 of One"}
+    assert links.get(("arms", "y")) == {"href": "../sources/s2.html#passage-2", "text": "passage 2 of Two"}
+    assert links.get(("outcomes", "gone")) is None  # a quote not found links nowhere
 
 
 def test_a_text_is_cut_in_one_sweep_and_a_passage_of_no_characters_marks_nothing() -> None:
@@ -78,9 +80,10 @@ def test_a_text_is_cut_in_one_sweep_and_a_passage_of_no_characters_marks_nothing
     assert re.sub(r"<[^>]+>", "", re.sub(r'<span class="rows">.*?\]</span>', "", html)) == text
 
 
-def test_the_exports_and_findings_view_read_from_one_database_are_what_each_gives_alone() -> None:
-    """The site takes both from one database (#22): the same files as export_files, the same frame as findings_frame
-    (in key order)."""
+def test_the_exports_and_findings_view_read_from_one_database_are_what_each_gives_alone(tmp_path: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site takes both from one database (#22): the same files as export_files (the SQLite file moved where the site
+    asks, and its temporary folder removed), the same frame as findings_frame (in key order)."""
     from mmdata.model.load import typed_tables
     from mmdata.publish.export import export_files, files_and_findings
     from mmdata.publish.sqlite import findings_frame
@@ -89,8 +92,13 @@ def test_the_exports_and_findings_view_read_from_one_database_are_what_each_give
     from ..conftest import ROOT
 
     pkg = validated(ROOT)
-    files, found = files_and_findings(pkg)
-    assert files == export_files(pkg)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    files, found = files_and_findings(pkg, tmp_path / "moved.sqlite")
+    assert list((tmp_path / "tmp").iterdir()) == []
+    alone_files = export_files(pkg)
+    assert (tmp_path / "moved.sqlite").read_bytes() == alone_files.pop("data.sqlite")
+    assert files == alone_files
     alone = findings_frame(typed_tables(pkg), pkg.resources)
     keys = list(zip(*(found[k].astype(str) for k in view.PRIMARY_KEY), strict=True))
     assert len(keys) > 1 and keys == sorted(keys)  # key order as SQLite sorts text, not the categories' order

@@ -46,7 +46,7 @@ from .columnhtml import filled, joined, shown, texts
 from .columnhtml import words as words_of
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
-from .export import croissant_bytes, files_and_findings, require, study_rows
+from .export import SQLITE_FILE, croissant_bytes, files_and_findings, require, study_rows
 from .passages import Passages, RowRef, all_passages, row_links
 from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
 from .sqlite import described
@@ -105,7 +105,9 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     """Write every file of the site into staging, each as soon as it is made (the site of a million rows is gigabytes,
     never held in memory at once); the relative paths of the pages written."""
     tables = typed_tables(pkg)
-    exported, findings = files_and_findings(pkg)
+    database = f"downloads/{SQLITE_FILE}"
+    exported, findings = files_and_findings(pkg, staging.path(database))
+    staging.placed(database)
     for rel, data in exported.items():
         staging.write(f"downloads/{_download_path(rel)}", data)
     del exported
@@ -123,7 +125,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     passages = all_passages(pkg, tables)
     sources = _sources(tables)
     labels = {source["source_id"]: source["label"] for source in sources}
-    passage_links = _passage_links(passages, labels)
+    passage_links = PassageLinks(passages, labels)
     studies = _studies(tables, findings)
     context = dict(_common(pkg, root), release_links=links)
     env = _environment()
@@ -243,15 +245,31 @@ class _Staging:
             raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
 
     def write(self, rel: str, data: bytes) -> None:
-        if safe_relative_path(rel) is not None:  # validation refuses the names that make one (#23)
-            raise SiteError(f"{rel}: not a path inside {self.out}; nothing was written")
-        if rel in self.sizes:  # two files of one path: the second would replace the first, and a page would show the wrong one
-            raise SiteError(f"{rel}: two files of the site have this path; nothing was written")
-        self.sizes[rel] = len(data)
+        self._claim(rel, len(data))
         self._pending.append((self._writer.submit(self._put, self.folder / rel, data), len(data)))
         self._waiting += len(data)
         while self._waiting > self.PENDING:
             self._wait()
+
+    def path(self, rel: str) -> Path:
+        """Where a file that is put in place rather than written goes (its folder made); placed records it once it is."""
+        self._claim(rel, 0)
+        target = self.folder / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SiteError(f"{self.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+        return target
+
+    def placed(self, rel: str) -> None:
+        self.sizes[rel] = (self.folder / rel).stat().st_size
+
+    def _claim(self, rel: str, size: int) -> None:
+        if safe_relative_path(rel) is not None:  # validation refuses the names that make one (#23)
+            raise SiteError(f"{rel}: not a path inside {self.out}; nothing was written")
+        if rel in self.sizes:  # two files of one path: the second would replace the first, and a page would show the wrong one
+            raise SiteError(f"{rel}: two files of the site have this path; nothing was written")
+        self.sizes[rel] = size
 
     def _wait(self) -> None:
         """Wait for the oldest write; it raises if it failed."""
@@ -380,20 +398,30 @@ def _sources(tables: Frames) -> list[dict[str, Any]]:
     return out
 
 
-def _passage_links(passages: dict[str, Passages], labels: dict[str, str]) -> dict[tuple[str, str], dict[str, str]]:
+class PassageLinks:
     """The link from each row to the passage it quotes, by (table, key), named by the passage and its document
-    ("passage 3 of ..."); a row quoted in two documents links to the first of passages that has it."""
-    out: dict[tuple[str, str], dict[str, str]] = {}
-    for found in passages.values():
-        for row in found.rows:
-            if row.anchor and (row.table, row.key) not in out:
-                number = row.anchor.removeprefix("passage-")
-                out[(row.table, row.key)] = {"href": f"../sources/{found.source_id}.html#{row.anchor}",
-                                             "text": f"passage {number} of {labels[found.source_id]}"}
-    return out
+    ("passage 3 of ..."); a row quoted in two documents links to the first of passages that has it. Each row's document
+    and anchor are kept, and its link is worded when asked for (get): the words of a million rows' links, held at once,
+    were 500 MB of the site's peak (#22)."""
+
+    def __init__(self, passages: dict[str, Passages], labels: dict[str, str]) -> None:
+        self._labels = labels
+        self._at: dict[tuple[str, str], tuple[str, str]] = {}  # (table, key): (source_id, anchor)
+        for found in passages.values():
+            for row in found.rows:
+                if row.anchor and (row.table, row.key) not in self._at:
+                    self._at[(row.table, row.key)] = (found.source_id, row.anchor)
+
+    def get(self, row: tuple[str, str]) -> dict[str, str] | None:
+        """The link of a row by (table, key): its href and text; None when its quote has no passage."""
+        at = self._at.get(row)
+        if at is None:
+            return None
+        source_id, anchor = at
+        return {"href": f"../sources/{source_id}.html#{anchor}", "text": f"passage {anchor.removeprefix('passage-')} of {self._labels[source_id]}"}
 
 
-def _arms(tables: Frames, passage_links: dict[tuple[str, str], dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+def _arms(tables: Frames, passage_links: PassageLinks) -> dict[str, list[dict[str, Any]]]:
     """The arms of each study, by study, each study's in the order of their keys."""
     first: dict[str, dict[str, Any]] = {}
     for arm in records(tables["arms"]):
@@ -442,7 +470,7 @@ def _groups(found: list[tuple[dict[str, Any], str]], findings: pd.DataFrame) -> 
 #: What finding_html reads of each row: a column of texts each, as long as the others (a list of str, or a pandas Series
 #: of texts or categories; None, or pandas' missing value, where a row has none: see columnhtml.texts). result and
 #: time_text are written by result_text and _time_text (None exactly when the row has no time), href and passage_text by
-#: _passage_links (None for a row whose quote has no passage).
+#: PassageLinks.get (None for a row whose quote has no passage).
 ROW_CELLS = ("anchor", "finding", "quote", "finding_id", "arm_name", "comparator_arm_name", "population", "statistic", "qualifier",
              "result", "time_text", "caveat", "href", "passage_text")
 
@@ -475,7 +503,7 @@ def _time_text(row: dict[str, Any]) -> str | None:
     return None if row["time_value"] is None else f"{number(row['time_value'])} {row['time_unit']}"
 
 
-def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_links: dict[tuple[str, str], dict[str, str]]) -> list[str]:
+def finding_rows(rows: list[dict[str, Any]], findings: pd.DataFrame, passage_links: PassageLinks) -> list[str]:
     """The row of the findings table of each of rows (records of findings, rows of the findings view: the same rows in
     the same order):
     finding_html, given the texts that only Python writes (result_text, the time, the link to the passage)."""

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -234,17 +236,29 @@ class Database(sqlite3.Connection):
     def file(self) -> bytes:
         """Close the database, and give its file as the same database built in memory gives it (WRITE_COUNTS as 0);
         its folder is removed."""
-        path = os.path.join(self.folder.name, FILE_NAME)
         try:
-            sqlite3.Connection.close(self)
-            with open(path, "r+b") as f:
-                for at, size in WRITE_COUNTS:
-                    f.seek(at)
-                    f.write(bytes(size))
-                f.seek(0)
+            with open(self._closed(), "rb") as f:
                 return f.read()
         finally:
             self.folder.cleanup()
+
+    def move(self, target: Path) -> None:
+        """Close the database, and move its file (as file gives it) to target, whose folder exists: what the site does
+        with it, rather than read it (645 MB at a million rows, #22); its folder is removed."""
+        try:
+            shutil.move(self._closed(), target)
+        finally:
+            self.folder.cleanup()
+
+    def _closed(self) -> str:
+        """Close the database; the path of its file, WRITE_COUNTS written as 0."""
+        path = os.path.join(self.folder.name, FILE_NAME)
+        sqlite3.Connection.close(self)
+        with open(path, "r+b") as f:
+            for at, size in WRITE_COUNTS:
+                f.seek(at)
+                f.write(bytes(size))
+        return path
 
     def close(self) -> None:
         try:
