@@ -725,6 +725,26 @@ def test_a_database_file_sqlite_cannot_open_is_said_and_leaves_no_temporary_fold
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_database_file_that_cannot_be_made_is_said_and_leaves_no_temporary_folder_issue_22(tmp_path: Path,
+                                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as sqlite_module
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    pkg = mmdata.open_package(ROOT)
+    tables = typed_tables(pkg)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sqlite_module, "open", refused, raising=False)  # the module's own calls of open
+    with pytest.raises(ExportError, match=rf"^cannot make the SQLite database in the temporary folder {re.escape(str(tmp_path))}/mmdata-\w+ "
+                                          r"\(Permission denied\); set TMPDIR to a folder you can write to$"):
+        sqlite_module.database(tables, pkg.resources)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_any_other_error_of_sqlite_is_not_said_to_be_the_disks_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     # Only SQLite's errors about writing its file are worded as the temporary folder's: any other is a bug, and stays one.
     from mmdata.publish import sqlite as sqlite_module
@@ -734,6 +754,20 @@ def test_any_other_error_of_sqlite_is_not_said_to_be_the_disks_issue_22(monkeypa
 
     monkeypatch.setattr(sqlite_module, "index_text", broken)
     with pytest.raises(sqlite3.OperationalError, match="^no such table: nowhere$"):
+        export_files(ROOT)
+
+
+def test_an_io_error_that_is_memory_is_not_said_to_be_the_disks_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLITE_IOERR_NOMEM is an I/O error by its primary code, but memory ran out, not the folder's room.
+    from mmdata.publish import sqlite as sqlite_module
+
+    def broken(conn: sqlite3.Connection, resources: Any) -> None:
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = sqlite3.SQLITE_IOERR_NOMEM
+        raise error
+
+    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    with pytest.raises(sqlite3.OperationalError, match="^disk I/O error$"):
         export_files(ROOT)
 
 

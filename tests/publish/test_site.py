@@ -229,6 +229,42 @@ def test_site_command_output_and_refusal(tmp_path: Path) -> None:
     assert (tmp_path / "mine/notes.txt").read_text() == "keep me"
 
 
+def test_a_full_disk_while_the_database_is_moved_into_the_site_is_the_sites_error_issue_22(tmp_path: Path,
+                                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # From another file system the SQLite file is copied into the site: a full disk there is said as any failed write of
+    # the site, and leaves no site, no staging folder and no temporary folder.
+    import errno
+    import shutil
+    import tempfile
+
+    def full(source: str, target: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr(shutil, "move", full)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {out}: cannot write: No space left on device; give a folder you can write to\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_sqlite_download_has_the_permissions_of_the_sites_other_files_issue_22(tmp_path: Path) -> None:
+    # SQLite makes its files without the group's write under umask 002; the file is made by mmdata first (#22).
+    import os
+    import stat
+
+    before = os.umask(0o002)
+    try:
+        result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(tmp_path / "site")])
+    finally:
+        os.umask(before)
+    assert result.exit_code == 0, result.output
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "site/downloads").iterdir() if p.is_file()}
+    assert modes["data.sqlite"] == modes["metadata.json"] == 0o664
+
+
 def test_plot_is_the_same_svg_each_build(site: Path, tmp_path: Path) -> None:
     build_site(ROOT, tmp_path / "again")
     plots = sorted(str(p.relative_to(site)) for p in (site / "plots").rglob("*.svg"))

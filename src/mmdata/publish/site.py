@@ -106,7 +106,10 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     never held in memory at once); the relative paths of the pages written."""
     tables = typed_tables(pkg)
     database = f"downloads/{SQLITE_FILE}"
-    exported, findings = files_and_findings(pkg, staging.path(database))
+    try:
+        exported, findings = files_and_findings(pkg, staging.path(database))
+    except OSError as exc:  # moving the SQLite file into the site (a copy, from another file system)
+        raise SiteError(f"{staging.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
     staging.placed(database)
     for rel, data in exported.items():
         staging.write(f"downloads/{_download_path(rel)}", data)

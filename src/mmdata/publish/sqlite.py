@@ -271,14 +271,22 @@ def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], ch
     """A database with every table and view built (build; checked as it says), in a file of a temporary folder: what the
     export files are read from; the caller closes it, or takes its file (Database.file) once made_file or made_beside
     has compacted and indexed it. The connection may be used in another thread, by one thread at a time (made_beside).
-    ExportError when no temporary folder can be made, or SQLite cannot write the file (temporary_error)."""
+    ExportError when no temporary folder can be made, or SQLite cannot write the file (unwritten)."""
     try:
         folder = tempfile.TemporaryDirectory(prefix="mmdata-")
     except OSError as exc:
         raise ExportError(f"cannot make a temporary folder for the SQLite database ({exc.strerror or exc}); "
                           "set TMPDIR to a folder you can write to") from None
+    path = os.path.join(folder.name, FILE_NAME)
     try:
-        conn = sqlite3.connect(os.path.join(folder.name, FILE_NAME), isolation_level=None, check_same_thread=False, factory=Database)
+        # Made empty first, so that it has the permissions of every other file mmdata writes (SQLite's own leave out
+        # the group's write under umask 002); SQLite makes an empty file a new database.
+        open(path, "xb").close()
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=Database)
+    except OSError as exc:
+        folder.cleanup()
+        raise ExportError(f"cannot make the SQLite database in the temporary folder {folder.name} ({exc.strerror or exc}); "
+                          "set TMPDIR to a folder you can write to") from None
     except sqlite3.Error as exc:
         folder.cleanup()
         raise unwritten(folder.name, exc) from None
@@ -303,7 +311,8 @@ FILE_ERRORS = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLI
 def unwritten(folder: str, exc: sqlite3.Error) -> Exception:
     """What the command line says when SQLite cannot write the database in its temporary folder (FILE_ERRORS: a full disk,
     most often): an ExportError naming the folder. Any other error of SQLite is exc itself, a bug."""
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in FILE_ERRORS:
+    code = getattr(exc, "sqlite_errorcode", 0)
+    if code & 0xFF not in FILE_ERRORS or code == sqlite3.SQLITE_IOERR_NOMEM:  # out of memory: not the folder's
         return exc
     return ExportError(f"the SQLite database cannot be written in the temporary folder {folder} ({exc}); "
                        "free some room there, or set TMPDIR to a folder with more room")
