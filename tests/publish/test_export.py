@@ -862,7 +862,7 @@ def test_the_site_makes_the_index_before_the_other_files_issue_22(monkeypatch: p
     index, parquet = sqlite_module.index_text, export_module.parquet_file
     monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.2), index(*args), steps.append("index")))
     monkeypatch.setattr(export_module, "parquet_file", lambda table: (steps.append("parquet"), parquet(table))[1])
-    export_module.files_and_findings(mmdata.open_package(ROOT), tmp_path / "data.sqlite")
+    export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"})
     assert steps == ["index"] + ["parquet"] * 6
 
 

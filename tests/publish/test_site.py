@@ -265,6 +265,36 @@ def test_the_sqlite_download_has_the_permissions_of_the_sites_other_files_issue_
     assert modes["data.sqlite"] == modes["metadata.json"] == 0o664
 
 
+def test_the_site_lets_go_of_the_finding_tables_only_of_a_package_it_opened_issue_22(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pages read the findings view, not the finding tables: a site built from a folder lets go of them once the
+    # passages are placed (its peak at a million rows, #22); a Package handed in by a program is left as it was.
+    from mmdata.publish import site as site_module
+
+    let_go: list[list[str]] = []
+    real = site_module._let_go
+    monkeypatch.setattr(site_module, "_let_go", lambda pkg, tables, names: (let_go.append(names), real(pkg, tables, names))[1])
+    build_site(ROOT, tmp_path / "from-folder")
+    assert let_go == [["outcomes", "adverse_events"]]
+    pkg = mmdata.open_package(ROOT)
+    build_site(pkg, tmp_path / "from-package")
+    assert let_go == [["outcomes", "adverse_events"]]
+    assert pkg.frames is not None and pkg.typed is not None and {"outcomes", "adverse_events"} <= set(pkg.frames) & set(pkg.typed)
+    assert (tmp_path / "from-folder/index.html").read_bytes() == (tmp_path / "from-package/index.html").read_bytes()
+
+
+def test_letting_go_of_tables_drops_them_as_typed_and_as_read_issue_22() -> None:
+    from mmdata.model.load import typed_tables
+    from mmdata.publish.site import _let_go
+    from mmdata.rules.validate import validated
+
+    pkg = validated(ROOT)
+    tables = typed_tables(pkg)
+    _let_go(pkg, tables, ["outcomes", "adverse_events"])
+    kept = ["sources", "studies", "arms"]
+    assert sorted(tables) == sorted(pkg.frames or {}) == sorted(pkg.typed or {}) == sorted(kept)
+
+
 def test_plot_is_the_same_svg_each_build(site: Path, tmp_path: Path) -> None:
     build_site(ROOT, tmp_path / "again")
     plots = sorted(str(p.relative_to(site)) for p in (site / "plots").rglob("*.svg"))

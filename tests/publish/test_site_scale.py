@@ -82,8 +82,8 @@ def test_a_text_is_cut_in_one_sweep_and_a_passage_of_no_characters_marks_nothing
 
 def test_the_exports_and_findings_view_read_from_one_database_are_what_each_gives_alone(tmp_path: Path,
                                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The site takes both from one database (#22): the same files as export_files (the SQLite file moved where the site
-    asks, and its temporary folder removed), the same frame as findings_frame (in key order)."""
+    """The site takes both from one database (#22): the same files as export_files (the SQLite file moved and findings.csv
+    written where the site asks, and the temporary folder removed), the same frame as findings_frame (in key order)."""
     from mmdata.model.load import typed_tables
     from mmdata.publish.export import export_files, files_and_findings
     from mmdata.publish.sqlite import findings_frame
@@ -94,10 +94,11 @@ def test_the_exports_and_findings_view_read_from_one_database_are_what_each_give
     pkg = validated(ROOT)
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    files, found = files_and_findings(pkg, tmp_path / "moved.sqlite")
+    files, found = files_and_findings(pkg, {"data.sqlite": tmp_path / "moved.sqlite", "findings.csv": tmp_path / "written.csv"})
     assert list((tmp_path / "tmp").iterdir()) == []
     alone_files = export_files(pkg)
     assert (tmp_path / "moved.sqlite").read_bytes() == alone_files.pop("data.sqlite")
+    assert (tmp_path / "written.csv").read_bytes() == alone_files.pop("findings.csv")
     assert files == alone_files
     alone = findings_frame(typed_tables(pkg), pkg.resources)
     keys = list(zip(*(found[k].astype(str) for k in view.PRIMARY_KEY), strict=True))

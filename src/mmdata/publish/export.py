@@ -27,6 +27,7 @@ gives byte-identical files (tests check it).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -91,19 +92,20 @@ def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ..
     return _files(validated(source), formats)[0]
 
 
-def files_and_findings(pkg: Package, sqlite_to: Path) -> tuple[dict[str, bytes], pd.DataFrame]:
-    """export_files of pkg (validated) but the SQLite file, which is moved to sqlite_to (its folder exists) rather than
-    read (645 MB at a million rows), and the findings view typed as findings_frame types it, in key order, read from the
-    same database: the site needs both, and building the database a second time cost it a tenth of its time (#22)."""
-    files, found = _files(validated(pkg), DEFAULT_FORMATS, keep=True, sqlite_to=sqlite_to)
+def files_and_findings(pkg: Package, into: dict[str, Path]) -> tuple[dict[str, bytes], pd.DataFrame]:
+    """export_files of pkg (validated) but those into names (SQLITE_FILE, FINDINGS_CSV), which are put at its paths (their
+    folders exist) rather than held (at a million rows, 645 MB and 579 MB, the second twice while it was joined), and
+    the findings view typed as findings_frame types it, in key order, read from the same database: the site needs both,
+    and building the database a second time cost it a tenth of its time (#22)."""
+    files, found = _files(validated(pkg), DEFAULT_FORMATS, keep=True, into=into)
     return files, arrow_frame(found, findings.findings_resource(pkg.resources))
 
 
 @arrow_pool()
-def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, sqlite_to: Path | None = None) -> tuple[dict[str, bytes], Any]:
+def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dict[str, Path] | None = None) -> tuple[dict[str, bytes], Any]:
     """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
-    and, when keep, the findings view as an Arrow table (as its Parquet file holds it). With sqlite_to, the SQLite file
-    is moved there instead of put in the files.
+    and, when keep, the findings view as an Arrow table (as its Parquet file holds it). The SQLite file and findings.csv
+    are put at the paths into gives them instead of in the files: the first moved, the second written as it is made.
 
     The columns of each table and of the findings view are made from the typed tables (_made), before the database is
     compacted: in this order, the Arrow allocations of a million findings took 1.4 to 3.4 s, after it 6 to 9 s of page
@@ -126,13 +128,13 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, sqlite_to
             files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
         if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
             with made_beside(conn, resources):  # nothing is read back from the database below
-                kept = _arrow_files(pkg, conn, every, made, formats, keep, files)
+                kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into or {})
         else:
             if "sqlite" in formats:
                 made_file(conn, resources)
-            kept = _arrow_files(pkg, conn, every, made, formats, keep, files)
-        if "sqlite" in formats and sqlite_to is not None:
-            conn.move(sqlite_to)
+            kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into or {})
+        if "sqlite" in formats and into and SQLITE_FILE in into:
+            conn.move(into[SQLITE_FILE])
         elif "sqlite" in formats:
             files[SQLITE_FILE] = conn.file()  # once the rows read back are let go
     except sqlite3.Error as exc:
@@ -233,31 +235,36 @@ def _wanted(name: str, formats: tuple[str, ...], keep: bool) -> tuple[bool, bool
 
 
 def _arrow_files(pkg: Package, conn: sqlite3.Connection, every: dict[str, Resource], made: dict[str, list[Any]],
-                 formats: tuple[str, ...], keep: bool, files: dict[str, bytes]) -> Any:
+                 formats: tuple[str, ...], keep: bool, files: dict[str, bytes], into: dict[str, Path]) -> Any:
     """The Parquet files and findings.csv of the tables and the view (every) put in files, each from its columns made
-    (taken out of made) or else read back from the database; the findings view as an Arrow table when keep."""
+    (taken out of made) or else read back from the database; the findings view as an Arrow table when keep. findings.csv
+    is written to into's path for it, when it has one, a batch of lines at a time."""
     kept = None
     for name, resource in every.items():
         arrow, csv = _wanted(name, formats, keep)
         if not (arrow or csv):
             continue
         arrays: list[list[Any]] = []
-        lines = [canonical_lines([resource.field_names]).encode("utf-8")] if csv else []
-        numbers: list[dict[Any, str]] = [{} for _ in resource.fields]  # each number column's texts, once per value
-        if name in made:  # made from the typed tables: one batch, findings.csv's lines BATCH rows at a time
-            arrays.append(made.pop(name))
-            rows = len(arrays[0][0]) if arrays[0] else 0
-            for start in range(0, rows, BATCH) if csv else ():
-                batch = [column.slice(start, BATCH) for column in arrays[0]]
-                lines.append(csv_lines(batch, _values(batch, resource), resource, numbers))
-        for batch in _batches(conn, name, resource) if not arrays else ():  # read back from the database
-            columns = list(zip(*batch, strict=True))
-            arrays.append(arrow_arrays(columns, resource))
-            if csv and batch:
-                lines.append(csv_lines(arrays[-1], columns, resource, numbers))
-            if not arrow:
-                arrays.clear()
-        if csv:
+        lines: list[bytes] = []
+        with contextlib.ExitStack() as stack:
+            put = stack.enter_context(open(into[FINDINGS_CSV], "wb")).write if csv and FINDINGS_CSV in into else lines.append
+            if csv:
+                put(canonical_lines([resource.field_names]).encode("utf-8"))
+            numbers: list[dict[Any, str]] = [{} for _ in resource.fields]  # each number column's texts, once per value
+            if name in made:  # made from the typed tables: one batch, findings.csv's lines BATCH rows at a time
+                arrays.append(made.pop(name))
+                rows = len(arrays[0][0]) if arrays[0] else 0
+                for start in range(0, rows, BATCH) if csv else ():
+                    batch = [column.slice(start, BATCH) for column in arrays[0]]
+                    put(csv_lines(batch, _values(batch, resource), resource, numbers))
+            for batch in _batches(conn, name, resource) if not arrays else ():  # read back from the database
+                columns = list(zip(*batch, strict=True))
+                arrays.append(arrow_arrays(columns, resource))
+                if csv and batch:
+                    put(csv_lines(arrays[-1], columns, resource, numbers))
+                if not arrow:
+                    arrays.clear()
+        if csv and FINDINGS_CSV not in into:
             files[FINDINGS_CSV] = b"".join(lines)
         if not arrow:
             continue

@@ -46,7 +46,7 @@ from .columnhtml import filled, joined, shown, texts
 from .columnhtml import words as words_of
 from .croissant import FILE as CROISSANT
 from .croissant import known_links
-from .export import SQLITE_FILE, croissant_bytes, files_and_findings, require, study_rows
+from .export import FINDINGS_CSV, SQLITE_FILE, croissant_bytes, files_and_findings, require, study_rows
 from .passages import Passages, RowRef, all_passages, row_links
 from .plot import Plot, draw, number, plot_rows, records, rows_of, study_names, value_label, words
 from .sqlite import described
@@ -93,7 +93,7 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
             raise SiteError(f"{pkg.label}: the site is built from a package folder")
         staging = _Staging(out)
         try:
-            pages = _build(pkg, pkg.root, staging, base_url, release_url)
+            pages = _build(pkg, pkg.root, staging, base_url, release_url, owned=not isinstance(package, Package))
             staging.commit()
         except BaseException:
             staging.discard()
@@ -101,16 +101,18 @@ def build_site(package: str | Path | Package = ".", out: str | Path = DEFAULT_OU
     return SiteResult(out, sorted(pages), len(staging.sizes))
 
 
-def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, release_url: str | None) -> list[str]:
+def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, release_url: str | None, owned: bool = False) -> list[str]:
     """Write every file of the site into staging, each as soon as it is made (the site of a million rows is gigabytes,
-    never held in memory at once); the relative paths of the pages written."""
+    never held in memory at once); the relative paths of the pages written. owned: pkg was opened for the site alone,
+    so the finding tables it holds may be let go once read (_let_go)."""
     tables = typed_tables(pkg)
-    database = f"downloads/{SQLITE_FILE}"
+    placed = {rel: f"downloads/{_download_path(rel)}" for rel in (SQLITE_FILE, FINDINGS_CSV)}  # put in place, not held (#22)
     try:
-        exported, findings = files_and_findings(pkg, staging.path(database))
-    except OSError as exc:  # moving the SQLite file into the site (a copy, from another file system)
+        exported, findings = files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()})
+    except OSError as exc:  # moving the SQLite file in (a copy, from another file system), writing findings.csv
         raise SiteError(f"{staging.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
-    staging.placed(database)
+    for path in placed.values():
+        staging.placed(path)
     for rel, data in exported.items():
         staging.write(f"downloads/{_download_path(rel)}", data)
     del exported
@@ -126,6 +128,8 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
         staging.write(f"downloads/{archive.name}", published)
         staging.write(f"downloads/{archive.name}.sha256", f"{hashlib.sha256(published).hexdigest()}  {archive.name}\n".encode())
     passages = all_passages(pkg, tables)
+    if owned:
+        _let_go(pkg, tables, [name for name, _ in view.parts(pkg.resources)])
     sources = _sources(tables)
     labels = {source["source_id"]: source["label"] for source in sources}
     passage_links = PassageLinks(passages, labels)
@@ -348,6 +352,17 @@ READ = (view.KIND, view.KEY, "study_id", "arm_name", "arm_role", "comparator_arm
         "event", "endpoint", "statistic", "value", "unit", "qualifier", "direction", "significance", "time_value", "time_unit",
         "ci_lower", "ci_upper", "p_value")
 WRITTEN = ("finding", "quote", "caveat")
+
+
+def _let_go(pkg: Package, tables: dict[str, pd.DataFrame], names: list[str]) -> None:
+    """Let go of the tables names, as typed and as read, which the pages do not read once the passages are placed: they
+    read the findings view instead. At a million rows, the site's peak was in its pages, with the finding tables held
+    beside the view (#22)."""
+    for name in names:
+        tables.pop(name, None)
+        for held in (pkg.frames, pkg.typed):
+            if held is not None:
+                held.pop(name, None)
 
 
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000,
