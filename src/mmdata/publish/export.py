@@ -117,7 +117,7 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dic
     while the other files are made (sqlite.made_beside): at a million rows, `mmdata export` took 38.4 to 39.7 s
     instead of 43.9 to 44.9 s, with the same peak memory. The site keeps the view: made beside it, the index raised the
     site's peak by 470 MB (4,113 MB to 4,582 MB) for 8.6 s less, and the site's memory is already twice its target (#22)."""
-    tables, resources = typed_tables(pkg), pkg.resources
+    tables, resources, into = typed_tables(pkg), pkg.resources, into or {}
     every = described(resources)
     files: dict[str, bytes] = {}
     valid = pkg.report is not None and pkg.report.valid  # then validation checked what the CHECK constraints say (#22)
@@ -128,12 +128,12 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dic
             files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
         if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
             with made_beside(conn, resources):  # nothing is read back from the database below
-                kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into or {})
+                kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
         else:
             if "sqlite" in formats:
                 made_file(conn, resources)
-            kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into or {})
-        if "sqlite" in formats and into and SQLITE_FILE in into:
+            kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
+        if "sqlite" in formats and SQLITE_FILE in into:
             conn.move(into[SQLITE_FILE])
         elif "sqlite" in formats:
             files[SQLITE_FILE] = conn.file()  # once the rows read back are let go

@@ -110,7 +110,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     try:
         exported, findings = files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()})
     except OSError as exc:  # moving the SQLite file in (a copy, from another file system), writing findings.csv
-        raise SiteError(f"{staging.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+        raise _cannot_write(staging.out, exc) from None
     for path in placed.values():
         staging.placed(path)
     for rel, data in exported.items():
@@ -227,6 +227,11 @@ def _check_out(out: Path) -> None:
         raise SiteError(f"{out} is not empty and was not built by mmdata site; give an empty or new folder")
 
 
+def _cannot_write(out: Path, exc: OSError) -> SiteError:
+    """What stops the site being written in out: the folder and the reason."""
+    return SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to")
+
+
 class _Staging:
     """The new site, written beside out file by file as it is made, then swapped in whole (commit); a build that fails
     is discarded, and leaves the previous site as it was.
@@ -249,7 +254,7 @@ class _Staging:
             out.parent.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         except OSError as exc:
-            raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+            raise _cannot_write(out, exc) from None
 
     def write(self, rel: str, data: bytes) -> None:
         self._claim(rel, len(data))
@@ -265,7 +270,7 @@ class _Staging:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SiteError(f"{self.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+            raise _cannot_write(self.out, exc) from None
         return target
 
     def placed(self, rel: str) -> None:
@@ -291,7 +296,7 @@ class _Staging:
                 self._folders.add(target.parent)
             target.write_bytes(data)
         except OSError as exc:
-            raise SiteError(f"{self.out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+            raise _cannot_write(self.out, exc) from None
 
     def _finish(self) -> None:
         """Wait for every write; the first that failed raises."""
@@ -315,7 +320,7 @@ class _Staging:
             else:
                 self.folder.rename(out)
         except OSError as exc:
-            raise SiteError(f"{out}: cannot write: {exc.strerror or exc}; give a folder you can write to") from None
+            raise _cannot_write(out, exc) from None
 
     def discard(self) -> None:
         self._pending.clear()
