@@ -129,31 +129,62 @@ def test_arrow_gives_the_exact_paths_diff_or_refusal_issue_22(case: tuple[bytes,
     assert narrowed == exact
 
 
-def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
-    # One cell corrected in a table of 100 rows: the new file is read whole (what the exact path refuses is looked for in
-    # all of it), and of the old one only the row between, under the header; unless the rows between are too many.
+def spy(monkeypatch: pytest.MonkeyPatch, reads: list[tuple[str, bytes]]) -> None:
+    """Put in reads each file Arrow reads, and how: "texts" (every column, arrowcsv.arrow_texts) or "keys" (arrow_keys)."""
     import mmdata.io.arrowcsv as arrowcsv
+
+    texts, keys = arrowcsv.arrow_texts, arrowcsv.arrow_keys
+    monkeypatch.setattr(arrowcsv, "arrow_texts", lambda raw, fields: reads.append(("texts", raw)) or texts(raw, fields))
+    monkeypatch.setattr(arrowcsv, "arrow_keys", lambda raw, fields, key: reads.append(("keys", raw)) or keys(raw, fields, key))
+
+
+def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One cell corrected in a table of 100 rows: the new file is read whole, its keys alone kept (what the exact path
+    # refuses is looked for in all of it), and of the old one only the row between, under the header; unless the rows
+    # between are too many.
 
     header = b"id,part,v\n"
     rows = [f"r{n:03},1,x\n".encode() for n in range(100)]
     old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
     import mmdata.edit.diff as diff
 
-    arrow: list[bytes] = []
+    arrow: list[tuple[str, bytes]] = []
     exact: list[str] = []
-    texts, keyed = arrowcsv.arrow_texts, diff._keyed
-    monkeypatch.setattr(arrowcsv, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
+    spy(monkeypatch, arrow)
+    keyed = diff._keyed
     monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
     monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
     with tempfile.TemporaryDirectory() as folder:
         pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
         share = (2 * len(rows[50]) / len(old))  # the rows between, of both files, as a share of the old file
-        for narrow, reads in ((share, [header + rows[50], new, header + b"r050,1,y\n"]), (share * 0.99, [old, new])):
+        for narrow, reads in ((share, [("texts", header + rows[50]), ("keys", new), ("texts", header + b"r050,1,y\n")]),
+                              (share * 0.99, [("texts", old), ("texts", new)])):
             arrow.clear()
             monkeypatch.setattr("mmdata.edit.diff.NARROW", narrow)
             d = diff_packages(*pair)[0]
             assert (d.added, d.removed, d.changed) == ([], [], {"r050": {"v": ("x", "y")}})
             assert (arrow, exact) == (reads, [])  # told by Arrow alone
+
+
+def test_a_file_whose_keys_alone_cannot_tell_is_read_whole_by_arrow_not_the_exact_path_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A row with an empty key cell may be a blank row, which the keys alone cannot tell: the new file is then read whole
+    # by Arrow, which can, not left to the exact path (the same answer, far slower).
+    import mmdata.edit.diff as diff
+
+    header = b"id,part,v\n"
+    rows = [b",1,x\n"] + [f"r{n:03},1,x\n".encode() for n in range(100)]
+    old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
+    arrow: list[tuple[str, bytes]] = []
+    exact: list[str] = []
+    spy(monkeypatch, arrow)
+    keyed = diff._keyed
+    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
+    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
+    with tempfile.TemporaryDirectory() as folder:
+        pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
+        d = diff_packages(*pair)[0]
+    assert (d.added, d.removed, d.changed) == ([], [], {"r050": {"v": ("x", "y")}})
+    assert (arrow, exact) == ([("texts", header + rows[51]), ("keys", new), ("texts", new), ("texts", header + b"r050,1,y\n")], [])
 
 
 @pytest.mark.parametrize(("keys", "distinct"), [
@@ -229,17 +260,16 @@ def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> No
     # Arrow reads a pair of files when one has ARROW_FROM bytes or more; a file the same as the other is read once, by
     # either path.
     import mmdata.edit.diff as diff
-    import mmdata.io.arrowcsv as arrowcsv
 
     exact: list[str] = []
-    arrow: list[bytes] = []
-    keyed, texts = diff._keyed, arrowcsv.arrow_texts
+    arrow: list[tuple[str, bytes]] = []
+    keyed = diff._keyed
     monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
-    monkeypatch.setattr(arrowcsv, "arrow_texts", lambda raw, fields: arrow.append(raw) or texts(raw, fields))
+    spy(monkeypatch, arrow)
     old, new = b"id,part,v\na,1,x\n", b"id,part,v\na,1,y\nb,1,z\n"  # new is the larger
     with tempfile.TemporaryDirectory() as folder:
         pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
-        for arrow_from, exact_reads, arrow_reads in ((len(new) + 1, ["t", "t"], []), (len(new), [], [old, new])):
+        for arrow_from, exact_reads, arrow_reads in ((len(new) + 1, ["t", "t"], []), (len(new), [], [("texts", old), ("texts", new)])):
             exact.clear()
             arrow.clear()
             monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", arrow_from)
@@ -248,7 +278,7 @@ def test_which_files_arrow_reads_issue_22(monkeypatch: pytest.MonkeyPatch) -> No
         arrow.clear()
         monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
         diff_packages(pair[0], pair[0])
-        assert arrow == [old]
+        assert arrow == [("keys", old)]  # its keys alone: what the exact path refuses is looked for
         exact.clear()
         monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 1 << 62)
         diff_packages(pair[0], pair[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -233,6 +235,94 @@ def test_one_scan_tells_whether_a_file_is_regular_and_counts_its_line_feeds_issu
     assert (feeds is not None) is _regular_by_hand(raw, len(start))
     if feeds is not None:
         assert feeds == raw.count(b"\n", len(start))
+
+
+def _rows_by_hand(raw: bytes, start: int) -> tuple[int, int]:
+    """The rows of a regular raw[start:] and the bytes of the longest, a byte at a time: a line feed ends a row when the
+    quotes before it are even; a last row may have no line feed."""
+    text = raw[start:]
+    ends = [i for i, byte in enumerate(text) if byte == 10 and text[:i].count(b'"') % 2 == 0]
+    if text and (not ends or ends[-1] < len(text) - 1):
+        ends.append(len(text) - 1)
+    return len(ends), max((b - a for a, b in pairwise([-1, *ends])), default=0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]), st.sampled_from([1, 2, 3, 4, 7, 1 << 18]))
+def test_the_scan_counts_rows_and_the_longest_row_whatever_its_chunks_issue_22(body: list[bytes], start: bytes, chunk: int) -> None:
+    # arrow_keys bounds the cells it does not convert by the longest row, and checks Arrow's rows against the scan's:
+    # a row and its quotes may straddle chunks.
+    import mmdata.io.arrowcsv
+    from mmdata.io.arrowcsv import Scan, _scan
+
+    raw = start + b"".join(body)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmdata.io.arrowcsv, "CHUNK", chunk)
+        scan, feeds = _scan(raw, len(start), rows=True), _scan(raw, len(start), rows=False)
+    assert (scan is None) is (feeds is None) is (not _regular_by_hand(raw, len(start)))
+    if scan is not None and feeds is not None:
+        assert scan == Scan(feeds.feeds, *_rows_by_hand(raw, len(start)))
+        assert (feeds.rows, feeds.longest) == (0, 0)
+
+
+KEYS = st.sampled_from([["a"], ["b", "a"], ["c"]])
+#: Tables most of which the Arrow reader reads (pieces alone make few): rows written as `mmdata fmt` writes them, cells
+#: of quotes, commas, line breaks and empty ones, now and then with pieces after them.
+WRITTEN = st.tuples(
+    st.lists(st.lists(st.lists(st.sampled_from(["", "1", ",", '"', "a\r\nb", "a\nb", " ", "\u00e9", "\ufeff"]), max_size=3).map("".join),
+                      min_size=3, max_size=3), max_size=8).map(lambda rows: canonical_csv(FIELDS, rows)[len(b"a,b,c\n"):]),
+    st.lists(pieces, max_size=3).map(b"".join) | st.just(b""),
+).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(pieces, max_size=40).map(b"".join) | WRITTEN, st.sampled_from([b"", BOM]), KEYS)
+def test_arrow_keys_reads_the_keys_arrow_texts_reads_or_hands_back_issue_22(body: bytes, start: bytes, key: list[str]) -> None:
+    # diff reads a whole file's keys alone (the other columns parsed, not kept): the same cells as arrow_texts, and None
+    # whenever arrow_texts gives None; also None, so the caller asks arrow_texts, only for a row whose key cells are all
+    # empty (a blank row?) or a row longer than the cell limit.
+    from mmdata.io.arrowcsv import arrow_keys, arrow_texts
+
+    raw = start + b"a,b,c\n" + body
+    keys, texts = arrow_keys(raw, FIELDS, key), arrow_texts(raw, FIELDS)
+    if keys is not None:
+        assert texts is not None
+        assert [c.to_pylist() for c in keys] == [texts[FIELDS.index(k)].to_pylist() for k in key]
+    elif texts is not None:
+        cells = [texts[FIELDS.index(k)].to_pylist() for k in key]
+        assert any(not any(row) for row in zip(*cells, strict=True))
+
+
+@pytest.mark.parametrize(("extra", "keys"), [(0, True), (1, False)])
+def test_arrow_keys_hands_back_a_row_longer_than_the_cell_limit_issue_22(extra: int, keys: bool) -> None:
+    # A row of exactly MAX_CELL_CHARS bytes (its line feed counted) may hold no cell too long; one byte more and it might:
+    # arrow_keys cannot tell without the cells, arrow_texts can (this cell is under the limit, and is read).
+    from mmdata.io.arrowcsv import arrow_keys, arrow_texts
+
+    row = b"1,2," + b"x" * (MAX_CELL_CHARS - 5 + extra) + b"\n"
+    assert len(row) == MAX_CELL_CHARS + extra
+    raw = b"a,b,c\n" + row
+    assert (arrow_keys(raw, FIELDS, ["a"]) is not None) is keys
+    assert arrow_texts(raw, FIELDS) is not None
+
+
+@pytest.mark.parametrize(("raw", "key", "read"), [
+    (b"a,b,c\n1,2,3\n", ["a"], [["1"]]),
+    (b"a,b,c\n1,2,3\n4,5,6", ["c", "a"], [["3", "6"], ["1", "4"]]),  # no line feed at the end; the key's order kept
+    (b'a,b,c\n1,"x\ny",3\n4,5,6\n', ["a"], [["1", "4"]]),  # a line break in a column not kept
+    (b"a,b,c\n", ["a"], [[]]),  # a header and no rows
+    (b"a,b,c\n,2,3\n", ["a"], None),  # a key cell empty: a blank row? arrow_texts tells
+    (b"a,b,c\n1,\xff,3\n", ["a"], None),  # not UTF-8 in a column not kept
+    (b"a,b,c\n1,2\n", ["a"], None),  # a short row
+    (b"a,b,c\n1,2,3\n", ["x"], None),  # a key that is no field
+    (b"a,b,c\n1,2,3\n", [], None),
+    (b"a,b,x\n1,2,3\n", ["a"], None),  # a header other than the fields
+])
+def test_arrow_keys_cases_issue_22(raw: bytes, key: list[str], read: list[list[str]] | None) -> None:
+    from mmdata.io.arrowcsv import arrow_keys
+
+    keys = arrow_keys(raw, FIELDS, key)
+    assert (None if keys is None else [c.to_pylist() for c in keys]) == read
 
 
 @pytest.mark.parametrize("raw", [b"", b"\n", b"x", b"x\n", b"\n\n", b"x\n\n", b"xy\n\n", b"x\r\n\r\n", b'""', b'"'])

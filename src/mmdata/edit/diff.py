@@ -232,10 +232,13 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
         narrowed = _narrowed(new_table, raws)
         if narrowed is not None or raws[0] is None:  # (the old file let go: the exact path reads it again)
             return narrowed
+    if same:  # the same file read the same way: no row differs; its keys are read once, for the refusals
+        raw, raws[0] = raws[0], None
+        keys = _keys(raw or b"", old_table)
+        del raw
+        return ([], [], {}) if keys is not None and _distinct(keys) else None
     read: list[tuple[dict[str, Any], Any]] = []
     for side, resource in enumerate((old_table, new_table)):
-        if read and same:
-            return [], [], {}  # the same file read the same way: no row differs (it was read once, for the refusals)
         raw, raws[side] = raws[side], None  # the file's bytes let go once read: Arrow copies the cells
         columns = _keyed_columns(raw or b"", resource)
         del raw
@@ -252,9 +255,6 @@ def _arrow_rows(old_table: Resource, new_table: Resource, raws: list[bytes | Non
 def _keyed_columns(raw: bytes, resource: Resource) -> tuple[dict[str, Any], Any] | None:
     """The columns of a file by field name, read by arrowcsv.arrow_texts, and each row's key (its parts joined by '+');
     None when Arrow leaves the file to the exact path or the key names no field."""
-    import pyarrow.compute as pc
-
-    from ..io.arrow import scalar
     from ..io.arrowcsv import arrow_texts
 
     columns = arrow_texts(raw, resource.field_names)
@@ -262,8 +262,29 @@ def _keyed_columns(raw: bytes, resource: Resource) -> tuple[dict[str, Any], Any]
     if columns is None or any(k not in resource.field_names for k in key):
         return None
     named = dict(zip(resource.field_names, columns, strict=True))
-    keys = named[key[0]] if len(key) == 1 else pc.binary_join_element_wise(*(named[k] for k in key), scalar("+", named[key[0]].type))
-    return named, keys
+    return named, _joined(named, key)
+
+
+def _joined(named: dict[str, Any], key: tuple[str, ...] | list[str]) -> Any:
+    """Each row's key: its parts joined by '+'."""
+    import pyarrow.compute as pc
+
+    from ..io.arrow import scalar
+
+    return named[key[0]] if len(key) == 1 else pc.binary_join_element_wise(*(named[k] for k in key), scalar("+", named[key[0]].type))
+
+
+def _keys(raw: bytes, resource: Resource) -> Any | None:
+    """_keyed_columns' keys alone, the other columns parsed but not kept (arrowcsv.arrow_keys; whole, by _keyed_columns,
+    when that cannot tell); None when Arrow leaves the file to the exact path or the key names no field."""
+    from ..io.arrowcsv import arrow_keys
+
+    key = resource.primary_key or resource.field_names[:1]
+    columns = arrow_keys(raw, resource.field_names, key)
+    if columns is None:
+        whole = _keyed_columns(raw, resource)
+        return None if whole is None else whole[1]
+    return _joined(dict(zip(key, columns, strict=True)), key)
 
 
 def _narrowed(resource: Resource, raws: list[bytes | None]) -> tuple[list[str], list[str], Changed] | None:
@@ -292,13 +313,11 @@ def _narrowed(resource: Resource, raws: list[bytes | None]) -> tuple[list[str], 
     del between
     if before is None or not _distinct(before[1]):
         return None
-    whole = _keyed_columns(new, resource)
+    keys = _keys(new, resource)  # the new file's other columns not kept
     between = head + new[start:new_end]
     raws[1] = new = None  # let go: Arrow copied the cells
-    if whole is None or not _distinct(whole[1]):
+    if keys is None or not _distinct(keys):
         return None
-    keys = whole[1]  # the new file's other columns let go
-    del whole
     after = _keyed_columns(between, resource)
     del between
     if after is None:
