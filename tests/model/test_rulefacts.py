@@ -142,3 +142,41 @@ def test_named_values_add_the_units_facts_to_no_rule_values_issue_21() -> None:
     named = rulefacts.named_values("outcomes", RESOURCES["outcomes"], {})
     units = rulefacts.units_of_statistic(RESOURCES["outcomes"])
     assert named["statistic"] == set(units) and named["unit"] == {u for us in units.values() for u in us}
+
+
+@pytest.mark.parametrize(("written", "problem"), [
+    ({}, None),  # no role: the table takes part in no rule or output of one, as declared
+    ({"mmdata:role": "arm"}, None),
+    ({"mmdata:role": "finding", "primaryKey": "x"}, None),  # a key written as one name
+    ({"mmdata:role": "finding", "primaryKey": ["x"]}, None),
+    ({"mmdata:role": "finding", "primaryKey": ["x", "y"]}, "a table of findings is keyed by one column, not 2"),
+    ({"mmdata:role": "finding"}, "a table of findings is keyed by one column, not 0"),
+    ({"mmdata:role": "findings"}, 'mmdata:role "findings" is not one of source, study, arm, finding'),
+    ({"mmdata:role": ["finding"]}, 'mmdata:role ["finding"] is not one of source, study, arm, finding'),
+    ({"mmdata:role": None}, 'mmdata:role null is not one of source, study, arm, finding'),
+])
+def test_a_role_mmdata_would_ignore_is_named_issue_22(written: dict, problem: str | None) -> None:
+    # A misspelt role switched the table's rules and outputs off in silence; a finding table keyed by two columns was left
+    # out of the findings view in silence.
+    found = schema.role_problem(written)
+    assert (None if found is None else found[:len(problem or "")]) == problem
+
+
+def test_no_table_of_findings_is_reported_only_when_every_schema_was_read_issue_22(tmp_path: Path) -> None:
+    # A schema that cannot be read may be the one that marks its table as findings: then only its own problem is named.
+    pkg = build_fixture("_base", tmp_path / "pkg")
+    apply_patch(pkg, [{"file": "schemas/adverse_events.schema.json", "pointer": "/mmdata:role", "remove": True}])
+    assert codes(pkg) == []
+    (pkg / "schemas/outcomes.schema.json").write_text("{", encoding="utf-8")
+    assert [c for c in codes(pkg) if c[0] == "datapackage.json"] == []
+    apply_patch(pkg, [{"file": "schemas/arms.schema.json", "pointer": "/mmdata:role", "remove": True}])
+    (pkg / "schemas/outcomes.schema.json").write_text(json.dumps(SCHEMAS["outcomes"] | {"mmdata:role": "study"}), encoding="utf-8")
+    assert ("datapackage.json", None, None, "schema-error") in codes(pkg)
+
+
+def test_a_package_of_no_tables_is_not_also_told_it_has_no_table_of_findings_issue_22(tmp_path: Path) -> None:
+    # Each of the five tables is reported missing; that none is marked as findings would say nothing more.
+    pkg = build_fixture("_base", tmp_path / "pkg")
+    apply_patch(pkg, [{"file": "datapackage.json", "pointer": "/resources", "value": []}])
+    found = mmdata.validate(pkg)
+    assert [p.code for p in found if p.path == "datapackage.json"] == ["resource-missing"] * 5

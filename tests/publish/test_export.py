@@ -341,15 +341,20 @@ def test_export_to_a_folder_that_cannot_be_made_is_a_message(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-@pytest.mark.parametrize("name", ["findings", "_columns", "_tables"])
-
-
-def test_a_table_named_like_an_export_object_is_refused(name: str) -> None:
+@pytest.mark.parametrize(("name", "words"), [
+    ("findings", "'findings' is the name of the findings view, which the exports make of the tables; rename the resource"),
+    ("row_warnings", "'row_warnings' is the name of the warnings view, which the exports make of the tables; rename the resource"),
+    ("_columns", "a table is named '_columns', which the exports reserve for a description table; rename the resource"),
+    ("_tables", "a table is named '_tables', which the exports reserve for a description table; rename the resource"),
+])
+def test_a_table_named_like_an_export_object_is_refused(name: str, words: str) -> None:
+    # Tables a program hands the database (validation reports the first two, in the same words, and the others by their names).
     from mmdata.publish.sqlite import check_names
 
     resources = mmdata.open_package(ROOT).resources
-    with pytest.raises(ExportError, match=f"a table is named '{name}', which the exports reserve"):
+    with pytest.raises(ExportError) as raised:
         check_names(dict(resources, **{name: resources["arms"]}))
+    assert str(raised.value) == words
 
 
 def test_findings_view_column_collisions_are_refused() -> None:
@@ -771,18 +776,29 @@ def test_an_io_error_that_is_memory_is_not_said_to_be_the_disks_issue_22(monkeyp
         export_files(ROOT)
 
 
-def test_a_package_without_a_table_of_findings_is_refused_by_the_export(package: Path, tmp_path: Path) -> None:
-    # The findings view stacks the tables marked as findings: with none, the export says so (it was an internal error).
+def test_a_package_without_a_table_of_findings_is_refused_by_validation_and_the_export(package: Path, tmp_path: Path) -> None:
+    # The findings view stacks the tables marked as findings: with none, the export was an internal error, then refused
+    # it while `mmdata validate` found the package valid; validation now reports it, so the export refuses it unwritten.
+    from mmdata.model.schema import NO_FINDINGS
+    from mmdata.publish.sqlite import check_names
+
     for table in ("outcomes", "adverse_events"):
         path = package / f"schemas/{table}.schema.json"
         descriptor = json.loads(path.read_text())
         del descriptor["mmdata:role"]
         path.write_text(json.dumps(descriptor, indent=2) + "\n")
+    checked = CliRunner().invoke(cli, ["validate", str(package)])
+    assert checked.exit_code == 1
+    assert checked.stderr.splitlines() == [f"datapackage.json: {NO_FINDINGS} [schema-error]"]
+    assert NO_FINDINGS.startswith('no table is marked as findings ("mmdata:role": "finding" in its schema)')
     result = CliRunner().invoke(cli, ["export", str(package), "--to", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert result.output.splitlines() == ['Error: no table is marked as findings ("mmdata:role": "finding" in its schema), so there is no '
-                                          "findings view to build; mark each table of findings, as schemas/outcomes.schema.json is"]
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: {package}: the package is not valid (1 problem); nothing was written. "
+                                          "Run `mmdata validate` to see them"]
     assert not (tmp_path / "out").exists()
+    with pytest.raises(ExportError) as raised:  # tables a program hands the database, unvalidated: the same words
+        check_names(mmdata.open_package(package).resources)
+    assert str(raised.value) == NO_FINDINGS
 
 
 def in_memory_file(tables: dict[str, pd.DataFrame], resources: Any) -> bytes:

@@ -35,7 +35,7 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
-from .schema import SUPPORTED_TYPES, WARNINGS, Resource, Table, resource_of, seed_folder
+from .schema import FINDING, NO_FINDINGS, ROLE, SUPPORTED_TYPES, VIEWS, WARNINGS, Resource, Table, resource_of, role_problem, seed_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -438,6 +438,9 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
         if found:
             unusable.add(entry.index)
         problems += found
+    schemas = [entry.schema for entry in pkg.entries]
+    if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):
+        problems.append(Problem(DESCRIPTOR, None, None, SCHEMA_ERROR, NO_FINDINGS))  # (a schema not read may mark one)
     return problems, unusable
 
 
@@ -476,16 +479,25 @@ def _name_problems(entry: Entry) -> list[Problem]:
                "starting with a letter or a digit (it names files and an SQLite table)")
     elif name.startswith("sqlite_"):
         why = "starts with 'sqlite_', which SQLite reserves for its own tables; rename the resource"
+    elif name in VIEWS:
+        why = reserved(name)
     else:
         return []
     return [Problem(DESCRIPTOR, None, f"{entry.where}/name", RESOURCE_ERROR, f"'{name}' {why}")]
 
 
+def reserved(name: str) -> str:
+    """Why a table may not be named name, one of schema.VIEWS: what validation and an export say."""
+    return f"is the name of {VIEWS[name]}, which the exports make of the tables; rename the resource"
+
+
 def _exportable_problems(label: str, schema: dict[str, Any]) -> list[Problem]:
     """What the standards allow but no SQLite table, Parquet file or page can hold (#23): allowed values that are not
     of the field's type, two names that differ only in case (SQLite's names do not), more than MAX_COLUMNS columns,
-    and a control character in a title or a description."""
-    found = []
+    and a control character in a title or a description; and a role that mmdata would ignore, wholly or in the findings
+    view (schema.role_problem, #22)."""
+    role = role_problem(schema)
+    found = [] if role is None else [Problem(label, None, None, SCHEMA_ERROR, role)]
     fields = schema["fields"]
     if len(fields) > MAX_COLUMNS:
         found.append(Problem(label, None, None, SCHEMA_ERROR,

@@ -11,7 +11,9 @@ Custom field properties (the Table Schema standard allows them; frictionless acc
 - ``"mmdata:date": true`` on a text field: a calendar date written YYYY, YYYY-MM or YYYY-MM-DD,
   whose month and day must exist (2021-02-30 and 2023-02-29 do not), checked with the cells' types;
 - ``"mmdata:role"`` on a schema: what its table's rows are, one of source, study, arm and finding
-  (the cross-field rules of results and the findings view take the finding tables);
+  (the cross-field rules of results and the findings view take the finding tables, each keyed by one
+  column); a role that is none of these, a finding table keyed otherwise, and a package with no
+  finding table are schema-errors (schema.role_problem, #22);
 - ``"mmdata:keyParts"`` on a schema: the columns of which `mmdata add-row` makes a new row's key;
 - ``"mmdata:warnings": true`` on a text field: its cells hold standard warnings, codes of the
   vocabulary that datapackage.json declares under the same name (a list of objects with a

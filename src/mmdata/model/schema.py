@@ -17,6 +17,7 @@ JSON type (it reads it as absent).
 from __future__ import annotations
 
 import dataclasses
+import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,32 @@ WARNING_SEPARATOR = " "
 #: The roles of tables: source documents, studies, arms of studies, and findings (a result a source
 #: states about a study or its arms: outcomes and adverse events).
 ROLES = ("source", "study", "arm", "finding")
+#: The role of the tables the findings view stacks, each keyed by one column (the view names a finding by its table and key).
+FINDING = "finding"
+#: Names the exports give objects of their own (publish/findings.py and warningview.py name their views from here): no
+#: table may take one (validation reports it, #22).
+FINDINGS_VIEW, WARNINGS_VIEW = "findings", "row_warnings"
+VIEWS = {FINDINGS_VIEW: "the findings view", WARNINGS_VIEW: "the warnings view"}
+#: What a package lacks when no schema marks a table as findings: validation reports it, and an export refuses it in these words.
+NO_FINDINGS = (f'no table is marked as findings ("{ROLE}": "{FINDING}" in its schema), so there is no findings view to build; '
+               "mark each table of findings, as schemas/outcomes.schema.json is")
+
+
+def role_problem(schema: Mapping[str, Any]) -> str | None:
+    """What is wrong with a Table Schema's mmdata:role, in words, or None: a role that is not one of ROLES would be ignored
+    (the table's rows left out of the rules and outputs of its role), and a table of findings keyed by other than one
+    column would be left out of the findings view."""
+    if ROLE not in schema:
+        return None
+    role = schema[ROLE]
+    if role not in ROLES:
+        return (f"{ROLE} {json.dumps(role)} is not one of {', '.join(ROLES)}; write one of them, or drop it "
+                "(a table without a role takes part in no rule or output of one)")
+    key = field_names(schema.get("primaryKey"))
+    if role == FINDING and len(key) != 1:
+        return (f"a table of findings is keyed by one column, not {len(key)}: the findings view names each finding by its "
+                f"table and key; key the table by one column, or drop its {ROLE}")
+    return None
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
 

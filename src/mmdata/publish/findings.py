@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.rulefacts import HEDGES
-from ..model.schema import Field, Resource, quote_name, resource_of
+from ..model.schema import FINDING, FINDINGS_VIEW, Field, Resource, quote_name, resource_of
 
-NAME = "findings"
+NAME = FINDINGS_VIEW
 TITLE = "Findings"
 DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adverse_events), with the study's name, design, "
                "pooled_in, size, size_qualifier, caveat and warnings, the arm's and the comparator arm's name and role, and the source's "
@@ -41,7 +41,7 @@ class Join:
 
 
 #: The role of the tables the view stacks (schema.ROLES).
-ROLE = "finding"
+ROLE = FINDING
 JOINS = (
     Join("study", "studies", "study_id", "study_id"),
     Join("arm", "arms", "arm_id", "arm_id"),

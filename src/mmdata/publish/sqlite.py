@@ -33,9 +33,10 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..io.arrow import arrow_available, arrow_chunks
+from ..model.package import reserved
 from ..model.publishing import safe_link
 from ..model.rulefacts import HEDGES
-from ..model.schema import TYPES, Field, Resource
+from ..model.schema import NO_FINDINGS, TYPES, VIEWS, Field, Resource
 from . import findings, warningview
 from .findings import quote_name
 
@@ -55,13 +56,13 @@ def described(resources: dict[str, Resource]) -> dict[str, Resource]:
 
 def check_names(resources: dict[str, Resource]) -> None:
     """Refuse a table named like the view or a description table, and a findings view whose column names collide."""
-    for name in resources:
-        if name in (findings.NAME, warningview.NAME) or name in META_TABLES:
-            what = {findings.NAME: "the findings view", warningview.NAME: "the warnings view"}.get(name, "a description table")
-            raise ExportError(f"a table is named '{name}', which the exports reserve for {what}; rename the resource")
+    for name in resources:  # (validation reports the first two, package.reserved's words; these are for a program's tables)
+        if name in VIEWS:
+            raise ExportError(f"'{name}' {reserved(name)}")
+        if name in META_TABLES:
+            raise ExportError(f"a table is named '{name}', which the exports reserve for a description table; rename the resource")
     if not findings.parts(resources):  # the view stacks the finding tables: with none, its SQL would not parse
-        raise ExportError(f'no table is marked as findings ("mmdata:role": "{findings.ROLE}" in its schema), so there is no findings '
-                          "view to build; mark each table of findings, as schemas/outcomes.schema.json is")
+        raise ExportError(NO_FINDINGS)
     names = findings.findings_resource(resources).field_names
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.schema import WARNING_SEPARATOR, Resource, quote_name, resource_of
+from ..model.schema import WARNING_SEPARATOR, WARNINGS_VIEW, Resource, quote_name, resource_of
 
-NAME = "row_warnings"
+NAME = WARNINGS_VIEW
 TITLE = "Warnings per row"
 DESCRIPTION = ("One row per standard warning of a row of a table: the table, the row's key and the warning code. Facet on warning "
                "to count rows per code; join to findings on finding_table = table_name and finding_id = row_id. Derived from the "
