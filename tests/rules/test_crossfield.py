@@ -8,7 +8,10 @@ import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mmdata
 
@@ -268,3 +271,18 @@ def test_each_rule_locates_a_row_after_a_multiline_cell_at_its_own_line_issue_21
     line = file_line(pkg / path, key)
     assert line == len((pkg / path).read_bytes().split(b"\n")) - 1  # the last row, after the two line feeds of the caveat
     assert found(pkg, code) == [(path, line, column, message)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a1", "a2", "a3", "zz", None]), max_size=30), st.sampled_from(["string", "object"]))
+def test_an_arm_is_looked_up_once_per_distinct_id_as_map_would_issue_22(ids: list[str | None], dtype: str) -> None:
+    # A finding's arm is looked up in the arms by its id, once per distinct id: what map gives, value for value, missing
+    # where the id is missing or names no arm, on the frame's own index.
+    from mmdata.rules.crossfield import looked_up
+
+    by = pd.Series(["s1", "s1", "s2"], index=pd.Index(["a1", "a2", "a3"], dtype="string"), dtype="string")
+    values = pd.Series(pd.array(ids, dtype=dtype), index=pd.RangeIndex(7, 7 + len(ids)), name="arm_id")
+    expected, got = values.map(by), looked_up(values, by)
+    assert got.index.equals(values.index) and got.name == values.name
+    assert got.isna().tolist() == expected.isna().tolist()
+    assert got.fillna("-").tolist() == expected.fillna("-").tolist()

@@ -110,10 +110,18 @@ def _result_rules(table: Table, df: pd.DataFrame, arms: pd.DataFrame | None) -> 
         # An arm with no arm_id (a required-error of its own) names no arm: a finding's empty arm_id is not its.
         study_of_arm = study_of_arm[study_of_arm.index.notna() & ~study_of_arm.index.duplicated()]
         for column in ("arm_id", "comparator_arm_id"):
-            other = df[column].map(study_of_arm)
+            other = looked_up(df[column], study_of_arm)
             p += emit(table, other.notna() & other.ne(df["study_id"]), column, ARM_STUDY_MISMATCH,
                        lambda r: f"arm {r[column]} belongs to study {study_of_arm[r[column]]}, not {r['study_id']}")
     return p
+
+
+def looked_up(values: pd.Series, by: pd.Series) -> pd.Series:
+    """values.map(by), by's index unique and never missing: each distinct value looked up once. The arm ids of a million
+    findings are some thousands of arms: 0.19 s a column by map, 0.05 s so (#22)."""
+    codes, distinct = pd.factorize(values)  # a missing value: code -1, which take fills with by's missing value
+    found = pd.Series(distinct).map(by)
+    return pd.Series(found.array.take(codes, allow_fill=True), index=values.index, name=values.name)
 
 
 def _interval_rules(table: Table, df: pd.DataFrame) -> list[Problem]:
