@@ -710,6 +710,27 @@ def test_a_full_disk_while_the_database_is_built_is_said_and_nothing_is_written_
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("scratch", [None, "/var/scratch"])
+def test_a_full_disk_names_sqlites_own_scratch_folder_when_one_is_set_issue_22(scratch: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite writes VACUUM's copy of the database in SQLITE_TMPDIR when it is set, not in the export's folder: a full
+    # disk may be that one.
+    import sqlite3
+
+    from mmdata.publish.sqlite import unwritten
+
+    if scratch is None:
+        monkeypatch.delenv("SQLITE_TMPDIR", raising=False)
+    else:
+        monkeypatch.setenv("SQLITE_TMPDIR", scratch)
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL
+    said = str(unwritten("/tmp/mmdata-x", error))
+    words = "the SQLite database cannot be written in the temporary folder /tmp/mmdata-x (database or disk is full); free some " \
+            "room there, or set TMPDIR to a folder with more room"
+    assert said == words + ("" if scratch is None else
+                            " (SQLite writes its scratch files in SQLITE_TMPDIR, /var/scratch: free some room there too, or unset it)")
+
+
 def test_a_database_file_sqlite_cannot_open_is_said_and_leaves_no_temporary_folder_issue_22(tmp_path: Path,
                                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from mmdata.model.load import typed_tables

@@ -315,8 +315,10 @@ def unwritten(folder: str, exc: sqlite3.Error) -> Exception:
     code = getattr(exc, "sqlite_errorcode", 0)
     if code & 0xFF not in FILE_ERRORS or code == sqlite3.SQLITE_IOERR_NOMEM:  # out of memory: not the folder's
         return exc
+    scratch = os.environ.get("SQLITE_TMPDIR")  # where SQLite writes its own scratch files (VACUUM's copy), when set
+    also = f" (SQLite writes its scratch files in SQLITE_TMPDIR, {scratch}: free some room there too, or unset it)" if scratch else ""
     return ExportError(f"the SQLite database cannot be written in the temporary folder {folder} ({exc}); "
-                       "free some room there, or set TMPDIR to a folder with more room")
+                       f"free some room there, or set TMPDIR to a folder with more room{also}")
 
 
 def made_file(conn: Database, resources: dict[str, Resource]) -> None:
