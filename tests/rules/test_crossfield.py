@@ -130,9 +130,12 @@ def drop_column(pkg: Path, table: str, column: str) -> None:
     ("sources", "sha256"), ("studies", "design"), ("arms", "size_qualifier"), ("outcomes", "ci_upper"), ("adverse_events", "at_risk"),
 ])
 def test_a_table_without_a_field_the_rules_read_is_a_schema_error(table: str, column: str, pkg: Path) -> None:
+    # studies.design is a column of the findings view too, which says so of its own (model/view.py, #22).
     drop_column(pkg, table, column)
+    viewed = [(f"schemas/{table}.schema.json", None, column, "field-error",
+               f"missing: the findings view takes {table}.{column} into each finding's row; declare it")] if column == "design" else []
     assert [(p.path, p.row, p.column, p.code, p.message) for p in mmdata.validate(pkg)] == [
-        (f"data/{table}.csv", None, None, "schema-error", f"table {table} lacks the fields {column} that mmdata's rules need")]
+        (f"data/{table}.csv", None, None, "schema-error", f"table {table} lacks the fields {column} that mmdata's rules need"), *viewed]
 
 
 def test_the_other_tables_are_still_checked_when_one_lacks_a_rule_field(pkg: Path) -> None:

@@ -36,6 +36,7 @@ from ..io.snapshot import (
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
 from .schema import FINDING, NO_FINDINGS, ROLE, SUPPORTED_TYPES, VIEWS, WARNINGS, Resource, Table, resource_of, role_problem, seed_folder
+from .view import view_problems
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -441,6 +442,9 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
     schemas = [entry.schema for entry in pkg.entries]
     if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):
         problems.append(Problem(DESCRIPTOR, None, None, SCHEMA_ERROR, NO_FINDINGS))  # (a schema not read may mark one)
+    usable = {e.resource.name: e for e in pkg.entries if e.resource is not None and e.index not in unusable}
+    problems += [Problem(usable[table].schema_label, None, column, FIELD_ERROR, words)  # what the export would refuse (#22)
+                 for table, column, words in view_problems({name: e.resource for name, e in usable.items() if e.resource is not None})]
     return problems, unusable
 
 

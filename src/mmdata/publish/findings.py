@@ -1,16 +1,16 @@
 """The findings view: one row per outcome and adverse event, with its study, arms and source.
 
-Its definition lives here and only here: the tables they join (JOINS) and the columns taken from
+Its definition lives in model/view.py and only there: the tables they join (JOINS) and the columns taken from
 each (JOINED); the finding tables are those whose schema gives them the role "finding"
-(``mmdata:role``, `parts`). Everything else is generated from that and from the Table Schemas in
+(``mmdata:role``, `parts`); what validation checks of them (view_problems). Everything else is generated from that and from the Table Schemas in
 schemas/: the view's own Table Schema (`findings_schema`, read into a Resource like any table's by
 `findings_resource`) and its SQL (`view_sql`). The SQLite VIEW is that SQL; `mmdata.load("findings")` is that same VIEW
 queried. The Parquet file and the CSV file hold its rows made by columns.view_columns from the same definition (JOINS,
 JOINED, KIND, KEY, HEDGE), where they are the VIEW's (tests compare the two), and the VIEW queried elsewhere; so no
 second definition of any column exists.
 
-Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``), so they
-never collide with the finding's own columns. One column is derived (HEDGE): ``value_hedge``, the
+Joined columns are named ``<alias>_<field>`` (``study_name``, ``comparator_arm_role``); validation reports a finding's
+own column of such a name (view_problems). One column is derived (HEDGE): ``value_hedge``, the
 qualifier when it hedges the number (about, almost, more-than), apart from the status not-reached (#19).
 
 This module imports nothing heavy: it only writes dictionaries and SQL text.
@@ -18,11 +18,11 @@ This module imports nothing heavy: it only writes dictionaries and SQL text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..model.rulefacts import HEDGES
-from ..model.schema import FINDING, FINDINGS_VIEW, Field, Resource, quote_name, resource_of
+from ..model.schema import FINDINGS_VIEW, Field, Resource, quote_name, resource_of
+from ..model.view import HEDGE, JOINED, JOINS, KEY, KIND, OPTIONAL, PRIMARY_KEY, QUALIFIER, ROLE, Join, joined, one_row_each, own_columns, parts
 
 NAME = FINDINGS_VIEW
 TITLE = "Findings"
@@ -30,62 +30,6 @@ DESCRIPTION = ("One row per efficacy finding (outcomes) and safety finding (adve
                "pooled_in, size, size_qualifier, caveat and warnings, the arm's and the comparator arm's name and role, and the source's "
                "title beside the finding's own columns and value_hedge, whether the value is hedged. Derived from the five tables; "
                "never edited by hand.")
-
-
-@dataclass(frozen=True)
-class Join:
-    alias: str  # prefix of the joined columns, and the SQL alias of the joined table
-    table: str  # the table joined
-    local: str  # the finding's column that holds the key
-    key: str  # the joined table's key
-
-
-#: The role of the tables the view stacks (schema.ROLES).
-ROLE = FINDING
-JOINS = (
-    Join("study", "studies", "study_id", "study_id"),
-    Join("arm", "arms", "arm_id", "arm_id"),
-    Join("comparator_arm", "arms", "comparator_arm_id", "arm_id"),
-    Join("source", "sources", "source_id", "source_id"),
-)
-#: (alias, field) of each joined column; each lands right after its join's local column.
-JOINED = (
-    ("study", "name"), ("study", "design"), ("study", "pooled_in"), ("study", "size"), ("study", "size_qualifier"), ("study", "caveat"),
-    ("study", "warnings"),
-    ("arm", "name"), ("arm", "role"),
-    ("comparator_arm", "name"), ("comparator_arm", "role"),
-    ("source", "title"),
-)
-#: Joined columns taken only when the joined table has them: a package from before the column (#20) has none.
-OPTIONAL = {("study", "warnings")}
-#: The derived column: the hedge on value, right after the qualifier it is read from (#19).
-HEDGE, QUALIFIER = "value_hedge", "qualifier"
-KIND = "finding_table"
-KEY = "finding_id"
-PRIMARY_KEY = [KIND, KEY]
-
-
-def joined(resources: dict[str, Resource]) -> list[tuple[str, str]]:
-    """JOINED, less the optional columns that the joined table lacks."""
-    tables = {j.alias: j.table for j in JOINS}
-    return [(alias, field) for alias, field in JOINED
-            if (alias, field) not in OPTIONAL or (tables[alias] in resources and resources[tables[alias]].field(field) is not None)]
-
-
-def parts(resources: dict[str, Resource]) -> list[tuple[str, str]]:
-    """The finding tables (role "finding"), in the order of the descriptor, with the column that holds each one's key."""
-    return [(r.name, r.primary_key[0]) for r in resources.values() if r.role == ROLE and len(r.primary_key) == 1]
-
-
-def one_row_each(resources: dict[str, Resource]) -> bool:
-    """Whether the view has exactly one row per row of its finding tables: every join (JOINS) is on a key of the joined
-    table (its primary key alone, or a unique field), so that a LEFT JOIN matches at most one row."""
-    for j in JOINS:
-        table = resources.get(j.table)
-        field = table.field(j.key) if table is not None else None
-        if table is not None and tuple(table.primary_key) != (j.key,) and not (field is not None and field.constraints.unique):
-            return False
-    return True
 
 
 def findings_resource(resources: dict[str, Resource]) -> Resource:
@@ -114,21 +58,6 @@ def findings_schema(resources: dict[str, Resource]) -> dict[str, Any]:
     foreign = [{"fields": j.local, "reference": {"resource": j.table, "fields": j.key}} for j in JOINS]
     return {"description": DESCRIPTION, "fields": fields, "primaryKey": list(PRIMARY_KEY), "foreignKeys": foreign,
             "missingValues": [""]}
-
-
-def own_columns(resources: dict[str, Resource]) -> list[str]:
-    """The finding tables' columns but their keys, merged in order: a column of a later table
-    goes right after the column that precedes it there (``event`` after ``population``)."""
-    merged: list[str] = []
-    for table, key in parts(resources):
-        previous: str | None = None
-        for name in resources[table].field_names:
-            if name == key:
-                continue
-            if name not in merged:
-                merged.insert(merged.index(previous) + 1 if previous is not None and previous in merged else len(merged), name)
-            previous = name
-    return merged
 
 
 def _own_field(name: str, resources: dict[str, Resource]) -> dict[str, Any]:
@@ -223,5 +152,6 @@ def view_sql(resources: dict[str, Resource]) -> str:
     return f"CREATE VIEW {quote_name(NAME)} AS\n" + "\nUNION ALL\n".join(selects) + f"\nORDER BY {order}"
 
 
-__all__ = ["DESCRIPTION", "HEDGE", "JOINED", "JOINS", "KEY", "KIND", "NAME", "PRIMARY_KEY", "ROLE", "TITLE", "findings_resource", "findings_schema",
-           "own_columns", "parts", "view_sql"]
+#: The view's shape (model/view.py) is named here too, beside its schema and SQL.
+__all__ = ["DESCRIPTION", "HEDGE", "JOINED", "JOINS", "KEY", "KIND", "NAME", "OPTIONAL", "PRIMARY_KEY", "QUALIFIER", "ROLE", "TITLE", "Join",
+           "findings_resource", "findings_schema", "joined", "one_row_each", "own_columns", "parts", "view_sql"]
