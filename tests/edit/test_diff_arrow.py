@@ -138,14 +138,8 @@ def spy(monkeypatch: pytest.MonkeyPatch, reads: list[tuple[str, bytes]]) -> None
     monkeypatch.setattr(arrowcsv, "arrow_keys", lambda raw, fields, key: reads.append(("keys", raw)) or keys(raw, fields, key))
 
 
-def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
-    # One cell corrected in a table of 100 rows: the new file is read whole, its keys alone kept (what the exact path
-    # refuses is looked for in all of it), and of the old one only the row between, under the header; unless the rows
-    # between are too many.
-
-    header = b"id,part,v\n"
-    rows = [f"r{n:03},1,x\n".encode() for n in range(100)]
-    old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
+def watched(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """Each file Arrow reads, and how (spy), and each table the exact path reads, for a diff of files of any size."""
     import mmdata.edit.diff as diff
 
     arrow: list[tuple[str, bytes]] = []
@@ -154,6 +148,18 @@ def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypa
     keyed = diff._keyed
     monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
     monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
+    return arrow, exact
+
+
+def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One cell corrected in a table of 100 rows: the new file is read whole, its keys alone kept (what the exact path
+    # refuses is looked for in all of it), and of the old one only the row between, under the header; unless the rows
+    # between are too many.
+
+    header = b"id,part,v\n"
+    rows = [f"r{n:03},1,x\n".encode() for n in range(100)]
+    old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
+    arrow, exact = watched(monkeypatch)
     with tempfile.TemporaryDirectory() as folder:
         pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
         share = (2 * len(rows[50]) / len(old))  # the rows between, of both files, as a share of the old file
@@ -169,17 +175,10 @@ def test_the_old_file_is_read_only_between_the_rows_both_share_issue_22(monkeypa
 def test_a_file_whose_keys_alone_cannot_tell_is_read_whole_by_arrow_not_the_exact_path_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
     # A row with an empty key cell may be a blank row, which the keys alone cannot tell: the new file is then read whole
     # by Arrow, which can, not left to the exact path (the same answer, far slower).
-    import mmdata.edit.diff as diff
-
     header = b"id,part,v\n"
     rows = [b",1,x\n"] + [f"r{n:03},1,x\n".encode() for n in range(100)]
     old, new = header + b"".join(rows), header + b"".join(rows).replace(b"r050,1,x", b"r050,1,y")
-    arrow: list[tuple[str, bytes]] = []
-    exact: list[str] = []
-    spy(monkeypatch, arrow)
-    keyed = diff._keyed
-    monkeypatch.setattr(diff, "_keyed", lambda pkg, resource, content: exact.append(resource.name) or keyed(pkg, resource, content))
-    monkeypatch.setattr("mmdata.io.canonical.ARROW_FROM", 0)
+    arrow, exact = watched(monkeypatch)
     with tempfile.TemporaryDirectory() as folder:
         pair = [open_package(write(Path(folder) / name, raw, ["id"], FIELDS)) for name, raw in (("old", old), ("new", new))]
         d = diff_packages(*pair)[0]

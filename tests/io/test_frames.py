@@ -223,18 +223,21 @@ def _regular_by_hand(raw: bytes, start: int) -> bool:
 @given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]), st.sampled_from([1, 2, 3, 4, 7, 1 << 18]))
 def test_one_scan_tells_whether_a_file_is_regular_and_counts_its_line_feeds_issue_22(body: list[bytes], start: bytes, chunk: int) -> None:
     # The scan reads the bytes a chunk at a time (two bytes at once for a blank line, which may straddle two chunks):
-    # whatever the chunk, it finds what a scan a byte at a time finds, and the line feeds that arrow_cells counts rows by.
+    # whatever the chunk, it finds what a scan a byte at a time finds, and the line feeds that arrow_cells counts rows by;
+    # asked for them, the rows and the longest row, by which arrow_keys bounds the cells it does not convert (a row and
+    # its quotes may straddle chunks too).
     import mmdata.io.arrowcsv
-    from mmdata.io.arrowcsv import line_feeds
+    from mmdata.io.arrowcsv import Scan, _scan, line_feeds
 
     raw = start + b"".join(body)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mmdata.io.arrowcsv, "CHUNK", chunk)
-        feeds = line_feeds(raw, len(start))
-        assert regular(raw, len(start)) is (feeds is not None)
+        feeds, rows = line_feeds(raw, len(start)), _scan(raw, len(start), rows=True)
+        assert regular(raw, len(start)) is (feeds is not None) is (rows is not None)
     assert (feeds is not None) is _regular_by_hand(raw, len(start))
     if feeds is not None:
         assert feeds == raw.count(b"\n", len(start))
+        assert rows == Scan(feeds, *_rows_by_hand(raw, len(start)))
 
 
 def _rows_by_hand(raw: bytes, start: int) -> tuple[int, int]:
@@ -245,24 +248,6 @@ def _rows_by_hand(raw: bytes, start: int) -> tuple[int, int]:
     if text and (not ends or ends[-1] < len(text) - 1):
         ends.append(len(text) - 1)
     return len(ends), max((b - a for a, b in pairwise([-1, *ends])), default=0)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(pieces, max_size=40), st.sampled_from([b"", BOM]), st.sampled_from([1, 2, 3, 4, 7, 1 << 18]))
-def test_the_scan_counts_rows_and_the_longest_row_whatever_its_chunks_issue_22(body: list[bytes], start: bytes, chunk: int) -> None:
-    # arrow_keys bounds the cells it does not convert by the longest row, and checks Arrow's rows against the scan's:
-    # a row and its quotes may straddle chunks.
-    import mmdata.io.arrowcsv
-    from mmdata.io.arrowcsv import Scan, _scan
-
-    raw = start + b"".join(body)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mmdata.io.arrowcsv, "CHUNK", chunk)
-        scan, feeds = _scan(raw, len(start), rows=True), _scan(raw, len(start), rows=False)
-    assert (scan is None) is (feeds is None) is (not _regular_by_hand(raw, len(start)))
-    if scan is not None and feeds is not None:
-        assert scan == Scan(feeds.feeds, *_rows_by_hand(raw, len(start)))
-        assert (feeds.rows, feeds.longest) == (0, 0)
 
 
 KEYS = st.sampled_from([["a"], ["b", "a"], ["c"]])
