@@ -439,6 +439,9 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
         if found:
             unusable.add(entry.index)
         problems += found
+        role = role_problem(entry.schema) if entry.schema is not None else None
+        if role is not None:  # the table is still read and checked: only its role is ignored
+            problems.append(Problem(entry.schema_label, None, None, SCHEMA_ERROR, role))
     schemas = [entry.schema for entry in pkg.entries]
     if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):
         problems.append(Problem(DESCRIPTOR, None, None, SCHEMA_ERROR, NO_FINDINGS))  # (a schema not read may mark one)
@@ -498,10 +501,8 @@ def reserved(name: str) -> str:
 def _exportable_problems(label: str, schema: dict[str, Any]) -> list[Problem]:
     """What the standards allow but no SQLite table, Parquet file or page can hold (#23): allowed values that are not
     of the field's type, two names that differ only in case (SQLite's names do not), more than MAX_COLUMNS columns,
-    and a control character in a title or a description; and a role that mmdata would ignore, wholly or in the findings
-    view (schema.role_problem, #22)."""
-    role = role_problem(schema)
-    found = [] if role is None else [Problem(label, None, None, SCHEMA_ERROR, role)]
+    and a control character in a title or a description."""
+    found = []
     fields = schema["fields"]
     if len(fields) > MAX_COLUMNS:
         found.append(Problem(label, None, None, SCHEMA_ERROR,
