@@ -8,8 +8,9 @@ import dataclasses
 import pytest
 
 import mmdata
-from mmdata.model.schema import Field, Resource
+from mmdata.model.schema import MAX_COLUMNS, Field, Resource
 from mmdata.model.view import view_problems
+from mmdata.publish.findings import findings_resource
 
 from ..conftest import ROOT
 
@@ -88,3 +89,39 @@ def test_a_finding_tables_key_is_not_one_of_its_columns_in_the_view() -> None:
     typed = dataclasses.replace(renamed(events, "adverse_event_id", "outcome_id"), primary_key=("outcome_id",))
     typed = dataclasses.replace(typed, fields=tuple(dataclasses.replace(f, type="integer") if f.name == "outcome_id" else f for f in typed.fields))
     assert view_problems(dict(RESOURCES, adverse_events=typed)) == []
+
+
+def test_a_finding_tables_key_named_like_another_finding_tables_column_is_named() -> None:
+    # The view stacks columns by name: the other table's column would hold this table's keys (a second review found an
+    # internal error of the export when the two types differed).
+    events = RESOURCES["adverse_events"]
+    keyed = dataclasses.replace(renamed(events, "adverse_event_id", "p_value"), primary_key=("p_value",))
+    assert ("adverse_events", "p_value", "the key of this table, and a column of outcomes: the findings view would stack the keys "
+            "into that column; rename one") in view_problems(dict(RESOURCES, adverse_events=keyed))
+
+
+@pytest.mark.parametrize(("name", "where", "words"), [
+    ("Study_Name", ("outcomes", "Study_Name"),
+     "the findings view makes a column of the name study_name (studies.name of the row study_id names); rename the column"),
+    ("Finding_ID", ("outcomes", "Finding_ID"), "the findings view makes a column of the name finding_id (each finding's key); rename the column"),
+    ("EVENT", ("adverse_events", "event"),  # said at the later table, as a type that differs is
+     "differs only in case from EVENT of another finding table, and the findings view stacks both, in SQLite, which does not tell "
+     "them apart; rename one"),
+])
+def test_a_finding_column_named_like_another_but_for_case_is_named(name: str, where: tuple[str, str], words: str) -> None:
+    # SQLite names a view's columns without regard to case: "Study_Name" became "Study_Name:1" (a second review found it).
+    outcomes = dataclasses.replace(RESOURCES["outcomes"], fields=(*RESOURCES["outcomes"].fields, Field(name)))
+    assert view_problems(dict(RESOURCES, outcomes=outcomes)) == [(*where, words)]
+
+
+@pytest.mark.parametrize(("extra", "wide"), [(0, False), (1, True)])
+def test_a_findings_view_wider_than_sqlite_holds_is_named(extra: int, wide: bool) -> None:
+    # Each table may hold 2,000 columns; the view holds the finding tables' columns together, the joined ones and its own.
+    shipped = len(findings_resource(RESOURCES).fields)
+    outcomes = RESOURCES["outcomes"]
+    padded = dataclasses.replace(outcomes, fields=(*outcomes.fields, *(Field(f"x{n}") for n in range(MAX_COLUMNS - shipped + extra))))
+    resources = dict(RESOURCES, outcomes=padded)
+    assert len(findings_resource(resources).fields) == MAX_COLUMNS + extra
+    assert view_problems(resources) == ([("outcomes", None, f"the findings view of the finding tables would hold {MAX_COLUMNS + 1:,} "
+                                                            f"columns, more than the {MAX_COLUMNS:,} SQLite holds; give the finding "
+                                                            "tables fewer columns between them")] if wide else [])

@@ -1082,3 +1082,19 @@ def test_rows_sorted_by_arrow_are_made_as_they_are_inserted_issue_22() -> None:
     rows = records(frame, resource)
     assert not isinstance(rows, list | tuple)
     assert list(rows) == [(None, -0.0), ("a", None), ("b", 2.0)]
+
+
+def test_a_table_named_split_is_read_by_the_warnings_view_not_taken_for_its_query_issue_22() -> None:
+    # The view's recursive query was named split: a table of that name was read as the query itself, and the export never
+    # ended (a second review found it). Its name is now one no table can have.
+    from mmdata.model.schema import Field, Resource
+    from mmdata.publish import warningview
+
+    resources = {"split": Resource("split", "", (Field("split_id"), Field("warnings", warnings=True)), ("split_id",))}
+    conn = sqlite3.connect(":memory:")
+    conn.execute('CREATE TABLE "split" (split_id TEXT, warnings TEXT)')
+    conn.execute("INSERT INTO \"split\" VALUES ('s1', 'a b')")
+    conn.execute(warningview.view_sql(resources))
+    steps = []
+    conn.set_progress_handler(lambda: len(steps) > 10_000 or steps.append(1), 100)  # a query that loops is stopped, not waited for
+    assert conn.execute(f"SELECT * FROM {warningview.NAME}").fetchall() == [("split", "s1", "a"), ("split", "s1", "b")]

@@ -35,7 +35,7 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
-from .schema import FINDING, NO_FINDINGS, ROLE, SUPPORTED_TYPES, VIEWS, WARNINGS, Resource, Table, resource_of, role_problem, seed_folder
+from .schema import FINDING, MAX_COLUMNS, NO_FINDINGS, ROLE, SUPPORTED_TYPES, VIEWS, WARNINGS, Resource, Table, resource_of, role_problem, seed_folder
 from .view import view_problems
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
 #: and an SQL table name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (#23).
 RESOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 #: The most columns a table may have: SQLite's limit (SQLITE_MAX_COLUMN), which the SQLite export must meet (#23).
-MAX_COLUMNS = 2_000
 
 
 def checksums(content: bytes) -> dict[str, Any]:

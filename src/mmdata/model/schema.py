@@ -64,6 +64,8 @@ WARNING_SEPARATOR = " "
 #: The roles of tables: source documents, studies, arms of studies, and findings (a result a source
 #: states about a study or its arms: outcomes and adverse events).
 ROLES = ("source", "study", "arm", "finding")
+#: The most columns an SQLite table or view holds (SQLITE_MAX_COLUMN's default): a table, and the findings view.
+MAX_COLUMNS = 2_000
 #: The role of the tables the findings view stacks, each keyed by one column (the view names a finding by its table and key).
 FINDING = "finding"
 #: Names the exports give objects of their own (publish/findings.py and warningview.py name their views from here): no

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .schema import FINDING, Resource
+from .schema import FINDING, MAX_COLUMNS, Resource
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,15 @@ def own_columns(resources: dict[str, Resource]) -> list[str]:
     return merged
 
 
-def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str, str]]:
+def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None, str]]:
     """What keeps the findings view from being made of these tables (the usable ones), as (table, column, words): a column
     the view takes that a table lacks (a finding table's column that names a joined row; the joined table's key, or a
-    column taken from it), a column of two finding tables with two types (the view stacks them into one), and a finding
-    table's column named like one the view makes (its key columns, a joined column, the hedge). A joined table that is
-    not there is reported as missing, not here."""
-    problems: list[tuple[str, str, str]] = []
+    column taken from it), a column of two finding tables with two types (the view stacks them into one), a finding
+    table's column named like one the view makes (its key columns, a joined column, the hedge) or like another finding
+    table's but for case (SQLite tells no names apart by case), a finding table's key named like another finding table's
+    column (the view would stack the keys into it), and a view of more columns than SQLite holds (column None). A joined
+    table that is not there is reported as missing, not here."""
+    problems: list[tuple[str, str | None, str]] = []
     stacked = parts(resources)
     for join in JOINS:
         taken = [join.key] + [f for alias, f in JOINED if alias == join.alias and (alias, f) not in OPTIONAL]
@@ -99,6 +101,7 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str, str]]:
                      for table, _ in stacked if resources[table].field(join.local) is None]
     kinds: dict[str, tuple[str, str]] = {}  # column: (the first finding table that has it, its type)
     made = {KIND, KEY, HEDGE} | {f"{alias}_{field}" for alias, field in joined(resources)}
+    named = {name.casefold(): name for name in made}  # SQLite tells no two names apart by case
     for table, key in stacked:
         for f in resources[table].fields:
             if f.name == key:
@@ -107,8 +110,23 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str, str]]:
             if first[1] != f.type:
                 problems.append((table, f.name, f"{_a(f.type)} here and {_a(first[1])} in {first[0]}: the findings view stacks the "
                                                 "finding tables' columns, one type each; give both one type, or rename one"))
-            if f.name in made:
-                problems.append((table, f.name, f"the findings view makes a column of this name ({_made(f.name)}); rename the column"))
+            other = named.setdefault(f.name.casefold(), f.name)
+            if other in made:
+                problems.append((table, f.name, f"the findings view makes a column of {'this name' if other == f.name else 'the name ' + other} "
+                                                f"({_made(other)}); rename the column"))
+            elif other != f.name:
+                problems.append((table, f.name, f"differs only in case from {other} of another finding table, and the findings view "
+                                                "stacks both, in SQLite, which does not tell them apart; rename one"))
+    for table, key in stacked:  # the view holds each key in finding_id: a column of another table by its name would hold them too
+        for other_table, other_key in stacked:
+            if other_table != table and key != other_key and resources[other_table].field(key) is not None:
+                problems.append((table, key, f"the key of this table, and a column of {other_table}: the findings view would stack "
+                                             "the keys into that column; rename one"))
+                break
+    width = 2 + len({name.casefold() for name in kinds}) + len(made) - 3 + (QUALIFIER in kinds)  # the keys, own and joined, the hedge
+    if stacked and width > MAX_COLUMNS:
+        problems.append((stacked[0][0], None, f"the findings view of the finding tables would hold {width:,} columns, more than the "
+                                            f"{MAX_COLUMNS:,} SQLite holds; give the finding tables fewer columns between them"))
     return problems
 
 

@@ -40,16 +40,21 @@ def warnings_resource(resources: dict[str, Resource]) -> Resource:
     return resource_of(schema, NAME, entry={"title": TITLE, "description": DESCRIPTION})
 
 
+#: The recursive query's name: one no table can have (a resource's name starts with a letter or a digit). Named "split", a
+#: table called split was read as the query itself, and the export never ended (#22).
+SPLIT = "_split"
+
+
 def view_sql(resources: dict[str, Resource]) -> str:
     """CREATE VIEW row_warnings: each warnings cell split at its separator, by a recursive query."""
     sep = "'" + WARNING_SEPARATOR + "'"
     seeds = [f"  SELECT '{table}', {quote_name(key)}, NULL, {quote_name(column)} || {sep} FROM {quote_name(table)} "
              f"WHERE {quote_name(column)} IS NOT NULL" for table, key, column in marked(resources)]
     step = (f"  SELECT table_name, row_id, substr(rest, 1, instr(rest, {sep}) - 1), substr(rest, instr(rest, {sep}) + 1) "
-            "FROM split WHERE rest <> ''")
-    return (f"CREATE VIEW {quote_name(NAME)} AS\nWITH RECURSIVE split(table_name, row_id, warning, rest) AS (\n"
+            f"FROM {SPLIT} WHERE rest <> ''")
+    return (f"CREATE VIEW {quote_name(NAME)} AS\nWITH RECURSIVE {SPLIT}(table_name, row_id, warning, rest) AS (\n"
             + "\n  UNION ALL\n".join([*seeds, step]) + "\n)\n"
-            "SELECT table_name, row_id, warning FROM split WHERE warning IS NOT NULL ORDER BY table_name, row_id, warning")
+            f"SELECT table_name, row_id, warning FROM {SPLIT} WHERE warning IS NOT NULL ORDER BY table_name, row_id, warning")
 
 
 __all__ = ["DESCRIPTION", "FACETS", "NAME", "TITLE", "marked", "view_sql", "warnings_resource"]
