@@ -289,3 +289,22 @@ def test_an_arm_is_looked_up_once_per_distinct_id_as_map_would_issue_22(ids: lis
     assert got.index.equals(values.index) and got.name == values.name
     assert got.isna().tolist() == expected.isna().tolist()
     assert got.fillna("-").tolist() == expected.fillna("-").tolist()
+
+
+def test_a_finding_table_of_another_name_without_the_fields_the_result_rules_read_is_a_schema_error_issue_22(pkg: Path) -> None:
+    # The result rules run on every finding table; the fields they read were asked only of outcomes and adverse_events,
+    # so a third finding table without them stopped validation with an internal error (a second review found it).
+    from mmdata.rules.validate import FINDING_FIELDS
+
+    fields = ["note_id", "study_id", "arm_id", "comparator_arm_id", "source_id"]
+    schema = {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": ["note_id"], "mmdata:role": "finding"}
+    (pkg / "schemas/notes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+    (pkg / "data/notes.csv").write_text(",".join(fields) + "\nn1,trial-a,trial-a-drug,,src-a\n")
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"].append({"name": "notes", "path": "data/notes.csv", "schema": "schemas/notes.schema.json", "encoding": "utf-8",
+                                    "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv"})
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    lacking = [f for f in FINDING_FIELDS if f not in fields]
+    assert lacking == ["direction", "finding", "qualifier", "quote", "statistic", "time_unit", "time_value", "unit", "value"]
+    assert [(p.path, p.code, p.message) for p in mmdata.validate(pkg) if p.path == "data/notes.csv"] == [
+        ("data/notes.csv", "schema-error", f"table notes lacks the fields {', '.join(lacking)} that mmdata's rules need")]

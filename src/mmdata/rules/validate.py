@@ -21,11 +21,11 @@ from ..io.memo import Memo
 from ..io.snapshot import Snapshot
 from ..model.package import TABLES, Package, Report, declared_paths, open_package, read_tables
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
-from ..model.schema import Table
+from ..model.schema import FINDING, Table
 from ..model.typed import typed_frame
 from . import celltext, crossfield, curation, keys, provenance, scope, vocabulary
 from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
-from .emit import Frames
+from .emit import RESULT_TABLES, Frames
 from .seedsearch import Quoted
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ DECLARED: tuple[Code, ...] = tuple(declared_codes())
 CODES: dict[str, tuple[int, str]] = {str(code): (code.layer, code.meaning) for code in DECLARED}
 #: Fields the rules read by name, per table (the codes' reads). A schema without one is a schema-error.
 RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLARED)
+#: Fields the rules read of a finding table named other than the result tables (role "finding"): those they read of
+#: every result table. Such a table without one stopped validation with an internal error (#22).
+FINDING_FIELDS: tuple[str, ...] = tuple(f for f in RULE_FIELDS[RESULT_TABLES[0]] if all(f in RULE_FIELDS[t] for t in RESULT_TABLES))
 #: Allowed values the rules' code names literally, per table and field (the codes' values); one
 #: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
 RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -101,7 +104,8 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     clock.lap("keys")
     ruled = {}
     for name, frame in readable.items():
-        lacking = [f for f in RULE_FIELDS.get(name, ()) if f not in frame.columns]
+        reads = RULE_FIELDS.get(name, FINDING_FIELDS if loaded[name].resource.role == FINDING else ())
+        lacking = [f for f in reads if f not in frame.columns]
         if lacking:
             problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
                                     f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
