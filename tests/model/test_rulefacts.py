@@ -180,3 +180,20 @@ def test_a_package_of_no_tables_is_not_also_told_it_has_no_table_of_findings_iss
     apply_patch(pkg, [{"file": "datapackage.json", "pointer": "/resources", "value": []}])
     found = mmdata.validate(pkg)
     assert [p.code for p in found if p.path == "datapackage.json"] == ["resource-missing"] * 5
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("outcomes_fts", True), ("outcomes_fts_data", True), ("outcomes_fts_config", True), ("x_fts_idx", True),
+    ("a_fts", True), ("fts", False), ("outcomes_fts2", False), ("fts_data", False), ("outcomes_ftsx", False),
+])
+def test_a_table_named_like_a_full_text_index_is_a_resource_error_issue_22(name: str, refused: bool, tmp_path: Path) -> None:
+    # The exports index a table's quotes in <table>_fts, beside the tables FTS5 keeps for it: a table of such a name
+    # stopped the export with an internal error (a second review found it).
+    pkg = build_fixture("_base", tmp_path / "pkg")
+    apply_patch(pkg, [{"file": "datapackage.json", "pointer": "/resources/arms/name", "value": name}])
+    errors = [p.message for p in mmdata.validate(pkg) if p.code == "resource-error"]
+    assert bool(errors) is refused
+    if refused:
+        assert errors == [f"'{name}' ends like the full-text index the exports make of a table (<table>_fts, and SQLite's own tables "
+                          "of it: <table>_fts_data, <table>_fts_idx, <table>_fts_content, <table>_fts_docsize, <table>_fts_config); "
+                          "rename the resource"]

@@ -35,7 +35,22 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
-from .schema import FINDING, MAX_COLUMNS, NO_FINDINGS, ROLE, SUPPORTED_TYPES, VIEWS, WARNINGS, Resource, Table, resource_of, role_problem, seed_folder
+from .schema import (
+    FINDING,
+    FTS_SUFFIX,
+    FTS_TABLES,
+    MAX_COLUMNS,
+    NO_FINDINGS,
+    ROLE,
+    SUPPORTED_TYPES,
+    VIEWS,
+    WARNINGS,
+    Resource,
+    Table,
+    resource_of,
+    role_problem,
+    seed_folder,
+)
 from .view import view_problems
 
 if TYPE_CHECKING:
@@ -487,6 +502,9 @@ def _name_problems(entry: Entry) -> list[Problem]:
         why = "starts with 'sqlite_', which SQLite reserves for its own tables; rename the resource"
     elif name in VIEWS:
         why = reserved(name)
+    elif any(name.endswith(FTS_SUFFIX + shadow) for shadow in FTS_TABLES):  # (a name that is only the ending starts with _: refused above)
+        why = (f"ends like the full-text index the exports make of a table (<table>{FTS_SUFFIX}, and SQLite's own tables of it: "
+               f"{', '.join('<table>' + FTS_SUFFIX + s for s in FTS_TABLES[1:])}); rename the resource")
     else:
         return []
     return [Problem(DESCRIPTOR, None, f"{entry.where}/name", RESOURCE_ERROR, f"'{name}' {why}")]

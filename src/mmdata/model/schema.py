@@ -72,6 +72,10 @@ FINDING = "finding"
 #: table may take one (validation reports it, #22).
 FINDINGS_VIEW, WARNINGS_VIEW = "findings", "row_warnings"
 VIEWS = {FINDINGS_VIEW: "the findings view", WARNINGS_VIEW: "the warnings view"}
+#: The full-text index the exports make of a table: <table>_fts, and the tables SQLite's FTS5 keeps for it. No table may
+#: be named so (validation reports it: the export stopped with an internal error, #22).
+FTS_SUFFIX = "_fts"
+FTS_TABLES = ("", "_data", "_idx", "_content", "_docsize", "_config")
 #: What a package lacks when no schema marks a table as findings: validation reports it, and an export refuses it in these words.
 NO_FINDINGS = (f'no table is marked as findings ("{ROLE}": "{FINDING}" in its schema), so there is no findings view to build; '
                "mark each table of findings, as schemas/outcomes.schema.json is")

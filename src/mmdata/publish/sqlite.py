@@ -36,7 +36,7 @@ from ..io.arrow import arrow_available, arrow_chunks
 from ..model.package import reserved
 from ..model.publishing import safe_link
 from ..model.rulefacts import HEDGES
-from ..model.schema import NO_FINDINGS, TYPES, VIEWS, Field, Resource
+from ..model.schema import FTS_SUFFIX, NO_FINDINGS, TYPES, VIEWS, Field, Resource
 from . import findings, warningview
 from .findings import quote_name
 
@@ -363,7 +363,7 @@ def searched(resources: dict[str, Resource]) -> dict[str, list[str]]:
 
 
 def fts_name(table: str) -> str:
-    return f"{table}_fts"
+    return table + FTS_SUFFIX
 
 
 def index_text(conn: sqlite3.Connection, resources: dict[str, Resource]) -> None:
