@@ -47,6 +47,7 @@ from .schema import (
     WARNINGS,
     Resource,
     Table,
+    a_type,
     resource_of,
     role_problem,
     seed_folder,
@@ -536,17 +537,13 @@ def _exportable_problems(label: str, schema: dict[str, Any]) -> list[Problem]:
         wrong = [v for v in enum if not _of_type(v, kind)] if isinstance(enum, list) else []
         if wrong:
             found.append(Problem(label, None, name, FIELD_ERROR,
-                                 f"allowed value {json.dumps(wrong[0], allow_nan=False)} is not {_a(kind)}; write every allowed value of "
-                                 f"{_a(kind)} field as a JSON {'string' if kind == 'string' else 'number'}"))
+                                 f"allowed value {json.dumps(wrong[0], allow_nan=False)} is not {a_type(kind)}; write every allowed value of "
+                                 f"{a_type(kind)} field as a JSON {'string' if kind == 'string' else 'number'}"))
     for column, key, text in _texts(schema):
         control = next((c for c in text if (ord(c) < 0x20 and c not in "\t\n") or ord(c) == 0x7F), None)
         if control is not None:
             found.append(Problem(label, None, column, SCHEMA_ERROR, f"the {key} holds the control character U+{ord(control):04X}; remove it"))
     return found
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _of_type(value: object, kind: str) -> bool:

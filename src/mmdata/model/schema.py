@@ -81,6 +81,11 @@ NO_FINDINGS = (f'no table is marked as findings ("{ROLE}": "{FINDING}" in its sc
                "mark each table of findings, as schemas/outcomes.schema.json is")
 
 
+def a_type(kind: str) -> str:
+    """A type name with its article: "a string", "an integer"."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def role_problem(schema: Mapping[str, Any]) -> str | None:
     """What is wrong with a Table Schema's mmdata:role, in words, or None: a role that is not one of ROLES would be ignored
     (the table's rows left out of the rules and outputs of its role), and a table of findings keyed by other than one

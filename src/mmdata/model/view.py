@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .schema import FINDING, MAX_COLUMNS, Resource
+from .schema import FINDING, MAX_COLUMNS, Resource, a_type
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
                 continue
             first = kinds.setdefault(f.name, (table, f.type))
             if first[1] != f.type:
-                problems.append((table, f.name, f"{_a(f.type)} here and {_a(first[1])} in {first[0]}: the findings view stacks the "
+                problems.append((table, f.name, f"{a_type(f.type)} here and {a_type(first[1])} in {first[0]}: the findings view stacks the "
                                                 "finding tables' columns, one type each; give both one type, or rename one"))
             other = named.setdefault(f.name.casefold(), f.name)
             if other in made:
@@ -128,10 +128,6 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
         problems.append((stacked[0][0], None, f"the findings view of the finding tables would hold {width:,} columns, more than the "
                                             f"{MAX_COLUMNS:,} SQLite holds; give the finding tables fewer columns between them"))
     return problems
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _made(name: str) -> str:
