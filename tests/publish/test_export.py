@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -1098,3 +1099,27 @@ def test_a_table_named_split_is_read_by_the_warnings_view_not_taken_for_its_quer
     steps = []
     conn.set_progress_handler(lambda: len(steps) > 10_000 or steps.append(1), 100)  # a query that loops is stopped, not waited for
     assert conn.execute(f"SELECT * FROM {warningview.NAME}").fetchall() == [("split", "s1", "a"), ("split", "s1", "b")]
+
+
+@pytest.mark.parametrize("columns", [("term", "meaning"), ("rowid", "oid")])
+def test_a_table_without_a_key_is_exported_in_the_order_of_its_file(package: Path, columns: tuple[str, str]) -> None:
+    # Validation refuses a table with no primaryKey (schema.key_problem); the export of a package it was not asked to
+    # validate puts such a table's rows in the file's order (by SQLite's rowid, under a name no column takes), where an
+    # empty ORDER BY had stopped it with an internal error.
+    (package / "schemas/glossary.schema.json").write_text(json.dumps({"fields": [
+        {"name": columns[0], "type": "string", "constraints": {"required": True}}, {"name": columns[1], "type": "string"}]}))
+    rows = [["PFS", "progression-free survival"], ["OS", "overall survival"], ["CR", ""]]  # not in the order of either column
+    (package / "data/glossary.csv").write_text("\n".join(",".join(r) for r in [list(columns), *rows]) + "\n")
+    descriptor = json.loads((package / "datapackage.json").read_text())
+    descriptor["resources"].append({"name": "glossary", "path": "data/glossary.csv", "profile": "tabular-data-resource", "encoding": "utf-8",
+                                    "schema": "schemas/glossary.schema.json"})
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    assert [(p.path, p.column, p.code) for p in mmdata.validate(package)] == [("schemas/glossary.schema.json", "primaryKey", "schema-error")]
+    found = export_module._files(mmdata.open_package(package), export_module.DEFAULT_FORMATS)[0]
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "data.sqlite").write_bytes(found["data.sqlite"])
+        with contextlib.closing(sqlite3.connect(Path(folder) / "data.sqlite")) as conn:
+            assert conn.execute(f'SELECT "{columns[0]}", "{columns[1]}" FROM glossary').fetchall() == [
+                ("PFS", "progression-free survival"), ("OS", "overall survival"), ("CR", None)]
+    assert pq.read_table(io.BytesIO(found["parquet/glossary.parquet"])).to_pylist() == [
+        dict(zip(columns, (key, meaning or None), strict=True)) for key, meaning in rows]

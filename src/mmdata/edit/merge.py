@@ -9,7 +9,8 @@ two sides, or changed on one and removed on the other, is a conflict. The result
 form (rows sorted by key). When the files cannot be merged by key (a header changed, a file does
 not parse, a real conflict), git's own line merge runs and leaves its conflict markers.
 
-Rows are matched by their first column, the primary key of every mmdata table (a test checks).
+Rows are matched by their first column, where every mmdata table's primary key starts (`mmdata validate` checks:
+schema.key_problem).
 Set up once per clone (CONTRIBUTING.md); ``.gitattributes`` names the driver for data/*.csv, and a
 clone without it configured falls back to git's line merge.
 """

@@ -101,6 +101,25 @@ def role_problem(schema: Mapping[str, Any]) -> str | None:
         return (f"a table of findings is keyed by one column, not {len(key)}: the findings view names each finding by its "
                 f"table and key; key the table by one column, or drop its {ROLE}")
     return None
+
+
+def key_problem(schema: Mapping[str, Any]) -> str | None:
+    """What is wrong with a readable Table Schema's primaryKey for mmdata's tools, in words, or None. Every table is keyed,
+    by a key that starts with its first field: `mmdata diff` matches rows by key, `mmdata fmt` sorts them by it, and
+    `mmdata merge-table`, a git merge driver that sees three versions of a file and no schema, matches them by their
+    first column. A finding table with no key is role_problem's."""
+    fields = [f.get("name") for f in schema.get("fields", []) if isinstance(f, dict)]
+    key = field_names(schema.get("primaryKey"))
+    if not fields or (not key and schema.get(ROLE) == FINDING):
+        return None
+    if not key:
+        return ("the table declares no primaryKey: `mmdata diff` matches rows by their key and `mmdata merge-table` by "
+                "their first column; add the field that names each row as the table's first field and declare it primaryKey")
+    if key[0] != fields[0]:
+        return (f"primaryKey {json.dumps(key)} does not start with the table's first field {json.dumps(fields[0])}: "
+                f"`mmdata merge-table` matches rows by their first column; move {json.dumps(key[0])} to the front of fields, or key "
+                f"the table by {json.dumps(fields[0])}")
+    return None
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
 
@@ -389,4 +408,4 @@ class Table:
 
 
 __all__ = ["DTYPES", "SUPPORTED_TYPES", "TYPES", "Constraints", "Field", "ForeignKey", "Resource", "Table", "enum_message",
-           "field_names", "quote_name", "resource_of", "seed_folder", "warning_codes"]
+           "field_names", "key_problem", "quote_name", "resource_of", "seed_folder", "warning_codes"]

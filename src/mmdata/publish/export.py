@@ -285,11 +285,17 @@ def _values(batch: list[Any], resource: Resource) -> list[tuple[Any, ...]]:
     return [tuple(column.to_pylist()) if f.type == "number" else () for column, f in zip(batch, resource.fields, strict=True)]
 
 
+#: The names SQLite gives a table's rowid, each but where a column takes it (a table with no key has one: not WITHOUT ROWID).
+ROWID = ("rowid", "_rowid_", "oid")
+
+
 def _batches(conn: sqlite3.Connection, name: str, resource: Resource) -> Iterator[list[tuple[Any, ...]]]:
     """A table in primary-key order, or the findings view, as read back from the database (sqlite.database), BATCH rows
-    at a time; an empty table gives one empty batch."""
-    order = ", ".join(quote_name(k) for k in resource.primary_key)
-    cursor = conn.execute(f"SELECT * FROM {quote_name(name)} ORDER BY {order}")
+    at a time; an empty table gives one empty batch. A table with no key comes in the order its rows were inserted
+    (sqlite.records: the file's), by its rowid under a name none of its columns takes."""
+    order = ", ".join(quote_name(k) for k in resource.primary_key) or next(
+        (alias for alias in ROWID if alias not in {n.lower() for n in resource.field_names}), "")
+    cursor = conn.execute(f"SELECT * FROM {quote_name(name)}" + (f" ORDER BY {order}" if order else ""))
     batch = cursor.fetchmany(BATCH)
     yield batch
     while len(batch) == BATCH:
