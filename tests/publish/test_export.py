@@ -32,7 +32,7 @@ from mmdata.publish import findings as view
 from mmdata.publish.export import ExportError, export_files
 from mmdata.publish.sqlite import table_sql
 
-from ..conftest import ROOT, read_rows, set_cell, shared
+from ..conftest import ROOT, build_fixture, read_rows, set_cell, shared
 
 TABLES = ["sources", "studies", "arms", "outcomes", "adverse_events"]
 SQL_TYPES = {"string": "text", "integer": "integer", "number": "real"}
@@ -1123,3 +1123,16 @@ def test_a_table_without_a_key_is_exported_in_the_order_of_its_file(package: Pat
                 ("PFS", "progression-free survival"), ("OS", "overall survival"), ("CR", None)]
     assert pq.read_table(io.BytesIO(found["parquet/glossary.parquet"])).to_pylist() == [
         dict(zip(columns, (key, meaning or None), strict=True)) for key, meaning in rows]
+
+
+@pytest.mark.parametrize("case", ["view-column-missing", "view-column-name", "view-column-type"])
+def test_load_findings_of_tables_the_view_cannot_be_made_of_is_a_load_error_with_validations_words(tmp_path: Path, case: str) -> None:
+    # mmdata.load("findings") builds the view without validating: a column it takes that a schema lacks was a KeyError,
+    # one of two types a ValueError; now the LoadError its documentation names, with the field-errors validate reports.
+    pkg = build_fixture(case, tmp_path / "pkg")
+    with pytest.raises(mmdata.LoadError) as caught:
+        mmdata.load("findings", path=pkg)
+    field_errors = [p for p in mmdata.validate(pkg) if p.code == "field-error"]
+    assert len(field_errors) == 1 and caught.value.problems == field_errors
+    assert str(caught.value) == (f"{pkg}: cannot build the findings view; fix these (`mmdata validate` lists every problem):\n"
+                                 f"{field_errors[0].to_line()}")

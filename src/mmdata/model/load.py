@@ -142,11 +142,15 @@ def _frame(pkg: Package, resource: Resource) -> pd.DataFrame:
 
 
 def _raise(label: str, problems: list[Problem]) -> NoReturn:
+    raise_load_error(label, problems, "cannot load without losing values")
+
+
+def raise_load_error(label: str, problems: list[Problem], what: str) -> NoReturn:
+    """LoadError: what cannot be done, and the first SHOWN of problems (all of them in its problems attribute)."""
     problems = sorted(problems, key=Problem.sort_key)
     shown = "\n".join(p.to_line() for p in problems[:SHOWN])
     more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-    raise multiline(LoadError(f"{label}: cannot load without losing values; fix these (`mmdata validate` lists every problem):\n{shown}{more}",
-                              problems))
+    raise multiline(LoadError(f"{label}: {what}; fix these (`mmdata validate` lists every problem):\n{shown}{more}", problems))
 
 
-__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load", "package_at", "typed_tables"]
+__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load", "package_at", "raise_load_error", "typed_tables"]

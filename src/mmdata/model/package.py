@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -464,10 +465,16 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
     schemas = [entry.schema for entry in pkg.entries]
     if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):
         problems.append(Problem(DESCRIPTOR, None, None, SCHEMA_ERROR, NO_FINDINGS))  # (a schema not read may mark one)
-    usable = {e.resource.name: e for e in pkg.entries if e.resource is not None and e.index not in unusable}
-    problems += [Problem(usable[table].schema_label, None, column, FIELD_ERROR, words)  # what the export would refuse (#22)
-                 for table, column, words in view_problems({name: e.resource for name, e in usable.items() if e.resource is not None})]
+    problems += view_field_problems(e for e in pkg.entries if e.index not in unusable)  # what the export would refuse (#22)
     return problems, unusable
+
+
+def view_field_problems(entries: Iterable[Entry]) -> list[Problem]:
+    """What keeps the findings view from being made of the tables of entries (those with a resource), as validation reports
+    it: view.view_problems, each a field-error at its table's schema and column."""
+    usable = {e.resource.name: e for e in entries if e.resource is not None}
+    return [Problem(usable[table].schema_label, None, column, FIELD_ERROR, words)
+            for table, column, words in view_problems({name: e.resource for name, e in usable.items() if e.resource is not None})]
 
 
 def _standard_problems(entry: Entry) -> list[Problem]:

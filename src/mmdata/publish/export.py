@@ -46,8 +46,8 @@ from ..io.csvfile import canonical_lines, quoted
 from ..io.files import unwritable, write_file
 from ..io.jsonfile import dumps
 from ..io.snapshot import Snapshot
-from ..model.load import package_at, typed_tables
-from ..model.package import Package, declared_files, open_package
+from ..model.load import package_at, raise_load_error, typed_tables
+from ..model.package import Package, declared_files, open_package, view_field_problems
 from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
@@ -71,8 +71,12 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 9
 def load_findings(path: str | Path | None = None) -> Any:
     """The findings view as a typed DataFrame (what ``mmdata.load("findings")`` returns): built from the tables as
     mmdata.load types them, with no validation, so it raises what mmdata.load raises (IntegrityError, LoadError), and
-    LoadError too when the tables break a key or another constraint the view's joins rest on."""
+    LoadError too when the tables break a key or another constraint the view's joins rest on, or their schemas lack a
+    column it takes (validation's field-errors, model.package.view_field_problems)."""
     pkg = package_at(path)
+    shape = view_field_problems(pkg.entries)  # a column the view takes, missing or of two types: as validation says it
+    if shape:
+        raise_load_error(pkg.label, shape, "cannot build the findings view")
     tables = typed_tables(pkg)
     try:
         return findings_frame(tables, pkg.resources)
