@@ -44,7 +44,7 @@ def test_validate_quote_and_the_site_agree(case: tuple[str, list[str]], rng: ran
     raw, quotes = case
     cited = ["".join(rng.choice(SPACES) if c == " " else c for c in q) for q in quotes]  # as a contributor pastes them
     flagged = validate_flags(raw, cited)
-    refs = [RowRef("outcomes", str(i), "#", quote) for i, quote in enumerate(cited)]
+    refs = [RowRef("outcomes", str(i), None, quote) for i, quote in enumerate(cited)]
     placed = place("doc", raw, refs)
     spans = {p.anchor: (p.start, p.end) for p in placed.passages}
     seed = Seed(raw)

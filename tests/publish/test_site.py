@@ -267,18 +267,23 @@ def test_the_sqlite_download_has_the_permissions_of_the_sites_other_files_issue_
 
 def test_the_site_lets_go_of_the_finding_tables_only_of_a_package_it_opened_issue_22(tmp_path: Path,
                                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    # The pages read the findings view, not the finding tables: a site built from a folder lets go of them once the
-    # passages are placed (its peak at a million rows, #22); a Package handed in by a program is left as it was.
+    # The pages read the findings view, not the finding tables: a site built from a folder lets go of each once its
+    # quotes are taken, before any is placed in its seed (its peak at a million rows, #22); a Package handed in by a
+    # program is left as it was.
+    from mmdata.publish import passages as passages_module
     from mmdata.publish import site as site_module
 
-    let_go: list[list[str]] = []
-    real = site_module._let_go
+    let_go: list[object] = []
+    real, real_place = site_module._let_go, passages_module.place
     monkeypatch.setattr(site_module, "_let_go", lambda pkg, tables, names: (let_go.append(names), real(pkg, tables, names))[1])
+    monkeypatch.setattr(passages_module, "place", lambda *args: (let_go.append("place"), real_place(*args))[1])
     build_site(ROOT, tmp_path / "from-folder")
-    assert let_go == [["outcomes", "adverse_events"]]
+    sources = len(read_rows(ROOT / "data/sources.csv")[1])
+    assert let_go == [["outcomes"], ["adverse_events"], *["place"] * sources, ["outcomes", "adverse_events"]]
+    let_go.clear()
     pkg = mmdata.open_package(ROOT)
     build_site(pkg, tmp_path / "from-package")
-    assert let_go == [["outcomes", "adverse_events"]]
+    assert let_go == ["place"] * sources
     assert pkg.frames is not None and pkg.typed is not None and {"outcomes", "adverse_events"} <= set(pkg.frames) & set(pkg.typed)
     assert (tmp_path / "from-folder/index.html").read_bytes() == (tmp_path / "from-package/index.html").read_bytes()
 
@@ -510,8 +515,8 @@ def test_a_source_page_shows_its_whole_text_and_marks_exactly_each_quoted_passag
 
 
 def test_a_quote_not_in_the_seed_is_listed_missing_never_placed_issue_23() -> None:
-    found = place("s", "The trial enrolled 460 patients.", [RowRef("arms", "a", "../studies/t.html#arms-a", "enrolled  460"),
-                                                             RowRef("arms", "b", "../studies/t.html#arms-b", "enrolled 461")])
+    found = place("s", "The trial enrolled 460 patients.", [RowRef("arms", "a", "t", "enrolled  460"),
+                                                             RowRef("arms", "b", "t", "enrolled 461")])
     assert [(p.anchor, p.start, p.end, [r.key for r in p.rows]) for p in found.passages] == [("passage-1", 10, 22, ["a"])]
     assert [(r.key, r.anchor) for r in found.missing] == [("b", None)]
     assert [(r.key, r.anchor) for r in found.rows] == [("a", "passage-1"), ("b", None)]
@@ -558,7 +563,7 @@ def test_overlapping_and_nested_quotes_are_marked_piece_by_piece_issue_19() -> N
     """Each passage's pieces, and only they, carry its class, after its anchor: its page's rule highlights exactly its words."""
     text = "Intro. One two\n three. Four  five six. Outro."
     quotes = ["One two three.", "One two three. Four five", "two three. Four five six.", "three", "Four five six."]
-    found = place("s", text, [RowRef("outcomes", f"row-{n}", f"../studies/x.html#outcomes-row-{n}", q) for n, q in enumerate(quotes)])
+    found = place("s", text, [RowRef("outcomes", f"row-{n}", "x", q) for n, q in enumerate(quotes)])
     html = str(found.html())
     pieces = re.findall(r'<span class="anchor" id="([^"]+)"></span>|<mark class="([^"]+)">([^<]*)</mark>', html)
     for passage in found.passages:

@@ -58,10 +58,10 @@ def test_each_study_gets_its_own_findings_in_their_order_whatever_the_batch(batc
 
 
 def test_a_row_links_to_its_passage_in_the_first_document_that_has_it() -> None:
-    first = place("s1", "Alpha beta. Gamma delta.", [RowRef("outcomes", "x", "../studies/a.html#outcomes-x", "Gamma delta."),
-                                                       RowRef("outcomes", "gone", "../studies/a.html#outcomes-gone", "not here")])
-    second = place("s2", "Gamma delta. Epsilon.", [RowRef("outcomes", "x", "../studies/a.html#outcomes-x", "Gamma delta."),
-                                                    RowRef("arms", "y", "../studies/a.html#arms-y", "Epsilon.")])
+    first = place("s1", "Alpha beta. Gamma delta.", [RowRef("outcomes", "x", "a", "Gamma delta."),
+                                                       RowRef("outcomes", "gone", "a", "not here")])
+    second = place("s2", "Gamma delta. Epsilon.", [RowRef("outcomes", "x", "a", "Gamma delta."),
+                                                    RowRef("arms", "y", "a", "Epsilon.")])
     links = PassageLinks({"s1": first, "s2": second}, {"s1": "One", "s2": "Two"})
     assert links.get(("outcomes", "x")) == {"href": "../sources/s1.html#passage-1", "text": "passage 1 of One"}
     assert links.get(("arms", "y")) == {"href": "../sources/s2.html#passage-2", "text": "passage 2 of Two"}
@@ -110,9 +110,30 @@ def test_the_exports_and_findings_view_read_from_one_database_are_what_each_give
 def test_each_passage_links_its_own_rows_even_after_a_passage_of_no_characters_at_the_start_issue_22() -> None:
     """The rows' links are written a column at a time, then handed out in the order the passages end: a passage of no
     characters at the very start ends before any piece of text, and links nothing."""
-    first, second, third = (RowRef("outcomes", key, f"../studies/a.html#outcomes-{key}", "q") for key in ("x", "y", "z"))
+    first, second, third = (RowRef("outcomes", key, "a", "q") for key in ("x", "y", "z"))
     found = Passages("s", "abcdef", [Passage("passage-1", 0, 0, [first]), Passage("passage-2", 0, 3, [second, third]),
                                      Passage("passage-3", 3, 6, [first])], [first, second, third], [])
     linked = re.findall(r'<a href="#(passage-\d)" class="passage-number">[^<]*</a> supports (.*?)\]</span>', str(found.html()))
     assert linked == [("passage-2", '<a href="../studies/a.html#outcomes-y">outcomes: y</a>, <a href="../studies/a.html#outcomes-z">outcomes: z</a>'),
                       ("passage-3", '<a href="../studies/a.html#outcomes-x">outcomes: x</a>')]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7])
+def test_the_rows_quoting_each_source_are_the_same_taken_in_batches_of_any_size_issue_22(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # all_passages takes each table's rows a batch at a time (#22): any batch size gives the same rows, quotes and passages.
+    import mmdata
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import passages as passages_module
+
+    from ..conftest import ROOT
+
+    def seen() -> dict[str, list[tuple]]:
+        pkg = mmdata.open_package(ROOT)
+        found = passages_module.all_passages(pkg, typed_tables(pkg))
+        return {sid: [(r.table, r.key, r.href, r.quote, r.anchor) for r in p.rows] + [(p.start, p.end) for p in p.passages]
+                for sid, p in found.items()}
+
+    whole = seen()
+    monkeypatch.setattr(passages_module, "BATCH", batch)
+    assert seen() == whole
+    assert sum(1 for rows in whole.values() for row in rows if len(row) == 5) > batch  # more rows than a batch

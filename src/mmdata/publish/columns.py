@@ -76,6 +76,12 @@ def _column(series: pd.Series, field: Field, table: str) -> Any:
         return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), pa.array(enum, pa.string()))
     kind = getattr(pa, field.arrow_type)()
     array = pa.array(series.array)
+    if isinstance(array, pa.ChunkedArray) and not field.categorical and (
+            array.type == kind or (pa.types.is_large_string(array.type) and kind == pa.string())) and not pa.types.is_floating(kind):
+        # The frame's own chunks, each cast: a large string's text is shared, only its offsets are new. Combined into one
+        # array only where an output needs one (flat, concatenated): combining every text column of every table at once was
+        # 430 MB of a million findings' export and site, held while the database was made (#22).
+        return pa.chunked_array([chunk.cast(kind) for chunk in array.chunks], kind)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if not pa.types.is_dictionary(array.type) and (array.type == kind or (pa.types.is_large_string(array.type) and kind == pa.string())):
@@ -86,6 +92,17 @@ def _column(series: pd.Series, field: Field, table: str) -> Any:
         array = pc.if_else(pc.is_nan(array), pa.scalar(None, kind), array)
         array = pc.if_else(pc.equal(array, pa.scalar(0.0, kind)), pa.scalar(0.0, kind), array)
     return encoded(array, field, table)
+
+
+def flat(array: Any) -> Any:
+    """A column as one Arrow array: a chunked one's chunks combined (a copy), any other as it is."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def concatenated(arrays: list[Any], kind: Any) -> Any:
+    """Columns one after the other as one Arrow array of type kind (chunked ones chunk by chunk)."""
+    chunks = [chunk for array in arrays for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], kind)
 
 
 def plain(array: Any) -> Any:
@@ -140,7 +157,7 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
             if column.type != kind:
                 return None
             parts[i].append(column)
-    at = {alias: pa.concat_arrays(rows) if rows else pa.array([], pa.int32()) for alias, rows in found.items()}
+    at = {alias: concatenated(rows, pa.int32()) for alias, rows in found.items()}
     columns = []
     for i, f in enumerate(view.fields):
         kind = getattr(pa, f.arrow_type)()
@@ -151,7 +168,7 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
             join, name = taken[f.name]
             column = pc.take(_of(tables, resources, join.table, name), at[join.alias])
         else:
-            column = pa.concat_arrays(parts[i]) if parts[i] else pa.array([], kind)
+            column = concatenated(parts[i], kind)
         if column.type != kind:
             return None
         columns.append(column)
@@ -175,8 +192,8 @@ def _order(keys: list[Any]) -> Any:
 
 
 def _of(tables: dict[str, list[Any]], resources: dict[str, Resource], table: str, name: str) -> Any:
-    """The plain column name of table."""
-    return plain(tables[table][resources[table].field_names.index(name)])
+    """The plain column name of table, as one array (a table joined to the findings is small beside them)."""
+    return flat(plain(tables[table][resources[table].field_names.index(name)]))
 
 
-__all__ = ["ORDERED", "encoded", "plain", "table_columns", "view_columns"]
+__all__ = ["ORDERED", "encoded", "concatenated", "flat", "plain", "table_columns", "view_columns"]

@@ -384,12 +384,14 @@ def arrow_table(batches: list[list[Any]], resource: Resource, metadata: dict[str
     is held twice only while it is joined (#22)."""
     import pyarrow as pa
 
+    from .columns import concatenated, flat
+
     fields, arrays = [], []
     for i, f in enumerate(resource.fields):
         parts = [batch[i] for batch in batches]
         for batch in batches:
             batch[i] = None
-        array = pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+        array = concatenated(parts, parts[0].type) if len(parts) > 1 else flat(parts[0])  # one chunk: Parquet's bytes follow the chunks
         del parts
         enum = f.enum
         meta = {"description": f.description or "", "type": f.type}

@@ -9,6 +9,7 @@ as missing, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,13 +21,19 @@ from ..model.package import Package
 from ..rules.seedsearch import Seed, normalised
 
 
-@dataclass
+@dataclass(slots=True)  # a million of them at a million findings: no __dict__ each (#22)
 class RowRef:
     table: str
     key: str
-    href: str  # the row on its study page, relative to a source page
+    study: str | None  # the study_id of the row, on whose page it is listed (None: the row's key names the page)
     quote: str
     anchor: str | None = None  # the passage on the source page
+
+    @property
+    def href(self) -> str:
+        """The row on its study page, relative to a source page: made when a page links it, not held for each of a
+        million rows (#22)."""
+        return _href(self.table, self.key, self.study)
 
 
 @dataclass
@@ -102,9 +109,14 @@ def _href(table: str, key: str, study_id: Any) -> str:
     return f"../studies/{study}.html#{table}-{key}"
 
 
-def all_passages(pkg: Package, tables: dict[str, pd.DataFrame]) -> dict[str, Passages]:
+#: Rows of a table made into RowRefs at a time: its columns as Python values a batch at a time, not whole (#22).
+BATCH = 50_000
+
+
+def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], read: Callable[[str], None] | None = None) -> dict[str, Passages]:
     """The passages of each source document, in the order of the sources table (tables: pkg's, typed), reading each
-    table once: a row belongs to the document its source_id names."""
+    table once: a row belongs to the document its source_id names. read, when given, is told each table's name once
+    the columns read of it are taken, so that the caller may let go of it before its rows are made (the site, #22)."""
     sources = tables["sources"]
     seeds: dict[str, str] = {}
     for sid, seed in zip(sources["source_id"].tolist(), sources["seed_file"].tolist(), strict=True):
@@ -115,15 +127,24 @@ def all_passages(pkg: Package, tables: dict[str, pd.DataFrame]) -> dict[str, Pas
         if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
             continue
         frame = tables[table]
-        kept = frame[frame["source_id"].notna() & frame["quote"].notna()]
-        studies = [None] * len(kept)
-        if "study_id" in kept.columns:  # a missing study as None, told for the column at once (pd.isna per row took 2 s at 1M rows, #22)
-            studies = [None if gone else study for study, gone in zip(kept["study_id"].tolist(), kept["study_id"].isna().tolist(), strict=True)]
-        for sid, key, study, quote in zip(kept["source_id"].tolist(), kept[pk[0]].tolist(), studies, kept["quote"].tolist(), strict=True):
-            found = refs.get(sid)
-            if found is not None:
-                key = str(key)
-                found.append(RowRef(table, key, _href(table, key, study), str(quote)))
+        codes, distinct = pd.factorize(frame["quote"])  # one str per distinct quote, shared by the rows that quote it; -1: none
+        quotes = [str(quote) for quote in distinct.tolist()]
+        sids, keys, study = frame["source_id"], frame[pk[0]], frame["study_id"] if "study_id" in frame.columns else None
+        del frame, distinct
+        if read is not None:  # the caller may let go of the table: only the columns read below are held (#22)
+            read(table)
+        for start in range(0, len(sids), BATCH):  # the columns a batch at a time: as Python values, never whole (#22)
+            rows = slice(start, start + BATCH)
+            studies: list[Any] = [None] * len(sids.iloc[rows])
+            if study is not None:  # a missing study as None, told for the column at once (pd.isna per row took 2 s at 1M rows, #22)
+                some = study.iloc[rows]
+                studies = [None if gone else one for one, gone in zip(some.tolist(), some.isna().tolist(), strict=True)]
+            for sid, key, study_id, code in zip(sids.iloc[rows].tolist(), keys.iloc[rows].tolist(), studies, codes[rows].tolist(), strict=True):
+                found = None if code < 0 else refs.get(sid)  # no quote, or no source (a missing one is no key of refs)
+                if found is not None:
+                    key = str(key)
+                    found.append(RowRef(table, key, study_id, quotes[code]))
+        del sids, keys, study, codes
     return {sid: place(sid, pkg.file(str(seeds[sid])).decode("utf-8"), rows) for sid, rows in refs.items()}
 
 

@@ -106,6 +106,11 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     never held in memory at once); the relative paths of the pages written. owned: pkg was opened for the site alone,
     so the finding tables it holds may be let go once read (_let_go)."""
     tables = typed_tables(pkg)
+    # The tables' copies, and their checksums in croissant.json, read each file whole: before the export, which holds
+    # the most (after it, a million outcomes' 386 MB were the site's peak, #22).
+    for resource in pkg.usable:
+        staging.write(f"downloads/csv/{resource.name}.csv", pkg.file(resource.path))
+    staging.write(f"downloads/{CROISSANT}", croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv"))  # beside the copies it describes (#20)
     placed = {rel: f"downloads/{_download_path(rel)}" for rel in (SQLITE_FILE, FINDINGS_CSV)}  # put in place, not held (#22)
     try:
         exported, findings = files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()})
@@ -116,9 +121,6 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     for rel, data in exported.items():
         staging.write(f"downloads/{_download_path(rel)}", data)
     del exported
-    for resource in pkg.usable:
-        staging.write(f"downloads/csv/{resource.name}.csv", pkg.file(resource.path))
-    staging.write(f"downloads/{CROISSANT}", croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv"))  # beside the copies it describes (#20)
     archive = root / "dist" / archive_name(pkg.version)
     links: dict[str, str] = {}
     if release_url:
@@ -127,9 +129,12 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     elif (published := read_file(root, f"dist/{archive.name}")) is not None:
         staging.write(f"downloads/{archive.name}", published)
         staging.write(f"downloads/{archive.name}.sha256", f"{hashlib.sha256(published).hexdigest()}  {archive.name}\n".encode())
-    passages = all_passages(pkg, tables)
+    finding_tables = [name for name, _ in view.parts(pkg.resources)]
+    # Each finding table let go as soon as its quotes are taken, before they are placed: held beside the rows they
+    # became, a million outcomes were the site's peak (#22).
+    passages = all_passages(pkg, tables, (lambda name: _let_go(pkg, tables, [name]) if name in finding_tables else None) if owned else None)
     if owned:
-        _let_go(pkg, tables, [name for name, _ in view.parts(pkg.resources)])
+        _let_go(pkg, tables, finding_tables)
     sources = _sources(tables)
     labels = {source["source_id"]: source["label"] for source in sources}
     passage_links = PassageLinks(passages, labels)
@@ -368,6 +373,9 @@ def _let_go(pkg: Package, tables: dict[str, pd.DataFrame], names: list[str]) -> 
         for held in (pkg.frames, pkg.typed):
             if held is not None:
                 held.pop(name, None)
+    from ..io.arrow import memory_pool
+
+    memory_pool().release_unused()  # jemalloc hands freed pages back only seconds later: the passages are placed meanwhile
 
 
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000,
