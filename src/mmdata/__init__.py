@@ -104,7 +104,8 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> Any:
     ``load("findings")`` gives the findings view: every outcome and adverse event with its
     study, arms and source (see mmdata.publish.findings), built from the typed tables without
     validating the package, so it raises what ``load()`` raises (LoadError, IntegrityError),
-    and LoadError too when the tables break a key the view's joins rest on.
+    and LoadError too when the tables break a key the view's joins rest on or their schemas
+    lack a column it takes (the field-errors ``mmdata validate`` reports).
     """
     if table == "findings":
         from .publish.export import load_findings

@@ -151,12 +151,15 @@ FIELDS = [{"name": "a"}, {"name": "b"}]
     ({"primaryKey": "a"}, None),  # a key written as one name
     ({"primaryKey": ["a"]}, None),
     ({"primaryKey": ["a", "b"]}, None),  # a first column that is not unique: the driver leaves the file to git
-    ({"primaryKey": "b"}, 'primaryKey ["b"] does not start with the table\'s first field "a"'),
+    ({"primaryKey": "b"}, 'primaryKey "b" does not start with the table\'s first field "a"'),  # as written
     ({"primaryKey": ["b", "a"]}, 'primaryKey ["b", "a"] does not start with the table\'s first field "a"'),
     ({}, "the table declares no primaryKey"),
     ({"primaryKey": []}, "the table declares no primaryKey"),
     ({"mmdata:role": "finding"}, None),  # named by role_problem: a table of findings is keyed by one column
     ({"mmdata:role": "arm"}, "the table declares no primaryKey"),
+    ({"primaryKey": 5}, None),  # not a key as Table Schema writes one: the standard's problem alone
+    ({"primaryKey": ["c"]}, None),  # a key naming no field: likewise
+    ({"fields": 5}, None),
 ])
 def test_a_key_the_merge_driver_would_not_match_rows_by_is_a_schema_error(written: dict, problem: str | None) -> None:
     # The driver sees three versions of a file and no schema: it matches rows by their first column. A table keyed
@@ -165,7 +168,6 @@ def test_a_key_the_merge_driver_would_not_match_rows_by_is_a_schema_error(writte
 
     found = key_problem({"fields": FIELDS, **written})
     assert (None if found is None else found[:len(problem or "")]) == problem
-
 
 
 def test_merge_table_command_leaves_conflict_markers_and_exits_1(tmp_path: Path) -> None:
@@ -202,3 +204,15 @@ def test_a_key_the_standard_refuses_is_named_once(tmp_path: Path, key: object, s
     apply_patch(pkg, [{"file": "schemas/arms.schema.json", "pointer": "/primaryKey", "value": key}])
     found = [p for p in mmdata.validate(pkg) if p.path == "schemas/arms.schema.json"]
     assert len(found) == 1 and said in found[0].message, found
+
+
+def test_a_key_problem_is_reported_beside_another_problem_of_its_schema(tmp_path: Path) -> None:
+    # One run reports every problem: a schema with a type mmdata cannot read and no key gets both, as with a bad role.
+    from ..conftest import apply_patch
+
+    pkg = build_fixture("_base", tmp_path / "pkg")
+    apply_patch(pkg, [{"file": "schemas/arms.schema.json", "pointer": "/primaryKey", "remove": True},
+                      {"file": "schemas/arms.schema.json", "pointer": "/fields/size/type", "value": "date"}])
+    found = {p.column: p.message for p in mmdata.validate(pkg) if p.path == "schemas/arms.schema.json"}
+    assert sorted(found) == ["primaryKey", "size"], found
+    assert "'date' is not supported" in found["size"] and found["primaryKey"].startswith("the table declares no primaryKey")

@@ -425,3 +425,19 @@ def test_the_maintainers_guide_states_the_limits_issue_13() -> None:
     assert (f"one entry may expand to at most {files.human(files.MAX_ENTRY_BYTES)} and all entries together to "
             f"{files.human(files.MAX_ARCHIVE_BYTES)}") in words
     assert sorted(files.MAX_FILE_BYTES) == ["json", "other", "table"]
+
+
+def test_a_schema_changed_in_an_archive_is_an_integrity_error_for_the_findings_view_too(released: Path, tmp_path: Path) -> None:
+    """load("findings") checks an archive against its SHA256SUMS before it asks the schemas what the view needs: a column
+    dropped from a released schema is a changed archive, not a schema to mend."""
+    with zipfile.ZipFile(released) as src:
+        name = next(n for n in src.namelist() if n.endswith("schemas/sources.schema.json"))
+        schema = json.loads(src.read(name))
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != "title"]
+    tampered = rewritten(released, tmp_path / "t.zip", {"schemas/sources.schema.json": json.dumps(schema).encode()})
+    with pytest.raises(mmdata.IntegrityError) as caught:
+        mmdata.load("findings", path=tampered)
+    with pytest.raises(mmdata.IntegrityError) as table:
+        mmdata.load("sources", path=tampered)
+    assert str(caught.value) == str(table.value)
+    assert str(caught.value).splitlines()[1].startswith(f"SHA256SUMS:{sums_line(released, 'schemas/sources.schema.json')}: ")

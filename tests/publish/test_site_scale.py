@@ -137,3 +137,24 @@ def test_the_rows_quoting_each_source_are_the_same_taken_in_batches_of_any_size_
     monkeypatch.setattr(passages_module, "BATCH", batch)
     assert seen() == whole
     assert sum(1 for rows in whole.values() for row in rows if len(row) == 5) > batch  # more rows than a batch
+
+
+def test_a_row_with_no_source_is_placed_in_no_document_issue_22() -> None:
+    # Rows are taken by their source_id's document: a row whose source_id is missing belongs to none, even when the
+    # sources table (of a package not validated) has a row with no source_id too.
+    import mmdata
+    from mmdata.model.load import typed_tables
+    from mmdata.publish.passages import all_passages
+
+    from ..conftest import ROOT
+
+    pkg = mmdata.open_package(ROOT)
+    tables = dict(typed_tables(pkg))
+    sources = tables["sources"]
+    tables["sources"] = pd.concat([sources, sources.iloc[:1].assign(source_id=pd.NA)], ignore_index=True)
+    outcomes = tables["outcomes"].copy()
+    unsourced = outcomes["outcome_id"].iloc[0]
+    outcomes.loc[0, "source_id"] = pd.NA
+    tables["outcomes"] = outcomes
+    placed = {(r.table, r.key) for found in all_passages(pkg, tables).values() for r in found.rows}
+    assert ("outcomes", unsourced) not in placed and ("outcomes", outcomes["outcome_id"].iloc[1]) in placed

@@ -81,9 +81,10 @@ def load(table: str | None = None, *, path: str | Path | None = None) -> pd.Data
     return frames[table] if table is not None else frames
 
 
-def typed_tables(pkg: Package, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+def typed_tables(pkg: Package, tables: list[str] | None = None, *, verified: bool = False) -> dict[str, pd.DataFrame]:
     """The tables of pkg (all of them, or those named) as `load` types them: handed on by validation when pkg was
-    validated and valid, else read now. The errors of `load`: IntegrityError, LoadError, MmdataError for an unknown table."""
+    validated and valid, else read now. The errors of `load`: IntegrityError, LoadError, MmdataError for an unknown table.
+    verified: the caller has checked a release archive against its SHA256SUMS already (verify_archive)."""
     names = pkg.names
     unknown = [t for t in tables or [] if t not in names]
     if unknown:
@@ -93,11 +94,8 @@ def typed_tables(pkg: Package, tables: list[str] | None = None) -> dict[str, pd.
         pkg.frames = {name: loaded_frame(table, typed)[0] for name, (table, typed) in pkg.typed.items()}
     if pkg.frames is not None and all(name in pkg.frames for name in wanted):
         return {name: pkg.frames[name] for name in wanted}
-    if isinstance(pkg.snapshot, ZipSnapshot):
-        verified = sums_problems(pkg.snapshot)  # a release archive: every file against its SHA256SUMS (#13)
-        if verified:
-            shown = "\n".join(p.to_line() for p in verified[:SHOWN])
-            raise IntegrityError(f"{pkg.label}: does not match its {SUMS}:\n{shown}")
+    if not verified:
+        verify_archive(pkg)
     usable = pkg.resources
     for name in wanted:
         if name not in usable:  # no path, no readable schema, a link, a folder or FIFO: as validate says (#13)
@@ -107,6 +105,16 @@ def typed_tables(pkg: Package, tables: list[str] | None = None) -> dict[str, pd.
     if tables is None:
         pkg.frames = frames
     return frames
+
+
+def verify_archive(pkg: Package) -> None:
+    """IntegrityError when pkg is a release archive a file of which does not match its SHA256SUMS (#13): checked before
+    anything is read of it."""
+    if isinstance(pkg.snapshot, ZipSnapshot):
+        found = sums_problems(pkg.snapshot)
+        if found:
+            shown = "\n".join(p.to_line() for p in found[:SHOWN])
+            raise IntegrityError(f"{pkg.label}: does not match its {SUMS}:\n{shown}")
 
 
 def _checked_frame(pkg: Package, resource: Resource) -> pd.DataFrame:
@@ -153,4 +161,4 @@ def raise_load_error(label: str, problems: list[Problem], what: str) -> NoReturn
     raise multiline(LoadError(f"{label}: {what}; fix these (`mmdata validate` lists every problem):\n{shown}{more}", problems))
 
 
-__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load", "package_at", "raise_load_error", "typed_tables"]
+__all__ = ["IntegrityError", "LoadError", "bundled_root", "data_version", "load", "package_at", "raise_load_error", "typed_tables", "verify_archive"]

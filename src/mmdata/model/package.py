@@ -459,8 +459,8 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
         role = role_problem(entry.schema) if entry.schema is not None else None
         if role is not None:  # the table is still read and checked: only its role is ignored
             problems.append(Problem(entry.schema_label, None, None, SCHEMA_ERROR, role))
-        key = key_problem(entry.schema) if entry.schema is not None and not found else None
-        if key is not None:  # the table is still read and checked; the key as declared (if any) is checked as ever
+        key = key_problem(entry.schema) if entry.schema is not None else None
+        if key is not None:  # the table is still read and checked, as the role's problem leaves it
             problems.append(Problem(entry.schema_label, None, "primaryKey", SCHEMA_ERROR, key))
     schemas = [entry.schema for entry in pkg.entries]
     if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):

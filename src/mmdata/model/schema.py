@@ -108,18 +108,26 @@ def key_problem(schema: Mapping[str, Any]) -> str | None:
     by a key that starts with its first field: `mmdata diff` matches rows by key, `mmdata fmt` sorts them by it, and
     `mmdata merge-table`, a git merge driver that sees three versions of a file and no schema, matches them by their
     first column. A finding table with no key is role_problem's."""
-    fields = [f.get("name") for f in schema.get("fields", []) if isinstance(f, dict)]
-    key = field_names(schema.get("primaryKey"))
+    declared = schema.get("fields")
+    fields = [f.get("name") for f in declared if isinstance(f, dict)] if isinstance(declared, list) else []
+    written = schema.get("primaryKey")
+    key = field_names(written)
     if not fields or (not key and schema.get(ROLE) == FINDING):
         return None
+    if written is not None and not (isinstance(written, str) or (isinstance(written, list) and all(isinstance(k, str) for k in written))):
+        return None  # not a key as Table Schema writes one: the standard's problem alone
+    if any(k not in fields for k in key):
+        return None  # a key naming no field: likewise
     if not key:
         return ("the table declares no primaryKey: `mmdata diff` matches rows by their key and `mmdata merge-table` by "
                 "their first column; add the field that names each row as the table's first field and declare it primaryKey")
     if key[0] != fields[0]:
-        return (f"primaryKey {json.dumps(key)} does not start with the table's first field {json.dumps(fields[0])}: "
+        return (f"primaryKey {json.dumps(written)} does not start with the table's first field {json.dumps(fields[0])}: "
                 f"`mmdata merge-table` matches rows by their first column; move {json.dumps(key[0])} to the front of fields, or key "
                 f"the table by {json.dumps(fields[0])}")
     return None
+
+
 #: Where seeds are when the sources schema does not say.
 DEFAULT_FOLDER = "seeds"
 

@@ -46,7 +46,7 @@ from ..io.csvfile import canonical_lines, quoted
 from ..io.files import unwritable, write_file
 from ..io.jsonfile import dumps
 from ..io.snapshot import Snapshot
-from ..model.load import package_at, raise_load_error, typed_tables
+from ..model.load import package_at, raise_load_error, typed_tables, verify_archive
 from ..model.package import Package, declared_files, open_package, view_field_problems
 from ..model.schema import Resource
 from ..rules.celltext import FORMULA_STARTS
@@ -74,10 +74,11 @@ def load_findings(path: str | Path | None = None) -> Any:
     LoadError too when the tables break a key or another constraint the view's joins rest on, or their schemas lack a
     column it takes (validation's field-errors, model.package.view_field_problems)."""
     pkg = package_at(path)
+    verify_archive(pkg)  # first, as mmdata.load does: a schema changed inside a release archive is an IntegrityError
     shape = view_field_problems(pkg.entries)  # a column the view takes, missing or of two types: as validation says it
     if shape:
         raise_load_error(pkg.label, shape, "cannot build the findings view")
-    tables = typed_tables(pkg)
+    tables = typed_tables(pkg, verified=True)
     try:
         return findings_frame(tables, pkg.resources)
     except ExportError as exc:

@@ -137,10 +137,12 @@ def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], read: Callable[[
             rows = slice(start, start + BATCH)
             studies: list[Any] = [None] * len(sids.iloc[rows])
             if study is not None:  # a missing study as None, told for the column at once (pd.isna per row took 2 s at 1M rows, #22)
-                some = study.iloc[rows]
-                studies = [None if gone else one for one, gone in zip(some.tolist(), some.isna().tolist(), strict=True)]
-            for sid, key, study_id, code in zip(sids.iloc[rows].tolist(), keys.iloc[rows].tolist(), studies, codes[rows].tolist(), strict=True):
-                found = None if code < 0 else refs.get(sid)  # no quote, or no source (a missing one is no key of refs)
+                these = study.iloc[rows]
+                studies = [None if gone else one for one, gone in zip(these.tolist(), these.isna().tolist(), strict=True)]
+            some = sids.iloc[rows]
+            for sid, gone, key, study_id, code in zip(some.tolist(), some.isna().tolist(), keys.iloc[rows].tolist(), studies,
+                                                      codes[rows].tolist(), strict=True):
+                found = None if gone or code < 0 else refs.get(sid)  # no source, or no quote: no passage
                 if found is not None:
                     key = str(key)
                     found.append(RowRef(table, key, study_id, quotes[code]))

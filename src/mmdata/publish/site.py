@@ -365,17 +365,14 @@ WRITTEN = ("finding", "quote", "caveat")
 
 
 def _let_go(pkg: Package, tables: dict[str, pd.DataFrame], names: list[str]) -> None:
-    """Let go of the tables names, as typed and as read, which the pages do not read once the passages are placed: they
-    read the findings view instead. At a million rows, the site's peak was in its pages, with the finding tables held
-    beside the view (#22)."""
+    """Let go of the tables names, as typed and as read, which the pages do not read once the passages have taken their
+    quotes: they read the findings view instead. At a million rows, the site's peak was in its pages, with the finding
+    tables held beside the view, and then in the passages (#22)."""
     for name in names:
         tables.pop(name, None)
         for held in (pkg.frames, pkg.typed):
             if held is not None:
                 held.pop(name, None)
-    from ..io.arrow import memory_pool
-
-    memory_pool().release_unused()  # jemalloc hands freed pages back only seconds later: the passages are placed meanwhile
 
 
 def _by_study(findings: pd.DataFrame, study_ids: list[str], batch: int = 50_000,
