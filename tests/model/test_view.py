@@ -58,6 +58,29 @@ def test_a_column_of_two_finding_tables_with_two_types_is_named_at_the_later_tab
                                          "columns, one type each; give both one type, or rename one")]
 
 
+def with_unit(resource: Resource, name: str, unit: str | None) -> Resource:
+    return dataclasses.replace(resource, fields=tuple(dataclasses.replace(f, unit=unit) if f.name == name else f for f in resource.fields))
+
+
+@pytest.mark.parametrize(("outcomes", "events", "said"), [
+    (None, "years", 'the unit "years" here and no unit in outcomes'),
+    ("months", None, 'no unit here and the unit "months" in outcomes'),
+    ("months", "years", 'the unit "years" here and the unit "months" in outcomes'),
+    ("months", "months", None),  # one unit: the view's column has it
+])
+def test_a_column_of_two_finding_tables_with_two_units_is_named_at_the_later_table(outcomes: str | None, events: str | None,
+                                                                                  said: str | None) -> None:
+    # The view's column has one unit (in its schema, its Parquet file's metadata and the data dictionary): the first
+    # table's, which would be the wrong one for the other table's rows.
+    resources = dict(RESOURCES, outcomes=with_unit(RESOURCES["outcomes"], "time_value", outcomes),
+                     adverse_events=with_unit(RESOURCES["adverse_events"], "time_value", events))
+    expected = [] if said is None else [("adverse_events", "time_value", f"{said}: the findings view stacks the finding tables' "
+                                                                          "columns, one unit each; give both one unit, or rename one")]
+    assert view_problems(resources) == expected
+    if said is None:
+        assert next(f for f in findings_resource(resources).fields if f.name == "time_value").unit == "months"
+
+
 def test_a_column_the_view_takes_is_missing_once_where_it_is_declared() -> None:
     resources = dict(RESOURCES, arms=without(RESOURCES["arms"], "role"), sources=without(RESOURCES["sources"], "source_id"))
     assert view_problems(resources) == [

@@ -1125,7 +1125,7 @@ def test_a_table_without_a_key_is_exported_in_the_order_of_its_file(package: Pat
         dict(zip(columns, (key, meaning or None), strict=True)) for key, meaning in rows]
 
 
-@pytest.mark.parametrize("case", ["view-column-missing", "view-column-name", "view-column-type"])
+@pytest.mark.parametrize("case", ["view-column-missing", "view-column-name", "view-column-type", "view-column-unit"])
 def test_load_findings_of_tables_the_view_cannot_be_made_of_is_a_load_error_with_validations_words(tmp_path: Path, case: str) -> None:
     # mmdata.load("findings") builds the view without validating: a column it takes that a schema lacks was a KeyError,
     # one of two types a ValueError; now the LoadError its documentation names, with the field-errors validate reports.

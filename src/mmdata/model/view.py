@@ -6,6 +6,7 @@ fails. Standard library only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .schema import FINDING, MAX_COLUMNS, Resource, a_type
@@ -85,7 +86,8 @@ def own_columns(resources: dict[str, Resource]) -> list[str]:
 def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None, str]]:
     """What keeps the findings view from being made of these tables (the usable ones), as (table, column, words): a column
     the view takes that a table lacks (a finding table's column that names a joined row; the joined table's key, or a
-    column taken from it), a column of two finding tables with two types (the view stacks them into one), a finding
+    column taken from it), a column of two finding tables with two types or two units (the view stacks them into one,
+    of one type and one unit), a finding
     table's column named like one the view makes (its key columns, a joined column, the hedge) or like another finding
     table's but for case (SQLite tells no names apart by case), a finding table's key named like another finding table's
     column (the view would stack the keys into it), and a view of more columns than SQLite holds (column None). A joined
@@ -100,6 +102,7 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
         problems += [(table, join.local, f"missing: the findings view joins each finding to {join.table} by it; declare it")
                      for table, _ in stacked if resources[table].field(join.local) is None]
     kinds: dict[str, tuple[str, str]] = {}  # column: (the first finding table that has it, its type)
+    units: dict[str, tuple[str, str | None]] = {}  # column: (the first finding table that has it, its unit)
     made = {KIND, KEY, HEDGE} | {f"{alias}_{field}" for alias, field in joined(resources)}
     named = {name.casefold(): name for name in made}  # SQLite tells no two names apart by case
     for table, key in stacked:
@@ -110,6 +113,10 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
             if first[1] != f.type:
                 problems.append((table, f.name, f"{a_type(f.type)} here and {a_type(first[1])} in {first[0]}: the findings view stacks the "
                                                 "finding tables' columns, one type each; give both one type, or rename one"))
+            said = units.setdefault(f.name, (table, f.unit))
+            if said[1] != f.unit:  # the view's column has one unit, told in its schema, Parquet file and dictionary
+                problems.append((table, f.name, f"{_unit(f.unit)} here and {_unit(said[1])} in {said[0]}: the findings view stacks the "
+                                                "finding tables' columns, one unit each; give both one unit, or rename one"))
             other = named.setdefault(f.name.casefold(), f.name)
             if other in made:
                 problems.append((table, f.name, f"the findings view makes a column of {'this name' if other == f.name else 'the name ' + other} "
@@ -128,6 +135,11 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
         problems.append((stacked[0][0], None, f"the findings view of the finding tables would hold {width:,} columns, more than the "
                                             f"{MAX_COLUMNS:,} SQLite holds; give the finding tables fewer columns between them"))
     return problems
+
+
+def _unit(unit: str | None) -> str:
+    """A field's unit, in words."""
+    return "no unit" if unit is None else f"the unit {json.dumps(unit)}"
 
 
 def _made(name: str) -> str:
