@@ -68,7 +68,6 @@ TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
 #: A resource name mmdata can use as a file name (the exports' parquet/<name>.parquet, the site's downloads/csv/<name>.csv)
 #: and an SQL table name: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (#23).
 RESOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-#: The most columns a table may have: SQLite's limit (SQLITE_MAX_COLUMN), which the SQLite export must meet (#23).
 
 
 def checksums(content: bytes) -> dict[str, Any]:
@@ -472,9 +471,11 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
 def view_field_problems(entries: Iterable[Entry]) -> list[Problem]:
     """What keeps the findings view from being made of the tables of entries (those with a resource), as validation reports
     it: view.view_problems, each a field-error at its table's schema and column."""
-    usable = {e.resource.name: e for e in entries if e.resource is not None}
-    return [Problem(usable[table].schema_label, None, column, FIELD_ERROR, words)
-            for table, column, words in view_problems({name: e.resource for name, e in usable.items() if e.resource is not None})]
+    labels, resources = {}, {}
+    for e in entries:
+        if e.resource is not None:
+            labels[e.resource.name], resources[e.resource.name] = e.schema_label, e.resource
+    return [Problem(labels[table], None, column, FIELD_ERROR, words) for table, column, words in view_problems(resources)]
 
 
 def _standard_problems(entry: Entry) -> list[Problem]:

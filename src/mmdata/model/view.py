@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .schema import FINDING, MAX_COLUMNS, Resource, a_type
+from .schema import FINDING, MAX_COLUMNS, Field, Resource, a_type
 
 
 @dataclass(frozen=True)
@@ -101,21 +101,19 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
                          for name in taken if resources[join.table].field(name) is None and (join.table, name) not in {p[:2] for p in problems}]
         problems += [(table, join.local, f"missing: the findings view joins each finding to {join.table} by it; declare it")
                      for table, _ in stacked if resources[table].field(join.local) is None]
-    kinds: dict[str, tuple[str, str]] = {}  # column: (the first finding table that has it, its type)
-    units: dict[str, tuple[str, str | None]] = {}  # column: (the first finding table that has it, its unit)
+    firsts: dict[str, tuple[str, Field]] = {}  # column: the first finding table that has it, and its field there
     made = {KIND, KEY, HEDGE} | {f"{alias}_{field}" for alias, field in joined(resources)}
     named = {name.casefold(): name for name in made}  # SQLite tells no two names apart by case
     for table, key in stacked:
         for f in resources[table].fields:
             if f.name == key:
                 continue
-            first = kinds.setdefault(f.name, (table, f.type))
-            if first[1] != f.type:
-                problems.append((table, f.name, f"{a_type(f.type)} here and {a_type(first[1])} in {first[0]}: the findings view stacks the "
+            there, first = firsts.setdefault(f.name, (table, f))
+            if first.type != f.type:
+                problems.append((table, f.name, f"{a_type(f.type)} here and {a_type(first.type)} in {there}: the findings view stacks the "
                                                 "finding tables' columns, one type each; give both one type, or rename one"))
-            said = units.setdefault(f.name, (table, f.unit))
-            if said[1] != f.unit:  # the view's column has one unit, told in its schema, Parquet file and dictionary
-                problems.append((table, f.name, f"{_unit(f.unit)} here and {_unit(said[1])} in {said[0]}: the findings view stacks the "
+            if first.unit != f.unit:  # the view's column has one unit, told in its schema, Parquet file and dictionary
+                problems.append((table, f.name, f"{_unit(f.unit)} here and {_unit(first.unit)} in {there}: the findings view stacks the "
                                                 "finding tables' columns, one unit each; give both one unit, or rename one"))
             other = named.setdefault(f.name.casefold(), f.name)
             if other in made:
@@ -130,7 +128,7 @@ def view_problems(resources: dict[str, Resource]) -> list[tuple[str, str | None,
                 problems.append((table, key, f"the key of this table, and a column of {other_table}: the findings view would stack "
                                              "the keys into that column; rename one"))
                 break
-    width = 2 + len({name.casefold() for name in kinds}) + len(made) - 3 + (QUALIFIER in kinds)  # the keys, own and joined, the hedge
+    width = 2 + len({name.casefold() for name in firsts}) + len(made) - 3 + (QUALIFIER in firsts)  # the keys, own and joined, the hedge
     if stacked and width > MAX_COLUMNS:
         problems.append((stacked[0][0], None, f"the findings view of the finding tables would hold {width:,} columns, more than the "
                                             f"{MAX_COLUMNS:,} SQLite holds; give the finding tables fewer columns between them"))
