@@ -254,3 +254,39 @@ def test_a_table_already_in_key_order_is_taken_as_it_is_issue_22(order: list[int
     from mmdata.publish.columns import _identity
 
     assert _identity(pa.array(order, pa.uint64())) is identity
+
+
+@pytest.mark.parametrize("change", ["reversed", "one more", "one more first"])
+def test_a_column_whose_finding_tables_allow_other_values_is_the_databases_issue_22(change: str) -> None:
+    # A view column of allowed values stacks each finding table's indices only where they index the view's own
+    # values; where one table allows other values, or the same in another order, its values are encoded again.
+    pkg = mmdata.open_package(ROOT)
+    tables, resources = typed_tables(pkg), pkg.resources
+    tables_of = [t for t, _ in findings.parts(resources)]
+    name = next(f.name for f in resources[tables_of[0]].fields if f.enum and all(
+        (g := resources[t].field(f.name)) is not None and g.enum == f.enum for t in tables_of))
+    field = resources[tables_of[-1]].field(name)
+    enum = {"reversed": list(field.enum)[::-1], "one more": [*field.enum, "another value"], "one more first": ["another value", *field.enum]}[change]
+    other = _replaced(resources[tables_of[-1]], name, constraints=dataclasses.replace(field.constraints, enum=tuple(enum)))
+    changed = dict(resources, **{tables_of[-1]: other})
+    made = {t: table_columns(tables[t], resource) for t, resource in changed.items()}
+    view = view_columns(made, changed)
+    conn = database(tables, changed)
+    try:
+        back = read_back(conn, findings.NAME, described(changed)[findings.NAME])
+    finally:
+        conn.close()
+    names = findings.findings_resource(changed).field_names
+    assert view is not None and view[names.index(name)].type == back[names.index(name)].type
+    assert view[names.index(name)].equals(back[names.index(name)])
+    assert all(a.equals(b) for a, b in zip(view, back, strict=True))
+
+
+def test_values_encoded_already_are_encoded_again_only_against_other_allowed_values_issue_22() -> None:
+    field = resource_of({"fields": [{"name": "v", "type": "string", "constraints": {"enum": ["a", "b"]}}]}, "t").fields[0]
+    mine = pa.DictionaryArray.from_arrays(pa.array([1, None, 0], pa.int32()), pa.array(["a", "b"]))
+    assert encoded(mine, field, "t") is mine
+    for other in (pa.DictionaryArray.from_arrays(pa.array([0, None, 1], pa.int32()), pa.array(["b", "a"])),
+                  pa.DictionaryArray.from_arrays(pa.array([1, None, 0], pa.int8()), pa.array(["a", "b"]))):
+        again = encoded(other, field, "t")
+        assert again.type == mine.type and again.equals(mine)

@@ -9,10 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from mmdata.publish import findings as view
-from mmdata.publish.passages import Passage, Passages, RowRef, place
+from mmdata.publish.passages import Passage, Passages, RowRef, factorized, place
 from mmdata.publish.plot import records
 from mmdata.publish.site import PassageLinks, _by_study
 
@@ -158,3 +159,22 @@ def test_a_row_with_no_source_is_placed_in_no_document_issue_22() -> None:
     tables["outcomes"] = outcomes
     placed = {(r.table, r.key) for found in all_passages(pkg, tables).values() for r in found.rows}
     assert ("outcomes", unsourced) not in placed and ("outcomes", outcomes["outcome_id"].iloc[1]) in placed
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["b", "a", None], [], ["a", "c", None, "b"]]))),  # a column of chunks
+    pd.Series(["x", None, "x", "y"], dtype=object), pd.Series([None, None], dtype="string[pyarrow]"), pd.Series([], dtype="string[pyarrow]")])
+def test_a_column_factorized_names_each_rows_text_once_and_a_missing_one_minus_one_issue_22(values: pd.Series) -> None:
+    codes, texts = factorized(values)
+    assert len(texts) == len(set(texts)) and all(isinstance(text, str) for text in texts)
+    assert [None if code < 0 else texts[code] for code in codes.tolist()] == [None if pd.isna(v) else v for v in values.tolist()]
+
+
+def test_a_column_whose_chunks_come_back_with_dictionaries_of_their_own_is_factorized_as_one_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.compute as pc
+
+    encode = pc.dictionary_encode
+    monkeypatch.setattr(pc, "dictionary_encode", lambda array: pa.chunked_array([encode(chunk) for chunk in array.chunks]))
+    values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["b", "a", None], ["a", "c", "b"]])))
+    codes, texts = factorized(values)
+    assert [None if code < 0 else texts[code] for code in codes.tolist()] == ["b", "a", None, "a", "c", "b"]

@@ -43,6 +43,10 @@ def encoded(values: Any, field: Field, table: str) -> Any:
     if not field.categorical:
         return values
     allowed = pa.array(list(field.enum or ()), pa.string())
+    if pa.types.is_dictionary(values.type):
+        if values.dictionary.equals(allowed) and values.type.index_type == pa.int32():
+            return values  # encoded already
+        values = plain(values)
     indices = pc.index_in(values, value_set=allowed).cast(pa.int32())
     if indices.null_count != values.null_count:  # validation and the database's CHECK refuse any other value: never reached
         raise ExportError(f"{table}.{field.name} holds a value outside its allowed values; run `mmdata validate`")
@@ -130,36 +134,36 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
     sizes, in_order = [], True
     for table, key in stacked:
         resource = resources[table]
-        own = {f.name: plain(column) for f, column in zip(resource.fields, tables[table], strict=True)}
+        own = {f.name: column for f, column in zip(resource.fields, tables[table], strict=True)}  # encoded, as made
         rows = len(own[key])
         sizes.append(rows)
-        in_order = in_order and _ascending(own[key])
+        in_order = in_order and _ascending(plain(own[key]))
         for j in findings.JOINS:
             local, target = resource.field(j.local), resources[j.table].field(j.key)
             if local is None or target is None or local.type != target.type or local.type not in ORDERED:
                 return None
             # A missing value joins nothing, as SQL's = never holds for NULL (a unique key may be missing in many rows).
-            found[j.alias].append(pc.index_in(own[j.local], value_set=_of(tables, resources, j.table, j.key), skip_nulls=True))
+            found[j.alias].append(pc.index_in(plain(own[j.local]), value_set=_of(tables, resources, j.table, j.key), skip_nulls=True))
         for i, f in enumerate(view.fields):
             kind = getattr(pa, f.arrow_type)()
             if f.name == findings.KIND or f.name in taken:
                 continue  # made once for all the tables, below
             if f.name == findings.KEY:
-                column = own[key]
+                column = plain(own[key])
             elif f.name == findings.HEDGE:
-                qualifier = own.get(findings.QUALIFIER)
+                qualifier = None if findings.QUALIFIER not in own else plain(own[findings.QUALIFIER])
                 if qualifier is not None and qualifier.type != kind:
                     return None  # SQL's IN of a number among texts: SQLite's comparison, not Arrow's
                 column = pa.nulls(rows, kind) if qualifier is None else pc.if_else(
                     pc.is_in(qualifier, value_set=pa.array(list(HEDGES), pa.string())), qualifier, pa.scalar(None, kind))
             else:
                 column = own[f.name] if f.name in own else pa.nulls(rows, kind)
-            if column.type != kind:
+            if plain_type(column) != kind:
                 return None
             parts[i].append(column)
     at = {alias: concatenated(rows, pa.int32()) for alias, rows in found.items()}
     columns = []
-    for i, f in enumerate(view.fields):
+    for i, f in enumerate(view.fields):  # each column encoded as soon as it is made, its parts let go (#22)
         kind = getattr(pa, f.arrow_type)()
         if f.name == findings.KIND:
             which = np.repeat(np.arange(len(stacked), dtype=np.int32), sizes)
@@ -168,15 +172,31 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
             join, name = taken[f.name]
             column = pc.take(_of(tables, resources, join.table, name), at[join.alias])
         else:
-            column = concatenated(parts[i], kind)
-        if column.type != kind:
+            column = _stacked(parts[i], f, kind)
+        parts[i] = []
+        if plain_type(column) != kind:
             return None
-        columns.append(column)
+        columns.append(encoded(column, f, findings.NAME))
     if not in_order:
         names = view.field_names
-        order = _order([columns[names.index(k)] for k in findings.PRIMARY_KEY])
+        order = _order([plain(columns[names.index(k)]) for k in findings.PRIMARY_KEY])
         columns = [pc.take(column, order) for column in columns]
-    return [encoded(column, f, findings.NAME) for column, f in zip(columns, view.fields, strict=True)]
+    return columns
+
+
+def _stacked(parts: list[Any], field: Field, kind: Any) -> Any:
+    """A view's column of the finding tables' columns parts, one after the other. Where every part holds the view
+    field's allowed values as their indices (encoded), the indices are stacked: decoded, each table's column of
+    allowed values was a copy of its texts, and a million findings' were the view's largest transient (#22)."""
+    allowed = pa.array(list(field.enum or ()), pa.string()) if field.categorical else None
+    if allowed is not None and parts and all(pa.types.is_dictionary(part.type) and part.dictionary.equals(allowed) for part in parts):
+        return pa.DictionaryArray.from_arrays(concatenated([part.indices for part in parts], pa.int32()), allowed)
+    return concatenated([plain(part) for part in parts], kind)
+
+
+def plain_type(array: Any) -> Any:
+    """The type of plain(array)'s values."""
+    return array.type.value_type if pa.types.is_dictionary(array.type) else array.type
 
 
 def _ascending(keys: Any) -> bool:
@@ -196,4 +216,4 @@ def _of(tables: dict[str, list[Any]], resources: dict[str, Resource], table: str
     return flat(plain(tables[table][resources[table].field_names.index(name)]))
 
 
-__all__ = ["ORDERED", "encoded", "concatenated", "flat", "plain", "table_columns", "view_columns"]
+__all__ = ["ORDERED", "encoded", "concatenated", "flat", "plain", "plain_type", "table_columns", "view_columns"]

@@ -112,9 +112,10 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dic
     and, when keep, the findings view as an Arrow table (as its Parquet file holds it). The SQLite file and findings.csv
     are put at the paths into gives them instead of in the files: the first moved, the second written as it is made.
 
-    The columns of each table and of the findings view are made from the typed tables (_made), before the database is
-    compacted: in this order, the Arrow allocations of a million findings took 1.4 to 3.4 s, after it 6 to 9 s of page
-    faults. A table or view columns.py cannot make is read back from the database BATCH rows at a time, in key order; a
+    The columns of each table and of the findings view are made from the typed tables (_made, _with_view), before the
+    database is compacted: in this order, the Arrow allocations of a million findings took 1.4 to 3.4 s, after it 6 to 9 s
+    of page faults. The site (keep) writes the tables' Parquet files before the view's columns are made, not while they
+    are held. A table or view columns.py cannot make is read back from the database BATCH rows at a time, in key order; a
     batch is made into Arrow arrays (Parquet, and the findings view kept) and CSV lines (findings.csv) and let go: the
     rows of a million findings as Python values were gigabytes (#22).
 
@@ -129,6 +130,13 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dic
     conn = database(tables, resources, checked=valid)  # built once: it is the SQLite file, and the rows are read back from it
     try:
         made = _made(tables, resources, formats, keep)
+        if keep:  # the site: each table's Parquet file before the view's columns are made (its combined columns and
+            # the view's were the site's peak memory, #22); what columns.py could not make waits for the compacted database
+            early = {name: every.pop(name) for name in list(every) if name in made}
+            _arrow_files(pkg, conn, early, dict(made), formats, keep, files, into)
+        _with_view(made, resources, formats)
+        if keep:
+            made = {name: columns for name, columns in made.items() if name in every}
         if "sqlite" in formats:
             files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
         if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
@@ -218,19 +226,28 @@ BATCH = 50_000
 
 
 def _made(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], formats: tuple[str, ...], keep: bool) -> dict[str, list[Any]]:
-    """The columns of each table and of the findings view made from the typed tables (columns.py), where they are the
-    database's (the others are read back from it), when an Arrow output is asked for (#22)."""
+    """The columns of each table made from the typed tables (columns.py), where they are the database's (the others are
+    read back from it), when an Arrow output is asked for (#22)."""
     if not ({"parquet", "csv"} & set(formats) or keep):
         return {}
-    from .columns import table_columns, view_columns
+    from .columns import table_columns
 
-    made = {name: columns for name, resource in resources.items() if (columns := table_columns(tables[name], resource)) is not None}
+    return {name: columns for name, resource in resources.items() if (columns := table_columns(tables[name], resource)) is not None}
+
+
+def _with_view(made: dict[str, list[Any]], resources: dict[str, Resource], formats: tuple[str, ...]) -> None:
+    """Add the findings view's columns to made, from its tables' (_made), where columns.py can make them; then drop the
+    tables' when no Parquet file is asked for (#22)."""
+    if not made:
+        return
+    from .columns import view_columns
+
     view = view_columns(made, resources)
     if view is not None:
         made[findings.NAME] = view
     if "parquet" not in formats:
-        made = {name: columns for name, columns in made.items() if name == findings.NAME}
-    return made
+        for name in [name for name in made if name != findings.NAME]:
+            del made[name]
 
 
 def _wanted(name: str, formats: tuple[str, ...], keep: bool) -> tuple[bool, bool]:
@@ -257,7 +274,7 @@ def _arrow_files(pkg: Package, conn: sqlite3.Connection, every: dict[str, Resour
                 put(canonical_lines([resource.field_names]).encode("utf-8"))
             numbers: list[dict[Any, str]] = [{} for _ in resource.fields]  # each number column's texts, once per value
             if name in made:  # made from the typed tables: one batch, findings.csv's lines BATCH rows at a time
-                arrays.append(made.pop(name))
+                arrays.append(list(made.pop(name)))  # a list of its own: arrow_table empties it
                 rows = len(arrays[0][0]) if arrays[0] else 0
                 for start in range(0, rows, BATCH) if csv else ():
                     batch = [column.slice(start, BATCH) for column in arrays[0]]
