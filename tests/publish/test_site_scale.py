@@ -163,11 +163,16 @@ def test_a_row_with_no_source_is_placed_in_no_document_issue_22() -> None:
 
 @pytest.mark.parametrize("values", [
     pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["b", "a", None], [], ["a", "c", None, "b"]]))),  # a column of chunks
-    pd.Series(["x", None, "x", "y"], dtype=object), pd.Series([None, None], dtype="string[pyarrow]"), pd.Series([], dtype="string[pyarrow]")])
-def test_a_column_factorized_names_each_rows_text_once_and_a_missing_one_minus_one_issue_22(values: pd.Series) -> None:
-    codes, texts = factorized(values)
-    assert len(texts) == len(set(texts)) and all(isinstance(text, str) for text in texts)
-    assert [None if code < 0 else texts[code] for code in codes.tolist()] == [None if pd.isna(v) else v for v in values.tolist()]
+    pd.Series(["x", None, "x", "y"], dtype=object), pd.Series([None, None], dtype="string[pyarrow]"), pd.Series([], dtype="string[pyarrow]"),
+    pd.Series(pd.Categorical(["b", None, "a", "b"], categories=["a", "b", "c"])),  # a column of allowed values (a second review found it)
+    pd.Series(pd.Categorical([], categories=["a"])), pd.Series([1, None, 0, 1], dtype="Int64"), pd.Series([float("nan"), 1.5], dtype=object),
+    pd.Series(["a", 1, "a"], dtype=object)])
+def test_a_column_factorized_names_each_rows_value_once_and_a_missing_one_minus_one_issue_22(values: pd.Series) -> None:
+    codes, distinct = factorized(values)
+    assert len(distinct) == len(set(distinct))
+    found = [None if code < 0 else distinct[code] for code in codes.tolist()]
+    assert found == [None if pd.isna(v) else v for v in values.tolist()]
+    assert [type(v) for v in found] == [type(None) if pd.isna(v) else type(v) for v in values.tolist()]  # 0 stays a number
 
 
 def test_a_column_whose_chunks_come_back_with_dictionaries_of_their_own_is_factorized_as_one_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -127,8 +127,10 @@ def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], read: Callable[[
         if not {"source_id", "quote"} <= set(resource.field_names) or len(pk) != 1:
             continue
         frame = tables[table]
-        codes, quotes = factorized(frame["quote"])  # one str per distinct quote, shared by the rows that quote it
+        codes, distinct = factorized(frame["quote"])
+        quotes = [str(quote) for quote in distinct]  # one str per distinct quote, shared by the rows that quote it
         study_codes, study_ids = factorized(frame["study_id"]) if "study_id" in frame.columns else (None, [])  # the same
+        del distinct
         sids, keys = frame["source_id"], frame[pk[0]]
         del frame
         if read is not None:  # the caller may let go of the table: only the columns read below are held (#22)
@@ -148,22 +150,29 @@ def all_passages(pkg: Package, tables: dict[str, pd.DataFrame], read: Callable[[
     return {sid: place(sid, pkg.file(str(seeds[sid])).decode("utf-8"), rows) for sid, rows in refs.items()}
 
 
-def factorized(series: pd.Series) -> tuple[Any, list[str]]:
-    """A column's distinct values as text, each once, and the index of each row's among them (-1: missing), as numpy
-    integers: by Arrow's dictionary encoding, of pandas' own Arrow array where it holds one (pandas' factorize of a
-    million quotes held three times the memory, the site's peak, #22)."""
+def factorized(series: pd.Series) -> tuple[Any, list[Any]]:
+    """A column's distinct values (as tolist gives them), each once, and the index of each row's among them (-1:
+    missing), as numpy integers: by Arrow's dictionary encoding, of pandas' own Arrow array where it holds one (pandas'
+    factorize of a million quotes held three times the memory, the site's peak, #22); by pandas' where Arrow cannot
+    hold the column (values of several types)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(series.array)
-    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, array.type))  # the texts never copied
-    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    try:
+        array = pa.array(series.array, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        codes, distinct = pd.factorize(series)
+        return codes, distinct.tolist()
+    kind = array.type.value_type if pa.types.is_dictionary(array.type) else array.type  # a column of allowed values: its values
+    chunks = [chunk.dictionary_decode() if pa.types.is_dictionary(chunk.type) else chunk
+              for chunk in (array.chunks if isinstance(array, pa.ChunkedArray) else [array])]
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, kind))  # the texts never copied
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], kind)
     if not all(chunk.dictionary.equals(dictionary) for chunk in encoded.chunks):  # Arrow gives each chunk the whole one
         encoded = encoded.unify_dictionaries()  # (made one, 93 chunks of a million quotes took 2.8 s)
         dictionary = encoded.chunk(0).dictionary
     codes = pc.fill_null(pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32()), -1)
-    return codes.to_numpy(), [str(value) for value in dictionary.to_pylist()]
+    return codes.to_numpy(), dictionary.to_pylist()
 
 
 def place(source_id: str, text: str, rows: list[RowRef]) -> Passages:
