@@ -216,4 +216,4 @@ def _of(tables: dict[str, list[Any]], resources: dict[str, Resource], table: str
     return flat(plain(tables[table][resources[table].field_names.index(name)]))
 
 
-__all__ = ["ORDERED", "encoded", "concatenated", "flat", "plain", "plain_type", "table_columns", "view_columns"]
+__all__ = ["ORDERED", "encoded", "concatenated", "flat", "plain", "table_columns", "view_columns"]
