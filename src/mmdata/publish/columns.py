@@ -42,7 +42,7 @@ def encoded(values: Any, field: Field, table: str) -> Any:
     values dictionary-encoded in the schema's order, which ExportError refuses a value outside of."""
     if not field.categorical:
         return values
-    allowed = pa.array(list(field.enum or ()), pa.string())
+    allowed = _allowed(field)
     if pa.types.is_dictionary(values.type):
         if values.dictionary.equals(allowed) and values.type.index_type == pa.int32():
             return values  # encoded already
@@ -51,6 +51,11 @@ def encoded(values: Any, field: Field, table: str) -> Any:
     if indices.null_count != values.null_count:  # validation and the database's CHECK refuse any other value: never reached
         raise ExportError(f"{table}.{field.name} holds a value outside its allowed values; run `mmdata validate`")
     return pa.DictionaryArray.from_arrays(indices, allowed)
+
+
+def _allowed(field: Field) -> Any:
+    """A field's allowed values, in the schema's order: the dictionary of its encoded columns."""
+    return pa.array(list(field.enum or ()), pa.string())
 
 
 def table_columns(frame: pd.DataFrame, resource: Resource) -> list[Any] | None:
@@ -77,7 +82,7 @@ def _column(series: pd.Series, field: Field, table: str) -> Any:
     enum = list(field.enum or ())
     if field.categorical and isinstance(series.dtype, pd.CategoricalDtype) and list(series.cat.categories) == enum:
         codes = series.cat.codes.to_numpy()
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), pa.array(enum, pa.string()))
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), _allowed(field))
     kind = getattr(pa, field.arrow_type)()
     array = pa.array(series.array)
     if isinstance(array, pa.ChunkedArray) and not field.categorical and (
@@ -185,13 +190,14 @@ def view_columns(tables: dict[str, list[Any]], resources: dict[str, Resource]) -
 
 
 def _stacked(parts: list[Any], field: Field, kind: Any) -> Any:
-    """A view's column of the finding tables' columns parts, one after the other. Where every part holds the view
-    field's allowed values as their indices (encoded), the indices are stacked: decoded, each table's column of
-    allowed values was a copy of its texts, and a million findings' were the view's largest transient (#22)."""
-    allowed = pa.array(list(field.enum or ()), pa.string()) if field.categorical else None
-    if allowed is not None and parts and all(pa.types.is_dictionary(part.type) and part.dictionary.equals(allowed) for part in parts):
-        return pa.DictionaryArray.from_arrays(concatenated([part.indices for part in parts], pa.int32()), allowed)
-    return concatenated([plain(part) for part in parts], kind)
+    """A view's column of the finding tables' columns parts, one after the other. A column of allowed values stacks
+    each part's indices among the view's values (encoded: a part that holds them already is taken as it is): decoded,
+    each table's column of allowed values was a copy of its texts, and a million findings' were the view's largest
+    transient (#22)."""
+    if not field.categorical:
+        return concatenated(parts, kind)
+    indices = concatenated([encoded(part, field, findings.NAME).indices for part in parts], pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, _allowed(field))
 
 
 def plain_type(array: Any) -> Any:
