@@ -32,7 +32,9 @@ BIN = Path(sys.executable).parent
 
 # Run in its own process: builds the site, timing two of its parts by wrapping them where the site calls them.
 DRIVER = """
-import json, sys, time
+import json, os, sys, time
+from mmdata.io.arrow import command_memory_pool
+command_memory_pool(os.environ, sys.platform)  # Arrow's memory pool and its settings, as `mmdata site` has them
 from mmdata.publish import site
 
 spent = {"draw": 0.0, "exports": 0.0}

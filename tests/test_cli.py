@@ -351,8 +351,12 @@ def test_help_and_version_load_no_data_library_issue_19(args: list[str]) -> None
 
 
 @pytest.mark.parametrize(("environ", "platform", "expected"), [
-    ({}, "linux", {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}),
+    ({}, "linux", {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "JE_ARROW_MALLOC_CONF": "dirty_decay_ms:200,muzzy_decay_ms:0"}),
     ({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}, "linux", {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}),  # the user's choice stands
+    ({"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}, "linux",  # jemalloc named by the user: set as when mmdata names it
+     {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "JE_ARROW_MALLOC_CONF": "dirty_decay_ms:200,muzzy_decay_ms:0"}),
+    ({"JE_ARROW_MALLOC_CONF": "dirty_decay_ms:0"}, "linux",  # the user's jemalloc setting stands
+     {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "JE_ARROW_MALLOC_CONF": "dirty_decay_ms:0"}),
     ({}, "darwin", {}), ({}, "win32", {}),  # no jemalloc in every wheel there: pyarrow would print a warning
 ])
 def test_commands_name_arrows_memory_pool_on_linux_issue_22(environ: dict[str, str], platform: str, expected: dict[str, str]) -> None:
@@ -371,9 +375,10 @@ def test_a_command_allocates_with_jemalloc_and_a_library_caller_keeps_its_pool_i
     pools = []
     for code in ("from mmdata.cli import cli\ntry:\n    cli(['validate'], standalone_mode=False)\nexcept SystemExit:\n    pass\n",
                  "import mmdata\nmmdata.load('arms')\n", ""):  # a command, the library, pyarrow alone
-        code += "import pyarrow\nprint(pyarrow.default_memory_pool().backend_name)"
-        env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+        code += "import os, pyarrow\nprint(pyarrow.default_memory_pool().backend_name, os.environ.get('JE_ARROW_MALLOC_CONF'))"
+        env = {k: v for k, v in os.environ.items() if k not in ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")}
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
         pools.append(done.stdout.splitlines()[-1])
     command, library, alone = pools
-    assert (command, library) == ("jemalloc", alone)
+    # the command's jemalloc hands freed pages back as they decay; a program calling the library keeps its own settings
+    assert (command, library, alone.split()[1]) == ("jemalloc dirty_decay_ms:200,muzzy_decay_ms:0", alone, "None")
