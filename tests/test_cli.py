@@ -378,6 +378,7 @@ def test_a_command_allocates_with_jemalloc_and_a_library_caller_keeps_its_pool_i
         code += "import os, pyarrow\nprint(pyarrow.default_memory_pool().backend_name, os.environ.get('JE_ARROW_MALLOC_CONF'))"
         env = {k: v for k, v in os.environ.items() if k not in ("ARROW_DEFAULT_MEMORY_POOL", "JE_ARROW_MALLOC_CONF")}
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+        assert "<jemalloc>" not in done.stderr  # jemalloc takes the setting: it warns of a pair it rejects, in every command
         pools.append(done.stdout.splitlines()[-1])
     command, library, alone = pools
     # the command's jemalloc hands freed pages back as they decay; a program calling the library keeps its own settings
