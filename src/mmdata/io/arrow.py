@@ -26,12 +26,13 @@ POOL = "jemalloc"
 
 
 #: jemalloc's setting for a command's process (JE_ARROW_MALLOC_CONF, read when pyarrow is imported), on top of pyarrow's
-#: own (dirty_decay_ms:1000,muzzy_decay_ms:1000): the pages Arrow lets go of are handed back to the system after 0.2 s unused, not kept marked as free
-#: for seconds more, counted in the process's memory all the while. At a million rows the site's peak came where it
-#: lets go of the outcomes (473 MB of Arrow memory) while it places their quotes: without the setting 1,973 to 2,054 MB
-#: (five builds), with muzzy_decay_ms:0 alone 1,951 to 1,977 MB (nine), with both 1,852 to 1,930 MB (three), in the same
-#: time; `mmdata validate` took the same time too (paired with each step). Handing pages back at once (dirty_decay_ms:0) peaked at 1,825 MB but
-#: took a tenth longer, the site and validate alike (docs/performance.md, the fourteenth and fifteenth days, #22).
+#: own (dirty_decay_ms:1000,muzzy_decay_ms:1000): the pages Arrow lets go of are handed back to the system after 0.2 s
+#: unused, not kept marked as free for seconds more, counted in the process's memory all the while. At a million rows
+#: the site's peak came where it lets go of the outcomes (473 MB of Arrow memory) while it places their quotes: without
+#: the setting 1,973 to 2,054 MB (five builds), with muzzy_decay_ms:0 alone 1,951 to 1,977 MB (nine), with both 1,852
+#: to 1,930 MB (three), in the same time; `mmdata validate` took the same time too (paired with each step). Handing
+#: pages back at once (dirty_decay_ms:0) peaked at 1,825 MB but took a tenth longer, the site and validate alike
+#: (docs/performance.md, the fourteenth and fifteenth days, #22).
 JEMALLOC_CONF = "dirty_decay_ms:200,muzzy_decay_ms:0"
 
 
