@@ -88,6 +88,19 @@ def test_one_page_per_study_and_source(site: Path) -> None:
                                          + [f"sources/{s}.html" for s in sources])
 
 
+def test_a_study_page_groups_its_findings_in_the_order_of_the_allowed_terms(site: Path) -> None:
+    # Endpoints first, in the order outcomes.endpoint allows them, then adverse events in adverse_events.event's order:
+    # the order is made once for every page (term_order, #22).
+    from mmdata.model.package import open_package
+
+    resources = open_package(ROOT).resources
+    terms = [*map(str, resources["outcomes"].fact("endpoint").enum), *map(str, resources["adverse_events"].fact("event").enum)]
+    shown = {p.stem: re.findall(r'<h3 id="group-([^"]+)">', p.read_text(encoding="utf-8")) for p in (site / "studies").glob("*.html")}
+    assert max(len(groups) for groups in shown.values()) > 2  # pages with several groups, whose order is told
+    for study, groups in shown.items():
+        assert groups == sorted(groups, key=terms.index), study
+
+
 def test_every_link_resolves_to_a_file_and_an_anchor(site: Path) -> None:
     found = pages(site)
     for name, page in found.items():

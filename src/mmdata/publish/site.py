@@ -152,6 +152,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     names, pooled = study_names(tables["studies"])
     arms = _arms(tables, passage_links)
     plotted = 0  # rows of every study's plot: what the overview would draw
+    terms = term_order(findings)
 
     def written(batch: pd.DataFrame) -> list[tuple[dict[str, Any], str]]:  # each finding's record and its row of the page
         rows = records(batch[list(READ)])
@@ -165,7 +166,7 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
             plotted += len(plot.rows)
             _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
         page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(pairs, findings), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
+             groups=_groups(pairs, terms), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
              study_link=passage_links.get(("studies", study["study_id"])))
     # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
     overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
@@ -484,13 +485,18 @@ def result_text(row: dict[str, Any]) -> str:
     return "; ".join(parts) or "no number: see the finding"
 
 
-def _groups(found: list[tuple[dict[str, Any], str]], findings: pd.DataFrame) -> list[dict[str, Any]]:
+def term_order(findings: pd.DataFrame) -> dict[str, int]:
+    """Each endpoint and event term of the findings view by its place among them (allowed values, in their order):
+    the order of a study page's groups, made once for every page (#22)."""
+    return {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
+
+
+def _groups(found: list[tuple[dict[str, Any], str]], order: dict[str, int]) -> list[dict[str, Any]]:
     """The findings of one study (found: each as a record of the findings view and its row of the table, finding_rows'),
-    grouped by endpoint or event, in the order of their terms, each group with its rows written."""
+    grouped by endpoint or event, in the order of their terms (term_order), each group with its rows written."""
     groups: dict[str, list[tuple[dict[str, Any], str]]] = {}
     for row, html in found:
         groups.setdefault(str(row["endpoint"] or row["event"]), []).append((row, html))
-    order = {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
     return [{"name": name, "table": rows[0][0][view.KIND], "rows": rows, "html": Markup("".join(html for _, html in rows))}
             for name, rows in sorted(groups.items(), key=lambda g: order.get(g[0], 99))]
 
