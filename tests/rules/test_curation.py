@@ -311,6 +311,41 @@ def test_a_figure_both_unconfirmed_and_uncited(pkg: Path) -> None:
     assert [code for *_, code in found(pkg)] == ["figure-uncited", "figure-unconfirmed"]
 
 
+def drop_column(path: Path, column: str) -> None:
+    """Remove a column from a CSV file, header and rows."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(column)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([row[:at] + row[at + 1:] for row in rows])
+
+
+@pytest.mark.parametrize(("caveat", "codes"), [("Doe 2026 analysed 118 patients.", []), ("Another 61 patients.", ["figure-unconfirmed"])])
+def test_a_studies_table_that_cannot_be_read_leaves_its_publications_untold_issue_21(pkg: Path, caveat: str, codes: list[str]) -> None:
+    # A studies.csv missing one column is not read: every caveat citing a figure was then reported as naming no
+    # publication, "as studies.publication has them (empty: fill it)", under the one header error that says why.
+    apply_patch(pkg, cells("studies", "trial-a", publication="Doe J et al. Trial A. Made-up Journal 2026."))
+    apply_patch(pkg, cells("arms", "trial-a-drug", caveat=caveat))
+    drop_column(pkg / "data/studies.csv", "design")
+    assert found(pkg) == [("data/studies.csv", 1, "design", "header-error"), *(("data/arms.csv", 2, "caveat", c) for c in codes)]
+    result = CliRunner().invoke(cli, ["validate", str(pkg)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "data/studies.csv:1:design: column 'design' is missing from the header [header-error]"
+
+
+def test_a_studies_table_with_no_publication_field_names_no_publication_issue_21(pkg: Path) -> None:
+    # A studies table that is read but declares no publication: a figure's caveat names none, as before.
+    apply_patch(pkg, cells("arms", "trial-a-drug", caveat="Doe 2026 analysed 118 patients."))
+    drop_column(pkg / "data/studies.csv", "publication")
+    descriptor = pkg / "schemas/studies.schema.json"
+    schema = json.loads(descriptor.read_text(encoding="utf-8"))
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != "publication"]
+    descriptor.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    assert [code for *_, code in found(pkg)] == ["figure-uncited"]
+
+
 def test_a_figure_of_a_passage_that_reports_no_finding_is_the_seeds(pkg: Path) -> None:
     add_sentence(pkg, "An earlier trial enrolled 45 patients.")
     apply_patch(pkg, cells("sources", "test-doc", not_findings="An earlier trial enrolled 45 patients."))

@@ -207,7 +207,10 @@ def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, 
     if findings and complete:
         cited = {name: pairs for name, pairs in quoted.cited.items() if "source_id" in frames[name]}
         problems += _unquoted_numbers(findings, cited, quoted, tables["sources"].path)
-    publication = {}
+    # None when studies.csv could not be read, or lacks a field the rules need (both reported): then whether a caveat
+    # names its study's publication cannot be told (every caveat citing a figure was reported as naming none). A studies
+    # table with no publication field names none.
+    publication: dict[str, str] | None = None if "studies" not in frames else {}
     if "studies" in frames and "publication" in frames["studies"]:
         publication = dict(zip(frames["studies"]["study_id"].astype(str), frames["studies"]["publication"].fillna("").astype(str), strict=True))
     for name, frame in frames.items():
@@ -514,9 +517,11 @@ def _stated_numbers(text: str) -> frozenset[float]:
     return frozenset(numbers_of([text])[1].tolist())
 
 
-def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings, publication: dict[str, str]) -> list[Problem]:
+def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings,
+             publication: dict[str, str] | None) -> list[Problem]:
     """A number in a caveat that its seed's findings do not state is confirmed in the reference facts, and the
-    caveat names the publication (author or journal, and year, both in the study's publication).
+    caveat names the publication (author or journal, and year, both in the study's publication; not checked when
+    publication, the studies' publications, is None: studies.csv could not be read).
 
     Each distinct caveat is read once, and each distinct (caveat, source) pair checked once."""
     problems: list[Problem] = []
@@ -562,6 +567,8 @@ def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findin
                                         f"{'it' if len(unconfirmed) == 1 else 'them'} and {where}; a caveat cites only figures the "
                                         "reference facts confirm, naming the publication: correct the number or confirm it there",
                                         df.at[label, column]))
+            if publication is None:
+                continue
             cited = publication.get(study, "")
             if not any(re.search(rf"\b{w}\b", cited) and re.search(rf"\b{y}\b", cited) for w, y in _CITATION_RE.findall(caveats[caveat])):
                 problems.append(Problem(table.path, line, column, FIGURE_UNCITED,
