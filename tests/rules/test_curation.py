@@ -323,16 +323,25 @@ def drop_column(path: Path, column: str) -> None:
 
 
 @pytest.mark.parametrize(("caveat", "codes"), [("Doe 2026 analysed 118 patients.", []), ("Another 61 patients.", ["figure-unconfirmed"])])
-def test_a_studies_table_that_cannot_be_read_leaves_its_publications_untold_issue_21(pkg: Path, caveat: str, codes: list[str]) -> None:
-    # A studies.csv missing one column is not read: every caveat citing a figure was then reported as naming no
-    # publication, "as studies.publication has them (empty: fill it)", under the one header error that says why.
+@pytest.mark.parametrize("broken", ["column", "cell"])
+def test_a_study_that_cannot_be_read_leaves_its_publication_untold_issue_21(pkg: Path, caveat: str, codes: list[str], broken: str) -> None:
+    # A studies.csv missing one column is not read, nor a study's row with a cell that cannot be read: every caveat citing
+    # a figure of it was then reported as naming no publication, "as studies.publication has them (empty: fill it)",
+    # under the one problem that says why.
     apply_patch(pkg, cells("studies", "trial-a", publication="Doe J et al. Trial A. Made-up Journal 2026."))
     apply_patch(pkg, cells("arms", "trial-a-drug", caveat=caveat))
-    drop_column(pkg / "data/studies.csv", "design")
-    assert found(pkg) == [("data/studies.csv", 1, "design", "header-error"), *(("data/arms.csv", 2, "caveat", c) for c in codes)]
+    if broken == "column":
+        drop_column(pkg / "data/studies.csv", "design")
+        first = ("data/studies.csv", 1, "design", "header-error")
+        shown = "data/studies.csv:1:design: column 'design' is missing from the header [header-error]"
+    else:
+        apply_patch(pkg, cells("studies", "trial-a", size="many"))
+        first = ("data/studies.csv", 3, "size", "type-error")
+        shown = "data/studies.csv:3:size: 'many' is not a whole number [type-error]"
+    assert found(pkg) == [first, *(("data/arms.csv", 2, "caveat", c) for c in codes)]
     result = CliRunner().invoke(cli, ["validate", str(pkg)])
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == "data/studies.csv:1:design: column 'design' is missing from the header [header-error]"
+    assert result.output.splitlines()[0] == shown
 
 
 def test_a_studies_table_with_no_publication_field_names_no_publication_issue_21(pkg: Path) -> None:

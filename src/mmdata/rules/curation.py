@@ -207,12 +207,16 @@ def curation_problems(snap: Snapshot, tables: dict[str, Table], frames: Frames, 
     if findings and complete:
         cited = {name: pairs for name, pairs in quoted.cited.items() if "source_id" in frames[name]}
         problems += _unquoted_numbers(findings, cited, quoted, tables["sources"].path)
-    # None when studies.csv could not be read, or lacks a field the rules need (both reported): then whether a caveat
-    # names its study's publication cannot be told (every caveat citing a figure was reported as naming none). A studies
-    # table with no publication field names none.
-    publication: dict[str, str] | None = None if "studies" not in frames else {}
-    if "studies" in frames and "publication" in frames["studies"]:
-        publication = dict(zip(frames["studies"]["study_id"].astype(str), frames["studies"]["publication"].fillna("").astype(str), strict=True))
+    # The publication of each study whose row the rules read ("" when the table has no publication field); None when
+    # studies.csv could not be read, or lacks a field the rules need (both reported). A study not among them (its row has
+    # a cell that cannot be read, or there is none: reported too) cannot be told to be named: every caveat citing a
+    # figure of it was reported as naming no publication, "(empty: fill it)".
+    publication: dict[str, str] | None = None
+    if "studies" in frames:
+        studies = frames["studies"]
+        publication = dict.fromkeys(studies["study_id"].astype(str), "")
+        if "publication" in studies:
+            publication.update(zip(studies["study_id"].astype(str), studies["publication"].fillna("").astype(str), strict=True))
     for name, frame in frames.items():
         table = tables[name]
         pairs = quoted.cited.get(name) if "source_id" in frame else None  # the table's quotes, numbered once
@@ -520,8 +524,8 @@ def _stated_numbers(text: str) -> frozenset[float]:
 def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findings: _Findings,
              publication: dict[str, str] | None) -> list[Problem]:
     """A number in a caveat that its seed's findings do not state is confirmed in the reference facts, and the
-    caveat names the publication (author or journal, and year, both in the study's publication; not checked when
-    publication, the studies' publications, is None: studies.csv could not be read).
+    caveat names the publication (author or journal, and year, both in the study's publication; not checked for a
+    study publication does not hold: its row was not read, or studies.csv was not, None).
 
     Each distinct caveat is read once, and each distinct (caveat, source) pair checked once."""
     problems: list[Problem] = []
@@ -567,9 +571,9 @@ def _figures(table: Table, df: pd.DataFrame, refs: dict[str, str | None], findin
                                         f"{'it' if len(unconfirmed) == 1 else 'them'} and {where}; a caveat cites only figures the "
                                         "reference facts confirm, naming the publication: correct the number or confirm it there",
                                         df.at[label, column]))
-            if publication is None:
+            cited = None if publication is None else publication.get(study)
+            if cited is None:
                 continue
-            cited = publication.get(study, "")
             if not any(re.search(rf"\b{w}\b", cited) and re.search(rf"\b{y}\b", cited) for w, y in _CITATION_RE.findall(caveats[caveat])):
                 problems.append(Problem(table.path, line, column, FIGURE_UNCITED,
                                         f"{shown}: the seed's findings do not state {'it' if len(numbers) == 1 else 'them'}, and the "
