@@ -772,6 +772,9 @@ def test_an_unsafe_link_is_refused_and_each_link_of_a_page_checked_once_issue_22
     site._refuse_unsafe_links("a.html", '<a href="https://x.org/">1</a> <a href="https://x.org/">2</a> <img src="p.svg">')
     site._refuse_unsafe_links("b.html", '<a href="https://x.org/">3</a>')
     assert checked == ["https://x.org/", "https://x.org/"]  # once per page: the pages of a large site hold a million links
+    checked.clear()  # a link with a colon, an ampersand and a backslash: checked once
+    site._refuse_unsafe_links("f.html", '<a href="https://x.org/a?b=1&amp;c=2\\d">1</a><a href="../a:b.html">2</a>')
+    assert checked == ["https://x.org/a?b=1&c=2\\d", "../a:b.html"]
     checked.clear()  # a page plainly_safe cannot tell: each distinct link once, in page order
     site._refuse_unsafe_links("e.html", '<a href="https://x.org/">1</a> <a href="https://x.org/">2</a> <img src="p.svg"> <form action="f">')
     assert checked == ["https://x.org/", "p.svg", "f"]

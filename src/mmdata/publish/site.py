@@ -225,12 +225,15 @@ def plainly_safe(page: str) -> bool:
     million rows, #22); False when one may not be, for links to tell exactly (a page with an action, with a link that
     holds its own name, or with an unsafe link).
 
-    A link LINKS finds is one that the search for its name finds, unless an earlier match of that search reaches over
-    it: then the link's name is inside that match's value (neither name overlaps itself, and a value ends at the first
-    quote), so that value holds the name. A value that is not empty, does not start with //, holds only printable
-    characters but spaces and none of _MARKS has no scheme, and unescaping leaves it as it is: safe_link takes it
-    (safe_link's whitespace and control characters are spaces or not printable: a test checks every code point). The
-    values with a mark are checked by safe_link, each once."""
+    A link LINKS finds is one that the search for its name finds, with the same value (the search is LINKS' pattern
+    after its names, and reads the same text from the same place), unless an earlier match of that search reaches over
+    it: then the link's name is inside that match's value, so that value holds the name. It cannot start inside that
+    match's name (neither name overlaps itself), nor in the whitespace, equals sign and quote after it (none of them is
+    a name's first letter), nor at its closing quote; and a value ends at the first quote.
+
+    A value that is not empty, does not start with //, holds only printable characters but spaces and none of _MARKS
+    has no scheme, and unescaping leaves it as it is: safe_link takes it (safe_link's whitespace and control characters
+    are spaces or not printable: a test checks every code point). Each value with a mark is checked by safe_link, once."""
     if _NAMED["action"].search(page):
         return False
     for name in ("href", "src"):
@@ -240,13 +243,15 @@ def plainly_safe(page: str) -> bool:
         joined = '"' + '"'.join(values) + '"'  # a quote ends a value, so none holds one: each stands between two quotes
         if name in joined or '""' in joined or '"//' in joined or " " in joined or not joined.isprintable():
             return False
+        marked: dict[int, int] = {}  # where each value holding a mark starts and ends: checked once, in page order
         for mark in _MARKS:
             at = joined.find(mark)
             while at >= 0:
                 end = joined.find('"', at)
-                if not safe_link(html_text.unescape(joined[joined.rfind('"', 0, at) + 1:end])):
-                    return False
+                marked[joined.rfind('"', 0, at) + 1] = end
                 at = joined.find(mark, end)
+        if not all(safe_link(html_text.unescape(joined[start:end])) for start, end in sorted(marked.items())):
+            return False
     return True
 
 
