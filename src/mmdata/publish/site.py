@@ -214,8 +214,8 @@ def links(page: str) -> list[str]:
     return [link for _, _, link in found]
 
 
-#: The characters after which a link that is not empty, not starting with // and all printable but for spaces may still be
-#: unsafe (a scheme, an entity, a backslash): plainly_safe checks a link holding one of them with safe_link.
+#: The characters that may still make a link unsafe when it is not empty, does not start with // and is all printable but
+#: for spaces (a scheme, an entity, a backslash): plainly_safe checks a link holding one of them with safe_link.
 _MARKS = ":&\\"
 
 
