@@ -135,6 +135,21 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def drop_column(pkg: Path, table: str, column: str, schema: bool = True) -> None:
+    """Remove a column from data/TABLE.csv (header and rows) and, when schema, from its Table Schema."""
+    if schema:
+        schema_path = pkg / f"schemas/{table}.schema.json"
+        declared = json.loads(schema_path.read_text(encoding="utf-8"))
+        declared["fields"] = [f for f in declared["fields"] if f["name"] != column]
+        schema_path.write_text(json.dumps(declared, indent=2) + "\n", encoding="utf-8")
+    path = pkg / f"data/{table}.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    index = rows[0].index(column)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([[c for i, c in enumerate(r) if i != index] for r in rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
 def set_cell(path: Path, key: str, column: str, value: str) -> int:
     """Rewrite one cell of a CSV (row found by its first column); return that row's file line."""
     header, rows = read_rows(path)

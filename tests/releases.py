@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ from mmdata.io import journal
 from mmdata.io.snapshot import Snapshot
 from mmdata.publish.release import EXTRA_FILES, ReleaseResult, parse_version, release
 
-from .conftest import ROOT, VERSION, copy_package, without_checksums
+from .conftest import ROOT, VERSION, copy_package, drop_column, without_checksums
 
 DAY = dt.date(2026, 11, 21)
 #: The repository files a release reads besides the package: every top-level entry of EXTRA_FILES, and .zenodo.json (#14).
@@ -147,11 +146,9 @@ def rewrite_table(root: Path, table: str, edit) -> None:
 
 
 def remove_column(root: Path, table: str, column: str) -> None:
-    schema_path = root / f"schemas/{table}.schema.json"
-    schema = json.loads(schema_path.read_text())
-    schema["fields"] = [f for f in schema["fields"] if f["name"] != column]
-    schema_path.write_text(json.dumps(schema, indent=2) + "\n")
-    rewrite_table(root, table, lambda rows: [[c for i, c in enumerate(r) if i != rows[0].index(column)] for r in rows])
+    """drop_column, then canonicalise."""
+    drop_column(root, table, column)
+    canonical(root)
 
 
 def copy_row(root: Path, table: str, suffix: str = "-copy") -> str:

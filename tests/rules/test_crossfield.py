@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import mmdata
 
-from ..conftest import build_fixture, set_cell
+from ..conftest import build_fixture, drop_column, set_cell
 
 EVENTS, OUTCOMES, ARMS, STUDIES = "data/adverse_events.csv", "data/outcomes.csv", "data/arms.csv", "data/studies.csv"
 
@@ -113,19 +113,6 @@ def test_a_study_without_a_size_bounds_nothing(pkg: Path) -> None:
 
 
 # ---------------------------------------------------------------- the rule-fields guard
-def drop_column(pkg: Path, table: str, column: str) -> None:
-    schema_path = pkg / f"schemas/{table}.schema.json"
-    schema = json.loads(schema_path.read_text())
-    schema["fields"] = [f for f in schema["fields"] if f["name"] != column]
-    schema_path.write_text(json.dumps(schema, indent=2) + "\n")
-    path = pkg / f"data/{table}.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text())))
-    index = rows[0].index(column)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([[c for i, c in enumerate(r) if i != index] for r in rows])
-    path.write_text(out.getvalue())
-
-
 @pytest.mark.parametrize(("table", "column"), [
     ("sources", "sha256"), ("studies", "design"), ("arms", "size_qualifier"), ("outcomes", "ci_upper"), ("adverse_events", "at_risk"),
 ])

@@ -24,7 +24,7 @@ from mmdata import CODES
 from mmdata.cli import cli
 from mmdata.rules.curation import PENDING, _text_codes
 
-from ..conftest import ROOT, apply_patch, build_fixture
+from ..conftest import ROOT, apply_patch, build_fixture, drop_column
 
 SEED = "seeds/900_00000000000000aa.txt"
 CURATION_CODES = ("retired-key", "marker-not-in-seed", "number-not-quoted", "direction-not-in-quote", "comparison-missing",
@@ -311,17 +311,6 @@ def test_a_figure_both_unconfirmed_and_uncited(pkg: Path) -> None:
     assert [code for *_, code in found(pkg)] == ["figure-uncited", "figure-unconfirmed"]
 
 
-def drop_column(path: Path, column: str) -> None:
-    """Remove a column from a CSV file, header and rows."""
-    import csv
-
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    at = rows[0].index(column)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows([row[:at] + row[at + 1:] for row in rows])
-
-
 @pytest.mark.parametrize(("caveat", "codes"), [("Doe 2026 analysed 118 patients.", []), ("Another 61 patients.", ["figure-unconfirmed"])])
 @pytest.mark.parametrize("broken", ["column", "cell"])
 def test_a_study_that_cannot_be_read_leaves_its_publication_untold_issue_21(pkg: Path, caveat: str, codes: list[str], broken: str) -> None:
@@ -331,7 +320,7 @@ def test_a_study_that_cannot_be_read_leaves_its_publication_untold_issue_21(pkg:
     apply_patch(pkg, cells("studies", "trial-a", publication="Doe J et al. Trial A. Made-up Journal 2026."))
     apply_patch(pkg, cells("arms", "trial-a-drug", caveat=caveat))
     if broken == "column":
-        drop_column(pkg / "data/studies.csv", "design")
+        drop_column(pkg, "studies", "design", schema=False)
         first = ("data/studies.csv", 1, "design", "header-error")
         shown = "data/studies.csv:1:design: column 'design' is missing from the header [header-error]"
     else:
@@ -347,11 +336,7 @@ def test_a_study_that_cannot_be_read_leaves_its_publication_untold_issue_21(pkg:
 def test_a_studies_table_with_no_publication_field_names_no_publication_issue_21(pkg: Path) -> None:
     # A studies table that is read but declares no publication: a figure's caveat names none, as before.
     apply_patch(pkg, cells("arms", "trial-a-drug", caveat="Doe 2026 analysed 118 patients."))
-    drop_column(pkg / "data/studies.csv", "publication")
-    descriptor = pkg / "schemas/studies.schema.json"
-    schema = json.loads(descriptor.read_text(encoding="utf-8"))
-    schema["fields"] = [f for f in schema["fields"] if f["name"] != "publication"]
-    descriptor.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    drop_column(pkg, "studies", "publication")
     assert [code for *_, code in found(pkg)] == ["figure-uncited"]
 
 
