@@ -892,21 +892,99 @@ def test_a_database_that_breaks_a_constraint_leaves_no_temporary_folder_issue_22
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_site_makes_the_tables_parquet_then_the_view_then_the_index_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_site_makes_the_tables_parquet_then_the_view_then_the_index_beside_its_pages_issue_22(monkeypatch: pytest.MonkeyPatch,
+                                                                                                   tmp_path: Path) -> None:
     # The site keeps the findings view: beside it, the index raised the site's peak memory by 470 MB at a million rows;
-    # and a table's Parquet file made while the view's columns were held was the site's peak.
+    # and a table's Parquet file made while the view's columns were held was the site's peak. Made before the view, the
+    # index was 8 s of the site's time: it is made while the site's block (its pages) runs, and the file put in place after.
     from mmdata.publish import columns as columns_module
     from mmdata.publish import sqlite as sqlite_module
 
     steps: list[str] = []
+    begun = threading.Event()
     index, parquet, view = sqlite_module.index_text, export_module.parquet_file, columns_module.view_columns
-    monkeypatch.setattr(sqlite_module, "index_text", lambda *args: (time.sleep(0.2), index(*args), steps.append("index")))
+
+    def slow_index(*args: Any) -> None:
+        steps.append("index begun")
+        begun.set()
+        time.sleep(0.2)
+        index(*args)
+        steps.append("index made")
+
+    monkeypatch.setattr(sqlite_module, "index_text", slow_index)
     monkeypatch.setattr(export_module, "parquet_file", lambda table: (steps.append(table.schema.metadata[b"name"].decode()), parquet(table))[1])
     monkeypatch.setattr(columns_module, "view_columns", lambda *args: (steps.append("view"), view(*args))[1])
+    frame = export_module.arrow_frame
+    monkeypatch.setattr(export_module, "arrow_frame", lambda *args: (steps.append("frame"), frame(*args))[1])
     pkg = mmdata.open_package(ROOT)
-    files, _ = export_module.files_and_findings(pkg, {"data.sqlite": tmp_path / "data.sqlite"})
-    assert steps == [*pkg.resources, "view", "index", "findings"]
-    assert files == {name: data for name, data in export_module.export_files(ROOT).items() if name != "data.sqlite"}
+    with export_module.files_and_findings(pkg, {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError) as (files, _):
+        assert begun.wait(timeout=20)
+        steps.append("block")
+        assert not (tmp_path / "data.sqlite").exists()
+    assert steps == [*pkg.resources, "view", "findings", "frame", "index begun", "block", "index made"]
+    alone = export_module.export_files(ROOT)
+    assert (tmp_path / "data.sqlite").read_bytes() == alone.pop("data.sqlite")
+    assert files == alone
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a page failed"), OSError(28, "No space left on device"), sqlite3.OperationalError("full")])
+def test_an_error_of_the_sites_block_stops_the_index_and_is_raised_as_it_is_issue_22(error: Exception, monkeypatch: pytest.MonkeyPatch,
+                                                                                    tmp_path: Path) -> None:
+    # The site's pages run while the index is made: a page that fails interrupts the index, its error is raised as it
+    # is (an OSError is not the export's, a SQLite error not the database's), and neither the SQLite file nor its
+    # temporary folder is left. A statement that would run for half a minute stands in for the index.
+    from mmdata.publish import sqlite as sqlite_module
+
+    running = threading.Event()
+    outcome: list[str] = []
+
+    def endless_index(conn: sqlite3.Connection, resources: Any) -> None:
+        conn.set_progress_handler(lambda: running.set() and 0, 1000)
+        try:
+            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
+                         "SELECT count(*) FROM c").fetchone()
+            outcome.append("finished")
+        except sqlite3.OperationalError as exc:
+            outcome.append(str(exc))
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    if isinstance(error, sqlite3.Error):
+        error.sqlite_errorcode = sqlite3.SQLITE_FULL  # what unwritten would word as the database's, were it taken for it
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr(sqlite_module, "index_text", endless_index)
+    with pytest.raises(type(error)) as raised:
+        with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"},
+                                              lambda exc: AssertionError(f"refused {exc}")):
+            assert running.wait(timeout=20)
+            raise error
+    assert raised.value is error
+    assert outcome == ["interrupted"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_sites_own_errors_are_refused_and_the_indexs_is_the_exports_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # files_and_findings' own OSError (findings.csv written where the site asks) is what refused makes of it; the index's
+    # error, met once the block has run, is the export's (unwritten), and no SQLite file is put in place.
+    from mmdata.publish import sqlite as sqlite_module
+
+    with pytest.raises(RuntimeError, match=r"^refused .*No such file or directory"):
+        with export_module.files_and_findings(mmdata.open_package(ROOT), {"findings.csv": tmp_path / "missing" / "findings.csv"},
+                                              lambda exc: RuntimeError(f"refused {exc}")):
+            pytest.fail("the block runs only once the files are made")
+
+    def broken(conn: sqlite3.Connection, resources: Any) -> None:
+        full = sqlite3.OperationalError("database or disk is full")
+        full.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise full
+
+    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    ran = []
+    with pytest.raises(ExportError, match=r"^the SQLite database cannot be written in the temporary folder .*\(database or disk is full\)"):
+        with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError):
+            ran.append("block")
+    assert ran == ["block"] and not (tmp_path / "data.sqlite").exists()
 
 
 def test_ctrl_c_while_the_index_is_made_stops_it_before_the_database_is_closed_issue_22(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -95,7 +95,8 @@ def test_the_exports_and_findings_view_read_from_one_database_are_what_each_give
     pkg = validated(ROOT)
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    files, found = files_and_findings(pkg, {"data.sqlite": tmp_path / "moved.sqlite", "findings.csv": tmp_path / "written.csv"})
+    with files_and_findings(pkg, {"data.sqlite": tmp_path / "moved.sqlite", "findings.csv": tmp_path / "written.csv"}, AssertionError) as (files, found):
+        assert not (tmp_path / "moved.sqlite").exists()  # put in place once the block ends, its index made while it runs
     assert list((tmp_path / "tmp").iterdir()) == []
     alone_files = export_files(pkg)
     assert (tmp_path / "moved.sqlite").read_bytes() == alone_files.pop("data.sqlite")

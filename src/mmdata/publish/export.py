@@ -53,7 +53,19 @@ from ..rules.celltext import FORMULA_STARTS
 from ..rules.validate import validated
 from . import croissant, fhir, findings
 from .findings import quote_name
-from .sqlite import PLUGIN_FILE, database, datasette_metadata, datasette_plugin, described, findings_frame, made_beside, made_file, unwritten
+from .sqlite import (
+    PLUGIN_FILE,
+    compacted,
+    database,
+    datasette_metadata,
+    datasette_plugin,
+    described,
+    findings_frame,
+    indexed_beside,
+    made_beside,
+    made_file,
+    unwritten,
+)
 
 FORMATS = ("sqlite", "parquet", "csv", "fhir")
 #: What `mmdata export`, the site and a release write when no format is asked for (fhir is written on request, #20).
@@ -97,20 +109,44 @@ def export_files(source: str | Path | Snapshot | Package, formats: tuple[str, ..
     return _files(validated(source), formats)[0]
 
 
-def files_and_findings(pkg: Package, into: dict[str, Path]) -> tuple[dict[str, bytes], pd.DataFrame]:
+@contextlib.contextmanager
+def files_and_findings(pkg: Package, into: dict[str, Path],
+                       refused: Callable[[OSError], Exception]) -> Iterator[tuple[dict[str, bytes], pd.DataFrame]]:
     """export_files of pkg (validated) but those into names (SQLITE_FILE, FINDINGS_CSV), which are put at its paths (their
     folders exist) rather than held (at a million rows, 645 MB and 579 MB, the second twice while it was joined), and
     the findings view typed as findings_frame types it, in key order, read from the same database: the site needs both,
-    and building the database a second time cost it a tenth of its time (#22)."""
-    files, found = _files(validated(pkg), DEFAULT_FORMATS, keep=True, into=into)
-    return files, arrow_frame(found, findings.findings_resource(pkg.resources))
+    and building the database a second time cost it a tenth of its time (#22). refused makes what is raised of an
+    OSError of their own (writing findings.csv, moving the SQLite file in); one raised by the block is raised as it is.
+
+    The SQLite file's full-text index is made in a thread of its own while the block runs (the site's pages), and the
+    file is put at its path when the block ends: made before the findings view was made, the index was 8 s of the site's
+    time at a million rows, and made beside the view, it raised the site's peak by 470 MB (#22)."""
+    inside = False  # the block is running: an OSError is its own
+    try:
+        with _made_files(validated(pkg), DEFAULT_FORMATS, keep=True, into=into,
+                         view_as=lambda table: arrow_frame(table, findings.findings_resource(pkg.resources))) as handed:
+            inside = True
+            yield handed.pop("files"), handed.pop("view")  # not held here: the site lets go of both (#22)
+            inside = False
+    except OSError as exc:
+        if inside:
+            raise
+        raise refused(exc) from None
 
 
-@arrow_pool()
-def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dict[str, Path] | None = None) -> tuple[dict[str, bytes], Any]:
-    """The export files of pkg, from its tables as mmdata.load types them (handed on by its validation, when it had one),
-    and, when keep, the findings view as an Arrow table (as its Parquet file holds it). The SQLite file and findings.csv
-    are put at the paths into gives them instead of in the files: the first moved, the second written as it is made.
+def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[dict[str, bytes], Any]:
+    """The export files of pkg, every one of them made, and the findings view's Arrow table when keep (_made_files)."""
+    with _made_files(pkg, formats, keep) as handed:
+        return handed["files"], handed["view"]
+
+
+@contextlib.contextmanager
+def _made_files(pkg: Package, formats: tuple[str, ...], keep: bool = False,
+                into: dict[str, Path] | None = None, view_as: Callable[[Any], Any] | None = None) -> Iterator[dict[str, Any]]:
+    """The export files of pkg (handed["files"]), from its tables as mmdata.load types them (handed on by its validation, when it had one),
+    and, when keep, the findings view (handed["view"]) as an Arrow table (as its Parquet file holds it), or as view_as makes
+    it of that table, before the index is begun (#22). The SQLite file and findings.csv are put at the paths into gives them instead of in the files: the
+    first once the block ends (its full-text index is made while the block runs), the second written as it is made.
 
     The columns of each table and of the findings view are made from the typed tables (_made, _with_view), before the
     database is compacted: in this order, the Arrow allocations of a million findings took 1.4 to 3.4 s, after it 6 to 9 s
@@ -122,41 +158,61 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False, into: dic
     When nothing is read back and the findings view is not kept, the SQLite file's full-text index is made in a thread
     while the other files are made (sqlite.made_beside): at a million rows, `mmdata export` took 38.4 to 39.7 s
     instead of 43.9 to 44.9 s, with the same peak memory. The site keeps the view: made beside it, the index raised the
-    site's peak by 470 MB (4,113 MB to 4,582 MB) for 8.6 s less, and the site's memory is already twice its target (#22)."""
-    tables, resources, into = typed_tables(pkg), pkg.resources, into or {}
-    every = described(resources)
-    files: dict[str, bytes] = {}
-    valid = pkg.report is not None and pkg.report.valid  # then validation checked what the CHECK constraints say (#22)
-    conn = database(tables, resources, checked=valid)  # built once: it is the SQLite file, and the rows are read back from it
-    try:
-        made = _made(tables, resources, formats, keep)
-        if keep:  # the site: each table's Parquet file before the view's columns are made (its combined columns and
-            # the view's were the site's peak memory, #22); what columns.py could not make waits for the compacted database
-            early = {name: every.pop(name) for name in list(every) if name in made}
-            _arrow_files(pkg, conn, early, dict(made), formats, keep, files, into)
-        _with_view(made, resources, formats)
-        if keep:
-            made = {name: columns for name, columns in made.items() if name in every}
-        if "sqlite" in formats:
-            files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
-        if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
-            with made_beside(conn, resources):  # nothing is read back from the database below
-                kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
-        else:
+    site's peak by 470 MB (4,113 MB to 4,582 MB) for 8.6 s less; the site's index is made after the view, while the
+    block runs (#22)."""
+    with arrow_pool():
+        tables, resources, into = typed_tables(pkg), pkg.resources, into or {}
+        every = described(resources)
+        files: dict[str, bytes] = {}
+        valid = pkg.report is not None and pkg.report.valid  # then validation checked what the CHECK constraints say (#22)
+        conn = database(tables, resources, checked=valid)  # built once: it is the SQLite file, and the rows are read back from it
+        beside = "sqlite" in formats and SQLITE_FILE in into  # the index made while the block runs, the file moved after it
+        inside = False  # the block is running: an error of SQLite is its own
+        try:
+            made = _made(tables, resources, formats, keep)
+            if keep:  # the site: each table's Parquet file before the view's columns are made (its combined columns and
+                # the view's were the site's peak memory, #22); what columns.py could not make waits for the compacted database
+                early = {name: every.pop(name) for name in list(every) if name in made}
+                _arrow_files(pkg, conn, early, dict(made), formats, keep, files, into)
+            _with_view(made, resources, formats)
+            if keep:
+                made = {name: columns for name, columns in made.items() if name in every}
             if "sqlite" in formats:
-                made_file(conn, resources)
-            kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
-        if "sqlite" in formats and SQLITE_FILE in into:
+                files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
+            if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
+                with made_beside(conn, resources):  # nothing is read back from the database below
+                    kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
+            else:
+                if beside:
+                    compacted(conn)  # the index waits for the block, and for what is read back below
+                elif "sqlite" in formats:
+                    made_file(conn, resources)
+                kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
+            if keep and view_as is not None:
+                kept = view_as(kept)
+            if "sqlite" in formats and not beside:
+                files[SQLITE_FILE] = conn.file()  # once the rows read back are let go
+            if "fhir" in formats:
+                files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
+            # Handed to the block and not held here: the site lets go of the files once written, and of the finding
+            # tables once their quotes are taken (#22).
+            handed = {"files": dict(sorted(files.items())), "view": kept}
+            del files, kept, tables, made
+            if not beside:
+                inside = True
+                yield handed
+                return
+            with indexed_beside(conn, resources):
+                inside = True
+                yield handed
+                inside = False
             conn.move(into[SQLITE_FILE])
-        elif "sqlite" in formats:
-            files[SQLITE_FILE] = conn.file()  # once the rows read back are let go
-    except sqlite3.Error as exc:
-        raise unwritten(conn.folder.name, exc) from None
-    finally:
-        conn.close()
-    if "fhir" in formats:
-        files[fhir.FILE] = dumps(fhir.bundle(pkg, tables)).encode("utf-8")
-    return dict(sorted(files.items())), kept
+        except sqlite3.Error as exc:
+            if inside:
+                raise
+            raise unwritten(conn.folder.name, exc) from None
+        finally:
+            conn.close()
 
 
 def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:

@@ -112,66 +112,67 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
         staging.write(f"downloads/csv/{resource.name}.csv", pkg.file(resource.path))
     staging.write(f"downloads/{CROISSANT}", croissant_bytes(pkg, lambda resource: f"csv/{resource.name}.csv"))  # beside the copies it describes (#20)
     placed = {rel: f"downloads/{_download_path(rel)}" for rel in (SQLITE_FILE, FINDINGS_CSV)}  # put in place, not held (#22)
-    try:
-        exported, findings = files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()})
-    except OSError as exc:  # moving the SQLite file in (a copy, from another file system), writing findings.csv
-        raise _cannot_write(staging.out, exc) from None
+    # The SQLite file's full-text index is made while the passages and the study pages are, and the file is put in place
+    # before the home page, which gives its size (#22).
+    with files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()},
+                            lambda exc: _cannot_write(staging.out, exc)) as (exported, findings):
+        for rel, data in exported.items():
+            staging.write(f"downloads/{_download_path(rel)}", data)
+        del exported
+        archive = root / "dist" / archive_name(pkg.version)
+        links: dict[str, str] = {}
+        if release_url:
+            base = release_url.rstrip("/") + "/"
+            links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
+        elif (published := read_file(root, f"dist/{archive.name}")) is not None:
+            staging.write(f"downloads/{archive.name}", published)
+            staging.write(f"downloads/{archive.name}.sha256", f"{hashlib.sha256(published).hexdigest()}  {archive.name}\n".encode())
+        finding_tables = [name for name, _ in view.parts(pkg.resources)]
+        # Each finding table let go as soon as its quotes are taken, before they are placed: held beside the rows they
+        # became, a million outcomes were the site's peak (#22).
+        passages = all_passages(pkg, tables, (lambda name: _let_go(pkg, tables, [name]) if name in finding_tables else None) if owned else None)
+        if owned:
+            _let_go(pkg, tables, finding_tables)
+        sources = _sources(tables)
+        labels = {source["source_id"]: source["label"] for source in sources}
+        passage_links = PassageLinks(passages, labels)
+        studies = _studies(tables, findings)
+        context = dict(_common(pkg, root), release_links=links)
+        env = _environment()
+        pages: list[str] = []
+
+        def page(name: str, template: str, **values: Any) -> None:
+            text = env.get_template(template).render(context, **values)
+            _refuse_unsafe_links(name, text)
+            staging.write(name, text.encode("utf-8"))
+            pages.append(name)
+
+        names, pooled = study_names(tables["studies"])
+        arms = _arms(tables, passage_links)
+        plotted = 0  # rows of every study's plot: what the overview would draw
+        terms = term_order(findings)
+
+        def written(batch: pd.DataFrame) -> list[tuple[dict[str, Any], str]]:  # each finding's record and its row of the page
+            rows = records(batch[list(READ)])
+            return list(zip(rows, finding_rows(rows, batch, passage_links), strict=True))
+
+        for study, pairs in zip(studies, _by_study(findings[list(READ + WRITTEN)], [study["study_id"] for study in studies], made=written),
+                                strict=True):
+            rows = [row for row, _ in pairs]
+            plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
+            if plot is not None:
+                plotted += len(plot.rows)
+                _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
+            page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
+                 groups=_groups(pairs, terms), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
+                 study_link=passage_links.get(("studies", study["study_id"])))
+        # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
+        overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
+        if overview is not None:
+            _write_plot(staging, overview, PLOTS, "overview")
+    del findings  # the source pages read the passages
     for path in placed.values():
         staging.placed(path)
-    for rel, data in exported.items():
-        staging.write(f"downloads/{_download_path(rel)}", data)
-    del exported
-    archive = root / "dist" / archive_name(pkg.version)
-    links: dict[str, str] = {}
-    if release_url:
-        base = release_url.rstrip("/") + "/"
-        links = {"archive": base + archive.name, "checksum": base + archive.name + ".sha256"}
-    elif (published := read_file(root, f"dist/{archive.name}")) is not None:
-        staging.write(f"downloads/{archive.name}", published)
-        staging.write(f"downloads/{archive.name}.sha256", f"{hashlib.sha256(published).hexdigest()}  {archive.name}\n".encode())
-    finding_tables = [name for name, _ in view.parts(pkg.resources)]
-    # Each finding table let go as soon as its quotes are taken, before they are placed: held beside the rows they
-    # became, a million outcomes were the site's peak (#22).
-    passages = all_passages(pkg, tables, (lambda name: _let_go(pkg, tables, [name]) if name in finding_tables else None) if owned else None)
-    if owned:
-        _let_go(pkg, tables, finding_tables)
-    sources = _sources(tables)
-    labels = {source["source_id"]: source["label"] for source in sources}
-    passage_links = PassageLinks(passages, labels)
-    studies = _studies(tables, findings)
-    context = dict(_common(pkg, root), release_links=links)
-    env = _environment()
-    pages: list[str] = []
-
-    def page(name: str, template: str, **values: Any) -> None:
-        text = env.get_template(template).render(context, **values)
-        _refuse_unsafe_links(name, text)
-        staging.write(name, text.encode("utf-8"))
-        pages.append(name)
-
-    names, pooled = study_names(tables["studies"])
-    arms = _arms(tables, passage_links)
-    plotted = 0  # rows of every study's plot: what the overview would draw
-    terms = term_order(findings)
-
-    def written(batch: pd.DataFrame) -> list[tuple[dict[str, Any], str]]:  # each finding's record and its row of the page
-        rows = records(batch[list(READ)])
-        return list(zip(rows, finding_rows(rows, batch, passage_links), strict=True))
-
-    for study, pairs in zip(studies, _by_study(findings[list(READ + WRITTEN)], [study["study_id"] for study in studies], made=written),
-                            strict=True):
-        rows = [row for row, _ in pairs]
-        plot = draw(*rows_of(rows, names, pooled), f"{study['name']}: lenalidomide against its control")
-        if plot is not None:
-            plotted += len(plot.rows)
-            _write_plot(staging, plot, STUDY_PLOTS, study["study_id"])
-        page(f"studies/{study['study_id']}.html", "study.html", root="../", study=study, arms=arms.get(study["study_id"], []),
-             groups=_groups(pairs, terms), plot=_figure(plot, STUDY_PLOTS, study["study_id"], "../"),
-             study_link=passage_links.get(("studies", study["study_id"])))
-    # The overview only while it stays readable: past OVERVIEW_ROWS rows the home page says where the plots are.
-    overview = draw(*plot_rows(findings, tables["studies"]), "Lenalidomide against its control, by study") if plotted <= OVERVIEW_ROWS else None
-    if overview is not None:
-        _write_plot(staging, overview, PLOTS, "overview")
     page("index.html", "index.html", root="", studies=studies, sources=sources, plot=_figure(overview, PLOTS, "overview", ""),
          plotted=plotted, overview_rows=OVERVIEW_ROWS, downloads=_downloads(staging.sizes),
          jsonld=_jsonld(pkg, context, staging.sizes, base_url), citation=context["citation"])

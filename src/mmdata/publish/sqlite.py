@@ -331,11 +331,26 @@ def made_file(conn: Database, resources: dict[str, Resource]) -> None:
 @contextmanager
 def made_beside(conn: Database, resources: dict[str, Resource]) -> Iterator[None]:
     """made_file, its full-text index made in a thread of its own while the block runs (SQLite lets go of the GIL while
-    it makes it: 7 s at a million rows, #22). The database is compacted first, alone. The block must not use the
-    database. Without a rollback journal from the compaction on: nothing is rolled back after it, and VACUUM would
-    journal every page of the database again (#22)."""
+    it makes it: 7 s at a million rows, #22). The database is compacted first, alone (compacted). The block must not use
+    the database."""
+    compacted(conn)
+    with indexed_beside(conn, resources):
+        yield
+
+
+def compacted(conn: Database) -> None:
+    """Compact a database that database built (and that only read since): made_file's first step, which indexed_beside
+    follows. Without a rollback journal from here on: nothing is rolled back after it, and VACUUM would journal every
+    page of the database again (#22)."""
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("VACUUM")
+
+
+@contextmanager
+def indexed_beside(conn: Database, resources: dict[str, Resource]) -> Iterator[None]:
+    """The full-text index of a database compacted already (compacted), made in a thread of its own while the block
+    runs, and waited for at its end; the block must not use the database. When the block fails, the index is stopped
+    (it is of no use) and waited for, so that the caller never closes the database under it."""
     indexer = ThreadPoolExecutor(max_workers=1)
     indexing = indexer.submit(index_text, conn, resources)
     try:
