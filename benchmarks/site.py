@@ -9,8 +9,8 @@ For each size, generates a valid package of that many outcome rows (benchmarks/g
 - the site build (`mmdata.publish.site.build_site`, what `mmdata site` runs), with the time spent
   drawing plots (`draw`, two drawings per plot) and making the export files and the findings view
   from the same database (`files_and_findings`) added up on the way, so that the table shows what
-  the rest costs. The SQLite file's full-text index is made while the pages are: only the wait for
-  it once they are made counts as the export's.
+  the rest costs. The SQLite file's full-text index is made while the pages are: the wait for it
+  once they are made, and the file's move into the site, count as the export's.
 
 Prints a Markdown table: pages, files, the site's size, its time as a multiple of validate's (the
 target, #22, is at most 10x at 1M rows) and its memory. With --open, it then opens the largest page

@@ -896,7 +896,7 @@ def test_the_site_makes_the_tables_parquet_then_the_view_then_the_index_beside_i
                                                                                                    tmp_path: Path) -> None:
     # The site keeps the findings view: beside it, the index raised the site's peak memory by 470 MB at a million rows;
     # and a table's Parquet file made while the view's columns were held was the site's peak. Made before the view, the
-    # index was 8 s of the site's time: it is made while the site's block (its pages) runs, and the file put in place after.
+    # index held up the site for 7 to 12 s: it is made while the site's block (its pages) runs, and the file put in place after.
     from mmdata.publish import columns as columns_module
     from mmdata.publish import sqlite as sqlite_module
 
@@ -964,6 +964,62 @@ def test_an_error_of_the_sites_block_stops_the_index_and_is_raised_as_it_is_issu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list((tmp_path / "tmp").iterdir()) == []
 
 
+def test_a_block_that_fails_before_the_index_runs_a_statement_still_stops_it_issue_22(monkeypatch: pytest.MonkeyPatch,
+                                                                                       tmp_path: Path) -> None:
+    # SQLite's interrupt stops the statement running, not one begun after it: a page that fails at once, before the
+    # index's first statement, must not wait for the whole index (a second review found it ran on to its end).
+    from mmdata.publish import sqlite as sqlite_module
+
+    outcome: list[str] = []
+
+    def late_index(conn: sqlite3.Connection, resources: Any) -> None:
+        time.sleep(0.2)  # the block has failed by now
+        try:
+            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
+                         "SELECT count(*) FROM c").fetchone()
+            outcome.append("finished")
+        except sqlite3.OperationalError as exc:
+            outcome.append(str(exc))
+
+    monkeypatch.setattr(sqlite_module, "index_text", late_index)
+    with pytest.raises(RuntimeError, match="a page failed"):
+        with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError):
+            failed = time.perf_counter()
+            raise RuntimeError("a page failed")
+    assert outcome == ["interrupted"]
+    assert time.perf_counter() - failed < 5  # the statement runs for half a minute when not stopped
+    assert not (tmp_path / "data.sqlite").exists()
+
+
+def test_the_block_holds_neither_the_view_nor_the_tables_it_was_made_of_issue_22(tmp_path: Path) -> None:
+    # The site lets go of the view's frame, the files and the finding tables while its pages are made: files_and_findings
+    # must not keep them alive meanwhile (a million rows' view and outcomes are hundreds of MB each).
+    import gc
+    import weakref
+
+    from mmdata.rules.validate import validated
+
+    pkg = validated(ROOT)
+    with export_module.files_and_findings(pkg, {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError) as (files, found):
+        assert pkg.frames is not None and pkg.typed is not None  # the typed tables the export was made of, as the site holds them
+        held = [weakref.ref(found), weakref.ref(pkg.frames["outcomes"])]
+        del files, found
+        pkg.frames.pop("outcomes")
+        pkg.typed.pop("outcomes")
+        gc.collect()
+        assert [ref() is None for ref in held] == [True, True]
+
+
+def test_a_sqlite_file_put_in_place_with_no_view_kept_is_indexed_once_issue_22(tmp_path: Path) -> None:
+    # _made_files puts the SQLite file where into says whether or not the view is kept: made beside the other files,
+    # its index was begun a second time (a second review found it; no caller asks for it yet).
+    with export_module._made_files(mmdata.open_package(ROOT), export_module.DEFAULT_FORMATS, into={"data.sqlite": tmp_path / "data.sqlite"}) as handed:
+        files = handed.pop("files")
+    alone = export_files(ROOT)
+    assert (tmp_path / "data.sqlite").read_bytes() == alone.pop("data.sqlite")
+    assert files == alone
+
+
 def test_the_sites_own_errors_are_refused_and_the_indexs_is_the_exports_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # files_and_findings' own OSError (findings.csv written where the site asks) is what refused makes of it; the index's
     # error, met once the block has run, is the export's (unwritten), and no SQLite file is put in place.
@@ -1006,19 +1062,19 @@ def test_ctrl_c_while_the_index_is_made_stops_it_before_the_database_is_closed_i
     waits = []
     real_wait = sqlite_module.wait
 
-    def wait_then_interrupt(futures: Any) -> Any:
+    def wait_then_interrupt(futures: Any, timeout: float | None = None) -> Any:
         waits.append(len(waits))
         if len(waits) == 1:
             raise KeyboardInterrupt  # Ctrl-C while the export waits for the index
         release.set()
-        return real_wait(futures)
+        return real_wait(futures, timeout=timeout)
 
     monkeypatch.setattr(sqlite_module, "index_text", slow_index)
     monkeypatch.setattr(sqlite_module, "wait", wait_then_interrupt)
     monkeypatch.setattr(export_module, "database", lambda *args, **kwargs: _Closing(database(*args, **kwargs), lambda: done.append("closed")))
     with pytest.raises(KeyboardInterrupt):
         export_files(ROOT)
-    assert done == ["index", "closed"] and len(waits) == 2
+    assert done == ["index", "closed"] and len(waits) >= 2  # after Ctrl-C, the wait interrupts the index again until it stops
 
 
 def test_a_view_read_back_beside_tables_made_is_read_after_the_index_issue_22(files: dict[str, bytes],

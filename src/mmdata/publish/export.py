@@ -119,8 +119,9 @@ def files_and_findings(pkg: Package, into: dict[str, Path],
     OSError of their own (writing findings.csv, moving the SQLite file in); one raised by the block is raised as it is.
 
     The SQLite file's full-text index is made in a thread of its own while the block runs (the site's pages), and the
-    file is put at its path when the block ends: made before the findings view was made, the index was 8 s of the site's
-    time at a million rows, and made beside the view, it raised the site's peak by 470 MB (#22)."""
+    file is put at its path when the block ends: made before the findings view's Parquet file and frame, the index held
+    up the site for 7 to 12 s at a million rows, and made beside the view's columns, it raised the site's peak by 470 MB
+    (#22)."""
     inside = False  # the block is running: an OSError is its own
     try:
         with _made_files(validated(pkg), DEFAULT_FORMATS, keep=True, into=into,
@@ -179,7 +180,7 @@ def _made_files(pkg: Package, formats: tuple[str, ...], keep: bool = False,
                 made = {name: columns for name, columns in made.items() if name in every}
             if "sqlite" in formats:
                 files[METADATA_FILE] = dumps(datasette_metadata(pkg.descriptor, resources)).encode("utf-8")
-            if "sqlite" in formats and not keep and all(name in made for name in every if any(_wanted(name, formats, keep))):
+            if "sqlite" in formats and not keep and not beside and all(name in made for name in every if any(_wanted(name, formats, keep))):
                 with made_beside(conn, resources):  # nothing is read back from the database below
                     kept = _arrow_files(pkg, conn, every, made, formats, keep, files, into)
             else:

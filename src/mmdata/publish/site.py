@@ -116,8 +116,8 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
     # before the home page, which gives its size (#22).
     with files_and_findings(pkg, {rel: staging.path(path) for rel, path in placed.items()},
                             lambda exc: _cannot_write(staging.out, exc)) as (exported, findings):
-        for rel, data in exported.items():
-            staging.write(f"downloads/{_download_path(rel)}", data)
+        for rel in list(exported):  # each let go once written: none is held while the pages are made
+            staging.write(f"downloads/{_download_path(rel)}", exported.pop(rel))
         del exported
         archive = root / "dist" / archive_name(pkg.version)
         links: dict[str, str] = {}

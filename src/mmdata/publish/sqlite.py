@@ -270,9 +270,9 @@ class Database(sqlite3.Connection):
 
 def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], checked: bool = False) -> Database:
     """A database with every table and view built (build; checked as it says), in a file of a temporary folder: what the
-    export files are read from; the caller closes it, or takes its file (Database.file) once made_file or made_beside
-    has compacted and indexed it. The connection may be used in another thread, by one thread at a time (made_beside).
-    ExportError when no temporary folder can be made, or SQLite cannot write the file (unwritten)."""
+    export files are read from; the caller closes it, or takes its file (Database.file, Database.move) once made_file or
+    made_beside (or compacted, then indexed_beside) has compacted and indexed it. The connection may be used in another
+    thread, by one thread at a time (indexed_beside). ExportError when no temporary folder can be made, or SQLite cannot write the file (unwritten)."""
     try:
         folder = tempfile.TemporaryDirectory(prefix="mmdata-")
     except OSError as exc:
@@ -346,27 +346,35 @@ def compacted(conn: Database) -> None:
     conn.execute("VACUUM")
 
 
+#: How often a failed block's wait for the index interrupts it again (seconds): SQLite's interrupt stops the statement
+#: running, and none begun after it (a second review found the index running on to its end).
+STOP_EVERY = 0.05
+
+
 @contextmanager
 def indexed_beside(conn: Database, resources: dict[str, Resource]) -> Iterator[None]:
     """The full-text index of a database compacted already (compacted), made in a thread of its own while the block
-    runs, and waited for at its end; the block must not use the database. When the block fails, the index is stopped
-    (it is of no use) and waited for, so that the caller never closes the database under it."""
+    runs, and waited for at its end; the block must not use the database. When the block fails (or Ctrl-C ends the
+    wait), the index is of no use: it is interrupted, again every STOP_EVERY seconds until it has stopped, and waited
+    for, so that the caller never closes the database under it."""
     indexer = ThreadPoolExecutor(max_workers=1)
     indexing = indexer.submit(index_text, conn, resources)
+    failed = False
     try:
         yield
     except BaseException:
-        conn.interrupt()  # the block failed: the index is of no use, and SQLite lets another thread stop it
+        failed = True
         raise
     finally:
         indexer.shutdown(wait=False)
         stopped = False
         while not indexing.done():  # the caller closes the database: never while the index is being made
+            if failed or stopped:
+                conn.interrupt()  # SQLite lets another thread stop the statement running
             try:
-                wait([indexing])
+                wait([indexing], timeout=STOP_EVERY if failed or stopped else None)
             except KeyboardInterrupt:  # Ctrl-C ends the wait at once (a second review found it): stop the index first
                 stopped = True
-                conn.interrupt()
         if stopped:
             raise KeyboardInterrupt
     indexing.result()  # the index's own error, when it had one
