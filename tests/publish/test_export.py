@@ -927,6 +927,27 @@ def test_the_site_makes_the_tables_parquet_then_the_view_then_the_index_beside_i
     assert files == alone
 
 
+#: A statement that runs for about half a minute: it stands in for the index where a test needs one stopped.
+LONG_STATEMENT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c"
+
+
+def long_index(outcome: list[str], running: threading.Event | None = None, delay: float = 0.0) -> Any:
+    """A stand-in for sqlite.index_text: after delay seconds, it runs LONG_STATEMENT (running set while it runs) and
+    appends how it ended to outcome: "finished", or SQLite's error ("interrupted")."""
+    def index(conn: sqlite3.Connection, resources: Any) -> None:
+        time.sleep(delay)
+        if running is not None:
+            conn.set_progress_handler(lambda: running.set() and 0, 1000)
+        try:
+            conn.execute(LONG_STATEMENT).fetchone()
+            outcome.append("finished")
+        except sqlite3.OperationalError as exc:
+            outcome.append(str(exc))
+        finally:
+            conn.set_progress_handler(None, 0)
+    return index
+
+
 @pytest.mark.parametrize("error", [RuntimeError("a page failed"), OSError(28, "No space left on device"), sqlite3.OperationalError("full")])
 def test_an_error_of_the_sites_block_stops_the_index_and_is_raised_as_it_is_issue_22(error: Exception, monkeypatch: pytest.MonkeyPatch,
                                                                                     tmp_path: Path) -> None:
@@ -937,23 +958,11 @@ def test_an_error_of_the_sites_block_stops_the_index_and_is_raised_as_it_is_issu
 
     running = threading.Event()
     outcome: list[str] = []
-
-    def endless_index(conn: sqlite3.Connection, resources: Any) -> None:
-        conn.set_progress_handler(lambda: running.set() and 0, 1000)
-        try:
-            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
-                         "SELECT count(*) FROM c").fetchone()
-            outcome.append("finished")
-        except sqlite3.OperationalError as exc:
-            outcome.append(str(exc))
-        finally:
-            conn.set_progress_handler(None, 0)
-
     if isinstance(error, sqlite3.Error):
         error.sqlite_errorcode = sqlite3.SQLITE_FULL  # what unwritten would word as the database's, were it taken for it
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    monkeypatch.setattr(sqlite_module, "index_text", endless_index)
+    monkeypatch.setattr(sqlite_module, "index_text", long_index(outcome, running))
     with pytest.raises(type(error)) as raised:
         with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"},
                                               lambda exc: AssertionError(f"refused {exc}")):
@@ -971,17 +980,7 @@ def test_a_block_that_fails_before_the_index_runs_a_statement_still_stops_it_iss
     from mmdata.publish import sqlite as sqlite_module
 
     outcome: list[str] = []
-
-    def late_index(conn: sqlite3.Connection, resources: Any) -> None:
-        time.sleep(0.2)  # the block has failed by now
-        try:
-            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
-                         "SELECT count(*) FROM c").fetchone()
-            outcome.append("finished")
-        except sqlite3.OperationalError as exc:
-            outcome.append(str(exc))
-
-    monkeypatch.setattr(sqlite_module, "index_text", late_index)
+    monkeypatch.setattr(sqlite_module, "index_text", long_index(outcome, delay=0.2))  # the block has failed by then
     with pytest.raises(RuntimeError, match="a page failed"):
         with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError):
             failed = time.perf_counter()
@@ -1101,22 +1100,11 @@ def test_an_error_beside_the_index_stops_the_index_issue_22(monkeypatch: pytest.
     running = threading.Event()
     outcome: list[str] = []
 
-    def endless_index(conn: sqlite3.Connection, resources: Any) -> None:
-        conn.set_progress_handler(lambda: running.set() and 0, 1000)  # set while the statement runs
-        try:
-            conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
-                         "SELECT count(*) FROM c").fetchone()
-            outcome.append("finished")
-        except sqlite3.OperationalError as exc:
-            outcome.append(str(exc))
-        finally:
-            conn.set_progress_handler(None, 0)
-
     def failing(table: Any) -> bytes:
         assert running.wait(timeout=20)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sqlite_module, "index_text", endless_index)
+    monkeypatch.setattr(sqlite_module, "index_text", long_index(outcome, running))
     monkeypatch.setattr(export_module, "parquet_file", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         export_files(ROOT)
