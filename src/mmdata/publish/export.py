@@ -144,10 +144,11 @@ def _files(pkg: Package, formats: tuple[str, ...], keep: bool = False) -> tuple[
 @contextlib.contextmanager
 def _made_files(pkg: Package, formats: tuple[str, ...], keep: bool = False,
                 into: dict[str, Path] | None = None, view_as: Callable[[Any], Any] | None = None) -> Iterator[dict[str, Any]]:
-    """The export files of pkg (handed["files"]), from its tables as mmdata.load types them (handed on by its validation, when it had one),
-    and, when keep, the findings view (handed["view"]) as an Arrow table (as its Parquet file holds it), or as view_as makes
-    it of that table, before the index is begun (#22). The SQLite file and findings.csv are put at the paths into gives them instead of in the files: the
-    first once the block ends (its full-text index is made while the block runs), the second written as it is made.
+    """The export files of pkg (handed["files"]), from its tables as mmdata.load types them (handed on by its validation,
+    when it had one), and, when keep, the findings view (handed["view"]) as an Arrow table (as its Parquet file holds it),
+    or as view_as makes it of that table, before the index is begun (#22). The SQLite file and findings.csv are put at the
+    paths into gives them instead of in the files: the first once the block ends (its full-text index is made while the
+    block runs), the second written as it is made.
 
     The columns of each table and of the findings view are made from the typed tables (_made, _with_view), before the
     database is compacted: in this order, the Arrow allocations of a million findings took 1.4 to 3.4 s, after it 6 to 9 s
