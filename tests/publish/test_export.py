@@ -671,17 +671,19 @@ def test_an_error_beside_the_index_is_raised_once_the_index_is_done_issue_22(mon
     assert done == ["index", "closed"]
 
 
+def full_disk_index(conn: sqlite3.Connection, resources: Any) -> None:
+    """A stand-in for sqlite.index_text that meets a full disk, as SQLite says it."""
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite's own errors carry it
+    raise full
+
+
 def test_an_error_of_the_index_is_the_exports_error_issue_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Never a SQLite file without its index: the index's own error ends the export, worded for the command line when it
     # says the file cannot be written, and the database's temporary folder is removed.
     from mmdata.publish import sqlite as sqlite_module
 
-    def broken(conn: sqlite3.Connection, resources: Any) -> None:
-        full = sqlite3.OperationalError("database or disk is full")
-        full.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite's own errors carry it
-        raise full
-
-    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    monkeypatch.setattr(sqlite_module, "index_text", full_disk_index)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(ExportError) as raised:
         export_files(ROOT)
@@ -1029,12 +1031,7 @@ def test_the_sites_own_errors_are_refused_and_the_indexs_is_the_exports_issue_22
                                               lambda exc: RuntimeError(f"refused {exc}")):
             pytest.fail("the block runs only once the files are made")
 
-    def broken(conn: sqlite3.Connection, resources: Any) -> None:
-        full = sqlite3.OperationalError("database or disk is full")
-        full.sqlite_errorcode = sqlite3.SQLITE_FULL
-        raise full
-
-    monkeypatch.setattr(sqlite_module, "index_text", broken)
+    monkeypatch.setattr(sqlite_module, "index_text", full_disk_index)
     ran = []
     with pytest.raises(ExportError, match=r"^the SQLite database cannot be written in the temporary folder .*\(database or disk is full\)"):
         with export_module.files_and_findings(mmdata.open_package(ROOT), {"data.sqlite": tmp_path / "data.sqlite"}, AssertionError):

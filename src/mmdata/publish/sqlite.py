@@ -272,7 +272,8 @@ def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], ch
     """A database with every table and view built (build; checked as it says), in a file of a temporary folder: what the
     export files are read from; the caller closes it, or takes its file (Database.file, Database.move) once made_file or
     made_beside (or compacted, then indexed_beside) has compacted and indexed it. The connection may be used in another
-    thread, by one thread at a time (indexed_beside). ExportError when no temporary folder can be made, or SQLite cannot write the file (unwritten)."""
+    thread, by one thread at a time (indexed_beside). ExportError when no temporary folder can be made, or SQLite cannot
+    write the file (unwritten)."""
     try:
         folder = tempfile.TemporaryDirectory(prefix="mmdata-")
     except OSError as exc:
