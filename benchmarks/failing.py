@@ -15,7 +15,9 @@ outcome rows, spread evenly through the file, are broken that way:
 
 Times `mmdata validate` of each package as its own process (wall seconds and peak resident MB, from
 GNU time; its report goes to a file) and prints a Markdown table with each time as a multiple of the
-valid package's. The target (#22) is at most 2x. Asserts nothing: a measurement, not a test.
+valid package's. The target (#22) is at most 2x. With --record, also writes the figures to a JSON
+file (benchmarks/record.py), from which benchmarks/targets.py makes the summary at the top of
+docs/performance.md. Asserts nothing: a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -105,9 +107,13 @@ def main() -> None:
     parser.add_argument("--failing", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-failing"))
     parser.add_argument("--kinds", nargs="+", choices=list(KINDS), default=list(KINDS))
+    parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/failing.json)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generated
+    from record import load_average, write
+
+    load_before = load_average()
 
     package = generated(args.work, args.outcomes)
     cases = [("valid", package, 0)]
@@ -130,6 +136,9 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, broken, problems, wall, peak in rows:
         print(f"| {name} | {broken:,} | {problems:,} | {wall:.2f} | {peak:,.0f} | {wall / valid_wall:.2f} | {peak / valid_peak:.2f} |")
+    if args.record:
+        packages = [{"package": name, "broken": broken, "problems": problems, "wall": wall, "peak": peak} for name, broken, problems, wall, peak in rows]
+        write(args.record, "failing.py", load_before, {"outcomes": args.outcomes, "packages": packages})
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ largest resident set of the process, from GNU time):
   after `import pandas`;
 - `mmdata --help` and `python -c "import mmdata"` (start-up).
 
-Prints progress while it runs and a Markdown table at the end (paste it into docs/performance.md).
-Asserts nothing: it is a measurement, not a test.
+Prints progress while it runs and a Markdown table at the end. With --record, also writes the figures to
+a JSON file (benchmarks/record.py), from which benchmarks/targets.py makes the summary at the top of
+docs/performance.md. Asserts nothing: it is a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -93,9 +94,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-bench"))
+    parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/run.json)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generated
+    from record import load_average, write
+
+    load_before = load_average()
 
     mmdata, python = str(BIN / "mmdata"), sys.executable
     results = []
@@ -126,6 +131,8 @@ def main() -> None:
     startup = {name: min(run(command)[0] for _ in range(5))
                for name, command in (("mmdata --help", [mmdata, "--help"]), ("import mmdata", [python, "-c", "import mmdata"]))}
     print(table(results, startup))
+    if args.record:
+        write(args.record, "run.py", load_before, {"sizes": results, "startup": startup})
 
 
 def table(results: list[dict], startup: dict[str, float]) -> str:

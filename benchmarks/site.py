@@ -15,7 +15,9 @@ For each size, generates a valid package of that many outcome rows (benchmarks/g
 Prints a Markdown table: pages, files, the site's size, its time as a multiple of validate's (the
 target, #22, is at most 10x at 1M rows) and its memory. With --open, it then opens the largest page
 of each kind of the last size's site in the system's Chromium (Playwright) and prints how long each
-took to load (the target: under a second). Asserts nothing: a measurement, not a test.
+took to load (the target: under a second). With --record, also writes the figures to a JSON file
+(benchmarks/record.py), from which benchmarks/targets.py makes the summary at the top of
+docs/performance.md. Asserts nothing: a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -85,8 +87,8 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return float(wall), int(peak_kb) / 1024, done.stdout
 
 
-def open_pages(site: Path) -> None:
-    """Load the largest page of each kind in Chromium, three times, and print the best load time of each."""
+def open_pages(site: Path) -> list[dict[str, object]]:
+    """Load the largest page of each kind in Chromium, three times, and print (and return) the best load time of each."""
     from playwright.sync_api import sync_playwright
 
     kinds: dict[str, Path] = {}
@@ -98,13 +100,16 @@ def open_pages(site: Path) -> None:
     print(f"\nThe largest page of each kind, loaded in {browser_path} (best of 3):\n")
     print("| page | KB | load ms |")
     print("| --- | ---: | ---: |")
+    loads: list[dict[str, object]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
         for page in (kinds[kind] for kind in sorted(kinds)):
             best = min(_load(tab, page) for _ in range(3))
             print(f"| {page.relative_to(site).as_posix()} | {page.stat().st_size / 1024:,.0f} | {best:,.0f} |", flush=True)
+            loads.append({"page": page.relative_to(site).as_posix(), "kb": page.stat().st_size / 1024, "ms": best})
         browser.close()
+    return loads
 
 
 def _load(tab: object, page: Path) -> float:
@@ -118,9 +123,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-site"))
     parser.add_argument("--open", action="store_true", help="load the largest pages of the last site in Chromium")
     parser.add_argument("--keep", action="store_true", help="reuse a site already built at a size instead of building it again")
+    parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/site.json)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generated
+    from record import load_average, write
+
+    load_before = load_average()
 
     rows = []
     for size in args.sizes:
@@ -145,8 +154,12 @@ def main() -> None:
         rest = spent["total"] - spent["draw"] - spent["exports"]
         print(f"| {size:,} | {spent['pages']:,} | {spent['files']:,} | {size_mb:,.0f} | {validate:.1f} | {wall:.1f} | "
               f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['exports']:.1f} | {rest:.1f} | {peak:,.0f} |")
-    if args.open:
-        open_pages(args.work / f"site-{args.sizes[-1]}")
+    loads = open_pages(args.work / f"site-{args.sizes[-1]}") if args.open else []
+    if args.record:
+        sizes = [{"size": size, "pages": spent["pages"], "files": spent["files"], "site_mb": size_mb, "validate": [validate, validate_peak],
+                  "site": [wall, peak], "plots": spent["draw"], "exports": spent["exports"]}
+                 for size, spent, size_mb, validate, validate_peak, wall, peak in rows]
+        write(args.record, "site.py", load_before, {"sizes": sizes, "page loads": loads, "pages of": args.sizes[-1] if args.open else None})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,49 @@
+"""What a benchmark measured, written as JSON into benchmarks/results/ (issue 22).
+
+run.py, site.py and failing.py each write one file with --record: the figures they print, the
+date, the machine, its load average before and after, and the commit measured. targets.py makes
+the summary at the top of docs/performance.md from these files, so that what it says of each
+target is computed from what was measured, never typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+#: Where the figures of the last measurement are kept (committed: docs/performance.md's summary is made from them).
+RESULTS = HERE / "results"
+
+
+def load_average() -> list[float]:
+    """The machine's load average over 1, 5 and 15 minutes (the benchmarks share it with whatever else runs)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def commit() -> str:
+    """The commit measured, with a word when the code measured (src/, benchmarks/) was not that commit's."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(HERE), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=7", "HEAD")
+        changed = git("status", "--porcelain", "--", "../src", ".", ":!results")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git repository)"
+    return f"{head} with uncommitted changes" if changed else head
+
+
+def write(path: Path, benchmark: str, load_before: list[float], figures: dict[str, Any]) -> None:
+    """Write what benchmark measured to path, as JSON: figures, and when, where and what was measured."""
+    data = {"benchmark": benchmark, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": commit(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}",
+            "load average before": load_before, "load average after": load_average(), "figures": figures}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"recorded in {path}", flush=True)

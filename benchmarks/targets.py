@@ -1,0 +1,220 @@
+"""Where issue 22's targets stand: the summary at the top of docs/performance.md, made from what the benchmarks recorded.
+
+Run:  .venv/bin/python benchmarks/targets.py [--check]
+
+Reads benchmarks/results/run.json, site.json and failing.json (written by run.py, site.py and
+failing.py with --record), works out each target's ratio at the largest size measured, and writes
+the table between the marks `<!-- generated: targets -->` and `<!-- end -->` of docs/performance.md.
+With --check it writes nothing and exits 1 when the table there is not the one the recorded figures
+make. A target whose figures were not recorded is said to be not measured, never met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DOC = HERE.parent / "docs/performance.md"
+REGION = re.compile(r"(<!-- generated: targets -->\n)(.*?)(<!-- end -->)", re.S)
+#: What each benchmark recorded, by the name of its file in RESULTS.
+Recorded = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A target's figure: the ratio (or value) compared with the bound, and the measurements it was worked out from."""
+
+    value: float
+    shown: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of the issue's targets: its words, how its figure is worked out from the recorded runs, and its bound."""
+
+    words: str
+    figure: Callable[[Recorded], Measured | None]
+    bound: float
+    under: bool = False  # "under" the bound, not "at most"
+    digits: int = 3  # of the figure as shown
+
+    def met(self, measured: Measured) -> bool:
+        return measured.value < self.bound if self.under else measured.value <= self.bound
+
+
+def _largest(recorded: Recorded, name: str) -> dict[str, Any] | None:
+    """The largest size a benchmark measured (its figures at that size), or None when it recorded none."""
+    sizes = recorded.get(name, {}).get("figures", {}).get("sizes") or []
+    return max(sizes, key=lambda s: s["size"]) if sizes else None
+
+
+def _of_read(command: str, memory: bool = False) -> Callable[[Recorded], Measured | None]:
+    """command's wall time (or peak memory) as a multiple of the raw read's, both from run.py at its largest size."""
+    def figure(recorded: Recorded) -> Measured | None:
+        row = _largest(recorded, "run")
+        if row is None or command not in row:
+            return None
+        index, unit = (1, "MB") if memory else (0, "s")
+        mine, read = row[command][index], row["read_csv"][index]
+        return Measured(mine / read, f"{_amount(mine, unit)} against {_amount(read, unit)}")
+    return figure
+
+
+def _of_frictionless(recorded: Recorded) -> Measured | None:
+    row = _largest(recorded, "run")
+    if row is None:
+        return None
+    mine, theirs = row["validate"][0], row["frictionless"][0]
+    return Measured(mine / theirs, f"{_amount(mine, 's')} against {_amount(theirs, 's')}")
+
+
+def _load(recorded: Recorded) -> Measured | None:
+    row = _largest(recorded, "run")
+    if row is None:
+        return None
+    mine, read = row["load outcomes"][0], row["read_csv outcomes"][0]
+    return Measured(mine / read, f"{_amount(mine, 's')} against {_amount(read, 's')}")
+
+
+def _startup(name: str) -> Callable[[Recorded], Measured | None]:
+    def figure(recorded: Recorded) -> Measured | None:
+        seconds = recorded.get("run", {}).get("figures", {}).get("startup", {}).get(name)
+        return None if seconds is None else Measured(seconds, f"{seconds * 1000:.0f} ms (best of 5)")
+    return figure
+
+
+def _failing(recorded: Recorded) -> Measured | None:
+    packages = recorded.get("failing", {}).get("figures", {}).get("packages") or []
+    valid = next((p for p in packages if p["package"] == "valid"), None)
+    broken = [p for p in packages if p["package"] != "valid"]
+    if valid is None or not broken:
+        return None
+    slowest = max(broken, key=lambda p: p["wall"])
+    return Measured(slowest["wall"] / valid["wall"], f"slowest: {slowest['package']}, {slowest['broken']:,} rows broken, "
+                                                     f"{_amount(slowest['wall'], 's')} against {_amount(valid['wall'], 's')} (valid)")
+
+
+def _site_time(recorded: Recorded) -> Measured | None:
+    row = _largest(recorded, "site")
+    if row is None:
+        return None
+    site, validate = row["site"][0], row["validate"][0]
+    return Measured(site / validate, f"{_amount(site, 's')} against {_amount(validate, 's')} (`validate`, same run)")
+
+
+def _site_memory(recorded: Recorded) -> Measured | None:
+    """The site's peak as a multiple of the raw read's at the same size (run.py; memory does not depend on the machine's load)."""
+    row, runs = _largest(recorded, "site"), recorded.get("run", {}).get("figures", {}).get("sizes") or []
+    read = next((r["read_csv"][1] for r in runs if row is not None and r["size"] == row["size"]), None)
+    if row is None or read is None:
+        return None
+    return Measured(row["site"][1] / read, f"{_amount(row['site'][1], 'MB')} against {_amount(read, 'MB')} (raw read, run.py)")
+
+
+def _page_loads(recorded: Recorded) -> Measured | None:
+    loads = recorded.get("site", {}).get("figures", {}).get("page loads") or []
+    if not loads:
+        return None
+    slowest = max(loads, key=lambda p: p["ms"])
+    return Measured(slowest["ms"], f"slowest of {len(loads)} kinds: {slowest['page']}, {slowest['kb']:,.0f} KB")
+
+
+def _rows(name: str, figures: dict[str, Any]) -> str:
+    """The size a benchmark's figures in the table are of (the targets are set at 1,000,000 outcome rows)."""
+    if name == "failing":
+        return f"{figures['outcomes']:,} outcome rows"
+    sizes = figures.get("sizes") or []
+    return f"{max(s['size'] for s in sizes):,} outcome rows" if sizes else "no size"
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:,.0f} MB" if unit == "MB" else f"{value:,.2f} s"
+
+
+#: Issue 22's targets, in its order, at the largest size measured (1,000,000 outcome rows).
+TARGETS = (
+    Target("`validate` at most 0.1 of `frictionless validate` (wall time)", _of_frictionless, 0.1),
+    Target("`validate` at most 3x the raw read (wall time; the aim is 1.5x)", _of_read("validate"), 3),
+    Target("`validate` memory at most 1.5x the raw read", _of_read("validate", memory=True), 1.5),
+    Target("a package with many failing rows of one kind at most 2x the valid package (wall time)", _failing, 2),
+    *(target for command, words in (("fmt", "fmt --check"), ("docs", "docs --check"), ("diff", "diff"))
+      for target in (Target(f"`{words}` at most 2x the raw read (wall time)", _of_read(command), 2),
+                     Target(f"`{words}` memory at most 1.5x the raw read", _of_read(command, memory=True), 1.5))),
+    Target("`export` at most 5x the raw read (wall time)", _of_read("export"), 5),
+    Target("`site` at most 10x `validate` (wall time)", _site_time, 10),
+    Target("`site` memory at most 2x the raw read", _site_memory, 2),
+    Target("every page of the site opens in under a second (ms, the largest page of each kind)", _page_loads, 1000, under=True, digits=0),
+    Target("`mmdata.load(table)` at most 2x the raw read of its file", _load, 2),
+    Target("`mmdata --help` under 0.1 s", _startup("mmdata --help"), 0.1, under=True),
+    Target("`import mmdata` under 0.1 s", _startup("import mmdata"), 0.1, under=True),
+)
+
+
+def recorded(folder: Path = RESULTS) -> Recorded:
+    """What each benchmark recorded in folder, by benchmark (run, site, failing); one not recorded is left out."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))}
+
+
+def render(runs: Recorded) -> str:
+    """The summary: when and where each benchmark ran, then each target, its figure and whether it is met."""
+    lines = ["Made by `benchmarks/targets.py` from the figures the benchmarks recorded in `benchmarks/results/`; "
+             "do not edit it by hand.", ""]
+    for name in ("run", "failing", "site"):
+        run = runs.get(name)
+        if run is None:
+            lines.append(f"- `benchmarks/{name}.py`: not recorded.")
+            continue
+        before, after = run["load average before"][0], run["load average after"][0]
+        lines.append(f"- `benchmarks/{name}.py` at {_rows(name, run['figures'])}: {run['date']}, commit {run['commit']}, "
+                     f"{run['machine']}; load average {before:.2f} before and {after:.2f} after.")
+    lines += ["", "| target | measured | figure | bound | met |", "| --- | --- | ---: | ---: | --- |"]
+    for target in TARGETS:
+        measured = target.figure(runs)
+        if measured is None:
+            lines.append(f"| {target.words} | not measured | | {target.bound:g} | not measured |")
+        else:
+            lines.append(f"| {target.words} | {measured.shown} | {measured.value:,.{target.digits}f} | {target.bound:g} | "
+                         f"{'yes' if target.met(measured) else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def filled(text: str, summary: str) -> str:
+    """text with the targets region's body replaced by summary; ValueError when the marks are not there exactly once."""
+    if len(REGION.findall(text)) != 1:
+        raise ValueError("must hold the marks <!-- generated: targets --> and <!-- end --> exactly once")
+    return REGION.sub(lambda m: m[1] + summary + m[3], text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the summary is not the recorded figures'")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--doc", type=Path, default=DOC)
+    args = parser.parse_args(argv)
+    text = args.doc.read_text(encoding="utf-8")
+    try:
+        new = filled(text, render(recorded(args.results)))
+    except ValueError as exc:
+        print(f"{args.doc}: {exc}", file=sys.stderr)
+        return 2
+    if new == text:
+        print(f"{args.doc}: the summary is the recorded figures'")
+        return 0
+    if args.check:
+        print(f"{args.doc}: the summary is not the recorded figures'; run benchmarks/targets.py", file=sys.stderr)
+        return 1
+    args.doc.write_text(new, encoding="utf-8")
+    print(f"{args.doc}: summary written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
