@@ -1,0 +1,151 @@
+"""benchmarks/targets.py: the summary at the top of docs/performance.md is made from the recorded figures (#22)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT
+
+
+def _module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("targets_under_test", ROOT / "benchmarks/targets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+targets = _module()
+DOC = "intro\n<!-- generated: targets -->\nold\n<!-- end -->\nafter, kept as written: <!-- generated: other -->\n"
+
+
+def recorded_run(size: int = 1_000_000, **walls: float) -> dict[str, Any]:
+    """A run.py record at size: every command 1 s and 100 MB unless walls says otherwise."""
+    row: dict[str, Any] = {"size": size, "csv_mb": 1.0}
+    for name in ("validate", "frictionless", "read_csv", "fmt", "docs", "diff", "export"):
+        row[name] = [walls.get(name, 1.0), 100.0]
+    row["read_csv outcomes"], row["load outcomes"] = [1.0, 50.0], [walls.get("load", 1.0), 60.0]
+    return {"benchmark": "run.py", "date": "2026-12-06 08:00 UTC", "commit": "abcdef0", "machine": "a machine",
+            "load average before": [0.5, 0.5, 0.5], "load average after": [1.25, 1, 1],
+            "figures": {"sizes": [row], "startup": {"mmdata --help": walls.get("help", 0.05), "import mmdata": 0.04}}}
+
+
+def line(summary: str, words: str) -> list[str]:
+    """The cells of the summary's row that starts with words."""
+    rows = [row for row in summary.splitlines() if row.startswith(f"| {words}")]
+    assert len(rows) == 1, summary
+    return [cell.strip() for cell in rows[0].strip("|").split("|")]
+
+
+def test_the_doc_holds_the_summary_of_the_recorded_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    # docs/performance.md's summary is exactly what the committed figures make: edited by hand, or figures recorded and
+    # not rendered, it fails here
+    assert targets.main(["--check"]) == 0
+    assert capsys.readouterr().out == f"{targets.DOC}: the summary is the recorded figures'\n"
+    assert sorted(p.name for p in targets.RESULTS.glob("*.json")) == ["failing.json", "run.json", "site.json"]
+
+
+@pytest.mark.parametrize(("validate", "met"), [(0.1, "yes"), (0.1000001, "**no**"), (0.05, "yes")])
+def test_at_most_is_met_at_the_bound_and_not_beyond(validate: float, met: str) -> None:
+    summary = targets.render({"run": recorded_run(validate=validate, frictionless=1.0)})
+    cells = line(summary, "`validate` at most 0.1 of")
+    assert cells[1] == f"{validate:.2f} s against 1.00 s"
+    assert cells[3:] == ["0.1", met]
+
+
+@pytest.mark.parametrize(("seconds", "met"), [(0.099, "yes"), (0.1, "**no**")])
+def test_under_is_not_met_at_the_bound(seconds: float, met: str) -> None:
+    cells = line(targets.render({"run": recorded_run(help=seconds)}), "`mmdata --help` under 0.1 s")
+    assert cells == ["`mmdata --help` under 0.1 s", f"{seconds * 1000:.0f} ms (best of 5)", f"{seconds:.3f}", "0.1", met]
+
+
+def test_ratios_are_of_the_raw_read_at_the_largest_size() -> None:
+    small = recorded_run(size=10_000, export=100.0)["figures"]["sizes"][0]
+    run = recorded_run(export=5.0, read_csv=1.0, load=2.5)
+    run["figures"]["sizes"].insert(0, small)  # the larger size counts, wherever it is in the file
+    summary = targets.render({"run": run})
+    assert line(summary, "`export` at most 5x")[1:] == ["5.00 s against 1.00 s", "5.000", "5", "yes"]
+    assert line(summary, "`mmdata.load(table)`")[1:] == ["2.50 s against 1.00 s", "2.500", "2", "**no**"]
+    assert line(summary, "`validate` memory")[1:] == ["100 MB against 100 MB", "1.000", "1.5", "yes"]
+    assert "- `benchmarks/run.py` at 1,000,000 outcome rows: 2026-12-06 08:00 UTC, commit abcdef0, a machine; load average " \
+           "0.50 before and 1.25 after." in summary.splitlines()
+
+
+def test_what_was_not_recorded_is_not_measured_and_never_met() -> None:
+    summary = targets.render({})
+    assert "- `benchmarks/site.py`: not recorded." in summary.splitlines()
+    for target in targets.TARGETS:
+        assert line(summary, target.words)[1:] == ["not measured", "", f"{target.bound:g}", "not measured"]
+
+
+def test_the_slowest_failing_package_against_the_valid_one() -> None:
+    packages = [{"package": "valid", "broken": 0, "problems": 0, "wall": 10.0, "peak": 1.0},
+                {"package": "enum", "broken": 100_000, "problems": 5, "wall": 12.0, "peak": 1.0},
+                {"package": "quote-not-in-seed", "broken": 100_000, "problems": 5, "wall": 20.0, "peak": 1.0},
+                {"package": "foreign-key", "broken": 100_000, "problems": 5, "wall": 15.0, "peak": 1.0}]
+    failing = {**recorded_run(), "figures": {"outcomes": 1_000_000, "packages": packages}}
+    assert line(targets.render({"failing": failing}), "a package with many failing rows")[1:] == [
+        "slowest: quote-not-in-seed, 100,000 rows broken, 20.00 s against 10.00 s (valid)", "2.000", "2", "yes"]
+    failing["figures"]["packages"] = packages[:1]  # the valid package alone measures nothing
+    assert line(targets.render({"failing": failing}), "a package with many failing rows")[1] == "not measured"
+
+
+def test_the_site_against_validate_and_the_raw_read_of_the_same_size() -> None:
+    site = {**recorded_run(), "figures": {"sizes": [{"size": 1_000_000, "site": [101.0, 201.0], "validate": [10.0, 90.0]}],
+                                          "page loads": [{"page": "index.html", "kb": 62.0, "ms": 999.4},
+                                                         {"page": "sources/a.html", "kb": 1_230.0, "ms": 1000.0}]}}
+    summary = targets.render({"site": site, "run": recorded_run()})
+    assert line(summary, "`site` at most 10x")[1:] == ["101.00 s against 10.00 s (`validate`, same run)", "10.100", "10", "**no**"]
+    assert line(summary, "`site` memory")[1:] == ["201 MB against 100 MB (raw read, run.py)", "2.010", "2", "**no**"]
+    assert line(summary, "every page of the site")[1:] == ["slowest of 2 kinds: sources/a.html, 1,230 KB", "1,000", "1000", "**no**"]
+    other_size = targets.render({"site": site, "run": recorded_run(size=100_000)})  # no raw read of the site's size
+    assert line(other_size, "`site` memory")[1] == "not measured"
+
+
+def test_writes_only_the_region_and_check_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results, doc = tmp_path / "results", tmp_path / "performance.md"
+    results.mkdir()
+    (results / "run.json").write_text(json.dumps(recorded_run()), encoding="utf-8")
+    doc.write_text(DOC, encoding="utf-8")
+    args = ["--results", str(results), "--doc", str(doc)]
+    assert targets.main([*args, "--check"]) == 1
+    assert doc.read_text(encoding="utf-8") == DOC
+    assert capsys.readouterr().err == f"{doc}: the summary is not the recorded figures'; run benchmarks/targets.py\n"
+    assert targets.main(args) == 0
+    written = doc.read_text(encoding="utf-8")
+    summary = targets.render(targets.recorded(results))
+    assert written == DOC.replace("old\n", summary)
+    assert targets.main([*args, "--check"]) == 0
+
+
+@pytest.mark.parametrize("text", ["no marks\n", DOC + DOC, "<!-- generated: targets -->\nno end\n"])
+def test_the_marks_must_be_there_once(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "performance.md"
+    doc.write_text(text, encoding="utf-8")
+    assert targets.main(["--results", str(tmp_path), "--doc", str(doc)]) == 2
+    assert doc.read_text(encoding="utf-8") == text
+    assert capsys.readouterr().err == f"{doc}: must hold the marks <!-- generated: targets --> and <!-- end --> exactly once\n"
+
+
+def test_the_benchmarks_record_what_they_print(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "benchmarks/record.py", tmp_path / "record.py")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import record  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(tmp_path))
+    out = tmp_path / "results/run.json"
+    record.write(out, "run.py", [0.5, 0.25, 0.125], {"sizes": [{"size": 3}]})
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["benchmark"] == "run.py" and data["figures"] == {"sizes": [{"size": 3}]}
+    assert data["load average before"] == [0.5, 0.25, 0.125] and len(data["load average after"]) == 3
+    assert data["commit"] == "unknown (not a git repository)"  # tmp_path is no repository
