@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import mmdata
 from mmdata.cli import cli
 
-from .conftest import ROOT, VERSION, build_fixture, set_cell, summary
+from .conftest import ROOT, VERSION, build_fixture, read_rows, set_cell, summary
 
 
 def test_shipped_package_is_valid() -> None:
@@ -383,3 +383,26 @@ def test_a_command_allocates_with_jemalloc_and_a_library_caller_keeps_its_pool_i
     command, library, alone = pools
     # the command's jemalloc hands freed pages back as they decay; a program calling the library keeps its own settings
     assert (command, library, alone.split()[1]) == ("jemalloc dirty_decay_ms:200,muzzy_decay_ms:0", alone, "None")
+
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_many_problems_are_printed_a_chunk_at_a_time_as_line_by_line_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                               fmt: str) -> None:
+    """validate prints its problems ECHO_LINES lines at a time: the same lines, in order, at and across a chunk's end."""
+    import mmdata.cli
+    from mmdata.rules.render import as_github
+    from mmdata.rules.render import summary as summary_line
+
+    outcomes = package / "data/outcomes.csv"
+    for key in [row[0] for row in read_rows(outcomes)[1][:3]]:  # three rows, at least a problem each
+        set_cell(outcomes, key, "unit", "fortnights")
+    report = mmdata.validate_report(package)
+    assert len({p.row for p in report.problems}) == 3
+    lines = [p.to_line() for p in report.problems] if fmt == "text" else [*as_github(report.problems, str(package)), summary_line(report)]
+    for chunk in (1, 2, len(lines), 1000):  # each line alone, chunks and a part, exactly one chunk, one part
+        monkeypatch.setattr(mmdata.cli, "ECHO_LINES", chunk)
+        result = CliRunner().invoke(cli, ["validate", "--format", fmt, str(package)])
+        assert result.exit_code == 1
+        assert (result.stderr if fmt == "text" else result.stdout).splitlines() == lines
+        assert (result.stderr if fmt == "text" else result.stdout).endswith("\n")

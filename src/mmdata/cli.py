@@ -14,7 +14,7 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
@@ -90,6 +90,23 @@ class Failure(click.ClickException):
 def echo(text: str, err: bool = False) -> None:
     """Print one line for a person, its control characters escaped (text.printable): a cell or name never breaks it in two."""
     click.echo(printable(text), err=err)
+
+
+#: Lines echo_lines writes at once.
+ECHO_LINES = 1000
+
+
+def echo_lines(lines: Iterable[str], err: bool = False) -> None:
+    """echo of each line, the same text written ECHO_LINES lines at a time: a line at a time, click took 1.5 s to print the
+    266,667 problems of a million-row package with 100,000 broken foreign keys (#22)."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(printable(line))
+        if len(chunk) == ECHO_LINES:
+            click.echo("\n".join(chunk), err=err)
+            chunk = []
+    if chunk:
+        click.echo("\n".join(chunk), err=err)
 
 
 def reports_errors(command: F) -> F:
@@ -192,12 +209,10 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(as_json(report.problems))
     elif fmt == "github":
-        for line in as_github(report.problems, package):
-            echo(line)
+        echo_lines(as_github(report.problems, package))
         echo(summary(report))
     else:
-        for problem in report.problems:
-            echo(problem.to_line(), err=True)
+        echo_lines((problem.to_line() for problem in report.problems), err=True)
         echo(summary(report))
     sys.exit(0 if report.valid else 1)
 
