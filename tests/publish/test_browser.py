@@ -301,3 +301,26 @@ def test_every_back_link_highlights_its_row_issue_19(site: Path, static_page: tu
     assert plain == [], f"{len(plain)} of {followed} rows that source pages link to are not highlighted when followed"
     assert followed == len(quoted_rows())
     assert problems == []
+
+
+def test_the_pages_of_studies_open_link_each_other_and_are_easy_to_tap_issue_22(tmp_path: Path, phone: tuple[Any, list[str]],
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a page of studies (two here), the home page and each further page of studies load, every link of theirs reaches
+    a file, and each page number is a target of at least 24 by 24 CSS pixels on a phone (WCAG 2.5.8)."""
+    from mmdata.publish import site as site_module
+
+    monkeypatch.setattr(site_module, "STUDIES_PER_PAGE", 2)
+    site_module.build_site(ROOT, tmp_path / "s")
+    browser_page, problems = phone
+    listed = [tmp_path / "s/index.html", *sorted((tmp_path / "s").glob("studies-*.html"))]
+    assert len(listed) == -(-len(read_rows(ROOT / "data/studies.csv")[1]) // 2)
+    for html in listed:
+        browser_page.goto(html.as_uri())
+        for href in browser_page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            parts = urlsplit(href)
+            assert parts.scheme != "file" or Path(unquote(parts.path)).is_file(), (html.name, href)
+        sizes = browser_page.eval_on_selector_all("nav.pages a, nav.pages strong",
+                                                  "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        assert len(sizes) == len(listed), html.name
+        assert all(width >= 24 and height >= 24 for width, height in sizes), (html.name, sizes)
+    assert problems == []

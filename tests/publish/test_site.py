@@ -872,3 +872,55 @@ def test_the_site_is_built_with_the_collector_paused_and_leaves_it_as_it_was_iss
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize(("count", "bounds"), [
+    (0, [(1, "index.html#studies", 1, 0)]),  # no study: the home page's empty table, no other page
+    (1, [(1, "index.html#studies", 1, 1)]),
+    (3, [(1, "index.html#studies", 1, 3)]),  # exactly a page
+    (4, [(1, "index.html#studies", 1, 3), (2, "studies-2.html", 4, 4)]),  # one more
+    (9, [(1, "index.html#studies", 1, 3), (2, "studies-2.html", 4, 6), (3, "studies-3.html", 7, 9)]),
+])
+def test_the_studies_are_listed_a_page_at_a_time_issue_22(count: int, bounds: list[tuple[int, str, int, int]],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.publish import site as site_module
+
+    monkeypatch.setattr(site_module, "STUDIES_PER_PAGE", 3)
+    listing = site_module.study_pages(count)
+    assert [(p.number, p.href, p.first, p.last) for p in listing] == bounds
+    assert {p.total for p in listing} == {count}
+
+
+def test_past_a_page_of_studies_the_home_page_links_the_pages_of_the_others_issue_22(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.publish import site as site_module
+
+    studies = sorted(r[0] for r in read_rows(ROOT / "data/studies.csv")[1])
+    assert len(studies) >= 3  # two a page: three pages at least
+    monkeypatch.setattr(site_module, "STUDIES_PER_PAGE", 2)
+    out = tmp_path / "s"
+    build_site(ROOT, out)
+    count = -(-len(studies) // 2)
+    names = ["index.html", *(f"studies-{n}.html" for n in range(2, count + 1))]
+    listed = {}
+    for number, name in enumerate(names, start=1):
+        text = (out / name).read_text(encoding="utf-8")
+        page = Page(text)
+        listed[name] = [href for href, _ in page.anchors if re.fullmatch(r"studies/[^/]+\.html", href) and href in
+                        re.findall(r'<th scope="row"><a href="([^"]+)"', text)]
+        pages_nav = re.search(r'<nav class="pages" aria-label="Pages of studies">\n<p>(.*?)</p>\n</nav>', text, re.S)
+        assert pages_nav is not None, name
+        first, last = 2 * number - 1, min(2 * number, len(studies))
+        assert pages_nav[1].split("\n")[0] == f"Studies {first} to {last} of {len(studies)}, 2 a page. Pages:"
+        links = re.findall(r'<a href="([^"]+)">(\d+)</a>|<strong aria-current="page">(\d+)</strong>', pages_nav[1])
+        assert [(href or "", int(n or current)) for href, n, current in links] == [
+            ("" if n == number else ("index.html#studies" if n == 1 else f"studies-{n}.html"), n) for n in range(1, count + 1)]
+    assert [listed[name] for name in names] == [[f"studies/{s}.html" for s in studies[i:i + 2]] for i in range(0, len(studies), 2)]
+    assert "<h1 id=\"studies\">Studies 3 to 4 of" in (out / "studies-2.html").read_text(encoding="utf-8")
+    assert not (out / f"studies-{count + 1}.html").exists()
+
+
+def test_a_page_of_studies_is_all_the_home_page_shows_and_names_no_other_issue_22(site: Path) -> None:
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert 'aria-label="Pages of studies"' not in text and "studies-2.html" not in text
+    assert not list(site.glob("studies-*.html"))
