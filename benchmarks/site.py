@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -93,7 +94,7 @@ def open_pages(site: Path) -> list[dict[str, object]]:
 
     kinds: dict[str, Path] = {}
     for page in site.rglob("*.html"):
-        kind = page.parent.name if page.parent != site else page.name
+        kind = page.parent.name if page.parent != site else re.sub(r"-[0-9]+\.html$", "-N.html", page.name)  # studies-2.html, ...
         if kind not in kinds or page.stat().st_size > kinds[kind].stat().st_size:
             kinds[kind] = page
     browser_path = next(p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p)
