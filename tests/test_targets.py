@@ -87,6 +87,15 @@ def test_what_was_not_recorded_is_not_measured_and_never_met() -> None:
         assert line(summary, target.words)[1:] == ["not measured", "", f"{target.bound:g}", "not measured"]
 
 
+def test_a_command_a_run_did_not_time_is_not_measured() -> None:
+    run = recorded_run()
+    del run["figures"]["sizes"][0]["export"], run["figures"]["sizes"][0]["read_csv outcomes"]  # as an older run.py recorded
+    summary = targets.render({"run": run})
+    assert line(summary, "`export` at most 5x")[1:] == ["not measured", "", "5", "not measured"]
+    assert line(summary, "`mmdata.load(table)`")[1:] == ["not measured", "", "2", "not measured"]
+    assert line(summary, "`validate` at most 3x")[-1] == "yes"
+
+
 def test_the_slowest_failing_package_against_the_valid_one() -> None:
     packages = [{"package": "valid", "broken": 0, "problems": 0, "wall": 10.0, "peak": 1.0},
                 {"package": "enum", "broken": 100_000, "problems": 5, "wall": 12.0, "peak": 1.0},
