@@ -385,7 +385,6 @@ def test_a_command_allocates_with_jemalloc_and_a_library_caller_keeps_its_pool_i
     assert (command, library, alone.split()[1]) == ("jemalloc dirty_decay_ms:200,muzzy_decay_ms:0", alone, "None")
 
 
-
 @pytest.mark.parametrize("fmt", ["text", "github"])
 def test_many_problems_are_printed_a_chunk_at_a_time_as_line_by_line_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch,
                                                                                fmt: str) -> None:

@@ -104,6 +104,9 @@ def test_the_slowest_failing_package_against_the_valid_one() -> None:
     failing = {**recorded_run(), "figures": {"outcomes": 1_000_000, "packages": packages}}
     assert line(targets.render({"failing": failing}), "a package with many failing rows")[1:] == [
         "slowest: quote-not-in-seed, 100,000 rows broken, 20.00 s against 10.00 s (valid)", "2.000", "2", "yes"]
+    failing["figures"]["runs"] = 3
+    assert line(targets.render({"failing": failing}), "a package with many failing rows")[1].endswith(
+        "against 10.00 s (valid); medians of 3 runs each")
     failing["figures"]["packages"] = packages[:1]  # the valid package alone measures nothing
     assert line(targets.render({"failing": failing}), "a package with many failing rows")[1] == "not measured"
 
@@ -111,13 +114,44 @@ def test_the_slowest_failing_package_against_the_valid_one() -> None:
 def test_the_site_against_validate_and_the_raw_read_of_the_same_size() -> None:
     site = {**recorded_run(), "figures": {"sizes": [{"size": 1_000_000, "site": [101.0, 201.0], "validate": [10.0, 90.0]}],
                                           "page loads": [{"page": "index.html", "kb": 62.0, "ms": 999.4},
-                                                         {"page": "sources/a.html", "kb": 1_230.0, "ms": 1000.0}]}}
+                                                         {"page": "sources/a.html", "kb": 1_230.0, "ms": 1000.0}],
+                                          "pages of": 1_000_000}}
     summary = targets.render({"site": site, "run": recorded_run()})
     assert line(summary, "`site` at most 10x")[1:] == ["101.00 s against 10.00 s (`validate`, same run)", "10.100", "10", "**no**"]
     assert line(summary, "`site` memory")[1:] == ["201 MB against 100 MB (raw read, run.py)", "2.010", "2", "**no**"]
     assert line(summary, "every page of the site")[1:] == ["slowest of 2 kinds: sources/a.html, 1,230 KB", "1,000", "1000", "**no**"]
     other_size = targets.render({"site": site, "run": recorded_run(size=100_000)})  # no raw read of the site's size
     assert line(other_size, "`site` memory")[1] == "not measured"
+    site["figures"]["pages of"] = 10_000  # pages opened of another site than the one timed
+    assert line(targets.render({"site": site}), "every page of the site")[1] == "not measured"
+    assert line(targets.render({"site": site}), "`site` at most 10x")[1] != "not measured"
+
+
+def test_figures_of_another_size_than_a_million_rows_measure_no_target() -> None:
+    # the targets are set at 1,000,000 outcome rows: a run of 10,000 rows, however fast, meets none of them
+    runs = {"run": recorded_run(size=10_000)}
+    runs["failing"] = {**recorded_run(), "figures": {"outcomes": 10_000, "packages": [
+        {"package": "valid", "broken": 0, "problems": 0, "wall": 1.0, "peak": 1.0},
+        {"package": "enum", "broken": 1_000, "problems": 1, "wall": 1.0, "peak": 1.0}]}}
+    runs["site"] = {**recorded_run(), "figures": {"sizes": [{"size": 10_000, "site": [1.0, 1.0], "validate": [1.0, 1.0]}],
+                                                  "page loads": [{"page": "index.html", "kb": 1.0, "ms": 1.0}], "pages of": 10_000}}
+    summary = targets.render(runs)
+    sized = [t for t in targets.TARGETS if "mmdata --help" not in t.words and "import mmdata" not in t.words]
+    assert len(sized) == len(targets.TARGETS) - 2
+    for target in sized:
+        assert line(summary, target.words)[1] == "not measured"
+    assert "- `benchmarks/run.py` at 10,000 outcome rows:" in summary
+
+
+@pytest.mark.parametrize(("ms", "shown", "met"), [(999.4, "999", "yes"), (999.6, "999.6", "yes"), (999.96, "999.96", "yes"),
+                                                  (1000.0, "1,000", "**no**")])
+def test_a_figure_is_shown_on_its_own_side_of_the_bound(ms: float, shown: str, met: str) -> None:
+    site = {**recorded_run(), "figures": {"sizes": [{"size": 1_000_000, "site": [1.0, 1.0], "validate": [1.0, 1.0]}],
+                                          "page loads": [{"page": "index.html", "kb": 1.0, "ms": ms}], "pages of": 1_000_000}}
+    assert line(targets.render({"site": site}), "every page of the site")[2:] == [shown, "1000", met]
+    assert line(targets.render({"run": recorded_run(export=10.002)}), "`export` at most 5x")[2:] == ["10.002", "5", "**no**"]
+    assert line(targets.render({"run": recorded_run(validate=2.0004, read_csv=1.0)}), "`fmt --check` at most")[2] == "1.000"
+    assert line(targets.render({"run": recorded_run(diff=2.0004)}), "`diff` at most 2x")[2:] == ["2.0004", "2", "**no**"]
 
 
 def test_writes_only_the_region_and_check_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,13 +179,13 @@ def test_the_marks_must_be_there_once(tmp_path: Path, text: str, capsys: pytest.
     assert capsys.readouterr().err == f"{doc}: must hold the marks <!-- generated: targets --> and <!-- end --> exactly once\n"
 
 
-def test_the_benchmarks_record_what_they_print(tmp_path: Path) -> None:
+def test_the_benchmarks_record_what_they_print(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(ROOT / "benchmarks/record.py", tmp_path / "record.py")
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import record  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(tmp_path))
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # no repository above tmp_path is found
+    spec = importlib.util.spec_from_file_location("record_under_test", tmp_path / "record.py")
+    assert spec is not None and spec.loader is not None
+    record = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record)
     out = tmp_path / "results/run.json"
     record.write(out, "run.py", [0.5, 0.25, 0.125], {"sizes": [{"size": 3}]})
     data = json.loads(out.read_text(encoding="utf-8"))

@@ -912,6 +912,7 @@ def test_past_a_page_of_studies_the_home_page_links_the_pages_of_the_others_issu
         assert pages_nav is not None, name
         first, last = 2 * number - 1, min(2 * number, len(studies))
         assert pages_nav[1].split("\n")[0] == f"Studies {first} to {last} of {len(studies)}, 2 a page. Pages:"
+        assert " ".join(str(n) for n in range(1, count + 1)) in re.sub(r"<[^>]+>", "", pages_nav[1])  # read apart, without styles
         links = re.findall(r'<a href="([^"]+)">(\d+)</a>|<strong aria-current="page">(\d+)</strong>', pages_nav[1])
         assert [(href or "", int(n or current)) for href, n, current in links] == [
             ("" if n == number else ("index.html#studies" if n == 1 else f"studies-{n}.html"), n) for n in range(1, count + 1)]

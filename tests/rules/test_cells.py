@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 import mmdata
@@ -93,3 +94,16 @@ def test_a_byte_order_mark_opening_the_first_row_is_reported_not_dropped_issue_2
     problems = [p for p in mmdata.validate(package) if p.path == "data/arms.csv"]
     assert [(p.row, p.column, p.code) for p in problems] == [(2, "arm_id", "invisible-character"), (2, "arm_id", "pattern-error")]
     assert problems[1].message == f"'\ufeff{first}' does not match the pattern ^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def test_failing_cells_are_read_as_frame_at_reads_them_issue_22() -> None:
+    """Each failure case's cell, taken a column at a time, is what frame.at gives; none for a case without a row or of a
+    column the frame lacks (a whole-frame failure); frame.at's KeyError for a row the frame lacks."""
+    frame = pd.DataFrame({"a": pd.array(["x", None, "z", "w"], dtype="string[pyarrow]"), "b": ["1", "2", "3", "4"]},
+                         index=[10, 11, 12, 13])
+    failures = pd.DataFrame({"column": ["a", "b", "a", "gone", None, "a", "b"], "index": [12, 10, 11, 10, 13, float("nan"), 10]})
+    got = cells._cells(frame, failures)
+    assert got == [frame.at[12, "a"], frame.at[10, "b"], frame.at[11, "a"], None, None, None, frame.at[10, "b"]]
+    assert got[2] is pd.NA and got[0] == "z" and got[1] == got[6] == "1"
+    with pytest.raises(KeyError):
+        cells._cells(frame, pd.DataFrame({"column": ["a"], "index": [99]}))
