@@ -123,46 +123,6 @@ def test_an_ascii_text_gets_the_skeleton_a_character_at_a_time_would_give_issue_
         "quote not found in the seed of doc; character 9 of the quote is U+0060 GRAVE ACCENT where the seed has U+2019 RIGHT SINGLE QUOTATION MARK")
 
 
-LOOKS = "ab `'’éé­​а."  # letters, a backtick and its look-alikes, two forms of é, invisible ones
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seeds=st.lists(st.text(alphabet=LOOKS, max_size=60), min_size=1, max_size=3),
-       quotes=st.lists(st.tuples(st.integers(0, 2), st.text(alphabet=LOOKS, max_size=24)), max_size=12))
-def test_quotes_looked_for_at_once_are_told_what_one_at_a_time_would_be_issue_22(seeds: list[str], quotes: list[tuple[int, str]]) -> None:
-    """Skeletons.prepare finds the skeletons of many ASCII quotes per seed in one pass; what difference then says is what it
-    says of each quote alone (some quotes found, or their skeletons, some not; some not ASCII, left to difference)."""
-    texts = {f"s{i}": seed for i, seed in enumerate(seeds)}
-    asked = [(f"s{i % len(seeds)}", quote) for i, quote in quotes]
-    asked += [(source, lookalike._skeleton(text[:n])[0]) for source, text in texts.items() for n in (5, 40)]  # found skeletons
-    prepared = lookalike.Skeletons(texts)
-    prepared.prepare({source: [q for s, q in asked if s == source] for source in {*texts, "unknown"}})
-    alone = lookalike.Skeletons(texts)
-    assert [prepared.difference(q, s) for s, q in asked] == [alone.difference(q, s) for s, q in asked]
-    assert {key for key in prepared.found} == {(s, q) for s, q in asked if q.isascii() and q}
-
-
-def test_a_prepared_quote_is_told_from_where_its_skeleton_was_found_issue_22() -> None:
-    skeletons = lookalike.Skeletons({"doc": SEED, "other": "nothing alike"})
-    skeletons.prepare({"doc": ["The body's immune system", "The body`s immune", "not in it at all", "", "café"], "gone": ["x y"]})
-    assert skeletons.found == {("doc", "The body's immune system"): 0, ("doc", "The body`s immune"): 0, ("doc", "not in it at all"): -1}
-    assert skeletons.difference("The body`s immune", "doc") == (
-        "character 9 of the quote is U+0060 GRAVE ACCENT where the seed has U+2019 RIGHT SINGLE QUOTATION MARK")
-    skeletons.found[("doc", "not in it at all")] = 0  # what prepare found is what difference reads: the seed's start
-    assert skeletons.difference("not in it at all", "doc") == (
-        "character 1 of the quote is U+006E LATIN SMALL LETTER N where the seed has U+0054 LATIN CAPITAL LETTER T")
-
-
-def test_validate_looks_for_the_quotes_not_found_a_seed_at_a_time_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    searched: list[list[str]] = []
-    real = lookalike.first_places
-    monkeypatch.setattr(lookalike, "first_places", lambda text, texts: (searched.append(list(texts)), real(text, texts))[1])
-    problems = mmdata.validate_report(build_fixture("quote-not-in-seed", tmp_path)).problems
-    broken = [p for p in problems if p.code == "quote-not-in-seed"]
-    assert len(broken) == 1 and len(searched) == 1  # the one seed with a quote not found, searched once for it
-    assert searched[0] == [lookalike._skeleton(" ".join(str(broken[0].value).split()))[0]]
-
-
 def test_a_quote_with_a_real_typo_still_gets_its_closest_passage_issue_13() -> None:
     assert QuoteAdvice({"doc": SEED}).message("The body\u2019s immune sistem.", "doc") == (
         "quote not found in the seed of doc; closest passage: \"The body\u2019s immune system.\" "

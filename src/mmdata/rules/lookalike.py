@@ -12,10 +12,9 @@ message names the first character that differs, so a look-alike never passes and
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from ..terminal import INVISIBLE, character_name
-from .seedsearch import first_places
 
 #: Characters that look like another one in most fonts, mapped to it.
 LOOK_ALIKES = str.maketrans({
@@ -60,35 +59,17 @@ class Skeletons:
     def __init__(self, seeds: dict[str, str]) -> None:
         self.seeds = seeds
         self.made: dict[str, tuple[str, Sequence[int]]] = {}
-        self.found: dict[tuple[str, str], int] = {}  # where the skeleton of an ASCII quote first occurs in its seed's (prepare)
-
-    def _seed(self, source_id: str) -> tuple[str, Sequence[int]]:
-        if source_id not in self.made:
-            self.made[source_id] = _skeleton(self.seeds[source_id])
-        return self.made[source_id]
-
-    def prepare(self, quotes: Mapping[str, Iterable[str]]) -> None:
-        """Find the skeletons of the ASCII quotes of each source at once, in one pass over its seed's skeleton (seedsearch's
-        search), for difference to read: one str.find per quote cost the seed's length each, 1.5 s for 100,000 quotes not
-        found in seeds of 120 KB (#22). Another quote's skeleton is made a character at a time, and found by difference."""
-        for source_id, given in quotes.items():
-            plain = [quote for quote in given if quote.isascii() and quote]
-            if source_id not in self.seeds or not plain:
-                continue
-            text = self._seed(source_id)[0]
-            for quote, at in zip(plain, first_places(text, [quote.translate(ASCII_LOOK_ALIKES) for quote in plain]), strict=True):
-                self.found[(source_id, quote)] = at
 
     def difference(self, quote: str, source_id: str) -> str | None:
         """'character 12 of the quote is U+0430 … where the seed has U+0061 …', or None when the skeletons differ too."""
-        return look_alike(quote, self.seeds[source_id], *self._seed(source_id), self.found.get((source_id, quote)))
+        if source_id not in self.made:
+            self.made[source_id] = _skeleton(self.seeds[source_id])
+        return look_alike(quote, self.seeds[source_id], *self.made[source_id])
 
 
-def look_alike(quote: str, seed: str, seed_skeleton: str, seed_origin: Sequence[int], found: int | None = None) -> str | None:
-    """The look-alike message of a quote not found in seed (see difference); found: where the quote's skeleton first occurs in
-    seed_skeleton (-1: nowhere), when it was looked for already (Skeletons.prepare)."""
+def look_alike(quote: str, seed: str, seed_skeleton: str, seed_origin: Sequence[int]) -> str | None:
     ours, origin = _skeleton(quote)
-    at = found if found is not None else seed_skeleton.find(ours) if ours else -1
+    at = seed_skeleton.find(ours) if ours else -1
     if at < 0:
         return None
     hidden = next((i for i, c in enumerate(quote) if c in INVISIBLE), len(quote))

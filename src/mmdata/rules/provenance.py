@@ -99,7 +99,6 @@ def quote_checks(tables: dict[str, Table], frames: Frames, texts: dict[str, str]
             ordered = sorted(cited_quotes)
             found[source_id] = {q for q, hit in zip(ordered, seeds[source_id].occurs(ordered), strict=True) if hit}
     advice = QuoteAdvice({k: seed.normal for k, seed in seeds.items()})
-    advice.skeletons.prepare({source_id: sorted(wanted[source_id] - hits) for source_id, hits in found.items()})  # the quotes not found
     for name, pairs in cited.items():
         absent = pairs.absent(found)
         problems += emit(tables[name], pd.Series(absent, index=frames[name].index), "quote", QUOTE_NOT_IN_SEED,

@@ -220,12 +220,6 @@ def _fold(char: str) -> str:
     return char
 
 
-def first_places(text: str, texts: Sequence[str]) -> list[int]:
-    """For each of texts, where it first occurs in text (as text.find gives it), or -1: one pass over text, whatever their
-    number. Any texts: quotes and seeds here are whitespace-normalised, but the search does not need them to be."""
-    return _first(text, texts)
-
-
 def _first(seed: str, quotes: Sequence[str]) -> list[int]:
     """For each quote, where it first occurs in seed, or -1."""
     found = [-1] * len(quotes)
