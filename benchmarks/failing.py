@@ -112,6 +112,8 @@ def main() -> None:
                         "report the median wall time and the largest peak")
     parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/failing.json)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     sys.path.insert(0, str(HERE))
     from generate import generated
     from record import load_average, write

@@ -122,7 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-site"))
-    parser.add_argument("--open", action="store_true", help="load the largest pages of the last site in Chromium")
+    parser.add_argument("--open", action="store_true", help="load the largest pages of the largest size's site, built in this run, "
+                        "in Chromium")
     parser.add_argument("--keep", action="store_true", help="reuse a site already built at a size instead of building it again")
     parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/site.json)")
     args = parser.parse_args()
@@ -157,6 +158,8 @@ def main() -> None:
               f"{wall / validate:.1f} | {spent['draw']:.1f} | {spent['exports']:.1f} | {rest:.1f} | {peak:,.0f} |")
     largest = max(args.sizes)
     built = {size for size, *_ in rows}  # a site kept (--keep) may be another version's: its pages are not timed as this one's
+    if args.open and largest not in built:
+        print(f"\nThe site of {largest:,} rows was kept (--keep), not built by this run: its pages are not timed.")
     loads = open_pages(args.work / f"site-{largest}") if args.open and largest in built else []
     if args.record:
         sizes = [{"size": size, "pages": spent["pages"], "files": spent["files"], "site_mb": size_mb, "validate": [validate, validate_peak],

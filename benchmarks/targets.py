@@ -61,17 +61,16 @@ class Target:
         return f"{value!r}"
 
 
-def _largest(recorded: Recorded, name: str) -> dict[str, Any] | None:
-    """A benchmark's figures at the size the targets are set at (its largest), or None when it recorded none there."""
+def _at_rows(recorded: Recorded, name: str) -> dict[str, Any] | None:
+    """A benchmark's figures at the size the targets are set at (ROWS), or None when it recorded none there."""
     sizes = recorded.get(name, {}).get("figures", {}).get("sizes") or []
-    largest = max(sizes, key=lambda s: s["size"]) if sizes else None
-    return largest if largest is not None and largest["size"] == ROWS else None
+    return next((s for s in sizes if s["size"] == ROWS), None)
 
 
 def _ratio(benchmark: str, mine: str, theirs: str, memory: bool = False, note: str = "") -> Callable[[Recorded], Measured | None]:
     """mine's wall time (or peak memory) as a multiple of theirs', both as benchmark recorded them at its largest size."""
     def figure(recorded: Recorded) -> Measured | None:
-        row = _largest(recorded, benchmark)
+        row = _at_rows(recorded, benchmark)
         if row is None or mine not in row or theirs not in row:
             return None
         index, unit = (1, "MB") if memory else (0, "s")
@@ -103,7 +102,7 @@ def _failing(recorded: Recorded) -> Measured | None:
 
 def _site_memory(recorded: Recorded) -> Measured | None:
     """The site's peak as a multiple of the raw read's at the same size (run.py; memory does not depend on the machine's load)."""
-    row, runs = _largest(recorded, "site"), recorded.get("run", {}).get("figures", {}).get("sizes") or []
+    row, runs = _at_rows(recorded, "site"), recorded.get("run", {}).get("figures", {}).get("sizes") or []
     read = next((r["read_csv"][1] for r in runs if row is not None and r["size"] == row["size"]), None)
     if row is None or read is None:
         return None
@@ -111,7 +110,7 @@ def _site_memory(recorded: Recorded) -> Measured | None:
 
 
 def _page_loads(recorded: Recorded) -> Measured | None:
-    figures, row = recorded.get("site", {}).get("figures", {}), _largest(recorded, "site")
+    figures, row = recorded.get("site", {}).get("figures", {}), _at_rows(recorded, "site")
     loads = (figures.get("page loads") or []) if row is not None and figures.get("pages of") == row["size"] else []
     if not loads:  # pages of another site than the one the site's time and memory are of are not counted
         return None
@@ -123,8 +122,8 @@ def _rows(name: str, figures: dict[str, Any]) -> str:
     """The size a benchmark's figures in the table are of (the targets are set at 1,000,000 outcome rows)."""
     if name == "failing":
         return f"{figures['outcomes']:,} outcome rows"
-    sizes = figures.get("sizes") or []
-    return f"{max(s['size'] for s in sizes):,} outcome rows" if sizes else "no size"
+    sizes = {s["size"] for s in figures.get("sizes") or []}
+    return f"{ROWS if ROWS in sizes else max(sizes):,} outcome rows" if sizes else "no size"
 
 
 def _amount(value: float, unit: str) -> str:
