@@ -399,7 +399,9 @@ def test_many_problems_are_printed_a_chunk_at_a_time_as_line_by_line_issue_22(pa
     report = mmdata.validate_report(package)
     assert len({p.row for p in report.problems}) == 3
     lines = [p.to_line() for p in report.problems] if fmt == "text" else [*as_github(report.problems, str(package)), summary_line(report)]
-    for chunk in (1, 2, len(lines), 1000):  # each line alone, chunks and a part, exactly one chunk, one part
+    # each line alone, chunks and a part, the problems' lines as one chunk (github: the summary is echoed on its own),
+    # every line as one chunk, one part
+    for chunk in (1, 2, len(report.problems), len(lines), 1000):
         monkeypatch.setattr(mmdata.cli, "ECHO_LINES", chunk)
         result = CliRunner().invoke(cli, ["validate", "--format", fmt, str(package)])
         assert result.exit_code == 1
