@@ -9,6 +9,9 @@ outcome rows, spread evenly through the file, are broken that way:
 - enum: `population` is a value the schema does not allow, a different one in every row (so that
   no suggestion is cheap by being repeated);
 - foreign-key: `study_id` names no study (one missing key per study, so about 1 in 100 distinct);
+- arm-key: `arm_id` names no arm: its number becomes 9, and no study has more than four arms (one
+  missing key per study; the arm keys differ from each other in a digit or two, the hardest case
+  for a did-you-mean);
 - quote-not-in-seed: one word of the quote is changed, a different word in every row, so that
   every broken quote is distinct and none is in its seed;
 - number-not-in-quote: `value` gets one more digit (rows with a value only).
@@ -49,6 +52,11 @@ def _foreign_key(row: dict[str, str], i: int) -> bool:
     return True
 
 
+def _arm_key(row: dict[str, str], i: int) -> bool:
+    row["arm_id"] = row["arm_id"].rsplit("-", 1)[0] + "-9"
+    return True
+
+
 def _quote_not_in_seed(row: dict[str, str], i: int) -> bool:
     words = row["quote"].split(" ")
     words[i % len(words)] = f"xylophone{i}"
@@ -64,7 +72,7 @@ def _number_not_in_quote(row: dict[str, str], i: int) -> bool:
 
 
 KINDS: dict[str, Callable[[dict[str, str], int], bool]] = {
-    "enum": _enum, "foreign-key": _foreign_key, "quote-not-in-seed": _quote_not_in_seed, "number-not-in-quote": _number_not_in_quote}
+    "enum": _enum, "foreign-key": _foreign_key, "arm-key": _arm_key, "quote-not-in-seed": _quote_not_in_seed, "number-not-in-quote": _number_not_in_quote}
 
 
 def broken_copy(package: Path, target: Path, kind: str, failing: int) -> int:

@@ -53,8 +53,8 @@ def test_allowed_value_suggestions_are_once_per_distinct_value_and_bounded_issue
     import mmdata.errors as errors
 
     calls: list[str] = []
-    original = errors.did_you_mean
-    monkeypatch.setattr(errors, "did_you_mean", lambda value, *a, **k: calls.append(value) or original(value, *a, **k))
+    original = errors.Suggester._closest
+    monkeypatch.setattr(errors.Suggester, "_closest", lambda self, value: calls.append(value) or original(self, value))
     distinct = errors.SUGGESTIONS + 50
     body = b"".join(b"a%d,s,n,x,controls-%d,,,src,q,\n" % (i, i % distinct) for i in range(2 * distinct))
     problems = [p for p in arms(body) if p.code == "enum-error"]

@@ -30,10 +30,8 @@ def test_foreign_key_suggestions_are_once_per_distinct_key_and_bounded_issue_23(
         made.append(",".join(copy))
     outcomes.write_text("\n".join([header, first, rest.rstrip("\n"), *made]) + "\n", encoding="utf-8")
     calls: list[str] = []
-    original = errors.did_you_mean
-    counting = lambda value, *a, **k: calls.append(value) or original(value, *a, **k)  # noqa: E731
-    monkeypatch.setattr(errors, "did_you_mean", counting)
-    monkeypatch.setattr(keys, "did_you_mean", counting, raising=False)  # where a rule imported it by name
+    original = errors.Suggester._closest  # each did-you-mean a Suggester works out
+    monkeypatch.setattr(errors.Suggester, "_closest", lambda self, value: calls.append(value) or original(self, value))
     found = [p for p in mmdata.validate(package) if p.code == "foreign-key" and p.column == "study_id" and p.path == "data/outcomes.csv"]
     assert len(found) == rows
     assert len([c for c in calls if c.startswith("myeloma-xi-")]) == SUGGESTIONS
