@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -167,6 +168,35 @@ def test_a_quote_far_into_a_long_seed_is_found_where_it_is_issue_22(monkeypatch:
     quotes = ["lenalidomide maintenance after transplant", "word39999 lenalidomide maintenance", "word39999 lenalidomide maintenanse"]
     assert [-1 if o is None else o.normal_start for o in Seed(normal).find(quotes)] == [normal.find(q) for q in quotes[:2]] + [-1]
     assert len(normal) > 300_000
+
+
+class Counted(str):
+    """A seed that counts the places quotes are compared with it at."""
+
+    compared = 0
+
+    def startswith(self, prefix: Any, start: Any = None, end: Any = None) -> bool:
+        type(self).compared += 1
+        return super().startswith(prefix, start, end)
+
+
+@pytest.mark.parametrize("confirms", [1, 2, 8])
+def test_a_phrase_many_quotes_start_with_is_compared_a_bounded_number_of_times_issue_22(confirms: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 300 places start with the phrase that 201 quotes start with (the phrase itself the shortest, so that each of them
+    # is a candidate for every quote); 4 of the quotes occur, the last at the very end
+    monkeypatch.setattr(seedsearch, "CONFIRMS", confirms)
+    phrase = "in the study of lenalidomide maintenance"
+    normal = " ".join(f"{phrase} arm {i}." for i in range(300))
+    quotes = [f"{phrase} arm {i}.x" for i in range(197)] + [phrase, f"{phrase} arm 0.", f"{phrase} arm 150.", f"{phrase} arm 299."]
+    monkeypatch.setattr(Counted, "compared", 0)
+    assert seedsearch._first(Counted(normal), quotes) == [normal.find(q) for q in quotes]
+    assert [normal.find(q) for q in quotes[-4:]] == [0, 0, normal.find(f"{phrase} arm 150."), len(normal) - len(quotes[-1])]
+    # each quote is compared at most `confirms` times before str.find looks for it: not at each of the 300 places
+    assert Counted.compared <= confirms * len(quotes)
+    assert Counted.compared >= len(quotes)
+    # the quote is looked for from the place after the last compared: here it starts right there
+    normal, quote = "a" * (seedsearch.SHORT + confirms) + "b", "a" * seedsearch.SHORT + "b"
+    assert seedsearch._first(normal, ["a" * seedsearch.SHORT, quote]) == [0, confirms]
 
 
 def test_a_hash_collision_is_never_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
