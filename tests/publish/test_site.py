@@ -642,6 +642,8 @@ def test_the_overview_plot_is_drawn_up_to_its_bound_and_past_it_the_home_page_sa
     said = (f"<p>The studies give {plotted} lines to plot (an endpoint of a study at one time point, lenalidomide against its "
             f"control), too many for one drawing: this page draws at most {plotted + spare}.") in again
     assert (drawn, said) == ((True, False) if spare == 0 else (False, True))
+    if said:
+        assert "Each study's plot is on its own page, linked from the table above.</p>" in again
     assert again.count('<h2 id="plot">') == 1
     assert sorted(p.relative_to(tmp_path / "s") for p in (tmp_path / "s/plots/studies").rglob("*.svg")) == \
         sorted(p.relative_to(site) for p in (site / "plots/studies").rglob("*.svg"))  # every study's plot, either way
@@ -911,7 +913,10 @@ def test_past_a_page_of_studies_the_home_page_links_the_pages_of_the_others_issu
         pages_nav = re.search(r'<nav class="pages" aria-label="Pages of studies">\n<p>(.*?)</p>\n</nav>', text, re.S)
         assert pages_nav is not None, name
         first, last = 2 * number - 1, min(2 * number, len(studies))
-        assert pages_nav[1].split("\n")[0] == f"Studies {first} to {last} of {len(studies)}, 2 a page. Pages:"
+        shown = f"Study {first}" if first == last else f"Studies {first} to {last}"  # the last page may list one
+        assert pages_nav[1].split("\n")[0] == f"{shown} of {len(studies)}, 2 a page. Pages:"
+        if number > 1:
+            assert f"<title>{shown}" in text and f'<h1 id="studies">{shown} of {len(studies)}</h1>' in text
         assert " ".join(str(n) for n in range(1, count + 1)) in re.sub(r"<[^>]+>", "", pages_nav[1])  # read apart, without styles
         links = re.findall(r'<a href="([^"]+)">(\d+)</a>|<strong aria-current="page">(\d+)</strong>', pages_nav[1])
         assert [(href or "", int(n or current)) for href, n, current in links] == [
@@ -919,6 +924,22 @@ def test_past_a_page_of_studies_the_home_page_links_the_pages_of_the_others_issu
     assert [listed[name] for name in names] == [[f"studies/{s}.html" for s in studies[i:i + 2]] for i in range(0, len(studies), 2)]
     assert "<h1 id=\"studies\">Studies 3 to 4 of" in (out / "studies-2.html").read_text(encoding="utf-8")
     assert not (out / f"studies-{count + 1}.html").exists()
+
+
+def test_a_page_of_one_study_is_named_for_it_and_the_home_page_says_where_the_plots_are_linked_issue_22(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmdata.publish import site as site_module
+
+    count = len(read_rows(ROOT / "data/studies.csv")[1])
+    monkeypatch.setattr(site_module, "STUDIES_PER_PAGE", count - 1)  # the last study alone on the second page
+    monkeypatch.setattr(site_module, "OVERVIEW_ROWS", 0)  # no overview drawn: the home page says where the plots are
+    build_site(ROOT, tmp_path / "s")
+    last = (tmp_path / "s/studies-2.html").read_text(encoding="utf-8")
+    assert f"<title>Study {count} · mmdata" in last and f'<h1 id="studies">Study {count} of {count}</h1>' in last
+    assert f"<p>Study {count} of {count}, {count - 1} a page. Pages:" in last
+    home = (tmp_path / "s/index.html").read_text(encoding="utf-8")
+    assert f"<p>Studies 1 to {count - 1} of {count}, {count - 1} a page. Pages:" in home
+    assert "Each study's plot is on its own page, linked from the list of studies above and its other pages.</p>" in home
 
 
 def test_a_page_of_studies_is_all_the_home_page_shows_and_names_no_other_issue_22(site: Path) -> None:

@@ -455,6 +455,11 @@ class StudyPage:
     last: int
     total: int
 
+    @property
+    def words(self) -> str:
+        """What the page lists, as its title says it: 'Studies 1,001 to 2,000', or 'Study 1,001' alone on its page."""
+        return f"Study {self.first:,}" if self.first == self.last else f"Studies {self.first:,} to {self.last:,}"
+
 
 def study_pages(count: int) -> list[StudyPage]:
     """The pages that list count studies, STUDIES_PER_PAGE a page: the home page, then studies-2.html, studies-3.html, ...
