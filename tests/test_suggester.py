@@ -42,6 +42,11 @@ def test_the_longest_common_subsequence_bounds_a_ratio_below_quick_ratio() -> No
     # 'ba' holds the characters of 'ab' (quick_ratio 1.0) but only one of them in order: at most 0.5, as its ratio
     assert [a.tolist() for a in Suggester(["ba", "ab"], cutoff=0.5)._bounds("ab")] == [[0, 1], [0.5, 1.0]]
     assert [a.tolist() for a in Suggester(["ba", "ab"], cutoff=0.6)._bounds("ab")] == [[1], [1.0]]
+    # a choice of SUBSEQUENCE_AT_MOST characters gets it, a longer one only quick_ratio's (the rest keep theirs)
+    for most, bounds in [(2, [0.5, 1.0]), (1, [1.0, 1.0])]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(errors, "SUBSEQUENCE_AT_MOST", most)
+            assert Suggester(["ba", "a", "ab"], cutoff=0.5)._bounds("ab")[1].tolist() == [bounds[0], 2 / 3, bounds[1]]
     # a value of 64 characters gets the subsequence's bound (63 of 64 in order), one of 65 only quick_ratio's
     for size, bound in [(64, 126 / 128), (65, 1.0)]:
         value = "b" + "a" * (size - 1)

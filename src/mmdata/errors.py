@@ -156,8 +156,9 @@ class Suggester:
         choices. difflib keeps the n largest (ratio, choice) pairs of the choices whose ratio reaches the cutoff, and a
         choice's ratio is never above the bound _bounds gives it: so the choices are compared from the largest bound
         down, and the comparing stops at the first whose bound is below the n-th ratio kept, since neither it nor any
-        after it can be kept. 100 broken arm keys against 29,940 arm keys that differ in a digit or two took 99 s
-        compared one choice at a time, and 13 s from the largest quick_ratio down (#22)."""
+        after it can be kept. A package of 100,000 broken arm keys (29,940 arm keys that differ from each other in a
+        digit or two) took 93.7 s to validate with about 16,000 keys compared for each of the first 100, and 12.4 s
+        with 108 (#22)."""
         import difflib  # only when a message needs it
         import heapq
 
@@ -187,8 +188,9 @@ class Suggester:
         characters of the blocks difflib matches: those blocks, one after the other, are a subsequence of both texts, so
         M is at most the longest common subsequence, and at most the characters both hold (quick_ratio). Both bounds
         are worked out for all choices at once: the characters counted, and the subsequence by Hyyrö's bit-parallel
-        algorithm, one step per character of the longest choice, for a value of at most 64 characters (a longer one
-        keeps the first bound). The quotient is difflib's, so a bound and a ratio are the same float when M is."""
+        algorithm, one step per character of the longest choice still in, for a value of at most 64 characters and
+        choices of at most SUBSEQUENCE_AT_MOST (the others keep the first bound). The quotient is difflib's, so a bound
+        and a ratio are the same float when M is."""
         import numpy as np  # only when a message needs it, as difflib
 
         if self._counts is None:
@@ -206,23 +208,32 @@ class Suggester:
         real = np.where(length > 0, 2.0 * np.minimum(self._lengths, len(value)) / both, 1.0)  # real_quick_ratio
         common = np.minimum(self._counts, wanted).sum(axis=1)  # quick_ratio's M
         rows = np.flatnonzero((real >= self.cutoff) & (np.where(length > 0, 2.0 * common / both, 1.0) >= self.cutoff))
-        if len(value) <= 64 and self._codes is not None and len(rows):
-            codes = self._codes[rows]
+        common = common[rows]
+        if len(value) > 64 or self._codes is None:
+            return self._bounded(rows, 2.0 * common, length, both)
+        ruled = np.flatnonzero(self._lengths[rows] <= self._codes.shape[1])  # (of rows) the choices in the matrix
+        if len(ruled):
+            codes = self._codes[rows[ruled]]
             everywhere = np.uint64((1 << len(value)) - 1)
-            v = np.full(len(rows), everywhere, dtype=np.uint64)
-            for column in range(int(self._lengths[rows].max())):
+            v = np.full(len(ruled), everywhere, dtype=np.uint64)
+            for column in range(int(self._lengths[rows[ruled]].max())):
                 u = v & masks[codes[:, column]]
                 v = ((v + u) | (v - u)) & everywhere  # Hyyrö (2004): a bit of value left set is a character not matched
-            common = len(value) - np.bitwise_count(v).astype(np.int64)  # never above quick_ratio's M
-        else:
-            common = common[rows]
-        bound = np.where(length[rows] > 0, 2.0 * common / both[rows], 1.0)
+            common[ruled] = len(value) - np.bitwise_count(v).astype(np.int64)  # never above quick_ratio's M
+        return self._bounded(rows, 2.0 * common, length, both)
+
+    def _bounded(self, rows: Any, twice: Any, length: Any, both: Any) -> tuple[Any, Any]:
+        """The rows whose bound (twice M over both lengths) reaches the cutoff, and their bounds."""
+        import numpy as np
+
+        bound = np.where(length[rows] > 0, twice / both[rows], 1.0)
         keep = bound >= self.cutoff
         return rows[keep], bound[keep]
 
     def _count_choices(self) -> None:
-        """Each choice's length, its characters counted, and (where it takes at most CODES_AT_MOST cells) its
-        characters as a matrix of numbers, one choice a row, padded with the number after the last character's."""
+        """Each choice's length, its characters counted, and (where it takes at most CODES_AT_MOST cells) the
+        characters of each choice of at most SUBSEQUENCE_AT_MOST as a matrix of numbers, one choice a row, padded with
+        the number after the last character's."""
         import numpy as np
 
         self._alphabet = {c: i for i, c in enumerate(sorted({c for choice in self.choices for c in choice}))}
@@ -232,16 +243,20 @@ class Suggester:
         letters = np.searchsorted(np.array([ord(c) for c in self._alphabet], dtype=np.uint32), points)
         owner = np.repeat(np.arange(len(self.choices)), self._lengths)
         self._counts = np.bincount(owner * size + letters, minlength=len(self.choices) * size).reshape(len(self.choices), size)
-        widest = int(self._lengths.max()) if len(self.choices) else 0
+        widest = min(int(self._lengths.max()) if len(self.choices) else 0, SUBSEQUENCE_AT_MOST)
         self._codes = None
-        if len(self.choices) * widest <= CODES_AT_MOST:
+        if len(self.choices) * widest <= CODES_AT_MOST:  # the rows of the choices of at most widest characters
             self._codes = np.full((len(self.choices), widest), size, dtype=np.int32)
-            starts = np.cumsum(self._lengths) - self._lengths
-            self._codes[owner, np.arange(len(points)) - np.repeat(starts, self._lengths)] = letters
+            column = np.arange(len(points)) - np.repeat(np.cumsum(self._lengths) - self._lengths, self._lengths)
+            kept = self._lengths[owner] <= widest
+            self._codes[owner[kept], column[kept]] = letters[kept]
 
 
 #: The most cells of a Suggester's matrix of its choices' characters (64 MB); past it, only quick_ratio bounds a ratio.
 CODES_AT_MOST = 16_000_000
+#: The longest choice whose common subsequence with a value bounds its ratio: one numpy step a character, and at the
+#: cutoffs mmdata asks (0.6 and 0.8) no choice over 149 characters can be close to a value of 64.
+SUBSEQUENCE_AT_MOST = 256
 
 
 # Exit statuses of the command line, documented in docs/validation.md. Click itself exits 2 on misuse.

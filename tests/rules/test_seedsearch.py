@@ -171,13 +171,18 @@ def test_a_quote_far_into_a_long_seed_is_found_where_it_is_issue_22(monkeypatch:
 
 
 class Counted(str):
-    """A seed that counts the places quotes are compared with it at."""
+    """A seed that counts the places quotes are compared with it at, and the quotes str.find looks for in it."""
 
     compared = 0
+    searched = 0
 
     def startswith(self, prefix: Any, start: Any = None, end: Any = None) -> bool:
         type(self).compared += 1
         return super().startswith(prefix, start, end)
+
+    def find(self, sub: Any, start: Any = None, end: Any = None) -> int:
+        type(self).searched += 1
+        return super().find(sub, start, end)
 
 
 @pytest.mark.parametrize("confirms", [1, 2, 8])
@@ -189,14 +194,39 @@ def test_a_phrase_many_quotes_start_with_is_compared_a_bounded_number_of_times_i
     normal = " ".join(f"{phrase} arm {i}." for i in range(300))
     quotes = [f"{phrase} arm {i}.x" for i in range(197)] + [phrase, f"{phrase} arm 0.", f"{phrase} arm 150.", f"{phrase} arm 299."]
     monkeypatch.setattr(Counted, "compared", 0)
+    monkeypatch.setattr(Counted, "searched", 0)
     assert seedsearch._first(Counted(normal), quotes) == [normal.find(q) for q in quotes]
     assert [normal.find(q) for q in quotes[-4:]] == [0, 0, normal.find(f"{phrase} arm 150."), len(normal) - len(quotes[-1])]
     # each quote is compared at most `confirms` times before str.find looks for it: not at each of the 300 places
     assert Counted.compared <= confirms * len(quotes)
     assert Counted.compared >= len(quotes)
+    assert Counted.searched >= 197  # the quotes that do not occur, at least
     # the quote is looked for from the place after the last compared: here it starts right there
     normal, quote = "a" * (seedsearch.SHORT + confirms) + "b", "a" * seedsearch.SHORT + "b"
     assert seedsearch._first(normal, ["a" * seedsearch.SHORT, quote]) == [0, confirms]
+
+
+def test_a_phrase_at_few_places_of_a_long_seed_is_compared_at_each_rather_than_searched_for_issue_22(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 12 places start with the phrase, then 210,000 characters: comparing the 50 quotes that do not occur at each place
+    # costs less than reading the rest of the seed once for each
+    phrase = "in the study of lenalidomide maintenance"
+    normal = " ".join(f"{phrase} arm {i}." for i in range(12)) + " filler" * 30_000
+    quotes = [f"{phrase} arm {i}.x" for i in range(50)] + [phrase, f"{phrase} arm 11."]
+    assert 12 * seedsearch.FIND_CHARS_PER_PLACE < len(normal)
+    monkeypatch.setattr(Counted, "compared", 0)
+    monkeypatch.setattr(Counted, "searched", 0)
+    assert seedsearch._first(Counted(normal), quotes) == [normal.find(q) for q in quotes]
+    assert Counted.searched == 0
+    assert Counted.compared == 50 * 12 + 1 + 12  # each quote that does not occur at every place; the phrase at the first,
+    # and the last quote at each place up to its own
+    # the bound itself: str.find only when the places take longer than reading the rest of the seed, not as long
+    normal += "x" * (-len(normal) % 12)
+    for per_place, searched in [(len(normal) // 12, 0), (len(normal) // 12 + 1, 51)]:  # past 8 places: all but the phrase
+        monkeypatch.setattr(seedsearch, "FIND_CHARS_PER_PLACE", per_place)
+        monkeypatch.setattr(Counted, "searched", 0)
+        assert seedsearch._first(Counted(normal), quotes) == [normal.find(q) for q in quotes]
+        assert Counted.searched == searched
 
 
 def test_a_hash_collision_is_never_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
