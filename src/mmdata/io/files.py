@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
@@ -177,6 +176,8 @@ def atomic_write(path: Path, content: bytes) -> None:
     except FileNotFoundError:
         status = None
     mode = status.st_mode & 0o777 if status is not None and stat.S_ISREG(status.st_mode) else 0o644
+    import tempfile  # here, not at the top: this module is on the command line's start-up path, and tempfile imports shutil
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
