@@ -10,35 +10,36 @@ Example:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .about import DISTRIBUTION, __version__
-from .errors import (
-    AddRefused,
-    DiffRefused,
-    DocsError,
-    ExportError,
-    IntegrityError,
-    InvalidPackage,
-    LoadError,
-    MergeConflict,
-    MmdataError,
-    PackageBusy,
-    PackageReadError,
-    Problem,
-    QuoteError,
-    ReleaseRefused,
-    SiteError,
-    SnapshotError,
-    UnknownName,
-    UnknownSource,
-    UnsafeFile,
-    WriteFailed,
-    WriteRefused,
-)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .errors import (
+        AddRefused,
+        DiffRefused,
+        DocsError,
+        ExportError,
+        IntegrityError,
+        InvalidPackage,
+        LoadError,
+        MergeConflict,
+        MmdataError,
+        PackageBusy,
+        PackageReadError,
+        Problem,
+        QuoteError,
+        ReleaseRefused,
+        SiteError,
+        SnapshotError,
+        UnknownName,
+        UnknownSource,
+        UnsafeFile,
+        WriteFailed,
+        WriteRefused,
+    )
     from .model.package import Package, Report
 
 __all__ = [
@@ -50,11 +51,19 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """mmdata.CODES, derived from the declaration of every code beside the rule that emits it: those
-    rules import pandas, so they are imported only when CODES is first asked for (see rules.validate)."""
+    rules import pandas, so they are imported only when CODES is first asked for (see rules.validate).
+    The errors and Problem of __all__, from mmdata.errors when first asked for: ``mmdata --help``
+    imports this package and needs none of them (a tenth of its start-up, #22)."""
     if name == "CODES":
         from .rules.validate import CODES
 
         return CODES
+    if name in __all__:
+        from . import errors
+
+        value = getattr(errors, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

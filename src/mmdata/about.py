@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 #: The name under which mmdata is published on the Python package index (the import name and the
 #: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
@@ -18,10 +18,11 @@ def _bundled_version() -> str:
     wheel ships that file as mmdata/_data/datapackage.json; an editable install reads the source
     tree's. Cheaper than importlib.metadata, which would cost ``import mmdata`` about 40 ms.
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "datapackage.json", here.parents[1] / "datapackage.json"):
+    here = os.path.dirname(os.path.realpath(__file__))
+    for candidate in (os.path.join(here, "_data", "datapackage.json"), os.path.join(here, os.pardir, os.pardir, "datapackage.json")):
         try:
-            version = json.loads(candidate.read_bytes()).get("version")
+            with open(candidate, "rb") as file:
+                version = json.loads(file.read()).get("version")
         except (OSError, ValueError, AttributeError):
             continue
         if isinstance(version, str) and version:
@@ -35,10 +36,11 @@ __version__ = _bundled_version()
 def allowed_values(table: str, field: str) -> list[str]:
     """The values the Table Schema shipped with this installation allows for table.field (for the command line's
     help); empty when it cannot be read. Read only when asked, with the standard library."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "schemas", here.parents[1] / "schemas"):
+    here = os.path.dirname(os.path.realpath(__file__))
+    for candidate in (os.path.join(here, "_data", "schemas"), os.path.join(here, os.pardir, os.pardir, "schemas")):
         try:
-            schema = json.loads((candidate / f"{table}.schema.json").read_bytes())
+            with open(os.path.join(candidate, f"{table}.schema.json"), "rb") as file:
+                schema = json.loads(file.read())
             found = next(f for f in schema["fields"] if f.get("name") == field)
             return [str(v) for v in found["constraints"]["enum"]]
         except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):

@@ -13,16 +13,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
 
 from .about import DISTRIBUTION, __version__, allowed_values
-from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError
-from .io.arrow import command_memory_pool
-from .rules.render import summary
 from .terminal import count, printable
 
 FORMATS = ("text", "json", "github")
@@ -119,6 +115,8 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
+        from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, MmdataError  # here, not at start-up: `mmdata --help` needs none
+
         try:
             return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -130,6 +128,8 @@ def reports_errors(command: F) -> F:
             raise Failure(f"{where}{exc.strerror or exc}", EXIT_UNREADABLE) from None
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE) == "1":
+                import traceback
+
                 click.echo(traceback.format_exc().rstrip("\n"), err=True)
             hint = "" if os.environ.get(DEBUG_VARIABLE) == "1" else f" (run again with {DEBUG_VARIABLE}=1 to see the traceback)"
             raise Failure(f"internal error, please report it: {type(exc).__name__}: {exc}{hint}", EXIT_INTERNAL) from None
@@ -174,6 +174,8 @@ def cli() -> None:
         mmdata validate
         mmdata export --to build
     """
+    from .io.arrow import command_memory_pool
+
     command_memory_pool(os.environ, sys.platform)
 
 
@@ -202,7 +204,7 @@ def validate(package: str, rev: str | None, fmt: str) -> None:
         mmdata validate dist/mmdata-data-1.2.0.zip
         mmdata validate --rev v1.2.0
     """
-    from .rules.render import as_github, as_json
+    from .rules.render import as_github, as_json, summary
     from .rules.validate import validate_source
 
     report = validate_source(package, rev)

@@ -223,6 +223,15 @@ def test_every_error_a_user_may_catch_is_importable_from_mmdata_issue_9() -> Non
     assert mmdata.model.load.IntegrityError is mmdata.IntegrityError is mmdata.errors.IntegrityError
 
 
+def test_every_name_of_all_is_there_and_no_other_issue_22() -> None:
+    """The errors of mmdata.__all__ are imported from mmdata.errors when first asked for; a fresh process sees them all."""
+    code = ("import mmdata\nfrom mmdata import *  # noqa: F403\n"
+            "print([n for n in mmdata.__all__ if n not in globals()], mmdata.Problem is mmdata.errors.Problem)\n"
+            "try:\n    mmdata.Problems\nexcept AttributeError as e:\n    print(e)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[] True\nmodule 'mmdata' has no attribute 'Problems'\n"
+
+
 def test_wheel_ships_the_data(tmp_path: Path) -> None:
     """A wheel built from the source tree carries the package and loads it once installed."""
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheel"), str(ROOT)],
