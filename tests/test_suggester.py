@@ -36,6 +36,8 @@ def test_only_the_choices_that_can_be_close_are_compared() -> None:
     assert suggest("ab") == " (did you mean 'ab' or 'abcd' or 'abba'?)"
     assert Suggester(["x"], cutoff=0.6)._bounds("")[0].tolist() == []  # an empty value is close to no text but the empty one
     assert Suggester([""], cutoff=0.6)._bounds("")[0].tolist() == [0]
+    # a character counted 70,000 times in the value and in a choice (beyond 8 and 16 bits): both bounds 1.0
+    assert Suggester(["a" * 70_000])._bounds("a" * 70_000)[1].tolist() == [1.0]
 
 
 def test_the_longest_common_subsequence_bounds_a_ratio_below_quick_ratio() -> None:
@@ -94,3 +96,22 @@ def test_a_count_or_cutoff_difflib_refuses_is_refused_in_difflib_words() -> None
         with pytest.raises(ValueError) as ours:
             Suggester(["ab"], n=n, cutoff=cutoff)("ab")
         assert str(ours.value) == str(theirs.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(choices=st.lists(st.text(alphabet="ab-1éß\U0001f600", max_size=6), max_size=12), block=st.sampled_from([1, 2, 3, 5, 6, 7, 10**9]))
+@example(choices=["abc", "de", "", "f"], block=5)  # a block ends exactly on a choice's end: 'abc' and 'de', then '' and 'f'
+@example(choices=["abcdefg", "a"], block=3)  # a choice longer than a block is a block of its own
+@example(choices=["", "", ""], block=1)  # empty choices only
+def test_choices_counted_a_block_at_a_time_are_counted_as_a_whole(choices: list[str], block: int) -> None:
+    """Whatever COUNT_CHARS, each choice's characters counted and its row of the matrix are those of the choice alone."""
+    suggest = Suggester(choices)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(errors, "COUNT_CHARS", block)
+        suggest._count_choices()
+    letters = sorted(set("".join(choices)))
+    assert list(suggest._alphabet) == letters
+    assert suggest._counts.tolist() == [[choice.count(c) for c in letters] for choice in choices]
+    assert suggest._counts.dtype == "int32"
+    widest = max(map(len, choices), default=0)
+    assert suggest._codes.tolist() == [[letters.index(c) for c in choice] + [len(letters)] * (widest - len(choice)) for choice in choices]

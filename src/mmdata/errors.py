@@ -196,7 +196,7 @@ class Suggester:
         if self._counts is None:
             self._count_choices()
         size = len(self._alphabet)
-        wanted = np.zeros(size, dtype=np.int64)
+        wanted = np.zeros(size, dtype=self._counts.dtype)
         masks = np.zeros(size + 1, dtype=np.uint64)  # each character's positions in value, as bits; the last: padding
         for at, c in enumerate(value):
             if c in self._alphabet:  # a character no choice holds matches nothing
@@ -233,27 +233,41 @@ class Suggester:
     def _count_choices(self) -> None:
         """Each choice's length, its characters counted, and (where it takes at most CODES_AT_MOST cells) the
         characters of each choice of at most SUBSEQUENCE_AT_MOST as a matrix of numbers, one choice a row, padded with
-        the number after the last character's."""
+        the number after the last character's. Made COUNT_CHARS characters of choices at a time: all at once held about
+        54 bytes a character for a moment (356 MB for 300,000 keys of 22 characters, #22)."""
         import numpy as np
 
         self._alphabet = {c: i for i, c in enumerate(sorted({c for choice in self.choices for c in choice}))}
         size = len(self._alphabet)
+        known = np.array([ord(c) for c in self._alphabet], dtype=np.uint32)
         self._lengths = np.array([len(choice) for choice in self.choices], dtype=np.int64)
-        points = np.frombuffer("".join(self.choices).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        letters = np.searchsorted(np.array([ord(c) for c in self._alphabet], dtype=np.uint32), points)
-        owner = np.repeat(np.arange(len(self.choices)), self._lengths)
-        self._counts = np.bincount(owner * size + letters, minlength=len(self.choices) * size).reshape(len(self.choices), size)
-        widest = min(int(self._lengths.max()) if len(self.choices) else 0, SUBSEQUENCE_AT_MOST)
+        longest = int(self._lengths.max()) if len(self.choices) else 0
+        number = np.int32 if longest < 2**31 else np.int64  # a count is at most a choice's length
+        self._counts = np.zeros((len(self.choices), size), dtype=number)
+        widest = min(longest, SUBSEQUENCE_AT_MOST)
         self._codes = None
         if len(self.choices) * widest <= CODES_AT_MOST:  # the rows of the choices of at most widest characters
             self._codes = np.full((len(self.choices), widest), size, dtype=np.int32)
-            column = np.arange(len(points)) - np.repeat(np.cumsum(self._lengths) - self._lengths, self._lengths)
-            kept = self._lengths[owner] <= widest
-            self._codes[owner[kept], column[kept]] = letters[kept]
+        ends = np.cumsum(self._lengths)
+        first = 0
+        while first < len(self.choices):  # the choices from first to last, of COUNT_CHARS characters or fewer (or one)
+            last = max(int(np.searchsorted(ends, ends[first] - self._lengths[first] + COUNT_CHARS, side="right")), first + 1)
+            lengths = self._lengths[first:last]
+            points = np.frombuffer("".join(self.choices[first:last]).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            letters = np.searchsorted(known, points).astype(np.int32)
+            owner = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
+            self._counts[first:last] = np.bincount(owner * size + letters, minlength=(last - first) * size).reshape(last - first, size)
+            if self._codes is not None:
+                column = np.arange(len(points)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                kept = lengths[owner] <= widest
+                self._codes[first + owner[kept], column[kept]] = letters[kept]
+            first = last
 
 
 #: The most cells of a Suggester's matrix of its choices' characters (64 MB); past it, only quick_ratio bounds a ratio.
 CODES_AT_MOST = 16_000_000
+#: Characters of a Suggester's choices counted at a time (_count_choices): about 50 MB held for a moment.
+COUNT_CHARS = 1_000_000
 #: The longest choice whose common subsequence with a value bounds its ratio: one numpy step a character, and at the
 #: cutoffs mmdata asks (0.6 and 0.8) no choice over 149 characters can be close to a value of 64.
 SUBSEQUENCE_AT_MOST = 256
