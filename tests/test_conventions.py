@@ -44,10 +44,10 @@ def test_help_imports_no_heavy_library() -> None:
 
 def test_help_and_version_import_only_the_command_line_issue_22() -> None:
     """`mmdata --help` and `--version` load no module of mmdata but the command line, its package, about and terminal,
-    nor pathlib or dataclasses (mmdata.errors needs dataclasses): a fifth less start-up, whose floor is click's import."""
+    nor pathlib, dataclasses (mmdata.errors needs it) or traceback: a fifth less start-up, whose floor is click's import."""
     code = ("import sys\nfrom mmdata.cli import cli\n"
             "try:\n    cli([sys.argv[1]])\nexcept SystemExit as exit:\n"
-            "    print(exit.code, sorted(m for m in sys.modules if m.split('.')[0] in {'mmdata', 'pathlib', 'dataclasses'}), file=sys.stderr)")
+            "    print(exit.code, sorted(m for m in sys.modules if m.split('.')[0] in {'mmdata', 'pathlib', 'dataclasses', 'traceback'}), file=sys.stderr)")
     for option in ("--help", "--version"):
         done = subprocess.run([sys.executable, "-c", code, option], capture_output=True, text=True, check=True)
         assert done.stderr == "0 ['mmdata', 'mmdata.about', 'mmdata.cli', 'mmdata.terminal']\n", option

@@ -67,6 +67,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The module's names and the errors of __all__ before they are first asked for (for dir(), help() and completion);
+    not CODES, which would import pandas for help(mmdata)."""
+    return sorted(set(globals()) | set(__all__) - {"CODES"})
+
+
 def open_package(source: str | Path, repo: str | Path = ".") -> Package:
     """The package at source (a folder, a release archive, or a git revision of the repository repo), read once.
 

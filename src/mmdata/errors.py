@@ -6,8 +6,9 @@ once beside the code that emits it; rules.validate derives ``mmdata.CODES`` from
 An :class:`MmdataError` is raised only when work cannot start at all, for example when
 ``datapackage.json`` is missing.
 
-This module is imported by the command line at start-up, so it must stay free of heavy
-imports (pandas, pandera, frictionless).
+Every command imports this module before its work begins (cli.reports_errors), and so do the
+commands that must stay light (fmt, docs, diff): it must stay free of heavy imports (pandas,
+pandera, frictionless). ``mmdata --help`` and ``import mmdata`` do not import it (#22).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
 
 def did_you_mean(value: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
     """' (did you mean 'x'?)' for the closest choices, or '' when none is close."""
-    import difflib  # only when a message needs it: errors.py is on the command line's start-up path
+    import difflib  # only when a message needs it: every command imports errors.py
 
     return _worded(difflib.get_close_matches(value, list(choices), n=n, cutoff=cutoff))
 

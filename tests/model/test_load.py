@@ -224,12 +224,18 @@ def test_every_error_a_user_may_catch_is_importable_from_mmdata_issue_9() -> Non
 
 
 def test_every_name_of_all_is_there_and_no_other_issue_22() -> None:
-    """The errors of mmdata.__all__ are imported from mmdata.errors when first asked for; a fresh process sees them all."""
-    code = ("import mmdata\nfrom mmdata import *  # noqa: F403\n"
+    """The errors of mmdata.__all__ are imported from mmdata.errors when first asked for; a fresh process sees them all,
+    dir() lists them before (all of __all__ but CODES, which would import pandas for help()) and, after, no other name
+    but the modules the imports made;
+    a name of mmdata.errors outside __all__ is not mmdata's."""
+    code = ("import mmdata\nbefore = dir(mmdata)\nfrom mmdata import *  # noqa: F403\n"
             "print([n for n in mmdata.__all__ if n not in globals()], mmdata.Problem is mmdata.errors.Problem)\n"
-            "try:\n    mmdata.Problems\nexcept AttributeError as e:\n    print(e)")
+            "print(sorted(set(mmdata.__all__) - set(before)), [n for n in set(dir(mmdata)) - set(before) if type(getattr(mmdata, n)) is not type(mmdata)])\n"
+            "for name in ('Problems', 'EXIT_INTERNAL', 'Code'):\n"
+            "    try:\n        getattr(mmdata, name)\n    except AttributeError as e:\n        print(e)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout == "[] True\nmodule 'mmdata' has no attribute 'Problems'\n"
+    assert done.stdout.splitlines() == ["[] True", "['CODES'] []", "module 'mmdata' has no attribute 'Problems'",
+                                        "module 'mmdata' has no attribute 'EXIT_INTERNAL'", "module 'mmdata' has no attribute 'Code'"]
 
 
 def test_wheel_ships_the_data(tmp_path: Path) -> None:
@@ -251,6 +257,20 @@ def test_wheel_ships_the_data(tmp_path: Path) -> None:
                           env={"PYTHONPATH": str(target), "PATH": ""}, cwd=tmp_path)
     counts = {name: row_count(name) for name in TABLE_NAMES}
     assert done.stdout == f"True {VERSION} {VERSION} {counts} Int64\n"
+
+
+def test_the_source_tree_reached_through_a_link_reads_its_own_version(tmp_path: Path) -> None:
+    """The version and the allowed values the help lists are read beside the source tree mmdata is in, also when its
+    package folder is reached through a symbolic link (nothing beside the link is read)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "mmdata").symlink_to(ROOT / "src" / "mmdata")
+    (tmp_path / "datapackage.json").write_text('{"version": "9.9.9"}')  # a decoy where the link's parents lead
+    code = "import mmdata.about as about; print(about.__file__.startswith(sys.argv[1]), about.__version__, about.allowed_values('sources', 'document_type'))"
+    done = subprocess.run([sys.executable, "-c", f"import sys; {code}", str(tmp_path)], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(tmp_path / "src"), "PATH": ""}, cwd=tmp_path)
+    schema = json.loads((ROOT / "schemas" / "sources.schema.json").read_text())
+    allowed = next(f["constraints"]["enum"] for f in schema["fields"] if f["name"] == "document_type")
+    assert done.stdout == f"True {VERSION} {allowed}\n"
 
 
 def test_exactly_five_problems_are_all_shown(package: Path) -> None:

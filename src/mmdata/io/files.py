@@ -176,7 +176,7 @@ def atomic_write(path: Path, content: bytes) -> None:
     except FileNotFoundError:
         status = None
     mode = status.st_mode & 0o777 if status is not None and stat.S_ISREG(status.st_mode) else 0o644
-    import tempfile  # here, not at the top: this module is on the command line's start-up path, and tempfile imports shutil
+    import tempfile  # here, not at the top: most commands read and never write, and tempfile imports shutil
 
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
