@@ -115,3 +115,23 @@ def test_choices_counted_a_block_at_a_time_are_counted_as_a_whole(choices: list[
     assert suggest._counts.dtype == "int32"
     widest = max(map(len, choices), default=0)
     assert suggest._codes.tolist() == [[letters.index(c) for c in choice] + [len(letters)] * (widest - len(choice)) for choice in choices]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lengths=st.lists(st.integers(0, 9), max_size=30), block=st.integers(1, 20), size=st.integers(0, 6))
+@example(lengths=[3, 2, 0, 1], block=5, size=1)  # a block ends exactly at COUNT_CHARS: [3, 2, 0], then [1]
+@example(lengths=[1, 1, 1, 1, 1], block=6, size=3)  # two choices a block: 6 // 3 counts of each
+@example(lengths=[9, 1], block=3, size=1)  # a choice longer than a block is a block of its own
+def test_the_choices_are_counted_in_the_largest_blocks_within_both_caps(lengths: list[int], block: int, size: int) -> None:
+    import numpy as np
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(errors, "COUNT_CHARS", block)
+        blocks = errors.count_blocks(np.array(lengths, dtype=np.int64), size)
+    rows = max(block // max(size, 1), 1)
+    assert [first for first, _ in blocks] == [0, *(last for _, last in blocks)][:len(blocks)]  # one after the other
+    assert (blocks[-1][1] if blocks else 0) == len(lengths)  # every choice
+    for first, last in blocks:
+        assert last - first == 1 or (sum(lengths[first:last]) <= block and last - first <= rows)
+        if last < len(lengths):  # the next choice would break a cap
+            assert sum(lengths[first:last + 1]) > block or last + 1 - first > rows
