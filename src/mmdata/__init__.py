@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
     """mmdata.CODES, derived from the declaration of every code beside the rule that emits it: those
     rules import pandas, so they are imported only when CODES is first asked for (see rules.validate).
     The errors and Problem of __all__, from mmdata.errors when first asked for: ``mmdata --help``
-    imports this package and needs none of them (a tenth of its start-up, #22)."""
+    imports this package and needs none of them (#22)."""
     if name == "CODES":
         from .rules.validate import CODES
 

@@ -8,7 +8,8 @@ import os
 #: The name under which mmdata is published on the Python package index (the import name and the
 #: command are ``mmdata``); pyproject.toml, the README and CITATION.cff use the same, as a test checks.
 DISTRIBUTION = "mmdata-lenalidomide"
-
+#: The folder of this module; the source tree's files are two folders up (the kernel follows a link to the package).
+HERE = os.path.dirname(os.path.realpath(__file__))
 
 
 def _bundled_version() -> str:
@@ -18,8 +19,7 @@ def _bundled_version() -> str:
     wheel ships that file as mmdata/_data/datapackage.json; an editable install reads the source
     tree's. Cheaper than importlib.metadata, which would cost ``import mmdata`` about 40 ms.
     """
-    here = os.path.dirname(os.path.realpath(__file__))
-    for candidate in (os.path.join(here, "_data", "datapackage.json"), os.path.join(here, os.pardir, os.pardir, "datapackage.json")):
+    for candidate in (os.path.join(HERE, "_data", "datapackage.json"), os.path.join(HERE, os.pardir, os.pardir, "datapackage.json")):
         try:
             with open(candidate, "rb") as file:
                 version = json.loads(file.read()).get("version")
@@ -36,8 +36,7 @@ __version__ = _bundled_version()
 def allowed_values(table: str, field: str) -> list[str]:
     """The values the Table Schema shipped with this installation allows for table.field (for the command line's
     help); empty when it cannot be read. Read only when asked, with the standard library."""
-    here = os.path.dirname(os.path.realpath(__file__))
-    for candidate in (os.path.join(here, "_data", "schemas"), os.path.join(here, os.pardir, os.pardir, "schemas")):
+    for candidate in (os.path.join(HERE, "_data", "schemas"), os.path.join(HERE, os.pardir, os.pardir, "schemas")):
         try:
             with open(os.path.join(candidate, f"{table}.schema.json"), "rb") as file:
                 schema = json.loads(file.read())

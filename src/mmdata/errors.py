@@ -234,7 +234,7 @@ class Suggester:
     def _count_choices(self) -> None:
         """Each choice's length, its characters counted, and (where it takes at most CODES_AT_MOST cells) the
         characters of each choice of at most SUBSEQUENCE_AT_MOST as a matrix of numbers, one choice a row, padded with
-        the number after the last character's. Made COUNT_CHARS characters of choices at a time: all at once held about
+        the number after the last character's. Made a block of choices at a time (count_blocks): all at once held about
         54 bytes a character for a moment (356 MB for 300,000 keys of 22 characters, #22)."""
         import numpy as np
 
