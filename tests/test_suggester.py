@@ -99,8 +99,9 @@ def test_a_count_or_cutoff_difflib_refuses_is_refused_in_difflib_words() -> None
 
 
 @settings(max_examples=200, deadline=None)
-@given(choices=st.lists(st.text(alphabet="ab-1éß\U0001f600", max_size=6), max_size=12), block=st.sampled_from([1, 2, 3, 5, 6, 7, 10**9]))
-@example(choices=["abc", "de", "", "f"], block=5)  # a block ends exactly on a choice's end: 'abc' and 'de', then '' and 'f'
+@given(choices=st.lists(st.text(alphabet="ab-1éß\U0001f600", max_size=6), max_size=12), block=st.sampled_from([1, 2, 3, 5, 7, 14, 40, 10**9]))
+@example(choices=["ab", "ba", "", "a"], block=4)  # blocks of two choices (4 // 2 counts), the first of 4 characters: then '' and 'a'
+@example(choices=["abc", "de", "", "f"], block=5)  # 5 // 6 counts: a choice a block
 @example(choices=["abcdefg", "a"], block=3)  # a choice longer than a block is a block of its own
 @example(choices=["", "", ""], block=1)  # empty choices only
 def test_choices_counted_a_block_at_a_time_are_counted_as_a_whole(choices: list[str], block: int) -> None:
