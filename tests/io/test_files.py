@@ -232,6 +232,54 @@ def test_write_file_refuses_a_link_and_a_fifo(tmp_path: Path) -> None:
     assert (target.read_bytes(), (tmp_path / "pkg/new/b.md").read_bytes()) == (b"precious\n", b"new")
 
 
+@pytest.mark.parametrize("across", [False, True])
+def test_move_file_puts_a_file_in_place_as_write_file_writes_it_issue_22(across: bool, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The export's SQLite file and findings.csv are moved into the folder, not read back into memory: renamed on one
+    # filesystem, copied then removed across two (os.replace fails with EXDEV there), with write_file's mode.
+    (tmp_path / "scratch").mkdir()
+    source = tmp_path / "scratch/data.sqlite"
+    source.write_bytes(b"rows\n" * 1000)
+    source.chmod(0o600)
+    renamed = []
+    rename = os.replace
+
+    def replace(a: str | Path, b: str | Path) -> None:
+        if across and Path(a) == source:
+            raise OSError(18, "Invalid cross-device link")
+        renamed.append((Path(a).name, Path(b).parent))
+        rename(a, b)
+
+    monkeypatch.setattr(os, "replace", replace)
+    files.move_file(tmp_path / "out", "sub/data.sqlite", source)
+    moved = tmp_path / "out/sub/data.sqlite"
+    assert (moved.read_bytes(), moved.stat().st_mode & 0o777, source.exists()) == (b"rows\n" * 1000, 0o644, False)
+    assert os.listdir(tmp_path / "out/sub") == ["data.sqlite"]  # no temporary file left beside it
+    assert [name for name, _ in renamed][-1].startswith(".data.sqlite.") and len(renamed) == (1 if across else 2)
+    (tmp_path / "out/sub/data.sqlite").chmod(0o640)  # a file there keeps its mode, as write_file keeps it
+    source.write_bytes(b"new\n")
+    files.move_file(tmp_path / "out", "sub/data.sqlite", source)
+    assert (moved.read_bytes(), moved.stat().st_mode & 0o777) == (b"new\n", 0o640)
+
+
+def test_move_file_refuses_a_link_and_keeps_both_files(tmp_path: Path) -> None:
+    target = outside_file(tmp_path, b"precious\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/data.sqlite").symlink_to(target)
+    (tmp_path / "made").write_bytes(b"made\n")
+    with pytest.raises(mmdata.WriteRefused, match=r"^data.sqlite: not written: data.sqlite is a symbolic link"):
+        files.move_file(tmp_path / "pkg", "data.sqlite", tmp_path / "made")
+    assert (target.read_bytes(), (tmp_path / "made").read_bytes()) == (b"precious\n", b"made\n")
+    assert sorted(os.listdir(tmp_path / "pkg")) == ["data.sqlite"]
+
+
+def test_move_file_that_fails_leaves_no_temporary_file(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(FileNotFoundError):
+        files.move_file(tmp_path / "out", "data.sqlite", tmp_path / "no-such-file")
+    assert os.listdir(tmp_path / "out") == []
+
+
 @pytest.mark.parametrize("name", ["README.md", "docs/curation.md"])
 def test_release_refuses_a_linked_document_issue_13(name: str, tmp_path: Path) -> None:
     root = repo_copy(tmp_path / "pkg")

@@ -612,28 +612,36 @@ class _Closing:
         self._conn.close()
 
 
-def test_the_full_text_index_is_made_while_the_other_files_are_made_issue_22(files: dict[str, bytes],
+@pytest.mark.parametrize("into", [False, True])
+def test_the_full_text_index_is_made_while_the_other_files_are_made_issue_22(into: bool, files: dict[str, bytes], tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # SQLite lets go of the GIL while it makes the index (7 s at a million rows): the Parquet files and findings.csv are
     # made meanwhile, and the SQLite file is the same. Made one after the other, the index would wait for a file in vain.
+    # So too when `mmdata export` has the SQLite file moved into its folder rather than read back (into).
     from mmdata.publish import sqlite as sqlite_module
 
-    making = threading.Event()
-    overlapped: list[bool] = []
+    making, indexing = threading.Event(), threading.Event()
+    overlapped: list[bool] = []  # the index found a Parquet file being made
+    began: list[bool] = []  # the first Parquet file found the index begun
     index, parquet = sqlite_module.index_text, export_module.parquet_file
 
     def slow_index(*args: Any) -> None:
+        indexing.set()
         overlapped.append(making.wait(timeout=20))
         index(*args)
 
     def parquet_file(*args: Any) -> bytes:
         making.set()
+        if not began:
+            began.append(indexing.wait(timeout=20))
         return parquet(*args)
 
     monkeypatch.setattr(sqlite_module, "index_text", slow_index)
     monkeypatch.setattr(export_module, "parquet_file", parquet_file)
-    assert _hashes(export_files(ROOT)) == _hashes(files)
-    assert overlapped == [True]
+    if into:
+        made = {str(p.relative_to(tmp_path)): p.read_bytes() for p in export_module.export(ROOT, tmp_path) if p.suffix != ".py"}
+    assert _hashes(made if into else export_files(ROOT)) == _hashes(files)
+    assert (overlapped, began) == ([True], [True])
 
 
 def test_a_table_read_back_is_read_after_the_index_is_made_issue_22(files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -872,13 +880,73 @@ def test_a_database_of_many_pages_built_in_a_file_gives_the_file_built_in_memory
     assert made == in_memory_file(tables, pkg.resources)
 
 
-def test_an_export_with_no_temporary_folder_says_so_and_writes_nothing_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("formats", "what"), [
+    ((), "data.sqlite and findings.csv"),  # made in a temporary folder and moved into the export's (#22)
+    (("sqlite", "parquet"), "data.sqlite"),
+    (("parquet",), "the SQLite database"),  # the database the Parquet files are read from, in a folder of its own
+])
+def test_an_export_with_no_temporary_folder_says_so_and_writes_nothing_issue_22(formats: tuple[str, ...], what: str, tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
-    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out")])
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out"), *(f"--format={f}" for f in formats)])
     assert result.exit_code == 2
-    assert result.output.splitlines() == ["Error: cannot make a temporary folder for the SQLite database (No such file or directory); "
+    assert result.output.splitlines() == [f"Error: cannot make a temporary folder for {what} (No such file or directory); "
                                           "set TMPDIR to a folder you can write to"]
     assert not (tmp_path / "out").exists()
+
+
+def test_export_moves_its_sqlite_file_and_findings_csv_into_place_never_reading_them_back_issue_22(
+        files: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # At a million rows, the export read its 645 MB SQLite file back into memory and joined findings.csv's 579 MB of
+    # lines, then wrote both: they are made in a temporary folder and moved into --to, the same bytes.
+    from mmdata.publish import sqlite as sqlite_module
+
+    def never(self: Any) -> bytes:
+        raise AssertionError("the SQLite file was read into memory")
+
+    monkeypatch.setattr(sqlite_module.Database, "file", never)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    written = export_module.export(ROOT, tmp_path / "out")
+    made = {str(p.relative_to(tmp_path / "out")): p.read_bytes() for p in written}
+    plugin = made.pop("plugins/mmdata_cells.py")
+    assert made == files and plugin == sqlite_module.datasette_plugin(mmdata.open_package(ROOT).resources).encode("utf-8")
+    assert written == sorted(written) and list((tmp_path / "scratch").iterdir()) == []  # the temporary folder is removed
+
+
+def test_findings_csv_that_cannot_be_written_in_the_temporary_folder_is_said_and_nothing_is_written_issue_22(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    opened = builtins.open
+
+    def full(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("findings.csv"):
+            raise OSError(28, "No space left on device")
+        return opened(path, *args, **kwargs)
+
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    monkeypatch.setattr(builtins, "open", full)
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out"), "--format", "csv"])
+    monkeypatch.setattr(builtins, "open", opened)
+    assert (result.exit_code, result.stdout) == (2, "")
+    folder = re.fullmatch(r"Error: findings.csv cannot be written in the temporary folder (\S+) \(No space left on device\); "
+                          r"free some room there, or set TMPDIR to a folder with more room\n", result.stderr)
+    assert folder is not None and Path(folder[1]).parent == tmp_path / "scratch"
+    assert (tmp_path / "out").exists() is False and list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_a_refused_export_leaves_no_temporary_file_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metadata.json").symlink_to(tmp_path / "elsewhere.json")  # refused after data.sqlite and findings.csv were made
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(out)])
+    assert (result.exit_code, result.stderr) == (1, f"Error: {out}/metadata.json: not written: metadata.json is a symbolic link, and mmdata "
+                                                    "never writes through one; replace the link by the file or folder itself; nothing was exported\n")
+    assert sorted(p.name for p in out.iterdir()) == ["metadata.json"] and list((tmp_path / "scratch").iterdir()) == []
 
 
 def test_a_database_that_breaks_a_constraint_leaves_no_temporary_folder_issue_22(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from ..errors import ENCODING_ERROR, FILE_ERROR, PATH_ERROR, UnsafeFile, WriteRefused
@@ -171,6 +172,36 @@ def atomic_write(path: Path, content: bytes) -> None:
     a link (whose own mode, 0777, would make it world-writable, #23). A link at path is replaced,
     never followed (package files go through write_file, which refuses links first).
     """
+
+    def put(handle: int, temporary: str) -> None:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+
+    _replaced(path, put)
+
+
+def move_file(root: Path, rel: str, source: str | Path) -> None:
+    """Put the file at source (a file mmdata made, in a temporary folder) at package file rel, as write_file writes
+    content: atomically, never through a symbolic link (WriteRefused), with the mode write_file gives. Renamed when both
+    are on one filesystem, else copied and then removed: a file of hundreds of megabytes is never read into memory (#22)."""
+    import shutil
+
+    def put(handle: int, temporary: str) -> None:
+        os.close(handle)
+        try:
+            os.replace(source, temporary)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.copyfile(source, temporary)
+            os.unlink(source)
+
+    _replaced(writable(root, rel), put)
+
+
+def _replaced(path: Path, put: Callable[[int, str], None]) -> None:
+    """Replace path by the file put makes of a new temporary file beside it (its handle, open for writing, and its
+    path), with atomic_write's mode; the temporary file is removed when put fails."""
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -180,8 +211,7 @@ def atomic_write(path: Path, content: bytes) -> None:
 
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
+        put(handle, temporary)
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:

@@ -274,11 +274,7 @@ def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], ch
     made_beside (or compacted, then indexed_beside) has compacted and indexed it. The connection may be used in another
     thread, by one thread at a time (indexed_beside). ExportError when no temporary folder can be made, or SQLite cannot
     write the file (unwritten)."""
-    try:
-        folder = tempfile.TemporaryDirectory(prefix="mmdata-")
-    except OSError as exc:
-        raise ExportError(f"cannot make a temporary folder for the SQLite database ({exc.strerror or exc}); "
-                          "set TMPDIR to a folder you can write to") from None
+    folder = temporary_folder("the SQLite database")
     path = os.path.join(folder.name, FILE_NAME)
     try:
         # Made empty first, so that it has the permissions of every other file mmdata writes (SQLite's own leave out
@@ -303,6 +299,15 @@ def database(tables: dict[str, pd.DataFrame], resources: dict[str, Resource], ch
             raise unwritten(folder.name, exc) from None
         raise
     return conn
+
+
+def temporary_folder(what: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder of mmdata's own (in TMPDIR) for what; ExportError when none can be made."""
+    try:
+        return tempfile.TemporaryDirectory(prefix="mmdata-")
+    except OSError as exc:
+        raise ExportError(f"cannot make a temporary folder for {what} ({exc.strerror or exc}); "
+                          "set TMPDIR to a folder you can write to") from None
 
 
 #: The errors of SQLite (primary result codes) that say it cannot write its file: a full disk, an I/O error, a file it
