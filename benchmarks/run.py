@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/run.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-bench]
 
 For each size (outcome rows), in one run: generate a valid package (benchmarks/generate.py, kept
-in --work and reused), then time each command as its own process, with its peak memory (the
+in --work and reused), read each of its files once (so that no command pays for reading it from the disk), then
+time each command as its own process, with its peak memory (the
 largest resident set of the process, from GNU time):
 
 - `mmdata validate` (all five layers), and the time of each step inside it;
@@ -115,14 +116,14 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generated
-    from record import load_average, write
+    from record import load_average, warmed, write
 
     load_before = load_average()
 
     mmdata, python = str(BIN / "mmdata"), sys.executable
     results = []
     for size in args.sizes:
-        package = generated(args.work, size)
+        package = warmed(generated(args.work, size))
         megabytes = sum(p.stat().st_size for p in (package / "data").iterdir()) / 1e6
         row: dict[str, object] = {"size": size, "csv_mb": megabytes}
         steps = [("validate", [mmdata, "validate", str(package)]),

@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/site.py [--sizes 10000 100000] [--work /tmp/mmdata-site]
 
 For each size, generates a valid package of that many outcome rows (benchmarks/generate.py, kept in
---work and reused), then, each as its own process under GNU time (wall seconds, peak resident MB):
+--work and reused) and reads each of its files once (as run.py does: no command pays for reading it from the
+disk), then, each as its own process under GNU time (wall seconds, peak resident MB):
 
 - `mmdata validate` of the package;
 - the site build (`mmdata.publish.site.build_site`, what `mmdata site` runs), with the time spent
@@ -129,13 +130,13 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from generate import generated
-    from record import load_average, write
+    from record import load_average, warmed, write
 
     load_before = load_average()
 
     rows = []
     for size in args.sizes:
-        package = generated(args.work, size)
+        package = warmed(generated(args.work, size))
         out = args.work / f"site-{size}"
         if args.keep and (out / "index.html").is_file():
             continue
