@@ -858,6 +858,58 @@ def test_the_sqlite_file_is_the_database_compacted_then_indexed(files: dict[str,
     assert (files["data.sqlite"][24:28], files["data.sqlite"][92:100]) == (bytes(4), bytes(8))
 
 
+def searched_rows(conn: Any, table: str, words: str) -> list[int]:
+    return [row[0] for row in conn.execute(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ? ORDER BY rowid", (words,))]
+
+
+@pytest.mark.parametrize("table", ["studies", "arms", "outcomes", "adverse_events"])
+def test_the_full_text_index_gathers_its_terms_64_mib_at_a_time_and_finds_every_row_issue_22(db: sqlite3.Connection, table: str) -> None:
+    # FTS5 wrote its index in segments of 1 MiB of terms and merged them: at a million rows, twice the time (#22).
+    from mmdata.publish import sqlite as sqlite_module
+
+    assert db.execute(f"SELECT v FROM {table}_fts_config WHERE k = 'hashsize'").fetchone() == (64 * 1024 * 1024,)
+    assert sqlite_module.FTS_HASH_BYTES == 64 * 1024 * 1024
+    db.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('integrity-check')")  # raises when the index and the table differ
+    columns = sqlite_module.searched(mmdata.open_package(ROOT).resources)[table]
+    first = next(cell for cell, in db.execute(f"SELECT {columns[0]} FROM {table} ORDER BY rowid") if cell)
+    word = max(re.findall(r"[A-Za-z]+", first), key=len)  # a word of the first row's cell: found there, and wherever else it is
+    found = searched_rows(db, table, word)
+    like = " OR ".join(f"{c} LIKE ?" for c in columns)
+    assert found and set(found) <= {row[0] for row in db.execute(f"SELECT rowid FROM {table} WHERE {like}", [f"%{word}%"] * len(columns))}
+
+
+@pytest.mark.parametrize(("code", "raised"), [(sqlite3.SQLITE_ERROR, False), (sqlite3.SQLITE_INTERRUPT, True)])
+def test_a_sqlite_without_the_index_size_option_still_gets_the_same_index_issue_22(code: int, raised: bool) -> None:
+    # An older SQLite may not know FTS5's hashsize (SQLITE_ERROR, "SQL logic error"): the index is made with its own size,
+    # the same rows found. Any other error (an interrupt) is the index's, raised.
+    from mmdata.model.load import typed_tables
+    from mmdata.publish import sqlite as sqlite_module
+
+    pkg = mmdata.open_package(ROOT)
+    conns = [sqlite3.connect(":memory:", isolation_level=None) for _ in range(2)]  # indexed as this SQLite can, and as an older one
+    for conn in conns:
+        sqlite_module.build(conn, typed_tables(pkg), pkg.resources, checked=True)
+
+    class Older:
+        def execute(self, sql: str) -> Any:
+            if "'hashsize'" in sql:
+                error = sqlite3.OperationalError("SQL logic error" if code == sqlite3.SQLITE_ERROR else "interrupted")
+                error.sqlite_errorcode = code  # type: ignore[attr-defined]
+                raise error
+            return conns[1].execute(sql)
+
+    sqlite_module.index_text(conns[0], pkg.resources)
+    if raised:
+        with pytest.raises(sqlite3.OperationalError, match="^interrupted$"):
+            sqlite_module.index_text(Older(), pkg.resources)  # type: ignore[arg-type]
+        return
+    sqlite_module.index_text(Older(), pkg.resources)  # type: ignore[arg-type]
+    assert conns[1].execute("SELECT count(*) FROM outcomes_fts_config WHERE k = 'hashsize'").fetchone() == (0,)
+    for words in ("lenalidomide", "survival", "maintenance", "progression free"):
+        assert searched_rows(conns[1], "outcomes", words) == searched_rows(conns[0], "outcomes", words)
+        assert searched_rows(conns[0], "outcomes", words)
+
+
 def test_a_database_of_many_pages_built_in_a_file_gives_the_file_built_in_memory_issue_22(tmp_path: Path,
                                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # Thousands of rows over thousands of pages (the outcomes copied under new keys): the same bytes either way, the
