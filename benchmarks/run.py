@@ -1,6 +1,6 @@
 """Measure mmdata against frictionless and a raw pandas read of the same files, side by side.
 
-Run:  .venv/bin/python benchmarks/run.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-bench]
+Run:  .venv/bin/python benchmarks/run.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-bench] [--repeat 3]
 
 For each size (outcome rows), in one run: generate a valid package (benchmarks/generate.py, kept
 in --work and reused), read each of its files once (so that no command pays for reading it from the disk), then
@@ -21,9 +21,11 @@ largest resident set of the process, from GNU time):
   compiles a wheel's modules when it installs them, and an editable install's first start writes them, unless
   PYTHONDONTWRITEBYTECODE is set; with it set, every start compiles the command line's modules anew (about 10 ms).
 
-Prints progress while it runs and a Markdown table at the end. With --record, also writes the figures to
-a JSON file (benchmarks/record.py), from which benchmarks/targets.py makes the summary at the top of
-docs/performance.md. Asserts nothing: it is a measurement, not a test.
+With --repeat N, every command (and the steps of validate) runs N times, in N rounds, and the
+table gives the median time and the largest peak of each (start-up is the best of 5 whatever N).
+Prints progress while it runs and a Markdown table at the end. With --record, also writes the
+figures to a JSON file (benchmarks/record.py), from which benchmarks/targets.py makes the summary at
+the top of docs/performance.md. Asserts nothing: it is a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,7 +116,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-bench"))
     parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file (benchmarks/results/run.json)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="run every command N times, in N rounds; report the "
+                        "median time and the largest peak")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     sys.path.insert(0, str(HERE))
     from generate import generated
     from record import load_average, warmed, write
@@ -133,24 +140,31 @@ def main() -> None:
                  ("docs", [mmdata, "docs", "--check", str(package)]),
                  ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))]),
                  ("export", [mmdata, "export", str(package), "--to", str(emptied(args.work / f"export-{size}"))])]
-        for name, command in steps:
-            print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
-            wall, peak = run(command, expect=(0, 1) if name in ("frictionless", "docs") else (0,))
-            row[name] = (wall, peak)
-            print(f"{wall:.1f} s, {peak:,.0f} MB", flush=True)
-        for name, (module, call) in LOADS.items():
-            print(f"[{size:>9,}] {name} ...", end=" ", flush=True)
-            row[name] = timed_call(module, call, package)
-            print(f"{row[name][0]:.2f} s in-process, {row[name][1]:,.0f} MB", flush=True)
-        done = subprocess.run([python, "-c", LAYERS, str(package)], capture_output=True, text=True, check=True)
-        row["layers"] = json.loads(done.stdout)
-        print(f"[{size:>9,}] steps of validate: {row['layers']}", flush=True)
+        measured: dict[str, list[tuple[float, float]]] = {}
+        layers: list[dict[str, float]] = []
+        for round_ in range(1, args.repeat + 1):  # each round runs every command: the machine's slow minutes fall on all
+            each = f" ({round_} of {args.repeat})" if args.repeat > 1 else ""
+            for name, command in steps:
+                print(f"[{size:>9,}] {name}{each} ...", end=" ", flush=True)
+                wall, peak = run(command, expect=(0, 1) if name in ("frictionless", "docs") else (0,))
+                measured.setdefault(name, []).append((wall, peak))
+                print(f"{wall:.1f} s, {peak:,.0f} MB", flush=True)
+            for name, (module, call) in LOADS.items():
+                print(f"[{size:>9,}] {name}{each} ...", end=" ", flush=True)
+                measured.setdefault(name, []).append(timed_call(module, call, package))
+                print(f"{measured[name][-1][0]:.2f} s in-process, {measured[name][-1][1]:,.0f} MB", flush=True)
+            done = subprocess.run([python, "-c", LAYERS, str(package)], capture_output=True, text=True, check=True)
+            layers.append(json.loads(done.stdout))
+            print(f"[{size:>9,}] steps of validate{each}: {layers[-1]}", flush=True)
+        for name, runs in measured.items():
+            row[name] = (statistics.median(wall for wall, _ in runs), max(peak for _, peak in runs))
+        row["layers"] = {step: statistics.median(each[step] for each in layers) for step in layers[0]}
         results.append(row)
     startup = {name: start_up(command)
                for name, command in (("mmdata --help", [mmdata, "--help"]), ("import mmdata", [python, "-c", "import mmdata"]))}
     print(table(results, startup))
     if args.record:
-        write(args.record, "run.py", load_before, {"sizes": results, "startup": startup})
+        write(args.record, "run.py", load_before, {"sizes": results, "startup": startup, "runs": args.repeat})
 
 
 def table(results: list[dict], startup: dict[str, float]) -> str:

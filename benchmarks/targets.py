@@ -164,8 +164,10 @@ def render(runs: Recorded) -> str:
             lines.append(f"- `benchmarks/{name}.py`: not recorded.")
             continue
         before, after = run["load average before"][0], run["load average after"][0]
+        runs_each = run["figures"].get("runs", 1) if name != "failing" else 1  # failing.py's are said beside its figure
         lines.append(f"- `benchmarks/{name}.py` at {_rows(name, run['figures'])}: {run['date']}, commit {run['commit']}, "
-                     f"{run['machine']}; load average {before:.2f} before and {after:.2f} after.")
+                     f"{run['machine']}; load average {before:.2f} before and {after:.2f} after"
+                     + (f"; the median time and the largest peak of {runs_each} runs of each command." if runs_each > 1 else "."))
     lines += ["", "| target | measured | figure | bound | met |", "| --- | --- | ---: | ---: | --- |"]
     for target in TARGETS:
         measured = target.figure(runs)

@@ -81,6 +81,19 @@ def test_ratios_are_of_the_raw_read_at_a_million_rows() -> None:
            "0.50 before and 1.25 after." in summary.splitlines()
 
 
+@pytest.mark.parametrize(("runs", "said"), [(None, "."), (1, "."), (3, "; the median time and the largest peak of 3 runs of each command.")])
+def test_a_run_of_several_rounds_says_its_figures_are_medians(runs: int | None, said: str) -> None:
+    run = recorded_run()
+    if runs is not None:
+        run["figures"]["runs"] = runs
+    failing = {"benchmark": "failing.py", "date": "d", "commit": "c", "machine": "m", "load average before": [1, 1, 1],
+               "load average after": [1, 1, 1], "figures": {"outcomes": 1_000_000, "runs": 3, "packages": []}}
+    lines = targets.render({"run": run, "failing": failing}).splitlines()
+    assert f"- `benchmarks/run.py` at 1,000,000 outcome rows: 2026-12-06 08:00 UTC, commit abcdef0, a machine; load average " \
+           f"0.50 before and 1.25 after{said}" in lines
+    assert "- `benchmarks/failing.py` at 1,000,000 outcome rows: d, commit c, m; load average 1.00 before and 1.00 after." in lines
+
+
 def test_what_was_not_recorded_is_not_measured_and_never_met() -> None:
     summary = targets.render({})
     assert "- `benchmarks/site.py`: not recorded." in summary.splitlines()
