@@ -966,26 +966,57 @@ def test_export_moves_its_sqlite_file_and_findings_csv_into_place_never_reading_
     assert written == sorted(written) and list((tmp_path / "scratch").iterdir()) == []  # the temporary folder is removed
 
 
+@pytest.mark.parametrize("when", ["opened", "written", "closed"])
 def test_findings_csv_that_cannot_be_written_in_the_temporary_folder_is_said_and_nothing_is_written_issue_22(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        when: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
     opened = builtins.open
 
+    class Full:  # a disk that fills up while findings.csv is written: the error names no file
+        def __init__(self, path: Any) -> None:
+            self.file = opened(path, "wb")
+
+        def write(self, data: bytes) -> int:
+            if when == "written":
+                raise OSError(28, "No space left on device")
+            return self.file.write(data)
+
+        def close(self) -> None:
+            self.file.close()
+            if when == "closed":
+                raise OSError(28, "No space left on device")
+
     def full(path: Any, *args: Any, **kwargs: Any) -> Any:
         if str(path).endswith("findings.csv"):
-            raise OSError(28, "No space left on device")
+            if when == "opened":
+                raise OSError(28, "No space left on device")
+            return Full(path)
         return opened(path, *args, **kwargs)
 
     (tmp_path / "scratch").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
     monkeypatch.setattr(builtins, "open", full)
-    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out"), "--format", "csv"])
+    result = CliRunner().invoke(cli, ["export", str(ROOT), "--to", str(tmp_path / "out")])
     monkeypatch.setattr(builtins, "open", opened)
     assert (result.exit_code, result.stdout) == (2, "")
     folder = re.fullmatch(r"Error: findings.csv cannot be written in the temporary folder (\S+) \(No space left on device\); "
                           r"free some room there, or set TMPDIR to a folder with more room\n", result.stderr)
-    assert folder is not None and Path(folder[1]).parent == tmp_path / "scratch"
+    assert folder is not None and Path(folder[1]).parent == tmp_path / "scratch"  # the folder, and only the file that failed
+    assert (tmp_path / "out").exists() is False and list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_any_other_os_error_of_the_export_is_not_said_to_be_the_temporary_folders_issue_22(tmp_path: Path,
+                                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyarrow's errors of input and output are OSErrors too: one while a Parquet file is made is raised as it is.
+    def broken(table: Any) -> bytes:
+        raise pa.ArrowIOError("the Parquet writer failed")
+
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    monkeypatch.setattr(export_module, "parquet_file", broken)
+    with pytest.raises(pa.ArrowIOError, match="^the Parquet writer failed$"):
+        export_module.export(ROOT, tmp_path / "out")
     assert (tmp_path / "out").exists() is False and list((tmp_path / "scratch").iterdir()) == []
 
 

@@ -248,8 +248,11 @@ def export(source: str | Path | Package = ".", to: str | Path = DEFAULT_DIR, for
         into = {rel: Path(scratch) / rel for rel in moved}
         try:
             files: dict[str, bytes | Path] = {**_files(pkg, formats, into=into)[0]}
-        except OSError as exc:  # findings.csv written, or the SQLite file moved, in the temporary folder
-            raise ExportError(f"{' and '.join(moved)} cannot be written in the temporary folder {scratch} ({exc.strerror or exc}); "
+        except OSError as exc:  # findings.csv written, or the SQLite file moved, in the temporary folder; any other is raised
+            failed = next((rel for rel, path in into.items() if str(path) in (exc.filename, exc.filename2)), None)
+            if failed is None:
+                raise
+            raise ExportError(f"{failed} cannot be written in the temporary folder {scratch} ({exc.strerror or exc}); "
                               "free some room there, or set TMPDIR to a folder with more room") from None
         files.update(into)
         if "sqlite" in formats:  # the folder's Datasette plugin: code, so never in a release archive or the site's downloads (#19)
@@ -360,7 +363,7 @@ def _arrow_files(pkg: Package, conn: sqlite3.Connection, every: dict[str, Resour
         arrays: list[list[Any]] = []
         lines: list[bytes] = []
         with contextlib.ExitStack() as stack:
-            put = stack.enter_context(open(into[FINDINGS_CSV], "wb")).write if csv and FINDINGS_CSV in into else lines.append
+            put = stack.enter_context(contextlib.closing(_FileAt(into[FINDINGS_CSV]))).write if csv and FINDINGS_CSV in into else lines.append
             if csv:
                 put(canonical_lines([resource.field_names]).encode("utf-8"))
             numbers: list[dict[Any, str]] = [{} for _ in resource.fields]  # each number column's texts, once per value
@@ -391,6 +394,29 @@ def _arrow_files(pkg: Package, conn: sqlite3.Connection, every: dict[str, Resour
             kept = table
         del table, arrays
     return kept
+
+
+class _FileAt:
+    """A file written at path (findings.csv, where into puts it): an OSError of opening, writing or closing it that names
+    no file names path, so that the caller can tell it from any other (#22)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = self._named(lambda: open(path, "wb"))
+
+    def write(self, data: bytes) -> None:
+        self._named(lambda: self.file.write(data))
+
+    def close(self) -> None:
+        self._named(self.file.close)
+
+    def _named(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
 
 def _values(batch: list[Any], resource: Resource) -> list[tuple[Any, ...]]:
