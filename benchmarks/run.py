@@ -139,12 +139,14 @@ def main() -> None:
                  ("fmt", [mmdata, "fmt", "--check", str(package)]),
                  ("docs", [mmdata, "docs", "--check", str(package)]),
                  ("diff", [mmdata, "diff", str(package), str(changed_copy(package, args.work / f"outcomes-{size}-changed"))]),
-                 ("export", [mmdata, "export", str(package), "--to", str(emptied(args.work / f"export-{size}"))])]
+                 ("export", [mmdata, "export", str(package), "--to", str(args.work / f"export-{size}")])]
         measured: dict[str, list[tuple[float, float]]] = {}
         layers: list[dict[str, float]] = []
         for round_ in range(1, args.repeat + 1):  # each round runs every command: the machine's slow minutes fall on all
             each = f" ({round_} of {args.repeat})" if args.repeat > 1 else ""
             for name, command in steps:
+                if name == "export":  # into an empty folder each time, not over the files of the round before
+                    emptied(args.work / f"export-{size}")
                 print(f"[{size:>9,}] {name}{each} ...", end=" ", flush=True)
                 wall, peak = run(command, expect=(0, 1) if name in ("frictionless", "docs") else (0,))
                 measured.setdefault(name, []).append((wall, peak))
@@ -162,14 +164,15 @@ def main() -> None:
         results.append(row)
     startup = {name: start_up(command)
                for name, command in (("mmdata --help", [mmdata, "--help"]), ("import mmdata", [python, "-c", "import mmdata"]))}
-    print(table(results, startup))
+    print(table(results, startup, args.repeat))
     if args.record:
         write(args.record, "run.py", load_before, {"sizes": results, "startup": startup, "runs": args.repeat})
 
 
-def table(results: list[dict], startup: dict[str, float]) -> str:
+def table(results: list[dict], startup: dict[str, float], runs: int = 1) -> str:
     out = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.", "",
+           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}."
+           + (f" Each figure: the median time and the largest peak of {runs} runs." if runs > 1 else ""), "",
            "| outcome rows | CSV MB | command | wall s | peak MB | wall / read_csv | peak / read_csv | wall / frictionless |",
            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
