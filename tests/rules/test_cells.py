@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -14,7 +15,7 @@ from mmdata.io.frames import read_cells
 from mmdata.model.schema import Table
 from mmdata.model.typed import typed_frame
 
-from ..conftest import ROOT
+from ..conftest import ROOT, read_rows, set_cell
 
 ARMS = "data/arms.csv"
 
@@ -94,6 +95,22 @@ def test_a_byte_order_mark_opening_the_first_row_is_reported_not_dropped_issue_2
     problems = [p for p in mmdata.validate(package) if p.path == "data/arms.csv"]
     assert [(p.row, p.column, p.code) for p in problems] == [(2, "arm_id", "invisible-character"), (2, "arm_id", "pattern-error")]
     assert problems[1].message == f"'\ufeff{first}' does not match the pattern ^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
+    """A Table Schema pattern matches the whole cell, whatever it is made of: ^a|b$ is matched as ^(?:a|b)$ would be, by
+    Arrow's engine and by Python's alike. pandas took ^a|b$ for anchored already and accepted a cell that only starts
+    with a match."""
+    path = package / "schemas/arms.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "source_id")
+    field["constraints"]["pattern"] = "^[a-z0-9-]+|QQQ$"
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]
+    lines = [set_cell(package / "data/arms.csv", keys[0], "source_id", "x QQQ"), set_cell(package / "data/arms.csv", keys[1], "source_id", "QQQ x")]
+    problems = [p for p in mmdata.validate(package) if p.code == "pattern-error"]
+    assert [(p.path, p.row, p.column, p.message) for p in problems] == [
+        ("data/arms.csv", line, "source_id", f"'{cell}' does not match the pattern ^[a-z0-9-]+|QQQ$") for line, cell in zip(lines, ("x QQQ", "QQQ x"))]
 
 
 def test_failing_cells_are_read_as_frame_at_reads_them_issue_22() -> None:

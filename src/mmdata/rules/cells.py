@@ -86,7 +86,10 @@ def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
         meaning.append(CheckSpec(MAXIMUM_ERROR, lambda v: f"{v} is above maximum {high}"))
     if cons.pattern is not None:
         pattern = cons.pattern
-        checks.append(pa.Check(lambda s: s.str.fullmatch(pattern), name="pattern"))
+        # In a group of its own: pandas reads a pattern that starts with ^ and ends with $ as anchored already, and hands
+        # Arrow ^(a|b$) for ^a|b$, which a cell that only starts with a matches (#22).
+        whole = f"(?:{pattern})"
+        checks.append(pa.Check(lambda s: s.str.fullmatch(whole), name="pattern"))
         meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
     if cons.min_length is not None or cons.max_length is not None:
         shortest, longest = cons.min_length, cons.max_length
