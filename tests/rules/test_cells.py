@@ -109,8 +109,9 @@ def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
     keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]
     lines = [set_cell(package / "data/arms.csv", keys[0], "source_id", "x QQQ"), set_cell(package / "data/arms.csv", keys[1], "source_id", "QQQ x")]
     problems = [p for p in mmdata.validate(package) if p.code == "pattern-error"]
+    cells = ("x QQQ", "QQQ x")
     assert [(p.path, p.row, p.column, p.message) for p in problems] == [
-        ("data/arms.csv", line, "source_id", f"'{cell}' does not match the pattern ^[a-z0-9-]+|QQQ$") for line, cell in zip(lines, ("x QQQ", "QQQ x"))]
+        ("data/arms.csv", line, "source_id", f"'{cell}' does not match the pattern ^[a-z0-9-]+|QQQ$") for line, cell in zip(lines, cells, strict=True)]
 
 
 def test_failing_cells_are_read_as_frame_at_reads_them_issue_22() -> None:
