@@ -98,9 +98,9 @@ def test_a_byte_order_mark_opening_the_first_row_is_reported_not_dropped_issue_2
 
 
 def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
-    """A Table Schema pattern matches the whole cell, whatever it is made of: ^a|b$ is matched as ^(?:a|b)$ would be, by
-    Arrow's engine and by Python's alike. pandas took ^a|b$ for anchored already and accepted a cell that only starts
-    with a match."""
+    """A Table Schema pattern matches the whole cell, whatever it is made of: ^a|b$ is matched as ^(?:a|b)$ would be.
+    pandas took ^a|b$ for anchored already, and Arrow's engine, which it hands such a pattern, accepted a cell that
+    only starts with a match."""
     path = package / "schemas/arms.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     field = next(f for f in schema["fields"] if f["name"] == "source_id")
@@ -112,6 +112,21 @@ def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
     problems = [p for p in mmdata.validate(package) if p.code == "pattern-error"]
     assert [(p.path, p.row, p.column, p.message) for p in problems] == [
         ("data/arms.csv", line, "source_id", f"'{cell}' does not match the pattern ^[a-z0-9-]+|QQQ$") for line, cell in zip(lines, cells, strict=True)]
+
+
+def test_a_pattern_opening_with_flags_is_matched_as_python_matches_it_issue_22(package) -> None:
+    """(?i) stays at the start of the pattern matched whole, the only place Python takes it: pandas asks Python whether
+    Arrow's engine can match a pattern, and matches one with \\s with Python's re, whose \\s holds a vertical tab."""
+    path = package / "schemas/arms.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    pattern = "(?i)[a-z0-9-]+(\\s[a-z0-9-]+)?"
+    next(f for f in schema["fields"] if f["name"] == "source_id")["constraints"]["pattern"] = pattern
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]
+    lines = [set_cell(package / "data/arms.csv", key, "source_id", cell) for key, cell in zip(keys, ("ABC\x0bdef", "abc def!"), strict=False)]
+    problems = [p for p in mmdata.validate(package) if p.code == "pattern-error"]
+    assert [(p.path, p.row, p.column, p.message) for p in problems] == [
+        ("data/arms.csv", lines[1], "source_id", f"'abc def!' does not match the pattern {pattern}")]
 
 
 def test_failing_cells_are_read_as_frame_at_reads_them_issue_22() -> None:

@@ -8,6 +8,7 @@ coercing; required cells are checked before pandera runs (see pandera_schema and
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
 MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
 MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
 PATTERN_ERROR = Code("pattern-error", CELLS, "a text does not match the field's pattern")
+#: The flags that may open a pattern, as Python writes them: (?i), (?ai) and the like.
+LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")
 LENGTH_ERROR = Code("length-error", CELLS, "a text is shorter or longer than the field allows")
 PRIMARY_KEY = Code("primary-key", KEYS, "two rows share a primary key")
 UNIQUE_ERROR = Code("unique-error", KEYS, "two rows share a value of a unique field")
@@ -87,8 +90,11 @@ def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
     if cons.pattern is not None:
         pattern = cons.pattern
         # In a group of its own: pandas reads a pattern that starts with ^ and ends with $ as anchored already, and hands
-        # Arrow ^(a|b$) for ^a|b$, which a cell that only starts with a matches (#22).
-        whole = f"(?:{pattern})"
+        # Arrow ^(a|b$) for ^a|b$, which a cell that only starts with a matches (#22). Flags that open the pattern, (?i),
+        # stay before the group: Python takes them nowhere else, and pandas asks Python whether Arrow can match it.
+        opening = LEADING_FLAGS.match(pattern)
+        flags = opening[0] if opening else ""
+        whole = f"{flags}(?:{pattern[len(flags):]})"
         checks.append(pa.Check(lambda s: s.str.fullmatch(whole), name="pattern"))
         meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
     if cons.min_length is not None or cons.max_length is not None:
