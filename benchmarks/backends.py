@@ -41,8 +41,10 @@ def polars_schema(resource: Any) -> Any:
     """The polars backend's schema with the column checks rules/cells.py generates for resource's Table Schema, in its
     order: allowed values, bounds, pattern (matched whole, as cells.py's fullmatch), lengths; then a unique field or
     one-column primary key, whose empty cells are not repeats of each other (the polars backend's own `unique` counts
-    them, the pandas backend's does not); a longer key unique across its columns. Every column is nullable
-    (check_cells finds the empty required cells itself)."""
+    them, the pandas backend's does not); a longer key unique across its columns, by the polars backend's own
+    `unique` (which counts rows whose key cells are all empty as repeats, where the pandas backend does not: no
+    table of mmdata's has a longer key, and its cells are required). Every column is nullable (check_cells finds the
+    empty required cells itself)."""
     import pandera.polars as pap
     import polars as pl
 
@@ -79,8 +81,8 @@ def failures(cases: Any) -> set[Failure]:
     """The failing cells of a backend's failure cases (a frame of either library), each as (column, row, kind): the kind
     "unique" for a repeated value of a unique field, "check N" for the field's Nth check (both schemas list them in the
     same order), and a repeat of a longer key as the column "(key)" (the pandas backend names each of its columns, the
-    polars backend none). A failure of no row (a check that could not run, a column not of its type) keeps its check's
-    own words, which the backends do not share: it always makes the two differ."""
+    polars backend none). A failure of no row (a check that could not run, a column not of its type) is kept with its
+    check's own words, at row -1: the two backends agree on it only when both fail that check of that column so."""
     found = set()
     for r in cases.to_dicts() if hasattr(cases, "to_dicts") else cases.to_dict("records"):
         if not _has_row(r["index"]):
