@@ -490,7 +490,24 @@ def _standard_problems(entry: Entry) -> list[Problem]:
         if f.get("type", "string") not in SUPPORTED_TYPES:
             found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
                                  f"type '{f.get('type')}' is not supported by mmdata; use one of {', '.join(SUPPORTED_TYPES)}"))
+        why = _pattern_problem(f)
+        if why is not None:
+            found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR, why))
     return found or _exportable_problems(label, schema)
+
+
+def _pattern_problem(field: dict[str, Any]) -> str | None:
+    """Why a field's pattern cannot be matched against its cells: Python's re cannot read it. Without this, each cell was
+    checked by a pattern that raised, and the table got a pattern-error of no row and no cell (#22)."""
+    constraints = field.get("constraints")
+    pattern = constraints.get("pattern") if isinstance(constraints, dict) else None
+    if not isinstance(pattern, str):
+        return None  # frictionless reports a pattern that is not text
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"the pattern {pattern} is not a regular expression ({exc}); correct it, as its cells are matched against it"
+    return None
 
 
 @functools.lru_cache(maxsize=64)
