@@ -505,8 +505,9 @@ def _pattern_problem(field: dict[str, Any]) -> str | None:
         return None  # frictionless reports a pattern that is not text
     try:
         re.compile(pattern)
-    except re.error as exc:
-        return f"the pattern {pattern} is not a regular expression ({exc}); correct it, as its cells are matched against it"
+    except (re.error, OverflowError, RecursionError) as exc:  # a{4294967296}; thousands of nested groups
+        why = "its groups are nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return f"the pattern {pattern} is not a regular expression ({why}); correct it, as its cells are matched against it"
     return None
 
 
