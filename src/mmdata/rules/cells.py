@@ -25,11 +25,12 @@ from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
 MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
 MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
 PATTERN_ERROR = Code("pattern-error", CELLS, "a text does not match the field's pattern")
-#: The flags that may open a pattern, as Python writes them: (?i), (?ai) and the like.
-LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")
 LENGTH_ERROR = Code("length-error", CELLS, "a text is shorter or longer than the field allows")
 PRIMARY_KEY = Code("primary-key", KEYS, "two rows share a primary key")
 UNIQUE_ERROR = Code("unique-error", KEYS, "two rows share a value of a unique field")
+
+#: The flags that may open a pattern, as Python writes them: (?i), (?ai) and the like.
+LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")
 
 
 @dataclass(frozen=True)
