@@ -9,11 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from .conftest import ROOT, TABLE_NAMES, read_rows, row_count, set_cell
+from .conftest import ROOT, TABLE_NAMES, apply_patch, read_rows, row_count, set_cell
 
 
 def _module() -> ModuleType:
@@ -74,12 +73,10 @@ def test_a_pattern_is_matched_whole_and_a_one_column_key_is_unique(edit: Callabl
     """As mmdata reads a Table Schema: a pattern matches the whole cell whether or not it is anchored, and whatever its
     alternatives (^a|b$ as ^(?:a|b)$), and a one-column primary key is unique without a unique constraint. Both
     backends still find the same failing cells."""
-    path = package / "schemas/outcomes.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    fields = {f["name"]: f for f in schema["fields"]}
-    fields["study_id"]["constraints"]["pattern"] = edit(fields["study_id"]["constraints"]["pattern"])
-    del fields[schema["primaryKey"][0]]["constraints"]["unique"]
-    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    schema = json.loads((package / "schemas/outcomes.schema.json").read_text(encoding="utf-8"))
+    pattern = next(f for f in schema["fields"] if f["name"] == "study_id")["constraints"]["pattern"]
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/fields/study_id/constraints/pattern", "value": edit(pattern)},
+                          {"file": "schemas/outcomes.schema.json", "pointer": f"/fields/{schema['primaryKey'][0]}/constraints/unique", "remove": True}])
     failing = broken(package)
     assert backends.main([str(package), "--repeat", "1"]) == 0
     assert rows_of(capsys.readouterr().out)[TABLE_NAMES.index("outcomes")][2:] == (str(failing), "yes")
@@ -155,15 +152,13 @@ def test_empty_cells_of_a_unique_field_are_not_repeats(package: Path, capsys: py
 def test_lengths_a_longer_key_and_a_value_with_a_pattern_too(package: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Schemas edited for the checks the shipped ones do not hold: a shortest length only, a longest only, both (counted
     in characters, not bytes), a primary key of two columns, and allowed values beside a pattern."""
-    def edit(table: str, change: Callable[[dict[str, Any], dict[str, dict[str, Any]]], None]) -> None:
-        path = package / f"schemas/{table}.schema.json"
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        change(schema, {f["name"]: f.setdefault("constraints", {}) for f in schema["fields"]})
-        path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
-
-    edit("outcomes", lambda schema, c: (c["finding"].update(minLength=40), c["caveat"].update(maxLength=60),
-                                        c["quote"].update(minLength=50, maxLength=120), c["population"].update(pattern="^[a-z0-9-]+$")))
-    edit("arms", lambda schema, c: schema.update(primaryKey=["study_id", "role"]))
+    outcomes = "schemas/outcomes.schema.json"
+    apply_patch(package, [{"file": outcomes, "pointer": "/fields/finding/constraints", "value": {"minLength": 40}},
+                          {"file": outcomes, "pointer": "/fields/caveat/constraints", "value": {"maxLength": 60}},
+                          {"file": outcomes, "pointer": "/fields/quote/constraints/minLength", "value": 50},
+                          {"file": outcomes, "pointer": "/fields/quote/constraints/maxLength", "value": 120},
+                          {"file": outcomes, "pointer": "/fields/population/constraints/pattern", "value": "^[a-z0-9-]+$"},
+                          {"file": "schemas/arms.schema.json", "pointer": "/primaryKey", "value": ["study_id", "role"]}])
     path = package / "data/outcomes.csv"
     header, rows = read_rows(path)
     set_cell(path, rows[0][0], "population", "nobody")  # allowed by the pattern, not by the values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
@@ -15,7 +14,7 @@ from mmdata.io.frames import read_cells
 from mmdata.model.schema import Table
 from mmdata.model.typed import typed_frame
 
-from ..conftest import ROOT, read_rows, set_cell
+from ..conftest import ROOT, apply_patch, read_rows, set_cell
 
 ARMS = "data/arms.csv"
 
@@ -101,11 +100,7 @@ def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
     """A Table Schema pattern matches the whole cell, whatever it is made of: ^a|b$ is matched as ^(?:a|b)$ would be.
     pandas took ^a|b$ for anchored already, and Arrow's engine, which it hands such a pattern, accepted a cell that
     only starts with a match."""
-    path = package / "schemas/arms.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    field = next(f for f in schema["fields"] if f["name"] == "source_id")
-    field["constraints"]["pattern"] = "^[a-z0-9-]+|QQQ$"
-    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    apply_patch(package, [{"file": "schemas/arms.schema.json", "pointer": "/fields/source_id/constraints/pattern", "value": "^[a-z0-9-]+|QQQ$"}])
     keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]
     cells = ("x QQQ", "QQQ x")  # the first only starts with a match of ^[a-z0-9-]+, the second only ends with one of QQQ$
     lines = [set_cell(package / "data/arms.csv", key, "source_id", cell) for key, cell in zip(keys, cells, strict=False)]
@@ -117,11 +112,8 @@ def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
 def test_a_pattern_opening_with_flags_is_matched_as_python_matches_it_issue_22(package) -> None:
     """(?i) stays at the start of the pattern matched whole, the only place Python takes it: pandas asks Python whether
     Arrow's engine can match a pattern, and matches one with \\s with Python's re, whose \\s holds a vertical tab."""
-    path = package / "schemas/arms.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
     pattern = "(?i)[a-z0-9-]+(\\s[a-z0-9-]+)?"
-    next(f for f in schema["fields"] if f["name"] == "source_id")["constraints"]["pattern"] = pattern
-    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    apply_patch(package, [{"file": "schemas/arms.schema.json", "pointer": "/fields/source_id/constraints/pattern", "value": pattern}])
     keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]
     lines = [set_cell(package / "data/arms.csv", key, "source_id", cell) for key, cell in zip(keys, ("ABC\x0bdef", "abc def!"), strict=False)]
     problems = [p for p in mmdata.validate(package) if p.code == "pattern-error"]
