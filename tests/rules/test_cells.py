@@ -110,8 +110,8 @@ def test_a_pattern_of_alternatives_is_matched_whole_issue_22(package) -> None:
 
 
 def test_a_pattern_opening_with_flags_is_matched_as_python_matches_it_issue_22(package) -> None:
-    """(?i) stays at the start of the pattern matched whole, the only place Python takes it: pandas asks Python whether
-    Arrow's engine can match a pattern, and matches one with \\s with Python's re, whose \\s holds a vertical tab."""
+    """A pattern that opens with (?i) is matched as Python's re matches it (rules/patterns.py leaves ignoring case to
+    it): the pattern as written, whose \\s holds a vertical tab."""
     pattern = "(?i)[a-z0-9-]+(\\s[a-z0-9-]+)?"
     apply_patch(package, [{"file": "schemas/arms.schema.json", "pointer": "/fields/source_id/constraints/pattern", "value": pattern}])
     keys = [row[0] for row in read_rows(package / "data/arms.csv")[1]]

@@ -8,7 +8,6 @@ coercing; required cells are checked before pandera runs (see pandera_schema and
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from ..errors import CELLS, KEYS, Code, Problem, Suggester
 from ..io.jsonfile import SCHEMA_ERROR
 from ..model.schema import Constraints, Resource, Table, enum_message
 from ..model.typed import ENUM_ERROR, REQUIRED_ERROR
+from .patterns import pattern_check
 
 MINIMUM_ERROR = Code("minimum-error", CELLS, "a number is below the field's minimum")
 MAXIMUM_ERROR = Code("maximum-error", CELLS, "a number is above the field's maximum")
@@ -28,9 +28,6 @@ PATTERN_ERROR = Code("pattern-error", CELLS, "a text does not match the field's 
 LENGTH_ERROR = Code("length-error", CELLS, "a text is shorter or longer than the field allows")
 PRIMARY_KEY = Code("primary-key", KEYS, "two rows share a primary key")
 UNIQUE_ERROR = Code("unique-error", KEYS, "two rows share a value of a unique field")
-
-#: The flags that may open a pattern, as Python writes them: (?i), (?ai) and the like.
-LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")
 
 
 @dataclass(frozen=True)
@@ -90,13 +87,8 @@ def _column_checks(cons: Constraints) -> tuple[list[pa.Check], list[CheckSpec]]:
         meaning.append(CheckSpec(MAXIMUM_ERROR, lambda v: f"{v} is above maximum {high}"))
     if cons.pattern is not None:
         pattern = cons.pattern
-        # In a group of its own: pandas reads a pattern that starts with ^ and ends with $ as anchored already, and hands
-        # Arrow ^(a|b$) for ^a|b$, which a cell that only starts with a matches (#22). Flags that open the pattern, (?i),
-        # stay before the group: Python takes them nowhere else, and pandas asks Python whether Arrow can match it.
-        opening = LEADING_FLAGS.match(pattern)
-        flags = opening[0] if opening else ""
-        whole = f"{flags}(?:{pattern[len(flags):]})"
-        checks.append(pa.Check(lambda s: s.str.fullmatch(whole), name="pattern"))
+        # Matched as Python's re reads it, with pyarrow or without (rules/patterns.py, #22).
+        checks.append(pa.Check(pattern_check(pattern), name="pattern"))
         meaning.append(CheckSpec(PATTERN_ERROR, lambda v: f"'{v}' does not match the pattern {pattern}"))
     if cons.min_length is not None or cons.max_length is not None:
         shortest, longest = cons.min_length, cons.max_length

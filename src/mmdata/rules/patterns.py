@@ -1,0 +1,173 @@
+"""A field's `pattern`, matched as Python's `re` reads it, whichever engine matches the cells (#22).
+
+pandas hands a pattern to Arrow's engine (RE2) when pyarrow holds the column, and asks Python's
+`re` only about what it knows RE2 lacks (look-arounds, back-references, \\s, and \\d, \\w, \\b or $
+on cells where they differ). RE2 reads some other patterns differently: `[[:alpha:]]` is a class
+of letters to RE2 and the characters `[:alph` then a `]` to Python; `a{,3}` is a repeat to Python
+and the text "a{,3}" to RE2. And it cannot read some at all ((?a), possessive repeats, more than
+1,000 repeats), which left the check failing with no row. So `mmdata validate` with pyarrow and
+without it, and Table Schema's Python tools (frictionless reads patterns with `re`), could disagree
+about a cell.
+
+Here the pattern is read by Python's `re` (its parser) and written again in the syntax both engines
+read alike: every character escaped or plain where both take it so, every group non-capturing,
+every repeat written {m,n}. What that syntax cannot say (ignoring case, whose foldings differ:
+Python's (?i)i matches 'ı', RE2's does not; (?a); look-arounds and the rest) is matched by Python's
+`re` itself, cell by cell: slower, but what the pattern means.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from functools import lru_cache
+from re import _parser  # type: ignore[attr-defined]  # Python's own reading of a pattern (pandas reads it too)
+from typing import Any
+
+import pandas as pd
+
+from ..io.arrow import arrow_available
+
+#: The most a repeat may count, and repeats nested in one another multiplied, in RE2.
+MOST_REPEATS = 1000
+
+#: Flags both engines read alike, as Python numbers them and as both write them. Python's VERBOSE only changes how the
+#: pattern is written, which its parser has already read; UNICODE is every text pattern's.
+_SHARED_FLAGS = {re.MULTILINE: "m", re.DOTALL: "s"}
+_IGNORED_FLAGS = re.VERBOSE | re.UNICODE | re.DEBUG
+
+#: (Left to Python's re: \Z, which RE2 writes \z, a form Python's re does not read; \B, which Python's re never finds in
+#: an empty text, and RE2 does.)
+_ANCHORS = {_parser.AT_BEGINNING: "^", _parser.AT_BEGINNING_STRING: r"\A", _parser.AT_END: "$", _parser.AT_BOUNDARY: r"\b"}
+#: Repeats written as both engines write them.
+_SHORT_REPEATS = {(0, _parser.MAXREPEAT): "*", (1, _parser.MAXREPEAT): "+", (0, 1): "?"}
+#: What a repeat needs no group around: one character, or one of a class.
+_ONE_CHARACTER = (_parser.LITERAL, _parser.NOT_LITERAL, _parser.ANY, _parser.IN)
+_CATEGORIES = {_parser.CATEGORY_DIGIT: r"\d", _parser.CATEGORY_NOT_DIGIT: r"\D", _parser.CATEGORY_SPACE: r"\s",
+               _parser.CATEGORY_NOT_SPACE: r"\S", _parser.CATEGORY_WORD: r"\w", _parser.CATEGORY_NOT_WORD: r"\W"}
+
+
+class _Unshared(Exception):
+    """The pattern holds something the shared syntax cannot say."""
+
+
+def shared_form(pattern: str) -> str | None:
+    """pattern as Python's re reads it, written in the syntax RE2 and Python's re read alike, or None when it holds
+    something that syntax cannot say (then Python's re must match it). pandas still sends a shared form to Python's re
+    when it holds \\s, or \\d, \\w, \\b or $ and a cell where RE2 would read them differently."""
+    return _shared_form(pattern)
+
+
+@lru_cache(maxsize=256)
+def _shared_form(pattern: str) -> str | None:
+    try:
+        with warnings.catch_warnings():  # "Possible nested set" for [[: the pattern is read as Python's re reads it today
+            warnings.simplefilter("ignore", FutureWarning)
+            parsed = _parser.parse(pattern)
+        flags = _flags(parsed.state.flags, 0)
+        form = f"(?{flags}:{_sequence(parsed, 1)})" if flags else _sequence(parsed, 1)
+    except (_Unshared, re.error, OverflowError, RecursionError):
+        return None
+    return form if _arrow_reads(form) else None
+
+
+def pattern_check(pattern: str) -> Callable[[pd.Series], pd.Series]:
+    """The check of a field's pattern on its text cells: whether each matches the pattern whole (missing cells: NA)."""
+    form = shared_form(pattern)
+    if form is not None:
+        whole = f"(?:{form})"  # a group of its own: pandas hands Arrow ^(a|b$) for ^a|b$ (#22)
+        return lambda cells: cells.str.fullmatch(whole)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        regex = re.compile(pattern)  # (a pattern re cannot read is the schema's field-error: it never gets here)
+    return lambda cells: cells.astype(object).str.fullmatch(regex)  # object cells: pandas matches them with re
+
+
+def _arrow_reads(form: str) -> bool:
+    """Whether RE2 reads form (its limits are not all counted here: the size of the program it makes, for one); True
+    without pyarrow, where no cell goes to RE2."""
+    if not arrow_available():
+        return True
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), f"(?:{form})")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _flags(add: int, remove: int) -> str:
+    if (add | remove) & ~(_IGNORED_FLAGS | sum(_SHARED_FLAGS)):
+        raise _Unshared  # IGNORECASE (the engines fold letters differently), ASCII, LOCALE
+    on = "".join(letter for flag, letter in _SHARED_FLAGS.items() if add & flag)
+    off = "".join(letter for flag, letter in _SHARED_FLAGS.items() if remove & flag)
+    return on + (f"-{off}" if off else "")
+
+
+def _sequence(items: Any, repeats: int) -> str:
+    return "".join(_node(op, argument, repeats) for op, argument in items)
+
+
+def _node(op: Any, argument: Any, repeats: int) -> str:
+    if op == _parser.LITERAL:
+        return _character(argument)
+    if op == _parser.NOT_LITERAL:
+        return f"[^{_character(argument)}]"
+    if op == _parser.ANY:
+        return "."
+    if op == _parser.IN:
+        return _class(argument)
+    if op == _parser.BRANCH:
+        return "(?:" + "|".join(_sequence(branch, repeats) for branch in argument[1]) + ")"
+    if op == _parser.SUBPATTERN:
+        _, add, remove, inner = argument
+        return f"(?{_flags(add, remove)}:{_sequence(inner, repeats)})"
+    if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+        least, most, inner = argument
+        bounded = most != _parser.MAXREPEAT
+        repeats *= max(most if bounded else least, 1)
+        if least > MOST_REPEATS or repeats > MOST_REPEATS:
+            raise _Unshared
+        count = _SHORT_REPEATS.get((least, most)) or (f"{{{least},{most}}}" if bounded else f"{{{least},}}")
+        text = _sequence(inner, repeats)
+        if not (len(inner) == 1 and inner[0][0] in _ONE_CHARACTER):
+            text = f"(?:{text})"
+        return text + count + ("?" if op == _parser.MIN_REPEAT else "")
+    if op == _parser.AT and argument in _ANCHORS:
+        return _ANCHORS[argument]
+    raise _Unshared  # look-arounds, back-references, possessive repeats, atomic groups, conditionals
+
+
+def _class(items: Any) -> str:
+    parts = ["["]
+    for op, argument in items:
+        if op == _parser.NEGATE and len(parts) == 1:
+            parts.append("^")
+        elif op == _parser.LITERAL:
+            parts.append(_character(argument))
+        elif op == _parser.RANGE:
+            parts.append(f"{_character(argument[0])}-{_character(argument[1])}")
+        elif op == _parser.CATEGORY and argument in _CATEGORIES:
+            parts.append(_CATEGORIES[argument])
+        else:
+            raise _Unshared
+    return "".join(parts) + "]"
+
+
+def _character(code: int) -> str:
+    """A character as both engines read it as itself, in a class or out of one: ASCII punctuation after a backslash,
+    control characters by their code, the rest as they are."""
+    if 0xD800 <= code <= 0xDFFF:
+        raise _Unshared  # a lone surrogate: not a character Arrow's UTF-8 texts can hold
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    char = chr(code)
+    if char.isascii() and not char.isalnum() and char not in " _":
+        return "\\" + char
+    return char
+
+
+__all__ = ["MOST_REPEATS", "pattern_check", "shared_form"]
