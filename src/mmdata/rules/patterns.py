@@ -76,7 +76,7 @@ def pattern_check(pattern: str) -> Callable[[pd.Series], pd.Series]:
     """The check of a field's pattern on its text cells: whether each matches the pattern whole (missing cells: NA)."""
     form = shared_form(pattern)
     if form is not None:
-        whole = f"(?:{form})"  # a group of its own: pandas hands Arrow ^(a|b$) for ^a|b$ (#22)
+        whole = _whole(form)
         return lambda cells: cells.str.fullmatch(whole)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -85,18 +85,23 @@ def pattern_check(pattern: str) -> Callable[[pd.Series], pd.Series]:
 
 
 def _arrow_reads(form: str) -> bool:
-    """Whether RE2 reads form (its limits are not all counted here: the size of the program it makes, for one); True
-    without pyarrow, where no cell goes to RE2."""
+    """Whether RE2 reads form as pandas hands it over for a whole-cell match (its limits are not all counted here: the
+    size of the program it makes, for one, which pandas' own anchors add to); True without pyarrow, where no cell goes
+    to RE2. An empty cell is one pandas hands to Arrow whatever the pattern holds, but \\s."""
     if not arrow_available():
         return True
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), f"(?:{form})")
+        pd.Series([""], dtype="string[pyarrow]").str.fullmatch(_whole(form))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True
+
+
+def _whole(form: str) -> str:
+    """form in a group of its own, for a whole-cell match: pandas hands Arrow ^(a|b$) for ^a|b$ (#22)."""
+    return f"(?:{form})"
 
 
 def _flags(add: int, remove: int) -> str:
