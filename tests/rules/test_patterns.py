@@ -50,6 +50,8 @@ def _patterns() -> st.SearchStrategy[str]:
 
 def matched(pattern: str, cells: list[str | None], storage: str) -> list[bool | None]:
     """What the pattern's check says of each cell, the cells held by Arrow ("pyarrow") or by Python ("python")."""
+    if storage == "pyarrow":
+        pytest.importorskip("pyarrow")
     column = pd.Series(cells, dtype=f"string[{storage}]")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # Python's re: "Possible nested set" for [[:alpha:]]
@@ -94,8 +96,9 @@ def test_every_pattern_matches_each_cell_as_python_re_reads_it_with_pyarrow_and_
     ("a{1001}", ["a" * 1001, "a" * 1000], [True, False]),
     ("[a-z]*+[0-9]", ["ab1", "ab"], [True, False]),
     (r"\d+\Z", ["12", "١٢"], [True, True]),
-    # Python's re never finds \B in an empty text; RE2 does
-    (r"\B", ["", "a"], [False, False]),
+    # \A is the start of the text, ^ of a line under (?m)
+    ("(?m)a\n\\Ab", ["a\nb"], [False]),
+    ("(?m)a\n^b", ["a\nb"], [True]),
     # as before: alternatives matched whole, and the shipped patterns
     ("^a|b$", ["ab", "a", "b", "xb"], [False, True, True, False]),
     ("^[a-z0-9]+(-[a-z0-9]+)*$", ["ab-c1", "ab--c", "-ab", "ab\n"], [True, False, False, False]),
@@ -116,6 +119,19 @@ def test_what_the_shared_syntax_cannot_say_is_left_to_python() -> None:
     assert shared_form("a{1000}") == "a{1000,1000}"
     assert shared_form("(?:a{100}){10}") == "(?:a{100,100}){10,10}"
     assert MOST_REPEATS == 1000
+
+
+def test_a_shared_form_is_matched_by_arrow_and_the_rest_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped patterns keep Arrow's engine (their checks' speed); ignoring case goes to Python's re."""
+    compute = pytest.importorskip("pyarrow.compute")
+    asked: list[str] = []
+    match = compute.match_substring_regex
+    monkeypatch.setattr(compute, "match_substring_regex", lambda cells, pattern, **kw: asked.append(pattern) or match(cells, pattern, **kw))
+    cells = pd.Series(["ab-c1", "ab--c"], dtype="string[pyarrow]")
+    assert pattern_check("^[a-z0-9]+(-[a-z0-9]+)*$")(cells).tolist() == [True, False]
+    assert len(asked) == 1 and "[a-z0-9]+(?:" in asked[0]
+    assert pattern_check("(?i)^[A-Z0-9]+(-[a-z0-9]+)*$")(cells).tolist() == [True, False]
+    assert len(asked) == 1
 
 
 def test_a_pattern_is_written_in_the_syntax_both_engines_read_alike() -> None:

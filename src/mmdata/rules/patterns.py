@@ -37,8 +37,8 @@ MOST_REPEATS = 1000
 _SHARED_FLAGS = {re.MULTILINE: "m", re.DOTALL: "s"}
 _IGNORED_FLAGS = re.VERBOSE | re.UNICODE | re.DEBUG
 
-#: (Left to Python's re: \Z, which RE2 writes \z, a form Python's re does not read; \B, which Python's re never finds in
-#: an empty text, and RE2 does.)
+#: (Left to Python's re: \Z, which RE2 writes \z, a form Python's re does not read; \B, which Python's re before 3.14
+#: never finds in an empty text, and RE2 does.)
 _ANCHORS = {_parser.AT_BEGINNING: "^", _parser.AT_BEGINNING_STRING: r"\A", _parser.AT_END: "$", _parser.AT_BOUNDARY: r"\b"}
 #: Repeats written as both engines write them.
 _SHORT_REPEATS = {(0, _parser.MAXREPEAT): "*", (1, _parser.MAXREPEAT): "+", (0, 1): "?"}
