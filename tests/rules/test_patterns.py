@@ -124,14 +124,34 @@ def test_what_the_shared_syntax_cannot_say_is_left_to_python() -> None:
 def test_a_shared_form_is_matched_by_arrow_and_the_rest_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped patterns keep Arrow's engine (their checks' speed); ignoring case goes to Python's re."""
     compute = pytest.importorskip("pyarrow.compute")
+    shipped, ignoring_case = "^[a-z0-9]+(-[a-z0-9]+)*$", "(?i)^[A-Z0-9]+(-[a-z0-9]+)*$"
+    assert shared_form(shipped) is not None and shared_form(ignoring_case) is None  # (RE2 asked once here, before the spy)
     asked: list[str] = []
     match = compute.match_substring_regex
     monkeypatch.setattr(compute, "match_substring_regex", lambda cells, pattern, **kw: asked.append(pattern) or match(cells, pattern, **kw))
     cells = pd.Series(["ab-c1", "ab--c"], dtype="string[pyarrow]")
-    assert pattern_check("^[a-z0-9]+(-[a-z0-9]+)*$")(cells).tolist() == [True, False]
+    assert pattern_check(shipped)(cells).tolist() == [True, False]
     assert len(asked) == 1 and "[a-z0-9]+(?:" in asked[0]
-    assert pattern_check("(?i)^[A-Z0-9]+(-[a-z0-9]+)*$")(cells).tolist() == [True, False]
+    assert pattern_check(ignoring_case)(cells).tolist() == [True, False]
     assert len(asked) == 1
+
+
+@pytest.mark.parametrize(("pattern", "cells", "expected"), [
+    (r"[\d]+", ["12", "١٢", "x"], [True, True, False]),
+    (r"\w+\b", ["é", "ab", "a-"], [True, True, False]),
+    (r"[^\s]+", ["ab", "a\x0bb"], [True, False]),
+    ("a$", ["a", "a\n", "b\n"], [True, False, False]),
+    ("(?:a$\n)", ["a\n", "a"], [True, False]),
+])
+def test_the_cells_rE2_reads_otherwise_go_to_python_whatever_pandas_does(pattern: str, cells: list[str], expected: list[bool],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandas 2.2 handed \\d, \\w, \\b, \\s and $ to RE2 on any cells; the check chooses Python's re itself."""
+    pytest.importorskip("pyarrow")
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    monkeypatch.setattr(ArrowStringArray, "_needs_python_regex", lambda self, pat: False, raising=False)
+    assert python(pattern, cells) == expected
+    assert matched(pattern, cells, "pyarrow") == expected
 
 
 def test_a_pattern_is_written_in_the_syntax_both_engines_read_alike() -> None:

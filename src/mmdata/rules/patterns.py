@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.arrow import arrow_available
+from ..io.arrow import arrow_available, arrow_chunks
 
 #: The most a repeat may count, and repeats nested in one another multiplied, in RE2.
 MOST_REPEATS = 1000
@@ -73,15 +73,64 @@ def _shared_form(pattern: str) -> str | None:
 
 
 def pattern_check(pattern: str) -> Callable[[pd.Series], pd.Series]:
-    """The check of a field's pattern on its text cells: whether each matches the pattern whole (missing cells: NA)."""
-    form = shared_form(pattern)
-    if form is not None:
-        whole = _whole(form)
-        return lambda cells: cells.str.fullmatch(whole)
+    """The check of a field's pattern on its text cells: whether each matches the pattern whole (missing cells: NA).
+    A shared form goes to Arrow's engine but on cells where RE2 reads it otherwise than Python's re (_python_cells)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         regex = re.compile(pattern)  # (a pattern re cannot read is the schema's field-error: it never gets here)
-    return lambda cells: cells.astype(object).str.fullmatch(regex)  # object cells: pandas matches them with re
+
+    def by_python(cells: pd.Series) -> pd.Series:
+        return cells.astype(object).str.fullmatch(regex)  # object cells: pandas matches them with re
+
+    form = shared_form(pattern)
+    if form is None:
+        return by_python
+    whole, nodes = _whole(form), _nodes(_parser.parse(form))
+    return lambda cells: by_python(cells) if _python_cells(nodes, cells) else cells.str.fullmatch(whole)
+
+
+#: What RE2 reads otherwise than Python's re on some cells: \s and \S on any (RE2's lack the vertical tab and more);
+#: \d, \w, \b and their negations on cells that are not all ASCII (RE2's are ASCII's); $ on cells with a line break
+#: (Python's also matches before a last line break). pandas 3 sends such a pattern to Python's re on such cells
+#: too, pandas 2.2 did not.
+_ALWAYS = {(_parser.CATEGORY, _parser.CATEGORY_SPACE), (_parser.CATEGORY, _parser.CATEGORY_NOT_SPACE)}
+_NOT_ASCII = {(_parser.CATEGORY, c) for c in (_parser.CATEGORY_DIGIT, _parser.CATEGORY_NOT_DIGIT, _parser.CATEGORY_WORD,
+                                               _parser.CATEGORY_NOT_WORD)} | {(_parser.AT, _parser.AT_BOUNDARY)}
+_LINE_BREAK = {(_parser.AT, _parser.AT_END)}
+
+
+def _python_cells(nodes: set[tuple[Any, Any]], cells: pd.Series) -> bool:
+    """Whether the shared form whose nodes these are must be matched by Python's re on these cells."""
+    if nodes & _ALWAYS:
+        return True
+    if not nodes & (_NOT_ASCII | _LINE_BREAK):
+        return False
+    chunks = arrow_chunks([cells])
+    if chunks is None:  # no cell goes to RE2
+        return False
+    import pyarrow.compute as pc
+
+    if nodes & _NOT_ASCII and not all(pc.all(pc.string_is_ascii(c), min_count=0).as_py() for c in chunks):
+        return True
+    return bool(nodes & _LINE_BREAK) and any(pc.any(pc.match_substring(c, "\n"), min_count=0).as_py() for c in chunks)
+
+
+def _nodes(items: Any) -> set[tuple[Any, Any]]:
+    """The categories and anchors of a parsed pattern, in groups, branches, repeats and classes too."""
+    found: set[tuple[Any, Any]] = set()
+    for op, argument in items:
+        if op in (_parser.CATEGORY, _parser.AT):
+            found.add((op, argument))
+        elif op == _parser.IN:
+            found |= _nodes(argument)
+        elif op == _parser.SUBPATTERN:
+            found |= _nodes(argument[3])
+        elif op == _parser.BRANCH:
+            for branch in argument[1]:
+                found |= _nodes(branch)
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+            found |= _nodes(argument[2])
+    return found
 
 
 def _arrow_reads(form: str) -> bool:
