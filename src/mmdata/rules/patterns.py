@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.arrow import arrow_available, arrow_chunks
+from ..io.arrow import arrow_available, arrow_chunks, may_hold
 
 #: The most a repeat may count, and repeats nested in one another multiplied, in RE2.
 MOST_REPEATS = 1000
@@ -112,7 +112,8 @@ def _python_cells(nodes: set[tuple[Any, Any]], cells: pd.Series) -> bool:
 
     if nodes & _NOT_ASCII and not all(pc.all(pc.string_is_ascii(c), min_count=0).as_py() for c in chunks):
         return True
-    return bool(nodes & _LINE_BREAK) and any(pc.any(pc.match_substring(c, "\n"), min_count=0).as_py() for c in chunks)
+    # (a byte search over the cells' bytes: a search per cell cost 0.07 s a column at a million rows)
+    return bool(nodes & _LINE_BREAK) and any(may_hold(c, "\n") for c in chunks)
 
 
 def _nodes(items: Any) -> set[tuple[Any, Any]]:
