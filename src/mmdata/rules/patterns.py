@@ -13,7 +13,9 @@ Here the pattern is read by Python's `re` (its parser) and written again in the 
 read alike: every character escaped or plain where both take it so, every group non-capturing,
 every repeat written {m,n}. What that syntax cannot say (ignoring case, whose foldings differ:
 Python's (?i)i matches 'ı', RE2's does not; (?a); look-arounds and the rest) is matched by Python's
-`re` itself, cell by cell: slower, but what the pattern means.
+`re` itself, cell by cell: slower, but what the pattern means. So is a shared form on a column
+where RE2 reads it otherwise (\\s; \\d, \\w, \\b on cells not all ASCII; $ with a line break): the
+check chooses so itself, as pandas 3 does and pandas 2.2 did not.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ class _Unshared(Exception):
 
 def shared_form(pattern: str) -> str | None:
     """pattern as Python's re reads it, written in the syntax RE2 and Python's re read alike, or None when it holds
-    something that syntax cannot say (then Python's re must match it). pandas still sends a shared form to Python's re
-    when it holds \\s, or \\d, \\w, \\b or $ and a cell where RE2 would read them differently."""
+    something that syntax cannot say (then Python's re must match it). pattern_check still matches a shared form with
+    Python's re when it holds \\s, or \\d, \\w, \\b or $ and the column a cell where RE2 reads them otherwise."""
     return _shared_form(pattern)
 
 
