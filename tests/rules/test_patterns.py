@@ -77,7 +77,7 @@ def compiles(pattern: str) -> bool:
 
 @settings(max_examples=1500, deadline=None)
 @given(_patterns(), st.lists(st.one_of(st.none(), st.lists(st.sampled_from(ALPHABET), max_size=6).map("".join)), min_size=1, max_size=8))
-def test_every_pattern_matches_each_cell_as_python_re_reads_it_with_pyarrow_and_without(pattern: str, cells: list[str | None]) -> None:
+def test_every_pattern_matches_each_cell_as_python_re_reads_it_with_pyarrow_and_without_issue_22(pattern: str, cells: list[str | None]) -> None:
     assume(compiles(pattern))
     expected = python(pattern, cells)
     assert matched(pattern, cells, "pyarrow") == expected
@@ -143,7 +143,7 @@ def test_a_shared_form_is_matched_by_arrow_and_the_rest_by_python(monkeypatch: p
     ("a$", ["a", "a\n", "b\n"], [True, False, False]),
     ("(?:a$\n)", ["a\n", "a"], [True, False]),
 ])
-def test_the_cells_rE2_reads_otherwise_go_to_python_whatever_pandas_does(pattern: str, cells: list[str], expected: list[bool],
+def test_the_cells_re2_reads_otherwise_go_to_python_whatever_pandas_does_issue_22(pattern: str, cells: list[str], expected: list[bool],
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """pandas 2.2 handed \\d, \\w, \\b, \\s and $ to RE2 on any cells; the check chooses Python's re itself."""
     pytest.importorskip("pyarrow")
