@@ -91,7 +91,8 @@ class Report:
     tables: int = 0
     rows: int = 0
     seeds: int = 0
-    #: Seconds spent per step ("read", "cells", "keys", "rules", "provenance"), for the benchmark.
+    #: Seconds spent per step ("read", "cells", "keys", "rules", "provenance"), for the benchmark; and "cell checks",
+    #: layer 2's checks, which in a large package run in a second thread beside keys, rules and provenance (#22).
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -10,7 +10,9 @@ on instead of validating again.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,7 +86,14 @@ def fact_problems(tables: dict[str, Table], rule_values: RuleValues, output_valu
 
 def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     """Check the package (a folder, a release archive, a git revision's Snapshot, or a Package already opened);
-    raise PackageReadError only when datapackage.json cannot be read. The report is also kept on the Package."""
+    raise PackageReadError only when datapackage.json cannot be read. The report is also kept on the Package.
+
+    Layer 2's checks of each table (the pandera schema and the cell text rules, about a tenth of the time at a million
+    rows) read only the table's typed cells, and nothing in layers 3 to 5 reads their problems until the curation
+    rules ask whether every row is known: in a package with a table of BESIDE_FROM rows or more, they run in a second
+    thread, beside the keys, the cross-field rules and the quote checks, whose Arrow and numpy kernels let go of the
+    GIL as theirs do (#22). The report is sorted whatever order the problems are found in, and an error raised by a
+    table's checks is raised as it would have been with one thread, before any raised by the steps after them."""
     pkg = open_package(source)
     clock = _Clock()
     loaded, problems = read_tables(pkg)  # layer 1: every problem of the descriptor, schemas and files
@@ -92,60 +101,128 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     problems += vocabulary.vocabulary_problems(pkg.descriptor)  # the warning vocabulary (#20)
     problems += scope.scope_problems(pkg.descriptor, loaded.get("sources"))  # the scope record (#20)
     clock.lap("read")
-    frames, readable = {}, {}
-    for name, table in loaded.items():
-        typed, cell_problems, unreadable = _cell_checks(table)
-        problems += cell_problems
-        problems += vocabulary.warning_problems(table, pkg.warnings)
-        frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
-    clock.lap("cells")
-    problems += keys.foreign_keys(loaded, frames)
-    problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
-    clock.lap("keys")
-    ruled = {}
-    for name, frame in readable.items():
-        reads = RULE_FIELDS.get(name, FINDING_FIELDS if loaded[name].resource.role == FINDING else ())
-        lacking = [f for f in reads if f not in frame.columns]
-        if lacking:
-            problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
-                                    f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
-        else:
-            ruled[name] = frame
-    tables = {name: loaded[name] for name in ruled}
-    problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
-    problems += crossfield.cross_field_rules(tables, ruled)
-    clock.lap("rules")
-    seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
-    problems += seed_problems
-    quoted = Quoted(texts, ruled)  # the seeds and the quotes' numbers, read once for the quote and the curation rules
-    problems += celltext.short_quotes(tables, quoted.cited)
-    problems += provenance.quote_checks(tables, ruled, texts, quoted)
+    with _Beside(max((len(t.frame) for t in loaded.values()), default=0) >= BESIDE_FROM) as checks:
+        try:
+            frames, readable = {}, {}
+            for name, table in loaded.items():
+                typed, type_problems, unreadable = _typed(table)
+                problems += type_problems
+                checks.start(partial(_checked, table, typed))
+                problems += vocabulary.warning_problems(table, pkg.warnings)
+                frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
+            clock.lap("cells")
+            problems += keys.foreign_keys(loaded, frames)
+            problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
+            clock.lap("keys")
+            ruled = {}
+            for name, frame in readable.items():
+                reads = RULE_FIELDS.get(name, FINDING_FIELDS if loaded[name].resource.role == FINDING else ())
+                lacking = [f for f in reads if f not in frame.columns]
+                if lacking:
+                    problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
+                                            f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
+                else:
+                    ruled[name] = frame
+            tables = {name: loaded[name] for name in ruled}
+            problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
+            problems += crossfield.cross_field_rules(tables, ruled)
+            clock.lap("rules")
+            seed_problems, texts = provenance.seed_checks(pkg.snapshot, declared_paths(pkg.descriptor), tables, ruled)
+            problems += seed_problems
+            quoted = Quoted(texts, ruled)  # the seeds and the quotes' numbers, read once for the quote and the curation rules
+            problems += celltext.short_quotes(tables, quoted.cited)
+            problems += provenance.quote_checks(tables, ruled, texts, quoted)
+        except Exception:
+            checks.raise_first()  # a table's checks that failed had failed first
+            raise
+        problems += checks.problems()
     known = _rows_known(loaded, ruled, problems)  # every table, row and key: what is still to record can be told
     problems += curation.curation_problems(pkg.snapshot, tables, ruled, texts, known, quoted)  # the curation guide's rules (#21)
     clock.lap("provenance")
+    clock.laps["cell checks"] = checks.seconds
     report = Report(sort_problems(problems), len(loaded), sum(len(t.frame) for t in loaded.values()), len(texts), clock.laps)
     pkg.report = report
     pkg.typed = {name: (loaded[name], frames[name]) for name in loaded} if report.valid else None
     return report
 
 
-#: The checks of a table's own cells, by its bytes and schema: the same file is checked once per process (io/memo.py).
+#: Each table's cells read as their types, and the checks of those cells (layer 2), by the table's bytes and schema:
+#: the same file is read and checked once per process (io/memo.py).
+TYPED_CELLS = Memo()
 CELL_CHECKS = Memo()
 
 
-def _cell_checks(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
-    """Layer 2 on one table: its cells read as their types, then checked by the generated pandera schema and the
-    cell text rules; the typed frame, the problems, and the rows that could not be read."""
+def _typed(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """A table's cells read as their types (model/typed.py): the typed frame, the cells that could not be read, and
+    the rows that hold one."""
 
-    def check() -> tuple[pd.DataFrame, tuple[Problem, ...], pd.Series]:
+    def read() -> tuple[pd.DataFrame, tuple[Problem, ...], pd.Series]:
         typed, found, unreadable = typed_frame(table)
-        return typed, (*found, *check_cells(table, typed), *celltext.cell_text_problems(table, typed)), unreadable
+        return typed, tuple(found), unreadable
 
-    if table.content is None:
-        typed, found, unreadable = check()
-    else:
-        typed, found, unreadable = CELL_CHECKS.get(table.content, (table.resource, arrow_available()), check)
+    typed, found, unreadable = read() if table.content is None else TYPED_CELLS.get(table.content, (table.resource, arrow_available()), read)
     return typed.copy(deep=False), list(found), unreadable.copy(deep=False)
+
+
+def _checked(table: Table, typed: pd.DataFrame) -> tuple[Problem, ...]:
+    """Layer 2's checks of a table's typed cells: the generated pandera schema, then the cell text rules."""
+
+    def check() -> tuple[Problem, ...]:
+        return (*check_cells(table, typed), *celltext.cell_text_problems(table, typed))
+
+    return check() if table.content is None else CELL_CHECKS.get(table.content, (table.resource, arrow_available()), check)
+
+
+#: The rows of a package's largest table from which layer 2's checks run in a second thread. Below, the two threads
+#: cost more than they save: each short call that lets go of the GIL (a numpy or Arrow call on a few cells) can wait
+#: for the other thread's turn to end (Python's switch interval, 5 ms). Measured (#22, medians, one process each way):
+#: the shipped package 160 to 180 ms with one thread, 198 to 224 ms with two; 10,000 outcome rows 225 to 268 ms and
+#: 243 to 283 ms; 100,000 rows 0.89 to 1.04 s either way; 300,000 rows 2.29 to 2.33 s and 2.06 to 2.21 s; 1,000,000
+#: rows 8.4 to 9.5 s and 7.5 to 8.8 s.
+BESIDE_FROM = 200_000
+
+
+class _Beside:
+    """Layer 2's checks of the tables, one table after the other: in a second thread when beside, else at once in the
+    caller's (an error then raised at once); and the seconds they took."""
+
+    def __init__(self, beside: bool) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmdata-cell-checks") if beside else None
+        self.running: list[Future[tuple[Problem, ...]]] = []
+        self.seconds = 0.0
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # after an error or Ctrl-C, the checks not begun are not run
+
+    def start(self, check: Callable[[], tuple[Problem, ...]]) -> None:
+        if self.pool is not None:
+            self.running.append(self.pool.submit(self._timed, check))
+            return
+        done: Future[tuple[Problem, ...]] = Future()
+        done.set_result(self._timed(check))
+        self.running.append(done)
+
+    def _timed(self, check: Callable[[], tuple[Problem, ...]]) -> tuple[Problem, ...]:
+        start = time.perf_counter()
+        try:
+            return check()
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def raise_first(self) -> None:
+        """Raise the error of the first table whose checks failed, if one did (waiting for the checks begun)."""
+        for future in self.running:
+            error = future.exception()
+            if error is not None:
+                raise error from None
+
+    def problems(self) -> list[Problem]:
+        """The problems of every table's checks, when all are done; the error of the first that failed, if one did."""
+        return [problem for future in self.running for problem in future.result()]
 
 
 def _rows_known(loaded: dict[str, Table], frames: Frames, problems: list[Problem]) -> bool:

@@ -1,0 +1,151 @@
+"""validate_package runs layer 2's checks of each table in a second thread, beside layers 3 to 5, in a package with a
+table of BESIDE_FROM rows or more (#22): the same problems, and the same error when a step fails, as in one thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mmdata
+import mmdata.rules.keys
+import mmdata.rules.validate
+from mmdata.rules.validate import CELL_CHECKS, TYPED_CELLS
+
+from ..conftest import read_rows, set_cell
+
+
+@pytest.fixture(params=["one thread", "beside"])
+def cold(package: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The package copy, with nothing of it read or checked in this process before (io/memo.py); its cell checks in a
+    second thread or not (the shipped tables are far smaller than BESIDE_FROM)."""
+    if request.param == "beside":
+        monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", 0)
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    return package
+
+
+def largest(pkg: Path) -> int:
+    return max(len(read_rows(path)[1]) for path in (pkg / "data").glob("*.csv"))
+
+
+def lines(pkg: Path) -> list[str]:
+    return [p.to_line() for p in mmdata.validate(pkg)]
+
+
+def test_the_cell_checks_run_beside_the_keys_and_find_what_they_found_alone_issue_22(package: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = package
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    key = read_rows(cold / "data/outcomes.csv")[1][0][0]
+    line = set_cell(cold / "data/outcomes.csv", key, "unit", "fortnights")  # a layer-2 problem
+    alone = lines(cold)
+    assert f"data/outcomes.csv:{line}:unit: 'fortnights' is not an allowed value" in "\n".join(alone)
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    keys_begun = threading.Event()
+    seen: dict[str, Any] = {}
+    check_cells, foreign_keys = mmdata.rules.validate.check_cells, mmdata.rules.keys.foreign_keys
+
+    def waiting_check(table: Any, typed: Any) -> Any:  # returns only once the keys layer has begun
+        seen.setdefault("thread", threading.current_thread())
+        seen.setdefault("waited", keys_begun.wait(timeout=20))
+        return check_cells(table, typed)
+
+    def telling_keys(*args: Any) -> Any:
+        keys_begun.set()
+        return foreign_keys(*args)
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", waiting_check)
+    monkeypatch.setattr(mmdata.rules.keys, "foreign_keys", telling_keys)
+    monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", largest(cold))  # the bound itself: beside
+    assert lines(cold) == alone
+    assert seen["waited"] is True and seen["thread"] is not threading.main_thread()
+
+
+def test_below_the_bound_the_cell_checks_run_in_the_callers_thread_issue_22(package: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    threads = set()
+    check_cells = mmdata.rules.validate.check_cells
+
+    def check(table: Any, typed: Any) -> Any:
+        threads.add(threading.current_thread())
+        return check_cells(table, typed)
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", check)
+    monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", largest(package) + 1)
+    assert mmdata.validate(package) == []
+    assert threads == {threading.current_thread()}
+
+
+def test_a_package_validated_twice_in_one_process_gives_the_same_problems_issue_22(cold: Path) -> None:
+    key = read_rows(cold / "data/adverse_events.csv")[1][0][0]
+    set_cell(cold / "data/adverse_events.csv", key, "value", "many")
+    first = lines(cold)
+    assert any(p.endswith("[type-error]") for p in first)
+    assert lines(cold) == first  # the second time from memory
+
+
+def raising(message: str, table: str | None = None) -> Any:
+    def step(*args: Any) -> Any:
+        if table is None or args[0].name == table:
+            raise RuntimeError(message)
+        return ()
+    return step
+
+
+@pytest.mark.parametrize("table", ["sources", "outcomes"])
+def test_an_error_of_a_tables_cell_checks_comes_before_one_of_a_later_step_issue_22(cold: Path, table: str,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", raising(f"checks of {table}", table))
+    monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", raising("cross-field rules"))
+    with pytest.raises(RuntimeError, match=f"^checks of {table}$"):
+        mmdata.validate(cold)
+
+
+def test_an_error_of_a_later_tables_typing_comes_after_the_checks_of_the_tables_before_issue_22(
+        cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    typed_frame = mmdata.rules.validate.typed_frame
+
+    def typing(table: Any) -> Any:
+        if table.resource.name == "outcomes":
+            raise RuntimeError("typing of outcomes")
+        return typed_frame(table)
+
+    monkeypatch.setattr(mmdata.rules.validate, "typed_frame", typing)
+    with pytest.raises(RuntimeError, match="^typing of outcomes$"):
+        mmdata.validate(cold)
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", raising("checks of sources", "sources"))
+    with pytest.raises(RuntimeError, match="^checks of sources$"):
+        mmdata.validate(cold)
+
+
+def test_an_error_of_a_later_step_is_raised_when_every_check_passed_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", raising("cross-field rules"))
+    with pytest.raises(RuntimeError, match="^cross-field rules$"):
+        mmdata.validate(cold)
+
+
+def test_the_report_times_the_cell_checks_beside_the_steps_issue_22(cold: Path) -> None:
+    timings = mmdata.validate_report(cold).timings
+    assert list(timings) == ["read", "cells", "keys", "rules", "provenance", "cell checks"]
+    assert all(seconds > 0 for seconds in timings.values())
+
+
+def test_of_two_tables_whose_checks_fail_the_first_tables_error_is_raised_issue_22(cold: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def every_table(table: Any, typed: Any) -> Any:
+        raise RuntimeError(f"checks of {table.name}")
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", every_table)
+    monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", raising("cross-field rules"))
+    with pytest.raises(RuntimeError, match="^checks of sources$"):
+        mmdata.validate(cold)
