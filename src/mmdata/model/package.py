@@ -92,7 +92,8 @@ class Report:
     rows: int = 0
     seeds: int = 0
     #: Seconds spent per step ("read", "cells", "keys", "rules", "provenance"), for the benchmark; and "cell checks",
-    #: layer 2's checks, which in a large package run in a second thread beside keys, rules and provenance (#22).
+    #: layer 2's checks: part of "cells" in a small package, in a second thread beside keys, rules and provenance in
+    #: a large one (#22).
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
