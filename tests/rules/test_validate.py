@@ -3,7 +3,10 @@ table of BESIDE_FROM rows or more (#22): the same problems, and the same error w
 
 from __future__ import annotations
 
+import contextvars
 import threading
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +54,9 @@ def test_the_cell_checks_run_beside_the_keys_and_find_what_they_found_alone_issu
     seen: dict[str, Any] = {}
     check_cells, foreign_keys = mmdata.rules.validate.check_cells, mmdata.rules.keys.foreign_keys
 
-    def waiting_check(table: Any, typed: Any) -> Any:  # returns only once the keys layer has begun
-        seen.setdefault("thread", threading.current_thread())
-        seen.setdefault("waited", keys_begun.wait(timeout=20))
+    def waiting_check(table: Any, typed: Any) -> Any:  # the first returns only once the keys layer has begun
+        if "waited" not in seen:
+            seen["thread"], seen["waited"] = threading.current_thread(), keys_begun.wait(timeout=20)
         return check_cells(table, typed)
 
     def telling_keys(*args: Any) -> Any:
@@ -64,7 +67,7 @@ def test_the_cell_checks_run_beside_the_keys_and_find_what_they_found_alone_issu
     monkeypatch.setattr(mmdata.rules.keys, "foreign_keys", telling_keys)
     monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", largest(cold))  # the bound itself: beside
     assert lines(cold) == alone
-    assert seen["waited"] is True and seen["thread"] is not threading.main_thread()
+    assert seen["waited"] is True and seen["thread"] is not threading.current_thread()
 
 
 def test_below_the_bound_the_cell_checks_run_in_the_callers_thread_issue_22(package: Path,
@@ -87,9 +90,14 @@ def test_below_the_bound_the_cell_checks_run_in_the_callers_thread_issue_22(pack
 def test_a_package_validated_twice_in_one_process_gives_the_same_problems_issue_22(cold: Path) -> None:
     key = read_rows(cold / "data/adverse_events.csv")[1][0][0]
     set_cell(cold / "data/adverse_events.csv", key, "value", "many")
-    first = lines(cold)
+    first, checked = lines(cold), CELL_CHECKS.made
     assert any(p.endswith("[type-error]") for p in first)
-    assert lines(cold) == first  # the second time from memory
+    assert lines(cold) == first
+    assert CELL_CHECKS.made == checked  # the second time from memory
+
+
+def no_checks_thread_left() -> bool:
+    return not [t for t in threading.enumerate() if t.name.startswith("mmdata-cell-checks")]
 
 
 def raising(message: str, table: str | None = None) -> Any:
@@ -107,6 +115,84 @@ def test_an_error_of_a_tables_cell_checks_comes_before_one_of_a_later_step_issue
     monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", raising("cross-field rules"))
     with pytest.raises(RuntimeError, match=f"^checks of {table}$"):
         mmdata.validate(cold)
+    assert no_checks_thread_left()
+
+
+def test_an_error_of_a_tables_cell_checks_alone_is_raised_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", raising("checks of arms", "arms"))
+    with pytest.raises(RuntimeError, match="^checks of arms$"):
+        mmdata.validate(cold)
+    assert no_checks_thread_left()
+
+
+def test_an_error_of_checks_still_running_comes_before_one_of_a_later_step_issue_22(package: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The later step fails first; the checks of sources fail after it, and their error is raised."""
+    rules_failed = threading.Event()
+
+    def late_check(table: Any, typed: Any) -> Any:
+        if table.name == "sources":
+            rules_failed.wait(timeout=20)
+            raise RuntimeError("checks of sources") from ValueError("its cause")
+        return ()
+
+    def failing_rules(*args: Any) -> Any:
+        rules_failed.set()
+        raise RuntimeError("cross-field rules")
+
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", 0)
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", late_check)
+    monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", failing_rules)
+    with pytest.raises(RuntimeError, match="^checks of sources$") as raised:
+        mmdata.validate(package)
+    assert str(raised.value.__cause__) == "its cause" and str(raised.value.__context__) == "cross-field rules"
+    assert no_checks_thread_left()
+
+
+def test_with_one_thread_an_error_of_the_cell_checks_stops_validation_at_once_issue_22(package: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    called = []
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", raising("checks of sources", "sources"))
+    monkeypatch.setattr(mmdata.rules.keys, "foreign_keys", lambda *args: called.append(args) or [])
+    with pytest.raises(RuntimeError, match="^checks of sources$"):
+        mmdata.validate(package)
+    assert called == []
+
+
+def test_the_cell_checks_see_the_callers_context_variables_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    setting: contextvars.ContextVar[str] = contextvars.ContextVar("setting", default="unset")
+    seen = set()
+    check_cells = mmdata.rules.validate.check_cells
+
+    def check(table: Any, typed: Any) -> Any:
+        seen.add(setting.get())
+        return check_cells(table, typed)
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", check)
+    setting.set("the caller's")
+    assert mmdata.validate(cold) == []
+    assert seen == {"the caller's"}
+
+
+def test_a_warning_filter_left_by_the_second_thread_is_taken_back_issue_22(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What catch_warnings blocks of two threads that overlap can do: leave one thread's filter behind."""
+    TYPED_CELLS.clear()
+    CELL_CHECKS.clear()
+    check_cells = mmdata.rules.validate.check_cells
+
+    def leaving_a_filter(table: Any, typed: Any) -> Any:
+        warnings.filterwarnings("ignore", message="left behind")
+        return check_cells(table, typed)
+
+    monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", 0)
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", leaving_a_filter)
+    before = list(warnings.filters)
+    assert mmdata.validate(package) == []
+    assert list(warnings.filters) == before
 
 
 def test_an_error_of_a_later_tables_typing_comes_after_the_checks_of_the_tables_before_issue_22(
@@ -134,10 +220,18 @@ def test_an_error_of_a_later_step_is_raised_when_every_check_passed_issue_22(col
         mmdata.validate(cold)
 
 
-def test_the_report_times_the_cell_checks_beside_the_steps_issue_22(cold: Path) -> None:
+def test_the_report_times_the_cell_checks_apart_from_the_typing_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_cells = mmdata.rules.validate.check_cells
+
+    def slow(table: Any, typed: Any) -> Any:
+        time.sleep(0.2)
+        return check_cells(table, typed)
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", slow)
     timings = mmdata.validate_report(cold).timings
     assert list(timings) == ["read", "cells", "keys", "rules", "provenance", "cell checks"]
     assert all(seconds > 0 for seconds in timings.values())
+    assert timings["cell checks"] >= 1.0 > timings["cells"]  # five tables' checks, 0.2 s each: not the typing's
 
 
 def test_of_two_tables_whose_checks_fail_the_first_tables_error_is_raised_issue_22(cold: Path,

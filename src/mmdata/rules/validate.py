@@ -9,7 +9,9 @@ on instead of validating again.
 
 from __future__ import annotations
 
+import contextvars
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -88,7 +90,7 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
     """Check the package (a folder, a release archive, a git revision's Snapshot, or a Package already opened);
     raise PackageReadError only when datapackage.json cannot be read. The report is also kept on the Package.
 
-    Layer 2's checks of each table (the pandera schema and the cell text rules, about a tenth of the time at a million
+    Layer 2's checks of each table (the pandera schema and the cell text rules, about a sixth of the time at a million
     rows) read only the table's typed cells, and nothing in layers 3 to 5 reads their problems until the curation
     rules ask whether every row is known: in a package with a table of BESIDE_FROM rows or more, they run in a second
     thread, beside the keys, the cross-field rules and the quote checks, whose Arrow and numpy kernels let go of the
@@ -111,6 +113,8 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
                 problems += vocabulary.warning_problems(table, pkg.warnings)
                 frames[name], readable[name] = typed, typed[~unreadable] if unreadable.any() else typed
             clock.lap("cells")
+            if checks.pool is None:  # the checks ran in this lap: "cells" is the typing, as with two threads
+                clock.laps["cells"] -= checks.seconds
             problems += keys.foreign_keys(loaded, frames)
             problems += curation.retired_key_problems(loaded, frames)  # a retired key never comes back (#21)
             clock.lap("keys")
@@ -184,23 +188,34 @@ BESIDE_FROM = 200_000
 
 class _Beside:
     """Layer 2's checks of the tables, one table after the other: in a second thread when beside, else at once in the
-    caller's (an error then raised at once); and the seconds they took."""
+    caller's (an error then raised at once); and the seconds they took.
+
+    The checks see the caller's context variables (pandera's config_context, numpy's errstate). Python 3.11 keeps
+    the warning filters for the whole process, and `warnings.catch_warnings`, which pandas and pandera enter in both
+    threads, swaps them on entry and puts back what it saw on exit: while blocks of the two threads overlap, a warning
+    one meant to hide may be shown (or one shown hidden), and one's filter may be left behind. So the second thread's
+    time is one catch_warnings block of the caller's, whose filters are put back as they were once the checks are
+    done."""
 
     def __init__(self, beside: bool) -> None:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmdata-cell-checks") if beside else None
         self.running: list[Future[tuple[Problem, ...]]] = []
         self.seconds = 0.0
+        self.warning_state = warnings.catch_warnings()  # the filters as they were, put back at the end
 
     def __enter__(self) -> _Beside:
+        if self.pool is not None:
+            self.warning_state.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)  # after an error or Ctrl-C, the checks not begun are not run
+            self.warning_state.__exit__(None, None, None)
 
     def start(self, check: Callable[[], tuple[Problem, ...]]) -> None:
         if self.pool is not None:
-            self.running.append(self.pool.submit(self._timed, check))
+            self.running.append(self.pool.submit(contextvars.copy_context().run, self._timed, check))
             return
         done: Future[tuple[Problem, ...]] = Future()
         done.set_result(self._timed(check))
@@ -214,11 +229,12 @@ class _Beside:
             self.seconds += time.perf_counter() - start
 
     def raise_first(self) -> None:
-        """Raise the error of the first table whose checks failed, if one did (waiting for the checks begun)."""
+        """Raise the error of the first table whose checks failed, if one did (waiting for the checks begun); called
+        while a later step's error is handled, which becomes its context."""
         for future in self.running:
             error = future.exception()
             if error is not None:
-                raise error from None
+                raise error
 
     def problems(self) -> list[Problem]:
         """The problems of every table's checks, when all are done; the error of the first that failed, if one did."""
