@@ -7,6 +7,7 @@ import contextvars
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,17 @@ def cold(package: Path, request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     TYPED_CELLS.clear()
     CELL_CHECKS.clear()
     return package
+
+
+def checks_that(monkeypatch: pytest.MonkeyPatch, first: Callable[[Any], object]) -> None:
+    """Make every table's cell checks call first(table) before they check."""
+    check_cells = mmdata.rules.validate.check_cells
+
+    def check(table: Any, typed: Any) -> Any:
+        first(table)
+        return check_cells(table, typed)
+
+    monkeypatch.setattr(mmdata.rules.validate, "check_cells", check)
 
 
 def largest(pkg: Path) -> int:
@@ -74,14 +86,8 @@ def test_below_the_bound_the_cell_checks_run_in_the_callers_thread_issue_22(pack
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     TYPED_CELLS.clear()
     CELL_CHECKS.clear()
-    threads = set()
-    check_cells = mmdata.rules.validate.check_cells
-
-    def check(table: Any, typed: Any) -> Any:
-        threads.add(threading.current_thread())
-        return check_cells(table, typed)
-
-    monkeypatch.setattr(mmdata.rules.validate, "check_cells", check)
+    threads: set[threading.Thread] = set()
+    checks_that(monkeypatch, lambda table: threads.add(threading.current_thread()))
     monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", largest(package) + 1)
     assert mmdata.validate(package) == []
     assert threads == {threading.current_thread()}
@@ -165,14 +171,8 @@ def test_with_one_thread_an_error_of_the_cell_checks_stops_validation_at_once_is
 
 def test_the_cell_checks_see_the_callers_context_variables_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     setting: contextvars.ContextVar[str] = contextvars.ContextVar("setting", default="unset")
-    seen = set()
-    check_cells = mmdata.rules.validate.check_cells
-
-    def check(table: Any, typed: Any) -> Any:
-        seen.add(setting.get())
-        return check_cells(table, typed)
-
-    monkeypatch.setattr(mmdata.rules.validate, "check_cells", check)
+    seen: set[str] = set()
+    checks_that(monkeypatch, lambda table: seen.add(setting.get()))
     setting.set("the caller's")
     assert mmdata.validate(cold) == []
     assert seen == {"the caller's"}
@@ -182,14 +182,8 @@ def test_a_warning_filter_left_by_the_second_thread_is_taken_back_issue_22(packa
     """What catch_warnings blocks of two threads that overlap can do: leave one thread's filter behind."""
     TYPED_CELLS.clear()
     CELL_CHECKS.clear()
-    check_cells = mmdata.rules.validate.check_cells
-
-    def leaving_a_filter(table: Any, typed: Any) -> Any:
-        warnings.filterwarnings("ignore", message="left behind")
-        return check_cells(table, typed)
-
+    checks_that(monkeypatch, lambda table: warnings.filterwarnings("ignore", message="left behind"))
     monkeypatch.setattr(mmdata.rules.validate, "BESIDE_FROM", 0)
-    monkeypatch.setattr(mmdata.rules.validate, "check_cells", leaving_a_filter)
     before = list(warnings.filters)
     assert mmdata.validate(package) == []
     assert list(warnings.filters) == before
@@ -221,13 +215,7 @@ def test_an_error_of_a_later_step_is_raised_when_every_check_passed_issue_22(col
 
 
 def test_the_report_times_the_cell_checks_apart_from_the_typing_issue_22(cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    check_cells = mmdata.rules.validate.check_cells
-
-    def slow(table: Any, typed: Any) -> Any:
-        time.sleep(0.2)
-        return check_cells(table, typed)
-
-    monkeypatch.setattr(mmdata.rules.validate, "check_cells", slow)
+    checks_that(monkeypatch, lambda table: time.sleep(0.2))
     timings = mmdata.validate_report(cold).timings
     assert list(timings) == ["read", "cells", "keys", "rules", "provenance", "cell checks"]
     assert all(seconds > 0 for seconds in timings.values())
