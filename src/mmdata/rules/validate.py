@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import Code, InvalidPackage, Problem, declared_codes, sort_problems
 from ..io.arrow import arrow_available
@@ -34,6 +34,8 @@ from .seedsearch import Quoted
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 
 def _gathered(parts: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
@@ -164,7 +166,7 @@ def _typed(table: Table) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
         typed, found, unreadable = typed_frame(table)
         return typed, tuple(found), unreadable
 
-    typed, found, unreadable = read() if table.content is None else TYPED_CELLS.get(table.content, (table.resource, arrow_available()), read)
+    typed, found, unreadable = _kept(TYPED_CELLS, table, read)
     return typed.copy(deep=False), list(found), unreadable.copy(deep=False)
 
 
@@ -174,7 +176,12 @@ def _checked(table: Table, typed: pd.DataFrame) -> tuple[Problem, ...]:
     def check() -> tuple[Problem, ...]:
         return (*check_cells(table, typed), *celltext.cell_text_problems(table, typed))
 
-    return check() if table.content is None else CELL_CHECKS.get(table.content, (table.resource, arrow_available()), check)
+    return _kept(CELL_CHECKS, table, check)
+
+
+def _kept(memo: Memo, table: Table, make: Callable[[], T]) -> T:
+    """make(), kept in memo by the table's bytes, its schema and the reader (a table read from no bytes kept: made)."""
+    return make() if table.content is None else memo.get(table.content, (table.resource, arrow_available()), make)
 
 
 #: The rows of a package's largest table from which layer 2's checks run in a second thread. Below, the two threads
