@@ -15,7 +15,7 @@ import sys
 import pytest
 
 import mmdata
-from mmdata.errors import LAYER_NAMES, RULES, Code, Problem, declared_codes
+from mmdata.errors import LAYER_NAMES, RULES, Code, Problem, declared_codes, sort_problems
 from mmdata.rules import validate
 from mmdata.rules.crossfield import CI_ORDER
 
@@ -139,6 +139,17 @@ def test_a_problem_holds_its_code_as_a_plain_string() -> None:
     assert copy.deepcopy(CI_ORDER) == "ci-order" and pickle.loads(pickle.dumps(CI_ORDER)) == "ci-order"
     assert type(problem.to_dict()["code"]) is str
     assert Problem("x", None, None, "ci-order", "m").layer == RULES  # a code written as a string is looked up
+
+
+def test_problems_alike_but_for_the_cell_are_listed_in_one_order_whatever_order_they_were_found_in() -> None:
+    """A report's order never depends on the order problems were found in nor on Python's string hashing: two problems
+    that differ only in the cell as written are ordered by it, no cell first; exact duplicates are dropped."""
+    alike = [Problem("data/sources.csv", 9, None, "number-not-quoted", "6 is in no quote", value)
+             for value in ("b", None, "a", "", "b")]
+    expected = [None, "", "a", "b"]
+    assert [p.value for p in sort_problems(alike)] == expected
+    assert [p.value for p in sort_problems(alike[::-1])] == expected
+    assert alike[4].sort_key() > alike[2].sort_key() > alike[3].sort_key() > alike[1].sort_key()
 
 
 def test_import_mmdata_stays_light_and_codes_load_when_asked() -> None:

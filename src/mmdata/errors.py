@@ -100,7 +100,9 @@ class Problem:
         return _DECLARED[self.code].layer
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message)
+        """Layer, file, line, column, code, message, and last the cell as written (none first): every field, so that
+        two problems never tie and a report lists them in one order, whatever order they were found in."""
+        return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message, self.value is not None, self.value or "")
 
     def to_line(self) -> str:
         """``data/outcomes.csv:14:ci_upper: 0.41 is below value 0.48 [ci-order]``, control characters escaped (text.printable)."""
@@ -116,7 +118,7 @@ class Problem:
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
-    """Order problems by layer, then file, line and column, dropping exact duplicates."""
+    """Order problems by layer, then file, line and column (Problem.sort_key), dropping exact duplicates."""
     return sorted(set(problems), key=Problem.sort_key)
 
 
