@@ -1,6 +1,7 @@
 """Time `mmdata release` on generated packages of several sizes, to see that it grows linearly (issue 22).
 
-Run:  .venv/bin/python benchmarks/release.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-release]
+Run:  .venv/bin/python benchmarks/release.py [--sizes 10000 100000 1000000] [--work /tmp/mmdata-release] [--repeat N]
+                                              [--record benchmarks/results/release.json]
 
 For each size (outcome rows): a valid package made by benchmarks/generate.py (kept in --work and
 reused) is copied into a fresh git repository with the files every release holds (the README, the
@@ -12,14 +13,18 @@ their generated parts) and a changelog with an Unreleased entry. Then, each as i
 - after committing and tagging it, one cell corrected and a changelog entry added, the next
   release, 1.1.1, which compares the package with release 1.1.0 (`mmdata diff`) to allow the patch.
 
-Prints a Markdown table with the archive's size and the time per 100,000 rows. Asserts nothing: a
-measurement, not a test.
+With --repeat N, each size's two releases are made N times, each round in a repository made anew, and the table
+gives the median time and the largest peak of each. Prints a Markdown table with the archive's size and the time per
+100,000 rows. With --record, also writes the figures to a JSON file (benchmarks/record.py), from which
+benchmarks/targets.py works out whether the time grows linearly (the target "`release` measured and linear"). Asserts
+nothing: a measurement, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,27 +90,47 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/mmdata-release"))
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="make each size's releases N times, each in a "
+                        "repository made anew; report the median time and the largest peak")
+    parser.add_argument("--record", type=Path, metavar="JSON", help="also write the figures to this file "
+                        "(benchmarks/results/release.json)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     sys.path.insert(0, str(HERE))
     from generate import generated
+    from record import load_average, write
 
+    load_before = load_average()
     rows = []
     for size in args.sizes:
         package = generated(args.work, size)
-        repo = release_ready(package, args.work / f"release-{size}")
-        print(f"[{size:>9,}] first release ...", end=" ", flush=True)
-        first = mmdata("release", "1.1.0", str(repo))
-        print(f"{first[0]:.1f} s, {first[1]:,.0f} MB", flush=True)
-        corrected(repo)
-        print(f"[{size:>9,}] next release ...", end=" ", flush=True)
-        second = mmdata("release", "1.1.1", str(repo))
-        print(f"{second[0]:.1f} s, {second[1]:,.0f} MB", flush=True)
+        firsts, nexts = [], []
+        for round_ in range(1, args.repeat + 1):
+            repo = release_ready(package, args.work / f"release-{size}")
+            print(f"[{size:>9,}] round {round_}: first release ...", end=" ", flush=True)
+            firsts.append(mmdata("release", "1.1.0", str(repo)))
+            print(f"{firsts[-1][0]:.1f} s, {firsts[-1][1]:,.0f} MB", flush=True)
+            corrected(repo)
+            print(f"[{size:>9,}] round {round_}: next release ...", end=" ", flush=True)
+            nexts.append(mmdata("release", "1.1.1", str(repo)))
+            print(f"{nexts[-1][0]:.1f} s, {nexts[-1][1]:,.0f} MB", flush=True)
         archive = (repo / "dist/mmdata-data-1.1.1.zip").stat().st_size / 1e6
-        rows.append((size, first, second, archive))
+        csv_mb = sum(p.stat().st_size for p in (package / "data").iterdir()) / 1e6
+        rows.append({"size": size, "csv_mb": csv_mb, "first": _summary(firsts), "next": _summary(nexts), "archive_mb": archive})
     print("\n| outcome rows | first release s | peak MB | next release s | peak MB | archive MB | next s per 100,000 rows |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size, (w1, m1), (w2, m2), archive in rows:
-        print(f"| {size:,} | {w1:.1f} | {m1:,.0f} | {w2:.1f} | {m2:,.0f} | {archive:.0f} | {w2 / size * 100_000:.1f} |")
+    for row in rows:
+        (w1, m1), (w2, m2) = row["first"], row["next"]
+        print(f"| {row['size']:,} | {w1:.1f} | {m1:,.0f} | {w2:.1f} | {m2:,.0f} | {row['archive_mb']:.0f} | "
+              f"{w2 / row['size'] * 100_000:.1f} |")
+    if args.record:
+        write(args.record, "release.py", load_before, {"runs": args.repeat, "sizes": rows})
+
+
+def _summary(runs: list[tuple[float, float]]) -> list[float]:
+    """The median wall time and the largest peak of runs of one command."""
+    return [statistics.median(wall for wall, _ in runs), max(peak for _, peak in runs)]
 
 
 if __name__ == "__main__":
