@@ -2,9 +2,10 @@
 
 Run:  .venv/bin/python benchmarks/targets.py [--check]
 
-Reads benchmarks/results/run.json, site.json and failing.json (written by run.py, site.py and
-failing.py with --record), works out each target's ratio at 1,000,000 outcome rows (the size the
-targets are set at: figures of another size measure none of them), and writes the table between
+Reads benchmarks/results/run.json, site.json, failing.json and release.json (written by run.py, site.py,
+failing.py and release.py with --record), works out each target's ratio at 1,000,000 outcome rows (the size the
+targets are set at: figures of another size measure none of them; release's linearity compares them with those
+at 100,000 rows), and writes the table between
 the marks `<!-- generated: targets -->` and `<!-- end -->` of docs/performance.md.
 With --check it writes nothing and exits 1 when the table there is not the one the recorded figures
 make. A target whose figures were not recorded is said to be not measured, never met.
@@ -27,6 +28,9 @@ DOC = HERE.parent / "docs/performance.md"
 REGION = re.compile(r"(<!-- generated: targets -->\n)(.*?)(<!-- end -->)", re.S)
 #: Outcome rows of the package the targets are set at: figures of another size measure none of them.
 ROWS = 1_000_000
+#: Outcome rows whose release time per row the release time per row at ROWS is compared with ("linear"): ten times fewer,
+#: and enough rows that fixed costs (starting the commands, git, the guides) are a small part (at 10,000 rows they are most).
+LINEAR_FROM = 100_000
 #: What each benchmark recorded, by the name of its file in RESULTS.
 Recorded = dict[str, dict[str, Any]]
 
@@ -118,10 +122,26 @@ def _page_loads(recorded: Recorded) -> Measured | None:
     return Measured(slowest["ms"], f"slowest of {len(loads)} kinds: {slowest['page']}, {slowest['kb']:,.0f} KB")
 
 
+def _linear(recorded: Recorded) -> Measured | None:
+    """The release's time per row at ROWS as a multiple of its time per row at LINEAR_FROM: the larger of the first
+    release's (no release before it) and the next one's (compared with the release before it, as a patch)."""
+    sizes = recorded.get("release", {}).get("figures", {}).get("sizes") or []
+    large, small = (next((s for s in sizes if s["size"] == rows), None) for rows in (ROWS, LINEAR_FROM))
+    if large is None or small is None:
+        return None
+    ratios = {kind: (large[kind][0] * LINEAR_FROM) / (small[kind][0] * ROWS) for kind in ("first", "next")}  # exact at equal rates
+    kind = max(ratios, key=lambda k: ratios[k])
+    return Measured(ratios[kind], f"{kind} release (the larger ratio): {_amount(large[kind][0], 's')} for {ROWS:,} rows against "
+                                  f"{_amount(small[kind][0], 's')} for {LINEAR_FROM:,}")
+
+
 def _rows(name: str, figures: dict[str, Any]) -> str:
     """The size a benchmark's figures in the table are of (the targets are set at 1,000,000 outcome rows)."""
     if name == "failing":
         return f"{figures['outcomes']:,} outcome rows"
+    if name == "release":  # its figure compares two sizes: each size it measured
+        sizes = [f"{size:,}" for size in sorted({s["size"] for s in figures.get("sizes") or []})]
+        return (", ".join(sizes[:-1]) + " and " if len(sizes) > 1 else "") + f"{sizes[-1]} outcome rows" if sizes else "no size"
     sizes = {s["size"] for s in figures.get("sizes") or []}
     return f"{ROWS if ROWS in sizes else max(sizes):,} outcome rows" if sizes else "no size"
 
@@ -143,6 +163,7 @@ TARGETS = (
     Target("`site` at most 10x `validate` (wall time)", _ratio("site", "site", "validate", note=" (`validate`, same run)"), 10),
     Target("`site` memory at most 2x the raw read", _site_memory, 2),
     Target("every page of the site opens in under a second (ms, the largest page of each kind)", _page_loads, 1000, under=True, digits=0),
+    Target("`release` measured and linear: its time per row at 1,000,000 outcome rows at most 1.5x that at 100,000", _linear, 1.5),
     Target("`mmdata.load(table)` at most 2x the raw read of its file", _ratio("run", "load outcomes", "read_csv outcomes"), 2),
     Target("`mmdata --help` under 0.1 s", _startup("mmdata --help"), 0.1, under=True),
     Target("`import mmdata` under 0.1 s", _startup("import mmdata"), 0.1, under=True),
@@ -150,7 +171,7 @@ TARGETS = (
 
 
 def recorded(folder: Path = RESULTS) -> Recorded:
-    """What each benchmark recorded in folder, by benchmark (run, site, failing); one not recorded is left out."""
+    """What each benchmark recorded in folder, by benchmark (run, site, failing, release); one not recorded is left out."""
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))}
 
 
@@ -158,7 +179,7 @@ def render(runs: Recorded) -> str:
     """The summary: when and where each benchmark ran, then each target, its figure and whether it is met."""
     lines = ["Made by `benchmarks/targets.py` from the figures the benchmarks recorded in `benchmarks/results/`; "
              "do not edit it by hand.", ""]
-    for name in ("run", "failing", "site"):
+    for name in ("run", "failing", "site", "release"):
         run = runs.get(name)
         if run is None:
             lines.append(f"- `benchmarks/{name}.py`: not recorded.")

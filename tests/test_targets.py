@@ -51,7 +51,7 @@ def test_the_doc_holds_the_summary_of_the_recorded_figures(capsys: pytest.Captur
     # not rendered, it fails here
     assert targets.main(["--check"]) == 0
     assert capsys.readouterr().out == f"{targets.DOC}: the summary is the recorded figures'\n"
-    assert sorted(p.name for p in targets.RESULTS.glob("*.json")) == ["failing.json", "run.json", "site.json"]
+    assert sorted(p.name for p in targets.RESULTS.glob("*.json")) == ["failing.json", "release.json", "run.json", "site.json"]
 
 
 @pytest.mark.parametrize(("validate", "met"), [(0.1, "yes"), (0.1000001, "**no**"), (0.05, "yes")])
@@ -155,6 +155,41 @@ def test_figures_of_another_size_than_a_million_rows_measure_no_target() -> None
     for target in sized:
         assert line(summary, target.words)[1] == "not measured"
     assert "- `benchmarks/run.py` at 10,000 outcome rows:" in summary
+
+
+def recorded_release(**walls: tuple[float, float]) -> dict[str, Any]:
+    """A release.py record: the first and the next release's seconds at each size given (size: (first, next))."""
+    sizes = [{"size": int(size), "csv_mb": 1.0, "first": [first, 300.0], "next": [later, 310.0], "archive_mb": 1.0}
+             for size, (first, later) in ((key.strip("_"), value) for key, value in walls.items())]
+    return {**recorded_run(), "benchmark": "release.py", "figures": {"runs": 3, "sizes": sizes}}
+
+
+LINEAR = "`release` measured and linear"
+
+
+@pytest.mark.parametrize(("first", "later", "shown", "met"), [
+    (150.0, 100.0, ["first release (the larger ratio): 150.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.500"], "yes"),
+    (150.1, 100.0, ["first release (the larger ratio): 150.10 s for 1,000,000 rows against 10.00 s for 100,000", "1.501"], "**no**"),
+    (100.0, 151.0, ["next release (the larger ratio): 151.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.510"], "**no**"),
+    (90.0, 95.0, ["next release (the larger ratio): 95.00 s for 1,000,000 rows against 10.00 s for 100,000", "0.950"], "yes")])
+def test_release_is_linear_when_its_time_per_row_grows_at_most_half_from_100000_to_a_million_rows(
+        first: float, later: float, shown: list[str], met: str) -> None:
+    # ten times the rows in at most 15 times the time, for the first release and for the next one alike (the worse counts);
+    # at 10,000 rows the fixed costs dominate, so those figures are not compared
+    release = recorded_release(_10000=(1.0, 1.0), _100000=(10.0, 10.0), _1000000=(first, later))
+    summary = targets.render({"release": release})
+    assert line(summary, LINEAR)[1:] == [*shown, "1.5", met]
+    assert "- `benchmarks/release.py` at 10,000, 100,000 and 1,000,000 outcome rows: 2026-12-06 08:00 UTC, commit abcdef0, " \
+           "a machine; load average 0.50 before and 1.25 after; the median time and the largest peak of 3 runs of each command." \
+           in summary.splitlines()
+
+
+@pytest.mark.parametrize("sizes", [{"_100000": (10.0, 10.0)}, {"_1000000": (10.0, 10.0)},
+                                   {"_10000": (1.0, 1.0), "_1000000": (10.0, 10.0)}, {}])
+def test_release_measured_at_one_of_the_two_sizes_is_not_measured(sizes: dict[str, tuple[float, float]]) -> None:
+    summary = targets.render({"release": recorded_release(**sizes)})
+    assert line(summary, LINEAR)[1:] == ["not measured", "", "1.5", "not measured"]
+    assert "- `benchmarks/release.py` at " + ("no size" if not sizes else "") in summary
 
 
 @pytest.mark.parametrize(("ms", "shown", "met"), [(999.4, "999", "yes"), (999.6, "999.6", "yes"), (999.96, "999.96", "yes"),
