@@ -439,6 +439,29 @@ def test_an_empty_file_is_read(tmp_path: Path) -> None:
     assert files.read_file(tmp_path, "empty.md") == b""
 
 
+@pytest.mark.parametrize(("before", "bound", "read"), [(100, None, 100), (10, None, 100), (0, None, 100), (10, 100, 100),
+                                                     (10, 99, None), (98, 99, None), (99, 99, None)])
+def test_a_file_that_grows_while_it_is_opened_is_read_whole_up_to_its_bound(
+        before: int, bound: int | None, read: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # read_file asks for the size the file has once opened, and one byte more: a file that grows from `before` to 100
+    # bytes right after is read on, whole, and one that grows past the bound is refused, as a larger file is
+    path = tmp_path / "grown.md"
+    path.write_bytes(b"x" * before)
+    real = os.fstat
+
+    def grows(fd: int) -> os.stat_result:
+        status = real(fd)
+        path.write_bytes(b"x" * 100)  # the same file, rewritten in place: the handle reads what it holds now
+        return status
+
+    monkeypatch.setattr(files.os, "fstat", grows)
+    if read is not None:
+        assert files.read_file(tmp_path, "grown.md", bound) == b"x" * read
+    else:
+        with pytest.raises(files.UnsafeFile, match=f"is more than {bound} bytes, more than the {bound} bytes"):
+            files.read_file(tmp_path, "grown.md", bound)
+
+
 def test_a_linked_file_in_a_git_revision_is_not_followed_issue_13(package: Path) -> None:
     git = ["git", "-C", str(package), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)

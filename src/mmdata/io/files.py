@@ -103,10 +103,16 @@ def read_file(root: Path, rel: str, bound: int | None = None) -> bytes | None:
     except OSError as exc:
         raise UnsafeFile(rel, *_reason(exc)) from None
     with os.fdopen(handle, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since check: never read a FIFO
+        status = os.fstat(fh.fileno())
+        if not stat.S_ISREG(status.st_mode):  # replaced since check: never read a FIFO
             raise UnsafeFile(rel, "is not a regular file (a FIFO, a socket or a device); mmdata reads only regular files")
+        # Its size and one byte more are asked for, not the bound: Python makes room for as many bytes as are asked for
+        # (13,510 seeds of 3 KB took 0.72 s to read, 0.42 s so, #22). A file that grew since it was opened is read on.
+        wanted = min(status.st_size, bound) + 1
         try:
-            content = fh.read(bound + 1)
+            content = fh.read(wanted)
+            if len(content) == wanted <= bound:
+                content += fh.read(bound + 1 - wanted)
         except OSError as exc:
             raise UnsafeFile(rel, *_reason(exc)) from None
     if len(content) > bound:
