@@ -141,7 +141,9 @@ def _rows(name: str, figures: dict[str, Any]) -> str:
         return f"{figures['outcomes']:,} outcome rows"
     if name == "release":  # its figure compares two sizes: each size it measured
         sizes = [f"{size:,}" for size in sorted({s["size"] for s in figures.get("sizes") or []})]
-        return (", ".join(sizes[:-1]) + " and " if len(sizes) > 1 else "") + f"{sizes[-1]} outcome rows" if sizes else "no size"
+        if not sizes:
+            return "no size"
+        return (f"{', '.join(sizes[:-1])} and {sizes[-1]}" if len(sizes) > 1 else sizes[0]) + " outcome rows"
     sizes = {s["size"] for s in figures.get("sizes") or []}
     return f"{ROWS if ROWS in sizes else max(sizes):,} outcome rows" if sizes else "no size"
 
