@@ -439,27 +439,53 @@ def test_an_empty_file_is_read(tmp_path: Path) -> None:
     assert files.read_file(tmp_path, "empty.md") == b""
 
 
-@pytest.mark.parametrize(("before", "bound", "read"), [(100, None, 100), (10, None, 100), (0, None, 100), (10, 100, 100),
-                                                     (10, 99, None), (98, 99, None), (99, 99, None)])
+@pytest.mark.parametrize(("before", "grown", "bound", "read"), [
+    (100, 100, None, 100), (10, 100, None, 100), (0, 100, None, 100), (10, 100, 100, 100), (10, 100, 99, None), (98, 100, 99, None),
+    (99, 100, 99, None), (10, 10_000, 99, None)])
+@pytest.mark.parametrize("when", ["after fstat", "before fstat"])
 def test_a_file_that_grows_while_it_is_opened_is_read_whole_up_to_its_bound(
-        before: int, bound: int | None, read: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # read_file asks for the size the file has once opened, and one byte more: a file that grows from `before` to 100
-    # bytes right after is read on, whole, and one that grows past the bound is refused, as a larger file is
+        before: int, grown: int, bound: int | None, read: int | None, when: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # read_file asks for the size the file has once opened, and one byte more: a file that grows from `before` bytes
+    # right before or after that is read on, whole, and one that grows past the bound is refused, as a larger file is;
+    # never are more bytes than the bound and one asked for, however large the file has grown
     path = tmp_path / "grown.md"
     path.write_bytes(b"x" * before)
-    real = os.fstat
+    real_fstat, real_fdopen, asked = os.fstat, os.fdopen, []
 
     def grows(fd: int) -> os.stat_result:
-        status = real(fd)
-        path.write_bytes(b"x" * 100)  # the same file, rewritten in place: the handle reads what it holds now
+        if when == "before fstat":
+            path.write_bytes(b"x" * grown)  # the same file, rewritten in place: the handle reads what it holds now
+        status = real_fstat(fd)
+        path.write_bytes(b"x" * grown)
         return status
 
+    class Counted:  # the handle read_file reads through, counting the bytes asked for
+        def __init__(self, fh: io.BufferedReader) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> Counted:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def fileno(self) -> int:
+            return self.fh.fileno()
+
+        def read(self, size: int = -1) -> bytes:
+            asked.append(size)
+            return self.fh.read(size)
+
     monkeypatch.setattr(files.os, "fstat", grows)
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode: Counted(real_fdopen(fd, mode)))
+    limit = files.limit("grown.md") if bound is None else bound
     if read is not None:
         assert files.read_file(tmp_path, "grown.md", bound) == b"x" * read
     else:
         with pytest.raises(files.UnsafeFile, match=f"is more than {bound} bytes, more than the {bound} bytes"):
             files.read_file(tmp_path, "grown.md", bound)
+    assert asked and all(0 <= size for size in asked) and sum(asked) <= limit + 1
 
 
 def test_a_linked_file_in_a_git_revision_is_not_followed_issue_13(package: Path) -> None:
