@@ -1,6 +1,6 @@
 """What a benchmark measured, written as JSON into benchmarks/results/ (issue 22).
 
-run.py, site.py and failing.py each write one file with --record: the figures they print, the
+run.py, site.py, failing.py and release.py each write one file with --record: the figures they print, the
 date, the machine, its load average before and after, and the commit measured. targets.py makes
 the summary at the top of docs/performance.md from these files, so that what it says of each
 target is computed from what was measured, never typed by hand.

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,15 @@ class Target:
         return f"{value!r}"
 
 
+def _quotient(numerator: float, denominator: float, scale: Fraction = Fraction(1)) -> float | None:
+    """numerator / denominator * scale, worked out exactly from the figures as recorded (their shortest decimal forms)
+    and rounded once: a ratio that is exactly a bound is the bound (150.3 s against 10.02 s, per row of ten times as
+    many, is 1.5, where float arithmetic gives 1.5000000000000002); None when the denominator is not above zero."""
+    if not denominator > 0:
+        return None
+    return float(Fraction(repr(float(numerator))) / Fraction(repr(float(denominator))) * scale)
+
+
 def _at_rows(recorded: Recorded, name: str) -> dict[str, Any] | None:
     """A benchmark's figures at the size the targets are set at (ROWS), or None when it recorded none there."""
     sizes = recorded.get(name, {}).get("figures", {}).get("sizes") or []
@@ -79,7 +89,8 @@ def _ratio(benchmark: str, mine: str, theirs: str, memory: bool = False, note: s
             return None
         index, unit = (1, "MB") if memory else (0, "s")
         ours, reference = row[mine][index], row[theirs][index]
-        return Measured(ours / reference, f"{_amount(ours, unit)} against {_amount(reference, unit)}{note}")
+        ratio = _quotient(ours, reference)
+        return None if ratio is None else Measured(ratio, f"{_amount(ours, unit)} against {_amount(reference, unit)}{note}")
     return figure
 
 
@@ -99,7 +110,10 @@ def _failing(recorded: Recorded) -> Measured | None:
         return None
     slowest = max(broken, key=lambda p: p["wall"])
     runs = figures.get("runs", 1)
-    return Measured(slowest["wall"] / valid["wall"], f"slowest: {slowest['package']}, {slowest['broken']:,} rows broken, "
+    ratio = _quotient(slowest["wall"], valid["wall"])
+    if ratio is None:
+        return None
+    return Measured(ratio, f"slowest: {slowest['package']}, {slowest['broken']:,} rows broken, "
                                                      f"{_amount(slowest['wall'], 's')} against {_amount(valid['wall'], 's')} (valid)"
                                                      + (f"; medians of {runs} runs each" if runs > 1 else ""))
 
@@ -110,7 +124,8 @@ def _site_memory(recorded: Recorded) -> Measured | None:
     read = next((r["read_csv"][1] for r in runs if row is not None and r["size"] == row["size"]), None)
     if row is None or read is None:
         return None
-    return Measured(row["site"][1] / read, f"{_amount(row['site'][1], 'MB')} against {_amount(read, 'MB')} (raw read, run.py)")
+    ratio = _quotient(row["site"][1], read)
+    return None if ratio is None else Measured(ratio, f"{_amount(row['site'][1], 'MB')} against {_amount(read, 'MB')} (raw read, run.py)")
 
 
 def _page_loads(recorded: Recorded) -> Measured | None:
@@ -124,13 +139,19 @@ def _page_loads(recorded: Recorded) -> Measured | None:
 
 def _linear(recorded: Recorded) -> Measured | None:
     """The release's time per row at ROWS as a multiple of its time per row at LINEAR_FROM: the larger of the first
-    release's (no release before it) and the next one's (compared with the release before it, as a patch)."""
+    release's (no release before it) and the next one's (compared with the release before it, as a patch), the first's
+    when they are equal."""
     sizes = recorded.get("release", {}).get("figures", {}).get("sizes") or []
     large, small = (next((s for s in sizes if s["size"] == rows), None) for rows in (ROWS, LINEAR_FROM))
-    if large is None or small is None:
+    if large is None or small is None or any(kind not in row for kind in ("first", "next") for row in (large, small)):
         return None
-    ratios = {kind: (large[kind][0] * LINEAR_FROM) / (small[kind][0] * ROWS) for kind in ("first", "next")}  # exact at equal rates
-    kind = max(ratios, key=lambda k: ratios[k])
+    ratios: dict[str, float] = {}
+    for kind in ("first", "next"):
+        ratio = _quotient(large[kind][0], small[kind][0], Fraction(LINEAR_FROM, ROWS))
+        if ratio is None:
+            return None
+        ratios[kind] = ratio
+    kind = max(ratios, key=ratios.__getitem__)
     return Measured(ratios[kind], f"{kind} release (the larger ratio): {_amount(large[kind][0], 's')} for {ROWS:,} rows against "
                                   f"{_amount(small[kind][0], 's')} for {LINEAR_FROM:,}")
 
@@ -140,10 +161,10 @@ def _rows(name: str, figures: dict[str, Any]) -> str:
     if name == "failing":
         return f"{figures['outcomes']:,} outcome rows"
     if name == "release":  # its figure compares two sizes: each size it measured
-        sizes = [f"{size:,}" for size in sorted({s["size"] for s in figures.get("sizes") or []})]
-        if not sizes:
+        measured = [f"{size:,}" for size in sorted({s["size"] for s in figures.get("sizes") or []})]
+        if not measured:
             return "no size"
-        return (f"{', '.join(sizes[:-1])} and {sizes[-1]}" if len(sizes) > 1 else sizes[0]) + " outcome rows"
+        return (f"{', '.join(measured[:-1])} and {measured[-1]}" if len(measured) > 1 else measured[0]) + " outcome rows"
     sizes = {s["size"] for s in figures.get("sizes") or []}
     return f"{ROWS if ROWS in sizes else max(sizes):,} outcome rows" if sizes else "no size"
 

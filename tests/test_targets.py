@@ -167,16 +167,20 @@ def recorded_release(**walls: tuple[float, float]) -> dict[str, Any]:
 LINEAR = "`release` measured and linear"
 
 
-@pytest.mark.parametrize(("first", "later", "shown", "met"), [
-    (150.0, 100.0, ["first release (the larger ratio): 150.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.500"], "yes"),
-    (150.1, 100.0, ["first release (the larger ratio): 150.10 s for 1,000,000 rows against 10.00 s for 100,000", "1.501"], "**no**"),
-    (100.0, 151.0, ["next release (the larger ratio): 151.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.510"], "**no**"),
-    (90.0, 95.0, ["next release (the larger ratio): 95.00 s for 1,000,000 rows against 10.00 s for 100,000", "0.950"], "yes")])
+@pytest.mark.parametrize(("small", "large", "shown", "met"), [
+    ((10.0, 10.0), (150.0, 100.0), ["first release (the larger ratio): 150.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.500"], "yes"),
+    ((10.0, 10.0), (150.1, 100.0), ["first release (the larger ratio): 150.10 s for 1,000,000 rows against 10.00 s for 100,000", "1.501"], "**no**"),
+    ((10.0, 10.0), (100.0, 151.0), ["next release (the larger ratio): 151.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.510"], "**no**"),
+    ((10.0, 10.0), (90.0, 95.0), ["next release (the larger ratio): 95.00 s for 1,000,000 rows against 10.00 s for 100,000", "0.950"], "yes"),
+    # exactly 15 times, where float arithmetic gives 1.5000000000000002: at the bound, met
+    ((10.02, 10.02), (150.3, 100.2), ["first release (the larger ratio): 150.30 s for 1,000,000 rows against 10.02 s for 100,000", "1.500"], "yes"),
+    ((10.0, 8.0), (100.0, 120.0), ["next release (the larger ratio): 120.00 s for 1,000,000 rows against 8.00 s for 100,000", "1.500"], "yes"),
+    ((10.0, 8.0), (100.0, 80.0), ["first release (the larger ratio): 100.00 s for 1,000,000 rows against 10.00 s for 100,000", "1.000"], "yes")])
 def test_release_is_linear_when_its_time_per_row_grows_at_most_half_from_100000_to_a_million_rows(
-        first: float, later: float, shown: list[str], met: str) -> None:
-    # ten times the rows in at most 15 times the time, for the first release and for the next one alike (the worse counts);
-    # at 10,000 rows the fixed costs dominate, so those figures are not compared
-    release = recorded_release(_10000=(1.0, 1.0), _100000=(10.0, 10.0), _1000000=(first, later))
+        small: tuple[float, float], large: tuple[float, float], shown: list[str], met: str) -> None:
+    # ten times the rows in at most 15 times the time, for the first release and for the next one alike (the worse counts;
+    # the first when they are alike); at 10,000 rows the fixed costs dominate, so those figures are not compared
+    release = recorded_release(_10000=(1.0, 1.0), _100000=small, _1000000=large)
     summary = targets.render({"release": release})
     assert line(summary, LINEAR)[1:] == [*shown, "1.5", met]
     assert "- `benchmarks/release.py` at 10,000, 100,000 and 1,000,000 outcome rows: 2026-12-06 08:00 UTC, commit abcdef0, " \
@@ -192,6 +196,26 @@ def test_release_measured_at_one_of_the_two_sizes_is_not_measured(sizes: dict[st
     summary = targets.render({"release": recorded_release(**sizes)})
     assert line(summary, LINEAR)[1:] == ["not measured", "", "1.5", "not measured"]
     assert any(row.startswith(f"- `benchmarks/release.py` at {said}: 2026-12-06 08:00 UTC") for row in summary.splitlines())
+
+
+def test_a_figure_with_nothing_to_compare_with_is_not_measured() -> None:
+    # a time of 0 (or a figure a benchmark did not record) gives no ratio: "not measured", never a crash of --check
+    zero = recorded_release(_100000=(0.0, 10.0), _1000000=(10.0, 10.0))
+    assert line(targets.render({"release": zero}), LINEAR)[1] == "not measured"
+    lacking = recorded_release(_100000=(10.0, 10.0), _1000000=(10.0, 10.0))
+    del lacking["figures"]["sizes"][0]["next"]
+    assert line(targets.render({"release": lacking}), LINEAR)[1] == "not measured"
+    assert line(targets.render({"run": recorded_run(read_csv=0.0)}), "`fmt --check` at most")[1] == "not measured"
+
+
+def test_a_ratio_exactly_at_its_bound_is_met_whatever_float_division_gives() -> None:
+    # 0.069 s against 0.69 s is 0.1 exactly, where float division gives 0.10000000000000002: the figures are read as the
+    # decimals recorded, so a figure at its bound is met (and one a thousandth of a second over it is not)
+    assert 0.069 / 0.69 > 0.1
+    summary = targets.render({"run": recorded_run(validate=0.069, frictionless=0.69)})
+    assert line(summary, "`validate` at most 0.1 of")[1:] == ["0.07 s against 0.69 s", "0.100", "0.1", "yes"]
+    summary = targets.render({"run": recorded_run(validate=0.070, frictionless=0.69)})
+    assert line(summary, "`validate` at most 0.1 of")[3:] == ["0.1", "**no**"]
 
 
 @pytest.mark.parametrize(("ms", "shown", "met"), [(999.4, "999", "yes"), (999.6, "999.6", "yes"), (999.96, "999.96", "yes"),
