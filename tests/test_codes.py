@@ -150,6 +150,11 @@ def test_problems_alike_but_for_the_cell_are_listed_in_one_order_whatever_order_
     assert [p.value for p in sort_problems(alike)] == expected
     assert [p.value for p in sort_problems(alike[::-1])] == expected
     assert alike[4].sort_key() > alike[2].sort_key() > alike[3].sort_key() > alike[1].sort_key()
+    placed = [Problem("data/sources.csv", row, column, "number-not-quoted", "6 is in no quote")
+              for row, column in ((0, ""), (None, ""), (0, None), (None, None))]
+    expected_places = [(None, None), (None, ""), (0, None), (0, "")]
+    assert [(p.row, p.column) for p in sort_problems(placed)] == expected_places
+    assert [(p.row, p.column) for p in sorted(placed, key=Problem.sort_key)] == expected_places
 
 
 def test_import_mmdata_stays_light_and_codes_load_when_asked() -> None:

@@ -100,9 +100,11 @@ class Problem:
         return _DECLARED[self.code].layer
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Layer, file, line, column, code, message, and last the cell as written (none first): every field, so that
-        two problems never tie and a report lists them in one order, whatever order they were found in."""
-        return (self.layer, self.path, self.row or 0, self.column or "", self.code, self.message, self.value is not None, self.value or "")
+        """Layer, file, line, column, code, message and the cell as written, none before any (a line 0, an empty
+        column name or cell after none): every field, so that two problems never tie and a report lists them in one
+        order, whatever order they were found in."""
+        return (self.layer, self.path, self.row is not None, self.row or 0, self.column is not None, self.column or "", self.code,
+                self.message, self.value is not None, self.value or "")
 
     def to_line(self) -> str:
         """``data/outcomes.csv:14:ci_upper: 0.41 is below value 0.48 [ci-order]``, control characters escaped (text.printable)."""
