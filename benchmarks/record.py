@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -25,6 +26,12 @@ RESULTS = HERE / "results"
 def load_average() -> list[float]:
     """The machine's load average over 1, 5 and 15 minutes (the benchmarks share it with whatever else runs)."""
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def summarised(runs: list[tuple[float, float]]) -> list[float]:
+    """The median wall time and the largest peak of the runs of one command (each a wall time and a peak), as a
+    benchmark run with --repeat records them."""
+    return [statistics.median(wall for wall, _ in runs), max(peak for _, peak in runs)]
 
 
 def warmed(package: Path) -> Path:

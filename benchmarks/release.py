@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,7 +98,7 @@ def main() -> None:
         parser.error("--repeat must be 1 or more")
     sys.path.insert(0, str(HERE))
     from generate import generated
-    from record import load_average, write
+    from record import load_average, summarised, write
 
     load_before = load_average()
     rows = []
@@ -117,7 +116,7 @@ def main() -> None:
             print(f"{nexts[-1][0]:.1f} s, {nexts[-1][1]:,.0f} MB", flush=True)
         archive = (repo / "dist/mmdata-data-1.1.1.zip").stat().st_size / 1e6
         csv_mb = sum(p.stat().st_size for p in (package / "data").iterdir()) / 1e6
-        rows.append({"size": size, "csv_mb": csv_mb, "first": _summary(firsts), "next": _summary(nexts), "archive_mb": archive})
+        rows.append({"size": size, "csv_mb": csv_mb, "first": summarised(firsts), "next": summarised(nexts), "archive_mb": archive})
     print("\n| outcome rows | first release s | peak MB | next release s | peak MB | archive MB | next s per 100,000 rows |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
@@ -126,11 +125,6 @@ def main() -> None:
               f"{w2 / row['size'] * 100_000:.1f} |")
     if args.record:
         write(args.record, "release.py", load_before, {"runs": args.repeat, "sizes": rows})
-
-
-def _summary(runs: list[tuple[float, float]]) -> list[float]:
-    """The median wall time and the largest peak of runs of one command."""
-    return [statistics.median(wall for wall, _ in runs), max(peak for _, peak in runs)]
 
 
 if __name__ == "__main__":

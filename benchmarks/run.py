@@ -123,7 +123,7 @@ def main() -> None:
         parser.error("--repeat must be 1 or more")
     sys.path.insert(0, str(HERE))
     from generate import generated
-    from record import load_average, warmed, write
+    from record import load_average, summarised, warmed, write
 
     load_before = load_average()
 
@@ -159,7 +159,7 @@ def main() -> None:
             layers.append(json.loads(done.stdout))
             print(f"[{size:>9,}] steps of validate{each}: {layers[-1]}", flush=True)
         for name, runs in measured.items():
-            row[name] = (statistics.median(wall for wall, _ in runs), max(peak for _, peak in runs))
+            row[name] = summarised(runs)
         row["layers"] = {step: statistics.median(each[step] for each in layers) for step in layers[0]}
         results.append(row)
     startup = {name: start_up(command)

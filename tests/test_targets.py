@@ -267,3 +267,5 @@ def test_the_benchmarks_record_what_they_print(tmp_path: Path, monkeypatch: pyte
     assert data["benchmark"] == "run.py" and data["figures"] == {"sizes": [{"size": 3}]}
     assert data["load average before"] == [0.5, 0.25, 0.125] and len(data["load average after"]) == 3
     assert data["commit"] == "unknown (not a git repository)"  # tmp_path is no repository
+    assert record.summarised([(3.0, 10.0), (1.0, 30.0), (2.0, 20.0)]) == [2.0, 30.0]  # median time, largest peak
+    assert record.summarised([(1.0, 5.0), (4.0, 1.0)]) == [2.5, 5.0]
