@@ -4,6 +4,7 @@ of the wrong JSON type located by every command that reads it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,89 @@ def test_validate_reports_a_schema_field_that_is_a_number_and_checks_the_other_t
     code, stderr = run("validate", str(package))
     assert code == 1
     assert "schemas/outcomes.schema.json: every field of a Table Schema is a JSON object with a name [schema-error]" in stderr.splitlines()
+    assert "internal error" not in stderr
+
+
+# ---------------------------------------------------------------- what frictionless assumes of a descriptor's shape
+# Each of these stopped `mmdata validate` with an internal error (exit 3): frictionless reads these properties as a list or
+# an object without checking that they are. Found by mutating the shipped package's files at random.
+ARMS = "/resources/arms"
+SHAPES = {
+    "foreign keys that are a number": (
+        [{"file": "schemas/arms.schema.json", "pointer": "/foreignKeys", "value": 5}],
+        "schemas/arms.schema.json: 'foreignKeys' is a list of objects, each with a 'reference' object [schema-error]"),
+    "a reference that is a text": (
+        [{"file": "schemas/arms.schema.json", "pointer": "/foreignKeys/0/reference", "value": "studies"}],
+        "schemas/arms.schema.json: 'foreignKeys' is a list of objects, each with a 'reference' object [schema-error]"),
+    "an inline schema whose foreign keys are a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/schema", "value": {"fields": [{"name": "arm_id"}], "foreignKeys": True}}],
+        "datapackage.json: 'foreignKeys' is a list of objects, each with a 'reference' object [schema-error]"),
+    "an inline schema with a field that is a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/schema", "value": {"fields": [5]}}],
+        "datapackage.json: every field of a Table Schema is a JSON object with a name [schema-error]"),
+    "stats that are a text, beside bytes": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/bytes", "value": 5}, {"file": "datapackage.json", "pointer": f"{ARMS}/stats", "value": "x"}],
+        "datapackage.json:resources/2/stats: 'stats' is an object in the standard; correct it or remove it [resource-error]"),
+    "a hashing that is a list": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/hashing", "value": ["md5"]}, {"file": "datapackage.json", "pointer": f"{ARMS}/stats", "value": {}}],
+        "datapackage.json:resources/2/hashing: 'hashing' is a string in the standard; correct it or remove it [resource-error]"),
+    "a hash that is a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/hash", "value": 5}],
+        "datapackage.json:resources/2/hash: 'hash' is a string in the standard; correct it or remove it [resource-error]"),
+    "a $schema that is a number": (
+        [{"file": "datapackage.json", "pointer": "/$schema", "value": 5}],
+        "datapackage.json:$schema: '$schema' is the URL of the standard's profile, written as a string; correct it or remove it [package-error]"),
+    "a layout that is a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/layout", "value": 5}],
+        "datapackage.json:resources/2/layout: 'layout' is 5: mmdata reads every table as comma-separated CSV with one header row, and "
+        "other tools follow what is declared; remove it [resource-error]"),
+    "a dialect whose csv is a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/dialect", "value": {"csv": 5, "delimiter": ","}}],
+        "datapackage.json:resources/2/dialect/csv: 'dialect/csv' is 5, not an object: mmdata reads every table as comma-separated CSV "
+        "with one header row, and other tools follow what is declared; remove it [resource-error]"),
+    "a path that is a list holding a number": (
+        [{"file": "datapackage.json", "pointer": f"{ARMS}/path", "value": ["data/arms.csv", 5]}],
+        "datapackage.json:resources/2/path: must be a relative path written as a string [path-error]"),
+}
+
+
+@pytest.mark.parametrize("patch, line", SHAPES.values(), ids=SHAPES)
+def test_a_shape_frictionless_does_not_check_is_a_problem_not_a_crash(patch: list, line: str, package: Path) -> None:
+    apply_patch(package, patch)
+    code, stderr = run("validate", str(package))
+    assert code == 1
+    assert line in stderr.splitlines()
+    assert "internal error" not in stderr
+
+
+@pytest.fixture
+def schema_errors_forgotten() -> Iterator[None]:
+    """frictionless' errors of each schema are kept per process: a test that makes it fail must not leave them behind."""
+    from mmdata.model import package as model
+
+    model._schema_errors.cache_clear()
+    yield
+    model._schema_errors.cache_clear()
+
+
+@pytest.mark.parametrize("kind, label, code", [("Package", "datapackage.json", "package-error"),
+                                               ("Schema", "schemas/arms.schema.json", "schema-error")])
+def test_whatever_else_stops_frictionless_is_one_problem_of_its_file(kind: str, label: str, code: str, package: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch, schema_errors_forgotten: None) -> None:
+    """A shape no check above knows of: one problem naming the file, what stopped frictionless and what to do; no crash."""
+    import frictionless
+
+    def stops(cls, descriptor, **options):  # type: ignore[no-untyped-def]
+        if kind == "Schema" and [f.get("name") for f in descriptor["fields"]][:1] != ["arm_id"]:
+            return original(descriptor, **options)
+        raise TypeError("'int' object is not iterable")
+
+    original = getattr(frictionless, kind).validate_descriptor
+    monkeypatch.setattr(getattr(frictionless, kind), "validate_descriptor", classmethod(stops))
+    code_, stderr = run("validate", str(package))
+    assert code_ == 1
+    assert (f"{label}: frictionless stopped while checking it against the standard (TypeError: 'int' object is not iterable): a "
+            f"property holds a value of a JSON type the standard does not allow there; correct it [{code}]") in stderr.splitlines()
     assert "internal error" not in stderr
 
 

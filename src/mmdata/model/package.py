@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
+from .reading import reading_problems
 from .schema import (
     FINDING,
     FTS_SUFFIX,
@@ -453,7 +454,8 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
         if encoding not in ("utf-8", "utf8"):
             problems.append(Problem(DESCRIPTOR, None, f"{entry.where}/encoding", ENCODING_ERROR,
                                     'declare "encoding": "utf-8" so that every tool reads the file as UTF-8'))
-        found = _standard_problems(entry)
+        problems += [Problem(DESCRIPTOR, None, f"{entry.where}/{key}", RESOURCE_ERROR, words) for key, words in reading_problems(entry.declared)]
+        found = _standard_problems(entry) or _shape_problems(entry)  # frictionless is handed what it can read of a schema
         if found:
             unusable.add(entry.index)
         problems += found
@@ -487,7 +489,7 @@ def _standard_problems(entry: Entry) -> list[Problem]:
         return []
     if not all(isinstance(f, dict) for f in schema["fields"]):  # frictionless itself fails on a field that is not an object (#13)
         return [Problem(label, None, None, SCHEMA_ERROR, "every field of a Table Schema is a JSON object with a name")]
-    found = [_frictionless_problem(label, e) for e in _schema_errors(json.dumps(schema))]
+    found = [_frictionless_problem(label, e) for e in _schema_errors(json.dumps(_readable_schema(schema)))]
     for f in [] if found else schema["fields"]:
         if f.get("type", "string") not in SUPPORTED_TYPES:
             found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR,
@@ -519,7 +521,18 @@ def _schema_errors(schema: str) -> tuple[list[str], ...]:
     schemas are the same in most packages a process validates (the test suite's, a release's rebuild)."""
     from frictionless import Schema
 
-    return tuple(Schema.validate_descriptor(json.loads(schema)).flatten(["type", "note"]))
+    return _standard_errors(lambda: Schema.validate_descriptor(json.loads(schema)), SCHEMA_ERROR)
+
+
+def _standard_errors(check: Callable[[], Any], code: Code) -> tuple[list[str], ...]:
+    """frictionless' errors, as [type, note], of the report check returns. frictionless stops with an exception on some
+    values of a JSON type it does not check (its transforms of older versions of the standard assume one): mmdata hands
+    it none that it knows (_frictionless_copy, _readable_schema); any other is one error of the code given, not a crash."""
+    try:
+        return tuple(check().flatten(["type", "note"]))
+    except Exception as exc:  # noqa: BLE001 - whatever frictionless raises on what the user wrote is reported as theirs
+        return ([code, f"frictionless stopped while checking it against the standard ({type(exc).__name__}: {exc}): a property "
+                       "holds a value of a JSON type the standard does not allow there; correct it"],)
 
 
 def _name_problems(entry: Entry) -> list[Problem]:
@@ -596,8 +609,57 @@ def _frictionless_problems(snap: Snapshot, descriptor: dict[str, Any]) -> list[P
     """Check the descriptor against the Data Package standard with the frictionless library."""
     from frictionless import Package as FrictionlessPackage
 
-    report = FrictionlessPackage.validate_descriptor(descriptor, basepath=str(snap.root or "."))
-    return [_frictionless_problem(DESCRIPTOR, e) for e in report.flatten(["type", "note"])]
+    problems, readable = _frictionless_copy(descriptor)
+    errors = _standard_errors(lambda: FrictionlessPackage.validate_descriptor(readable, basepath=str(snap.root or ".")), PACKAGE_ERROR)
+    return problems + [_frictionless_problem(DESCRIPTOR, e) for e in errors]
+
+
+#: Properties of a resource that frictionless reads as a text or an object without checking that they are: another JSON
+#: type stopped it with a TypeError or an AttributeError (``"hash": 5``, ``"stats": "x"`` with ``"bytes"``).
+RESOURCE_SHAPES = {"hash": str, "hashing": str, "stats": dict}
+
+
+def _frictionless_copy(descriptor: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]:
+    """What frictionless cannot check of a descriptor, as problems, and a copy of it without that, which it can.
+
+    Left out of the copy: a ``$schema`` or a resource property of RESOURCE_SHAPES of another JSON type (a problem here);
+    what reading.py refuses and a path that is a list holding other than texts (their problems are descriptor_check's
+    and resolve's); in an inline schema, what _readable_schema leaves out."""
+    problems = []
+    copy = json.loads(json.dumps(descriptor))
+    if "$schema" in copy and not isinstance(copy["$schema"], str):
+        problems.append(Problem(DESCRIPTOR, None, "$schema", PACKAGE_ERROR,
+                                "'$schema' is the URL of the standard's profile, written as a string; correct it or remove it"))
+        del copy["$schema"]
+    resources = copy.get("resources")
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
+        if not isinstance(resource, dict):
+            continue
+        for key, kind in RESOURCE_SHAPES.items():
+            if key in resource and not isinstance(resource[key], kind):
+                problems.append(Problem(DESCRIPTOR, None, f"resources/{index}/{key}", RESOURCE_ERROR,
+                                        f"'{key}' is {'a string' if kind is str else 'an object'} in the standard; correct it or remove it"))
+                del resource[key]
+        for key, _ in reading_problems(resource):
+            resource.pop(key.split("/")[0], None)
+        path = resource.get("path")
+        if isinstance(path, list) and not all(isinstance(p, str) for p in path):
+            del resource["path"]
+        if isinstance(resource.get("schema"), dict):
+            resource["schema"] = _readable_schema(resource["schema"])
+    return problems, copy
+
+
+def _readable_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A Table Schema without what stops frictionless, which _shape_problems reports: fields that are not objects, and
+    foreign keys that are not a list or hold a 'reference' that is not an object."""
+    readable = dict(schema)
+    if isinstance(readable.get("fields"), list):
+        readable["fields"] = [f for f in readable["fields"] if isinstance(f, dict)]
+    keys = readable.get("foreignKeys")
+    if keys and (not isinstance(keys, list) or any(isinstance(k, dict) and not isinstance(k.get("reference", {}), dict) for k in keys)):
+        del readable["foreignKeys"]
+    return readable
 
 
 def _frictionless_problem(path: str, error: list[str]) -> Problem:
