@@ -200,6 +200,21 @@ def test_a_shape_frictionless_does_not_check_is_a_problem_not_a_crash(patch: lis
     assert "internal error" not in stderr
 
 
+@pytest.mark.parametrize("command", [["fmt"], ["fmt", "--check"], ["export", "--to", "{out}"], ["validate"]])
+@pytest.mark.parametrize("key", ["resources", "sources"])
+def test_resources_or_sources_that_are_not_a_list_stop_no_command(command: list[str], key: str, package: Path, tmp_path: Path) -> None:
+    """`fmt` (resources: 5) and `export` (sources: 5) stopped with an internal error where they listed the declared files."""
+    apply_patch(package, [{"file": "datapackage.json", "pointer": f"/{key}", "value": 5}])
+    result = CliRunner().invoke(cli, [command[0], str(package), *(c.format(out=tmp_path / "out") for c in command[1:])])
+    assert "internal error" not in result.output
+    if command[0] == "fmt":
+        assert result.exit_code == 0
+        assert result.stdout.startswith("0 files ")
+    else:
+        assert result.exit_code == 1
+        assert f"datapackage.json: 5 is not of type 'array' at property '{key}' [package-error]" in run("validate", str(package))[1].splitlines()
+
+
 @pytest.fixture
 def schema_errors_forgotten() -> Iterator[None]:
     """frictionless' errors of each schema are kept per process: a test that makes it fail must not leave them behind."""

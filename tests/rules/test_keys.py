@@ -11,7 +11,7 @@ import mmdata.errors as errors
 import mmdata.rules.keys as keys
 from mmdata.errors import SUGGESTIONS
 
-from ..conftest import read_rows, set_cell
+from ..conftest import apply_patch, read_rows, set_cell
 
 
 def test_foreign_key_suggestions_are_once_per_distinct_key_and_bounded_issue_23(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,3 +54,64 @@ def test_one_column_keys_are_matched_alike_by_isin_and_by_multiindexes_issue_21(
     by_multiindex = [p.to_line() for p in mmdata.validate(package) if p.code == "foreign-key"]
     assert by_isin == by_multiindex and len(by_isin) >= 3
     assert any("did you mean" in p.lower() for p in by_isin), by_isin
+
+
+# ---------------------------------------------------------------- what a foreign key may reference
+@pytest.mark.parametrize(("names", "keyed"), [
+    (("a", "b"), True), (("b", "a"), True),  # the primary key, in any order
+    (("a",), False), (("a", "b", "c"), False), ((), False),  # part of it, more than it, nothing
+    (("u",), True), (("c",), False), (("u", "c"), False), (("nope",), False),  # one unique field; not unique; not one; no field
+])
+def test_a_key_names_one_row_by_the_primary_key_or_one_unique_field(names: tuple[str, ...], keyed: bool) -> None:
+    from mmdata.model.schema import resource_of
+
+    schema = {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "u", "constraints": {"unique": True}}],
+              "primaryKey": ["a", "b"]}
+    assert resource_of(schema, "t").keyed_by(names) is keyed
+
+
+def test_a_unique_field_may_be_referenced_and_its_keys_are_checked(package: Path) -> None:
+    """outcomes.source_id referencing sources.title once title is unique: no schema problem, and each source_id that is
+    no title is a foreign-key problem (a key that names no row is skipped, the schema's problem said instead)."""
+    apply_patch(package, [{"file": "schemas/sources.schema.json", "pointer": "/fields/title/constraints", "value": {"unique": True}},
+                          {"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/3/reference/fields", "value": "title"}])
+    problems = mmdata.validate(package)
+    assert [p.code for p in problems if p.code != "foreign-key"] == []
+    broken = [p for p in problems if p.code == "foreign-key"]
+    assert broken and all(p.message.endswith("is not a key of sources.title") for p in broken)
+    assert len(broken) == len(read_rows(package / "data/outcomes.csv")[1])
+
+
+def test_a_key_referencing_a_field_that_names_no_row_is_a_schema_error_not_a_problem_per_row(package: Path) -> None:
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/3/reference/fields", "value": "title"}])
+    assert [p.to_line() for p in mmdata.validate(package)] == [
+        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references sources.title, which is neither the primary "
+        "key of sources (source_id) nor a unique field: a key must name one row; reference its primary key (the exports' SQLite "
+        "database refuses any other) [schema-error]"]
+
+
+def test_a_key_of_a_table_to_itself_must_name_its_own_key(package: Path) -> None:
+    """"resource": "" is the table itself: outcomes.study_id -> outcomes.study_id passed validate, and the export's SQLite
+    database refused it (an internal error)."""
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/0/reference/resource", "value": ""}])
+    assert [p.message for p in mmdata.validate(package)] == [
+        "a foreign key of outcomes references outcomes.study_id, which is neither the primary key of outcomes (outcome_id) nor a "
+        "unique field: a key must name one row; reference its primary key (the exports' SQLite database refuses any other)"]
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/0/reference/fields", "value": "outcome_id"}])
+    assert [p.code for p in mmdata.validate(package)] == ["foreign-key"] * len(read_rows(package / "data/outcomes.csv")[1])
+
+
+def test_a_key_to_an_undeclared_resource_or_field_is_a_schema_error_and_the_table_is_still_checked(package: Path) -> None:
+    """The first passed validate (frictionless failed the package on reading its data); the second stopped validate with an
+    internal error. Both are said, and every other check of the table still runs."""
+    outcomes = read_rows(package / "data/outcomes.csv")
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/0/reference/resource", "value": "study"},
+                          {"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/1/reference/fields", "value": "arm"},
+                          {"table": "outcomes", "key": outcomes[1][0][0], "column": "source_id", "value": "no-such-source"}])
+    lines = [p.to_line() for p in mmdata.validate(package)]
+    assert lines[:2] == [
+        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references the field 'arm' of arms, which has no such "
+        "field; name a field of arms [schema-error]",
+        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references the resource 'study', which datapackage.json "
+        "does not declare; name one of its resources (adverse_events, arms, outcomes, sources, studies) [schema-error]"]
+    assert len(lines) == 3 and lines[2].startswith("data/outcomes.csv:2:source_id: 'no-such-source' is not a key of sources.source_id")

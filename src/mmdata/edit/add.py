@@ -35,7 +35,7 @@ from ..io.csvfile import ParsedCsv, canonical_csv, line_starts, parse_csv_bytes,
 from ..io.files import MAX_FILE_BYTES, current, human, read_file
 from ..io.journal import transaction
 from ..io.jsonfile import dumps
-from ..model.package import DESCRIPTOR, Package, declared_paths, open_package, safe_relative_path
+from ..model.package import DESCRIPTOR, Package, declared_paths, open_package, resource_objects, safe_relative_path
 from ..model.rulefacts import reference_files
 from ..model.schema import Resource
 
@@ -150,7 +150,7 @@ def _folder(pkg: Package) -> Path:
 def _without_checksums(pkg: Package, rel: str) -> dict[str, bytes]:
     """datapackage.json without the checksums a release recorded for rel, as `mmdata fmt` drops them once it changes; {} when none."""
     descriptor = copy.deepcopy(pkg.descriptor)  # the Package's own stays as it was read
-    recorded = [r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("path") == rel and ("hash" in r or "bytes" in r)]
+    recorded = [r for r in resource_objects(descriptor) if r.get("path") == rel and ("hash" in r or "bytes" in r)]
     for resource in recorded:
         resource.pop("hash", None)
         resource.pop("bytes", None)

@@ -21,7 +21,7 @@ from ..io.canonical import as_written, worth_arrow
 from ..io.csvfile import BLANK_ROW, SOURCE_ERROR, canonical_csv, header_ok, parse_csv_bytes
 from ..io.journal import Transaction, transaction
 from ..io.jsonfile import SCHEMA_ERROR, dumps
-from ..model.package import DESCRIPTOR, Package, checksum_mismatches, open_package
+from ..model.package import DESCRIPTOR, Package, checksum_mismatches, open_package, resource_objects
 from ..terminal import count
 
 #: Problems that fmt repairs by rewriting (the others leave the file untouched).
@@ -134,8 +134,8 @@ def _drop_stale_checksums(pkg: Package, result: FormatResult, canonical_of: dict
     """Remove the `bytes` and `hash` a release recorded for a table that has changed since (release writes new ones)."""
     descriptor = copy.deepcopy(pkg.descriptor)  # the Package's own stays as it was read
     stale = False
-    for resource in descriptor.get("resources", []):
-        if isinstance(resource, dict) and ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
+    for resource in resource_objects(descriptor):
+        if ("hash" in resource or "bytes" in resource) and resource.get("path") in canonical_of:
             if checksum_mismatches(resource, canonical_of[resource["path"]]):
                 resource.pop("bytes", None)
                 resource.pop("hash", None)

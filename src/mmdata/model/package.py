@@ -468,8 +468,44 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
     schemas = [entry.schema for entry in pkg.entries]
     if schemas and all(schema is not None for schema in schemas) and not any(s.get(ROLE) == FINDING for s in schemas if s):
         problems.append(Problem(DESCRIPTOR, None, None, SCHEMA_ERROR, NO_FINDINGS))  # (a schema not read may mark one)
+    problems += _reference_problems(pkg.entries, unusable)  # the table is still read and checked: keys.py skips such a key
     problems += view_field_problems(e for e in pkg.entries if e.index not in unusable)  # what the export would refuse (#22)
     return problems, unusable
+
+
+def _reference_problems(entries: list[Entry], unusable: set[int]) -> list[Problem]:
+    """A problem for each foreign key of a usable schema that references a resource datapackage.json does not
+    declare, a field the referenced table's schema does not have, or fields that are neither its primary key nor one unique
+    field. frictionless checks none of these in the schemas: it failed the package on the first when it read the data, which
+    `mmdata validate` passed; on the second the foreign-key check found no column to compare, and on the third the export's
+    SQLite database refused the key (both an internal error)."""
+    declared = {e.name: e for e in entries if e.name is not None}
+    found = []
+    for entry in entries:
+        if entry.index in unusable or entry.schema is None or entry.name is None:
+            continue
+        for fk in entry.typed().foreign_keys:
+            target = fk.target(entry.name)
+            referenced = declared.get(target)
+            if referenced is None:
+                words = (f"a foreign key of {entry.name} references the resource '{target}', which {DESCRIPTOR} does not declare; "
+                         f"name one of its resources ({', '.join(sorted(declared))})")
+            elif referenced.schema is None or referenced.index in unusable:
+                continue  # its own problems say why it cannot be read
+            else:
+                parent = referenced.typed()
+                missing = [name for name in fk.reference if parent.field(name) is None]
+                if missing:
+                    words = (f"a foreign key of {entry.name} references the field '{missing[0]}' of {target}, which has no such field; "
+                             f"name a field of {target}")
+                elif parent.keyed_by(fk.reference):
+                    continue
+                else:
+                    words = (f"a foreign key of {entry.name} references {target}.{Resource.key_text(fk.reference)}, which is neither the "
+                             f"primary key of {target} ({Resource.key_text(parent.primary_key) or 'none'}) nor a unique field: a key "
+                             "must name one row; reference its primary key (the exports' SQLite database refuses any other)")
+            found.append(Problem(entry.schema_label, None, "foreignKeys", SCHEMA_ERROR, words))
+    return found
 
 
 def view_field_problems(entries: Iterable[Entry]) -> list[Problem]:
@@ -678,15 +714,23 @@ def unlisted_files(snap: Snapshot, descriptor: dict[str, Any], seeds: str) -> li
             for folder in sorted(folders) for rel in snap.listing(folder) if rel not in declared]
 
 
+def resource_objects(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The resource entries of a descriptor that are JSON objects, themselves (a change to one changes the descriptor):
+    none when `resources` is not a list (its problem is the standard's, which `mmdata validate` reports)."""
+    resources = descriptor.get("resources")
+    return [r for r in resources if isinstance(r, dict)] if isinstance(resources, list) else []
+
+
 def declared_paths(descriptor: dict[str, Any]) -> set[str]:
     """The tables and schemas a descriptor names (as written)."""
-    return {v for r in descriptor.get("resources", []) if isinstance(r, dict) for v in (r.get("path"), r.get("schema")) if isinstance(v, str)}
+    return {v for r in resource_objects(descriptor) for v in (r.get("path"), r.get("schema")) if isinstance(v, str)}
 
 
 def declared_files(descriptor: dict[str, Any]) -> list[str]:
     """The package-relative files a descriptor names: itself, tables, schemas and sources (seeds); SnapshotError for an unsafe one."""
     names = [DESCRIPTOR, *declared_paths(descriptor)]
-    names += [s["path"] for s in descriptor.get("sources", []) if isinstance(s, dict) and isinstance(s.get("path"), str)]
+    sources = descriptor.get("sources")
+    names += [s["path"] for s in (sources if isinstance(sources, list) else []) if isinstance(s, dict) and isinstance(s.get("path"), str)]
     for name in names:
         if safe_relative_path(name) is not None:
             raise SnapshotError(f"{DESCRIPTOR} names an unsafe path: {safe_relative_path(name)}")
@@ -694,4 +738,4 @@ def declared_files(descriptor: dict[str, Any]) -> list[str]:
 
 
 __all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "declared_files",
-           "descriptor_check", "open_package", "read_tables", "safe_relative_path"]
+           "descriptor_check", "open_package", "read_tables", "resource_objects", "safe_relative_path"]

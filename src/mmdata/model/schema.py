@@ -259,6 +259,14 @@ class Resource:
         """The field called name, or None."""
         return next((f for f in self.fields if f.name == name), None)
 
+    def keyed_by(self, names: Sequence[str]) -> bool:
+        """Whether the fields called names name one row each: the primary key (in any order) or one unique field. A foreign
+        key must reference one of these: the exports' SQLite database refuses any other."""
+        if names and set(names) == set(self.primary_key):
+            return True
+        field = self.field(names[0]) if len(names) == 1 else None
+        return field is not None and bool(field.constraints.unique)
+
     def fact(self, name: str) -> Field:
         """The field called name, or an empty field of that name (its facts all unset): what a rule reads when the schema says nothing."""
         return self.field(name) or Field(name)

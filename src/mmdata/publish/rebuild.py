@@ -19,7 +19,7 @@ from ..io.files import read_file
 from ..io.journal import Transaction, transaction
 from ..io.snapshot import safe_relative_path
 from ..io.sums import LINE
-from ..model.package import DESCRIPTOR, checksum_mismatches, open_package
+from ..model.package import DESCRIPTOR, checksum_mismatches, open_package, resource_objects
 from ..model.publishing import archive_name
 from .archive import ReleaseResult, archive_bytes, archive_names, archive_sums, git_would_change, parse_version, record_paths, sha256_line
 from .export import archive_exports
@@ -56,7 +56,7 @@ def _rebuild(root: Path, version: str, staged: Transaction) -> ReleaseResult:
     record, sums = record_paths(version)
     recorded = _recorded_digest(_record(root, record), record, version)
     recorded_sums = _record(root, sums)
-    for resource in descriptor.get("resources", []):
+    for resource in resource_objects(descriptor):
         rel = str(resource.get("path"))
         if "hash" not in resource or checksum_mismatches(resource, read_file(root, rel) or b""):
             raise ReleaseRefused(f"{rel} does not match the sha256 recorded in {DESCRIPTOR}: these are not the files of release {version}")

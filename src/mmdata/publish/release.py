@@ -18,7 +18,7 @@ from ..io.files import decoded
 from ..io.jsonfile import PACKAGE_ERROR, dumps, read_json
 from ..io.locking import package_lock
 from ..io.snapshot import git_snapshot, open_snapshot
-from ..model.package import DESCRIPTOR, Package, checksum_mismatches, checksums, open_package
+from ..model.package import DESCRIPTOR, Package, checksum_mismatches, checksums, open_package, resource_objects
 from ..model.publishing import ZENODO, archive_name
 from ..terminal import printable
 from .archive import (
@@ -148,7 +148,7 @@ def _unreleased(changelog: str) -> str:
 
 def _released_before(descriptor: dict[str, Any], changelog: str) -> bool:
     """Whether the committed files show an earlier release: recorded checksums, or a dated changelog entry."""
-    recorded = any(isinstance(r, dict) and ("hash" in r or "bytes" in r) for r in descriptor.get("resources", []))
+    recorded = any("hash" in r or "bytes" in r for r in resource_objects(descriptor))
     return recorded or RELEASED_ENTRY.search(changelog) is not None
 
 

@@ -23,9 +23,9 @@ def foreign_keys(tables: dict[str, Table], frames: Frames) -> list[Problem]:
         for fk in table.resource.foreign_keys:
             fields = list(fk.fields)
             target = fk.target(name)
-            if target not in frames:
-                continue  # the referenced table could not be read; its own problems say why
             ref_fields = list(fk.reference)
+            if target not in frames or not tables[target].resource.keyed_by(ref_fields):
+                continue  # the referenced table could not be read, or the key names no row of it: the descriptor's problems say why
             child, parent = frames[name][fields], frames[target][ref_fields]
             present = child.notna().all(axis=1)
             if len(fields) == 1 and len(child) + len(parent) <= ISIN_ROWS:
