@@ -110,3 +110,12 @@ def test_validate_refuses_a_dialect_that_frictionless_would_read_otherwise(packa
         f"datapackage.json:resources/2/compression: 'compression' is \"gz\": {WHY}; remove it [resource-error]",
         f"datapackage.json:resources/3/dialect/delimiter: 'delimiter' is \";\": {WHY}; write \",\" or remove it [resource-error]",
         f"datapackage.json:resources/3/dialect/skipInitialSpace: 'skipInitialSpace' is true: {WHY}; write false or remove it [resource-error]"]
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("compression", "zip"), ("layout", {"header": False}), ("innerpath", "outcomes.csv"), ("extrapaths", ["data/more.csv"]),
+    ("format", "tsv"), ("mediatype", "text/tab-separated-values"), ("scheme", "https"), ("type", "json"),
+])
+def test_each_other_reading_docs_validation_names_is_refused(key: str, value: object) -> None:
+    """Named here as docs/validation.md names them, not read from the module's own lists."""
+    assert keys({**ENTRY, key: value}) == [key]

@@ -529,6 +529,34 @@ def test_a_table_with_no_rows_is_exported_with_its_columns_issue_22(package: Pat
     assert len(lines) == outcomes + 1 and lines[0] == ",".join(f["name"] for f in view_schema()["fields"])
 
 
+@pytest.mark.parametrize(("table", "field"), [("outcomes", "direction"), ("adverse_events", "unit")])
+def test_a_view_column_of_allowed_values_in_one_finding_table_only_is_exported_as_texts(package: Path, tmp_path: Path, table: str,
+                                                                                       field: str) -> None:
+    """With the allowed values of one finding table's column removed (the other's kept), the package stayed valid and the
+    export stopped with an internal error: Arrow could not put the column's values and the other's codes in one column."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": f"schemas/{table}.schema.json", "pointer": f"/fields/{field}/constraints/enum", "remove": True}])
+    result = CliRunner().invoke(cli, ["export", str(package), "--to", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    db = sqlite3.connect(tmp_path / "out/data.sqlite")
+    try:
+        cursor = db.execute("SELECT * FROM findings")
+        names = [d[0] for d in cursor.description]
+        from_db = [["" if v is None else (format(v, "g") if isinstance(v, float) and v == int(v) else str(v)) for v in r] for r in cursor]
+    finally:
+        db.close()
+    rows = list(csv.reader(io.StringIO((tmp_path / "out/findings.csv").read_text(encoding="utf-8"))))
+    assert rows == [names, *from_db]
+    column = pq.read_table(tmp_path / "out/parquet/findings.parquet").column(field)
+    assert column.type == pa.string()
+    for finding_table in ("outcomes", "adverse_events"):  # each finding's text, from either table, as its table has it
+        header, cells = read_rows(package / f"data/{finding_table}.csv")
+        if field in header:
+            assert {r[1]: r[names.index(field)] for r in rows[1:] if r[0] == finding_table} == {c[0]: c[header.index(field)] for c in cells}
+    assert column.to_pylist() == [r[names.index(field)] or None for r in rows[1:]]
+
+
 def test_the_findings_view_is_counted_from_its_tables_only_when_its_joins_are_on_keys_issue_22() -> None:
     # _tables counts the findings view as the sum of its finding tables (#22), which holds only when every join
     # matches at most one row: on the joined table's primary key, or on a unique field.

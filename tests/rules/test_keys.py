@@ -68,6 +68,7 @@ def test_a_key_names_one_row_by_the_primary_key_or_one_unique_field(names: tuple
     schema = {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "u", "constraints": {"unique": True}}],
               "primaryKey": ["a", "b"]}
     assert resource_of(schema, "t").keyed_by(names) is keyed
+    assert resource_of({"fields": schema["fields"]}, "t").keyed_by(names) is (names == ("u",))  # no primary key: () names no row
 
 
 def test_a_unique_field_may_be_referenced_and_its_keys_are_checked(package: Path) -> None:

@@ -194,8 +194,8 @@ def _stacked(parts: list[Any], field: Field, kind: Any) -> Any:
     each part's indices among the view's values (encoded: a part that holds them already is taken as it is): decoded,
     each table's column of allowed values was a copy of its texts, and a million findings' were the view's largest
     transient (#22)."""
-    if not field.categorical:
-        return concatenated(parts, kind)
+    if not field.categorical:  # a part of allowed values (the field of one finding table has them, another's not) as its texts
+        return concatenated([part.cast(kind) if pa.types.is_dictionary(part.type) else part for part in parts], kind)
     indices = concatenated([encoded(part, field, findings.NAME).indices for part in parts], pa.int32())
     return pa.DictionaryArray.from_arrays(indices, _allowed(field))
 
