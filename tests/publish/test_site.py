@@ -225,6 +225,62 @@ def test_every_value_is_escaped(package: Path, tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; =1+2" in html
 
 
+# ---------------------------------------------------------------- valid packages the site stopped on (found by mutating the package at random)
+def test_a_descriptor_without_title_or_description_names_the_dataset_by_its_name(package: Path, tmp_path: Path) -> None:
+    """Neither is required by the standard, and the package was valid; the pages stopped with an internal error."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": "datapackage.json", "pointer": "/title", "remove": True},
+                          {"file": "datapackage.json", "pointer": "/description", "remove": True}])
+    assert mmdata.validate(package) == []
+    name = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["name"]
+    build_site(package, tmp_path / "s")
+    index = (tmp_path / "s/index.html").read_text(encoding="utf-8")
+    assert f"<h1>{name}</h1>\n<p></p>" in index
+    assert f"<p>{name}, version " in (tmp_path / "s/dictionary.html").read_text(encoding="utf-8")
+    assert json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', index, re.S).group(1))["name"] == name
+
+
+def test_dataset_title_falls_back_to_the_name_then_to_mmdata() -> None:
+    from mmdata.model.package import dataset_title
+
+    assert dataset_title({"title": "T", "name": "n"}) == "T"
+    assert dataset_title({"title": " ", "name": "n"}) == "n"
+    assert dataset_title({"title": 5, "name": "n"}) == "n"
+    assert dataset_title({"name": ""}) == "mmdata"
+    assert dataset_title({}) == "mmdata"
+
+
+def test_terms_without_allowed_values_group_a_study_page_in_the_order_of_their_texts(package: Path, tmp_path: Path) -> None:
+    """outcomes.endpoint with its allowed values removed: a valid package, and the site stopped where it ordered the
+    groups of a study page by the allowed values."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/fields/endpoint/constraints/enum", "remove": True}])
+    assert mmdata.validate(package) == []
+    build_site(package, tmp_path / "s")
+    header, rows = read_rows(package / "data/outcomes.csv")
+    study = rows[0][header.index("study_id")]
+    endpoints = sorted({r[header.index("endpoint")] for r in rows if r[header.index("study_id")] == study and r[header.index("endpoint")]})
+    page = (tmp_path / f"s/studies/{study}.html").read_text(encoding="utf-8")
+    groups = re.findall(r'<h3 id="group-([^"]*)">', page)
+    assert len(endpoints) >= 2 and groups[:len(endpoints)] == endpoints  # the endpoints' groups first, as their texts sort
+
+
+def test_a_package_whose_outcomes_are_not_findings_gets_its_pages(package: Path, tmp_path: Path) -> None:
+    """Without mmdata:role on outcomes the findings view is the adverse events' alone, and lacks the outcomes' columns the
+    pages read (endpoint, statistic...): the site stopped with a KeyError."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/mmdata:role", "remove": True}])
+    assert not [p for p in mmdata.validate(package) if p.code in ("schema-error", "field-error")]
+    result = CliRunner().invoke(cli, ["site", str(package), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    header, rows = read_rows(package / "data/adverse_events.csv")
+    event = rows[0][header.index("adverse_event_id")]
+    assert any(event in p.read_text(encoding="utf-8") for p in (tmp_path / "s/studies").glob("*.html"))
+
+
 def test_site_command_output_and_refusal(tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["site", str(ROOT), "--out", str(out)])

@@ -71,6 +71,16 @@ TABLES = ("sources", "studies", "arms", "outcomes", "adverse_events")
 RESOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
+def dataset_title(descriptor: dict[str, Any]) -> str:
+    """The dataset's title, as every page, export and citation names it: the descriptor's title, else its name, else
+    "mmdata" (the standard requires neither; the site stopped with an internal error on a descriptor without a title)."""
+    for key in ("title", "name"):
+        value = descriptor.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return "mmdata"
+
+
 def checksums(content: bytes) -> dict[str, Any]:
     """The Data Package `bytes` and `hash` (sha256) of a file's content."""
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
@@ -161,6 +171,10 @@ class Package:
     @property
     def version(self) -> str:
         return str(self.descriptor.get("version", ""))
+
+    @property
+    def title(self) -> str:
+        return dataset_title(self.descriptor)
 
     @property
     def usable(self) -> list[Resource]:
@@ -737,5 +751,5 @@ def declared_files(descriptor: dict[str, Any]) -> list[str]:
     return sorted(set(names))
 
 
-__all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "declared_files",
+__all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "dataset_title", "declared_files",
            "descriptor_check", "open_package", "read_tables", "resource_objects", "safe_relative_path"]

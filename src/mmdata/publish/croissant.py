@@ -75,7 +75,7 @@ def croissant(pkg: Package, studies: list[dict[str, str]], locate: Callable[[Res
 def _cite_as(pkg: Package) -> str:
     """How to cite the dataset, from datapackage.json: its authors, title and version."""
     authors = [c["title"] for c in pkg.descriptor.get("contributors", []) if isinstance(c, dict) and c.get("role") == "author"]
-    return f"{', '.join(authors) or 'mmdata'}. {pkg.descriptor.get('title', pkg.descriptor.get('name', 'mmdata'))}. Version {pkg.version}."
+    return f"{', '.join(authors) or 'mmdata'}. {pkg.title}. Version {pkg.version}."
 
 
 def _file_id(resource: Resource) -> str:

@@ -35,7 +35,7 @@ def feed_xml(pkg: Package, repo: Path, base_url: str = "") -> bytes:
         released = open_package(git_snapshot(tag, repo))
         entries.append(_entry(tag, date, released, previous, base_url))
         previous = released
-    title = str(pkg.descriptor.get("title", pkg.descriptor.get("name", "mmdata")))
+    title = pkg.title
     updated = tags[-1][1] if tags else EPOCH
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',

@@ -151,6 +151,9 @@ def _build(pkg: Package, root: Path, staging: _Staging, base_url: str | None, re
         arms = _arms(tables, passage_links)
         plotted = 0  # rows of every study's plot: what the overview would draw
         terms = term_order(findings)
+        absent = [name for name in (*READ, *WRITTEN) if name not in findings.columns]  # no finding table has them
+        if absent:  # (a package whose outcomes are not findings): blank on every page, as a finding without them is
+            findings = findings.assign(**dict.fromkeys(absent, None))
 
         def written(batch: pd.DataFrame) -> list[tuple[dict[str, Any], str]]:  # each finding's record and its row of the page
             rows = records(batch[list(READ)])
@@ -402,7 +405,8 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
     licence["href"] = licence.get("path") if safe_link(licence.get("path")) else None  # never javascript: (#23)
-    return {"package": pkg.descriptor, "version": pkg.version, "date": released.group(1) if released else None,
+    described = {"title": pkg.title, "description": str(pkg.descriptor.get("description") or "")}  # neither is required
+    return {"package": {**pkg.descriptor, **described}, "version": pkg.version, "date": released.group(1) if released else None,
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
 
 
@@ -566,7 +570,15 @@ def result_text(row: dict[str, Any]) -> str:
 def term_order(findings: pd.DataFrame) -> dict[str, int]:
     """Each endpoint and event term of the findings view by its place among them (allowed values, in their order):
     the order of a study page's groups, made once for every page (#22)."""
-    return {term: i for i, term in enumerate(findings["endpoint"].cat.categories.tolist() + findings["event"].cat.categories.tolist())}
+    terms = [term for name in ("endpoint", "event") if name in findings.columns for term in _terms(findings[name])]
+    return {term: i for i, term in enumerate(terms)}
+
+
+def _terms(column: pd.Series) -> list[str]:
+    """A column's terms in order: its allowed values, or, when its schema allows any text, the texts it holds, sorted."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(term) for term in column.cat.categories]
+    return sorted(str(term) for term in column.dropna().unique())
 
 
 def _groups(found: list[tuple[dict[str, Any], str]], order: dict[str, int]) -> list[dict[str, Any]]:
@@ -687,7 +699,7 @@ def _jsonld(pkg: Package, context: dict[str, Any], sizes: dict[str, int], base_u
                  for table, resource in described(pkg.resources).items() for f in resource.fields]
     data = {
         "@context": "https://schema.org/", "@type": "Dataset",
-        "name": pkg.descriptor.get("title", pkg.descriptor.get("name")), "description": pkg.descriptor.get("description", ""),
+        "name": pkg.title, "description": str(pkg.descriptor.get("description") or ""),
         "version": pkg.version, "license": context["licence"]["href"] or "", "creator": creators,
         "keywords": pkg.descriptor.get("keywords", []), "isAccessibleForFree": True,
         **_known(pkg, base),

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..io.arrow import arrow_available, arrow_chunks
-from ..model.package import reserved
+from ..model.package import dataset_title, reserved
 from ..model.publishing import safe_link
 from ..model.rulefacts import HEDGES
 from ..model.schema import FTS_SUFFIX, NO_FINDINGS, TYPES, VIEWS, Field, Resource
@@ -472,7 +472,7 @@ def datasette_metadata(descriptor: dict[str, Any], resources: dict[str, Resource
     for name, text in META_TABLES.items():
         tables[name] = {"title": name, "description": text}
     return {
-        "title": descriptor.get("title", descriptor.get("name", "")),
+        "title": dataset_title(descriptor),
         "description": f"{descriptor.get('description', '')} Data version {version}. Not medical advice.",
         "license": licence.get("name", ""),
         "license_url": licence.get("path", "") if safe_link(licence.get("path")) else "",  # Datasette links it (#23)
