@@ -95,6 +95,10 @@ def test_the_rule_fields_and_values_are_those_the_codes_declare() -> None:
                                                 "unit", "value")
     assert validate.RULE_FIELDS["sources"] == ("seed_file", "sha256", "source_id")
     assert CI_ORDER.reads == {"outcomes": ("value", "ci_lower", "ci_upper")}
+    assert CI_ORDER.numbers == {"outcomes": ("value", "ci_lower", "ci_upper")}
+    assert validate.RULE_NUMBERS == {"adverse_events": ("at_risk", "time_value", "value"), "arms": ("size",),
+                                     "outcomes": ("ci_lower", "ci_upper", "p_value", "time_value", "value"), "studies": ("size",)}
+    assert validate.FINDING_NUMBERS == ("time_value", "value")
     assert validate.RULE_VALUES == {
         "adverse_events": {"qualifier": ("not-reached",), "statistic": ("qualitative",), "unit": ("percent",)},
         "outcomes": {"qualifier": ("not-reached",), "statistic": ("qualitative",), "unit": ("percent",)},
@@ -188,3 +192,9 @@ def test_the_tables_the_declarations_read_are_the_shipped_tables_of_their_role_i
     resources = open_package(ROOT).resources
     assert tuple(r.name for r in resources.values() if r.role == "finding") == RESULT_TABLES
     assert tuple(r.name for r in resources.values() if "quote" in r.field_names) == QUOTED_TABLES
+
+
+def test_a_code_compares_as_numbers_only_fields_it_reads() -> None:
+    with pytest.raises(ValueError, match=r"problem code 'x-never-declared' compares outcomes.ci_lower as numbers but does not read it"):
+        Code("x-never-declared", RULES, "never kept", reads={"outcomes": ("value",)}, numbers={"outcomes": ("value", "ci_lower")})
+    assert "x-never-declared" not in mmdata.CODES

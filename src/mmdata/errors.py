@@ -38,7 +38,9 @@ class Code(str):
     A Code is its kebab-case string (``"unit-mismatch"``), so it goes wherever a code goes
     (Problem.code, comparisons, JSON), and it carries its declaration: its layer, its meaning
     (``mmdata.CODES``), the fields its rule reads by name per table (a table whose schema lacks one
-    is a schema-error: rules.validate.RULE_FIELDS) and the allowed values its rule's code names
+    is a schema-error: rules.validate.RULE_FIELDS), which of them it compares as numbers (a schema that
+    types one of those other than number or integer, or one of the others other than string, is a
+    schema-error: rules.validate.RULE_NUMBERS) and the allowed values its rule's code names
     literally, per table and field (a value the schema does not allow is a schema-error:
     rules.validate.RULE_VALUES). Declaring a code a second time raises ValueError: the other
     modules that emit it import its declaration. Codes are API: a code is never renamed, and its
@@ -55,10 +57,11 @@ class Code(str):
     layer: int
     meaning: str
     reads: Mapping[str, tuple[str, ...]]
+    numbers: Mapping[str, tuple[str, ...]]
     values: Mapping[str, Mapping[str, tuple[str, ...]]]
 
     def __new__(cls, code: str, layer: int, meaning: str, *, reads: Mapping[str, Iterable[str]] | None = None,
-                values: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> Code:
+                numbers: Mapping[str, Iterable[str]] | None = None, values: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> Code:
         if code in _DECLARED:
             raise ValueError(f"problem code '{code}' is declared twice; declare it once, beside the code that emits it, "
                              "and import that declaration wherever else it is emitted")
@@ -67,6 +70,10 @@ class Code(str):
         self = super().__new__(cls, code)
         self.layer, self.meaning = layer, meaning
         self.reads = {table: tuple(fields) for table, fields in (reads or {}).items()}
+        self.numbers = {table: tuple(fields) for table, fields in (numbers or {}).items()}
+        unread = [f"{table}.{f}" for table, fields in self.numbers.items() for f in fields if f not in self.reads.get(table, ())]
+        if unread:
+            raise ValueError(f"problem code '{code}' compares {', '.join(unread)} as numbers but does not read it; add it to reads")
         self.values = {table: {field: tuple(v) for field, v in named.items()} for table, named in (values or {}).items()}
         _DECLARED[code] = self
         return self

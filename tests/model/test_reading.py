@@ -78,6 +78,11 @@ def test_a_dialects_value_is_compared_as_json() -> None:
     assert keys({"dialect": {"skipBlankRows": 0}}) == ["dialect/skipBlankRows"]
 
 
+@pytest.mark.parametrize("dialect", [5, "delimiter", [","], None, True])
+def test_a_dialect_that_is_not_an_object_is_one_problem(dialect: object) -> None:
+    assert reading_problems({"dialect": dialect}) == [("dialect", f"'dialect' is {json.dumps(dialect)}, not an object: {WHY}; remove it")]
+
+
 def test_a_dialect_or_its_csv_that_is_not_an_object_is_refused_once() -> None:
     assert reading_problems({"format": "tsv", "dialect": [","]}) == [
         ("format", f"'format' is \"tsv\": {WHY}; write \"csv\" or remove it"),

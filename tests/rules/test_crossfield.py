@@ -295,3 +295,24 @@ def test_a_finding_table_of_another_name_without_the_fields_the_result_rules_rea
     assert lacking == ["direction", "finding", "qualifier", "quote", "statistic", "time_unit", "time_value", "unit", "value"]
     assert [(p.path, p.code, p.message) for p in mmdata.validate(pkg) if p.path == "data/notes.csv"] == [
         ("data/notes.csv", "schema-error", f"table notes lacks the fields {', '.join(lacking)} that mmdata's rules need")]
+
+
+@pytest.mark.parametrize("value_type", ["number", "string"])
+def test_a_finding_table_of_another_name_has_the_kinds_the_result_rules_read(pkg: Path, value_type: str) -> None:
+    """Its fields are read as the result tables' are: value and time_value as numbers, the others as text."""
+    from mmdata.rules.validate import FINDING_FIELDS, FINDING_NUMBERS
+
+    kinds = {f: ("number" if f in FINDING_NUMBERS else "string") for f in FINDING_FIELDS}
+    kinds["value"] = value_type
+    fields = ["note_id", *FINDING_FIELDS]
+    schema = {"fields": [{"name": f, "type": kinds.get(f, "string")} for f in fields], "primaryKey": ["note_id"], "mmdata:role": "finding"}
+    (pkg / "schemas/notes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+    (pkg / "data/notes.csv").write_text(",".join(fields) + "\n")
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"].append({"name": "notes", "path": "data/notes.csv", "schema": "schemas/notes.schema.json", "encoding": "utf-8",
+                                    "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv"})
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    wrong = [(p.path, p.column, p.message) for p in mmdata.validate(pkg) if p.code == "schema-error" and p.path == "schemas/notes.schema.json"]
+    assert wrong == ([] if value_type == "number" else [
+        ("schemas/notes.schema.json", "value", "mmdata's rules read value of notes as a number, and its schema types it string; "
+                                               "declare it number or integer")])

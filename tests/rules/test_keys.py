@@ -116,3 +116,13 @@ def test_a_key_to_an_undeclared_resource_or_field_is_a_schema_error_and_the_tabl
         "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references the resource 'study', which datapackage.json "
         "does not declare; name one of its resources (adverse_events, arms, outcomes, sources, studies) [schema-error]"]
     assert len(lines) == 3 and lines[2].startswith("data/outcomes.csv:2:source_id: 'no-such-source' is not a key of sources.source_id")
+
+
+def test_a_key_to_a_table_whose_schema_cannot_be_used_is_not_judged_again(package: Path) -> None:
+    """studies' primaryKey names no field: its schema's problem is said, and the keys to it are not also called keys to no
+    key (studies.study_id is no longer its primary key, as its schema is read)."""
+    apply_patch(package, [{"file": "schemas/studies.schema.json", "pointer": "/primaryKey", "value": "no_such_field"},
+                          {"file": "schemas/studies.schema.json", "pointer": "/fields/study_id/constraints/unique", "remove": True}])
+    problems = mmdata.validate(package)
+    assert [p.path for p in problems if p.code == "schema-error"] == ["schemas/studies.schema.json"]
+    assert [p for p in problems if p.column == "foreignKeys"] == []

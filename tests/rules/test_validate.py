@@ -231,3 +231,40 @@ def test_of_two_tables_whose_checks_fail_the_first_tables_error_is_raised_issue_
     monkeypatch.setattr(mmdata.rules.validate.crossfield, "cross_field_rules", raising("cross-field rules"))
     with pytest.raises(RuntimeError, match="^checks of sources$"):
         mmdata.validate(cold)
+
+
+# ---------------------------------------------------------------- the kinds the rules read fields as
+@pytest.mark.parametrize(("table", "field", "kind", "expected"), [
+    ("outcomes", "ci_lower", "string", "a number, and its schema types it string; declare it number or integer"),
+    ("outcomes", "ci_upper", "string", "a number, and its schema types it string; declare it number or integer"),
+    ("outcomes", "value", "string", "a number, and its schema types it string; declare it number or integer"),
+    ("adverse_events", "value", "string", "a number, and its schema types it string; declare it number or integer"),
+    ("outcomes", "comparator_arm_id", "integer", "text, and its schema types it integer; declare it string"),
+    ("outcomes", "comparator_arm_id", "number", "text, and its schema types it number; declare it string"),
+])
+def test_a_field_the_rules_read_typed_otherwise_is_a_schema_error_not_an_internal_error(package: Path, table: str, field: str,
+                                                                                         kind: str, expected: str) -> None:
+    """Each of these stopped validation with an internal error where a rule compared the column (found by changing the
+    shipped schemas' types one field at a time)."""
+    from click.testing import CliRunner
+
+    from mmdata.cli import cli
+
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": f"schemas/{table}.schema.json", "pointer": f"/fields/{field}/type", "value": kind},
+                          {"file": f"schemas/{table}.schema.json", "pointer": f"/fields/{field}/constraints", "value": {}}])
+    result = CliRunner().invoke(cli, ["validate", str(package)])
+    assert result.exit_code == 1
+    assert f"schemas/{table}.schema.json:{field}: mmdata's rules read {field} of {table} as {expected} [schema-error]" in result.stderr.splitlines()
+    assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(("table", "field"), [("studies", "size"), ("outcomes", "value")])
+def test_a_number_the_rules_read_may_be_typed_number_or_integer(package: Path, table: str, field: str) -> None:
+    """size is an integer and value a number as shipped: the other numeric type is no schema-error (its cells may be)."""
+    from ..conftest import apply_patch
+
+    other = {"size": "number", "value": "integer"}[field]
+    apply_patch(package, [{"file": f"schemas/{table}.schema.json", "pointer": f"/fields/{field}/type", "value": other}])
+    assert [p for p in mmdata.validate(package) if p.code == "schema-error"] == []

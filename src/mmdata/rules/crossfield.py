@@ -25,18 +25,19 @@ def _results(value: T) -> dict[str, T]:
 
 
 MISSING_RESULT = Code("missing-result", RULES, "a row has no number, no not-reached and no qualitative result",
-                      reads=_results(("value", "qualifier", "direction", "statistic")),
+                      reads=_results(("value", "qualifier", "direction", "statistic")), numbers=_results(("value",)),
                       values=_results({"qualifier": (NOT_REACHED,), "statistic": (QUALITATIVE,)}))
 VALUE_CONFLICT = Code("value-conflict", RULES, "a row's result columns contradict each other",
-                      reads=_results(("value", "qualifier", "statistic")),
+                      reads=_results(("value", "qualifier", "statistic")), numbers=_results(("value",)),
                       values=_results({"qualifier": (NOT_REACHED,), "statistic": (QUALITATIVE,)}))
-UNIT_MISSING = Code("unit-missing", RULES, "a value has no unit, or a unit has no value", reads=_results(("value", "unit")))
+UNIT_MISSING = Code("unit-missing", RULES, "a value has no unit, or a unit has no value", reads=_results(("value", "unit")),
+                     numbers=_results(("value",)))
 UNIT_MISMATCH = Code("unit-mismatch", RULES, "the unit does not fit the statistic",  # the units: mmdata:unitsOfStatistic
                      reads=_results(("statistic", "unit")))
 PERCENTAGE_RANGE = Code("percentage-range", RULES, "a percentage is outside 0 to 100",
-                        reads=_results(("value", "unit")), values=_results({"unit": (PERCENT,)}))
+                        reads=_results(("value", "unit")), numbers=_results(("value",)), values=_results({"unit": (PERCENT,)}))
 TIME_UNIT_MISSING = Code("time-unit-missing", RULES, "a time point has no unit, or a unit has no time point",
-                         reads=_results(("time_value", "time_unit")))
+                         reads=_results(("time_value", "time_unit")), numbers=_results(("time_value",)))
 FINDING_MISSING = Code("finding-missing", RULES, "a qualitative row does not say its finding",
                        reads=_results(("statistic", "finding")), values=_results({"statistic": (QUALITATIVE,)}))
 COMPARISON_ERROR = Code("comparison-error", RULES, "a comparator or direction is incomplete or compares an arm with itself",
@@ -44,13 +45,16 @@ COMPARISON_ERROR = Code("comparison-error", RULES, "a comparator or direction is
 ARM_STUDY_MISMATCH = Code("arm-study-mismatch", RULES, "an arm belongs to another study than the row",
                           reads={**_results(("study_id", "arm_id", "comparator_arm_id")), "arms": ("arm_id", "study_id")})
 CI_ORDER = Code("ci-order", RULES, "confidence bounds are missing one side or do not enclose the value",
-                reads={"outcomes": ("value", "ci_lower", "ci_upper")})
+                reads={"outcomes": ("value", "ci_lower", "ci_upper")}, numbers={"outcomes": ("value", "ci_lower", "ci_upper")})
 SIZE_ERROR = Code("size-error", RULES, "a size qualifier without a size, or a size without its quote",
-                  reads={"studies": ("size", "size_qualifier", "quote"), "arms": ("size", "size_qualifier", "quote")})
+                  reads={"studies": ("size", "size_qualifier", "quote"), "arms": ("size", "size_qualifier", "quote")},
+                  numbers={"studies": ("size",), "arms": ("size",)})
 ARM_LARGER_THAN_STUDY = Code("arm-larger-than-study", RULES, "an arm has more patients than its study",  # the bounds: mmdata:upperBound
-                             reads={"studies": ("study_id", "size", "size_qualifier"), "arms": ("study_id", "size")})
+                             reads={"studies": ("study_id", "size", "size_qualifier"), "arms": ("study_id", "size")},
+                             numbers={"studies": ("size",), "arms": ("size",)})
 ARMS_EXCEED_STUDY = Code("arms-exceed-study", RULES, "the arms of a study add up to more patients than the study",
-                         reads={"studies": ("study_id", "size", "size_qualifier"), "arms": ("study_id", "size", "size_qualifier")})
+                         reads={"studies": ("study_id", "size", "size_qualifier"), "arms": ("study_id", "size", "size_qualifier")},
+                         numbers={"studies": ("size",), "arms": ("size",)})
 POOLED_IN_ERROR = Code("pooled-in-error", RULES, "pooled_in names the study itself or a study that is not a meta-analysis",
                        reads={"studies": ("study_id", "design", "pooled_in")}, values={"studies": {"design": (META_ANALYSIS,)}})
 

@@ -28,7 +28,9 @@ QUOTE_NOT_IN_SEED = Code("quote-not-in-seed", PROVENANCE, "a quote does not occu
 NUMBER_NOT_IN_QUOTE = Code("number-not-in-quote", PROVENANCE, "a number in the row does not occur in its quote",
                            reads={"studies": ("size", "source_id", "quote"), "arms": ("size", "source_id", "quote"),
                                   "outcomes": ("value", "time_value", "ci_lower", "ci_upper", "p_value", "source_id", "quote"),
-                                  "adverse_events": ("value", "time_value", "at_risk", "source_id", "quote")})
+                                  "adverse_events": ("value", "time_value", "at_risk", "source_id", "quote")},
+                           numbers={"studies": ("size",), "arms": ("size",), "outcomes": ("value", "time_value", "ci_lower", "ci_upper", "p_value"),
+                                    "adverse_events": ("value", "time_value", "at_risk")})
 
 def seed_checks(snap: Snapshot, data_files: set[str], tables: dict[str, Table], frames: Frames) -> tuple[list[Problem], dict[str, str]]:
     """Each source's seed exists and matches its sha256; returns the texts of the seeds by source_id.

@@ -23,7 +23,7 @@ from ..io.arrow import arrow_available
 from ..io.jsonfile import SCHEMA_ERROR
 from ..io.memo import Memo
 from ..io.snapshot import Snapshot
-from ..model.package import TABLES, Package, Report, declared_paths, open_package, read_tables
+from ..model.package import DESCRIPTOR, TABLES, Package, Report, declared_paths, open_package, read_tables
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
 from ..model.schema import FINDING, Table
 from ..model.typed import typed_frame
@@ -58,10 +58,33 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = _gathered(code.reads for code in DECLA
 #: Fields the rules read of a finding table named other than the result tables (role "finding"): those they read of
 #: every result table. Such a table without one stopped validation with an internal error (#22).
 FINDING_FIELDS: tuple[str, ...] = tuple(f for f in RULE_FIELDS[RESULT_TABLES[0]] if all(f in RULE_FIELDS[t] for t in RESULT_TABLES))
+#: Of RULE_FIELDS, those the rules compare as numbers (the codes' numbers): each typed number or integer, and every other
+#: field the rules read typed string. Otherwise a schema-error: `ci_lower` typed string, or `comparator_arm_id` integer,
+#: stopped validation with an internal error where a rule compared them.
+RULE_NUMBERS: dict[str, tuple[str, ...]] = _gathered(code.numbers for code in DECLARED)
+#: Of FINDING_FIELDS, those the rules compare as numbers in every result table.
+FINDING_NUMBERS: tuple[str, ...] = tuple(f for f in FINDING_FIELDS if all(f in RULE_NUMBERS.get(t, ()) for t in RESULT_TABLES))
+#: The types mmdata's rules compare as numbers.
+NUMBER_TYPES = ("number", "integer")
 #: Allowed values the rules' code names literally, per table and field (the codes' values); one
 #: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
 RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
+
+
+def _mistyped(table: Table, reads: Iterable[str]) -> list[Problem]:
+    """A schema-error for each field the rules read whose type is not the kind they read it as (RULE_NUMBERS)."""
+    name = table.name
+    numbers = RULE_NUMBERS.get(name, ()) if name in RULE_FIELDS else FINDING_NUMBERS if table.resource.role == FINDING else ()
+    problems = []
+    for f in reads:
+        field = table.resource.field(f)
+        if field is None or (field.type in NUMBER_TYPES) == (f in numbers):
+            continue
+        kind, declare = ("a number", "number or integer") if f in numbers else ("text", "string")
+        problems.append(Problem(table.resource.schema_path or DESCRIPTOR, None, f, SCHEMA_ERROR,
+                                f"mmdata's rules read {f} of {name} as {kind}, and its schema types it {field.type}; declare it {declare}"))
+    return problems
 
 
 def fact_problems(tables: dict[str, Table], rule_values: RuleValues, output_values: RuleValues = OUTPUT_VALUES) -> list[Problem]:
@@ -124,10 +147,12 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
             for name, frame in readable.items():
                 reads = RULE_FIELDS.get(name, FINDING_FIELDS if loaded[name].resource.role == FINDING else ())
                 lacking = [f for f in reads if f not in frame.columns]
+                mistyped = _mistyped(loaded[name], reads)
                 if lacking:
                     problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
                                             f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
-                else:
+                problems += mistyped
+                if not lacking and not mistyped:
                     ruled[name] = frame
             tables = {name: loaded[name] for name in ruled}
             problems += fact_problems(tables, RULE_VALUES)  # a value the rules name must be allowed (#12)
