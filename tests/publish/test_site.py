@@ -241,6 +241,28 @@ def test_a_descriptor_without_title_or_description_names_the_dataset_by_its_name
     assert json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', index, re.S).group(1))["name"] == name
 
 
+def test_an_author_without_a_title_and_no_licence_stop_no_page(package: Path, tmp_path: Path) -> None:
+    """Both valid; the Croissant citation read the author's title (KeyError) and the footer the licence's name."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": "datapackage.json", "pointer": "/contributors", "value": [{"role": "author"}, {"title": "B", "role": "author"}]},
+                          {"file": "datapackage.json", "pointer": "/licenses", "remove": True}])
+    assert mmdata.validate(package) == []
+    build_site(package, tmp_path / "s")
+    index = (tmp_path / "s/index.html").read_text(encoding="utf-8")
+    assert "Tables and schemas: no licence declared." in index
+    assert json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', index, re.S).group(1))["creator"] == [
+        {"@type": "Organization", "name": "B"}]
+
+
+def test_dataset_authors_are_the_titled_contributors_whose_role_is_author() -> None:
+    from mmdata.model.package import dataset_authors
+
+    assert dataset_authors({"contributors": [{"title": "A", "role": "author"}, {"title": "C", "role": "contributor"}, {"role": "author"},
+                                             {"title": 5, "role": "author"}, "x", {"title": "B", "role": "author"}]}) == ["A", "B"]
+    assert dataset_authors({"contributors": 5}) == dataset_authors({}) == []
+
+
 def test_dataset_title_falls_back_to_the_name_then_to_mmdata() -> None:
     from mmdata.model.package import dataset_title
 

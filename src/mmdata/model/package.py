@@ -81,6 +81,14 @@ def dataset_title(descriptor: dict[str, Any]) -> str:
     return "mmdata"
 
 
+def dataset_authors(descriptor: dict[str, Any]) -> list[str]:
+    """The dataset's authors, as its citations, feed and pages name them: the titles of the contributors whose role is
+    "author", in order (a contributor without a title is not named: the standard does not require one)."""
+    contributors = descriptor.get("contributors")
+    return [c["title"] for c in (contributors if isinstance(contributors, list) else [])
+            if isinstance(c, dict) and c.get("role") == "author" and isinstance(c.get("title"), str)]
+
+
 def checksums(content: bytes) -> dict[str, Any]:
     """The Data Package `bytes` and `hash` (sha256) of a file's content."""
     return {"bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest()}
@@ -751,5 +759,5 @@ def declared_files(descriptor: dict[str, Any]) -> list[str]:
     return sorted(set(names))
 
 
-__all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "dataset_title", "declared_files",
-           "descriptor_check", "open_package", "read_tables", "resource_objects", "safe_relative_path"]
+__all__ = ["DESCRIPTOR", "TABLES", "Entry", "Package", "Report", "as_snapshot", "checksum_mismatches", "checksums", "dataset_authors",
+           "dataset_title", "declared_files", "descriptor_check", "open_package", "read_tables", "resource_objects", "safe_relative_path"]

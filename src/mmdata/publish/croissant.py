@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from ..model.package import Package
+from ..model.package import Package, dataset_authors
 from ..model.schema import Resource
 
 FILE = "croissant.json"
@@ -62,8 +62,7 @@ def croissant(pkg: Package, studies: list[dict[str, str]], locate: Callable[[Res
         "name": str(descriptor.get("name", "mmdata")), "description": str(descriptor.get("description", "")),
         **known_links(pkg, studies),
         "license": licence.get("path", ""), "version": pkg.version, "citeAs": _cite_as(pkg), "keywords": descriptor.get("keywords", []),
-        "creator": [{"@type": "sc:Organization", "name": c["title"]} for c in descriptor.get("contributors", [])
-                    if isinstance(c, dict) and c.get("role") == "author" and isinstance(c.get("title"), str)],
+        "creator": [{"@type": "sc:Organization", "name": author} for author in dataset_authors(descriptor)],
         "distribution": [{"@type": "cr:FileObject", "@id": _file_id(r), "name": _file_id(r), "description": r.title,
                           "contentUrl": locate(r), "encodingFormat": "text/csv", "sha256": hashlib.sha256(pkg.file(r.path)).hexdigest()}
                          for r in resources],
@@ -74,7 +73,7 @@ def croissant(pkg: Package, studies: list[dict[str, str]], locate: Callable[[Res
 
 def _cite_as(pkg: Package) -> str:
     """How to cite the dataset, from datapackage.json: its authors, title and version."""
-    authors = [c["title"] for c in pkg.descriptor.get("contributors", []) if isinstance(c, dict) and c.get("role") == "author"]
+    authors = dataset_authors(pkg.descriptor)
     return f"{', '.join(authors) or 'mmdata'}. {pkg.title}. Version {pkg.version}."
 
 

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..edit.diff import diff_packages, required_bump, table_rows
 from ..io.snapshot import git_snapshot, release_tags
-from ..model.package import Package, open_package
+from ..model.package import Package, dataset_authors, open_package
 
 FILE = "feed.xml"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -43,8 +43,7 @@ def feed_xml(pkg: Package, repo: Path, base_url: str = "") -> bytes:
         f"  <id>urn:uuid:{uuid.uuid5(NAMESPACE, str(pkg.descriptor.get('name', 'mmdata')))}</id>",
         f"  <title>{escape(title)}: changes per release</title>",
         f"  <updated>{updated}</updated>",
-        *[f"  <author><name>{escape(str(c['title']))}</name></author>" for c in pkg.descriptor.get("contributors", [])
-          if isinstance(c, dict) and c.get("role") == "author" and isinstance(c.get("title"), str)][:1],
+        *[f"  <author><name>{escape(author)}</name></author>" for author in dataset_authors(pkg.descriptor)][:1],
         f"  <link rel=\"self\" href={quoteattr(base_url + FILE)}/>",
         f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base_url + 'index.html')}/>",
     ]

@@ -35,7 +35,7 @@ from ..io.csvfile import without_collection
 from ..io.files import decoded, read_file
 from ..io.snapshot import safe_relative_path
 from ..model.load import typed_tables
-from ..model.package import Package
+from ..model.package import Package, dataset_authors
 from ..model.publishing import archive_name, citations, safe_link
 from ..model.rulefacts import NOT_REACHED
 from ..model.scope import scope_items, scope_of
@@ -405,6 +405,7 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
     licence["href"] = licence.get("path") if safe_link(licence.get("path")) else None  # never javascript: (#23)
+    licence["name"] = licence.get("name") or licence.get("title") or "no licence declared"  # the standard requires neither
     described = {"title": pkg.title, "description": str(pkg.descriptor.get("description") or "")}  # neither is required
     return {"package": {**pkg.descriptor, **described}, "version": pkg.version, "date": released.group(1) if released else None,
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}
@@ -693,7 +694,7 @@ def _downloads(sizes: dict[str, int]) -> list[dict[str, Any]]:
 
 def _jsonld(pkg: Package, context: dict[str, Any], sizes: dict[str, int], base_url: str | None) -> str:
     base = (base_url.rstrip("/") + "/") if base_url else ""
-    creators = [{"@type": "Organization", "name": c.get("title", "")} for c in pkg.descriptor.get("contributors", []) if c.get("role") == "author"]
+    creators = [{"@type": "Organization", "name": author} for author in dataset_authors(pkg.descriptor)]
     variables = [{"@type": "PropertyValue", "name": f"{table}.{f.name}", "description": f.description or "",
                   **({"unitText": f.unit} if f.unit is not None else {})}
                  for table, resource in described(pkg.resources).items() for f in resource.fields]
