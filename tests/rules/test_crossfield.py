@@ -278,19 +278,24 @@ def test_an_arm_is_looked_up_once_per_distinct_id_as_map_would_issue_22(ids: lis
     assert got.fillna("-").tolist() == expected.fillna("-").tolist()
 
 
+def add_notes(pkg: Path, types: dict[str, str], rows: str) -> None:
+    """A sixth table, notes, of role finding: its fields (name: type, the first its key) and rows (CSV lines)."""
+    schema = {"fields": [{"name": f, "type": t} for f, t in types.items()], "primaryKey": [next(iter(types))], "mmdata:role": "finding"}
+    (pkg / "schemas/notes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+    (pkg / "data/notes.csv").write_text(",".join(types) + "\n" + rows)
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"].append({"name": "notes", "path": "data/notes.csv", "schema": "schemas/notes.schema.json", "encoding": "utf-8",
+                                    "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv"})
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+
+
 def test_a_finding_table_of_another_name_without_the_fields_the_result_rules_read_is_a_schema_error_issue_22(pkg: Path) -> None:
     # The result rules run on every finding table; the fields they read were asked only of outcomes and adverse_events,
     # so a third finding table without them stopped validation with an internal error (a second review found it).
     from mmdata.rules.validate import FINDING_FIELDS
 
     fields = ["note_id", "study_id", "arm_id", "comparator_arm_id", "source_id"]
-    schema = {"fields": [{"name": f, "type": "string"} for f in fields], "primaryKey": ["note_id"], "mmdata:role": "finding"}
-    (pkg / "schemas/notes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
-    (pkg / "data/notes.csv").write_text(",".join(fields) + "\nn1,trial-a,trial-a-drug,,src-a\n")
-    descriptor = json.loads((pkg / "datapackage.json").read_text())
-    descriptor["resources"].append({"name": "notes", "path": "data/notes.csv", "schema": "schemas/notes.schema.json", "encoding": "utf-8",
-                                    "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv"})
-    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    add_notes(pkg, dict.fromkeys(fields, "string"), "n1,trial-a,trial-a-drug,,src-a\n")
     lacking = [f for f in FINDING_FIELDS if f not in fields]
     assert lacking == ["direction", "finding", "qualifier", "quote", "statistic", "time_unit", "time_value", "unit", "value"]
     assert [(p.path, p.code, p.message) for p in mmdata.validate(pkg) if p.path == "data/notes.csv"] == [
@@ -304,14 +309,7 @@ def test_a_finding_table_of_another_name_has_the_kinds_the_result_rules_read(pkg
 
     kinds = {f: ("number" if f in FINDING_NUMBERS else "string") for f in FINDING_FIELDS}
     kinds["value"] = value_type
-    fields = ["note_id", *FINDING_FIELDS]
-    schema = {"fields": [{"name": f, "type": kinds.get(f, "string")} for f in fields], "primaryKey": ["note_id"], "mmdata:role": "finding"}
-    (pkg / "schemas/notes.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
-    (pkg / "data/notes.csv").write_text(",".join(fields) + "\n")
-    descriptor = json.loads((pkg / "datapackage.json").read_text())
-    descriptor["resources"].append({"name": "notes", "path": "data/notes.csv", "schema": "schemas/notes.schema.json", "encoding": "utf-8",
-                                    "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv"})
-    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n")
+    add_notes(pkg, {"note_id": "string", **kinds}, "")
     wrong = [(p.path, p.column, p.message) for p in mmdata.validate(pkg) if p.code == "schema-error" and p.path == "schemas/notes.schema.json"]
     assert wrong == ([] if value_type == "number" else [
         ("schemas/notes.schema.json", "value", "mmdata's rules read value of notes as a number, and its schema types it string; "
