@@ -700,7 +700,7 @@ def _jsonld(pkg: Package, context: dict[str, Any], sizes: dict[str, int], base_u
                  for table, resource in described(pkg.resources).items() for f in resource.fields]
     data = {
         "@context": "https://schema.org/", "@type": "Dataset",
-        "name": pkg.title, "description": str(pkg.descriptor.get("description") or ""),
+        "name": context["package"]["title"], "description": context["package"]["description"],
         "version": pkg.version, "license": context["licence"]["href"] or "", "creator": creators,
         "keywords": pkg.descriptor.get("keywords", []), "isAccessibleForFree": True,
         **_known(pkg, base),
