@@ -185,6 +185,9 @@ SHAPES = {
         [{"file": "datapackage.json", "pointer": f"{ARMS}/dialect", "value": {"csv": 5, "delimiter": ","}}],
         "datapackage.json:resources/2/dialect/csv: 'dialect/csv' is 5, not an object: mmdata reads every table as comma-separated CSV "
         "with one header row, and other tools follow what is declared; remove it [resource-error]"),
+    "a resource name that is a list": (
+        [{"file": "datapackage.json", "pointer": "/resources/2/name", "value": ["arms"]}],
+        "datapackage.json: ['arms'] is not of type 'string' at property 'name' [resource-error]"),
     "a path that is a list holding a number": (
         [{"file": "datapackage.json", "pointer": f"{ARMS}/path", "value": ["data/arms.csv", 5]}],
         "datapackage.json:resources/2/path: must be a relative path written as a string [path-error]"),

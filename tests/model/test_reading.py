@@ -10,7 +10,16 @@ import pytest
 from click.testing import CliRunner
 
 from mmdata.cli import cli
-from mmdata.model.reading import CSV_READING, DIALECT_READING, OTHER_READING, READING_VALUES, WHY, reading_problems
+from mmdata.model.reading import (
+    CSV_READING,
+    DIALECT_READING,
+    NUMBER_READING,
+    OTHER_READING,
+    READING_VALUES,
+    WHY,
+    field_reading_problems,
+    reading_problems,
+)
 
 from ..conftest import apply_patch
 
@@ -31,8 +40,9 @@ def test_an_entry_as_shipped_declares_mmdatas_reading() -> None:
 @pytest.mark.parametrize("key", sorted(READING_VALUES))
 def test_each_named_reading_is_mmdatas_or_refused(key: str) -> None:
     value = READING_VALUES[key]
-    assert keys({**ENTRY, key: value.upper()}) == []  # compared in lower case
-    assert keys({**ENTRY, key: f" {value} "}) == []
+    # A media type is compared in lower case; the others as written, as frictionless reads "CSV" or " csv " as no format
+    assert keys({**ENTRY, key: value.upper()}) == ([] if key == "mediatype" else [key])
+    assert keys({**ENTRY, key: f" {value} "}) == ([] if key == "mediatype" else [key])
     assert reading_problems({**ENTRY, key: "other"}) == [(key, f"'{key}' is \"other\": {WHY}; write \"{value}\" or remove it")]
     assert keys({**ENTRY, key: None}) == [key]
     assert keys({**ENTRY, key: [value]}) == [key]
@@ -124,3 +134,28 @@ def test_validate_refuses_a_dialect_that_frictionless_would_read_otherwise(packa
 def test_each_other_reading_docs_validation_names_is_refused(key: str, value: object) -> None:
     """Named here as docs/validation.md names them, not read from the module's own lists."""
     assert keys({**ENTRY, key: value}) == [key]
+
+
+@pytest.mark.parametrize(("path", "declared", "refused"), [
+    ("data/arms.csv", {}, False), ("data/arms.tsv", {}, True), ("data/arms", {}, True), ("data/arms.CSV", {}, True),
+    ("data/arms.tsv", {"format": "csv"}, False), ("data/arms.csv.txt", {}, True),
+])
+def test_a_path_that_names_no_csv_file_needs_a_format(path: str, declared: dict, refused: bool) -> None:
+    """With no format, frictionless takes it from the file's name: data/arms.tsv was read as tab-separated, and failed."""
+    found = reading_problems({"path": path, **declared})
+    assert found == ([("path", f"'{path}' does not end in .csv, and with no 'format' other tools take the format from the file's "
+                              f"name: {WHY}; declare \"format\": \"csv\" or name the file .csv")] if refused else [])
+
+
+def test_a_number_field_reads_as_mmdata_reads_it_or_is_refused() -> None:
+    """With "decimalChar": "," frictionless read the cell 55.3 as 553 (and said the package was valid), where mmdata reads 55.3."""
+    from frictionless import fields
+
+    number = fields.NumberField(name="n")
+    assert NUMBER_READING == {"decimalChar": number.decimal_char, "groupChar": number.group_char, "bareNumber": number.bare_number}
+    assert field_reading_problems({"name": "v", "type": "number", **NUMBER_READING}) == []
+    words = "mmdata reads a number's cells as written, with '.' for the decimal point and no grouping, and other tools follow what is declared"
+    assert field_reading_problems({"name": "v", "decimalChar": ",", "groupChar": ".", "bareNumber": False}) == [
+        f"'decimalChar' is \",\": {words}; write \".\" or remove it", f"'groupChar' is \".\": {words}; remove it",
+        f"'bareNumber' is false: {words}; write true or remove it"]
+    assert field_reading_problems({"name": "v", "bareNumber": 1}) == [f"'bareNumber' is 1: {words}; write true or remove it"]

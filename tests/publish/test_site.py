@@ -255,6 +255,16 @@ def test_an_author_without_a_title_and_no_licence_stop_no_page(package: Path, tm
         {"@type": "Organization", "name": "B"}]
 
 
+def test_a_licence_with_only_a_path_is_named_by_its_path(package: Path, tmp_path: Path) -> None:
+    from ..conftest import apply_patch
+
+    licence = "https://opendatacommons.org/licenses/odbl/1-0/"
+    apply_patch(package, [{"file": "datapackage.json", "pointer": "/licenses", "value": [{"path": licence}]}])
+    assert mmdata.validate(package) == []
+    build_site(package, tmp_path / "s")
+    assert f'Tables and schemas: <a href="{licence}">{licence}</a>.' in (tmp_path / "s/index.html").read_text(encoding="utf-8")
+
+
 def test_dataset_authors_are_the_titled_contributors_whose_role_is_author() -> None:
     from mmdata.model.package import dataset_authors
 

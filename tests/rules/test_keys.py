@@ -61,6 +61,7 @@ def test_one_column_keys_are_matched_alike_by_isin_and_by_multiindexes_issue_21(
     (("a", "b"), True), (("b", "a"), True),  # the primary key, in any order
     (("a",), False), (("a", "b", "c"), False), ((), False),  # part of it, more than it, nothing
     (("u",), True), (("c",), False), (("u", "c"), False), (("nope",), False),  # one unique field; not unique; not one; no field
+    (("a", "a", "b"), False), (("a", "b", "b"), False), (("u", "u"), False),  # a name twice: SQLite refuses such a key
 ])
 def test_a_key_names_one_row_by_the_primary_key_or_one_unique_field(names: tuple[str, ...], keyed: bool) -> None:
     from mmdata.model.schema import resource_of
@@ -86,7 +87,7 @@ def test_a_unique_field_may_be_referenced_and_its_keys_are_checked(package: Path
 def test_a_key_referencing_a_field_that_names_no_row_is_a_schema_error_not_a_problem_per_row(package: Path) -> None:
     apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/3/reference/fields", "value": "title"}])
     assert [p.to_line() for p in mmdata.validate(package)] == [
-        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references sources.title, which is neither the primary "
+        "schemas/outcomes.schema.json:foreignKeys: the foreign key source_id of outcomes references sources.title, which is neither the primary "
         "key of sources (source_id) nor a unique field: a key must name one row; reference its primary key (the exports' SQLite "
         "database refuses any other) [schema-error]"]
 
@@ -96,7 +97,7 @@ def test_a_key_of_a_table_to_itself_must_name_its_own_key(package: Path) -> None
     database refused it (an internal error)."""
     apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/0/reference/resource", "value": ""}])
     assert [p.message for p in mmdata.validate(package)] == [
-        "a foreign key of outcomes references outcomes.study_id, which is neither the primary key of outcomes (outcome_id) nor a "
+        "the foreign key study_id of outcomes references outcomes.study_id, which is neither the primary key of outcomes (outcome_id) nor a "
         "unique field: a key must name one row; reference its primary key (the exports' SQLite database refuses any other)"]
     apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/0/reference/fields", "value": "outcome_id"}])
     assert [p.code for p in mmdata.validate(package)] == ["foreign-key"] * len(read_rows(package / "data/outcomes.csv")[1])
@@ -111,10 +112,10 @@ def test_a_key_to_an_undeclared_resource_or_field_is_a_schema_error_and_the_tabl
                           {"table": "outcomes", "key": outcomes[1][0][0], "column": "source_id", "value": "no-such-source"}])
     lines = [p.to_line() for p in mmdata.validate(package)]
     assert lines[:2] == [
-        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references the field 'arm' of arms, which has no such "
-        "field; name a field of arms [schema-error]",
-        "schemas/outcomes.schema.json:foreignKeys: a foreign key of outcomes references the resource 'study', which datapackage.json "
-        "does not declare; name one of its resources (adverse_events, arms, outcomes, sources, studies) [schema-error]"]
+        "schemas/outcomes.schema.json:foreignKeys: the foreign key arm_id of outcomes references the field 'arm' of arms, which has no "
+        "such field; name a field of arms [schema-error]",
+        "schemas/outcomes.schema.json:foreignKeys: the foreign key study_id of outcomes references the resource 'study', which "
+        "datapackage.json does not declare; name one of adverse_events, arms, outcomes, sources, studies [schema-error]"]
     assert len(lines) == 3 and lines[2].startswith("data/outcomes.csv:2:source_id: 'no-such-source' is not a key of sources.source_id")
 
 
@@ -126,3 +127,15 @@ def test_a_key_to_a_table_whose_schema_cannot_be_used_is_not_judged_again(packag
     problems = mmdata.validate(package)
     assert [p.path for p in problems if p.code == "schema-error"] == ["schemas/studies.schema.json"]
     assert [p for p in problems if p.column == "foreignKeys"] == []
+
+
+def test_two_keys_that_fail_alike_are_two_problems_and_a_name_twice_is_no_key(package: Path) -> None:
+    """arm_id and comparator_arm_id both to a non-key field were one merged problem; a reference naming source_id twice passed
+    validate and the export's SQLite refused it (an internal error)."""
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/1/reference/fields", "value": "name"},
+                          {"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/2/reference/fields", "value": "name"},
+                          {"file": "schemas/outcomes.schema.json", "pointer": "/foreignKeys/3",
+                           "value": {"fields": ["source_id", "source_id"], "reference": {"resource": "sources", "fields": ["source_id", "source_id"]}}}])
+    assert [p.message.split(", which")[0] for p in mmdata.validate(package) if p.column == "foreignKeys"] == [
+        "the foreign key arm_id of outcomes references arms.name", "the foreign key comparator_arm_id of outcomes references arms.name",
+        "the foreign key source_id+source_id of outcomes references sources.source_id+source_id"]

@@ -268,3 +268,13 @@ def test_a_number_the_rules_read_may_be_typed_number_or_integer(package: Path, t
     other = {"size": "number", "value": "integer"}[field]
     apply_patch(package, [{"file": f"schemas/{table}.schema.json", "pointer": f"/fields/{field}/type", "value": other}])
     assert [p for p in mmdata.validate(package) if p.code == "schema-error"] == []
+
+
+def test_a_text_marked_in_quote_is_a_schema_error_not_an_internal_error(package: Path) -> None:
+    """Its value is looked for among the numbers of its quote: a text so marked stopped validation (ArrowInvalid)."""
+    from ..conftest import apply_patch
+
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/fields/finding/mmdata:inQuote", "value": True}])
+    assert [p.to_line() for p in mmdata.validate(package)] == [
+        "schemas/outcomes.schema.json:finding: finding of outcomes is marked mmdata:inQuote, so its value is looked for among the "
+        "numbers of its quote, and its schema types it string; declare it number or integer, or drop the mark [schema-error]"]

@@ -36,7 +36,7 @@ from ..io.snapshot import (
     safe_relative_path,
 )
 from ..io.sums import FILE_MISSING, FILE_UNLISTED, HASH_MISMATCH, sums_problems
-from .reading import reading_problems
+from .reading import field_reading_problems, reading_problems
 from .schema import (
     FINDING,
     FTS_SUFFIX,
@@ -463,7 +463,7 @@ def descriptor_check(pkg: Package) -> tuple[list[Problem], set[int]]:
     problems = list(pkg.descriptor_problems)
     problems += _frictionless_problems(pkg.snapshot, pkg.descriptor)
     if isinstance(pkg.descriptor.get("resources"), list):  # else frictionless reports it
-        declared = {e.declared.get("name") for e in pkg.entries}
+        declared = {e.name for e in pkg.entries}
         for table in TABLES:
             if table not in declared:
                 problems.append(Problem(DESCRIPTOR, None, None, RESOURCE_MISSING,
@@ -509,23 +509,25 @@ def _reference_problems(entries: list[Entry], unusable: set[int]) -> list[Proble
         for fk in entry.typed().foreign_keys:
             target = fk.target(entry.name)
             referenced = declared.get(target)
+            key = f"the foreign key {Resource.key_text(fk.fields) or '(no fields)'} of {entry.name}"  # two keys are never one problem
             if referenced is None:
-                words = (f"a foreign key of {entry.name} references the resource '{target}', which {DESCRIPTOR} does not declare; "
-                         f"name one of its resources ({', '.join(sorted(declared))})")
+                if target in TABLES:
+                    continue  # resource-missing says so
+                usable = sorted(name for name, e in declared.items() if e.index not in unusable and not _name_problems(e))
+                words = f"{key} references the resource '{target}', which {DESCRIPTOR} does not declare; name one of {', '.join(usable)}"
             elif referenced.schema is None or referenced.index in unusable:
                 continue  # its own problems say why it cannot be read
             else:
                 parent = referenced.typed()
                 missing = [name for name in fk.reference if parent.field(name) is None]
                 if missing:
-                    words = (f"a foreign key of {entry.name} references the field '{missing[0]}' of {target}, which has no such field; "
-                             f"name a field of {target}")
+                    words = f"{key} references the field '{missing[0]}' of {target}, which has no such field; name a field of {target}"
                 elif parent.keyed_by(fk.reference):
                     continue
                 else:
-                    words = (f"a foreign key of {entry.name} references {target}.{Resource.key_text(fk.reference)}, which is neither the "
-                             f"primary key of {target} ({Resource.key_text(parent.primary_key) or 'none'}) nor a unique field: a key "
-                             "must name one row; reference its primary key (the exports' SQLite database refuses any other)")
+                    words = (f"{key} references {target}.{Resource.key_text(fk.reference) or '(no fields)'}, which is neither the primary "
+                             f"key of {target} ({Resource.key_text(parent.primary_key) or 'none'}) nor a unique field: a key must name "
+                             "one row; reference its primary key (the exports' SQLite database refuses any other)")
             found.append(Problem(entry.schema_label, None, "foreignKeys", SCHEMA_ERROR, words))
     return found
 
@@ -555,6 +557,7 @@ def _standard_problems(entry: Entry) -> list[Problem]:
         why = _pattern_problem(f)
         if why is not None:
             found.append(Problem(label, None, str(f.get("name")), FIELD_ERROR, why))
+        found += [Problem(label, None, str(f.get("name")), FIELD_ERROR, words) for words in field_reading_problems(f)]
     return found or _exportable_problems(label, schema)
 
 
@@ -698,8 +701,9 @@ def _frictionless_copy(descriptor: dict[str, Any]) -> tuple[list[Problem], dict[
                 problems.append(Problem(DESCRIPTOR, None, f"resources/{index}/{key}", RESOURCE_ERROR,
                                         f"'{key}' is {'a string' if kind is str else 'an object'} in the standard; correct it or remove it"))
                 del resource[key]
-        for key, _ in reading_problems(resource):
-            resource.pop(key.split("/")[0], None)
+        for key, _ in reading_problems(resource):  # (a path frictionless reads the format of is its to judge too)
+            if key != "path":
+                resource.pop(key.split("/")[0], None)
         path = resource.get("path")
         if isinstance(path, list) and not all(isinstance(p, str) for p in path):
             del resource["path"]

@@ -27,7 +27,8 @@ DIALECT_READING: dict[str, Any] = {"header": True, "headerRows": [1], "headerCas
 #: The properties of a resource that mmdata does not read a table by, and other tools do: any value is another reading.
 #: "layout" is frictionless 4's dialect; "extrapaths" and "innerpath" add files to the table or read it inside an archive.
 OTHER_READING = ("compression", "extrapaths", "innerpath", "layout")
-#: The properties of a resource that name how it is read, each with the one value mmdata reads it by (compared in lower case).
+#: The properties of a resource that name how it is read, each with the one value mmdata reads it by: as written (frictionless
+#: reads "CSV" or " csv " as no format it knows), but for the media type, whose case and parameters do not matter.
 READING_VALUES = {"format": "csv", "mediatype": "text/csv", "scheme": "file", "type": "table"}
 
 WHY = "mmdata reads every table as comma-separated CSV with one header row, and other tools follow what is declared"
@@ -36,6 +37,10 @@ WHY = "mmdata reads every table as comma-separated CSV with one header row, and 
 def reading_problems(declared: dict[str, Any]) -> list[tuple[str, str]]:
     """(property, words) for each property of a resource's entry that declares another reading of its file than mmdata's."""
     found = []
+    path = declared.get("path")
+    if "format" not in declared and isinstance(path, str) and not path.endswith(".csv"):
+        found.append(("path", f"'{path}' does not end in .csv, and with no 'format' other tools take the format from the file's "
+                              f"name: {WHY}; declare \"format\": \"csv\" or name the file .csv"))
     for key, value in READING_VALUES.items():
         if key in declared and _lowered(declared[key], key) != value:
             found.append((key, f"'{key}' is {_text(declared[key])}: {WHY}; write \"{value}\" or remove it"))
@@ -57,6 +62,18 @@ def reading_problems(declared: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+#: The properties of a number field that change which number its cells read as, as mmdata reads them: with
+#: ``"decimalChar": ","`` frictionless read the cell 55.3 as 553, where mmdata reads 55.3.
+NUMBER_READING: dict[str, Any] = {"decimalChar": ".", "groupChar": "", "bareNumber": True}
+
+
+def field_reading_problems(field: dict[str, Any]) -> list[str]:
+    """Why a field of a Table Schema would be read otherwise by other tools than by mmdata: its number properties."""
+    return [f"'{key}' is {_text(field[key])}: mmdata reads a number's cells as written, with '.' for the decimal point and no "
+            f"grouping, and other tools follow what is declared; {'remove it' if value == '' else f'write {json.dumps(value)} or remove it'}"
+            for key, value in NUMBER_READING.items() if key in field and not _same(field[key], value)]
+
+
 def _dialect_problems(dialect: dict[str, Any], reading: dict[str, Any], where: str) -> list[tuple[str, str]]:
     found = []
     for key, value in reading.items():
@@ -72,14 +89,14 @@ def _same(written: Any, value: Any) -> bool:
 
 
 def _lowered(value: Any, key: str) -> Any:
-    """A declared format, mediatype, scheme or type as compared: in lower case, a media type without its parameters."""
-    if not isinstance(value, str):
+    """A declared format, mediatype, scheme or type as compared: as written, but a media type in lower case without its parameters."""
+    if not isinstance(value, str) or key != "mediatype":
         return value
-    return (value.split(";")[0] if key == "mediatype" else value).strip().lower()
+    return value.split(";")[0].strip().lower()
 
 
 def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:80]
 
 
-__all__ = ["CSV_READING", "DIALECT_READING", "OTHER_READING", "READING_VALUES", "reading_problems"]
+__all__ = ["CSV_READING", "DIALECT_READING", "NUMBER_READING", "OTHER_READING", "READING_VALUES", "field_reading_problems", "reading_problems"]

@@ -260,9 +260,9 @@ class Resource:
         return next((f for f in self.fields if f.name == name), None)
 
     def keyed_by(self, names: Sequence[str]) -> bool:
-        """Whether the fields called names name one row each: the primary key (in any order) or one unique field. A foreign
+        """Whether the fields called names name one row each: the primary key (in any order, each once) or one unique field. A foreign
         key must reference one of these: the exports' SQLite database refuses any other."""
-        if names and set(names) == set(self.primary_key):
+        if names and sorted(names) == sorted(self.primary_key):  # a name twice is not the key (SQLite refuses it)
             return True
         field = self.field(names[0]) if len(names) == 1 else None
         return field is not None and bool(field.constraints.unique)

@@ -405,7 +405,7 @@ def _common(pkg: Package, root: Path) -> dict[str, Any]:
     released = re.search(r'^date-released: "?([0-9-]+)"?', citation, re.M)
     licence = dict((pkg.descriptor.get("licenses") or [{}])[0])
     licence["href"] = licence.get("path") if safe_link(licence.get("path")) else None  # never javascript: (#23)
-    licence["name"] = licence.get("name") or licence.get("title") or "no licence declared"  # the standard requires neither
+    licence["name"] = licence.get("name") or licence.get("title") or licence.get("path") or "no licence declared"  # none is required
     described = {"title": pkg.title, "description": str(pkg.descriptor.get("description") or "")}  # neither is required
     return {"package": {**pkg.descriptor, **described}, "version": pkg.version, "date": released.group(1) if released else None,
             "licence": licence, "citation": citations(citation) if citation else None, "archive": archive_name(pkg.version)}

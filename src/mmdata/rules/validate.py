@@ -24,7 +24,7 @@ from ..io.jsonfile import SCHEMA_ERROR
 from ..io.memo import Memo
 from ..io.snapshot import Snapshot
 from ..model.package import DESCRIPTOR, TABLES, Package, Report, declared_paths, open_package, read_tables
-from ..model.rulefacts import OUTPUT_VALUES, RuleValues, named_values
+from ..model.rulefacts import OUTPUT_VALUES, RuleValues, in_quote_columns, named_values
 from ..model.schema import FINDING, Table
 from ..model.typed import typed_frame
 from . import celltext, crossfield, curation, keys, provenance, scope, vocabulary
@@ -73,17 +73,24 @@ RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def _mistyped(table: Table, reads: Iterable[str]) -> list[Problem]:
-    """A schema-error for each field the rules read whose type is not the kind they read it as (RULE_NUMBERS)."""
+    """A schema-error for each field the rules read whose type is not the kind they read it as (RULE_NUMBERS), and for
+    each field marked mmdata:inQuote that is not a number: its value is looked for among the numbers of its quote (a
+    text marked so stopped validation with an internal error)."""
     name = table.name
-    numbers = RULE_NUMBERS.get(name, ()) if name in RULE_FIELDS else FINDING_NUMBERS if table.resource.role == FINDING else ()
+    numbers = {*(RULE_NUMBERS.get(name, ()) if name in RULE_FIELDS else FINDING_NUMBERS if table.resource.role == FINDING else ()),
+               *in_quote_columns(table.resource)}
     problems = []
-    for f in reads:
+    for f in dict.fromkeys([*reads, *in_quote_columns(table.resource)]):
         field = table.resource.field(f)
         if field is None or (field.type in NUMBER_TYPES) == (f in numbers):
             continue
-        kind, declare = ("a number", "number or integer") if f in numbers else ("text", "string")
-        problems.append(Problem(table.resource.schema_path or DESCRIPTOR, None, f, SCHEMA_ERROR,
-                                f"mmdata's rules read {f} of {name} as {kind}, and its schema types it {field.type}; declare it {declare}"))
+        if field.in_quote and f not in RULE_NUMBERS.get(name, ()):
+            words = (f"{f} of {name} is marked mmdata:inQuote, so its value is looked for among the numbers of its quote, and its "
+                     f"schema types it {field.type}; declare it number or integer, or drop the mark")
+        else:
+            kind, declare = ("a number", "number or integer") if f in numbers else ("text", "string")
+            words = f"mmdata's rules read {f} of {name} as {kind}, and its schema types it {field.type}; declare it {declare}"
+        problems.append(Problem(table.resource.schema_path or DESCRIPTOR, None, f, SCHEMA_ERROR, words))
     return problems
 
 
