@@ -159,3 +159,17 @@ def test_a_number_field_reads_as_mmdata_reads_it_or_is_refused() -> None:
         f"'decimalChar' is \",\": {words}; write \".\" or remove it", f"'groupChar' is \".\": {words}; remove it",
         f"'bareNumber' is false: {words}; write true or remove it"]
     assert field_reading_problems({"name": "v", "bareNumber": 1}) == [f"'bareNumber' is 1: {words}; write true or remove it"]
+
+
+def test_validate_names_a_number_field_read_otherwise_and_a_path_that_is_no_csv(package: Path) -> None:
+    (package / "data/arms.csv").rename(package / "data/arms.tsv")
+    apply_patch(package, [{"file": "schemas/outcomes.schema.json", "pointer": "/fields/value/decimalChar", "value": ","},
+                          {"file": "datapackage.json", "pointer": "/resources/arms/path", "value": "data/arms.tsv"},
+                          {"file": "datapackage.json", "pointer": "/resources/arms/format", "remove": True}])
+    result = CliRunner().invoke(cli, ["validate", str(package)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"datapackage.json:resources/2/path: 'data/arms.tsv' does not end in .csv, and with no 'format' other tools take the format from "
+        f"the file's name: {WHY}; declare \"format\": \"csv\" or name the file .csv [resource-error]",
+        "schemas/outcomes.schema.json:value: 'decimalChar' is \",\": mmdata reads a number's cells as written, with '.' for the decimal "
+        "point and no grouping, and other tools follow what is declared; write \".\" or remove it [field-error]"]
