@@ -25,7 +25,7 @@ from ..io.memo import Memo
 from ..io.snapshot import Snapshot
 from ..model.package import DESCRIPTOR, TABLES, Package, Report, declared_paths, open_package, read_tables
 from ..model.rulefacts import OUTPUT_VALUES, RuleValues, in_quote_columns, named_values
-from ..model.schema import FINDING, Table
+from ..model.schema import FINDING, TYPES, Table
 from ..model.typed import typed_frame
 from . import celltext, crossfield, curation, keys, provenance, scope, vocabulary
 from .cells import PRIMARY_KEY, UNIQUE_ERROR, check_cells
@@ -64,27 +64,35 @@ FINDING_FIELDS: tuple[str, ...] = tuple(f for f in RULE_FIELDS[RESULT_TABLES[0]]
 RULE_NUMBERS: dict[str, tuple[str, ...]] = _gathered(code.numbers for code in DECLARED)
 #: Of FINDING_FIELDS, those the rules compare as numbers in every result table.
 FINDING_NUMBERS: tuple[str, ...] = tuple(f for f in FINDING_FIELDS if all(f in RULE_NUMBERS.get(t, ()) for t in RESULT_TABLES))
-#: The types mmdata's rules compare as numbers.
-NUMBER_TYPES = ("number", "integer")
+#: The types mmdata's rules compare as numbers: those whose values are Python numbers.
+NUMBER_TYPES = tuple(kind for kind, facts in TYPES.items() if facts["python"] in (int, float))
 #: Allowed values the rules' code names literally, per table and field (the codes' values); one
 #: that its field does not allow is a schema-error (fact_problems), as is one the outputs name (OUTPUT_VALUES).
 RULE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     table: _gathered(code.values.get(table, {}) for code in DECLARED) for table in sorted({t for code in DECLARED for t in code.values})}
 
 
-def _mistyped(table: Table, reads: Iterable[str]) -> list[Problem]:
-    """A schema-error for each field the rules read whose type is not the kind they read it as (RULE_NUMBERS), and for
+def _read_by_rules(table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields the rules read of a table, and those of them they compare as numbers: a shipped table's as its codes
+    declare them, a finding table of another name's as they are for every result table."""
+    if table.name in RULE_FIELDS:
+        return RULE_FIELDS[table.name], RULE_NUMBERS.get(table.name, ())
+    return (FINDING_FIELDS, FINDING_NUMBERS) if table.resource.role == FINDING else ((), ())
+
+
+def _mistyped(table: Table, reads: Iterable[str], read_as_numbers: tuple[str, ...]) -> list[Problem]:
+    """A schema-error for each field the rules read whose type is not the kind they read it as (read_as_numbers), and for
     each field marked mmdata:inQuote that is not a number: its value is looked for among the numbers of its quote (a
     text marked so stopped validation with an internal error)."""
     name = table.name
-    numbers = {*(RULE_NUMBERS.get(name, ()) if name in RULE_FIELDS else FINDING_NUMBERS if table.resource.role == FINDING else ()),
-               *in_quote_columns(table.resource)}
+    in_quote = in_quote_columns(table.resource)
+    numbers = {*read_as_numbers, *in_quote}
     problems = []
-    for f in dict.fromkeys([*reads, *in_quote_columns(table.resource)]):
+    for f in dict.fromkeys([*reads, *in_quote]):
         field = table.resource.field(f)
         if field is None or (field.type in NUMBER_TYPES) == (f in numbers):
             continue
-        if field.in_quote and f not in RULE_NUMBERS.get(name, ()):
+        if field.in_quote and f not in read_as_numbers:
             words = (f"{f} of {name} is marked mmdata:inQuote, so its value is looked for among the numbers of its quote, and its "
                      f"schema types it {field.type}; declare it number or integer, or drop the mark")
         else:
@@ -152,9 +160,9 @@ def validate_package(source: str | Path | Snapshot | Package = ".") -> Report:
             clock.lap("keys")
             ruled = {}
             for name, frame in readable.items():
-                reads = RULE_FIELDS.get(name, FINDING_FIELDS if loaded[name].resource.role == FINDING else ())
+                reads, numbers = _read_by_rules(loaded[name])
                 lacking = [f for f in reads if f not in frame.columns]
-                mistyped = _mistyped(loaded[name], reads)
+                mistyped = _mistyped(loaded[name], reads, numbers)
                 if lacking:
                     problems.append(Problem(loaded[name].path, None, None, SCHEMA_ERROR,
                                             f"table {name} lacks the fields {', '.join(lacking)} that mmdata's rules need"))
