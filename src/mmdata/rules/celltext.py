@@ -124,7 +124,7 @@ def short_quotes(tables: dict[str, Table], cited: Mapping[str, CitedPairs]) -> l
     are asked whitespace-normalised, which keeps every run of letters: whitespace parts words either way."""
     problems: list[Problem] = []
     for name, pairs in cited.items():
-        few = np.append(fewer_words(pairs.quotes), False)  # (a quote field typed as a number too, read as its text)
+        few = np.append(fewer_words(pairs.quotes), False)  # (a quote typed as a number is a schema-error: not asked here)
         for row in np.flatnonzero(few[pairs.codes]).tolist():  # a missing quote (code -1) takes the last: never too short
             text, label = str(pairs.column.iat[row]), pairs.column.index[row]
             words = len(WORD_RE.findall(text))
